@@ -1,0 +1,69 @@
+"""The ``harness`` command.  Each subcommand lives with its stage; this module only dispatches.
+
+A subcommand module exposes ``HELP`` (one line), ``add_arguments(parser)`` and ``main(args) -> int``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from .adapters.base import UnknownEngineError
+from .errors import HarnessError
+
+SUBCOMMANDS = {
+    "runtimes": "harness.runtimes_cmd",
+    "suites": "harness.suites.cli",
+    "spec": "harness.spec.cli",
+    "wasi": "harness.wasi.cli",
+    "run": "harness.run_cmd",
+    "perf": "harness.perf.cli",
+    "report": "harness.report.cli",
+    "all": "harness.all_cmd",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="harness",
+        description="Conformance and performance harness for WebAssembly runtimes and their tiers. "
+        "Engines are named runtime:tier (wasmtime:cranelift, v8:liftoff, ours:interp); "
+        "'harness runtimes' lists them.",
+    )
+    parser.add_argument("--version", action="version", version=f"harness {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, modname in SUBCOMMANDS.items():
+        try:
+            mod = importlib.import_module(modname)
+        except ModuleNotFoundError as e:
+            if e.name and e.name.startswith("harness"):
+                continue  # stage not in this checkout
+            raise
+        p = sub.add_parser(name, help=mod.HELP, description=getattr(mod, "DESCRIPTION", mod.HELP),
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        mod.add_arguments(p)
+        p.set_defaults(_main=mod.main)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "_main", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args._main(args) or 0)
+    except (HarnessError, UnknownEngineError) as e:
+        print(f"harness {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"harness {args.command}: interrupted; results measured so far are in the store", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""Exceptions of the engine, one per failure class the spec distinguishes.
+
+The spec testsuite asserts on the class (malformed, invalid, unlinkable, trap, exhaustion), so every
+failure the engine reports is one of these, never a bare Python exception.
+"""
+
+from __future__ import annotations
+
+
+class WasmError(Exception):
+    """Base of every error the engine raises on purpose."""
+
+
+class MalformedError(WasmError):
+    """The bytes (or text) are not a well-formed module.  ``offset`` is the byte offset where decoding failed."""
+
+    def __init__(self, message: str, offset: int | None = None):
+        self.message = message
+        self.offset = offset
+        super().__init__(f"{message} (at byte offset {offset:#x})" if offset is not None else message)
+
+
+class ValidationError(WasmError):
+    """The module is well formed but does not validate.  ``where`` names the function/instruction when known."""
+
+    def __init__(self, message: str, where: str | None = None):
+        self.message = message
+        self.where = where
+        super().__init__(f"{message} (in {where})" if where else message)
+
+
+class LinkError(WasmError):
+    """Instantiation failed while matching imports (assert_unlinkable)."""
+
+
+class Trap(WasmError):
+    """A runtime trap.  ``kind`` is the spec's wording, e.g. "integer divide by zero", "unreachable"."""
+
+    def __init__(self, kind: str, message: str | None = None):
+        self.kind = kind
+        super().__init__(message or kind)
+
+
+class Exhaustion(Trap):
+    """Resource exhaustion: call stack exhausted (assert_exhaustion)."""
+
+    def __init__(self, kind: str = "call stack exhausted", message: str | None = None):
+        super().__init__(kind, message)
+
+
+# The trap kinds the spec testsuite expects, spelled as the suite spells them.
+TRAP_UNREACHABLE = "unreachable"
+TRAP_DIV_ZERO = "integer divide by zero"
+TRAP_INT_OVERFLOW = "integer overflow"
+TRAP_INVALID_CONVERSION = "invalid conversion to integer"
+TRAP_OOB_MEMORY = "out of bounds memory access"
+TRAP_OOB_TABLE = "out of bounds table access"
+TRAP_UNDEFINED_ELEMENT = "undefined element"
+TRAP_UNINITIALIZED_ELEMENT = "uninitialized element"
+TRAP_INDIRECT_MISMATCH = "indirect call type mismatch"
+TRAP_CALL_STACK = "call stack exhausted"

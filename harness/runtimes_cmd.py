@@ -1,0 +1,54 @@
+"""``harness runtimes``: every known engine:tier, whether it is available here, its version, and why not."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from .adapters import adapters
+
+HELP = "list every known engine:tier with availability, version and how to install what is missing"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    sub = p.add_subparsers(dest="action")
+    inst = sub.add_parser("install", help="build a runtime from crates.io with cargo into the harness cache")
+    inst.add_argument("names", nargs="+", help="runtimes to build: wasmer, wasmi")
+
+
+def collect() -> list[dict]:
+    rows = []
+    for adapter in adapters().values():
+        version = adapter.version()
+        for eng in adapter.engines():
+            av = adapter.available(eng.tier)
+            rows.append({
+                "engine": eng.name, "available": av.ok, "version": version if av.ok else None,
+                "capabilities": sorted(adapter.capabilities(eng.tier)), "why_not": av.reason or None,
+                "install": (av.install or adapter.install_hint) if not av.ok else None,
+                "description": adapter.description,
+            })
+    return rows
+
+
+def main(args: argparse.Namespace) -> int:
+    if getattr(args, "action", None) == "install":
+        from .runtimes_install import install
+
+        return install(args.names)
+    rows = collect()
+    if args.json:
+        json.dump(rows, sys.stdout, indent=2)
+        print()
+        return 0
+    width = max(len(r["engine"]) for r in rows) + 2
+    for r in rows:
+        mark = "yes" if r["available"] else "no "
+        detail = r["version"] or ""
+        if not r["available"]:
+            detail = f"{r['why_not']}" + (f"  -> {r['install']}" if r["install"] else "")
+        caps = ",".join(r["capabilities"])
+        print(f"{r['engine']:<{width}} {mark}  {caps:<22} {detail}")
+    return 0
