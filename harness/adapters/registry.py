@@ -28,6 +28,7 @@ class OursAdapter(Adapter):
             tiers=("interp", "singlepass", "llvm"),
             default_tier="interp",
             description="this project's engine (harness.engine)",
+            install_hint="part of the harness: reinstall from a full checkout (bash scripts/setup)",
             capabilities_by_tier={t: ALL | {PHASES} for t in ("interp", "singlepass", "llvm")},
         )
 

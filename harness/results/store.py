@@ -169,7 +169,7 @@ class ResultsStore:
         if cond:
             q += " WHERE " + " AND ".join(cond)
         df = pd.read_sql_query(q, self._db, params=args)
-        df["extra"] = df["extra"].map(lambda s: json.loads(s) if s else {})
+        df["extra"] = df["extra"].map(lambda s: json.loads(s) if isinstance(s, str) and s else {})
         return df
 
     def merge_from(self, other: str | Path) -> int:

@@ -1,0 +1,148 @@
+"""The conformance report: a files x engines matrix per suite, coloured by pass rate, with a page per
+(engine, file) listing every assertion that did not pass and the command that reproduces it.
+
+Rendered from stored rows alone.  When several runs measured the same (suite, engine, file), the latest
+one wins, so partial runs (one engine tonight, another tomorrow, two CI shards) combine into one matrix.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+from ..results import ResultsStore
+from .html import esc, page, rate_colour
+
+CONFORMANCE_SUITES = ("spec", "corpus", "wasi", "wasi-corpus")
+PASSING = {"pass", "xfail"}  # an expected failure does not hurt the matrix colour; it is listed on the detail page
+
+
+def engine_label(engine: str, tier: str | None) -> str:
+    if ":" in engine or not tier:
+        return engine
+    return f"{engine}:{tier}"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text)
+
+
+def latest_rows(store: ResultsStore, suites: tuple[str, ...] = CONFORMANCE_SUITES):
+    """Result rows of the conformance suites, keeping for each (suite, engine, file) only the latest run."""
+    df = store.dataframe()
+    if df.empty:
+        return df
+    df = df[df["suite"].isin(suites)].copy()
+    if df.empty:
+        return df
+    df["label"] = [engine_label(e, t) for e, t in zip(df["engine"], df["tier"], strict=True)]
+    runs = {r["run_id"]: r["started"] for r in store.runs()}
+    df["started"] = df["run_id"].map(runs).fillna(0)
+    newest = df.groupby(["suite", "label", "file"])["started"].transform("max")
+    return df[df["started"] == newest]
+
+
+def summarise(df) -> dict:
+    """Per suite, per engine, per file: passed/failed/skipped/... counts."""
+    out: dict = {}
+    for (suite, label, file), g in df.groupby(["suite", "label", "file"]):
+        counts = g["outcome"].value_counts().to_dict()
+        total = int(len(g))
+        passed = int(sum(counts.get(k, 0) for k in ("pass", "xpass")))
+        out.setdefault(suite, {}).setdefault(label, {})[file] = {
+            "total": total, "passed": passed,
+            "failed": int(sum(counts.get(k, 0) for k in ("fail", "crash", "timeout", "error"))),
+            "skipped": int(counts.get("skip", 0) + counts.get("unsupported", 0)),
+            "xfail": int(counts.get("xfail", 0)), "xpass": int(counts.get("xpass", 0)),
+        }
+    return out
+
+
+def render_conformance_report(store_path: str | Path, out_dir: str | Path) -> Path:
+    """Write ``<out_dir>/conformance/index.html`` (+ detail pages); return the index path."""
+    store = ResultsStore(store_path)
+    out = Path(out_dir) / "conformance"
+    (out / "detail").mkdir(parents=True, exist_ok=True)
+    df = latest_rows(store)
+    summary = summarise(df) if not df.empty else {}
+    runs = store.runs()
+    machine = runs[-1]["machine"] if runs else {}
+    versions: dict[str, str] = {}
+    for r in runs:
+        versions.update({k: v for k, v in (r.get("engines") or {}).items() if v})
+
+    parts: list[str] = []
+    if not summary:
+        parts.append("<p>No conformance results in the store yet. Run <code>harness spec</code> or "
+                     "<code>harness wasi</code> first.</p>")
+    parts.append('<p class="legend">Pass rate: '
+                 + "".join(f'<span style="background:{rate_colour(r)}">{int(r * 100)}%</span>'
+                           for r in (0.0, 0.5, 0.9, 1.0)) + "</p>")
+    for suite, engines in summary.items():
+        labels = sorted(engines)
+        files = sorted({f for e in engines.values() for f in e})
+        parts.append(f"<h2>{esc(suite)}: {len(files)} files</h2>")
+        # totals per engine
+        head = "".join(f"<th>{esc(label)}</th>" for label in labels)
+        tot_cells, full_cells = [], []
+        for label in labels:
+            cells = engines[label].values()
+            p, t = sum(c["passed"] for c in cells), sum(c["total"] for c in cells)
+            full = sum(1 for c in cells if c["total"] and c["passed"] + c["xfail"] == c["total"])
+            tot_cells.append(f'<td style="background:{rate_colour(p / t if t else None)}">{p}/{t}</td>')
+            full_cells.append(f"<td>{full}/{len(cells)}</td>")
+        parts.append("<table><tr><th class=name>file</th>" + head + "</tr>"
+                     + "<tr><td class=name><b>assertions passed</b></td>" + "".join(tot_cells) + "</tr>"
+                     + "<tr><td class=name><b>files fully passing</b></td>" + "".join(full_cells) + "</tr>")
+        for f in files:
+            row = [f"<td class=name>{esc(f)}</td>"]
+            for label in labels:
+                c = engines[label].get(f)
+                if c is None:
+                    row.append('<td class="na">-</td>')
+                    continue
+                rate = (c["passed"] + c["xfail"]) / c["total"] if c["total"] else None
+                link = f"detail/{_slug(suite)}__{_slug(label)}__{_slug(f)}.html"
+                extra = f" ({c['skipped']} skipped)" if c["skipped"] else ""
+                row.append(f'<td style="background:{rate_colour(rate)}"><a href="{link}">'
+                           f"{c['passed']}/{c['total']}{extra}</a></td>")
+            parts.append("<tr>" + "".join(row) + "</tr>")
+        parts.append("</table>")
+        # detail pages
+        sub = df[df["suite"] == suite]
+        for (label, f), g in sub.groupby(["label", "file"]):
+            bad = g[~g["outcome"].isin(["pass"])]
+            lines = [f"<p><a href='../index.html'>back</a> &middot; {esc(suite)} &middot; {esc(label)} &middot; "
+                     f"{esc(f)}: {int((g['outcome'] == 'pass').sum())}/{len(g)} passed</p>"]
+            if bad.empty:
+                lines.append("<p>Every assertion passed.</p>")
+            else:
+                lines.append("<table><tr><th class=name>item</th><th class=name>outcome</th>"
+                             "<th class=name>message</th><th class=name>reproduce</th></tr>")
+                for _, r in bad.iterrows():
+                    extra = r["extra"] or {}
+                    repro = extra.get("repro") or extra.get("argv") or ""
+                    if isinstance(repro, list):
+                        repro = " ".join(repro)
+                    lines.append(f"<tr><td class=name>{esc(r['item'])}</td>"
+                                 f"<td class='name outcome-{esc(r['outcome'])}'>{esc(r['outcome'])}</td>"
+                                 f"<td class=name style='white-space:normal'>{esc(r['message'])}</td>"
+                                 f"<td class=name><code>{esc(repro)}</code></td></tr>")
+                lines.append("</table>")
+            (out / "detail" / f"{_slug(suite)}__{_slug(label)}__{_slug(f)}.html").write_text(
+                page(f"{label} on {f}", "".join(lines)))
+    if versions:
+        parts.append("<h2>Engine versions</h2><table>"
+                     + "".join(f"<tr><td class=name>{esc(k)}</td><td class=name>{esc(v)}</td></tr>"
+                               for k, v in sorted(versions.items())) + "</table>")
+    subtitle = (f"Rendered {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} from {esc(store_path)}; "
+                f"machine: {esc(machine.get('arch', '?'))}, {esc(machine.get('cpu', '?'))}, "
+                f"{esc(machine.get('os', '?'))}, Python {esc(machine.get('python', '?'))}. "
+                "Invalid/malformed modules are scored by rejection; error-message text agreement is a separate strict figure.")
+    index = out / "index.html"
+    index.write_text(page("WebAssembly conformance", "".join(parts), subtitle))
+    (out / "summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True))
+    store.close()
+    return index

@@ -1,0 +1,1 @@
+"""Official testsuites: where they come from (pinned commits), where they live, and what is present."""
