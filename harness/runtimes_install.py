@@ -15,8 +15,9 @@ from .paths import tools_dir
 # runtime -> (crate, cargo arguments, binary).  Wasmer's LLVM backend needs an LLVM matching its
 # llvm-sys; we build the cranelift and singlepass backends, which need nothing beyond cargo.
 RECIPES: dict[str, tuple[str, list[str], str]] = {
-    "wasmer": ("wasmer-cli", ["--no-default-features", "--features", "cranelift,singlepass,wat,wast"], "wasmer"),
-    "wasmi": ("wasmi_cli", [], "wasmi_cli"),
+    # wasmer-cli 7.5 needs rustc 1.96; 7.4.2 builds with the 1.95 toolchain this machine kind has.
+    "wasmer": ("wasmer-cli@7.4.2", ["--features", "cranelift,singlepass"], "wasmer"),
+    "wasmi": ("wasmi_cli@2.0.0", [], "wasmi"),
 }
 
 

@@ -209,10 +209,11 @@ class PywasmAdapter(Adapter):
 class CargoRuntimeAdapter(Adapter):
     """A runtime built from crates.io with the machine's cargo, installed into the harness cache."""
 
-    def __init__(self, runtime: str, crate: str, binary: str, tiers: tuple[str, ...], description: str) -> None:
+    def __init__(self, runtime: str, crate: str, binary: str, tiers: tuple[str, ...], description: str,
+                 install_hint: str = "") -> None:
         super().__init__(
             runtime=runtime, tiers=tiers, default_tier=tiers[0], description=description,
-            install_hint=f"harness runtimes install {runtime}   (cargo install {crate} into the harness cache)",
+            install_hint=install_hint or f"harness runtimes install {runtime}   (cargo install {crate} into the harness cache)",
             capabilities_by_tier={t: frozenset({WASI, PERF}) for t in tiers},
         )
         self.crate = crate
@@ -269,8 +270,9 @@ def adapters() -> dict[str, Adapter]:
         PywasmAdapter(),
         CargoRuntimeAdapter("wasmer", "wasmer-cli", "wasmer", ("cranelift", "singlepass", "llvm"),
                             "Wasmer CLI built with cargo"),
-        CargoRuntimeAdapter("wasmi", "wasmi_cli", "wasmi_cli", ("interp",), "wasmi interpreter CLI built with cargo"),
-        CargoRuntimeAdapter("wamr", "", "iwasm", ("interp",), "WAMR iwasm (when on PATH)"),
+        CargoRuntimeAdapter("wasmi", "wasmi_cli", "wasmi", ("interp",), "wasmi interpreter CLI built with cargo"),
+        CargoRuntimeAdapter("wamr", "", "iwasm", ("interp",), "WAMR iwasm (when on PATH)",
+                            install_hint="build WAMR's iwasm from source (cmake) and put it on PATH"),
         NativeAdapter("native64", "native code for the host, 64-bit pointers"),
         NativeAdapter("native32", "native code for the host, 32-bit pointers (i386 on x86-64)"),
     ]

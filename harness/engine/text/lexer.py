@@ -8,6 +8,7 @@ characters and strings.  A run that is neither a single string nor made of ident
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ..errors import MalformedError
@@ -17,6 +18,13 @@ LPAR, RPAR, STRING, KEYWORD, ID, RESERVED = "(", ")", "string", "keyword", "id",
 IDCHARS = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ!#$%&'*+-./:<=>?@\\^_`|~")
 _ESCAPES = {"t": 9, "n": 10, "r": 13, '"': 34, "'": 39, "\\": 92}
 _HEX = frozenset("0123456789abcdefABCDEF")
+_IDRUN = re.compile(r"[0-9a-zA-Z!#$%&'*+\-./:<=>?@\\^_`|~]+")
+# whitespace and line comments | "(" not opening a comment or annotation | ")" | an idchar run not glued to a
+# string; everything else takes the careful path
+_FAST = re.compile(
+    r"""([ \t\n\r]+|;;[^\n]*)|(\()(?![;@])|(\))|([0-9a-zA-Z!#$%&'*+\-./:<=>?@\\^_`|~]++)(?!")"""
+)
+_PLAIN = re.compile(r'[^"\\\x00-\x1f\x7f]+')  # string characters that stand for themselves
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +71,13 @@ def _scan_string(src: str, i: int) -> tuple[int, bytes]:
     out = bytearray()
     i += 1
     while True:
+        m = _PLAIN.match(src, i)
+        if m:
+            try:
+                out += m.group().encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate smuggled in through the str
+                raise error(src, i, "malformed UTF-8 encoding") from None
+            i = m.end()
         if i >= n:
             raise error(src, start, "unclosed string (unexpected end of input)")
         c = src[i]
@@ -102,6 +117,11 @@ def _scan_string(src: str, i: int) -> tuple[int, bytes]:
             i += 1
 
 
+def _string_at(src: str, i: int) -> int:
+    """End offset of the string starting at ``src[i]``."""
+    return _scan_string(src, i)[0]
+
+
 def _valid_hexnum(s: str) -> bool:
     if not s or s[0] == "_" or s[-1] == "_" or "__" in s:
         return False
@@ -136,8 +156,28 @@ def _skip_annotation(src: str, i: int) -> int:
 def tokenize(src: str) -> list[Token]:
     """All tokens of ``src``; raises MalformedError on a lexical error."""
     tokens: list[Token] = []
+    append = tokens.append
+    fast = _FAST.match
     i, n = 0, len(src)
     while i < n:
+        m = fast(src, i)
+        if m:  # the common tokens, in one regex step
+            g = m.lastindex
+            if g == 2:
+                append(Token(LPAR, "(", i))
+            elif g == 3:
+                append(Token(RPAR, ")", i))
+            elif g == 4:
+                text = m.group(4)
+                c0 = text[0]
+                if c0 == "$":
+                    append(Token(ID if len(text) > 1 else RESERVED, text, i))
+                elif "a" <= c0 <= "z" or c0 in "0123456789+-":
+                    append(Token(KEYWORD, text, i))
+                else:
+                    append(Token(RESERVED, text, i))
+            i = m.end()
+            continue
         c = src[i]
         if c in " \t\n\r":
             i += 1
@@ -162,33 +202,45 @@ def tokenize(src: str) -> list[Token]:
             start = i
             strings = 0
             value = None
+            string_end = -1  # end of a string that starts the run
             while i < n:
-                c = src[i]
-                if c == '"':
-                    i, value = _scan_string(src, i)
+                m = _IDRUN.match(src, i)
+                if m:
+                    i = m.end()
+                elif src[i] == '"':
+                    j, value = _scan_string(src, i)
+                    if i == start:
+                        string_end = j
                     strings += 1
-                elif c in IDCHARS:
-                    i += 1
+                    i = j
                 else:
                     break
             text = src[start:i]
-            if strings == 1 and text[0] == '"' and text[-1] == '"' and len(text) >= 2 and i == start + len(text):
-                # exactly one string and nothing else?
-                end, _ = _scan_string(src, start)
-                if end == i:
-                    tokens.append(Token(STRING, text, start, value))
-                    continue
-            if strings:
+            if strings == 1 and string_end == i:
+                tokens.append(Token(STRING, text, start, value))
+            elif (
+                strings == 1
+                and text.startswith('$"')
+                and text.endswith('"')
+                and _string_at(src, start + 1) == i
+            ):
+                # a quoted identifier ``$"name"`` (wasm 3.0 text format, printed by wasm-tools); it denotes the
+                # same identifier as ``$name``
+                try:
+                    name = (value or b"").decode("utf-8")
+                except UnicodeDecodeError:
+                    raise error(src, start, "malformed UTF-8 encoding in identifier") from None
+                if not name:
+                    raise error(src, start, "empty identifier (unexpected token)")
+                tokens.append(Token(ID, "$" + name, start))
+            elif strings or text == "$":
                 tokens.append(Token(RESERVED, text, start))
-            elif c0 := text[0]:
-                if c0 == "$" and len(text) > 1:
-                    tokens.append(Token(ID, text, start))
-                elif "a" <= c0 <= "z":
-                    tokens.append(Token(KEYWORD, text, start))
-                elif c0 in "0123456789+-":
-                    tokens.append(Token(KEYWORD, text, start))  # a number, checked where one is expected
-                else:
-                    tokens.append(Token(RESERVED, text, start))
+            elif text[0] == "$":
+                tokens.append(Token(ID, text, start))
+            elif "a" <= text[0] <= "z" or text[0] in "0123456789+-":
+                tokens.append(Token(KEYWORD, text, start))  # keywords and numbers, told apart where used
+            else:
+                tokens.append(Token(RESERVED, text, start))
         else:
             if c.isspace():
                 raise error(src, i, f"unexpected whitespace character {c!r} (unexpected token)")

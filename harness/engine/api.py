@@ -1,0 +1,167 @@
+"""The embedding API of our engine (docs/ENGINE_API.md), shared by every tier.
+
+A tier is an object with ``name``, ``compile(module, data=None)``, ``instantiate(module, externs, data=None)
+-> runtime.ModuleInstance`` and ``run(func, raw_args) -> raw results`` (raising ``Trap``/``Exhaustion``);
+see :mod:`harness.engine.exec.interp` for the full contract.  :class:`Store` picks one by name:
+``"interp"`` (:class:`~harness.engine.exec.interp.InterpTier`) or ``"llvm"``
+(``harness.engine.tiers.llvm.LLVMTier``); keyword options go to the tier's constructor.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+from typing import Any
+
+from . import syntax
+from .errors import LinkError
+from .runtime import (
+    FuncInstance,
+    GlobalInstance,
+    MemoryInstance,
+    ModuleInstance,
+    TableInstance,
+    resolve_imports,
+)
+from .syntax import FuncType, GlobalType, Limits, MemType, TableType
+
+__all__ = ["Module", "Store", "Instance", "host_func", "MemoryInstance", "TableInstance", "GlobalInstance",
+           "FuncInstance", "FuncType", "GlobalType", "Limits", "MemType", "TableType", "TIERS"]
+
+
+class Module:
+    """A decoded and validated module."""
+
+    def __init__(self, ast: syntax.Module, data: bytes | None = None):
+        self.ast = ast
+        self.data = data
+
+    @classmethod
+    def from_bytes(cls, data: bytes, validate: bool = True) -> Module:
+        from .binary import decode_module
+
+        ast = decode_module(bytes(data))
+        if validate:
+            from .valid import validate_module
+
+            validate_module(ast)
+        return cls(ast, bytes(data))
+
+    @classmethod
+    def from_text(cls, source: str) -> Module:
+        from .text import parse_module
+
+        return cls.from_bytes(parse_module(source))
+
+    @property
+    def imports(self) -> list[tuple[str, str, str, Any]]:
+        m = self.ast
+        return [(i.module, i.name, i.kind, m.types[i.desc] if i.kind == "func" else i.desc) for i in m.imports]
+
+    @property
+    def exports(self) -> list[tuple[str, str, Any]]:
+        m = self.ast
+        out = []
+        n = {k: m.imported(k) for k in ("func", "table", "memory", "global")}
+        for e in m.exports:
+            k, i = e.kind, e.index
+            if k == "func":
+                t = m.func_type(i)
+            elif k == "table":
+                t = n["table"][i].desc if i < len(n["table"]) else m.tables[i - len(n["table"])]
+            elif k == "memory":
+                t = n["memory"][i].desc if i < len(n["memory"]) else m.mems[i - len(n["memory"])]
+            else:
+                t = n["global"][i].desc if i < len(n["global"]) else m.globals[i - len(n["global"])].type
+            out.append((e.name, k, t))
+        return out
+
+
+def _interp_tier(**opts: Any):
+    from .exec.interp import InterpTier
+
+    return InterpTier(**opts)
+
+
+def _llvm_tier(**opts: Any):
+    from .tiers.llvm.tier import LLVMTier
+
+    return LLVMTier(**opts)
+
+
+TIERS: dict[str, Callable[..., Any]] = {"interp": _interp_tier, "llvm": _llvm_tier}
+
+
+def _to_raw(t: str, v: Any) -> Any:
+    if t == "f32" and isinstance(v, float):
+        return struct.unpack("<I", struct.pack("<f", v))[0]
+    if t == "f64" and isinstance(v, float):
+        return struct.unpack("<Q", struct.pack("<d", v))[0]
+    if t in ("f32", "f64") and isinstance(v, int):
+        return _to_raw(t, float(v))
+    return v
+
+
+def _from_raw(t: str, v: Any) -> Any:
+    if t == "i32":
+        return v - (1 << 32) if v >> 31 else v
+    if t == "i64":
+        return v - (1 << 64) if v >> 63 else v
+    if t == "f32":
+        return struct.unpack("<f", struct.pack("<I", v))[0]
+    if t == "f64":
+        return struct.unpack("<d", struct.pack("<Q", v))[0]
+    return v
+
+
+class Instance:
+    """An instantiated module: ``exports`` by name, and ``invoke``/``call`` shortcuts."""
+
+    def __init__(self, store: Store, raw: ModuleInstance):
+        self.store = store
+        self.raw = raw
+        self.exports = raw.exports
+
+    def invoke(self, name: str, args: list | tuple = ()) -> list:
+        return self.store.invoke(self._func(name), list(args))
+
+    def call(self, name: str, *args: Any) -> Any:
+        """Friendly call: Python ints/floats in (signed or unsigned), signed ints/floats out (one value,
+        ``None``, or a tuple for several results)."""
+        f = self._func(name)
+        raw = [_to_raw(t, a) for t, a in zip(f.type.params, args, strict=True)]
+        res = [_from_raw(t, r) for t, r in zip(f.type.results, self.store.invoke(f, raw), strict=True)]
+        if not res:
+            return None
+        return res[0] if len(res) == 1 else tuple(res)
+
+    def _func(self, name: str) -> FuncInstance:
+        f = self.exports.get(name)
+        if not isinstance(f, FuncInstance):
+            raise KeyError(f"no exported function {name!r} (exports: {', '.join(self.exports)})")
+        return f
+
+
+class Store:
+    """Instances created by one tier.  ``Store(tier="interp")`` or ``Store(tier="llvm", opt_level=2)``."""
+
+    def __init__(self, tier: str = "interp", **options: Any):
+        factory = TIERS.get(tier)
+        if factory is None:
+            raise ValueError(f"unknown engine tier {tier!r}; available: {', '.join(TIERS)}")
+        self.tier_name = tier
+        self.tier = factory(**options)
+
+    def instantiate(self, module: Module, imports: dict[str, dict[str, Any]] | None = None) -> Instance:
+        externs = resolve_imports(module.ast, imports)
+        return Instance(self, self.tier.instantiate(module.ast, externs, module.data))
+
+    def invoke(self, ext: FuncInstance, args: list | tuple = ()) -> list:
+        if not isinstance(ext, FuncInstance):
+            raise LinkError(f"not a function: {ext!r}")
+        return self.tier.run(ext, list(args))
+
+
+def host_func(functype: FuncType, fn: Callable[..., Any], name: str | None = None) -> FuncInstance:
+    """A function implemented in Python: ``fn(*raw_args)`` returns a list of raw results, one value, or None."""
+    return FuncInstance(functype, host=fn, name=name)

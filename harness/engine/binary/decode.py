@@ -1,0 +1,426 @@
+"""Binary format -> :class:`syntax.Module` (wasm 2.0).
+
+Errors are :class:`MalformedError` with the spec testsuite's wording.  Instruction sequences are decoded
+iteratively with an explicit stack of open blocks, so arbitrarily deep nesting never reaches Python's
+recursion limit; counts are checked against the bytes left before anything is allocated.
+"""
+
+from __future__ import annotations
+
+from .. import syntax as S
+from ..errors import MalformedError
+from .opcodes import (
+    BY_BYTE,
+    BY_PREFIX,
+    ELSE,
+    EMPTY_BLOCKTYPE,
+    END,
+    FC,
+    FD,
+    OPCODES,
+    REFTYPE_BYTES,
+    VALTYPE_BYTES,
+)
+from .reader import Reader
+
+MAGIC = b"\x00asm"
+VERSION = b"\x01\x00\x00\x00"
+MAX_LOCALS = 1_000_000  # implementation limit (the spec's own limit is 2**32 - 1)
+
+# Position of each non-custom section in the required order (the data count section sits before code).
+SECTION_ORDER = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 6: 6, 7: 7, 8: 8, 9: 9, 12: 10, 10: 11, 11: 12}
+
+# Dispatch tables: byte -> (name, immediate kind).
+_OP1: list[tuple[str, str] | None] = [None] * 256
+for _b, _n in BY_BYTE.items():
+    _OP1[_b] = (_n, OPCODES[_n][1])
+_OPX: dict[int, dict[int, tuple[str, str]]] = {
+    p: {sub: (n, OPCODES[n][1]) for sub, n in table.items()} for p, table in BY_PREFIX.items()}
+_OP1[0x1C] = ("select", "select_t")
+
+
+def decode_module(data: bytes) -> S.Module:
+    """Decode a binary module.  Raises :class:`MalformedError` (never another exception) on bad input."""
+    try:
+        return _Decoder(bytes(data)).module()
+    except MalformedError:
+        raise
+    except (RecursionError, MemoryError, OverflowError) as e:  # defensive: report, never crash
+        raise MalformedError(f"module too complex to decode ({type(e).__name__})") from None
+    except (IndexError, KeyError, ValueError, TypeError) as e:  # a decoder bug: still no traceback for users
+        raise MalformedError(f"unexpected decoder failure ({type(e).__name__}: {e}); please report it") from e
+
+
+class _Decoder:
+    def __init__(self, data: bytes):
+        self.r = Reader(data)
+        self.uses_data_idx = False
+
+    # ------------------------------------------------------------------------------------------ types
+    def valtype(self) -> str:
+        r = self.r
+        b = r.byte()
+        t = VALTYPE_BYTES.get(b)
+        if t is None:
+            if b & 0x80:  # a (non-canonical) LEB128: report its encoding errors first
+                r.pos -= 1
+                r.sleb(7)
+            raise r.fail("malformed value type", r.pos - 1)
+        return t
+
+    def reftype(self) -> str:
+        r = self.r
+        b = r.byte()
+        t = REFTYPE_BYTES.get(b)
+        if t is None:
+            raise r.fail("malformed reference type", r.pos - 1)
+        return t
+
+    def limits(self) -> S.Limits:
+        r = self.r
+        has_max = r.uleb(1)
+        lo = r.u32()
+        hi = r.u32() if has_max else None
+        return S.Limits(lo, hi)
+
+    def tabletype(self) -> S.TableType:
+        elem = self.reftype()
+        return S.TableType(self.limits(), elem)
+
+    def globaltype(self) -> S.GlobalType:
+        t = self.valtype()
+        r = self.r
+        m = r.byte()
+        if m not in (0, 1):
+            raise r.fail("malformed mutability", r.pos - 1)
+        return S.GlobalType(t, bool(m))
+
+    def functype(self) -> S.FuncType:
+        r = self.r
+        start = r.pos
+        if r.sleb(7) != -0x20:  # 0x60 as a signed LEB128
+            raise r.fail("malformed function type", start)
+        params = tuple(self.valtype() for _ in range(r.len32()))
+        results = tuple(self.valtype() for _ in range(r.len32()))
+        return S.FuncType(params, results)
+
+    def blocktype(self) -> S.BlockType:
+        r = self.r
+        b = r.peek()
+        if b == EMPTY_BLOCKTYPE:
+            r.pos += 1
+            return None
+        if b is not None and b & 0xC0 == 0x40:
+            return self.valtype()
+        return r.sleb(33)
+
+    # ----------------------------------------------------------------------------------- instructions
+    def expr(self) -> list:
+        """Instructions up to and including the ``end`` that closes the sequence."""
+        r = self.r
+        data = r.data
+        op1, opx = _OP1, _OPX
+        body: list = []
+        # Open blocks: (name, blocktype, enclosing list, then-list once inside an else-branch, else None)
+        stack: list = []
+        cur = body
+        while True:
+            pos = r.pos
+            if pos >= r.end:
+                raise r.fail("unexpected end of section or function", r.end)
+            b = data[pos]
+            r.pos = pos + 1
+            if b == END:
+                if not stack:
+                    return body
+                name, bt, outer, then = stack.pop()
+                if name == "if":
+                    outer.append(("if", bt, then, cur) if then is not None else ("if", bt, cur, []))
+                else:
+                    outer.append((name, bt, cur))
+                cur = outer
+                continue
+            if b == ELSE:
+                if stack and stack[-1][0] == "if" and stack[-1][3] is None:
+                    name, bt, outer, _ = stack.pop()
+                    stack.append((name, bt, outer, cur))
+                    cur = []
+                    continue
+                raise r.fail("END opcode expected", pos)
+            if b == FC or b == FD:
+                sub = r.u32()
+                entry = opx[b].get(sub)
+                if entry is None:
+                    raise r.fail(f"illegal opcode {b:02x} {sub:02x}", pos)
+            else:
+                entry = op1[b]
+                if entry is None:
+                    raise r.fail(f"illegal opcode {b:02x}", pos)
+            name, imm = entry
+            if not imm:
+                cur.append((name,))
+            elif imm == "idx":
+                cur.append((name, r.u32()))
+                if name == "data.drop":
+                    self.uses_data_idx = True
+            elif imm == "memarg":
+                cur.append((name, *self.memarg()))
+            elif imm == "i32":
+                cur.append((name, r.sleb(32) & 0xFFFFFFFF))
+            elif imm == "i64":
+                cur.append((name, r.sleb(64) & 0xFFFFFFFFFFFFFFFF))
+            elif imm == "f32":
+                cur.append((name, int.from_bytes(r.bytes(4), "little")))
+            elif imm == "f64":
+                cur.append((name, int.from_bytes(r.bytes(8), "little")))
+            elif imm == "block" or imm == "if":
+                bt = self.blocktype()
+                stack.append((name, bt, cur, None))
+                cur = []
+            elif imm == "label":
+                cur.append((name, r.u32()))
+            elif imm == "br_table":
+                n = r.len32()
+                labels = tuple(r.u32() for _ in range(n))
+                cur.append((name, labels, r.u32()))
+            elif imm == "call_indirect":
+                ti = r.u32()
+                cur.append((name, ti, r.u32()))
+            elif imm == "zero":
+                self.zero()
+                cur.append((name,))
+            elif imm == "zero2":
+                self.zero()
+                self.zero()
+                cur.append((name,))
+            elif imm == "idx_zero":
+                idx = r.u32()
+                self.zero()
+                self.uses_data_idx = True
+                cur.append((name, idx))
+            elif imm == "idx2":
+                a = r.u32()
+                cur.append((name, a, r.u32()))
+            elif imm == "reftype":
+                cur.append((name, self.reftype()))
+            elif imm == "lane":
+                cur.append((name, r.byte()))
+            elif imm == "memarg_lane":
+                a, o = self.memarg()
+                cur.append((name, a, o, r.byte()))
+            elif imm == "v128":
+                cur.append((name, int.from_bytes(r.bytes(16), "little")))
+            elif imm == "shuffle":
+                cur.append((name, tuple(r.bytes(16))))
+            elif imm == "select_t":
+                cur.append((name, tuple(self.valtype() for _ in range(r.len32()))))
+            else:  # pragma: no cover - every kind in the table is handled above
+                raise AssertionError(imm)
+
+    def memarg(self) -> tuple[int, int]:
+        r = self.r
+        start = r.pos
+        align = r.u32()
+        if align >= 32:
+            raise r.fail("malformed memop flags", start)
+        return align, r.u32()
+
+    def zero(self) -> None:
+        r = self.r
+        if r.byte() != 0:
+            raise r.fail("zero byte expected", r.pos - 1)
+
+    # --------------------------------------------------------------------------------------- sections
+    def module(self) -> S.Module:
+        r = self.r
+        data = r.data
+        if len(data) < 4:
+            raise MalformedError("unexpected end", len(data))
+        if data[:4] != MAGIC:
+            raise MalformedError("magic header not detected", 0)
+        if len(data) < 8:
+            raise MalformedError("unexpected end", len(data))
+        if data[4:8] != VERSION:
+            raise MalformedError("unknown binary version", 4)
+        r.pos = 8
+        m = S.Module()
+        func_types: list[int] = []
+        code_count: int | None = None
+        code_uses_data = False
+        last = 0
+        while not r.eof():
+            sec_start = r.pos
+            sid = data[r.pos]
+            if sid > 12:
+                raise MalformedError("malformed section id", sec_start)
+            if sid != 0:
+                order = SECTION_ORDER[sid]
+                if order <= last:
+                    raise MalformedError("unexpected content after last section", sec_start)
+                last = order
+            r.pos += 1
+            try:
+                size = r.len32()
+            except MalformedError as e:
+                if e.message.startswith("unexpected end"):
+                    raise MalformedError("unexpected end", e.offset) from None
+                raise
+            start = r.pos
+            if sid == 0:
+                self.custom(m, start + size)
+            elif sid == 1:
+                m.types = self.vec(self.functype)
+            elif sid == 2:
+                m.imports = self.vec(self.import_)
+            elif sid == 3:
+                func_types = self.vec(r.u32)
+            elif sid == 4:
+                m.tables = self.vec(self.tabletype)
+            elif sid == 5:
+                m.mems = self.vec(lambda: S.MemType(self.limits()))
+            elif sid == 6:
+                m.globals = self.vec(lambda: S.Global(self.globaltype(), self.expr()))
+            elif sid == 7:
+                m.exports = self.vec(self.export)
+            elif sid == 8:
+                m.start = r.u32()
+            elif sid == 9:
+                m.elems = self.vec(self.elem)
+            elif sid == 12:
+                m.data_count = r.u32()
+            elif sid == 10:
+                self.uses_data_idx = False
+                bodies = self.vec(self.code)
+                code_uses_data = self.uses_data_idx
+                code_count = len(bodies)
+                m.funcs = bodies
+            elif sid == 11:
+                m.datas = self.vec(self.data)
+            if r.pos != start + size:
+                raise MalformedError("section size mismatch", start)
+        if len(func_types) != (code_count or 0):
+            raise MalformedError("function and code section have inconsistent lengths", r.pos)
+        for f, t in zip(m.funcs, func_types, strict=True):
+            f.type_idx = t
+        if m.data_count is not None and m.data_count != len(m.datas):
+            raise MalformedError("data count and data section have inconsistent lengths", r.pos)
+        if m.data_count is None and code_uses_data:
+            raise MalformedError("data count section required", r.pos)
+        return m
+
+    def vec(self, item) -> list:
+        n = self.r.len32()
+        return [item() for _ in range(n)]
+
+    def import_(self) -> S.Import:
+        r = self.r
+        mod = r.name()
+        name = r.name()
+        kind = r.byte()
+        if kind == 0:
+            return S.Import(mod, name, "func", r.u32())
+        if kind == 1:
+            return S.Import(mod, name, "table", self.tabletype())
+        if kind == 2:
+            return S.Import(mod, name, "memory", S.MemType(self.limits()))
+        if kind == 3:
+            return S.Import(mod, name, "global", self.globaltype())
+        raise r.fail("malformed import kind", r.pos - 1)
+
+    def export(self) -> S.Export:
+        r = self.r
+        name = r.name()
+        kind = r.byte()
+        if kind > 3:
+            raise r.fail("malformed export kind", r.pos - 1)
+        return S.Export(name, ("func", "table", "memory", "global")[kind], r.u32())
+
+    def code(self) -> S.Func:
+        r = self.r
+        size = r.len32()
+        start = r.pos
+        total = 0
+        locals_: list[str] = []
+        for _ in range(r.len32()):
+            n = r.u32()
+            t = self.valtype()
+            total += n
+            if total >= 1 << 32:
+                raise r.fail("too many locals", start)
+            if total > MAX_LOCALS:
+                raise r.fail(f"too many locals (more than {MAX_LOCALS}, this engine's limit)", start)
+            locals_.extend([t] * n)
+        body = self.expr()
+        if r.pos != start + size:
+            raise r.fail("section size mismatch", start)
+        return S.Func(0, locals_, body, start)
+
+    def elem(self) -> S.Elem:
+        r = self.r
+        start = r.pos
+        flags = r.u32()
+        if flags > 7:
+            raise r.fail("malformed elements segment kind", start)
+        table = 0
+        offset = None
+        if flags & 1:
+            mode = "declarative" if flags & 2 else "passive"
+        else:
+            mode = "active"
+            if flags & 2:
+                table = r.u32()
+            offset = self.expr()
+        if flags & 4:  # expressions
+            etype = self.reftype() if flags & 3 else "funcref"
+            init = self.vec(self.expr)
+        else:  # function indices
+            if flags & 3:
+                if r.byte() != 0:
+                    raise r.fail("malformed element kind", r.pos - 1)
+            etype = "funcref"
+            init = [[("ref.func", i)] for i in self.vec(r.u32)]
+        return S.Elem(etype, init, mode, table, offset)
+
+    def data(self) -> S.Data:
+        r = self.r
+        start = r.pos
+        flags = r.u32()
+        if flags == 0:
+            offset = self.expr()
+            return S.Data(r.bytes(r.len32()), "active", 0, offset)
+        if flags == 1:
+            return S.Data(r.bytes(r.len32()), "passive")
+        if flags == 2:
+            mem = r.u32()
+            offset = self.expr()
+            return S.Data(r.bytes(r.len32()), "active", mem, offset)
+        raise r.fail("malformed data segment kind", start)
+
+    def custom(self, m: S.Module, end: int) -> None:
+        r = self.r
+        name = r.name()
+        if r.pos > end:
+            raise r.fail("unexpected end", end)
+        payload = r.bytes(end - r.pos)
+        m.customs.append(S.Custom(name, payload))
+        if name == "name":
+            try:
+                m.func_names = _function_names(payload)
+            except MalformedError:
+                pass  # a broken name section is ignored, as the spec allows for custom sections
+
+
+def _function_names(payload: bytes) -> dict[int, str]:
+    """The function-name subsection (id 1) of a name section."""
+    r = Reader(payload)
+    names: dict[int, str] = {}
+    while not r.eof():
+        sid = r.byte()
+        size = r.len32()
+        end = r.pos + size
+        if sid == 1:
+            for _ in range(r.len32()):
+                idx = r.u32()
+                names[idx] = r.name()
+        r.pos = end
+    return names

@@ -1,0 +1,710 @@
+"""Translate a wasm function into the source of one Python function (the interpreter tier's "compiler").
+
+Why: a loop over decoded instruction tuples costs a dispatch per instruction; generated Python lets the
+CPython bytecode compiler do the dispatching once.  The translation:
+
+* wasm locals are Python locals ``l0, l1, ...``; operand-stack slot ``k`` is the Python local ``s<k>``;
+* pure operations are not evaluated one by one: the code generator keeps a compile-time stack of
+  *expressions* and folds them (``local.get 0; i32.const 1; i32.add; local.set 0`` becomes
+  ``l0 = ((l0 + 1) & 0xffffffff)``).  Anything that can trap or touches mutable state (loads, stores,
+  calls, globals, tables) is emitted as a statement at once, so side effects and traps keep program order;
+* comparisons stay Python booleans when consumed by ``if``/``br_if``/``select``/``eqz``;
+* a ``block``/``if``/``loop`` that some branch targets becomes ``while True: ... break``; branching to it
+  is ``break`` (block/if) or ``continue`` (loop).  A branch across several such loops sets ``_br`` to the
+  target's id and breaks; after each loop, a check re-dispatches.  Untargeted blocks cost nothing;
+* ``br_table`` becomes a binary tree of ``if`` over index ranges; ``return`` is ``return``.
+
+Internal value representation: i32/i64 unsigned ints, f32 raw bits (int), f64 Python float, v128 int,
+references ``None``/objects.  A function returns ``None``, its single result, or a tuple.
+
+Python limits the nesting of loops (20) and of indentation (100): :class:`TooDeep` is raised when a
+function would exceed them, and the caller falls back to :mod:`.flatgen` (a flat state machine).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..syntax import FuncType, Module
+from .optable import LOADS, OPS, STORES
+
+MAX_EXPR_DEPTH = 24
+MAX_PYLOOPS = 18
+MAX_INDENT = 80
+
+_ZERO = {"i32": "0", "i64": "0", "f32": "0", "f64": "0.0", "v128": "0", "funcref": "None", "externref": "None"}
+
+
+_MB_RELOAD = "#reload-mb"
+_LITERAL = re.compile(r"\d+$")
+_SHIFTS = {"shl": "(({0} << {k}) & {m})", "shr_u": "({0} >> {k})", "shr_s": "(((({0} ^ {s}) - {s}) >> {k}) & {m})"}
+
+
+class TooDeep(Exception):
+    """The function nests deeper than CPython's compiler allows for the structured translation."""
+
+
+class Entry:
+    """A compile-time operand-stack entry: a Python expression plus what it reads."""
+
+    __slots__ = ("expr", "cond", "deps", "depth")
+
+    def __init__(self, expr: str, deps: frozenset = frozenset(), depth: int = 0, cond: str | None = None):
+        self.expr = expr
+        self.deps = deps
+        self.depth = depth
+        self.cond = cond
+
+
+class Label:
+    __slots__ = ("kind", "height", "arity", "nres", "uid", "pyloop", "escapes", "tail_of")
+
+    def __init__(self, kind: str, height: int, arity: int, nres: int, uid: int, pyloop: bool):
+        self.kind = kind
+        self.height = height
+        self.arity = arity
+        self.nres = nres
+        self.uid = uid
+        self.pyloop = pyloop
+        self.escapes: set[int] = set()
+        # for a loop that is the last instruction of the body of a block/if: that label (leaving the loop
+        # then reaches the end of that construct, so a branch there is a plain ``break`` of the loop)
+        self.tail_of: Label | None = None
+
+
+def scan_targets(body: list, targeted: dict[int, bool]) -> set[int]:
+    """Relative branch depths escaping ``body``; records for each construct whether a branch targets it."""
+    out: set[int] = set()
+    for ins in body:
+        op = ins[0]
+        if op == "br" or op == "br_if":
+            out.add(ins[1])
+        elif op == "br_table":
+            out.update(ins[1])
+            out.add(ins[2])
+        elif op == "block" or op == "loop":
+            inner = scan_targets(ins[2], targeted)
+            targeted[id(ins)] = 0 in inner
+            out.update(d - 1 for d in inner if d)
+        elif op == "if":
+            inner = scan_targets(ins[2], targeted) | scan_targets(ins[3] or [], targeted)
+            targeted[id(ins)] = 0 in inner
+            out.update(d - 1 for d in inner if d)
+    return out
+
+
+class ModuleContext:
+    """What the code generator needs to know about the module, plus constants shared by its functions."""
+
+    def __init__(self, module: Module):
+        self.module = module
+        self.types = module.types
+        self.func_types: list[FuncType] = [module.func_type(i) for i in
+                                           range(len(module.imported("func")) + len(module.funcs))]
+        self.global_types = [imp.desc for imp in module.imported("global")] + [g.type for g in module.globals]
+        self.n_imported_funcs = len(module.imported("func"))
+        self.has_mem = bool(module.mems or module.imported("memory"))
+        self.consts: dict[str, Any] = {}  # name -> Python value, bound into the namespace
+        self.fold: dict[str, Any] | None = None  # helper namespace for constant folding (set by the tier)
+        self._const_names: dict[tuple, str] = {}
+
+    def const(self, key: tuple, value: Any) -> str:
+        name = self._const_names.get(key)
+        if name is None:
+            name = f"K{len(self._const_names)}"
+            self._const_names[key] = name
+            self.consts[name] = value
+        return name
+
+    def block_type(self, bt) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        if bt is None:
+            return (), ()
+        if isinstance(bt, str):
+            return (), (bt,)
+        ft = self.types[bt]
+        return ft.params, ft.results
+
+
+def f64_literal(ctx: ModuleContext, bits: int) -> str:
+    from .num_float import f64_from_bits
+
+    x = f64_from_bits(bits)
+    if x != x or x in (float("inf"), float("-inf")):
+        return ctx.const(("f64", bits), x)
+    r = repr(x)
+    return f"({r})" if r.startswith("-") else r
+
+
+class FuncCodegen:
+    """Generates ``def f<index>(l0, ...)`` for one defined function."""
+
+    def __init__(self, ctx: ModuleContext, func_index: int):
+        self.ctx = ctx
+        self.index = func_index
+        self.func = ctx.module.funcs[func_index - ctx.n_imported_funcs]
+        self.type = ctx.func_types[func_index]
+        self.local_types = list(self.type.params) + list(self.func.locals)
+        self.lines: list[str] = []
+        self.ind = 1
+        self.stack: list[Entry] = []
+        self.labels: list[Label] = []
+        self.targeted: dict[int, bool] = {}
+        self.ntemp = 0
+        self.nuid = 0
+        self.pyloops = 0
+        self.uses_mem = False
+        self.uses_br = False
+        self.at_tail = False  # is the instruction being translated the last of its body?
+
+    # ---- output ----
+    def emit(self, line: str) -> None:
+        self.lines.append("    " * self.ind + line)
+
+    def indent(self) -> None:
+        self.ind += 1
+        if self.ind > MAX_INDENT:
+            raise TooDeep("indentation")
+
+    # ---- compile-time stack ----
+    def push(self, expr: str, deps: frozenset = frozenset(), depth: int = 0, cond: str | None = None) -> None:
+        e = Entry(expr, deps, depth, cond)
+        self.stack.append(e)
+        if depth > MAX_EXPR_DEPTH:
+            self.materialize(len(self.stack) - 1)
+
+    def pop(self) -> Entry:
+        return self.stack.pop()
+
+    def popn(self, n: int) -> list[Entry]:
+        if n == 0:
+            return []
+        es = self.stack[-n:]
+        del self.stack[-n:]
+        return es
+
+    def write_var(self, var: str, expr: str, exclude: Entry | None = None) -> None:
+        """Emit ``var = expr`` after moving pending expressions that read ``var`` into temporaries."""
+        for e in self.stack:
+            if e is not exclude and var in e.deps:
+                t = f"t{self.ntemp}"
+                self.ntemp += 1
+                self.emit(f"{t} = {e.expr}")
+                e.expr, e.deps, e.depth, e.cond = t, frozenset((t,)), 0, None
+        self.emit(f"{var} = {expr}")
+
+    def materialize(self, p: int) -> None:
+        e = self.stack[p]
+        name = f"s{p}"
+        if e.expr == name:
+            return
+        self.write_var(name, e.expr, e)
+        e.expr, e.deps, e.depth, e.cond = name, frozenset((name,)), 0, None
+
+    def flush(self) -> None:
+        for p in range(len(self.stack)):
+            self.materialize(p)
+
+    def push_stmt(self, expr: str) -> None:
+        """Evaluate ``expr`` now (it may trap or read mutable state) into the next slot."""
+        p = len(self.stack)
+        name = f"s{p}"
+        self.write_var(name, expr)
+        self.stack.append(Entry(name, frozenset((name,))))
+
+    def push_results(self, n: int, expr: str) -> None:
+        """Emit a call-like ``expr`` producing ``n`` results into fresh slots."""
+        if n == 0:
+            self.emit(expr)
+            return
+        base = len(self.stack)
+        names = [f"s{base + i}" for i in range(n)]
+        for name in names:
+            self.write_var_prepare(name)
+        self.emit(f"{', '.join(names)} = {expr}" if n > 1 else f"{names[0]} = {expr}")
+        for name in names:
+            self.stack.append(Entry(name, frozenset((name,))))
+
+    def write_var_prepare(self, var: str) -> None:
+        for e in self.stack:
+            if var in e.deps:
+                t = f"t{self.ntemp}"
+                self.ntemp += 1
+                self.emit(f"{t} = {e.expr}")
+                e.expr, e.deps, e.depth, e.cond = t, frozenset((t,)), 0, None
+
+    @staticmethod
+    def cval(e: Entry) -> str:
+        return e.cond if e.cond is not None else e.expr
+
+    def slot_entries(self, lo: int, hi: int) -> list[Entry]:
+        return [Entry(f"s{p}", frozenset((f"s{p}",))) for p in range(lo, hi)]
+
+    def reset_stack(self, height: int, nres: int) -> None:
+        self.stack = self.stack[:height] + self.slot_entries(height, height + nres)
+
+    # ---- pure operations ----
+    def op(self, kind: str, tmpl: str, n: int, opname: str | None = None) -> None:
+        args = self.popn(n)
+        exprs = [a.expr for a in args]
+        deps = frozenset().union(*(a.deps for a in args)) if n else frozenset()
+        depth = 1 + max((a.depth for a in args), default=0)
+        if kind == "c":
+            if n == 1 and tmpl == "{0} == 0" and args[0].cond is not None:
+                cond = f"not ({args[0].cond})"
+            else:
+                cond = tmpl.format(*exprs)
+            self.push(f"(1 if {cond} else 0)", deps, depth, cond)
+        elif kind == "p":
+            if n and all(_LITERAL.match(x) for x in exprs) and self.ctx.fold is not None:
+                try:
+                    v = eval(tmpl.format(*exprs), self.ctx.fold)  # noqa: S307 - our own templates on literals
+                except Exception:  # noqa: BLE001 - a trap while folding: leave it to run time
+                    v = None
+                if isinstance(v, int):
+                    self.push(str(v))
+                    return
+            if n == 2 and _LITERAL.match(exprs[1]) and opname is not None:
+                ty, _, base = opname.partition(".")
+                if base in _SHIFTS and ty in ("i32", "i64"):
+                    bits = 32 if ty == "i32" else 64
+                    k = int(exprs[1]) & (bits - 1)
+                    self.push(_SHIFTS[base].format(exprs[0], k=k, m=hex((1 << bits) - 1), s=hex(1 << (bits - 1))),
+                              deps, depth)
+                    return
+            self.push(tmpl.format(*exprs), deps, depth)
+        else:
+            self.push_stmt(tmpl.format(*exprs))
+
+    # ---- the function ----
+    def generate(self) -> list[str]:
+        body = self.func.body
+        scan_targets(body, self.targeted)
+        nres = len(self.type.results)
+        self.labels.append(Label("func", 0, nres, nres, self._uid(), False))
+        if self.body(body):
+            self.do_return()
+        params = ", ".join(f"l{i}" for i in range(len(self.type.params)))
+        head = [f"def f{self.index}({params}):"]
+        np = len(self.type.params)
+        groups: dict[str, list[str]] = {}
+        for i, t in enumerate(self.func.locals):
+            groups.setdefault(_ZERO[t], []).append(f"l{np + i}")
+        for zero, names in groups.items():
+            for k in range(0, len(names), 200):
+                head.append("    " + " = ".join(names[k : k + 200]) + f" = {zero}")
+        if self.uses_mem:
+            head.append("    mb = M0.buf")
+        if self.uses_br:
+            head.append("    _br = 0")
+        if len(self.lines) == 0:
+            self.lines.append("    pass")
+        if self.uses_mem:
+            lines = [ln.replace(_MB_RELOAD, "mb = M0.buf") for ln in self.lines]
+        else:
+            lines = [ln for ln in self.lines if not ln.endswith(_MB_RELOAD)]
+        return head + lines
+
+    def _uid(self) -> int:
+        self.nuid += 1
+        return self.nuid
+
+    def do_return(self) -> None:
+        n = len(self.type.results)
+        vals = [e.expr for e in self.stack[len(self.stack) - n :]] if n else []
+        if n == 0:
+            self.emit("return")
+        elif n == 1:
+            self.emit(f"return {vals[0]}")
+        else:
+            self.emit(f"return ({', '.join(vals)})")
+
+    def body(self, instrs: list) -> bool:
+        """Emit a sequence; False when its end is unreachable."""
+        last = len(instrs) - 1
+        for i, ins in enumerate(instrs):
+            self.at_tail = i == last
+            if not self.instr(ins):
+                return False
+        return True
+
+    # ---- branches ----
+    def branch(self, depth: int) -> None:
+        """Emit an unconditional jump to label ``depth`` (does not change the compile-time stack)."""
+        idx = len(self.labels) - 1 - depth
+        lab = self.labels[idx]
+        if lab.kind == "func":
+            self.do_return()
+            return
+        n = lab.arity
+        if n:
+            srcs = [e.expr for e in self.stack[len(self.stack) - n :]]
+            dsts = [f"s{lab.height + i}" for i in range(n)]
+            pairs = [(d, s) for d, s in zip(dsts, srcs, strict=True) if d != s]
+            if pairs:
+                self.emit(f"{', '.join(d for d, _ in pairs)} = {', '.join(s for _, s in pairs)}")
+        crossed = [L for L in self.labels[idx + 1 :] if L.pyloop]
+        if len(crossed) == 1 and crossed[0].tail_of is lab and lab.kind != "loop":
+            crossed = []  # the loop is the last thing in the target: leaving it reaches the target's end
+        if not crossed:
+            self.emit("continue" if lab.kind == "loop" else "break")
+        else:
+            self.uses_br = True
+            crossed[-1].escapes.add(lab.uid)
+            self.emit(f"_br = {lab.uid}")
+            self.emit("break")
+
+    def after_loop(self, lab: Label) -> None:
+        if not lab.escapes:
+            return
+        outer = next(L for L in reversed(self.labels) if L.pyloop)
+        self.emit("if _br:")
+        self.indent()
+        esc = lab.escapes
+        jump = "continue" if outer.kind == "loop" else "break"
+        if outer.uid in esc:
+            if len(esc) == 1:
+                self.emit("_br = 0")
+                self.emit(jump)
+            else:
+                self.emit(f"if _br == {outer.uid}:")
+                self.indent()
+                self.emit("_br = 0")
+                self.emit(jump)
+                self.ind -= 1
+                self.emit("break")
+                outer.escapes |= esc - {outer.uid}
+        else:
+            self.emit("break")
+            outer.escapes |= esc
+        self.ind -= 1
+
+    def open_pyloop(self, lab: Label) -> None:
+        self.pyloops += 1
+        if self.pyloops > MAX_PYLOOPS:
+            raise TooDeep("loops")
+        self.emit("while True:")
+        self.indent()
+
+    def close_pyloop(self, lab: Label) -> None:
+        self.ind -= 1
+        self.pyloops -= 1
+        self.after_loop(lab)
+
+    def br_table(self, labels: tuple, default: int) -> None:
+        idx = self.pop()
+        iv = idx.expr
+        if not iv.isidentifier():
+            iv = "_i"
+            self.emit(f"_i = {idx.expr}")
+        segs: list[list[int]] = []  # [start, depth]
+        for i, d in enumerate(labels):
+            if segs and segs[-1][1] == d:
+                continue
+            segs.append([i, d])
+        if segs and segs[-1][1] == default:
+            pass
+        else:
+            segs.append([len(labels), default])
+        self._tree(iv, segs)
+
+    def _tree(self, iv: str, segs: list[list[int]]) -> None:
+        if len(segs) == 1:
+            self.branch(segs[0][1])
+            return
+        mid = len(segs) // 2
+        self.emit(f"if {iv} < {segs[mid][0]}:")
+        self.indent()
+        self._tree(iv, segs[:mid])
+        self.ind -= 1
+        self.emit("else:")
+        self.indent()
+        self._tree(iv, segs[mid:])
+        self.ind -= 1
+
+    # ---- structured control ----
+    def block(self, ins: tuple, kind: str) -> bool:
+        params, results = self.ctx.block_type(ins[1])
+        h = len(self.stack) - len(params)
+        targeted = self.targeted.get(id(ins), False)
+        arity = len(params) if kind == "loop" else len(results)
+        if not targeted:
+            lab = Label(kind, h, arity, len(results), self._uid(), False)
+            self.labels.append(lab)
+            ok = self.body(ins[2])
+            self.labels.pop()
+            return ok
+        self.flush()
+        lab = Label(kind, h, arity, len(results), self._uid(), True)
+        self.labels.append(lab)
+        self.open_pyloop(lab)
+        if self.body(ins[2]):
+            self.flush()
+        self.emit("break")
+        self.labels.pop()
+        self.close_pyloop(lab)
+        self.reset_stack(h, len(results))
+        return True
+
+    def if_(self, ins: tuple) -> bool:
+        params, results = self.ctx.block_type(ins[1])
+        c = self.pop()
+        cond = self.cval(c)
+        self.flush()
+        h = len(self.stack) - len(params)
+        targeted = self.targeted.get(id(ins), False)
+        lab = Label("if", h, len(results), len(results), self._uid(), targeted)
+        self.labels.append(lab)
+        if targeted:
+            self.open_pyloop(lab)
+        base = self.stack[:h]
+        self.emit(f"if {cond}:")
+        self.indent()
+        self.stack = base + self.slot_entries(h, h + len(params))
+        n0 = len(self.lines)
+        r1 = self.body(ins[2])
+        if r1:
+            self.flush()
+        if len(self.lines) == n0:
+            self.emit("pass")
+        self.ind -= 1
+        self.stack = base + self.slot_entries(h, h + len(params))
+        r2 = True
+        if ins[3]:
+            self.emit("else:")
+            self.indent()
+            n0 = len(self.lines)
+            r2 = self.body(ins[3])
+            if r2:
+                self.flush()
+            if len(self.lines) == n0:
+                self.emit("pass")
+            self.ind -= 1
+        # (an if without else passes its params through as its results: validation makes them equal)
+        self.labels.pop()
+        if targeted:
+            self.emit("break")
+            self.close_pyloop(lab)
+        self.reset_stack(h, len(results))
+        return r1 or r2 or targeted
+
+    # ---- one instruction; False when what follows is unreachable ----
+    def instr(self, ins: tuple) -> bool:  # noqa: C901 - a dispatcher
+        op = ins[0]
+        spec = OPS.get(op)
+        if spec is not None:
+            kind, tmpl = spec
+            self.op(kind, tmpl, (tmpl.count("{1}") + 1) if "{0}" in tmpl else 0, op)
+            return True
+        if op == "local.get":
+            name = f"l{ins[1]}"
+            self.push(name, frozenset((name,)))
+        elif op == "local.set" or op == "local.tee":
+            e = self.pop()
+            name = f"l{ins[1]}"
+            if e.expr != name:
+                self.write_var(name, e.expr)
+            if op == "local.tee":
+                self.push(name, frozenset((name,)))
+        elif op == "i32.const" or op == "i64.const" or op == "f32.const" or op == "v128.const":
+            self.push(str(ins[1]))
+        elif op == "f64.const":
+            self.push(f64_literal(self.ctx, ins[1]))
+        elif op == "global.get":
+            gt = self.ctx.global_types[ins[1]]
+            expr = f"G{ins[1]}.value"
+            if gt.valtype == "f64":
+                expr = f"f64_from_bits({expr})"
+            if gt.mutable:
+                self.push_stmt(expr)
+            else:
+                self.push(expr, frozenset(), 1)
+        elif op == "global.set":
+            gt = self.ctx.global_types[ins[1]]
+            e = self.pop()
+            v = f"f64_bits({e.expr})" if gt.valtype == "f64" else e.expr
+            self.emit(f"G{ins[1]}.value = {v}")
+        elif op in LOADS:
+            helper, post = LOADS[op]
+            a = self.pop()
+            addr = f"{a.expr} + {ins[2]}" if ins[2] else a.expr
+            self.uses_mem = True
+            v = f"mb[{addr}]" if helper is None else f"{helper}(mb, {addr})[0]"
+            self.push_stmt(post.format(v=v))
+        elif op in STORES:
+            helper, vt = STORES[op]
+            v, a = self.pop(), self.pop()
+            addr = f"{a.expr} + {ins[2]}" if ins[2] else a.expr
+            self.uses_mem = True
+            val = vt.format(v=v.expr)
+            self.emit(f"mb[{addr}] = {val}" if helper is None else f"{helper}(mb, {addr}, {val})")
+        elif op == "block":
+            return self.block(ins, "block")
+        elif op == "loop":
+            return self.loop(ins)
+        elif op == "if":
+            return self.if_(ins)
+        elif op == "br":
+            self.branch(ins[1])
+            return False
+        elif op == "br_if":
+            c = self.pop()
+            self.emit(f"if {self.cval(c)}:")
+            self.indent()
+            self.branch(ins[1])
+            self.ind -= 1
+        elif op == "br_table":
+            self.br_table(ins[1], ins[2])
+            return False
+        elif op == "return":
+            self.do_return()
+            return False
+        elif op == "unreachable":
+            self.emit("raise Trap('unreachable')")
+            return False
+        elif op == "nop":
+            pass
+        elif op == "drop":
+            self.pop()
+        elif op == "select":
+            c, b, a = self.pop(), self.pop(), self.pop()
+            self.push(f"({a.expr} if {self.cval(c)} else {b.expr})", a.deps | b.deps | c.deps,
+                      1 + max(a.depth, b.depth, c.depth))
+        elif op == "call":
+            ft = self.ctx.func_types[ins[1]]
+            args = self.popn(len(ft.params))
+            self.push_results(len(ft.results), f"f{ins[1]}({', '.join(a.expr for a in args)})")
+            if self.ctx.has_mem:
+                self.emit(_MB_RELOAD)
+        elif op == "call_indirect":
+            ft = self.ctx.types[ins[1]]
+            idx = self.pop()
+            args = self.popn(len(ft.params))
+            self.emit(f"_f = call_target(T{ins[2]}, {idx.expr}, TY{ins[1]})")
+            self.push_results(len(ft.results), f"_f({', '.join(a.expr for a in args)})")
+            if self.ctx.has_mem:
+                self.emit(_MB_RELOAD)
+        elif op == "memory.size":
+            self.uses_mem = True
+            self.push_stmt("(len(mb) >> 16)")
+        elif op == "memory.grow":
+            self.uses_mem = True
+            n = self.pop()
+            self.push_stmt(f"(M0.grow({n.expr}) & 0xffffffff)")
+            self.emit("mb = M0.buf")
+        elif op == "memory.fill" or op == "memory.copy":
+            n, v, d = self.pop(), self.pop(), self.pop()
+            fn = "mem_fill" if op == "memory.fill" else "mem_copy"
+            self.emit(f"{fn}(M0, {d.expr}, {v.expr}, {n.expr})")
+        elif op == "memory.init":
+            n, s, d = self.pop(), self.pop(), self.pop()
+            self.emit(f"mem_init(M0, INST, {ins[1]}, {d.expr}, {s.expr}, {n.expr})")
+        elif op == "data.drop":
+            self.emit(f"INST.datas[{ins[1]}] = None")
+        elif op == "ref.null":
+            self.push("None")
+        elif op == "ref.is_null":
+            e = self.pop()
+            cond = f"{e.expr} is None"
+            self.push(f"(1 if {cond} else 0)", e.deps, e.depth + 1, cond)
+        elif op == "ref.func":
+            self.push(f"F{ins[1]}")
+        elif op == "table.get":
+            i = self.pop()
+            self.push_stmt(f"tbl_get(T{ins[1]}, {i.expr})")
+        elif op == "table.set":
+            v, i = self.pop(), self.pop()
+            self.emit(f"tbl_set(T{ins[1]}, {i.expr}, {v.expr})")
+        elif op == "table.size":
+            self.push_stmt(f"len(T{ins[1]}.elements)")
+        elif op == "table.grow":
+            n, v = self.pop(), self.pop()
+            self.push_stmt(f"tbl_grow(T{ins[1]}, {v.expr}, {n.expr})")
+        elif op == "table.fill":
+            n, v, i = self.pop(), self.pop(), self.pop()
+            self.emit(f"tbl_fill(T{ins[1]}, {i.expr}, {v.expr}, {n.expr})")
+        elif op == "table.copy":
+            n, s, d = self.pop(), self.pop(), self.pop()
+            self.emit(f"tbl_copy(T{ins[1]}, T{ins[2]}, {d.expr}, {s.expr}, {n.expr})")
+        elif op == "table.init":
+            n, s, d = self.pop(), self.pop(), self.pop()
+            self.emit(f"tbl_init(T{ins[2]}, INST, {ins[1]}, {d.expr}, {s.expr}, {n.expr})")
+        elif op == "elem.drop":
+            self.emit(f"INST.elems[{ins[1]}] = None")
+        elif op.startswith("v128.") or "x" in op.split(".")[0]:
+            self.simd(ins)
+        else:
+            raise NotImplementedError(f"interpreter: instruction {op!r} is not supported")
+        return True
+
+    def loop(self, ins: tuple) -> bool:
+        params, results = self.ctx.block_type(ins[1])
+        h = len(self.stack) - len(params)
+        if not self.targeted.get(id(ins), False):
+            lab = Label("loop", h, len(params), len(results), self._uid(), False)
+            self.labels.append(lab)
+            ok = self.body(ins[2])
+            self.labels.pop()
+            return ok
+        self.flush()
+        lab = Label("loop", h, len(params), len(results), self._uid(), True)
+        if self.at_tail:
+            lab.tail_of = self.labels[-1]
+        self.labels.append(lab)
+        self.open_pyloop(lab)
+        falls = self.body(ins[2])
+        if falls:
+            self.flush()
+            self.emit("break")
+        self.labels.pop()
+        self.close_pyloop(lab)
+        self.reset_stack(h, len(results))
+        return falls
+
+    # ---- v128 ----
+    def simd(self, ins: tuple) -> None:
+        op = ins[0]
+        from .helpers import LD_EXTEND, LD_SPLAT
+
+        if op == "v128.load":
+            a = self.pop()
+            self.uses_mem = True
+            self.push_stmt(f"ld_v128(mb, {self._addr(a, ins[2])})")
+        elif op == "v128.store":
+            v, a = self.pop(), self.pop()
+            self.uses_mem = True
+            self.emit(f"st_v128(mb, {self._addr(a, ins[2])}, {v.expr})")
+        elif op in LD_EXTEND or op in LD_SPLAT:
+            a = self.pop()
+            self.uses_mem = True
+            name = self.ctx.const(("vld", op), (LD_EXTEND.get(op) or LD_SPLAT[op]))
+            self.push_stmt(f"{name}(mb, {self._addr(a, ins[2])})")
+        elif op.endswith("_lane") and (".load" in op or ".store" in op):
+            nbytes = int(op.split("load" if ".load" in op else "store")[1].split("_")[0]) // 8
+            v, a = self.pop(), self.pop()
+            self.uses_mem = True
+            if ".load" in op:
+                self.push_stmt(f"ld_lane(mb, {self._addr(a, ins[2])}, {v.expr}, {nbytes}, {ins[3]})")
+            else:
+                self.emit(f"st_lane(mb, {self._addr(a, ins[2])}, {v.expr}, {nbytes}, {ins[3]})")
+        else:
+            from .simd import SIMD_ARITY, SIMD_OPS, SIMD_TYPES
+
+            fn = SIMD_OPS.get(op)
+            if fn is None:
+                raise NotImplementedError(f"interpreter: SIMD instruction {op!r} is not supported")
+            n = SIMD_ARITY[op]
+            args = self.popn(n)
+            argtypes, rtype = SIMD_TYPES[op]
+            exprs = [f"f64_bits({a.expr})" if t == "f64" else a.expr for a, t in zip(args, argtypes, strict=True)]
+            imms = [repr(tuple(x)) if isinstance(x, (tuple, list)) else repr(x) for x in ins[1:]]
+            name = self.ctx.const(("simd", op), fn)
+            call = f"{name}({', '.join(exprs + imms)})"
+            if rtype == "f64":
+                call = f"f64_from_bits({call})"
+            deps = frozenset().union(*(a.deps for a in args)) if args else frozenset()
+            self.push(call, deps, 1 + max((a.depth for a in args), default=0))
+
+    @staticmethod
+    def _addr(a: Entry, off: int) -> str:
+        return f"{a.expr} + {off}" if off else a.expr

@@ -1,0 +1,186 @@
+"""Run-time helpers the generated interpreter code calls: bulk memory, tables, indirect calls and the
+``v128`` memory forms.  Each one checks bounds the way the spec does and raises ``Trap``."""
+
+from __future__ import annotations
+
+import struct
+
+from ..errors import (
+    TRAP_INDIRECT_MISMATCH,
+    TRAP_OOB_MEMORY,
+    TRAP_OOB_TABLE,
+    TRAP_UNDEFINED_ELEMENT,
+    TRAP_UNINITIALIZED_ELEMENT,
+    Trap,
+)
+
+M32 = 0xFFFFFFFF
+M64 = 0xFFFFFFFFFFFFFFFF
+_QQ = struct.Struct("<QQ")
+LD_QQ = _QQ.unpack_from
+ST_QQ = _QQ.pack_into
+
+
+def _oob_mem():
+    raise Trap(TRAP_OOB_MEMORY)
+
+
+def mem_fill(mem, d: int, val: int, n: int) -> None:
+    buf = mem.buf
+    if d + n > len(buf):
+        _oob_mem()
+    if n:
+        buf[d : d + n] = bytes((val & 0xFF,)) * n
+
+
+def mem_copy(mem, d: int, s: int, n: int) -> None:
+    buf = mem.buf
+    if s + n > len(buf) or d + n > len(buf):
+        _oob_mem()
+    if n:
+        buf[d : d + n] = bytes(buf[s : s + n])
+
+
+def mem_init(mem, inst, x: int, d: int, s: int, n: int) -> None:
+    data = inst.datas[x] or b""
+    buf = mem.buf
+    if s + n > len(data) or d + n > len(buf):
+        _oob_mem()
+    if n:
+        buf[d : d + n] = data[s : s + n]
+
+
+def tbl_get(tab, i: int):
+    el = tab.elements
+    if i >= len(el):
+        raise Trap(TRAP_OOB_TABLE)
+    return el[i]
+
+
+def tbl_set(tab, i: int, v) -> None:
+    el = tab.elements
+    if i >= len(el):
+        raise Trap(TRAP_OOB_TABLE)
+    el[i] = v
+
+
+def tbl_fill(tab, i: int, v, n: int) -> None:
+    el = tab.elements
+    if i + n > len(el):
+        raise Trap(TRAP_OOB_TABLE)
+    el[i : i + n] = [v] * n
+
+
+def tbl_copy(dst, src, d: int, s: int, n: int) -> None:
+    de, se = dst.elements, src.elements
+    if s + n > len(se) or d + n > len(de):
+        raise Trap(TRAP_OOB_TABLE)
+    de[d : d + n] = se[s : s + n]
+
+
+def tbl_init(tab, inst, x: int, d: int, s: int, n: int) -> None:
+    seg = inst.elems[x] or ()
+    el = tab.elements
+    if s + n > len(seg) or d + n > len(el):
+        raise Trap(TRAP_OOB_TABLE)
+    el[d : d + n] = seg[s : s + n]
+
+
+def tbl_grow(tab, init, n: int) -> int:
+    return tab.grow(n, init) & M32
+
+
+def call_target(tab, i: int, ty):
+    """The callee of ``call_indirect``: bounds, null and type checks, then its interpreter callable."""
+    el = tab.elements
+    if i >= len(el):
+        raise Trap(TRAP_UNDEFINED_ELEMENT)
+    f = el[i]
+    if f is None:
+        raise Trap(TRAP_UNINITIALIZED_ELEMENT)
+    if f.type is not ty and f.type != ty:
+        raise Trap(TRAP_INDIRECT_MISMATCH)
+    fn = f.interp
+    if fn is None:
+        from .interp import interp_callable
+
+        fn = interp_callable(f)
+    return fn
+
+
+# ---- v128 memory forms ----
+
+def _check(buf, a: int, n: int) -> None:
+    if a + n > len(buf):
+        _oob_mem()
+
+
+def ld_v128(buf, a: int) -> int:
+    lo, hi = LD_QQ(buf, a)
+    return lo | (hi << 64)
+
+
+def st_v128(buf, a: int, v: int) -> None:
+    ST_QQ(buf, a, v & M64, v >> 64)
+
+
+def _ext_loader(fmt: str, width: int):
+    s = struct.Struct("<" + fmt)
+    mask = (1 << width) - 1
+
+    def load(buf, a: int) -> int:
+        r = 0
+        for i, x in enumerate(s.unpack_from(buf, a)):
+            r |= (x & mask) << (i * width)
+        return r
+
+    return load
+
+
+LD_EXTEND = {
+    "v128.load8x8_s": _ext_loader("8b", 16), "v128.load8x8_u": _ext_loader("8B", 16),
+    "v128.load16x4_s": _ext_loader("4h", 32), "v128.load16x4_u": _ext_loader("4H", 32),
+    "v128.load32x2_s": _ext_loader("2i", 64), "v128.load32x2_u": _ext_loader("2I", 64),
+}
+
+
+def _splat_loader(nbytes: int):
+    width = nbytes * 8
+    lanes = 128 // width
+
+    def load(buf, a: int) -> int:
+        _check(buf, a, nbytes)
+        x = int.from_bytes(buf[a : a + nbytes], "little")
+        r = 0
+        for i in range(lanes):
+            r |= x << (i * width)
+        return r
+
+    return load
+
+
+def _zero_loader(nbytes: int):
+    def load(buf, a: int) -> int:
+        _check(buf, a, nbytes)
+        return int.from_bytes(buf[a : a + nbytes], "little")
+
+    return load
+
+
+LD_SPLAT = {"v128.load8_splat": _splat_loader(1), "v128.load16_splat": _splat_loader(2),
+            "v128.load32_splat": _splat_loader(4), "v128.load64_splat": _splat_loader(8),
+            "v128.load32_zero": _zero_loader(4), "v128.load64_zero": _zero_loader(8)}
+
+
+def ld_lane(buf, a: int, v: int, nbytes: int, lane: int) -> int:
+    _check(buf, a, nbytes)
+    width = nbytes * 8
+    x = int.from_bytes(buf[a : a + nbytes], "little")
+    shift = lane * width
+    return (v & ~(((1 << width) - 1) << shift)) | (x << shift)
+
+
+def st_lane(buf, a: int, v: int, nbytes: int, lane: int) -> None:
+    _check(buf, a, nbytes)
+    width = nbytes * 8
+    buf[a : a + nbytes] = ((v >> (lane * width)) & ((1 << width) - 1)).to_bytes(nbytes, "little")

@@ -1,0 +1,167 @@
+"""Module instances and instantiation (spec section 4.5.4, wasm 2.0 semantics).
+
+Instantiation is tier-neutral: a tier contributes only ``compiled.link(instance)``, which makes the
+instance's own ``FuncInstance`` objects callable (sets their ``call``), and a ``run(func, args)`` that
+invokes a function with the tier's trap translation (used for the start function).
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from ..errors import TRAP_OOB_MEMORY, TRAP_OOB_TABLE, LinkError, Trap
+from ..syntax import FuncType, GlobalType, Limits, MemType, Module, TableType
+from .memory import MemoryInstance
+from .objects import FuncInstance, GlobalInstance, TableInstance
+
+Extern = FuncInstance | TableInstance | MemoryInstance | GlobalInstance
+_KIND_CLASS = {"func": FuncInstance, "table": TableInstance, "memory": MemoryInstance, "global": GlobalInstance}
+
+
+class CompiledModule(Protocol):
+    """What a tier produces once per :class:`Module` (and may cache): it links instances."""
+
+    def link(self, inst: ModuleInstance) -> None:
+        """Make every function defined by ``inst`` callable: set ``FuncInstance.call`` (and tier attributes)."""
+
+
+class ModuleInstance:
+    """The runtime state of one instantiated module.
+
+    ``funcs``/``tables``/``mems``/``globals`` are the index spaces (imports first); ``elems`` holds each
+    element segment's references (``None`` once dropped) and ``datas`` each data segment's bytes (``None`` once
+    dropped); ``exports`` maps export names to extern objects.
+    """
+
+    def __init__(self, module: Module):
+        self.module = module
+        self.types: list[FuncType] = module.types
+        self.funcs: list[FuncInstance] = []
+        self.tables: list[TableInstance] = []
+        self.mems: list[MemoryInstance] = []
+        self.globals: list[GlobalInstance] = []
+        self.elems: list[list | None] = []
+        self.datas: list[bytes | None] = []
+        self.exports: dict[str, Extern] = {}
+        self.compiled: Any = None  # the tier's CompiledModule
+
+
+def _limits_match(actual: Limits, expected: Limits) -> bool:
+    if actual.min < expected.min:
+        return False
+    if expected.max is None:
+        return True
+    return actual.max is not None and actual.max <= expected.max
+
+
+def extern_matches(ext: Extern, kind: str, expected: Any) -> bool:
+    """Extern subtyping (spec 4.5.2): does ``ext`` fit an import of ``kind`` with type ``expected``?"""
+    if not isinstance(ext, _KIND_CLASS[kind]):
+        return False
+    if kind == "func":
+        return ext.type == expected
+    if kind == "table":
+        t = ext.type
+        return t.elem == expected.elem and _limits_match(t.limits, expected.limits)
+    if kind == "memory":
+        return _limits_match(ext.type.limits, expected.limits)
+    return ext.type == expected
+
+
+_F32 = struct.Struct("<f")
+
+
+def eval_const(expr: list, inst: ModuleInstance) -> Any:
+    """Evaluate a constant expression to a raw value (also the extended-const arithmetic, harmlessly)."""
+    stack: list = []
+    for ins in expr:
+        op = ins[0]
+        if op in ("i32.const", "i64.const", "f32.const", "f64.const", "v128.const"):
+            stack.append(ins[1])
+        elif op == "ref.null":
+            stack.append(None)
+        elif op == "ref.func":
+            stack.append(inst.funcs[ins[1]])
+        elif op == "global.get":
+            stack.append(inst.globals[ins[1]].value)
+        elif op in ("i32.add", "i32.sub", "i32.mul", "i64.add", "i64.sub", "i64.mul"):
+            b, a = stack.pop(), stack.pop()
+            m = 0xFFFFFFFF if op[1] == "3" else 0xFFFFFFFFFFFFFFFF
+            r = a + b if op.endswith("add") else a - b if op.endswith("sub") else a * b
+            stack.append(r & m)
+        else:
+            raise ValueError(f"not a constant instruction: {op}")
+    return stack[-1] if stack else None
+
+
+def resolve_imports(module: Module, imports: dict[str, dict[str, Extern]] | None) -> list[Extern]:
+    """Look up and type-check each import; ``LinkError`` ("unknown import"/"incompatible import type")."""
+    out = []
+    imports = imports or {}
+    for imp in module.imports:
+        ext = imports.get(imp.module, {}).get(imp.name)
+        if ext is None:
+            raise LinkError(f"unknown import {imp.module!r}.{imp.name!r}")
+        expected = module.types[imp.desc] if imp.kind == "func" else imp.desc
+        if not extern_matches(ext, imp.kind, expected):
+            got = getattr(ext, "type", type(ext).__name__)
+            raise LinkError(f"incompatible import type for {imp.module!r}.{imp.name!r}: "
+                            f"expected {imp.kind} {expected}, got {got}")
+        out.append(ext)
+    return out
+
+
+def instantiate(module: Module, externs: list[Extern], compiled: CompiledModule,
+                run: Callable[[FuncInstance, list], list]) -> ModuleInstance:
+    """Instantiate ``module`` with already resolved ``externs`` (one per import, in order).
+
+    Follows the wasm 2.0 order: globals, then element and data segments applied one by one (a trapping
+    segment leaves the writes of earlier segments in place), then the start function (through ``run``).
+    """
+    inst = ModuleInstance(module)
+    inst.compiled = compiled
+    for imp, ext in zip(module.imports, externs, strict=True):
+        {"func": inst.funcs, "table": inst.tables, "memory": inst.mems, "global": inst.globals}[imp.kind].append(ext)
+    for i, f in enumerate(module.funcs):
+        idx = len(inst.funcs)
+        inst.funcs.append(FuncInstance(module.types[f.type_idx], inst, i, name=module.func_names.get(idx)))
+    for tt in module.tables:
+        inst.tables.append(TableInstance(tt))
+    for mt in module.mems:
+        inst.mems.append(MemoryInstance(mt))
+    for g in module.globals:
+        inst.globals.append(GlobalInstance(g.type, eval_const(g.init, inst)))
+    inst.elems = [[eval_const(e, inst) for e in seg.init] for seg in module.elems]
+    inst.datas = [d.init for d in module.datas]
+    spaces = {"func": inst.funcs, "table": inst.tables, "memory": inst.mems, "global": inst.globals}
+    for ex in module.exports:
+        inst.exports[ex.name] = spaces[ex.kind][ex.index]
+    compiled.link(inst)
+
+    for i, seg in enumerate(module.elems):
+        if seg.mode == "active":
+            offset = eval_const(seg.offset, inst)
+            items = inst.elems[i]
+            table = inst.tables[seg.table].elements
+            if offset + len(items) > len(table):
+                raise Trap(TRAP_OOB_TABLE)
+            table[offset : offset + len(items)] = items
+        if seg.mode != "passive":
+            inst.elems[i] = None
+    for i, seg in enumerate(module.datas):
+        if seg.mode == "active":
+            offset = eval_const(seg.offset, inst)
+            mem = inst.mems[seg.memory]
+            if offset + len(seg.init) > len(mem.buf):
+                raise Trap(TRAP_OOB_MEMORY)
+            mem.buf[offset : offset + len(seg.init)] = seg.init
+            inst.datas[i] = None
+    if module.start is not None:
+        run(inst.funcs[module.start], [])
+    return inst
+
+
+__all__ = ["ModuleInstance", "CompiledModule", "Extern", "instantiate", "resolve_imports", "extern_matches",
+           "eval_const", "GlobalType", "MemType", "TableType"]

@@ -1,0 +1,114 @@
+"""Linear memory backed by an anonymous ``mmap`` reservation.
+
+Why a reservation: the whole maximum size (or 4 GiB plus a 4 GiB guard for unbounded memories) is mapped
+once with ``MAP_NORESERVE`` and everything past the current size is made inaccessible with ``mprotect``.
+Growing only changes protections, so the base address never moves and native tiers may keep it in a
+register; the Python ``.buf`` view is recreated on every grow so that it always has exactly the current
+size (an out-of-bounds ``struct.unpack_from`` then raises instead of reading the reservation).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import mmap
+
+from ..errors import TRAP_OOB_MEMORY, Trap
+from ..syntax import Limits, MemType
+
+PAGE_SIZE = 65536
+MAX_PAGES = 65536  # 4 GiB: the wasm32 address space
+GUARD_UNBOUNDED = 4 << 30  # any u32 address + u32 offset of an unbounded memory stays inside the reservation
+GUARD_BOUNDED = PAGE_SIZE
+_MAP_NORESERVE = getattr(mmap, "MAP_NORESERVE", 0x4000)
+
+_libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+_mprotect = _libc.mprotect
+_mprotect.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
+_mprotect.restype = ctypes.c_int
+
+
+class MemoryInstance:
+    """A wasm linear memory.
+
+    Stable attributes for every tier:
+
+    * ``type``: the :class:`MemType` with the *current* size as its minimum (what import matching sees);
+    * ``size``: current size in pages; ``grow(delta) -> old size | -1``;
+    * ``buf``: writable ``memoryview`` (format ``B``) of exactly ``size * 65536`` bytes; re-read it after
+      anything that may grow the memory (a new view replaces the old one, old views stay valid but short);
+    * ``address``: base address of byte 0, stable for the lifetime of the object;
+    * ``reserved``: bytes of address space reserved at ``address`` (inaccessible beyond the current size);
+    * ``read(addr, n)`` / ``write(addr, data)``: bounds-checked helpers raising ``Trap``.
+    """
+
+    def __init__(self, memtype: MemType):
+        lim = memtype.limits
+        if lim.min > MAX_PAGES or (lim.max is not None and lim.max > MAX_PAGES):
+            raise ValueError("memory size must be at most 65536 pages (4GiB)")
+        self._max = lim.max
+        if lim.max is None:
+            self.reserved = MAX_PAGES * PAGE_SIZE + GUARD_UNBOUNDED
+        else:
+            self.reserved = lim.max * PAGE_SIZE + GUARD_BOUNDED
+        self._map = mmap.mmap(
+            -1,
+            self.reserved,
+            flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | _MAP_NORESERVE,
+            prot=mmap.PROT_READ | mmap.PROT_WRITE,
+        )
+        anchor = ctypes.c_char.from_buffer(self._map)
+        self.address: int = ctypes.addressof(anchor)
+        del anchor
+        self._whole = memoryview(self._map)
+        self._protect(0, self.reserved, 0)  # PROT_NONE
+        self.size = 0
+        self.buf: memoryview = self._whole[:0]
+        self._set_size(lim.min)
+
+    def _protect(self, start: int, length: int, prot: int) -> None:
+        if length and _mprotect(self.address + start, length, prot) != 0:
+            err = ctypes.get_errno()
+            raise MemoryError(f"mprotect of wasm memory failed (errno {err})")
+
+    def _set_size(self, pages: int) -> None:
+        old_bytes, new_bytes = self.size * PAGE_SIZE, pages * PAGE_SIZE
+        self._protect(old_bytes, new_bytes - old_bytes, mmap.PROT_READ | mmap.PROT_WRITE)
+        self.size = pages
+        self.buf = self._whole[:new_bytes]
+
+    @property
+    def type(self) -> MemType:
+        return MemType(Limits(self.size, self._max))
+
+    @property
+    def max(self) -> int | None:
+        return self._max
+
+    def grow(self, delta: int) -> int:
+        """Grow by ``delta`` pages; the old size in pages, or -1 when the limit forbids it."""
+        old = self.size
+        new = old + delta
+        limit = MAX_PAGES if self._max is None else self._max
+        if delta < 0 or new > limit:
+            return -1
+        if delta:
+            try:
+                self._set_size(new)
+            except MemoryError:
+                return -1
+        return old
+
+    def read(self, addr: int, n: int) -> bytes:
+        if addr < 0 or n < 0 or addr + n > len(self.buf):
+            raise Trap(TRAP_OOB_MEMORY)
+        return bytes(self.buf[addr : addr + n])
+
+    def write(self, addr: int, data: bytes) -> None:
+        n = len(data)
+        if addr < 0 or addr + n > len(self.buf):
+            raise Trap(TRAP_OOB_MEMORY)
+        self.buf[addr : addr + n] = data
+
+    def __repr__(self) -> str:
+        return f"<MemoryInstance {self.size} pages max={self._max} at {self.address:#x}>"

@@ -1,0 +1,78 @@
+"""Module -> loaded native code, through the on-disk cache; and the per-signature host thunks."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from dataclasses import dataclass, field
+
+from ... import syntax
+from . import jit
+from .cache import ObjectCache, cache_key
+from .translate import ModuleCompiler, build_host_thunk
+
+
+@dataclass
+class CompileStats:
+    """Where the time of one module went (seconds); ``cached`` when the object came from disk."""
+
+    cached: bool = False
+    translate: float = 0.0
+    llvm: float = 0.0
+    load: float = 0.0
+    object_bytes: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class NativeCode:
+    """A module's code, loaded: addresses of each defined function and of the entry trampoline per type."""
+
+    loaded: jit.LoadedObject
+    funcs: list[int]
+    entries: list[int]
+    stats: CompileStats
+
+
+def module_identity(module: syntax.Module, data: bytes | None) -> bytes:
+    if data is not None:
+        return b"bytes:" + hashlib.sha256(data).digest()
+    return b"repr:" + hashlib.sha256(repr(module).encode()).digest()
+
+
+def compile_module(module: syntax.Module, opt_level: int, cache: ObjectCache, data: bytes | None = None) -> NativeCode:
+    stats = CompileStats()
+    key = cache_key(module_identity(module, data), jit.engine_version(), opt_level, jit.host_cpu())
+    obj = cache.load(key)
+    if obj is None:
+        t0 = time.perf_counter()
+        text = str(ModuleCompiler(module).compile())
+        t1 = time.perf_counter()
+        obj = jit.compile_ir(text, opt_level)
+        t2 = time.perf_counter()
+        stats.translate, stats.llvm = t1 - t0, t2 - t1
+        cache.store(key, obj)
+    else:
+        stats.cached = True
+    t3 = time.perf_counter()
+    loaded = jit.LoadedObject(obj, opt_level)
+    funcs = loaded.pointer_table("wasm_funcs", len(module.funcs))
+    entries = loaded.pointer_table("wasm_entries", len(module.types))
+    stats.load = time.perf_counter() - t3
+    stats.object_bytes = len(obj)
+    return NativeCode(loaded, funcs, entries, stats)
+
+
+_thunks: dict[syntax.FuncType, tuple[jit.LoadedObject, int]] = {}
+_thunk_lock = threading.Lock()
+
+
+def host_thunk(ft: syntax.FuncType) -> int:
+    """Address of the compiled thunk through which compiled code calls a host function of type ``ft``."""
+    with _thunk_lock:
+        entry = _thunks.get(ft)
+        if entry is None:
+            loaded = jit.LoadedObject(jit.compile_ir(str(build_host_thunk(ft)), 1), 1)
+            entry = _thunks[ft] = (loaded, loaded.symbol("wasm_host_thunk"))
+        return entry[1]

@@ -1,0 +1,145 @@
+"""Linking a runtime ``ModuleInstance`` to compiled code: its VMContext, function records, and the helper
+operations compiled code delegates to Python (memory.grow, memory.init, table mutation, segment drops)."""
+
+from __future__ import annotations
+
+import ctypes
+from typing import Any
+
+from ...errors import TRAP_OOB_MEMORY, TRAP_OOB_TABLE, Trap
+from ...runtime.instance import ModuleInstance
+from ...runtime.objects import FuncInstance
+from . import layout as L
+from .compiler import NativeCode
+from .native import ENTRY, NativeStore, _u64_array, canonical_type_id
+
+
+def _signed32(v: int) -> int:
+    v &= 0xFFFFFFFF
+    return v - (1 << 32) if v & 0x80000000 else v
+
+
+class NativeInstance:
+    """The native face of one module instance."""
+
+    def __init__(self, store: NativeStore, code: NativeCode, inst: ModuleInstance):
+        self.store = store
+        self.code = code
+        self.inst = inst
+        m = inst.module
+        n_tables, n_globals, n_funcs, n_types = len(inst.tables), len(inst.globals), len(inst.funcs), len(m.types)
+        offs = L.ctx_offsets(n_tables, n_globals, n_funcs, n_types)
+        ctx = self.ctx = _u64_array(offs["size"] // 8)
+        self.ctx_addr = ctypes.addressof(ctx)
+        self.key = len(store.instances) + 1
+        store.instances[self.key] = self
+        ctx[L.CTX_STATE // 8] = store.state_addr
+        ctx[L.CTX_INSTANCE // 8] = self.key
+        n_imported = n_funcs - len(m.funcs)
+        self.entries = [ENTRY(a) for a in code.entries]
+        for i, fi in enumerate(inst.funcs):
+            if i >= n_imported:
+                rec = _u64_array(3)
+                rec[0] = canonical_type_id(fi.type)
+                rec[1] = code.funcs[i - n_imported]
+                rec[2] = self.ctx_addr
+                store._keep.append(rec)
+                store.register_record(fi, rec)
+                fi.call = self._caller(fi, m.funcs[i - n_imported].type_idx, rec[1])
+            ctx[offs["funcs"] // 8 + i] = store.record_of(fi)
+        if inst.mems:
+            ctx[L.CTX_MEMORY // 8] = store.mem_cell(inst.mems[0])
+        for t, table in enumerate(inst.tables):
+            ctx[offs["tables"] // 8 + t] = store.table_cell(table)
+        for g, glob in enumerate(inst.globals):
+            ctx[offs["globals"] // 8 + g] = store.global_cell(glob)
+        for k, ft in enumerate(m.types):
+            ctx[offs["types"] // 8 + k] = canonical_type_id(ft)
+
+    def _caller(self, fi: FuncInstance, type_idx: int, code_addr: int):
+        entry, store, ctx_addr, ft = self.entries[type_idx], self.store, self.ctx_addr, fi.type
+
+        def call(args: list) -> list:
+            return store.call_entry(entry, code_addr, ctx_addr, ft, args)
+
+        return call
+
+    # -- helper operations (called from compiled code through the store's helper callback) ----------------
+    def helper(self, op: str, s) -> int:
+        inst, store = self.inst, self.store
+        if op == "memory.grow":
+            mem = inst.mems[0]
+            r = mem.grow(s[0] & 0xFFFFFFFF)
+            _, cell = store.mem_cells[id(mem)]
+            cell[1] = mem.size * 65536
+            return r & 0xFFFFFFFF
+        if op == "memory.init":
+            data = inst.datas[s[0]] or b""
+            d, src, n = s[1] & 0xFFFFFFFF, s[2] & 0xFFFFFFFF, s[3] & 0xFFFFFFFF
+            mem = inst.mems[0]
+            if src + n > len(data) or d + n > mem.size * 65536:
+                raise Trap(TRAP_OOB_MEMORY)
+            if n:
+                ctypes.memmove(mem.address + d, data[src : src + n], n)
+            return 0
+        if op == "data.drop":
+            inst.datas[s[0]] = None
+            return 0
+        if op == "elem.drop":
+            inst.elems[s[0]] = None
+            return 0
+        if op == "table.set":
+            t, i = s[0], s[1] & 0xFFFFFFFF
+            table = inst.tables[t]
+            if i >= table.size:
+                raise Trap(TRAP_OOB_TABLE)
+            store.tables[id(table)].set(store, i, self._ref(table, s[2]))
+            return 0
+        if op == "table.grow":
+            table = inst.tables[s[0]]
+            r = table.grow(s[2] & 0xFFFFFFFF, self._ref(table, s[1]))
+            store.tables[id(table)].sync_from_python(store)
+            return r & 0xFFFFFFFF
+        if op == "table.fill":
+            table = inst.tables[s[0]]
+            i, n = s[1] & 0xFFFFFFFF, s[3] & 0xFFFFFFFF
+            if i + n > table.size:
+                raise Trap(TRAP_OOB_TABLE)
+            table.elements[i : i + n] = [self._ref(table, s[2])] * n
+            store.tables[id(table)].sync_from_python(store)
+            return 0
+        if op == "table.copy":
+            dst, src = inst.tables[s[0] & 0xFFFFFFFF], inst.tables[s[0] >> 32]
+            d, sidx, n = s[1] & 0xFFFFFFFF, s[2] & 0xFFFFFFFF, s[3] & 0xFFFFFFFF
+            if sidx + n > src.size or d + n > dst.size:
+                raise Trap(TRAP_OOB_TABLE)
+            dst.elements[d : d + n] = src.elements[sidx : sidx + n]
+            store.tables[id(dst)].sync_from_python(store)
+            return 0
+        if op == "table.init":
+            table, seg = inst.tables[s[0] & 0xFFFFFFFF], inst.elems[s[0] >> 32] or []
+            d, sidx, n = s[1] & 0xFFFFFFFF, s[2] & 0xFFFFFFFF, s[3] & 0xFFFFFFFF
+            if sidx + n > len(seg) or d + n > table.size:
+                raise Trap(TRAP_OOB_TABLE)
+            table.elements[d : d + n] = seg[sidx : sidx + n]
+            store.tables[id(table)].sync_from_python(store)
+            return 0
+        raise NotImplementedError(op)
+
+    def _ref(self, table, native: int) -> Any:
+        return self.store.ref_from_native(table.elem, native)
+
+
+class CompiledLLVM:
+    """The tier's ``CompiledModule``: native code for one module, linked into instances of one store."""
+
+    def __init__(self, store: NativeStore, code: NativeCode):
+        self.store = store
+        self.code = code
+        self.stats = code.stats
+
+    def link(self, inst: ModuleInstance) -> None:
+        inst.native = NativeInstance(self.store, self.code, inst)
+
+
+_ = _signed32

@@ -1,0 +1,316 @@
+"""The native side of the LLVM tier: the structs compiled code reads (see ``layout``), kept in step with the
+runtime's Python objects, and the two callbacks through which compiled code reaches Python.
+
+Who owns what:
+
+* memory bytes are the runtime's ``MemoryInstance`` mapping (stable base address); its current size in bytes
+  is mirrored in a *memory cell* per memory object, refreshed on entry to compiled code, after host calls
+  and by ``memory.grow``.
+* globals live in native *cells* (one per ``GlobalInstance``, shared by every instance that imports it);
+  ``GlobalInstance.value`` is copied in on entry to compiled code and copied back when control returns to
+  Python (results, host calls, helpers).
+* tables are mirrored natively (an i64 per element: a function record's address, an extern handle or 0);
+  compiled code reads the mirror directly (``call_indirect``, ``table.get``) and changes tables only
+  through the helper callback, which updates both sides.  Changes the host makes to ``elements`` are picked
+  up on entry to compiled code.
+* references: a funcref is the address of a *function record* ``{type id, code, ctx}``; an externref is a
+  handle (index into the store's list of host objects).  0 is null for both.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from ... import syntax
+from ...errors import Exhaustion, Trap
+from ...runtime.objects import FuncInstance, GlobalInstance, TableInstance
+from . import layout as L
+
+ENTRY = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p)
+HOST_CB = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p)
+HELPER_CB = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_int32, ctypes.c_void_p)
+U64 = ctypes.c_uint64
+MASK32 = 0xFFFFFFFF
+MASK64 = 0xFFFFFFFFFFFFFFFF
+
+_type_ids: dict[syntax.FuncType, int] = {}
+_type_lock = threading.Lock()
+
+
+def canonical_type_id(ft: syntax.FuncType) -> int:
+    """Process-wide id of a function type: equal types (structurally) get equal ids."""
+    with _type_lock:
+        tid = _type_ids.get(ft)
+        if tid is None:
+            tid = _type_ids[ft] = len(_type_ids) + 1
+        return tid
+
+
+def _u64_array(n: int):
+    return (U64 * max(n, 1))()
+
+
+def _addr(arr) -> int:
+    return ctypes.addressof(arr)
+
+
+class TableMirror:
+    """Native copy of a ``TableInstance``'s elements, plus the cell compiled code reads."""
+
+    def __init__(self, table: TableInstance):
+        self.table = table
+        self.cell = _u64_array(2)
+        self.array = _u64_array(1)
+        self.shadow: list = []
+
+    def sync_from_python(self, store: NativeStore) -> None:
+        elems = self.table.elements
+        if elems == self.shadow and len(self.array) >= len(elems):
+            return
+        n = len(elems)
+        if len(self.array) < n:
+            self.array = _u64_array(max(n, 2 * len(self.array)))
+        arr = self.array
+        to_native = store.ref_to_native
+        for i, ref in enumerate(elems):
+            arr[i] = to_native(ref)
+        self.cell[0] = _addr(arr)
+        self.cell[1] = n
+        self.shadow = list(elems)
+
+    def set(self, store: NativeStore, i: int, ref: Any) -> None:
+        self.table.elements[i] = ref
+        self.shadow[i] = ref
+        self.array[i] = store.ref_to_native(ref)
+
+
+class NativeStore:
+    """Per-store native state: the trap/unwind state, callbacks, and the registries that map native values
+    (record addresses, handles, cells) back to runtime objects."""
+
+    def __init__(self, stack_budget: int | None = None):
+        self.state = _u64_array(L.STATE_SIZE // 8)
+        self._host_cb = HOST_CB(self._host_callback)
+        self._helper_cb = HELPER_CB(self._helper_callback)
+        self.state[L.STATE_HOST_CB // 8] = ctypes.cast(self._host_cb, ctypes.c_void_p).value
+        self.state[L.STATE_HELPER_CB // 8] = ctypes.cast(self._helper_cb, ctypes.c_void_p).value
+        self.stack_budget = stack_budget
+        self.state_addr = _addr(self.state)
+        self.records: dict[int, FuncInstance] = {}  # record address -> function
+        self.host_funcs: dict[int, FuncInstance] = {}  # host key -> function
+        self.mem_cells: dict[int, tuple[Any, Any]] = {}  # id(memory) -> (memory, cell)
+        self.tables: dict[int, TableMirror] = {}  # id(table) -> mirror
+        self.globals: dict[int, tuple[GlobalInstance, Any]] = {}  # id(global) -> (global, cell)
+        self.mutable_globals: list[tuple[GlobalInstance, Any]] = []
+        self.handles: list[Any] = [None]  # externref handle -> object
+        self.handle_of: dict[int, int] = {}  # id(object) -> handle
+        self.instances: dict[int, Any] = {}  # CTX_INSTANCE key -> NativeInstance
+        self.pending: BaseException | None = None
+        self._keep: list[Any] = []  # native buffers referenced from native structs
+        self.depth = 0
+
+    # -- references ------------------------------------------------------------------------------------
+    def ref_to_native(self, ref: Any) -> int:
+        if ref is None:
+            return 0
+        if isinstance(ref, FuncInstance):
+            return self.record_of(ref)
+        h = self.handle_of.get(id(ref))
+        if h is None:
+            h = len(self.handles)
+            self.handles.append(ref)
+            self.handle_of[id(ref)] = h
+        return h
+
+    def ref_from_native(self, valtype: str, value: int) -> Any:
+        if value == 0:
+            return None
+        if valtype == "funcref":
+            return self.records[value]
+        return self.handles[value]
+
+    def record_of(self, fi: FuncInstance) -> int:
+        """Address of the function record for ``fi`` (created on first use, e.g. for host functions)."""
+        native = fi.native
+        if native is not None and native[0] is self:
+            return native[1]
+        if fi.host is None:
+            raise Trap("uninitialized element", "LLVM tier: function from another store or tier in a table")
+        from .compiler import host_thunk
+
+        key = len(self.host_funcs) + 1
+        hostctx = _u64_array(2)
+        hostctx[0] = self.state_addr
+        hostctx[1] = key
+        rec = _u64_array(3)
+        rec[0] = canonical_type_id(fi.type)
+        rec[1] = host_thunk(fi.type)
+        rec[2] = _addr(hostctx)
+        self._keep += [hostctx, rec]
+        self.host_funcs[key] = fi
+        return self.register_record(fi, rec)
+
+    def register_record(self, fi: FuncInstance, rec) -> int:
+        addr = _addr(rec)
+        self.records[addr] = fi
+        fi.native = (self, addr, rec)
+        return addr
+
+    # -- cells -----------------------------------------------------------------------------------------
+    def mem_cell(self, mem) -> int:
+        entry = self.mem_cells.get(id(mem))
+        if entry is None:
+            cell = _u64_array(2)
+            cell[0] = mem.address
+            cell[1] = mem.size * 65536
+            entry = self.mem_cells[id(mem)] = (mem, cell)
+        return _addr(entry[1])
+
+    def table_cell(self, table: TableInstance) -> int:
+        mirror = self.tables.get(id(table))
+        if mirror is None:
+            mirror = self.tables[id(table)] = TableMirror(table)
+            mirror.sync_from_python(self)
+        return _addr(mirror.cell)
+
+    def global_cell(self, g: GlobalInstance) -> int:
+        entry = self.globals.get(id(g))
+        if entry is None:
+            cell = _u64_array(2)
+            entry = self.globals[id(g)] = (g, cell)
+            self._global_in(g, cell)
+            if g.type.mutable:
+                self.mutable_globals.append(entry)
+        return _addr(entry[1])
+
+    def _global_in(self, g: GlobalInstance, cell) -> None:
+        t = g.type.valtype
+        v = g.value
+        if t in ("funcref", "externref"):
+            cell[0] = self.ref_to_native(v)
+        elif t == "v128":
+            cell[0] = v & MASK64
+            cell[1] = (v >> 64) & MASK64
+        else:
+            cell[0] = v & (MASK32 if t in ("i32", "f32") else MASK64)
+
+    def _global_out(self, g: GlobalInstance, cell) -> None:
+        t = g.type.valtype
+        if t in ("funcref", "externref"):
+            g.value = self.ref_from_native(t, cell[0])
+        elif t == "v128":
+            g.value = cell[0] | (cell[1] << 64)
+        else:
+            g.value = cell[0] & (MASK32 if t in ("i32", "f32") else MASK64)
+
+    # -- synchronisation at the Python/native boundary ---------------------------------------------------
+    def sync_in(self, tables: bool = True) -> None:
+        """Python -> native, before compiled code runs."""
+        for mem, cell in self.mem_cells.values():
+            cell[1] = mem.size * 65536
+        for g, cell in self.mutable_globals:
+            self._global_in(g, cell)
+        if tables:
+            for mirror in self.tables.values():
+                mirror.sync_from_python(self)
+
+    def sync_out(self) -> None:
+        """native -> Python, whenever control returns to Python."""
+        for g, cell in self.mutable_globals:
+            self._global_out(g, cell)
+
+    # -- values in slots -------------------------------------------------------------------------------
+    def put(self, slots, i: int, t: str, v: Any) -> None:
+        if t in ("funcref", "externref"):
+            slots[2 * i] = self.ref_to_native(v)
+        elif t == "v128":
+            slots[2 * i] = v & MASK64
+            slots[2 * i + 1] = (v >> 64) & MASK64
+        else:
+            slots[2 * i] = v & (MASK32 if t in ("i32", "f32") else MASK64)
+
+    def get(self, slots, i: int, t: str) -> Any:
+        if t in ("i32", "f32"):
+            return slots[2 * i] & MASK32
+        if t in ("i64", "f64"):
+            return slots[2 * i]
+        if t == "v128":
+            return slots[2 * i] | (slots[2 * i + 1] << 64)
+        return self.ref_from_native(t, slots[2 * i])
+
+    # -- calling compiled code -------------------------------------------------------------------------
+    def call_entry(self, entry: Callable, code: int, ctx: int, ft: syntax.FuncType, args: list) -> list:
+        n = max(len(ft.params), len(ft.results), 1)
+        slots = (U64 * (2 * n))()
+        for i, (t, v) in enumerate(zip(ft.params, args, strict=True)):
+            self.put(slots, i, t, v)
+        outermost = self.depth == 0
+        if outermost:
+            self.state[L.STATE_STACK_LIMIT // 8] = 0
+            self.state[L.STATE_STACK_BUDGET // 8] = self.stack_budget or default_stack_budget()
+        self.sync_in()
+        self.depth += 1
+        try:
+            rc = entry(code, ctx, _addr(slots))
+        finally:
+            self.depth -= 1
+            self.sync_out()
+        if rc:
+            self.raise_trap(rc)
+        return [self.get(slots, i, t) for i, t in enumerate(ft.results)]
+
+    def raise_trap(self, rc: int) -> None:
+        if rc == L.TRAP_HOST:
+            exc, self.pending = self.pending, None
+            if exc is None:
+                exc = Trap("unreachable", "LLVM tier: host function failed without an exception")
+            raise exc
+        kind = L.TRAP_KINDS.get(rc, f"trap code {rc}")
+        if kind == "call stack exhausted":
+            raise Exhaustion(kind)
+        raise Trap(kind)
+
+    # -- callbacks from compiled code --------------------------------------------------------------------
+    def _host_callback(self, hostctx: int, slots_addr: int) -> int:
+        try:
+            fi = self.host_funcs[U64.from_address(hostctx + L.HOSTCTX_KEY).value]
+            ft = fi.type
+            n = max(len(ft.params), len(ft.results), 1)
+            slots = (U64 * (2 * n)).from_address(slots_addr)
+            self.sync_out()
+            args = [self.get(slots, i, t) for i, t in enumerate(ft.params)]
+            results = fi.call(args)
+            for i, (t, v) in enumerate(zip(ft.results, results, strict=True)):
+                self.put(slots, i, t, v)
+            self.sync_in(tables=False)
+            return 0
+        except BaseException as exc:  # noqa: BLE001 - every failure must unwind compiled code, not crash it
+            return self._fail(exc)
+
+    def _fail(self, exc: BaseException) -> int:
+        if type(exc) is Trap and exc.kind in L.TRAP_CODES and str(exc) == exc.kind:
+            return L.TRAP_CODES[exc.kind]
+        self.pending = exc
+        return L.TRAP_HOST
+
+    def _helper_callback(self, vmctx: int, op: int, slots_addr: int) -> int:
+        try:
+            inst = self.instances[U64.from_address(vmctx + L.CTX_INSTANCE).value]
+            slots = (U64 * 4).from_address(slots_addr)
+            self.sync_out()
+            slots[0] = inst.helper(L.HELPER_OPS[op], slots) & MASK64
+            self.sync_in(tables=False)
+            return 0
+        except BaseException as exc:  # noqa: BLE001
+            return self._fail(exc)
+
+
+def default_stack_budget() -> int:
+    """Native stack compiled code may use: generous on the main thread (8 MiB stacks), less elsewhere."""
+    if threading.current_thread() is threading.main_thread():
+        return 4 << 20
+    size = threading.stack_size() or (2 << 20)
+    return max(size // 2, 256 << 10)

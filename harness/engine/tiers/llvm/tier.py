@@ -1,0 +1,52 @@
+"""The LLVM tier object that ``api.Store(tier="llvm", ...)`` dispatches to.
+
+Options: ``opt_level`` (0-3, default 2), ``cache_dir`` (object cache directory; ``None`` = the default
+location, ``False`` = no disk cache), ``stack_budget`` (bytes of native stack compiled code may use).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ... import syntax
+from ...runtime.instance import ModuleInstance, instantiate
+from ...runtime.objects import FuncInstance
+from .cache import ObjectCache, default_cache_dir
+from .compiler import compile_module
+from .instance import CompiledLLVM
+from .native import NativeStore
+
+
+class LLVMTier:
+    name = "llvm"
+
+    def __init__(self, opt_level: int = 2, cache_dir: str | Path | bool | None = None, stack_budget: int | None = None):
+        if opt_level not in (0, 1, 2, 3):
+            raise ValueError(f"LLVM tier: opt_level must be 0, 1, 2 or 3, not {opt_level!r}")
+        self.opt_level = opt_level
+        if cache_dir is False:
+            directory = None
+        elif cache_dir is None or cache_dir is True:
+            directory = default_cache_dir()
+        else:
+            directory = Path(cache_dir)
+        self.cache = ObjectCache(directory)
+        self.native = NativeStore(stack_budget)
+        self._compiled: dict[int, tuple[syntax.Module, CompiledLLVM]] = {}
+
+    def compile(self, module: syntax.Module, data: bytes | None = None) -> CompiledLLVM:
+        """Native code for ``module`` (memoised per module object, and on disk by content)."""
+        hit = self._compiled.get(id(module))
+        if hit is not None and hit[0] is module:
+            return hit[1]
+        compiled = CompiledLLVM(self.native, compile_module(module, self.opt_level, self.cache, data))
+        self._compiled[id(module)] = (module, compiled)
+        return compiled
+
+    def run(self, func: FuncInstance, args: list) -> list:
+        """Invoke ``func`` (wasm or host) with raw arguments; raises ``Trap``/``Exhaustion``."""
+        return func.call(list(args))
+
+    def instantiate(self, module: syntax.Module, externs: list[Any], data: bytes | None = None) -> ModuleInstance:
+        return instantiate(module, externs, self.compile(module, data), self.run)

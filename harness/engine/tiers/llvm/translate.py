@@ -1,0 +1,775 @@
+"""Translation of a validated module to LLVM IR.
+
+One LLVM function per defined wasm function, signature ``ret f(ptr ctx, params...)`` (see ``irtypes``).
+The wasm operand stack becomes a compile-time list of SSA values; locals and branch targets' values live in
+allocas that ``mem2reg`` promotes.  Structured bodies map directly onto basic blocks; code after an
+unconditional branch is never translated.
+
+Safety does not depend on validation being bug-free in the places that matter: every memory access is
+bounds-checked against the current size (reloaded after every call), every call checks the native stack
+against a limit, and every operation with undefined behaviour in LLVM (division, shifts, float->int,
+ctlz/cttz at zero) is guarded or uses the defined variant.
+
+Traps call ``wasm_trap(ctx, code)``, which records the code and ``longjmp``s to the entry trampoline of the
+innermost host->wasm call (``wasm_entry_t<k>``): no Python frame is ever skipped, because host functions
+return to compiled code normally and the trap is raised from there.
+"""
+
+from __future__ import annotations
+
+from llvmlite import ir
+
+from ... import syntax
+from . import layout as L
+from .irtypes import F32, F64, I1, I8, I32, I64, PTR, V128, VOID, const, func_type, lltype, ret_type, zero
+from .scalar import SCALAR_OPS
+
+_STACKSAVE = "llvm.stacksave.p0"
+
+
+class Label:
+    __slots__ = ("kind", "target", "types", "slots", "height")
+
+    def __init__(self, kind: str, target, types: list[str], slots: list, height: int):
+        self.kind = kind  # "block" | "loop" | "if" | "func"
+        self.target = target  # basic block a branch jumps to (None for "func": a branch returns)
+        self.types = types  # value types a branch carries
+        self.slots = slots  # allocas the branch stores its values into
+        self.height = height  # operand stack height below the construct's parameters
+
+
+class ModuleCompiler:
+    """Builds the LLVM module for one wasm module: functions, entry trampolines, and the address tables
+    the linker reads (``wasm_funcs``: code of each defined function, ``wasm_entries``: entry per type)."""
+
+    def __init__(self, module: syntax.Module, name: str = "wasm"):
+        self.module = module
+        self.ir = ir.Module(name)
+        self.types = module.types
+        self.imported_funcs = module.imported("func")
+        self.n_imported = len(self.imported_funcs)
+        self.global_types = [imp.desc for imp in module.imported("global")] + [g.type for g in module.globals]
+        self.n_tables = len(module.imported("table")) + len(module.tables)
+        self.has_memory = bool(module.imported("memory") or module.mems)
+        self.n_funcs = self.n_imported + len(module.funcs)
+        self.offs = L.ctx_offsets(self.n_tables, len(self.global_types), self.n_funcs, len(self.types))
+        self._intrinsics: dict[str, ir.Function] = {}
+        self.funcs: list[ir.Function] = []
+        for i, f in enumerate(module.funcs):
+            ft = self.types[f.type_idx]
+            fn = ir.Function(self.ir, func_type(ft.params, ft.results), f"wasm_f{self.n_imported + i}")
+            fn.linkage = "internal"
+            self.funcs.append(fn)
+        self.trap_fn = self._define_trap()
+
+    # -- helpers ---------------------------------------------------------------------------------------
+    def intrinsic(self, name: str, ret: ir.Type, args: list[ir.Type], attrs: tuple[str, ...] = ()) -> ir.Function:
+        fn = self._intrinsics.get(name)
+        if fn is None:
+            fn = ir.Function(self.ir, ir.FunctionType(ret, args), name)
+            for a in attrs:
+                fn.attributes.add(a)
+            self._intrinsics[name] = fn
+        return fn
+
+    def _define_trap(self) -> ir.Function:
+        fn = ir.Function(self.ir, ir.FunctionType(VOID, [PTR, I32]), "wasm_trap")
+        fn.linkage = "internal"
+        for a in ("noreturn", "cold", "noinline", "nounwind"):
+            fn.attributes.add(a)
+        longjmp = self.intrinsic("longjmp", VOID, [PTR, I32], ("noreturn",))
+        b = ir.IRBuilder(fn.append_basic_block("entry"))
+        ctx, code = fn.args
+        state = load_field(b, ctx, L.CTX_STATE, PTR)
+        store_field(b, state, L.STATE_TRAP, b.zext(code, I64))
+        jb = load_field(b, state, L.STATE_JMPBUF, PTR)
+        b.call(longjmp, [jb, ir.Constant(I32, 1)])
+        b.unreachable()
+        return fn
+
+    # -- whole module ----------------------------------------------------------------------------------
+    def compile(self) -> ir.Module:
+        for i, f in enumerate(self.module.funcs):
+            FunctionCompiler(self, self.funcs[i], self.types[f.type_idx], f.locals).translate(f.body)
+        entries = [self._entry(k, ft) for k, ft in enumerate(self.types)]
+        self._table("wasm_funcs", self.funcs)
+        self._table("wasm_entries", entries)
+        return self.ir
+
+    def _table(self, name: str, fns: list[ir.Function]) -> None:
+        ty = ir.ArrayType(PTR, len(fns))
+        g = ir.GlobalVariable(self.ir, ty, name)
+        g.global_constant = True
+        g.initializer = ir.Constant(ty, list(fns))
+
+    def _entry(self, k: int, ft: syntax.FuncType) -> ir.Function:
+        """``i32 wasm_entry_t<k>(ptr code, ptr ctx, ptr slots)``: call ``code`` with arguments from 16-byte
+        slots, store its results back into the slots, return 0 -- or the trap code if it trapped."""
+        fn = ir.Function(self.ir, ir.FunctionType(I32, [PTR, PTR, PTR]), f"wasm_entry_t{k}")
+        setjmp = self.intrinsic("_setjmp", I32, [PTR], ("returns_twice",))
+        stacksave = self.intrinsic(_STACKSAVE, PTR, [])
+        code, ctx, slots = fn.args
+        b = ir.IRBuilder(fn.append_basic_block("entry"))
+        jb = opaque_alloca(b, ir.ArrayType(I64, 64), 16)
+        state = load_field(b, ctx, L.CTX_STATE, PTR)
+        old_jb = load_field(b, state, L.STATE_JMPBUF, PTR)
+        old_limit = load_field(b, state, L.STATE_STACK_LIMIT, I64)
+        store_field(b, state, L.STATE_JMPBUF, jb)
+        sp = b.ptrtoint(b.call(stacksave, []), I64)
+        budget = load_field(b, state, L.STATE_STACK_BUDGET, I64)
+        fresh = b.icmp_unsigned("==", old_limit, ir.Constant(I64, 0))
+        store_field(b, state, L.STATE_STACK_LIMIT, b.select(fresh, b.sub(sp, budget), old_limit))
+        r = b.call(setjmp, [jb])
+        run, trapped = fn.append_basic_block("run"), fn.append_basic_block("trapped")
+        b.cbranch(b.icmp_signed("==", r, ir.Constant(I32, 0)), run, trapped)
+        b.position_at_end(run)
+        args = [ctx] + [load_field(b, slots, i * L.SLOT_SIZE, lltype(t)) for i, t in enumerate(ft.params)]
+        res = call_ptr(b, code, func_type(ft.params, ft.results), args)
+        for i, v in enumerate(unpack_results(b, res, ft.results)):
+            store_field(b, slots, i * L.SLOT_SIZE, v)
+        store_field(b, state, L.STATE_JMPBUF, old_jb)
+        store_field(b, state, L.STATE_STACK_LIMIT, old_limit)
+        b.ret(ir.Constant(I32, 0))
+        b.position_at_end(trapped)
+        store_field(b, state, L.STATE_JMPBUF, old_jb)
+        store_field(b, state, L.STATE_STACK_LIMIT, old_limit)
+        b.ret(b.trunc(load_field(b, state, L.STATE_TRAP, I64), I32))
+        return fn
+
+
+# -- small IR helpers -------------------------------------------------------------------------------------
+def opaque_alloca(b: ir.IRBuilder, ty: ir.Type, align: int | None = None):
+    """An alloca whose value has llvmlite's opaque ``ptr`` type (its default typed pointers confuse the
+    store type checks when a slot is reused with another type)."""
+    slot = b.alloca(ty)
+    slot.type = PTR
+    if align is not None:
+        slot.align = align
+    return slot
+
+
+def field_ptr(b: ir.IRBuilder, base, offset):
+    if isinstance(offset, int):
+        if offset == 0:
+            return base
+        offset = ir.Constant(I64, offset)
+    return b.gep(base, [offset], source_etype=I8)
+
+
+def load_field(b: ir.IRBuilder, base, offset, ty: ir.Type, align: int | None = None):
+    ld = b.load(field_ptr(b, base, offset), typ=ty)
+    if align is not None:
+        ld.align = align
+    return ld
+
+
+def store_field(b: ir.IRBuilder, base, offset, value, align: int | None = None):
+    st = b.store(value, field_ptr(b, base, offset))
+    if align is not None:
+        st.align = align
+    return st
+
+
+def call_ptr(b: ir.IRBuilder, fnptr, fnty: ir.FunctionType, args: list):
+    """Call through an opaque pointer (llvmlite wants the callee to carry its function type)."""
+    return b.call(_Callee(fnptr, fnty), args)
+
+
+class _Callee:
+    """An opaque function pointer seen by llvmlite's call instruction as a callee of a known type."""
+
+    def __init__(self, value, fnty: ir.FunctionType):
+        self.value = value
+        self.function_type = fnty
+        self.type = PTR
+
+    def get_reference(self) -> str:
+        return self.value.get_reference()
+
+    def __str__(self) -> str:
+        return f"ptr {self.get_reference()}"
+
+
+def unpack_results(b: ir.IRBuilder, res, results) -> list:
+    if not results:
+        return []
+    if len(results) == 1:
+        return [res]
+    return [b.extract_value(res, i) for i in range(len(results))]
+
+
+def pack_results(b: ir.IRBuilder, values: list, results) -> None:
+    if not results:
+        b.ret_void()
+    elif len(results) == 1:
+        b.ret(values[0])
+    else:
+        agg = ir.Constant(ret_type(tuple(results)), ir.Undefined)
+        for i, v in enumerate(values):
+            agg = b.insert_value(agg, v, i)
+        b.ret(agg)
+
+
+class FunctionCompiler:
+    """Translates one function body."""
+
+    def __init__(self, mc: ModuleCompiler, fn: ir.Function, ft: syntax.FuncType, local_types: list[str]):
+        self.mc = mc
+        self.fn = fn
+        self.ft = ft
+        self.ctx = fn.args[0]
+        self.alloca_block = fn.append_basic_block("allocas")
+        self.alloca_builder = ir.IRBuilder(self.alloca_block)
+        self.b = ir.IRBuilder(fn.append_basic_block("entry"))
+        self.stack: list = []
+        self.frames: list[Label] = []
+        self.reachable = True
+        self.trap_blocks: dict[int, ir.Block] = {}
+        self.local_types = list(ft.params) + list(local_types)
+        self.locals = []
+        for i, t in enumerate(self.local_types):
+            slot = self.alloca(lltype(t))
+            self.b.store(fn.args[1 + i] if i < len(ft.params) else zero(lltype(t)), slot)
+            self.locals.append(slot)
+        self._stack_check()
+        self.mem_base = self.mem_cell = self.mem_size = None
+        if mc.has_memory:
+            self.mem_cell = load_field(self.b, self.ctx, L.CTX_MEMORY, PTR)
+            self.mem_base = load_field(self.b, self.mem_cell, L.MEM_BASE, PTR)
+            self.mem_size = self.alloca(I64)
+            self.reload_memory()
+
+    # -- infrastructure --------------------------------------------------------------------------------
+    def alloca(self, ty: ir.Type):
+        return opaque_alloca(self.alloca_builder, ty, 16 if ty == V128 else None)
+
+    def new_block(self, name: str = "") -> ir.Block:
+        return self.fn.append_basic_block(name)
+
+    def reload_memory(self) -> None:
+        if self.mem_cell is not None:
+            self.b.store(load_field(self.b, self.mem_cell, L.MEM_SIZE, I64), self.mem_size)
+
+    def _stack_check(self) -> None:
+        b = self.b
+        sp = b.ptrtoint(b.call(self.mc.intrinsic(_STACKSAVE, PTR, []), []), I64)
+        state = load_field(b, self.ctx, L.CTX_STATE, PTR)
+        limit = load_field(b, state, L.STATE_STACK_LIMIT, I64)
+        self.trap_if(b.icmp_unsigned("<", sp, limit), L.TRAP_CODES["call stack exhausted"])
+
+    def trap_block(self, code: int) -> ir.Block:
+        blk = self.trap_blocks.get(code)
+        if blk is None:
+            blk = self.new_block(f"trap{code}")
+            tb = ir.IRBuilder(blk)
+            tb.call(self.mc.trap_fn, [self.ctx, ir.Constant(I32, code)])
+            tb.unreachable()
+            self.trap_blocks[code] = blk
+        return blk
+
+    def trap_if(self, cond, code: int) -> None:
+        """Branch to the (shared, cold) trap block for ``code`` when ``cond`` holds."""
+        cont = self.new_block()
+        br = self.b.cbranch(cond, self.trap_block(code), cont)
+        br.set_weights([1, 2000])
+        self.b.position_at_end(cont)
+
+    def trap(self, code: int) -> None:
+        self.b.call(self.mc.trap_fn, [self.ctx, ir.Constant(I32, code)])
+        self.b.unreachable()
+        self.reachable = False
+
+    def push(self, v) -> None:
+        self.stack.append(v)
+
+    def pop(self):
+        return self.stack.pop()
+
+    def popn(self, n: int) -> list:
+        if n == 0:
+            return []
+        vals = self.stack[-n:]
+        del self.stack[-n:]
+        return vals
+
+    def block_type(self, bt) -> tuple[list[str], list[str]]:
+        if bt is None:
+            return [], []
+        if isinstance(bt, str):
+            return [], [bt]
+        ft = self.mc.types[bt]
+        return list(ft.params), list(ft.results)
+
+    # -- driver ----------------------------------------------------------------------------------------
+    def translate(self, body: list) -> None:
+        results = list(self.ft.results)
+        self.frames.append(Label("func", None, results, [], 0))
+        self.body(body)
+        if self.reachable:
+            pack_results(self.b, self.popn(len(results)), results)
+        self.alloca_builder.branch(self.fn.basic_blocks[1])
+
+    def body(self, instrs: list) -> None:
+        ops = SCALAR_OPS
+        for ins in instrs:
+            name = ins[0]
+            handler = ops.get(name)
+            if handler is not None:
+                handler(self, ins)
+            else:
+                method = _CONTROL.get(name)
+                if method is None:
+                    method = _other_handler(name)
+                method(self, ins)
+            if not self.reachable:
+                return
+
+    # -- branches ----------------------------------------------------------------------------------------
+    def branch_to(self, lbl: Label) -> None:
+        """Emit the jump for a branch to ``lbl`` (values are the top of the stack, left in place)."""
+        n = len(lbl.types)
+        vals = self.stack[len(self.stack) - n :] if n else []
+        if lbl.kind == "func":
+            pack_results(self.b, vals, lbl.types)
+            return
+        for slot, v in zip(lbl.slots, vals, strict=True):
+            self.b.store(v, slot)
+        self.b.branch(lbl.target)
+
+    def end_construct(self, lbl: Label, end_bb) -> None:
+        """Finish a block/if: the fallthrough stores its results; continue at ``end_bb`` with them loaded."""
+        if self.reachable:
+            self.branch_to(lbl)
+        del self.stack[lbl.height :]
+        self.b.position_at_end(end_bb)
+        self.reachable = True
+        for slot, t in zip(lbl.slots, lbl.types, strict=True):
+            self.push(self.b.load(slot, typ=lltype(t)))
+
+    # -- memory helpers ----------------------------------------------------------------------------------
+    def effective_address(self, offset: int, size: int):
+        """Pop an i32 address and return a pointer to the checked access of ``size`` bytes at +offset."""
+        b = self.b
+        ea = b.zext(self.pop(), I64)
+        end = b.add(ea, ir.Constant(I64, offset + size))
+        self.trap_if(b.icmp_unsigned(">", end, b.load(self.mem_size, typ=I64)), L.TRAP_CODES["out of bounds memory access"])
+        if offset:
+            ea = b.add(ea, ir.Constant(I64, offset))
+        return b.gep(self.mem_base, [ea], source_etype=I8)
+
+    def check_range(self, start64, len64, limit64, code: int) -> None:
+        """Trap unless start+len <= limit (all i64, start/len zero-extended from 32 bits: no overflow)."""
+        b = self.b
+        self.trap_if(b.icmp_unsigned(">", b.add(start64, len64), limit64), code)
+
+    def helper(self, op: str, args: list):
+        """Call the Python helper for a rare instruction; returns its i64 result (slot 0)."""
+        b = self.b
+        buf = self.alloca(ir.ArrayType(I64, 4))
+        for i, a in enumerate(args):
+            if a.type != I64:
+                a = b.zext(a, I64)
+            store_field(b, buf, 8 * i, a)
+        state = load_field(b, self.ctx, L.CTX_STATE, PTR)
+        cb = load_field(b, state, L.STATE_HELPER_CB, PTR)
+        rc = call_ptr(b, cb, ir.FunctionType(I32, [PTR, I32, PTR]), [self.ctx, ir.Constant(I32, L.HELPER_CODES[op]), buf])
+        failed = b.icmp_unsigned("!=", rc, ir.Constant(I32, 0))
+        bad, ok = self.new_block(), self.new_block()
+        b.cbranch(failed, bad, ok)
+        b.position_at_end(bad)
+        b.call(self.mc.trap_fn, [self.ctx, rc])
+        b.unreachable()
+        b.position_at_end(ok)
+        self.reload_memory()
+        return load_field(b, buf, 0, I64)
+
+    def table_cell(self, t: int):
+        return load_field(self.b, self.ctx, self.mc.offs["tables"] + 8 * t, PTR)
+
+    def func_record(self, idx: int):
+        return load_field(self.b, self.ctx, self.mc.offs["funcs"] + 8 * idx, PTR)
+
+    def do_call(self, code, fctx, ft: syntax.FuncType, direct: ir.Function | None = None) -> None:
+        args = [fctx] + self.popn(len(ft.params))
+        if direct is not None:
+            res = self.b.call(direct, args)
+        else:
+            res = call_ptr(self.b, code, func_type(ft.params, ft.results), args)
+        self.reload_memory()
+        for v in unpack_results(self.b, res, ft.results):
+            self.push(v)
+
+
+# -- control instructions -----------------------------------------------------------------------------------
+def _block(fc: FunctionCompiler, ins) -> None:
+    params, results = fc.block_type(ins[1])
+    end_bb = fc.new_block("block_end")
+    lbl = Label("block", end_bb, results, [fc.alloca(lltype(t)) for t in results], len(fc.stack) - len(params))
+    fc.frames.append(lbl)
+    fc.body(ins[2])
+    fc.frames.pop()
+    fc.end_construct(lbl, end_bb)
+
+
+def _loop(fc: FunctionCompiler, ins) -> None:
+    params, results = fc.block_type(ins[1])
+    b = fc.b
+    header = fc.new_block("loop")
+    slots = [fc.alloca(lltype(t)) for t in params]
+    args = fc.popn(len(params))
+    for slot, v in zip(slots, args, strict=True):
+        b.store(v, slot)
+    b.branch(header)
+    b.position_at_end(header)
+    height = len(fc.stack)
+    for slot, t in zip(slots, params, strict=True):
+        fc.push(b.load(slot, typ=lltype(t)))
+    fc.frames.append(Label("loop", header, params, slots, height))
+    fc.body(ins[2])
+    fc.frames.pop()
+    if fc.reachable:
+        vals = fc.popn(len(results))
+        del fc.stack[height:]
+        fc.stack.extend(vals)
+
+
+def _if(fc: FunctionCompiler, ins) -> None:
+    params, results = fc.block_type(ins[1])
+    b = fc.b
+    cond = fc.pop()
+    args = fc.popn(len(params))
+    then_bb, else_bb, end_bb = fc.new_block("then"), fc.new_block("else"), fc.new_block("if_end")
+    b.cbranch(b.icmp_unsigned("!=", cond, ir.Constant(I32, 0)), then_bb, else_bb)
+    height = len(fc.stack)
+    lbl = Label("if", end_bb, results, [fc.alloca(lltype(t)) for t in results], height)
+    fc.frames.append(lbl)
+    b.position_at_end(then_bb)
+    fc.stack.extend(args)
+    fc.body(ins[2])
+    if fc.reachable:
+        fc.branch_to(lbl)
+    del fc.stack[height:]
+    b.position_at_end(else_bb)
+    fc.reachable = True
+    fc.stack.extend(args)
+    fc.body(ins[3] if len(ins) > 3 and ins[3] else [])
+    fc.frames.pop()
+    fc.end_construct(lbl, end_bb)
+
+
+def _br(fc: FunctionCompiler, ins) -> None:
+    fc.branch_to(fc.frames[-1 - ins[1]])
+    fc.reachable = False
+
+
+def _br_if(fc: FunctionCompiler, ins) -> None:
+    b = fc.b
+    cond = b.icmp_unsigned("!=", fc.pop(), ir.Constant(I32, 0))
+    lbl = fc.frames[-1 - ins[1]]
+    cont = fc.new_block()
+    if lbl.kind != "func" and not lbl.types:
+        b.cbranch(cond, lbl.target, cont)
+    else:
+        taken = fc.new_block()
+        b.cbranch(cond, taken, cont)
+        b.position_at_end(taken)
+        fc.branch_to(lbl)
+    b.position_at_end(cont)
+
+
+def _br_table(fc: FunctionCompiler, ins) -> None:
+    b = fc.b
+    idx = fc.pop()
+    labels, default = ins[1], ins[2]
+    blocks: dict[int, ir.Block] = {}
+    here = b.block
+
+    def block_for(depth: int) -> ir.Block:
+        blk = blocks.get(depth)
+        if blk is None:
+            lbl = fc.frames[-1 - depth]
+            if lbl.kind != "func" and not lbl.types:
+                blk = lbl.target
+            else:
+                blk = fc.new_block()
+                b.position_at_end(blk)
+                fc.branch_to(lbl)
+            blocks[depth] = blk
+        return blk
+
+    targets = [block_for(d) for d in labels]
+    default_bb = block_for(default)
+    b.position_at_end(here)
+    sw = b.switch(idx, default_bb)
+    for i, blk in enumerate(targets):
+        if blk is not default_bb:
+            sw.add_case(ir.Constant(I32, i), blk)
+    fc.reachable = False
+
+
+def _return(fc: FunctionCompiler, ins) -> None:
+    fc.branch_to(fc.frames[0])
+    fc.reachable = False
+
+
+def _unreachable(fc: FunctionCompiler, ins) -> None:
+    fc.trap(L.TRAP_CODES["unreachable"])
+
+
+def _nop(fc: FunctionCompiler, ins) -> None:
+    pass
+
+
+def _drop(fc: FunctionCompiler, ins) -> None:
+    fc.pop()
+
+
+def _select(fc: FunctionCompiler, ins) -> None:
+    cond = fc.pop()
+    v2 = fc.pop()
+    v1 = fc.pop()
+    fc.push(fc.b.select(fc.b.icmp_unsigned("!=", cond, ir.Constant(I32, 0)), v1, v2))
+
+
+def _call(fc: FunctionCompiler, ins) -> None:
+    idx = ins[1]
+    mc = fc.mc
+    ft = mc.module.func_type(idx)
+    if idx >= mc.n_imported:
+        fc.do_call(None, fc.ctx, ft, direct=mc.funcs[idx - mc.n_imported])
+    else:
+        rec = fc.func_record(idx)
+        code = load_field(fc.b, rec, L.REC_CODE, PTR)
+        fctx = load_field(fc.b, rec, L.REC_CTX, PTR)
+        fc.do_call(code, fctx, ft)
+
+
+def _call_indirect(fc: FunctionCompiler, ins) -> None:
+    typeidx, tableidx = ins[1], ins[2]
+    b = fc.b
+    ft = fc.mc.types[typeidx]
+    idx = b.zext(fc.pop(), I64)
+    cell = fc.table_cell(tableidx)
+    size = load_field(b, cell, L.TABLE_SIZE, I64)
+    fc.trap_if(b.icmp_unsigned(">=", idx, size), L.TRAP_CODES["undefined element"])
+    elems = load_field(b, cell, L.TABLE_ELEMS, PTR)
+    ref = b.load(b.gep(elems, [idx], source_etype=I64), typ=I64)
+    fc.trap_if(b.icmp_unsigned("==", ref, ir.Constant(I64, 0)), L.TRAP_CODES["uninitialized element"])
+    rec = b.inttoptr(ref, PTR)
+    expected = load_field(b, fc.ctx, fc.mc.offs["types"] + 8 * typeidx, I64)
+    actual = load_field(b, rec, L.REC_TYPE, I64)
+    fc.trap_if(b.icmp_unsigned("!=", actual, expected), L.TRAP_CODES["indirect call type mismatch"])
+    fc.do_call(load_field(b, rec, L.REC_CODE, PTR), load_field(b, rec, L.REC_CTX, PTR), ft)
+
+
+def _local_get(fc: FunctionCompiler, ins) -> None:
+    i = ins[1]
+    fc.push(fc.b.load(fc.locals[i], typ=lltype(fc.local_types[i])))
+
+
+def _local_set(fc: FunctionCompiler, ins) -> None:
+    fc.b.store(fc.pop(), fc.locals[ins[1]])
+
+
+def _local_tee(fc: FunctionCompiler, ins) -> None:
+    fc.b.store(fc.stack[-1], fc.locals[ins[1]])
+
+
+def _global_cell(fc: FunctionCompiler, i: int):
+    return load_field(fc.b, fc.ctx, fc.mc.offs["globals"] + 8 * i, PTR)
+
+
+def _global_get(fc: FunctionCompiler, ins) -> None:
+    i = ins[1]
+    ty = lltype(fc.mc.global_types[i].valtype)
+    fc.push(fc.b.load(_global_cell(fc, i), typ=ty))
+
+
+def _global_set(fc: FunctionCompiler, ins) -> None:
+    fc.b.store(fc.pop(), _global_cell(fc, ins[1]))
+
+
+def _ref_null(fc: FunctionCompiler, ins) -> None:
+    fc.push(ir.Constant(I64, 0))
+
+
+def _ref_is_null(fc: FunctionCompiler, ins) -> None:
+    b = fc.b
+    fc.push(b.zext(b.icmp_unsigned("==", fc.pop(), ir.Constant(I64, 0)), I32))
+
+
+def _ref_func(fc: FunctionCompiler, ins) -> None:
+    fc.push(fc.b.ptrtoint(fc.func_record(ins[1]), I64))
+
+
+def _table_get(fc: FunctionCompiler, ins) -> None:
+    b = fc.b
+    idx = b.zext(fc.pop(), I64)
+    cell = fc.table_cell(ins[1])
+    fc.trap_if(b.icmp_unsigned(">=", idx, load_field(b, cell, L.TABLE_SIZE, I64)), L.TRAP_CODES["out of bounds table access"])
+    elems = load_field(b, cell, L.TABLE_ELEMS, PTR)
+    fc.push(b.load(b.gep(elems, [idx], source_etype=I64), typ=I64))
+
+
+def _table_size(fc: FunctionCompiler, ins) -> None:
+    fc.push(fc.b.trunc(load_field(fc.b, fc.table_cell(ins[1]), L.TABLE_SIZE, I64), I32))
+
+
+def _table_set(fc: FunctionCompiler, ins) -> None:
+    ref = fc.pop()
+    idx = fc.pop()
+    fc.helper("table.set", [ir.Constant(I64, ins[1]), idx, ref])
+
+
+def _table_grow(fc: FunctionCompiler, ins) -> None:
+    n = fc.pop()
+    ref = fc.pop()
+    fc.push(fc.b.trunc(fc.helper("table.grow", [ir.Constant(I64, ins[1]), ref, n]), I32))
+
+
+def _table_fill(fc: FunctionCompiler, ins) -> None:
+    n = fc.pop()
+    ref = fc.pop()
+    i = fc.pop()
+    fc.helper("table.fill", [ir.Constant(I64, ins[1]), i, ref, n])
+
+
+def _table_copy(fc: FunctionCompiler, ins) -> None:
+    n = fc.pop()
+    s = fc.pop()
+    d = fc.pop()
+    dst, src = ins[1], ins[2]
+    fc.helper("table.copy", [ir.Constant(I64, dst | (src << 32)), d, s, n])
+
+
+def _table_init(fc: FunctionCompiler, ins) -> None:
+    n = fc.pop()
+    s = fc.pop()
+    d = fc.pop()
+    elemidx, tableidx = ins[1], ins[2]
+    fc.helper("table.init", [ir.Constant(I64, tableidx | (elemidx << 32)), d, s, n])
+
+
+def _elem_drop(fc: FunctionCompiler, ins) -> None:
+    fc.helper("elem.drop", [ir.Constant(I64, ins[1])])
+
+
+def _memory_size(fc: FunctionCompiler, ins) -> None:
+    b = fc.b
+    fc.push(b.trunc(b.lshr(b.load(fc.mem_size, typ=I64), ir.Constant(I64, 16)), I32))
+
+
+def _memory_grow(fc: FunctionCompiler, ins) -> None:
+    fc.push(fc.b.trunc(fc.helper("memory.grow", [fc.pop()]), I32))
+
+
+def _memory_fill(fc: FunctionCompiler, ins) -> None:
+    b = fc.b
+    n = b.zext(fc.pop(), I64)
+    val = b.trunc(fc.pop(), I8)
+    d = b.zext(fc.pop(), I64)
+    fc.check_range(d, n, b.load(fc.mem_size, typ=I64), L.TRAP_CODES["out of bounds memory access"])
+    memset = fc.mc.intrinsic("llvm.memset.p0.i64", VOID, [PTR, I8, I64, I1])
+    b.call(memset, [b.gep(fc.mem_base, [d], source_etype=I8), val, n, ir.Constant(I1, 0)])
+
+
+def _memory_copy(fc: FunctionCompiler, ins) -> None:
+    b = fc.b
+    n = b.zext(fc.pop(), I64)
+    s = b.zext(fc.pop(), I64)
+    d = b.zext(fc.pop(), I64)
+    size = b.load(fc.mem_size, typ=I64)
+    code = L.TRAP_CODES["out of bounds memory access"]
+    fc.check_range(s, n, size, code)
+    fc.check_range(d, n, size, code)
+    memmove = fc.mc.intrinsic("llvm.memmove.p0.p0.i64", VOID, [PTR, PTR, I64, I1])
+    b.call(memmove, [b.gep(fc.mem_base, [d], source_etype=I8), b.gep(fc.mem_base, [s], source_etype=I8), n, ir.Constant(I1, 0)])
+
+
+def _memory_init(fc: FunctionCompiler, ins) -> None:
+    n = fc.pop()
+    s = fc.pop()
+    d = fc.pop()
+    fc.helper("memory.init", [ir.Constant(I64, ins[1]), d, s, n])
+
+
+def _data_drop(fc: FunctionCompiler, ins) -> None:
+    fc.helper("data.drop", [ir.Constant(I64, ins[1])])
+
+
+_CONTROL = {
+    "block": _block,
+    "loop": _loop,
+    "if": _if,
+    "br": _br,
+    "br_if": _br_if,
+    "br_table": _br_table,
+    "return": _return,
+    "unreachable": _unreachable,
+    "nop": _nop,
+    "drop": _drop,
+    "select": _select,
+    "call": _call,
+    "call_indirect": _call_indirect,
+    "local.get": _local_get,
+    "local.set": _local_set,
+    "local.tee": _local_tee,
+    "global.get": _global_get,
+    "global.set": _global_set,
+    "ref.null": _ref_null,
+    "ref.is_null": _ref_is_null,
+    "ref.func": _ref_func,
+    "table.get": _table_get,
+    "table.set": _table_set,
+    "table.size": _table_size,
+    "table.grow": _table_grow,
+    "table.fill": _table_fill,
+    "table.copy": _table_copy,
+    "table.init": _table_init,
+    "elem.drop": _elem_drop,
+    "memory.size": _memory_size,
+    "memory.grow": _memory_grow,
+    "memory.fill": _memory_fill,
+    "memory.copy": _memory_copy,
+    "memory.init": _memory_init,
+    "data.drop": _data_drop,
+}
+
+
+def _other_handler(name: str):
+    """SIMD instructions live in their own module (imported lazily: most modules have none)."""
+    from .simd import SIMD_OPS
+
+    handler = SIMD_OPS.get(name)
+    if handler is None:
+        raise NotImplementedError(f"LLVM tier: instruction {name!r} is not supported")
+    return handler
+
+
+# Keep F32/F64 referenced for readers of this module's namespace (constants are built in scalar.py).
+_ = (F32, F64, const)
+
+
+def build_host_thunk(ft: syntax.FuncType) -> ir.Module:
+    """``ret wasm_host_thunk(ptr hostctx, params...)``: the code of a host function as seen from compiled
+    code.  It spills the arguments into 16-byte slots, calls the store's host callback (Python) and either
+    returns the results it left in the slots or, if the callback reported a trap, unwinds like any trap."""
+    mc = ModuleCompiler(syntax.Module(), "host_thunk")
+    fn = ir.Function(mc.ir, func_type(ft.params, ft.results), "wasm_host_thunk")
+    ctx = fn.args[0]
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    n = max(len(ft.params), len(ft.results), 1)
+    slots = opaque_alloca(b, ir.ArrayType(I64, 2 * n), 16)
+    for i, _t in enumerate(ft.params):
+        store_field(b, slots, i * L.SLOT_SIZE, fn.args[1 + i])
+    state = load_field(b, ctx, L.HOSTCTX_STATE, PTR)
+    cb = load_field(b, state, L.STATE_HOST_CB, PTR)
+    rc = call_ptr(b, cb, ir.FunctionType(I32, [PTR, PTR]), [ctx, slots])
+    bad, ok = fn.append_basic_block("bad"), fn.append_basic_block("ok")
+    b.cbranch(b.icmp_unsigned("!=", rc, ir.Constant(I32, 0)), bad, ok)
+    b.position_at_end(bad)
+    b.call(mc.trap_fn, [ctx, rc])
+    b.unreachable()
+    b.position_at_end(ok)
+    pack_results(b, [load_field(b, slots, i * L.SLOT_SIZE, lltype(t)) for i, t in enumerate(ft.results)], ft.results)
+    return mc.ir

@@ -1,0 +1,162 @@
+"""``harness perf``: time workloads and microbenchmarks on engines:tiers against native code.
+
+    harness perf build                       fetch Debian sources, verify sha256, build every target
+    harness perf [--engines ...] [...]       measure; table at the end; rows into the results store
+    harness perf crosscheck                  time the same command lines with hyperfine and compare
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import shlex
+import sys
+from pathlib import Path
+
+from ..errors import HarnessError
+
+HELP = "measure throughput, startup, memory and compile time of engines against native code"
+DESCRIPTION = __doc__
+
+METRICS = ("startup", "throughput", "memory", "compile")
+DEFAULT_ENGINES = "wasmtime:cranelift,wasmtime:winch,v8:turbofan,native64,native32"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", nargs="?", default="run", choices=("run", "build", "crosscheck"),
+                   help="run (default): measure; build: fetch and build the workloads; "
+                        "crosscheck: compare with hyperfine")
+    p.add_argument("--engines", default=DEFAULT_ENGINES,
+                   help=f"engine:tier list; native64 and native32 are engines too (default {DEFAULT_ENGINES})")
+    p.add_argument("--workloads", default="gzip,bzip2,sqlite,micro",
+                   help="groups (gzip,bzip2,sqlite,micro) or workload names from suites/perf/workloads.toml")
+    p.add_argument("--metrics", default=",".join(METRICS), help=f"any of {','.join(METRICS)}")
+    p.add_argument("--baseline", default="native64", help="engine every ratio is relative to")
+    p.add_argument("--repeat", type=int, default=5, help="measured runs per workload and engine (default 5)")
+    p.add_argument("--warmup", type=int, default=1, help="unrecorded runs first (default 1)")
+    p.add_argument("--size", type=float, default=8.0, metavar="MB",
+                   help="compressor input size in MiB (default 8: ~1 s for native gzip here)")
+    p.add_argument("--seed", type=int, default=None, help="input generator seed")
+    p.add_argument("--timeout", type=float, default=300.0, help="seconds before a run is killed (default 300)")
+    p.add_argument("--json", type=Path, help="also write the summary table and rows as JSON")
+    p.add_argument("--db", type=Path, help="results store (default reports/results.db or $HARNESS_RESULTS)")
+    p.add_argument("--targets", default="native64,native32,wasm32,wasm64", help="build: targets")
+    p.add_argument("--programs", default=None, help="build: programs (default all)")
+    p.add_argument("--force", action="store_true", help="build: rebuild even if up to date")
+    p.add_argument("--no-docker", action="store_true", help="startup: skip the container rungs")
+
+
+def _metrics(text: str) -> set[str]:
+    ms = {m.strip() for m in text.split(",") if m.strip()}
+    bad = ms - set(METRICS)
+    if bad:
+        raise HarnessError(f"unknown metric(s) {', '.join(sorted(bad))}; known: {', '.join(METRICS)}")
+    return ms
+
+
+def main(args: argparse.Namespace) -> int:
+    if args.action == "build":
+        return _build(args)
+    if args.action == "crosscheck":
+        from .crosscheck import main as cross
+
+        return cross(args)
+    return _run(args)
+
+
+def _build(args: argparse.Namespace) -> int:
+    from .builder import build_all
+
+    recs = build_all(args.programs.split(",") if args.programs else None, args.targets.split(","), args.force,
+                     log=lambda s: print(s, file=sys.stderr))
+    failed = [r for r in recs if not r.ok]
+    print(f"{len(recs) - len(failed)}/{len(recs)} builds ok; binaries in the harness cache (perf/bin/<target>/)")
+    for r in failed:
+        print(f"  not built: {r.program} for {r.target}: {(r.message.splitlines() or [''])[0][:160]}")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from ..adapters.base import PERF
+    from ..adapters.registry import parse_engines
+    from ..paths import default_results_db
+    from ..results.store import ResultsStore
+    from .builder import build_all, build_record
+    from .inputs import DEFAULT_SEED
+    from .recipes import load_workloads, select_workloads
+    from .runner import PerfConfig, PerfRunner, engine_versions, variants_for
+    from .table import format_table, lines_json, summarize_rows
+
+    metrics = _metrics(args.metrics)
+    engines = parse_engines(args.engines, capability=PERF)
+    names = [e.name for e in engines]
+    if args.baseline not in names:
+        engines += parse_engines(args.baseline, capability=PERF)
+    if args.repeat < 1:
+        raise HarnessError("--repeat must be at least 1")
+    workloads = select_workloads(load_workloads(), args.workloads)
+    variants = variants_for(engines, metrics)
+    # Build whatever is missing (a no-op when up to date).
+    programs = sorted({w.program for w in workloads})
+    missing = [p for p in programs if any(build_record(p, t) is None for t in ("native64", "native32", "wasm32"))]
+    if missing:
+        print(f"building {', '.join(missing)} first (harness perf build)", file=sys.stderr)
+        build_all(missing, ["native64", "native32", "wasm32", "wasm64"], log=lambda s: print(s, file=sys.stderr))
+
+    db = args.db or default_results_db()
+    store = ResultsStore(db)
+    versions = engine_versions(variants)
+    cfg = PerfConfig(variants=variants, workloads=workloads, metrics=metrics, baseline=args.baseline,
+                     repeat=args.repeat, warmup=args.warmup, size_mb=args.size,
+                     seed=args.seed if args.seed is not None else DEFAULT_SEED, timeout=args.timeout)
+    command = "harness perf " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if sys.argv[1:2] == ["perf"] else \
+        " ".join(shlex.quote(a) for a in sys.argv)
+    run_id = store.start_run("perf", command=command, engines=versions,
+                             suites={p: (build_record(p, "wasm32").sha256 if build_record(p, "wasm32") else None)
+                                     for p in programs},
+                             extra={"size_mb": args.size, "repeat": args.repeat, "warmup": args.warmup,
+                                    "baseline": args.baseline, "metrics": sorted(metrics), "seed": cfg.seed})
+    rows_seen = []
+
+    def emit(rows):
+        if rows:
+            store.add(run_id, rows)
+            rows_seen.extend(rows)
+
+    status = "interrupted"
+    try:
+        if workloads and metrics & {"throughput", "memory", "compile"}:
+            PerfRunner(cfg, emit, log=lambda s: print(s, file=sys.stderr)).run()
+        if "startup" in metrics:
+            from .startup import run_ladder
+
+            run_ladder(emit, repeat=max(args.repeat, 5), docker=not args.no_docker,
+                       engines=[v.engine for v in variants if v.mode == "jit"],
+                       log=lambda s: print(s, file=sys.stderr))
+        status = "finished"
+    finally:
+        store.finish_run(run_id, status)
+    df = store.dataframe([run_id], suite="perf")
+    lines = summarize_rows(df, args.baseline)
+    print()
+    print(f"run {run_id}   store {db}")
+    print(format_table(lines, args.baseline))
+    startup = store.dataframe([run_id], suite="perf-startup")
+    if not startup.empty:
+        from .startup import format_ladder
+
+        print()
+        print(format_ladder(startup))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({
+            "run_id": run_id, "baseline": args.baseline, "table": lines_json(lines),
+            "rows": [_jsonable(r.__dict__) for r in rows_seen]}, indent=1))
+        print(f"wrote {args.json}")
+    bad = [ln for ln in lines if ln.outcome not in ("ok", "unsupported", "build-failed")]
+    return 1 if bad else 0
+
+
+def _jsonable(d: dict) -> dict:
+    return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in d.items()}

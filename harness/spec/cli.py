@@ -1,0 +1,168 @@
+"""``harness spec``: run .wast conformance scripts on engines and score every assertion."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from pathlib import Path
+
+from ..adapters import get_adapter, parse_engines
+from ..adapters.base import SPEC, EngineSpec
+from ..errors import HarnessError
+from ..paths import default_results_db
+from ..results.store import ResultsStore
+from .convert import MalformedWastError
+from .drivers import supports_spec
+from .expectations import apply_expectations
+from .outcomes import XFAIL
+from .runner import CORPUS_DIR, DEFAULT_TIMEOUT, FileResult, discover, run_file, suite_name
+from .summary import failure_table, matrix, store_rows, summary_json, write_json
+
+HELP = "run .wast spec scripts (official suite or our corpus) with per-assertion outcomes"
+DESCRIPTION = """Run WebAssembly spec scripts (.wast) on engines and score every module, action and assertion.
+
+Default suite: our own corpus (suites/spec/corpus); the official suite with --suite-dir or $HARNESS_SPEC_DIR.
+Each failing check prints a command that reproduces it alone (--file F --line N).
+
+examples:
+  harness spec --engines wasmtime,wabt
+  harness spec --engines wasmtime:cranelift,wasmtime:winch --suite-dir ~/.cache/wasm-harness/suites/testsuite-2.0
+  harness spec --engines v8:liftoff --file f32.wast --line 2510
+"""
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--engines", default="wasmtime", help="comma-separated runtime[:tier] list (default: wasmtime)")
+    p.add_argument("--suite-dir", type=Path, default=None,
+                   help="directory of .wast files (default: $HARNESS_SPEC_DIR or our corpus)")
+    p.add_argument("-k", dest="pattern", default=None, help="only files whose name contains PATTERN (comma = or)")
+    p.add_argument("--file", default=None, help="one file (name in the suite dir, or a path)")
+    p.add_argument("--line", type=int, default=None, help="with --file: only the check on this line")
+    p.add_argument("--json", type=Path, default=None, help="write a JSON summary here")
+    p.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, help="files run in parallel")
+    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per file and engine")
+    p.add_argument("--db", type=Path, default=None, help="results store (default: reports/results.db)")
+    p.add_argument("--no-store", action="store_true", help="do not write results to the store")
+    p.add_argument("-v", "--verbose", action="store_true", help="print the failure table of every file")
+
+
+def resolve_suite_dir(arg: Path | None) -> Path:
+    path = arg or (Path(os.environ["HARNESS_SPEC_DIR"]) if os.environ.get("HARNESS_SPEC_DIR") else CORPUS_DIR)
+    if not path.is_dir():
+        raise HarnessError(f"suite directory {path} is not readable; fetch it with 'harness suites fetch' "
+                           "or pass --suite-dir")
+    return path
+
+
+def split_available(engines: list[EngineSpec]) -> tuple[list[EngineSpec], dict[str, str]]:
+    ok, missing = [], {}
+    for e in engines:
+        adapter = get_adapter(e.runtime)
+        if not supports_spec(e.runtime):
+            missing[e.name] = "no spec driver for this runtime"
+            continue
+        avail = adapter.available(e.tier)
+        if avail:
+            ok.append(e)
+        else:
+            missing[e.name] = avail.reason + (f" (install: {avail.install})" if avail.install else "")
+    return ok, missing
+
+
+def suite_commit(suite_dir: Path) -> str | None:
+    try:
+        out = subprocess.run(["git", "-C", str(suite_dir), "rev-parse", "--short", "HEAD"], capture_output=True,
+                             text=True, timeout=10)
+        return out.stdout.strip() or None if out.returncode == 0 else None
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+
+
+def progress(done: int, total: int, r: FileResult) -> None:
+    state = "ok" if r.fully_passed else ("known failures" if r.as_expected else "UNEXPECTED")
+    extra = f" [{r.status}: {r.message}]" if r.status != "ok" else ""
+    print(f"[{done}/{total}] {r.engine:<20} {r.file:<40} {r.passed}/{r.total} {state} "
+          f"{r.seconds:.1f}s{extra}", file=sys.stderr, flush=True)
+
+
+def main(args: argparse.Namespace) -> int:
+    engines, unavailable = split_available(parse_engines(args.engines, capability=SPEC))
+    for name, why in unavailable.items():
+        print(f"harness spec: {name} is not available: {why}", file=sys.stderr)
+    suite_dir = resolve_suite_dir(args.suite_dir)
+    if args.line is not None and not args.file:
+        raise HarnessError("--line needs --file (the .wast file the line belongs to)")
+    files = discover(suite_dir, args.pattern, args.file)
+    if not files:
+        what = f"file {args.file!r}" if args.file else (f"files matching {args.pattern!r}" if args.pattern else ".wast files")
+        raise HarnessError(f"no {what} in {suite_dir}")
+    if not engines:
+        raise HarnessError("none of the requested engines is available here (see 'harness runtimes')")
+
+    store = None if args.no_store else ResultsStore(args.db or default_results_db())
+    suite = suite_name(suite_dir)
+    run_id = None
+    if store:
+        run_id = store.start_run("spec", command="harness spec " + " ".join(sys.argv[2:]),
+                                 engines={e.name: get_adapter(e.runtime).version() for e in engines},
+                                 suites={suite: suite_commit(suite_dir)},
+                                 extra={"suite_dir": str(suite_dir), "unavailable": unavailable})
+    tasks = [(e, f) for e in engines for f in files]
+    results: list[FileResult] = []
+    failure: BaseException | None = None
+    started = time.perf_counter()
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+            pending: set[Future] = {pool.submit(run_file, e, f, suite_dir, args.timeout, args.line) for e, f in tasks}
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                for fut in done:
+                    if fut.cancelled():
+                        continue
+                    try:
+                        r = fut.result()
+                    except MalformedWastError as e:
+                        failure = failure or e
+                        continue
+                    apply_expectations(r)
+                    results.append(r)
+                    if store and run_id:
+                        store.add(run_id, store_rows(r))
+                    progress(len(results), len(tasks), r)
+                    if args.verbose and not r.fully_passed:
+                        print(failure_table(r), file=sys.stderr)
+                if failure:
+                    for fut in pending:
+                        fut.cancel()
+    except KeyboardInterrupt:
+        if store and run_id:
+            store.finish_run(run_id, "interrupted")
+        raise
+    wall = time.perf_counter() - started
+    if store and run_id:
+        store.finish_run(run_id, "error" if failure else "finished")
+    names = [e.name for e in engines]
+    if results:
+        print(matrix(results, names))
+        print(f"wall time {wall:.1f} s", file=sys.stderr)
+    for r in sorted(results, key=lambda r: (r.engine, r.file)):
+        if args.line is not None:
+            for o in r.outcomes:
+                print(f"{r.engine} {r.file}:{o.line} {o.command} {o.outcome}"
+                      + "".join(f"\n  {k}: {v}" for k, v in (("expected", o.expected), ("actual", o.actual),
+                                                             ("message", o.message)) if v))
+        elif not r.as_expected and not args.verbose:
+            print(failure_table(r, limit=10), file=sys.stderr)
+    if args.json:
+        write_json(args.json, summary_json(results, names, unavailable, wall, suite_dir))
+    if failure:
+        raise HarnessError(str(failure))
+    unexpected = [r for r in results if not r.as_expected]
+    return 1 if unexpected or (unavailable and not results) else 0
+
+
+__all__ = ["HELP", "DESCRIPTION", "add_arguments", "main", "XFAIL"]

@@ -1,0 +1,79 @@
+"""The contract between the executor and an in-process engine driver.
+
+A driver translates its engine's API and errors into these few calls and exceptions, so the executor's
+scoring is the same for every engine.  Values are raw (see ``harness.spec.values``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DriverFailure(Exception):
+    """Base of the failures the executor scores.  ``message`` is the engine's own text."""
+
+    def __init__(self, message: str = ""):
+        self.message = message
+        super().__init__(message)
+
+
+class CompileFailure(DriverFailure):
+    """The module was rejected (malformed or invalid; engines rarely tell which)."""
+
+
+class LinkFailure(DriverFailure):
+    """Instantiation failed while resolving or matching imports."""
+
+
+class TrapFailure(DriverFailure):
+    """Execution (or instantiation) trapped.  ``kind`` is the engine's trap wording or code name, if any."""
+
+    def __init__(self, message: str = "", kind: str | None = None):
+        super().__init__(message)
+        self.kind = kind
+
+
+class ExhaustionFailure(TrapFailure):
+    """Call stack (or another resource) exhausted."""
+
+
+class ThrownException(DriverFailure):
+    """A WebAssembly exception escaped the invoked function (exception handling proposal)."""
+
+
+class Unsupported(DriverFailure):
+    """The engine cannot express this check (e.g. v128 values through its API): the check is skipped."""
+
+
+class EngineDied(BaseException):  # noqa: N818 - not an Exception on purpose: it must end the worker
+    """The engine process behind a driver is gone; the worker stops and the runner marks the rest crash."""
+
+
+class Driver:
+    """One engine (runtime:tier) in this process.  Subclasses override everything but ``name``.
+
+    ``reads_text``: whether ``compile`` accepts WebAssembly text; if not, text modules use the binary
+    wasm-tools produced, or are skipped when there is none (``module quote`` that must fail to parse).
+    """
+
+    reads_text = False
+
+    def __init__(self, tier: str):
+        self.tier = tier
+
+    def compile(self, binary: bytes | None, text: str | None = None) -> Any:
+        raise NotImplementedError
+
+    def instantiate(self, module: Any, registry: dict[str, Any]) -> Any:
+        """Instantiate with imports taken from ``registry`` (registered name -> instance); the driver
+        supplies ``spectest`` itself unless it is registered."""
+        raise NotImplementedError
+
+    def invoke(self, instance: Any, field: str, args: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+        raise NotImplementedError
+
+    def get(self, instance: Any, field: str) -> tuple[str, Any]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,178 @@
+"""V8 through node: the executor runs in the worker as for every in-process engine, and this driver
+forwards compile / instantiate / invoke / get to ``v8_driver.js`` in a node child process (one per file).
+
+Tiers are node flags from the adapter (``--liftoff-only`` / ``--no-liftoff``).  ``spectest`` is a real
+wasm module (built once with wasm-tools) so imports of it are type-checked like any other wasm import.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ...adapters.registry import V8Adapter
+from ...paths import cache_dir
+from ..values import BITS, HostRef
+from .base import (
+    CompileFailure,
+    Driver,
+    EngineDied,
+    ExhaustionFailure,
+    LinkFailure,
+    ThrownException,
+    TrapFailure,
+)
+
+JS_DRIVER = Path(__file__).with_name("v8_driver.js")
+
+SPECTEST_WAT = """(module
+  (func (export "print"))
+  (func (export "print_i32") (param i32))
+  (func (export "print_i64") (param i64))
+  (func (export "print_f32") (param f32))
+  (func (export "print_f64") (param f64))
+  (func (export "print_i32_f32") (param i32 f32))
+  (func (export "print_f64_f64") (param f64 f64))
+  (global (export "global_i32") i32 (i32.const 666))
+  (global (export "global_i64") i64 (i64.const 666))
+  (global (export "global_f32") f32 (f32.const 666.6))
+  (global (export "global_f64") f64 (f64.const 666.6))
+  (table (export "table") 10 20 funcref)
+  (memory (export "memory") 1 2))
+"""
+
+
+def spectest_wasm() -> bytes:
+    """The spectest host module as a binary (wasm-tools parse, cached)."""
+    from ..convert import wasm_tools
+
+    path = cache_dir() / "spectest" / "spectest.wasm"
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        src = path.with_suffix(".wat")
+        src.write_text(SPECTEST_WAT)
+        tmp = path.with_suffix(".tmp")
+        subprocess.run([str(wasm_tools()), "parse", str(src), "-o", str(tmp)], check=True, timeout=60)
+        tmp.replace(path)
+    return path.read_bytes()
+
+
+@dataclass(frozen=True)
+class NodeFuncRef:
+    """A non-null funcref living in the node process."""
+
+    id: int
+
+
+@dataclass
+class _Module:
+    handle: int
+    imports: list[str]
+
+
+@dataclass
+class _Instance:
+    handle: int
+
+
+class NodeDriver(Driver):
+    reads_text = False
+
+    def __init__(self, tier: str):
+        super().__init__(tier)
+        node = V8Adapter().binary()
+        if node is None:
+            raise RuntimeError("node is not on PATH")
+        argv = [str(node), *V8Adapter.node_flags(tier), "--experimental-wasm-type-reflection", str(JS_DRIVER)]
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True, bufsize=1)
+        self._id = 0
+        self._spectest: _Instance | None = None
+
+    def _call(self, op: str, **fields: Any) -> dict[str, Any]:
+        self._id += 1
+        try:
+            self.proc.stdin.write(json.dumps({"op": op, "id": self._id, **fields}) + "\n")
+            self.proc.stdin.flush()
+            line = self.proc.stdout.readline()
+        except (BrokenPipeError, OSError):
+            line = ""
+        if not line:
+            err = self.proc.stderr.read()[-500:] if self.proc.poll() is not None else ""
+            raise EngineDied(f"node exited (status {self.proc.poll()}): {err.strip()}")
+        reply = json.loads(line)
+        error = reply.get("error")
+        if error is None:
+            return reply
+        message = reply.get("message", "")
+        if error == "compile":
+            raise CompileFailure(message)
+        if error == "link":
+            raise LinkFailure(message)
+        if error == "trap":
+            raise TrapFailure(message)
+        if error == "exhaustion":
+            raise ExhaustionFailure(message)
+        if error == "exception":
+            raise ThrownException(message)
+        raise RuntimeError(f"node driver: {error}: {message}")
+
+    def compile(self, binary: bytes | None, text: str | None = None) -> Any:
+        assert binary is not None
+        reply = self._call("compile", bytes=base64.b64encode(binary).decode())
+        return _Module(reply["handle"], reply["imports"])
+
+    def spectest(self) -> _Instance:
+        if self._spectest is None:
+            module = self.compile(spectest_wasm())
+            self._spectest = _Instance(self._call("instantiate", module=module.handle, registry={})["handle"])
+        return self._spectest
+
+    def instantiate(self, module: Any, registry: dict[str, Any]) -> Any:
+        names = {n: i.handle for n, i in registry.items() if n in module.imports}
+        if "spectest" in module.imports and "spectest" not in names:
+            names["spectest"] = self.spectest().handle
+        reply = self._call("instantiate", module=module.handle, registry=names)
+        return _Instance(reply["handle"])
+
+    @staticmethod
+    def _arg(t: str, raw: Any) -> Any:
+        if t in BITS:
+            return str(raw)
+        if raw is None:
+            return None
+        if isinstance(raw, HostRef):
+            return {"host": raw.n}
+        if isinstance(raw, NodeFuncRef):
+            return {"func": raw.id}
+        raise TypeError(f"cannot pass {raw!r} as {t} to node")
+
+    @staticmethod
+    def _result(t: str, raw: Any) -> tuple[str, Any]:
+        if t in BITS:
+            return t, int(raw)
+        if raw is None:
+            return t, None
+        if "host" in raw:
+            return t, HostRef(raw["host"])
+        return t, NodeFuncRef(raw["func"])
+
+    def invoke(self, instance: Any, field: str, args: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+        reply = self._call("invoke", instance=instance.handle, field=field,
+                           args=[[t, self._arg(t, raw)] for t, raw in args])
+        return [self._result(t, raw) for t, raw in reply["results"]]
+
+    def get(self, instance: Any, field: str) -> tuple[str, Any]:
+        t, raw = self._call("get", instance=instance.handle, field=field)["result"]
+        return self._result(t, raw)
+
+    def close(self) -> None:
+        try:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            self.proc.kill()

@@ -1,0 +1,117 @@
+"""pywasm (pure-Python interpreter) through its core API, with raw values.
+
+pywasm keeps values as 16-byte ``ValInst`` buffers, so arguments and results are exact bits (NaN payloads,
+v128).  It reports every failure as a Python ``AssertionError`` without a kind, so traps are scored as
+"trapped" with no kind, and a failed instantiation is a link failure when an import is missing and a
+trap otherwise.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+from dataclasses import dataclass
+from typing import Any
+
+import pywasm
+from pywasm import core as P
+
+from ..values import BITS, HostRef
+from .base import CompileFailure, Driver, LinkFailure, TrapFailure, Unsupported
+
+_VALTYPE = {"i32": P.ValType.i32, "i64": P.ValType.i64, "f32": P.ValType.f32, "f64": P.ValType.f64,
+            "v128": P.ValType.v128, "funcref": P.ValType.ref_func, "externref": P.ValType.ref_extern}
+_NAME = {0x7F: "i32", 0x7E: "i64", 0x7D: "f32", 0x7C: "f64", 0x7B: "v128", 0x70: "funcref", 0x6F: "externref"}
+_TRAPS = (AssertionError, ArithmeticError, IndexError, struct.error)
+
+
+@dataclass(frozen=True)
+class PyFuncRef:
+    addr: int
+
+
+class PywasmDriver(Driver):
+    def __init__(self, tier: str):
+        super().__init__(tier)
+        self.rt = pywasm.Runtime()
+        self._spectest: dict[str, Any] | None = None
+
+    def compile(self, binary: bytes | None, text: str | None = None) -> Any:
+        try:
+            return P.ModuleDesc.from_reader(io.BytesIO(binary or b""))
+        except Exception as e:  # noqa: BLE001 - pywasm signals malformed input with arbitrary errors
+            raise CompileFailure(f"{type(e).__name__}: {e}") from None
+
+    def spectest(self) -> dict[str, Any]:
+        if self._spectest is None:
+            rt, V = self.rt, P.ValType
+
+            def fn(*params: Any) -> Any:
+                return rt.allocate_func_host(P.FuncType(list(params), []), lambda machine, args: [])
+
+            self._spectest = {
+                "print": fn(), "print_i32": fn(V.i32()), "print_i64": fn(V.i64()), "print_f32": fn(V.f32()),
+                "print_f64": fn(V.f64()), "print_i32_f32": fn(V.i32(), V.f32()), "print_f64_f64": fn(V.f64(), V.f64()),
+                "global_i32": rt.allocate_global(P.GlobalType(V.i32(), 0), P.ValInst.from_i32(666)),
+                "global_i64": rt.allocate_global(P.GlobalType(V.i64(), 0), P.ValInst.from_i64(666)),
+                "global_f32": rt.allocate_global(P.GlobalType(V.f32(), 0), P.ValInst.from_f32(666.6)),
+                "global_f64": rt.allocate_global(P.GlobalType(V.f64(), 0), P.ValInst.from_f64(666.6)),
+                "table": rt.allocate_table(P.TableType(V.ref_func(), P.Limits(10, 20))),
+                "memory": rt.allocate_memory(P.MemType(P.Limits(1, 2))),
+            }
+        return self._spectest
+
+    def instantiate(self, module: Any, registry: dict[str, Any]) -> Any:
+        self.rt.imports = {name: {e.name: e.data for e in inst.exps} for name, inst in registry.items()}
+        self.rt.imports.setdefault("spectest", self.spectest())
+        for imp in module.imps:
+            if imp.name not in self.rt.imports.get(imp.module, {}):
+                raise LinkFailure(f"unknown import {imp.module}.{imp.name}")
+        try:
+            return self.rt.instance(module)
+        except _TRAPS as e:
+            self.rt.machine.stack = P.Stack()
+            raise TrapFailure(f"{type(e).__name__}: {e}") from None
+
+    def _val(self, t: str, raw: Any) -> Any:
+        vt = _VALTYPE[t]()
+        if t in BITS:
+            return P.ValInst(vt, bytearray(raw.to_bytes(BITS[t] // 8, "little")) + bytearray(16 - BITS[t] // 8))
+        if raw is None:
+            return P.ValInst(vt, bytearray(16))
+        if isinstance(raw, HostRef):
+            return P.ValInst.from_ref(vt, raw.n)
+        if isinstance(raw, PyFuncRef):
+            return P.ValInst.from_ref(vt, raw.addr)
+        raise Unsupported(f"{t} argument {raw!r}")
+
+    @staticmethod
+    def _raw(v: Any) -> tuple[str, Any]:
+        t = _NAME.get(v.type.data, f"type {v.type.data:#x}")
+        if t in BITS:
+            return t, int.from_bytes(bytes(v.data[: BITS[t] // 8]), "little")
+        if v.data[4] == 0:
+            return t, None
+        n = v.into_ref()
+        return t, HostRef(n) if t == "externref" else PyFuncRef(n)
+
+    def _export(self, instance: Any, field: str, kind: int) -> Any:
+        for e in instance.exps:
+            if e.name == field and e.data.kind == kind:
+                return e.data.data
+        raise LinkFailure(f"no export {field!r}")
+
+    def invoke(self, instance: Any, field: str, args: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+        addr = self._export(instance, field, 0x00)
+        values = [self._val(t, raw) for t, raw in args]
+        try:
+            results = self.rt.machine.invocate(addr, values)
+        except _TRAPS as e:
+            # pywasm leaves the frames of the trapped call on its stack; an embedder has to drop them.
+            self.rt.machine.stack = P.Stack()
+            raise TrapFailure(f"{type(e).__name__}: {e}") from None
+        return [self._raw(v) for v in results]
+
+    def get(self, instance: Any, field: str) -> tuple[str, Any]:
+        addr = self._export(instance, field, 0x03)
+        return self._raw(self.rt.machine.store.glob[addr].data)

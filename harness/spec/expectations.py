@@ -1,0 +1,75 @@
+"""Known failures per engine, kept as data: ``suites/spec/expectations/<runtime>-<tier>.toml``.
+
+Format (one table per suite, one entry per file)::
+
+    [spec."linking.wast"]              # suite "spec" = the official testsuite, "corpus" = ours
+    reason = "cannot import functions of other modules"
+    lines = [17, 18]                   # optional: only these checks; without it, any failing check of the file
+
+A failing check covered by an entry becomes ``xfail``; a passing check listed in ``lines`` becomes
+``xpass``, and a file listed without ``lines`` that fully passes is reported as an unexpected pass too, so
+the list stays honest.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from ..errors import HarnessError
+from ..paths import REPO_ROOT
+from .outcomes import NOT_PASSING, PASS, XFAIL, XPASS
+
+EXPECTATIONS_DIR = REPO_ROOT / "suites" / "spec" / "expectations"
+
+
+@dataclass
+class Expectation:
+    reason: str
+    lines: frozenset[int] = field(default_factory=frozenset)  # empty: the whole file
+
+
+def expectations_path(engine: str, directory: Path = EXPECTATIONS_DIR) -> Path:
+    return directory / (engine.replace(":", "-") + ".toml")
+
+
+@cache
+def load_expectations(engine: str, directory: Path = EXPECTATIONS_DIR) -> dict[tuple[str, str], Expectation]:
+    """{(suite, file): Expectation} for an engine; an absent file means no known failures."""
+    path = expectations_path(engine, directory)
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as e:
+        raise HarnessError(f"{path}: not valid TOML: {e}") from None
+    out: dict[tuple[str, str], Expectation] = {}
+    for suite, files in data.items():
+        if not isinstance(files, dict):
+            raise HarnessError(f"{path}: top-level key {suite!r} must be a table of files")
+        for file, entry in files.items():
+            if not isinstance(entry, dict) or not entry.get("reason"):
+                raise HarnessError(f"{path}: [{suite}.\"{file}\"] needs a reason = \"...\"")
+            out[(suite, file)] = Expectation(str(entry["reason"]), frozenset(int(n) for n in entry.get("lines", [])))
+    return out
+
+
+def apply_expectations(result, directory: Path = EXPECTATIONS_DIR) -> None:
+    """Turn covered failures into xfail and covered passes into xpass (in place on a FileResult)."""
+    exp = load_expectations(result.engine, directory).get((result.suite, result.file))
+    if exp is None:
+        return
+    if not exp.lines:
+        result.expected_failure = exp.reason
+    for o in result.outcomes:
+        covered = not exp.lines or o.line in exp.lines
+        if not covered:
+            continue
+        if o.outcome in NOT_PASSING:
+            o.message = f"expected failure ({exp.reason}); " + (o.message or o.actual or o.outcome)
+            o.outcome = XFAIL
+        elif o.outcome == PASS and exp.lines:
+            o.outcome = XPASS
+            o.message = f"unexpectedly passed; remove line {o.line} from the expectations ({exp.reason})"

@@ -1,0 +1,77 @@
+"""pytest glue for the spec suites (``suites/spec/test_spec.py``): options, the run id shared with
+xdist workers, and writing result rows.
+
+Options are registered from ``suites/conftest.py`` (pytest only asks conftests it loads at startup) and
+tolerate another suite registering the same ``--engines`` option first.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+RUN_ID_ENV = "HARNESS_RUN_ID"
+DEFAULT_ENGINES = "wasmtime:cranelift,wabt,ours"
+
+
+def add_options(parser) -> None:
+    group = parser.getgroup("harness")
+    for name, kwargs in (
+        ("--engines", {"default": None, "help": "engines (runtime[:tier], comma-separated) for the suites"}),
+        ("--suite-dir", {"default": None, "help": "official spec testsuite dir (else $HARNESS_SPEC_DIR)"}),
+        ("--spec-timeout", {"default": 300.0, "type": float, "help": "seconds per .wast file and engine"}),
+    ):
+        try:
+            group.addoption(name, **kwargs)
+        except ValueError:  # another suite's conftest registered it already; share it
+            pass
+
+
+def official_dir(config) -> Path | None:
+    """The official suite: --suite-dir, $HARNESS_SPEC_DIR, or a fetched testsuite-2.0 in the suites dir."""
+    from ..paths import suites_dir
+
+    given = config.getoption("--suite-dir", None) or os.environ.get("HARNESS_SPEC_DIR")
+    if given:
+        return Path(given)
+    candidate = suites_dir() / "testsuite-2.0"
+    return candidate if candidate.is_dir() else None
+
+
+def start_run(config) -> None:
+    """On the controller (not on xdist workers): open a run in the store and export its id."""
+    if hasattr(config, "workerinput") or os.environ.get(RUN_ID_ENV):
+        return
+    from ..paths import default_results_db
+    from ..results.store import ResultsStore
+
+    with ResultsStore(default_results_db()) as store:
+        run_id = store.start_run("spec", command="pytest " + " ".join(config.invocation_params.args))
+    os.environ[RUN_ID_ENV] = run_id
+    config._harness_spec_run_id = run_id
+
+
+def finish_run(config) -> None:
+    run_id = getattr(config, "_harness_spec_run_id", None)
+    if not run_id:
+        return
+    from ..paths import default_results_db
+    from ..results.store import ResultsStore
+
+    with ResultsStore(default_results_db()) as store:
+        store.finish_run(run_id)
+    os.environ.pop(RUN_ID_ENV, None)
+
+
+def record(result) -> None:
+    """Write a FileResult's rows under the shared run id (each xdist worker writes its own rows)."""
+    run_id = os.environ.get(RUN_ID_ENV)
+    if not run_id:
+        return
+    from ..paths import default_results_db
+    from ..results.store import ResultsStore
+    from .summary import store_rows
+
+    with ResultsStore(default_results_db()) as store:
+        store.start_run("spec", run_id=run_id)  # no-op if the controller created it
+        store.add(run_id, store_rows(result))

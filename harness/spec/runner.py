@@ -1,0 +1,190 @@
+"""Runs (engine, .wast file) pairs with crash and hang isolation and collects per-check outcomes.
+
+In-process engines run in ``python -m harness.spec.worker`` subprocesses; V8 and wabt run as their own
+processes.  Either way a file gets a hard timeout; outcomes streamed before a crash or timeout are kept and
+the remaining checks are marked ``crash`` / ``timeout``, so one bad file never costs the run.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..adapters.base import EngineSpec
+from ..paths import REPO_ROOT
+from .convert import convert
+from .drivers import OUT_OF_PROCESS, in_process_drivers
+from .outcomes import CRASH, ERROR, NOT_PASSING, PASS, SKIP, TIMEOUT, XFAIL, XPASS, Outcome
+from .script import Command, Script, load_script
+
+CORPUS_DIR = REPO_ROOT / "suites" / "spec" / "corpus"
+DEFAULT_TIMEOUT = 120.0
+
+
+@dataclass
+class RawRun:
+    """What an engine produced for a file, before gaps are filled."""
+
+    outcomes: list[Outcome]
+    status: str = "ok"  # ok | crash | timeout | error
+    message: str = ""
+
+
+@dataclass
+class FileResult:
+    engine: str
+    suite: str
+    file: str  # the .wast file name
+    path: Path
+    outcomes: list[Outcome] = field(default_factory=list)
+    status: str = "ok"  # ok | crash | timeout | error | unavailable
+    message: str = ""
+    seconds: float = 0.0
+    expected_failure: str = ""  # reason when the whole file is a known failure
+
+    def count(self, *outcomes: str) -> int:
+        return sum(1 for o in self.outcomes if o.outcome in outcomes)
+
+    @property
+    def total(self) -> int:
+        return len(self.outcomes)
+
+    @property
+    def passed(self) -> int:
+        return self.count(PASS, XPASS)
+
+    @property
+    def failed(self) -> int:
+        return self.count(*NOT_PASSING)
+
+    @property
+    def fully_passed(self) -> bool:
+        return self.status == "ok" and self.total > 0 and self.passed + self.count(SKIP) == self.total
+
+    @property
+    def as_expected(self) -> bool:
+        """No check failed unexpectedly and no known failure passed unexpectedly."""
+        return self.failed == 0 and self.count(XPASS) == 0 and not (self.expected_failure and self.fully_passed
+                                                                      and self.count(XFAIL) == 0)
+
+    def strict(self) -> tuple[int, int]:
+        """(agreeing, applicable) for the strict figure (error text / trap kind)."""
+        applicable = [o for o in self.outcomes if o.strict is not None]
+        return sum(1 for o in applicable if o.strict), len(applicable)
+
+
+def suite_name(suite_dir: Path) -> str:
+    """``corpus`` for our own corpus, ``spec`` for anything else (the official suite or a copy)."""
+    try:
+        return "corpus" if Path(suite_dir).resolve() == CORPUS_DIR.resolve() else "spec"
+    except OSError:
+        return "spec"
+
+
+def reproduce_command(engine: str, suite_dir: Path, file: str, line: int) -> str:
+    suite = "" if suite_name(suite_dir) == "corpus" else f" --suite-dir {suite_dir}"
+    return f"harness spec --engines {engine}{suite} --file {file} --line {line}"
+
+
+def _worker_env() -> dict[str, str]:
+    env = dict(os.environ)
+    root = str(REPO_ROOT)
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.setdefault("PYTHONFAULTHANDLER", "1")
+    return env
+
+
+def run_in_worker(engine: EngineSpec, script: Script, timeout: float, line: int | None = None) -> RawRun:
+    """Run a converted script in a worker subprocess; parse its JSON lines; classify how it ended."""
+    argv = [sys.executable, "-m", "harness.spec.worker", engine.name, str(script.path)]
+    if line is not None:
+        argv += ["--line", str(line)]
+    # A session of its own, so a timeout kills the worker and any engine process it started (node).
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_worker_env(),
+                            start_new_session=True)
+    status, message = "ok", ""
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except OSError:
+            proc.kill()
+        out, err = proc.communicate()
+        status, message = "timeout", f"no answer within {timeout:g} s"
+    outcomes: list[Outcome] = []
+    done = False
+    for text in out.splitlines():
+        try:
+            d = json.loads(text)
+        except json.JSONDecodeError:
+            continue  # an engine printing to stdout; not ours
+        if "fatal" in d:
+            status, message = "error", d["fatal"]
+        elif d.get("done"):
+            done = True
+        elif "outcome" in d:
+            outcomes.append(Outcome.from_dict(d))
+    if status == "ok" and not done:
+        tail = " | ".join(err.strip().splitlines()[-3:])
+        status, message = "crash", f"worker exited with status {proc.returncode}" + (f": {tail}" if tail else "")
+    return RawRun(outcomes, status, message)
+
+
+def _run_raw(engine: EngineSpec, wast: Path, script: Script, timeout: float, line: int | None) -> RawRun:
+    if engine.runtime in in_process_drivers():
+        return run_in_worker(engine, script, timeout, line)
+    target = OUT_OF_PROCESS.get(engine.runtime)
+    if target is None:
+        return RawRun([], "error", f"{engine} has no spec driver")
+    modname, _, fn = target.partition(":")
+    return getattr(importlib.import_module(modname), fn)(engine, wast, script, timeout, line)
+
+
+def fill_gaps(checks: list[Command], raw: RawRun) -> list[Outcome]:
+    """Outcomes for every check: the streamed ones in order, then the rest as crash/timeout/error."""
+    got = list(raw.outcomes)
+    rest_kind = {"timeout": TIMEOUT, "crash": CRASH}.get(raw.status, ERROR)
+    for cmd in checks[len(got):]:
+        got.append(Outcome(cmd.line, cmd.type, rest_kind, message=raw.message or "no outcome from the engine"))
+    return got[: len(checks)] if len(got) > len(checks) else got
+
+
+def run_file(engine: EngineSpec, wast: Path, suite_dir: Path, timeout: float = DEFAULT_TIMEOUT,
+             line: int | None = None) -> FileResult:
+    """Convert (cached) and run one file on one engine.  Raises MalformedWastError for a bad script."""
+    start = time.perf_counter()
+    result = FileResult(engine=engine.name, suite=suite_name(suite_dir), file=wast.name, path=wast)
+    script = load_script(convert(wast))
+    checks = [c for c in script.checks() if line is None or c.line == line]
+    raw = _run_raw(engine, wast, script, timeout, line)
+    result.outcomes = fill_gaps(checks, raw)
+    result.status, result.message = raw.status, raw.message
+    for o in result.outcomes:
+        if o.outcome in NOT_PASSING:
+            o.reproduce = reproduce_command(engine.name, suite_dir, wast.name, o.line)
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def discover(suite_dir: Path, pattern: str | None = None, file: str | None = None) -> list[Path]:
+    """The top-level ``.wast`` files of a suite directory (proposals in subfolders are not part of it)."""
+    if file:
+        p = Path(file)
+        if not p.is_file():
+            p = suite_dir / file
+            if not p.is_file() and not file.endswith(".wast"):
+                p = suite_dir / f"{file}.wast"
+        return [p] if p.is_file() else []
+    files = sorted(suite_dir.glob("*.wast"))
+    if pattern:
+        needles = [n.strip() for n in pattern.split(",") if n.strip()]
+        files = [f for f in files if any(n in f.name for n in needles)]
+    return files

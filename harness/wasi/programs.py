@@ -1,0 +1,109 @@
+"""Our own WASI test programs (suites/wasi/programs/*.c), compiled on demand into the harness cache.
+
+Each program is compiled with ``python -m ziglang cc -target wasm32-wasi -O2`` and laid out like the
+official suite (``tests/own/testsuite/wasm32-wasip1/<name>.wasm`` + ``<name>.json``), so the same runner
+and drivers run it.  What each program gets and must print is data in ``programs/tests.toml``; the
+build directory is keyed by a hash of the sources, the data file and the compiler version, so edits
+rebuild and nothing compiled is ever written into the repository.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+from ..errors import HarnessError
+from ..paths import REPO_ROOT, cache_dir
+
+PROGRAMS_DIR = REPO_ROOT / "suites" / "wasi" / "programs"
+SPEC_FILE = PROGRAMS_DIR / "tests.toml"
+GROUP_DIR = Path("tests") / "own" / "testsuite" / "wasm32-wasip1"
+
+
+def load_table(path: Path = SPEC_FILE) -> dict[str, dict]:
+    with open(path, "rb") as f:
+        return tomllib.load(f)
+
+
+def _zig_version() -> str:
+    try:
+        out = subprocess.run([sys.executable, "-m", "ziglang", "version"], capture_output=True, text=True, timeout=60)
+        return out.stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return "?"
+
+
+def source_hash(programs: Path = PROGRAMS_DIR) -> str:
+    h = hashlib.sha256()
+    for p in sorted(programs.glob("*")):
+        if p.suffix in (".c", ".h", ".toml"):
+            h.update(p.name.encode() + b"\0" + p.read_bytes())
+    h.update(_zig_version().encode())
+    return h.hexdigest()[:16]
+
+
+def compile_c(source: Path, out: Path, include: Path) -> None:
+    """Compile one C program to a wasm32-wasi command."""
+    argv = [sys.executable, "-m", "ziglang", "cc", "-target", "wasm32-wasi", "-O2", f"-I{include}", str(source),
+            "-o", str(out)]
+    try:
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+    except FileNotFoundError:
+        raise HarnessError("compiling our WASI programs needs zig (pip install ziglang)") from None
+    if proc.returncode != 0:
+        raise HarnessError(f"compiling {source.name} failed:\n{proc.stderr.strip()}")
+
+
+def _materialize_fixture(group: Path, name: str, entry: dict) -> None:
+    """Create the directories a program preopens: ``<name>.dir`` (with ``files``), or a jail layout."""
+    if not entry.get("dirs"):
+        return
+    top = group / entry["dirs"][0].split("/")[0]
+    if top.exists():
+        shutil.rmtree(top)
+    for d in entry["dirs"]:
+        (group / d).mkdir(parents=True, exist_ok=True)
+    for rel, content in entry.get("files", {}).items():
+        path = top / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content)
+    for rel in entry.get("mkdirs", []):
+        (top / rel).mkdir(parents=True, exist_ok=True)
+
+
+def build_own_suite(force: bool = False) -> Path:
+    """Compile every program (once per source hash) and return the suite root for ``spec.discover``."""
+    table = load_table()
+    sources = {p.stem: p for p in PROGRAMS_DIR.glob("*.c")}
+    missing = sorted(set(table) - set(sources))
+    if missing:
+        raise HarnessError(f"{SPEC_FILE}: no program {', '.join(m + '.c' for m in missing)} in {PROGRAMS_DIR}")
+    root = cache_dir() / "wasi" / "own" / source_hash()
+    marker = root / ".complete"
+    if marker.is_file() and not force:
+        return root
+    tmp = root.with_name(root.name + f".tmp{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    group = tmp / GROUP_DIR
+    group.mkdir(parents=True)
+    (group / "manifest.json").write_text(json.dumps({"name": "harness own WASI programs [wasm32-wasip1]"}))
+    for name, entry in sorted(table.items()):
+        compile_c(sources[name], group / f"{name}.wasm", PROGRAMS_DIR)
+        spec = {k: entry[k] for k in ("args", "env", "dirs", "exit_code", "stdout", "stderr", "stdin") if k in entry}
+        spec["exact_output"] = bool(entry.get("exact", True))
+        (group / f"{name}.json").write_text(json.dumps(spec, indent=2))
+        _materialize_fixture(group, name, entry)
+    (tmp / ".complete").write_text("ok\n")
+    if root.exists():
+        shutil.rmtree(root, ignore_errors=True)
+    try:
+        tmp.rename(root)
+    except OSError:  # another process finished first: use its build
+        shutil.rmtree(tmp, ignore_errors=True)
+    return root

@@ -1,0 +1,35 @@
+"""Spec conformance: every (engine, .wast file) is one item; the failure message is the per-check table.
+
+Rows go to the results store (suite "corpus" for ours, "spec" for the official suite).  Known failures
+come from suites/spec/expectations/<runtime>-<tier>.toml; an unexpected pass fails the item too, so the
+expectations stay honest.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.adapters import get_adapter
+from harness.spec import pytest_plugin
+from harness.spec.drivers import supports_spec
+from harness.spec.expectations import apply_expectations
+from harness.spec.outcomes import XFAIL
+from harness.spec.runner import run_file
+from harness.spec.summary import failure_table
+
+
+def test_spec(spec_case, request):
+    engine, wast, suite_dir = spec_case
+    if not supports_spec(engine.runtime):
+        pytest.skip(f"{engine} has no spec driver")
+    avail = get_adapter(engine.runtime).available(engine.tier)
+    if not avail:
+        pytest.skip(f"{engine} is not available: {avail.reason}")
+    result = run_file(engine, wast, suite_dir, timeout=request.config.getoption("--spec-timeout", 300.0))
+    apply_expectations(result)
+    pytest_plugin.record(result)
+    assert result.total > 0, f"{wast.name} has no checks"
+    assert result.as_expected, failure_table(result)
+    if result.count(XFAIL):
+        pytest.xfail(f"{result.count(XFAIL)} known failures: "
+                     + (result.expected_failure or "see the expectations file"))

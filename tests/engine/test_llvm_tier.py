@@ -1,0 +1,306 @@
+"""The LLVM tier (ours:llvm): semantics at the edges, traps, host calls, multi-value, tables, memory growth,
+stack exhaustion, optimisation levels and the on-disk object cache."""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+pytest.importorskip("llvmlite")
+
+from harness.engine import errors, syntax  # noqa: E402
+from harness.engine.binary import decode_module  # noqa: E402
+from harness.engine.runtime import FuncInstance, GlobalInstance, MemoryInstance, resolve_imports  # noqa: E402
+from harness.engine.text import parse_module  # noqa: E402
+from harness.engine.tiers.llvm.tier import LLVMTier  # noqa: E402
+from harness.engine.valid import validate_module  # noqa: E402
+
+OPT_LEVELS = [0, 2]
+
+
+def load(wat: str, opt_level: int = 0, imports: dict | None = None, tier: LLVMTier | None = None, **kw):
+    data = parse_module(wat)
+    module = decode_module(data)
+    validate_module(module)
+    tier = tier or LLVMTier(opt_level=opt_level, cache_dir=False, **kw)
+    inst = tier.instantiate(module, resolve_imports(module, imports or {}), data)
+    return tier, inst
+
+
+def f32(x: float) -> int:
+    return struct.unpack("<I", struct.pack("<f", x))[0]
+
+
+def f64(x: float) -> int:
+    return struct.unpack("<Q", struct.pack("<d", x))[0]
+
+
+ARITH = """
+(module
+  (func (export "div_s") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
+  (func (export "rem_s") (param i32 i32) (result i32) (i32.rem_s (local.get 0) (local.get 1)))
+  (func (export "rem_s64") (param i64 i64) (result i64) (i64.rem_s (local.get 0) (local.get 1)))
+  (func (export "shl") (param i32 i32) (result i32) (i32.shl (local.get 0) (local.get 1)))
+  (func (export "rotl") (param i64 i64) (result i64) (i64.rotl (local.get 0) (local.get 1)))
+  (func (export "clz") (param i32) (result i32) (i32.clz (local.get 0)))
+  (func (export "ctz") (param i64) (result i64) (i64.ctz (local.get 0)))
+  (func (export "trunc") (param f64) (result i32) (i32.trunc_f64_s (local.get 0)))
+  (func (export "trunc_u") (param f32) (result i64) (i64.trunc_f32_u (local.get 0)))
+  (func (export "sat") (param f64) (result i32) (i32.trunc_sat_f64_s (local.get 0)))
+  (func (export "min") (param f32 f32) (result f32) (f32.min (local.get 0) (local.get 1)))
+  (func (export "nearest") (param f64) (result f64) (f64.nearest (local.get 0)))
+  (func (export "neg") (param f32) (result f32) (f32.neg (local.get 0)))
+  (func (export "copysign") (param f64 f64) (result f64) (f64.copysign (local.get 0) (local.get 1)))
+)"""
+
+
+@pytest.mark.parametrize("opt", OPT_LEVELS)
+def test_integer_edges(opt):
+    tier, inst = load(ARITH, opt)
+    call = lambda name, *a: tier.run(inst.exports[name], list(a))  # noqa: E731
+    assert call("div_s", -7 & 0xFFFFFFFF, 2) == [-3 & 0xFFFFFFFF]
+    assert call("rem_s", 0x80000000, 0xFFFFFFFF) == [0]
+    assert call("rem_s64", 1 << 63, (1 << 64) - 1) == [0]
+    assert call("shl", 1, 33) == [2]
+    assert call("rotl", 0x8000000000000001, 65) == [3]
+    assert call("clz", 0) == [32]
+    assert call("ctz", 0) == [64]
+    with pytest.raises(errors.Trap) as e:
+        call("div_s", 0x80000000, 0xFFFFFFFF)
+    assert e.value.kind == "integer overflow"
+    with pytest.raises(errors.Trap) as e:
+        call("div_s", 1, 0)
+    assert e.value.kind == "integer divide by zero"
+
+
+@pytest.mark.parametrize("opt", OPT_LEVELS)
+def test_float_edges(opt):
+    tier, inst = load(ARITH, opt)
+    call = lambda name, *a: tier.run(inst.exports[name], list(a))  # noqa: E731
+    assert call("trunc", f64(-2147483648.9)) == [0x80000000]
+    with pytest.raises(errors.Trap) as e:
+        call("trunc", f64(2147483648.0))
+    assert e.value.kind == "integer overflow"
+    with pytest.raises(errors.Trap) as e:
+        call("trunc", f64(float("nan")))
+    assert e.value.kind == "invalid conversion to integer"
+    assert call("trunc_u", f32(-0.9)) == [0]
+    assert call("sat", f64(1e300)) == [0x7FFFFFFF]
+    assert call("sat", f64(float("nan"))) == [0]
+    assert call("min", f32(0.0), f32(-0.0)) == [f32(-0.0)]
+    (nan,) = call("min", 0x7FA00000, f32(1.0))  # signalling NaN in, quiet NaN out
+    assert nan & 0x7FC00000 == 0x7FC00000
+    assert call("nearest", f64(2.5)) == [f64(2.0)]
+    assert call("neg", 0x7FA00001) == [0xFFA00001]  # payload preserved
+    assert call("copysign", f64(1.5), f64(-0.0)) == [f64(-1.5)]
+
+
+MEMORY = """
+(module
+  (memory (export "mem") 1 3)
+  (data (i32.const 8) "\\01\\02\\03\\04")
+  (func (export "load") (param i32) (result i32) (i32.load offset=4 (local.get 0)))
+  (func (export "store") (param i32 i64) (i64.store (local.get 0) (local.get 1)))
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  (func (export "size") (result i32) (memory.size))
+  (func (export "fill") (param i32 i32 i32) (memory.fill (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "copy") (param i32 i32 i32) (memory.copy (local.get 0) (local.get 1) (local.get 2)))
+)"""
+
+
+@pytest.mark.parametrize("opt", OPT_LEVELS)
+def test_memory_bounds_and_growth(opt):
+    tier, inst = load(MEMORY, opt)
+    call = lambda name, *a: tier.run(inst.exports[name], list(a))  # noqa: E731
+    assert call("load", 4) == [0x04030201]
+    assert call("load", 65532 - 4) == [0]
+    for addr in (65533 - 4, 0xFFFFFFFF):
+        with pytest.raises(errors.Trap) as e:
+            call("load", addr)
+        assert e.value.kind == "out of bounds memory access"
+    with pytest.raises(errors.Trap):
+        call("store", 65530, 1)
+    assert call("grow", 1) == [1]
+    assert call("size") == [2]
+    call("store", 65530, 0x1122334455667788)
+    assert inst.exports["mem"].read(65530, 8) == struct.pack("<Q", 0x1122334455667788)
+    assert call("grow", 5) == [0xFFFFFFFF]
+    # the host grows the memory: compiled code sees the new size on the next call
+    inst.exports["mem"].grow(1)
+    assert call("size") == [3]
+    call("fill", 3 * 65536 - 4, 0xAB, 4)
+    with pytest.raises(errors.Trap):
+        call("fill", 3 * 65536 - 4, 0xAB, 5)
+    call("copy", 0, 8, 4)
+    assert inst.exports["mem"].read(0, 4) == b"\x01\x02\x03\x04"
+    with pytest.raises(errors.Trap):
+        call("copy", 0, 0xFFFFFFFF, 2)
+
+
+HOST = """
+(module
+  (import "env" "add" (func $add (param i32 i64) (result i64)))
+  (import "env" "boom" (func $boom))
+  (import "env" "g" (global $g (mut i32)))
+  (func (export "via_host") (param i32) (result i64) (call $add (local.get 0) (i64.const 10)))
+  (func (export "boom") (call $boom))
+  (func (export "bump") (result i32) (global.set $g (i32.add (global.get $g) (i32.const 1))) (global.get $g))
+  (func (export "pair") (param i32) (result i32 i64 f64) (local.get 0) (i64.const -1) (f64.const 0.5))
+)"""
+
+
+@pytest.mark.parametrize("opt", OPT_LEVELS)
+def test_host_functions_globals_and_multivalue(opt):
+    seen = []
+
+    def add(a, b):
+        seen.append((a, b))
+        return a + b
+
+    def boom():
+        raise errors.Trap("host says no")
+
+    g = GlobalInstance(syntax.GlobalType("i32", True), 41)
+    imports = {
+        "env": {
+            "add": FuncInstance(syntax.FuncType(("i32", "i64"), ("i64",)), host=add),
+            "boom": FuncInstance(syntax.FuncType((), ()), host=boom),
+            "g": g,
+        }
+    }
+    tier, inst = load(HOST, opt, imports)
+    assert tier.run(inst.exports["via_host"], [5]) == [15]
+    assert seen == [(5, 10)]
+    with pytest.raises(errors.Trap) as e:
+        tier.run(inst.exports["boom"], [])
+    assert e.value.kind == "host says no"
+    assert tier.run(inst.exports["bump"], []) == [42]
+    assert g.value == 42
+    g.value = 100
+    assert tier.run(inst.exports["bump"], []) == [101]
+    assert tier.run(inst.exports["pair"], [7]) == [7, (1 << 64) - 1, f64(0.5)]
+
+
+TABLES = """
+(module
+  (type $ii (func (param i32) (result i32)))
+  (table (export "t") 4 funcref)
+  (elem (i32.const 0) $double $inc)
+  (func $double (type $ii) (i32.mul (local.get 0) (i32.const 2)))
+  (func $inc (type $ii) (i32.add (local.get 0) (i32.const 1)))
+  (func $nullary (result i32) (i32.const 0))
+  (elem declare func $nullary)
+  (func (export "dispatch") (param i32 i32) (result i32) (call_indirect (type $ii) (local.get 1) (local.get 0)))
+  (func (export "set") (param i32) (table.set (local.get 0) (ref.func $nullary)))
+  (func (export "grow") (param i32) (result i32) (table.grow (ref.null func) (local.get 0)))
+)"""
+
+
+@pytest.mark.parametrize("opt", OPT_LEVELS)
+def test_call_indirect_and_table_ops(opt):
+    tier, inst = load(TABLES, opt)
+    call = lambda name, *a: tier.run(inst.exports[name], list(a))  # noqa: E731
+    assert call("dispatch", 0, 21) == [42]
+    assert call("dispatch", 1, 41) == [42]
+    for idx, kind in ((2, "uninitialized element"), (4, "undefined element")):
+        with pytest.raises(errors.Trap) as e:
+            call("dispatch", idx, 0)
+        assert e.value.kind == kind
+    call("set", 2)
+    with pytest.raises(errors.Trap) as e:
+        call("dispatch", 2, 0)
+    assert e.value.kind == "indirect call type mismatch"
+    assert call("grow", 2) == [4]
+    assert inst.exports["t"].size == 6
+    # the host edits the table: compiled code sees it
+    inst.exports["t"].elements[5] = inst.exports["t"].elements[0]
+    assert call("dispatch", 5, 4) == [8]
+
+
+RECURSE = """
+(module
+  (func $r (export "runaway") (param i64) (result i64) (i64.add (call $r (local.get 0)) (i64.const 1)))
+  (func $fac (export "fac") (param i64) (result i64)
+    (if (result i64) (i64.eqz (local.get 0)) (then (i64.const 1))
+      (else (i64.mul (local.get 0) (call $fac (i64.sub (local.get 0) (i64.const 1))))))))"""
+
+
+@pytest.mark.parametrize("opt", OPT_LEVELS)
+def test_stack_exhaustion_is_a_trap(opt):
+    tier, inst = load(RECURSE, opt)
+    with pytest.raises(errors.Exhaustion):
+        tier.run(inst.exports["runaway"], [0])
+    # the store is usable afterwards, and deep but finite recursion works
+    assert tier.run(inst.exports["fac"], [20]) == [2432902008176640000]
+    with pytest.raises(errors.Exhaustion):
+        tier.run(inst.exports["runaway"], [0])
+
+
+def test_trap_inside_nested_host_call_unwinds_both_levels():
+    wat = """(module (import "env" "cb" (func $cb (param i32) (result i32)))
+      (func (export "outer") (param i32) (result i32) (call $cb (local.get 0)))
+      (func (export "inner") (param i32) (result i32) (i32.div_u (i32.const 1) (local.get 0))))"""
+    holder = {}
+
+    def cb(x):
+        return holder["tier"].run(holder["inst"].exports["inner"], [x])
+
+    imports = {"env": {"cb": FuncInstance(syntax.FuncType(("i32",), ("i32",)), host=cb)}}
+    tier, inst = load(wat, 2, imports)
+    holder.update(tier=tier, inst=inst)
+    assert tier.run(inst.exports["outer"], [1]) == [1]
+    with pytest.raises(errors.Trap) as e:
+        tier.run(inst.exports["outer"], [0])
+    assert e.value.kind == "integer divide by zero"
+    assert tier.run(inst.exports["outer"], [1]) == [1]
+
+
+def test_object_cache_warm_start_and_corrupt_entries(tmp_path):
+    wat = '(module (func (export "f") (param i32) (result i32) (i32.mul (local.get 0) (i32.const 3))))'
+    cold = LLVMTier(opt_level=2, cache_dir=tmp_path)
+    _, inst = load(wat, tier=cold)
+    assert cold.run(inst.exports["f"], [5]) == [15]
+    assert (cold.cache.hits, cold.cache.misses) == (0, 1)
+    files = list(tmp_path.rglob("*.o"))
+    assert len(files) == 1
+
+    warm = LLVMTier(opt_level=2, cache_dir=tmp_path)
+    _, inst = load(wat, tier=warm)
+    assert warm.cache.hits == 1
+    assert warm.run(inst.exports["f"], [7]) == [21]
+
+    # another opt level is another entry
+    other = LLVMTier(opt_level=0, cache_dir=tmp_path)
+    load(wat, tier=other)
+    assert other.cache.misses == 1
+    assert len(list(tmp_path.rglob("*.o"))) == 2
+
+    # a truncated entry is a miss: recompiled and overwritten
+    data = files[0].read_bytes()
+    files[0].write_bytes(data[: len(data) // 2])
+    again = LLVMTier(opt_level=2, cache_dir=tmp_path)
+    _, inst = load(wat, tier=again)
+    assert (again.cache.hits, again.cache.misses) == (0, 1)
+    assert again.run(inst.exports["f"], [2]) == [6]
+    assert files[0].read_bytes() == data
+
+
+def test_imported_memory_shared_between_instances():
+    mem = MemoryInstance(syntax.MemType(syntax.Limits(1, 4)))
+    wat = """(module (import "env" "mem" (memory 1))
+      (func (export "grow") (result i32) (memory.grow (i32.const 1)))
+      (func (export "poke") (param i32 i32) (i32.store (local.get 0) (local.get 1))))"""
+    tier = LLVMTier(opt_level=2, cache_dir=False)
+    _, a = load(wat, tier=tier, imports={"env": {"mem": mem}})
+    _, b = load(wat, tier=tier, imports={"env": {"mem": mem}})
+    with pytest.raises(errors.Trap):
+        tier.run(b.exports["poke"], [65536, 1])
+    assert tier.run(a.exports["grow"], []) == [1]
+    tier.run(b.exports["poke"], [65536, 0x01020304])  # b sees a's growth
+    assert mem.read(65536, 4) == b"\x04\x03\x02\x01"
+
+
+def test_bad_opt_level_is_rejected():
+    with pytest.raises(ValueError, match="opt_level"):
+        LLVMTier(opt_level=7)

@@ -1,0 +1,59 @@
+import sys
+
+from harness.adapters.base import EngineSpec
+from harness.perf import launch
+from harness.perf.launch import Variant
+from harness.perf.measure import run_measured
+
+
+def test_exit_code_and_output(tmp_path):
+    out = tmp_path / "out"
+    m = run_measured(["sh", "-c", "echo hi; exit 3"], None, out, 20)
+    assert m.returncode == 3 and not m.timed_out
+    assert out.read_text() == "hi\n"
+    assert m.wall > 0
+
+
+def test_timeout_kills(tmp_path):
+    m = run_measured(["sleep", "10"], None, tmp_path / "o", 0.5)
+    assert m.timed_out and m.wall < 5
+
+
+def test_peak_rss_is_the_programs_own(tmp_path):
+    small = run_measured(["sh", "-c", "true"], None, tmp_path / "o", 20)
+    big = run_measured([sys.executable, "-c", "b = bytearray(150 * 1024 * 1024); b[::4096] = b'x' * len(b[::4096])"],
+                       None, tmp_path / "o2", 60)
+    assert big.returncode == 0
+    assert big.max_rss_kb > 140 * 1024
+    if small.rss_exact:
+        # forked from a small helper, not from this Python process: far below our own RSS
+        assert small.max_rss_kb < 8 * 1024
+
+
+def test_stdin_redirect(tmp_path):
+    (tmp_path / "in").write_bytes(b"abc")
+    run_measured(["cat"], tmp_path / "in", tmp_path / "out", 20)
+    assert (tmp_path / "out").read_bytes() == b"abc"
+
+
+def test_wasmtime_command_lines_use_real_binary_and_tier_flags(tmp_path):
+    wasm = tmp_path / "p.wasm"
+    inv = launch.invocation(Variant(EngineSpec("wasmtime", "winch")), wasm, ["-9"], tmp_path)
+    assert inv.argv[0].endswith("wasmtime_cli/wasmtime")
+    assert inv.argv[1] == "run" and "compiler=winch" in inv.argv and "cache=n" in inv.argv
+    assert inv.argv[-2:] == [str(wasm), "-9"]
+    aot = launch.invocation(Variant(EngineSpec("wasmtime", "cranelift"), "aot"), wasm, [], tmp_path)
+    assert "--allow-precompiled" in aot.argv and aot.argv[-1].endswith(".cranelift.cwasm")
+
+
+def test_node_command_line_selects_liftoff_only(tmp_path):
+    inv = launch.invocation(Variant(EngineSpec("v8", "liftoff")), tmp_path / "p.wasm", ["x"], tmp_path)
+    assert "--liftoff-only" in inv.argv and inv.phases_file is not None
+    assert inv.argv[-1] == "x"
+
+
+def test_native_and_labels(tmp_path):
+    v = Variant(EngineSpec("native32", ""))
+    assert v.is_native and v.target == "native32" and v.label == "native32"
+    assert launch.invocation(v, tmp_path / "prog", ["1"], tmp_path).argv == [str(tmp_path / "prog"), "1"]
+    assert Variant(EngineSpec("wasmtime", "cranelift"), "aot").label == "wasmtime:cranelift (precompiled)"

@@ -1,0 +1,89 @@
+"""``harness spec`` end to end on a tiny suite with wasmtime (skipped when wasmtime-py is missing):
+matrix, JSON summary, store rows, reproduce commands, expectations, and the one-line errors."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from harness.cli import main
+from harness.spec.expectations import apply_expectations, load_expectations
+from harness.spec.outcomes import Outcome
+from harness.spec.runner import FileResult
+
+pytest.importorskip("wasmtime")
+
+GOOD = """(module (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1))))
+(assert_return (invoke "add" (i32.const 1) (i32.const 2)) (i32.const 3))
+(assert_return (invoke "add" (i32.const 1) (i32.const 2)) (i32.const 4))
+(assert_trap (invoke "add" (i32.const 1) (i32.const 2)) "unreachable")
+"""
+
+
+@pytest.fixture
+def suite(tmp_path, monkeypatch):
+    monkeypatch.setenv("HARNESS_CACHE", str(tmp_path / "cache"))
+    d = tmp_path / "suite"
+    d.mkdir()
+    (d / "good.wast").write_text(GOOD)
+    return d
+
+
+def run(*argv):
+    return main(["spec", *map(str, argv)])
+
+
+def test_run_writes_matrix_json_and_store(suite, tmp_path, capsys):
+    db, js = tmp_path / "r.db", tmp_path / "s.json"
+    code = run("--engines", "wasmtime", "--suite-dir", suite, "--json", js, "--db", db, "--jobs", 1)
+    out, err = capsys.readouterr()
+    assert code == 1  # two unexpected failures
+    assert "good.wast" in out and "2/4" in out
+    assert "[1/1]" in err and "--file good.wast --line 3" in err
+    totals = json.loads(js.read_text())["engines"]["wasmtime:cranelift"]["totals"]
+    assert (totals["checks"], totals["passed"], totals["failed"], totals["skipped"]) == (4, 2, 2, 0)
+    rows = sqlite3.connect(db).execute(
+        "SELECT suite, file, item, engine, tier, outcome FROM results WHERE metric='assertion' ORDER BY id").fetchall()
+    assert rows[2] == ("spec", "good.wast", "line 3", "wasmtime", "cranelift", "fail")
+    assert [r[5] for r in rows] == ["pass", "pass", "fail", "fail"]
+
+
+def test_single_line_reproduction(suite, capsys):
+    code = run("--engines", "wasmtime", "--suite-dir", suite, "--file", "good.wast", "--line", 3, "--no-store")
+    out, _ = capsys.readouterr()
+    assert code == 1
+    assert "good.wast:3 assert_return fail" in out and "i32 4" in out
+
+
+def test_user_errors_are_one_line_exit_2(suite, tmp_path, capsys):
+    assert run("--engines", "nosuch", "--suite-dir", suite, "--no-store") == 2
+    assert run("--engines", "wasmtime", "--suite-dir", tmp_path / "missing", "--no-store") == 2
+    (suite / "zbad.wast").write_text("(module)\n(assert_return (invoke \"f\") (i32.const))\n")
+    db = tmp_path / "r.db"
+    assert run("--engines", "wasmtime", "--suite-dir", suite, "--db", db, "--jobs", 1) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert any(line.startswith("harness spec: error: ") and "zbad.wast:2:" in line for line in err)
+    kept = sqlite3.connect(db).execute("SELECT count(*) FROM results WHERE file='good.wast'").fetchone()[0]
+    assert kept > 0  # results measured before the bad file stay in the store
+
+
+def test_expectations_turn_failures_into_xfail_and_flag_xpass(tmp_path):
+    (tmp_path / "x-y.toml").write_text(
+        '[spec."a.wast"]\nreason = "known"\nlines = [2, 3]\n[spec."b.wast"]\nreason = "whole file"\n')
+    load_expectations.cache_clear()
+    a = FileResult("x:y", "spec", "a.wast", tmp_path / "a.wast",
+                   [Outcome(1, "module", "pass"), Outcome(2, "assert_return", "fail"),
+                    Outcome(3, "assert_return", "pass"), Outcome(4, "assert_return", "fail")])
+    apply_expectations(a, tmp_path)
+    assert [o.outcome for o in a.outcomes] == ["pass", "xfail", "xpass", "fail"]
+    assert not a.as_expected
+    b = FileResult("x:y", "spec", "b.wast", tmp_path / "b.wast", [Outcome(1, "module", "pass")])
+    apply_expectations(b, tmp_path)
+    assert b.fully_passed and not b.as_expected  # a known-failing file that passes is reported
+    c = FileResult("x:y", "spec", "b.wast", tmp_path / "b.wast",
+                   [Outcome(1, "module", "pass"), Outcome(2, "assert_return", "crash")])
+    apply_expectations(c, tmp_path)
+    assert c.as_expected and c.outcomes[1].outcome == "xfail"
+    load_expectations.cache_clear()

@@ -1,0 +1,108 @@
+"""`harness run` and `harness wasi` end to end on wasmtime (fast) and our host, including bad input."""
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from harness.cli import main
+
+from .conftest import EXIT_WAT, FOREVER_WAT, HELLO_WAT, NOT_WASI_WAT, wat2wasm
+
+pytest.importorskip("wasmtime")
+
+
+def test_run_passes_stdout_and_exit_code(wat, capfd):
+    assert main(["run", "--engine", "wasmtime", str(wat(HELLO_WAT))]) == 0
+    assert capfd.readouterr().out == "hi\n"
+    assert main(["run", "--engine", "wasmtime", str(wat(EXIT_WAT, "exit.wasm"))]) == 7
+
+
+def test_run_hostcheck_engine(wat, capfd):
+    assert main(["run", "--engine", "hostcheck", str(wat(HELLO_WAT))]) == 0
+    assert capfd.readouterr().out == "hi\n"
+
+
+def test_run_wat_source(tmp_path, capfd):
+    src = tmp_path / "hello.wat"
+    src.write_text(HELLO_WAT)
+    assert main(["run", "--engine", "wasmtime", str(src)]) == 0
+    assert capfd.readouterr().out == "hi\n"
+
+
+def test_run_bad_input_gives_clear_errors(wat, tmp_path, capfd):
+    hello = str(wat(HELLO_WAT))
+    assert main(["run", "--engine", "nosuch", hello]) == 2
+    assert "unknown runtime 'nosuch'" in capfd.readouterr().err
+    assert main(["run", "--engine", "wasmtime", "--dir", str(tmp_path / "missing"), hello]) == 2
+    assert "does not exist" in capfd.readouterr().err
+    assert main(["run", "--engine", "wasmtime", str(wat(NOT_WASI_WAT, "lib.wasm"))]) == 2
+    assert "env.foo" in capfd.readouterr().err
+    assert main(["run", "--engine", "wasmtime", str(tmp_path / "absent.wasm")]) == 2
+    assert "no such file" in capfd.readouterr().err
+
+
+def test_run_timeout_kills_a_program_that_never_exits(wat, capfd):
+    assert main(["run", "--engine", "wasmtime", "--timeout", "1", str(wat(FOREVER_WAT, "loop.wasm"))]) == 124
+    assert "did not exit" in capfd.readouterr().err
+
+
+def _mini_suite(root: Path) -> Path:
+    p1 = root / "tests" / "mini" / "testsuite" / "wasm32-wasip1"
+    p1.mkdir(parents=True)
+    wat2wasm(HELLO_WAT, p1 / "hello.wasm")
+    (p1 / "hello.json").write_text(json.dumps({"stdout": "hi\n"}))
+    wat2wasm(HELLO_WAT, p1 / "wrong_output.wasm")
+    (p1 / "wrong_output.json").write_text(json.dumps({"stdout": "bye\n"}))
+    wat2wasm(EXIT_WAT, p1 / "exit7.wasm")
+    (p1 / "exit7.json").write_text(json.dumps({"operations": [{"type": "run"}, {"type": "wait", "exit_code": 7}]}))
+    wat2wasm(FOREVER_WAT, p1 / "forever.wasm")
+    wat2wasm(HELLO_WAT, p1 / "no_preopen.wasm")
+    (p1 / "no_preopen.json").write_text(json.dumps({"dirs": ["missing.dir"]}))
+    wat2wasm(NOT_WASI_WAT, p1 / "not_wasi.wasm")
+    p3 = root / "tests" / "mini" / "testsuite" / "wasm32-wasip3"
+    p3.mkdir(parents=True)
+    (p3 / "component.wasm").write_bytes(b"\0asm\x0d\x00\x01\x00")
+    return root
+
+
+def test_wasi_runner_matrix_store_and_json(tmp_path, capsys):
+    suite = _mini_suite(tmp_path / "suite")
+    out_json, db = tmp_path / "out.json", tmp_path / "r.db"
+    code = main(["wasi", "--engines", "wasmtime,nosuch,hostcheck", "--suite-dir", str(suite), "--timeout", "2",
+                 "--json", str(out_json), "--db", str(db)])
+    assert code == 1  # failures and an unknown engine, but the run went on
+    captured = capsys.readouterr()
+    assert "skipping engine 'nosuch'" in captured.err
+    summary = json.loads(out_json.read_text())
+    outcomes = {(t["engine"], t["test"].split("/")[-1]): t["outcome"] for t in summary["tests"]}
+    for eng in ("wasmtime:cranelift", "hostcheck"):
+        assert outcomes[(eng, "hello")] == "pass"
+        assert outcomes[(eng, "exit7")] == "pass"
+        assert outcomes[(eng, "wrong_output")] == "fail"
+        assert outcomes[(eng, "forever")] == "timeout"
+        assert outcomes[(eng, "no_preopen")] == "fail"
+        assert outcomes[(eng, "not_wasi")] == "fail"
+        assert outcomes[(eng, "component")] == "unsupported"
+    messages = {t["test"].split("/")[-1]: t["message"] for t in summary["tests"] if t["engine"] == "hostcheck"}
+    assert "env.foo" in messages["not_wasi"] and "missing.dir" in messages["no_preopen"]
+    totals = summary["engines"]["wasmtime:cranelift"]["groups"]["mini/wasm32-wasip1"]
+    assert (totals["passed"], totals["failed"], totals["unsupported"]) == (2, 4, 0)
+    assert summary["engines"]["wasmtime:cranelift"]["groups"]["mini/wasm32-wasip3"]["unsupported"] == 1
+    rows = sqlite3.connect(db).execute("SELECT engine, tier, file, metric, outcome FROM results WHERE suite='wasi'"
+                                       ).fetchall()
+    assert len(rows) == 14
+    assert ("wasmtime", "cranelift", "tests/mini/testsuite/wasm32-wasip1/hello.wasm", "test", "pass") in rows
+    assert "mini/wasm32-wasip1" in captured.out and "TIMEOUT" in captured.out
+
+
+def test_wasi_runner_unknown_engines_only_is_an_error(tmp_path, capsys):
+    suite = _mini_suite(tmp_path / "suite")
+    assert main(["wasi", "--engines", "nosuch", "--suite-dir", str(suite), "--no-store"]) == 2
+    assert "no usable engine" in capsys.readouterr().err
+
+
+def test_wasi_runner_missing_suite_dir(tmp_path, capsys):
+    assert main(["wasi", "--engines", "wasmtime", "--suite-dir", str(tmp_path / "nope"), "--no-store"]) == 2
+    assert "does not exist" in capsys.readouterr().err
