@@ -111,7 +111,13 @@ def main(args: argparse.Namespace) -> int:
         inv = Invocation(wasm.resolve(), prog_args, env, dirs, program_name=args.argv0 or args.file.name)
         argv = command(engine, inv, scratch)
         sys.stdout.flush()
-        proc = subprocess.Popen(argv, start_new_session=args.timeout is not None)
+        sys.stderr.flush()
+        # node:wasi writes stdio non-blocking and drops output on a full pipe (EAGAIN): give it files
+        # when our own stdout/stderr are not terminals, and copy them out once it has exited.
+        capture = engine.runtime == "v8" and not (os.isatty(1) and os.isatty(2))
+        out_file = open(scratch / "stdout", "w+b") if capture else None  # noqa: SIM115
+        err_file = open(scratch / "stderr", "w+b") if capture else None  # noqa: SIM115
+        proc = subprocess.Popen(argv, start_new_session=args.timeout is not None, stdout=out_file, stderr=err_file)
         try:
             code = proc.wait(timeout=args.timeout)
         except subprocess.TimeoutExpired:
@@ -121,10 +127,23 @@ def main(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             _kill(proc)
             raise
+        finally:
+            for f, fd in ((out_file, 1), (err_file, 2)):
+                if f is not None:
+                    f.seek(0)
+                    _copy_out(f, fd)
+                    f.close()
         if code < 0:
             print(f"harness run: {engine} died of signal {-code}", file=sys.stderr)
             return 128 - code
         return code
+
+
+def _copy_out(f, fd: int) -> None:
+    while chunk := f.read(1 << 16):
+        view = memoryview(chunk)
+        while view:
+            view = view[os.write(fd, view):]
 
 
 def _kill(proc: subprocess.Popen) -> None:

@@ -5,6 +5,7 @@ minutes (wasmi) to half an hour (wasmer) on a small machine.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -32,7 +33,9 @@ def install(names: list[str]) -> int:
         root = tools_dir()
         argv = [cargo, "install", "--locked", "--root", str(root), crate, *extra]
         print(f"building {name}: {' '.join(argv)}", file=sys.stderr)
-        result = subprocess.run(argv)
+        # A persistent target dir makes an interrupted build resume instead of starting over.
+        env = {**os.environ, "CARGO_TARGET_DIR": str(root / "target")}
+        result = subprocess.run(argv, env=env)
         if result.returncode != 0:
             raise HarnessError(f"cargo install {crate} failed (exit {result.returncode}); see the cargo output above")
         print(f"{name}: installed {root / 'bin' / binary}", file=sys.stderr)

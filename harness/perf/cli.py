@@ -142,6 +142,12 @@ def _run(args: argparse.Namespace) -> int:
     print()
     print(f"run {run_id}   store {db}")
     print(format_table(lines, args.baseline))
+    from .table import geomeans
+
+    cpu = geomeans(summarize_rows(df, args.baseline, metric="cpu_time"))
+    if cpu:
+        print("CPU time (user+sys) geometric means, less sensitive to a busy machine: "
+              + ", ".join(f"{k} {v:.2f}" for k, v in sorted(cpu.items(), key=lambda kv: kv[1])))
     startup = store.dataframe([run_id], suite="perf-startup")
     if not startup.empty:
         from .startup import format_ladder

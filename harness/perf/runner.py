@@ -244,12 +244,19 @@ class PerfRunner:
                     tier=u.variant.engine.tier or None)
         rows = [ResultRow(metric="wall_time", value=m.wall if outcome == "ok" else None, unit="s",
                           outcome=outcome, message=msg, extra=extra, **base)]
+        if outcome == "ok":
+            # CPU time (user+sys of the whole process tree) is far less sensitive than wall time to other
+            # jobs on a shared machine; multi-threaded compilers make it larger than wall time.
+            rows.append(ResultRow(metric="cpu_time", value=m.user + m.sys, unit="s", outcome="ok",
+                                  extra={**u.extra, "rep": rep, "argv": inv.argv, "loadavg": load0}, **base))
         if outcome == "ok" and "memory" in self.cfg.metrics:
             rows.append(ResultRow(metric="peak_rss", value=float(m.max_rss_kb), unit="KiB", outcome="ok",
-                                  extra={**u.extra, "rep": rep, "exact": m.rss_exact}, **base))
+                                  extra={**u.extra, "rep": rep, "exact": m.rss_exact, "argv": inv.argv},
+                                  **base))
             if m.vm_peak_kb is not None:
                 rows.append(ResultRow(metric="vm_peak", value=float(m.vm_peak_kb), unit="KiB", outcome="ok",
-                                      extra={**u.extra, "rep": rep, "lower_bound": True}, **base))
+                                      extra={**u.extra, "rep": rep, "lower_bound": True, "argv": inv.argv},
+                                      **base))
         if outcome == "ok" and inv.phases_file and inv.phases_file.exists():
             import json
 
@@ -258,7 +265,8 @@ class PerfRunner:
                                 ("execute_ms", "execute_time")):
                 if key in ph:
                     rows.append(ResultRow(metric=metric, value=ph[key] / 1000, unit="s", outcome="ok",
-                                          extra={**u.extra, "rep": rep, "source": "node driver performance.now()"},
+                                          extra={**u.extra, "rep": rep, "argv": inv.argv,
+                                                 "source": "node driver performance.now()"},
                                           **base))
         return rows
 

@@ -135,6 +135,32 @@ def _inprocess_rungs(emit, wasm: Path, tiers: list[str], repeat: int) -> None:
                        outcome="crash", message=str(e)[:300])])
 
 
+def _ours_rungs(emit, wasm: Path, tiers: list[str], repeat: int, log) -> None:
+    """Our engine in-process: decode + validate + instantiate + _start of the trivial program."""
+    try:
+        from ..engine.wasi.host import WasiConfig
+        from ..engine.wasi.run import run_module
+    except ImportError:
+        log("startup: our engine's WASI runner is not in this checkout; ours rungs skipped")
+        return
+    data = wasm.read_bytes()
+    method = "in-process harness.engine.wasi.run_module (decode, validate, instantiate, _start), perf_counter"
+    for tier in tiers:
+        for rep in range(repeat):
+            t0 = time.perf_counter()
+            try:
+                code = run_module(data, WasiConfig(args=["trivial.wasm"]), tier=tier)
+            except Exception as e:  # noqa: BLE001 - a failing tier is a row, not the end of the ladder
+                emit([_row(f"ours {tier} in-process", "ours", tier, None, "cold", method, outcome="crash",
+                           message=str(e)[:300], rep=rep)])
+                break
+            dt = time.perf_counter() - t0
+            # the first call pays imports and any compile; later ones may hit the engine's in-process caches
+            cache = "cold" if rep == 0 else "warm-process"
+            emit([_row(f"ours {tier} in-process", "ours", tier, dt if code == 0 else None, cache, method,
+                       outcome="ok" if code == 0 else "crash", rep=rep)])
+
+
 def _docker_rungs(emit, native: Path, repeat: int, log) -> None:
     method = "docker SDK containers.run(remove=True), call to return"
     try:
@@ -170,12 +196,14 @@ def _docker_rungs(emit, native: Path, repeat: int, log) -> None:
 def run_ladder(emit: Callable[[list[ResultRow]], None], repeat: int = 10, docker: bool = True,
                engines: list[EngineSpec] | None = None, log=print) -> None:
     native64, native32, wasm = _programs()
+    # Short rungs are cheap and noisy on a shared machine: take more samples of them.
+    fast_repeat = max(repeat, 20)
     scratch = Path(tempfile.mkdtemp(prefix="harness-startup-"))
     try:
         if native64:
-            _process_rung(emit, "native64 process", "native64", None, [str(native64)], "n/a", repeat, scratch)
+            _process_rung(emit, "native64 process", "native64", None, [str(native64)], "n/a", fast_repeat, scratch)
         if native32:
-            _process_rung(emit, "native32 process", "native32", None, [str(native32)], "n/a", repeat, scratch)
+            _process_rung(emit, "native32 process", "native32", None, [str(native32)], "n/a", fast_repeat, scratch)
         if wasm is None:
             log("startup: trivial.wasm did not build; wasm rungs skipped")
             return
@@ -183,22 +211,25 @@ def run_ladder(emit: Callable[[list[ResultRow]], None], repeat: int = 10, docker
         try:
             import wasmtime  # noqa: F401
 
-            _inprocess_rungs(emit, wasm, tiers, repeat)
+            _inprocess_rungs(emit, wasm, tiers, fast_repeat)
         except ImportError:
             log("startup: the wasmtime Python package is not installed; in-process rungs skipped")
+        ours = sorted({e.tier for e in engines or [] if e.runtime == "ours"} | {"interp"})
+        _ours_rungs(emit, wasm, ours, fast_repeat, log)
         if WasmtimeAdapter().binary():
             wt = str(launch.wasmtime_binary())
             for tier in tiers:
                 flags = WasmtimeAdapter.cli_flags(tier)
                 _process_rung(emit, f"wasmtime CLI {tier} cold", "wasmtime", tier,
-                              [wt, "run", *flags, "-C", "cache=n", str(wasm)], "cold", repeat, scratch)
+                              [wt, "run", *flags, "-C", "cache=n", str(wasm)], "cold", fast_repeat, scratch)
                 _process_rung(emit, f"wasmtime CLI {tier} warm cache", "wasmtime", tier,
-                              [wt, "run", *flags, "-C", "cache=y", str(wasm)], "warm-cache", repeat, scratch,
+                              [wt, "run", *flags, "-C", "cache=y", str(wasm)], "warm-cache", fast_repeat, scratch,
                               prime=[wt, "run", *flags, "-C", "cache=y", str(wasm)])
                 try:
                     cw, _ = launch.precompile(wasm, tier)
                     _process_rung(emit, f"wasmtime CLI {tier} precompiled", "wasmtime", tier,
-                                  [wt, "run", *flags, "--allow-precompiled", str(cw)], "precompiled", repeat, scratch)
+                                  [wt, "run", *flags, "--allow-precompiled", str(cw)], "precompiled", fast_repeat,
+                                  scratch)
                 except launch.Unsupported as e:
                     log(f"startup: {e}")
         if V8Adapter().binary():
@@ -207,7 +238,7 @@ def run_ladder(emit: Callable[[list[ResultRow]], None], repeat: int = 10, docker
                 inv = launch.invocation(launch.Variant(EngineSpec("v8", tier)), wasm, [], scratch)
                 _process_rung(emit, f"node v8 {tier}", "v8", tier, inv.argv, "cold", repeat, scratch)
         if docker and native64:
-            _docker_rungs(emit, native64, repeat, log)
+            _docker_rungs(emit, native64, max(repeat, 10), log)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

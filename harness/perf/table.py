@@ -37,9 +37,13 @@ def _label(row) -> str:
     return f"{row['engine']}:{row['tier']}" if row["tier"] else row["engine"]
 
 
-def summarize_rows(df, baseline: str = "native64", cores: int = 2) -> list[Line]:
-    """``df``: a store DataFrame (possibly several runs) restricted to suite 'perf'."""
-    wt = df[(df["metric"] == "wall_time")]
+def summarize_rows(df, baseline: str = "native64", cores: int = 2, metric: str = "wall_time") -> list[Line]:
+    """``df``: a store DataFrame (possibly several runs) restricted to suite 'perf'.
+
+    ``metric`` is ``wall_time`` (the headline) or ``cpu_time`` (user+sys, robust to a busy machine);
+    failures are only recorded as wall_time rows, so with cpu_time they are taken from those.
+    """
+    wt = df[(df["metric"] == metric) | ((df["metric"] == "wall_time") & (df["outcome"] != "ok"))]
     if wt.empty:
         return []
     wt = wt.assign(label=wt.apply(_label, axis=1), size_class=wt["item"].fillna("full"))

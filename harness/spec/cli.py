@@ -17,9 +17,8 @@ from ..paths import default_results_db
 from ..results.store import ResultsStore
 from .convert import MalformedWastError
 from .drivers import supports_spec
-from .expectations import apply_expectations
-from .outcomes import XFAIL
-from .runner import CORPUS_DIR, DEFAULT_TIMEOUT, FileResult, discover, run_file, suite_name
+from .expectations import apply_expectations, skip_reason
+from .runner import CORPUS_DIR, DEFAULT_TIMEOUT, FileResult, discover, run_file, skipped_file, suite_name
 from .summary import failure_table, matrix, store_rows, summary_json, write_json
 
 HELP = "run .wast spec scripts (official suite or our corpus) with per-assertion outcomes"
@@ -38,7 +37,8 @@ examples:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engines", default="wasmtime", help="comma-separated runtime[:tier] list (default: wasmtime)")
     p.add_argument("--suite-dir", type=Path, default=None,
-                   help="directory of .wast files (default: $HARNESS_SPEC_DIR or our corpus)")
+                   help="directory of .wast files (default: $HARNESS_SPEC_DIR or our corpus); 'official' = the "
+                        "spec-2.0 suite fetched by 'harness suites fetch'")
     p.add_argument("-k", dest="pattern", default=None, help="only files whose name contains PATTERN (comma = or)")
     p.add_argument("--file", default=None, help="one file (name in the suite dir, or a path)")
     p.add_argument("--line", type=int, default=None, help="with --file: only the check on this line")
@@ -51,6 +51,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def resolve_suite_dir(arg: Path | None) -> Path:
+    if arg is not None and str(arg) == "official":
+        from ..suites.catalog import spec_suite_dir
+
+        return spec_suite_dir()
     path = arg or (Path(os.environ["HARNESS_SPEC_DIR"]) if os.environ.get("HARNESS_SPEC_DIR") else CORPUS_DIR)
     if not path.is_dir():
         raise HarnessError(f"suite directory {path} is not readable; fetch it with 'harness suites fetch' "
@@ -74,6 +78,13 @@ def split_available(engines: list[EngineSpec]) -> tuple[list[EngineSpec], dict[s
 
 
 def suite_commit(suite_dir: Path) -> str | None:
+    """The git commit of the suite directory (recorded with the run), if it is a checkout."""
+    try:
+        from ..suites.catalog import present_commit
+
+        return present_commit(suite_dir)
+    except ImportError:
+        pass
     try:
         out = subprocess.run(["git", "-C", str(suite_dir), "rev-parse", "--short", "HEAD"], capture_output=True,
                              text=True, timeout=10)
@@ -117,7 +128,13 @@ def main(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-            pending: set[Future] = {pool.submit(run_file, e, f, suite_dir, args.timeout, args.line) for e, f in tasks}
+            pending: set[Future] = set()
+            for e, f in tasks:
+                why = skip_reason(e.name, suite, f.name)
+                if why:
+                    pending.add(pool.submit(skipped_file, e, f, suite_dir, why))
+                else:
+                    pending.add(pool.submit(run_file, e, f, suite_dir, args.timeout, args.line))
             while pending:
                 done, pending = wait(pending, return_when=FIRST_EXCEPTION)
                 for fut in done:
@@ -148,6 +165,8 @@ def main(args: argparse.Namespace) -> int:
     names = [e.name for e in engines]
     if results:
         print(matrix(results, names))
+    for name, why in unavailable.items():
+        print(f"{name}: not available ({why})")
         print(f"wall time {wall:.1f} s", file=sys.stderr)
     for r in sorted(results, key=lambda r: (r.engine, r.file)):
         if args.line is not None:
@@ -165,4 +184,3 @@ def main(args: argparse.Namespace) -> int:
     return 1 if unexpected or (unavailable and not results) else 0
 
 
-__all__ = ["HELP", "DESCRIPTION", "add_arguments", "main", "XFAIL"]

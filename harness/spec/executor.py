@@ -148,12 +148,6 @@ class Executor:
         args = [(a["type"], V.arg_to_raw(a)) for a in action.args]
         return self.driver.invoke(inst, action.field, args)
 
-    def _action_prelude(self, cmd: Command) -> tuple[list[tuple[str, Any]] | None, Outcome | None]:
-        try:
-            return self._perform(cmd), None
-        except _NoInstance as e:
-            return None, Outcome(cmd.line, cmd.type, FAIL, actual=str(e))
-
     def _do_action(self, cmd: Command) -> Outcome:
         try:
             self._perform(cmd)

@@ -5,6 +5,7 @@ Format (one table per suite, one entry per file)::
     [spec."linking.wast"]              # suite "spec" = the official testsuite, "corpus" = ours
     reason = "cannot import functions of other modules"
     lines = [17, 18]                   # optional: only these checks; without it, any failing check of the file
+    skip = true                        # optional: do not run the file at all (it hangs or takes the machine down)
 
 A failing check covered by an entry becomes ``xfail``; a passing check listed in ``lines`` becomes
 ``xpass``, and a file listed without ``lines`` that fully passes is reported as an unexpected pass too, so
@@ -29,6 +30,7 @@ EXPECTATIONS_DIR = REPO_ROOT / "suites" / "spec" / "expectations"
 class Expectation:
     reason: str
     lines: frozenset[int] = field(default_factory=frozenset)  # empty: the whole file
+    skip: bool = False
 
 
 def expectations_path(engine: str, directory: Path = EXPECTATIONS_DIR) -> Path:
@@ -52,8 +54,15 @@ def load_expectations(engine: str, directory: Path = EXPECTATIONS_DIR) -> dict[t
         for file, entry in files.items():
             if not isinstance(entry, dict) or not entry.get("reason"):
                 raise HarnessError(f"{path}: [{suite}.\"{file}\"] needs a reason = \"...\"")
-            out[(suite, file)] = Expectation(str(entry["reason"]), frozenset(int(n) for n in entry.get("lines", [])))
+            out[(suite, file)] = Expectation(str(entry["reason"]), frozenset(int(n) for n in entry.get("lines", [])),
+                                             bool(entry.get("skip", False)))
     return out
+
+
+def skip_reason(engine: str, suite: str, file: str, directory: Path = EXPECTATIONS_DIR) -> str | None:
+    """Why a file is not run at all on an engine (``skip = true``), or None."""
+    exp = load_expectations(engine, directory).get((suite, file))
+    return f"not run: {exp.reason}" if exp is not None and exp.skip else None
 
 
 def apply_expectations(result, directory: Path = EXPECTATIONS_DIR) -> None:

@@ -28,13 +28,16 @@ def add_options(parser) -> None:
 
 
 def official_dir(config) -> Path | None:
-    """The official suite: --suite-dir, $HARNESS_SPEC_DIR, or a fetched testsuite-2.0 in the suites dir."""
-    from ..paths import suites_dir
-
+    """The official suite: --suite-dir, $HARNESS_SPEC_DIR, or the spec-2.0 suite 'harness suites fetch' got."""
     given = config.getoption("--suite-dir", None) or os.environ.get("HARNESS_SPEC_DIR")
     if given:
         return Path(given)
-    candidate = suites_dir() / "testsuite-2.0"
+    try:
+        from ..suites.catalog import get_suite
+
+        candidate = get_suite("spec-2.0").path
+    except Exception:  # noqa: BLE001 - no catalogue in this checkout: only explicit suite dirs
+        return None
     return candidate if candidate.is_dir() else None
 
 

@@ -48,6 +48,7 @@ class FileResult:
     message: str = ""
     seconds: float = 0.0
     expected_failure: str = ""  # reason when the whole file is a known failure
+    not_run: str = ""  # reason when the file was deliberately not run (expectations: skip = true)
 
     def count(self, *outcomes: str) -> int:
         return sum(1 for o in self.outcomes if o.outcome in outcomes)
@@ -66,7 +67,9 @@ class FileResult:
 
     @property
     def fully_passed(self) -> bool:
-        return self.status == "ok" and self.total > 0 and self.passed + self.count(SKIP) == self.total
+        """Every check passed or was skipped, and at least one ran (a file skipped whole did not pass)."""
+        return (self.status == "ok" and self.passed > 0 and not self.not_run
+                and self.passed + self.count(SKIP) == self.total)
 
     @property
     def as_expected(self) -> bool:
@@ -171,6 +174,15 @@ def run_file(engine: EngineSpec, wast: Path, suite_dir: Path, timeout: float = D
         if o.outcome in NOT_PASSING:
             o.reproduce = reproduce_command(engine.name, suite_dir, wast.name, o.line)
     result.seconds = time.perf_counter() - start
+    return result
+
+
+def skipped_file(engine: EngineSpec, wast: Path, suite_dir: Path, reason: str) -> FileResult:
+    """A file deliberately not run (expectations ``skip = true``): every check is a skip with the reason."""
+    script = load_script(convert(wast))
+    result = FileResult(engine=engine.name, suite=suite_name(suite_dir), file=wast.name, path=wast)
+    result.outcomes = [Outcome(c.line, c.type, SKIP, message=reason) for c in script.checks()]
+    result.not_run = reason
     return result
 
 

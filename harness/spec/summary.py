@@ -21,7 +21,7 @@ def file_summary(r: FileResult) -> dict[str, Any]:
         "strict_agree": agree, "strict_applicable": applicable,
         "status": r.status, "message": r.message, "seconds": round(r.seconds, 3),
         "fully_passed": r.fully_passed, "as_expected": r.as_expected,
-        "expected_failure": r.expected_failure or None,
+        "expected_failure": r.expected_failure or None, "not_run": r.not_run or None,
         "failures": [o.to_dict() for o in r.outcomes if o.outcome in (FAIL, CRASH, TIMEOUT, ERROR, XPASS)][:200],
     }
 
@@ -70,6 +70,8 @@ def cell(r: FileResult | None) -> str:
         return "-"
     if r.status not in ("ok",) and r.total == 0:
         return r.status
+    if r.not_run:
+        return "not run"
     mark = "" if r.fully_passed else ("x" if r.as_expected else "!")
     return f"{r.passed}/{r.total}{mark}"
 

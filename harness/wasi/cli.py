@@ -31,7 +31,7 @@ examples:
   harness wasi --engines wasmtime:winch -k path_ --json wasi.json
 """
 
-DEFAULT_ENGINES = "wasmtime,v8,pywasm"
+DEFAULT_ENGINES = "wasmtime,v8,pywasm,ours:interp"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -210,7 +210,8 @@ def main(args: argparse.Namespace) -> int:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(summary, indent=2) + "\n")
     unexpected = [r for r in run.results if r.verdict in ("fail", "timeout", "crash", "xpass")]
-    return 1 if unexpected or bad or run.unavailable else 0
+    nothing_ran = all(r.outcome in ("skip", "unsupported") for r in run.results)
+    return 1 if unexpected or bad or nothing_ran else 0
 
 
 __all__ = ["HELP", "DESCRIPTION", "add_arguments", "main"]

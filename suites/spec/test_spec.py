@@ -12,9 +12,9 @@ import pytest
 from harness.adapters import get_adapter
 from harness.spec import pytest_plugin
 from harness.spec.drivers import supports_spec
-from harness.spec.expectations import apply_expectations
+from harness.spec.expectations import apply_expectations, skip_reason
 from harness.spec.outcomes import XFAIL
-from harness.spec.runner import run_file
+from harness.spec.runner import run_file, suite_name
 from harness.spec.summary import failure_table
 
 
@@ -25,6 +25,9 @@ def test_spec(spec_case, request):
     avail = get_adapter(engine.runtime).available(engine.tier)
     if not avail:
         pytest.skip(f"{engine} is not available: {avail.reason}")
+    why = skip_reason(engine.name, suite_name(suite_dir), wast.name)
+    if why:
+        pytest.skip(why)
     result = run_file(engine, wast, suite_dir, timeout=request.config.getoption("--spec-timeout", 300.0))
     apply_expectations(result)
     pytest_plugin.record(result)

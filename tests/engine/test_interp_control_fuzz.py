@@ -8,12 +8,15 @@ branch back while a shared ``$fuel`` local stays positive, so every function ter
 from __future__ import annotations
 
 import random
+import subprocess
+from pathlib import Path
 
 import pytest
 
 from harness.engine import api
 
 wasmtime = pytest.importorskip("wasmtime")
+WASM_TOOLS = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "wasm-tools"
 
 
 class Gen:
@@ -42,9 +45,15 @@ class Gen:
             inner = labels + [(lab, "if", 1)]
             return (f"(if {lab} (result i32) {self.expr(labels, depth + 1)} (then {self.stmts(inner, depth + 1)} "
                     f"{self.expr(inner, depth + 1)}) (else {self.expr(inner, depth + 1)}))")
-        if r < 0.9:
+        if r < 0.85:
             return f"(select {self.expr(labels, depth + 1)} {self.expr(labels, depth + 1)} {self.expr(labels, depth + 1)})"
+        if r < 0.93:
+            load = self.rng.choice(["i32.load", "i32.load8_s", "i32.load16_u"])
+            return f"({load} offset={self.rng.choice([0, 4, 65530])} {self.addr(labels, depth)})"
         return f"(call $h {self.expr(labels, depth + 1)})"
+
+    def addr(self, labels: list, depth: int) -> str:
+        return f"(i32.and {self.expr(labels, depth + 1)} (i32.const 1020))"
 
     def branch_to(self, labels: list, depth: int, cond: str | None) -> str:
         lab, kind, arity = self.rng.choice(labels)
@@ -60,8 +69,11 @@ class Gen:
 
     def stmt(self, labels: list, depth: int) -> str:
         r = self.rng.random()
-        if depth > 5 or r < 0.3:
+        if depth > 5 or r < 0.25:
             return f"(local.set $x {self.expr(labels, depth + 1)})"
+        if r < 0.3:
+            store = self.rng.choice(["i32.store", "i32.store8", "i32.store16"])
+            return f"({store} offset={self.rng.choice([0, 8])} {self.addr(labels, depth)} {self.expr(labels, depth + 1)})"
         if r < 0.5:
             return self.branch_to(labels, depth, None)
         if r < 0.62:
@@ -97,11 +109,21 @@ class Gen:
                 f" (local.set $fuel (i32.const 40)) {body} (i32.add (local.get $x) (local.get $fuel)))")
 
 
+def _outcome(fn):
+    try:
+        return ("ok", fn())
+    except Exception as e:  # noqa: BLE001 - a trap in either engine; compared as "trapped"
+        return ("trap", "wasmtime" if "wasmtime" in type(e).__module__ else "ours") [:1]
+
+
 def build(seed: int, count: int) -> str:
     g = Gen(random.Random(seed))
     funcs = [g.func(k) for k in range(count)]
     helper = "(func $h (param i32) (result i32) (i32.add (i32.mul (local.get 0) (i32.const 3)) (i32.const 1)))"
-    return "(module " + helper + " " + "\n".join(funcs) + ")"
+    helper += ' (func (export "sum") (result i32) (local $i i32) (local $s i32) (loop $l (local.set $s (i32.add' \
+              ' (i32.rotl (local.get $s) (i32.const 5)) (i32.load (local.get $i)))) (br_if $l (i32.lt_u (local.tee $i' \
+              ' (i32.add (local.get $i) (i32.const 4))) (i32.const 1100)))) (local.get $s))'
+    return "(module (memory 1) " + helper + " " + "\n".join(funcs) + ")"
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -111,14 +133,17 @@ def test_random_control_flow_matches_wasmtime(seed):
     engine = wasmtime.Engine()
     wstore = wasmtime.Store(engine)
     wexp = wasmtime.Instance(wstore, wasmtime.Module(engine, src), []).exports(wstore)
-    module = api.Module.from_text(src)
+    data = subprocess.run([str(WASM_TOOLS), "parse", "-"], input=src.encode(), capture_output=True, check=True,
+                          timeout=60).stdout
+    module = api.Module.from_bytes(data)
     ours = [api.Store(force_flat=flat).instantiate(module) for flat in (False, True)]
     bad = []
     for k in range(count):
         for a, b in ((0, 0), (1, 2), (7, -3), (100, 5)):
-            want = wexp[f"f{k}"](wstore, a, b)
+            want = _outcome(lambda k=k, a=a, b=b: wexp[f"f{k}"](wstore, a, b))
+            want_mem = wexp["sum"](wstore)
             for inst in ours:
-                got = inst.call(f"f{k}", a, b)
-                if got != want:
+                got = _outcome(lambda inst=inst, k=k, a=a, b=b: inst.call(f"f{k}", a, b))
+                if got != want or inst.call("sum") != want_mem:
                     bad.append((k, a, b, got, want, inst.store.tier.force_flat))
     assert not bad, bad[:10]

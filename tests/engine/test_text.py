@@ -480,3 +480,11 @@ def test_parse_value():
         parse_value("(i32.const 1 2)")
     with pytest.raises(MalformedError, match="constant out of range"):
         parse_value("(i32.const 0x1_0000_0000)")
+
+
+def test_folded_if_condition_is_outside_the_if():
+    b = body("(module (func (result i32) (block $b (result i32) (if $i (result i32) (br_if $b (i32.const 1) "
+             "(i32.const 0)) (then (br $i (i32.const 2))) (else (i32.const 3))))))")  # fmt: skip
+    block = b[0]
+    assert block[2][2] == ("br_if", 0)  # $b seen from the condition: depth 0
+    assert block[2][3] == ("if", "i32", [("i32.const", 2), ("br", 0)], [("i32.const", 3)])

@@ -87,3 +87,21 @@ def test_expectations_turn_failures_into_xfail_and_flag_xpass(tmp_path):
     apply_expectations(c, tmp_path)
     assert c.as_expected and c.outcomes[1].outcome == "xfail"
     load_expectations.cache_clear()
+
+
+def test_skip_entries_are_not_run_and_do_not_count_as_passing(tmp_path, monkeypatch):
+    from harness.adapters.base import EngineSpec
+    from harness.spec.expectations import skip_reason
+    from harness.spec.runner import skipped_file
+
+    monkeypatch.setenv("HARNESS_CACHE", str(tmp_path / "cache"))
+    (tmp_path / "x-y.toml").write_text('[corpus."h.wast"]\nreason = "hangs"\nskip = true\n')
+    load_expectations.cache_clear()
+    assert skip_reason("x:y", "corpus", "h.wast", tmp_path) == "not run: hangs"
+    assert skip_reason("x:y", "corpus", "other.wast", tmp_path) is None
+    wast = tmp_path / "h.wast"
+    wast.write_text(GOOD)
+    r = skipped_file(EngineSpec("x", "y"), wast, tmp_path, "not run: hangs")
+    assert {o.outcome for o in r.outcomes} == {"skip"} and r.total == 4
+    assert not r.fully_passed and r.as_expected
+    load_expectations.cache_clear()

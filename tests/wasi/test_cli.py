@@ -106,3 +106,27 @@ def test_wasi_runner_unknown_engines_only_is_an_error(tmp_path, capsys):
 def test_wasi_runner_missing_suite_dir(tmp_path, capsys):
     assert main(["wasi", "--engines", "wasmtime", "--suite-dir", str(tmp_path / "nope"), "--no-store"]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+BIG_WAT = """(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 2)
+  (func (export "_start") (local $i i32)
+    (memory.fill (i32.const 1024) (i32.const 120) (i32.const 65536))
+    (i32.store (i32.const 0) (i32.const 1024))
+    (i32.store (i32.const 4) (i32.const 65536))
+    (loop $l
+      (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (i32.const 32))))))
+"""
+
+
+@pytest.mark.parametrize("engine", ["v8", "wasmtime", "hostcheck"])
+def test_run_large_output_arrives_whole(wat, capfd, engine):
+    import shutil
+
+    if engine == "v8" and shutil.which("node") is None:
+        pytest.skip("node is not on PATH")
+    assert main(["run", "--engine", engine, str(wat(BIG_WAT, "big.wasm"))]) == 0
+    assert capfd.readouterr().out == "x" * (32 * 65536)

@@ -142,3 +142,24 @@ def test_creating_through_an_escaping_symlink_is_refused(host, tmp_path):
 
 def test_opening_a_symlink_without_follow_gives_eloop(host):
     assert call_path(host, "path_open", 3, 0, "abs", 0, C.R_FD_READ, 0, 0, 64) == C.ELOOP
+
+
+# -- real C programs (suites/wasi/programs/sandbox_escape.c) on our host --------------------------------
+
+@pytest.mark.parametrize("engine", ["hostcheck", "ours:interp"])
+def test_compiled_escape_attempts_are_all_blocked(engine):
+    pytest.importorskip("ziglang")
+    from harness.wasi.drivers import DriverUnavailable, check_available, parse_engine
+    from harness.wasi.programs import build_own_suite
+    from harness.wasi.runner import run_test
+    from harness.wasi.spec import discover
+
+    spec = parse_engine(engine)
+    try:
+        check_available(spec)
+    except DriverUnavailable as e:
+        pytest.skip(str(e))
+    test = {t.name: t for t in discover(build_own_suite())}["sandbox_escape"]
+    result = run_test(spec, test, timeout=300)
+    assert "ESCAPED" not in result.message
+    assert result.outcome == "pass", result.message

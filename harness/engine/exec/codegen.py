@@ -38,6 +38,7 @@ _ZERO = {"i32": "0", "i64": "0", "f32": "0", "f64": "0.0", "v128": "0", "funcref
 
 _MB_RELOAD = "#reload-mb"
 _LITERAL = re.compile(r"\d+$")
+_SIGN_FLIP = re.compile(r"\((\d+) \^ (0x80000000|0x8000000000000000)\)")
 _SHIFTS = {"shl": "(({0} << {k}) & {m})", "shr_u": "({0} >> {k})", "shr_s": "(((({0} ^ {s}) - {s}) >> {k}) & {m})"}
 
 
@@ -155,6 +156,7 @@ class FuncCodegen:
         self.pyloops = 0
         self.uses_mem = False
         self.uses_br = False
+        self.fresh: tuple[Entry, int] | None = None  # the slot statement emitted last, for retarget_fresh
         self.at_tail = False  # is the instruction being translated the last of its body?
 
     # ---- output ----
@@ -210,7 +212,28 @@ class FuncCodegen:
         p = len(self.stack)
         name = f"s{p}"
         self.write_var(name, expr)
-        self.stack.append(Entry(name, frozenset((name,))))
+        e = Entry(name, frozenset((name,)))
+        self.stack.append(e)
+        self.fresh = (e, len(self.lines) - 1)
+
+    def retarget_fresh(self, e: Entry, var: str) -> bool:
+        """``s<p> = X`` just emitted for ``e`` and now ``var = s<p>``: write ``var = X`` instead."""
+        fresh = self.fresh
+        if fresh is None or fresh[0] is not e:
+            return False
+        i = fresh[1]
+        if not all(ln.endswith(_MB_RELOAD) for ln in self.lines[i + 1 :]):
+            return False
+        if any(var in x.deps for x in self.stack):
+            return False
+        line = self.lines[i]
+        body = line.lstrip(" ")
+        head = f"{e.expr} = "
+        if not body.startswith(head):
+            return False
+        self.lines[i] = line[: len(line) - len(body)] + f"{var} = " + body[len(head) :]
+        self.fresh = None
+        return True
 
     def push_results(self, n: int, expr: str) -> None:
         """Emit a call-like ``expr`` producing ``n`` results into fresh slots."""
@@ -224,6 +247,8 @@ class FuncCodegen:
         self.emit(f"{', '.join(names)} = {expr}" if n > 1 else f"{names[0]} = {expr}")
         for name in names:
             self.stack.append(Entry(name, frozenset((name,))))
+        if n == 1:
+            self.fresh = (self.stack[-1], len(self.lines) - 1)
 
     def write_var_prepare(self, var: str) -> None:
         for e in self.stack:
@@ -253,7 +278,7 @@ class FuncCodegen:
             if n == 1 and tmpl == "{0} == 0" and args[0].cond is not None:
                 cond = f"not ({args[0].cond})"
             else:
-                cond = tmpl.format(*exprs)
+                cond = _SIGN_FLIP.sub(lambda m: str(int(m[1]) ^ int(m[2], 16)), tmpl.format(*exprs))
             self.push(f"(1 if {cond} else 0)", deps, depth, cond)
         elif kind == "p":
             if n and all(_LITERAL.match(x) for x in exprs) and self.ctx.fold is not None:
@@ -502,7 +527,7 @@ class FuncCodegen:
         elif op == "local.set" or op == "local.tee":
             e = self.pop()
             name = f"l{ins[1]}"
-            if e.expr != name:
+            if e.expr != name and not self.retarget_fresh(e, name):
                 self.write_var(name, e.expr)
             if op == "local.tee":
                 self.push(name, frozenset((name,)))
@@ -539,10 +564,13 @@ class FuncCodegen:
             val = vt.format(v=v.expr)
             self.emit(f"mb[{addr}] = {val}" if helper is None else f"{helper}(mb, {addr}, {val})")
         elif op == "block":
+            self.fresh = None
             return self.block(ins, "block")
         elif op == "loop":
+            self.fresh = None
             return self.loop(ins)
         elif op == "if":
+            self.fresh = None
             return self.if_(ins)
         elif op == "br":
             self.branch(ins[1])
@@ -580,8 +608,16 @@ class FuncCodegen:
             ft = self.ctx.types[ins[1]]
             idx = self.pop()
             args = self.popn(len(ft.params))
-            self.emit(f"_f = call_target(T{ins[2]}, {idx.expr}, TY{ins[1]})")
-            self.push_results(len(ft.results), f"_f({', '.join(a.expr for a in args)})")
+            iv = idx.expr
+            if not (iv.isidentifier() or iv.isdigit()):
+                self.emit(f"_i = {iv}")
+                iv = "_i"
+            ty = f"TY{ins[1]}"
+            self.emit(f"_e = T{ins[2]}.elements")
+            self.emit(f"if {iv} >= len(_e): raise Trap('undefined element')")
+            self.emit(f"_f = _e[{iv}]")
+            self.emit(f"if _f is None or (_f.type is not {ty} and _f.type != {ty}): call_fail(_f)")
+            self.push_results(len(ft.results), f"(_f.interp or interp_callable(_f))({', '.join(a.expr for a in args)})")
             if self.ctx.has_mem:
                 self.emit(_MB_RELOAD)
         elif op == "memory.size":

@@ -27,6 +27,7 @@ class FlatCodegen(FuncCodegen):
     def start_bb(self, k: int) -> None:
         self.bbs[k] = self.lines = []
         self.ind = 0
+        self.fresh = None
 
     def jump(self, k: int) -> None:
         self.emit(f"pc = {k}")

@@ -108,6 +108,13 @@ def call_target(tab, i: int, ty):
     return fn
 
 
+def call_fail(f) -> None:
+    """Why an inlined ``call_indirect`` check failed (the table slot is null, or of another type)."""
+    if f is None:
+        raise Trap(TRAP_UNINITIALIZED_ELEMENT)
+    raise Trap(TRAP_INDIRECT_MISMATCH)
+
+
 # ---- v128 memory forms ----
 
 def _check(buf, a: int, n: int) -> None:

@@ -116,6 +116,9 @@ def interp_callable(fi: FuncInstance):
     return w
 
 
+HELPERS["interp_callable"] = interp_callable
+
+
 class CompiledInterp:
     """The Python code of one module.
 

@@ -89,6 +89,8 @@ class ModuleParser:
         self.counts: dict[str, int] = dict.fromkeys(SPACES, 0)
         self.fn: _Func | None = None
         self.uses_data_count = False
+        self.nimported = dict.fromkeys(DEF_WORDS, 0)
+        self.type_index: dict[FuncType, int] = {}  # first index of each function type
 
     # ----------------------------------------------------------------- token helpers
 
@@ -265,11 +267,11 @@ class ModuleParser:
 
     def type_index_of(self, ft: FuncType) -> int:
         """Smallest index of ``ft`` in the type section, appending it if it is not there (the spec's rule)."""
-        for i, t in enumerate(self.m.types):
-            if t == ft:
-                return i
-        self.m.types.append(ft)
-        return len(self.m.types) - 1
+        found = self.type_index.get(ft)
+        if found is None:
+            found = self.type_index[ft] = len(self.m.types)
+            self.m.types.append(ft)
+        return found
 
     def params_results(self, allow_names: bool) -> tuple[list[str], list[Token | None], list[str]]:
         """``(param ...)* (result ...)*``; returns param types, their id tokens, and result types."""
@@ -353,9 +355,7 @@ class ModuleParser:
             if kw.kind != KEYWORD or kw.text not in (
                 "type", "import", "func", "table", "memory", "global", "export", "start", "elem", "data",
             ):  # fmt: skip
-                raise (
-                    self.unexpected(kw) if kw.kind != KEYWORD else self.err(f"unknown operator {kw.text}", kw)
-                )
+                raise self.unexpected(kw)
             start = self.pos
             kind = kw.text
             self.pos += 2
@@ -435,18 +435,20 @@ class ModuleParser:
         params, _, results = self.params_results(allow_names=True)
         self.expect(RPAR)
         self.expect(RPAR)
-        self.m.types.append(FuncType(tuple(params), tuple(results)))
+        ft = FuncType(tuple(params), tuple(results))
+        self.type_index.setdefault(ft, len(self.m.types))
+        self.m.types.append(ft)
 
     def field_import(self) -> None:
         module = self.name()
         name = self.name()
         self.expect(LPAR)
         kind = self.next().text
-        ident = self.opt_id()
-        self.import_desc(module, name, kind, ident)
+        self.opt_id()
+        self.import_desc(module, name, kind)
         self.expect(RPAR)
 
-    def import_desc(self, module: str, name: str, kind: str, ident: Token | None) -> None:
+    def import_desc(self, module: str, name: str, kind: str) -> None:
         if kind == "func":
             idx, _ = self.typeuse()
             desc = idx
@@ -458,6 +460,7 @@ class ModuleParser:
         else:
             desc = self.globaltype()
         self.m.imports.append(Import(module, name, kind, desc))
+        self.nimported[kind] += 1
 
     def add_exports(self, names: list[str], kind: str, index: int) -> None:
         for n in names:
@@ -473,13 +476,13 @@ class ModuleParser:
         return module, name
 
     def field_func(self) -> None:
-        ident = self.opt_id()
-        index = self.func_index_here()
+        self.opt_id()
+        index = self.nimported["func"] + len(self.m.funcs)
         exports = self.inline_exports()
         imp = self.inline_import()
         self.add_exports(exports, "func", index)
         if imp:
-            self.import_desc(imp[0], imp[1], "func", ident)
+            self.import_desc(imp[0], imp[1], "func")
             return
         type_idx, names = self.typeuse()
         fn = _Func()
@@ -504,9 +507,6 @@ class ModuleParser:
         self.fn = None
         self.m.funcs.append(Func(type_idx, locals_, body))
 
-    def func_index_here(self) -> int:
-        return len(self.m.imported("func")) + len(self.m.funcs)
-
     def bind_local(self, fn: _Func, tok: Token | None) -> None:
         if tok is not None:
             if tok.text in fn.locals:
@@ -516,11 +516,11 @@ class ModuleParser:
 
     def field_table(self) -> None:
         self.opt_id()
-        index = len(self.m.imported("table")) + len(self.m.tables)
+        index = self.nimported["table"] + len(self.m.tables)
         self.add_exports(self.inline_exports(), "table", index)
         imp = self.inline_import()
         if imp:
-            self.import_desc(imp[0], imp[1], "table", None)
+            self.import_desc(imp[0], imp[1], "table")
             return
         if self.at_kind(KEYWORD) and self.peek().text in REFTYPES:
             elem = self.reftype()
@@ -544,30 +544,32 @@ class ModuleParser:
 
     def field_memory(self) -> None:
         self.opt_id()
-        index = len(self.m.imported("memory")) + len(self.m.mems)
+        index = self.nimported["memory"] + len(self.m.mems)
         self.add_exports(self.inline_exports(), "memory", index)
         imp = self.inline_import()
         if imp:
-            self.import_desc(imp[0], imp[1], "memory", None)
+            self.import_desc(imp[0], imp[1], "memory")
             return
         if self.at_field("data"):
             self.next()
             self.next()
-            data = b"".join(self.string() for _ in iter(lambda: self.at_kind(STRING), False))
+            data = bytearray()
+            while self.at_kind(STRING):
+                data += self.string()
             self.expect(RPAR)
             pages = (len(data) + 0xFFFF) // 0x10000
             self.m.mems.append(MemType(Limits(pages, pages)))
-            self.m.datas.append(Data(data, "active", index, [("i32.const", 0)]))
+            self.m.datas.append(Data(bytes(data), "active", index, [("i32.const", 0)]))
             return
         self.m.mems.append(MemType(self.limits()))
 
     def field_global(self) -> None:
         self.opt_id()
-        index = len(self.m.imported("global")) + len(self.m.globals)
+        index = self.nimported["global"] + len(self.m.globals)
         self.add_exports(self.inline_exports(), "global", index)
         imp = self.inline_import()
         if imp:
-            self.import_desc(imp[0], imp[1], "global", None)
+            self.import_desc(imp[0], imp[1], "global")
             return
         gt = self.globaltype()
         self.m.globals.append(Global(gt, self.instrs()))
@@ -757,8 +759,11 @@ class ModuleParser:
             self.label_def()
             bt = self.blocktype()
             if name == "if":
+                # the condition is evaluated outside the if: its own label is not in scope yet
+                label = labels.pop()
                 while self.at_kind(LPAR) and not self.at_field("then"):
                     self.folded(out)
+                labels.append(label)
                 self.expect(LPAR)
                 self.expect_kw("then")
                 then_body = self.instrs()

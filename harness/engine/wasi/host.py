@@ -604,8 +604,9 @@ class WasiHost:
             need = C.R_FD_SYNC if fdflags & (C.FDFLAG_RSYNC | C.FDFLAG_SYNC) else C.R_FD_DATASYNC
             if d.rights_inheriting & need != need:
                 raise WasiError(C.ENOTCAPABLE, "the directory cannot grant synchronous writes")
-        want_read = bool(rights_base & (C.R_FD_READ | C.R_FD_READDIR))
-        want_write = bool(rights_base & (C.R_FD_WRITE | C.R_FD_ALLOCATE | C.R_FD_FILESTAT_SET_SIZE
+        granted = rights_base & d.rights_inheriting  # open the host file only as far as the rights go
+        want_read = bool(granted & (C.R_FD_READ | C.R_FD_READDIR))
+        want_write = bool(granted & (C.R_FD_WRITE | C.R_FD_ALLOCATE | C.R_FD_FILESTAT_SET_SIZE
                                          | C.R_FD_DATASYNC)) or bool(trunc) or bool(fdflags & C.FDFLAG_APPEND)
         flags = os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NOCTTY
         if creat:

@@ -35,6 +35,7 @@ HELPER_CB = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_int32, ct
 U64 = ctypes.c_uint64
 MASK32 = 0xFFFFFFFF
 MASK64 = 0xFFFFFFFFFFFFFFFF
+MAX_REENTRY = 100  # nested host -> wasm entries (each holds Python and ctypes frames on the native stack)
 
 _type_ids: dict[syntax.FuncType, int] = {}
 _type_lock = threading.Lock()
@@ -247,6 +248,8 @@ class NativeStore:
         slots = (U64 * (2 * n))()
         for i, (t, v) in enumerate(zip(ft.params, args, strict=True)):
             self.put(slots, i, t, v)
+        if self.depth >= MAX_REENTRY:
+            raise Exhaustion("call stack exhausted", "call stack exhausted (host/wasm re-entry too deep)")
         outermost = self.depth == 0
         if outermost:
             self.state[L.STATE_STACK_LIMIT // 8] = 0

@@ -35,8 +35,17 @@ def _bool(fc, cond) -> None:
 def _const_handlers() -> None:
     OPS["i32.const"] = lambda fc, ins: fc.push(ir.Constant(I32, ins[1] & 0xFFFFFFFF))
     OPS["i64.const"] = lambda fc, ins: fc.push(ir.Constant(I64, ins[1] & 0xFFFFFFFFFFFFFFFF))
-    OPS["f32.const"] = lambda fc, ins: fc.push(f32_bits(ins[1]))
-    OPS["f64.const"] = lambda fc, ins: fc.push(f64_bits(ins[1]))
+    def fconst(make, identities):
+        def h(fc, ins):
+            c = make(ins[1])
+            if ins[1] in identities:
+                c.wasm_identity = True  # see _float_handlers.binop
+            fc.push(c)
+
+        return h
+
+    OPS["f32.const"] = fconst(f32_bits, {0, 0x80000000, 0x3F800000, 0xBF800000})
+    OPS["f64.const"] = fconst(f64_bits, {0, 1 << 63, 0x3FF0000000000000, 0xBFF0000000000000})
 
 
 def _int_handlers(p: str, ty: ir.IntType) -> None:
@@ -161,10 +170,15 @@ def _float_handlers(p: str, ty: ir.Type) -> None:
     sfx = "f32" if ty == F32 else "f64"
 
     def binop(method):
+        # LLVM folds x-0, x*1, x/1, x*-1 ... to x (or a sign flip) without quieting a signalling NaN, which
+        # wasm requires; an identity constant operand therefore gets its result canonicalised (quieted).
         def h(fc, ins):
             c = fc.pop()
             a = fc.pop()
-            fc.push(getattr(fc.b, method)(a, c))
+            r = getattr(fc.b, method)(a, c)
+            if getattr(a, "wasm_identity", False) or getattr(c, "wasm_identity", False):
+                r = fc.b.call(fc.mc.intrinsic(f"llvm.canonicalize.{sfx}", ty, [ty]), [r])
+            fc.push(r)
 
         return h
 
@@ -231,7 +245,15 @@ def _conversion_handlers() -> None:
     OPS["i32.wrap_i64"] = lambda fc, ins: fc.push(fc.b.trunc(fc.pop(), I32))
     OPS["i64.extend_i32_s"] = lambda fc, ins: fc.push(fc.b.sext(fc.pop(), I64))
     OPS["i64.extend_i32_u"] = lambda fc, ins: fc.push(fc.b.zext(fc.pop(), I64))
-    OPS["f32.demote_f64"] = lambda fc, ins: fc.push(fc.b.fptrunc(fc.pop(), F32))
+    def demote(fc, ins):
+        # LLVM folds demote(promote(x)) to x, which would keep a signalling NaN signalling.
+        x = fc.pop()
+        r = fc.b.fptrunc(x, F32)
+        if getattr(x, "opname", None) == "fpext":
+            r = fc.b.call(fc.mc.intrinsic("llvm.canonicalize.f32", F32, [F32]), [r])
+        fc.push(r)
+
+    OPS["f32.demote_f64"] = demote
     OPS["f64.promote_f32"] = lambda fc, ins: fc.push(fc.b.fpext(fc.pop(), F64))
     OPS["i32.reinterpret_f32"] = lambda fc, ins: fc.push(fc.b.bitcast(fc.pop(), I32))
     OPS["i64.reinterpret_f64"] = lambda fc, ins: fc.push(fc.b.bitcast(fc.pop(), I64))

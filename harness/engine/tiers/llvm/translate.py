@@ -392,7 +392,9 @@ class FunctionCompiler:
     def do_call(self, code, fctx, ft: syntax.FuncType, direct: ir.Function | None = None) -> None:
         args = [fctx] + self.popn(len(ft.params))
         if direct is not None:
-            res = self.b.call(direct, args)
+            # notail: tail-recursion elimination would turn runaway recursion into an endless loop,
+            # where wasm requires call stack exhaustion.
+            res = self.b.call(direct, args, tail="notail")
         else:
             res = call_ptr(self.b, code, func_type(ft.params, ft.results), args)
         self.reload_memory()

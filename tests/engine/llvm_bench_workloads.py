@@ -1,0 +1,185 @@
+"""Compute microbenchmarks for the LLVM tier, and the engines it is compared with.
+
+Each workload is a WAT module exporting ``run`` plus the arguments for a full-size run and a small run (for
+the interpreter, which is ~100x slower).  ``python tests/engine/llvm_bench_workloads.py`` prints per
+workload: execution time of ours:llvm (O2), wasmtime cranelift (wasmtime-py, same process, same wasm bytes)
+and ours:interp, the ratios, and the LLVM tier's cold compile and warm (cached) start times.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+
+from harness.engine import api
+
+LOOP_SUM = """(module
+  (func (export "run") (param $n i32) (result i64) (local $acc i64)
+    (block $done (loop $l
+      (br_if $done (i32.eqz (local.get $n)))
+      (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u (i32.mul (local.get $n) (local.get $n)))))
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br $l)))
+    (local.get $acc)))"""
+
+FIB = """(module
+  (func $fib (export "run") (param $n i32) (result i32)
+    (if (result i32) (i32.lt_u (local.get $n) (i32.const 2)) (then (local.get $n))
+      (else (i32.add (call $fib (i32.sub (local.get $n) (i32.const 1)))
+                     (call $fib (i32.sub (local.get $n) (i32.const 2))))))))"""
+
+# C = A * B for n x n f64 matrices at 0, n*n*8, 2*n*n*8; A and B filled with small values first.
+MATMUL = """(module
+  (memory 32)
+  (func (export "run") (param $n i32) (result f64)
+    (local $i i32) (local $j i32) (local $k i32) (local $acc f64) (local $nn i32) (local $sum f64)
+    (local.set $nn (i32.mul (local.get $n) (local.get $n)))
+    (local.set $i (i32.const 0))
+    (block $f (loop $fl
+      (br_if $f (i32.ge_u (local.get $i) (local.get $nn)))
+      (f64.store (i32.shl (local.get $i) (i32.const 3)) (f64.convert_i32_u (i32.rem_u (local.get $i) (i32.const 7))))
+      (f64.store (i32.shl (i32.add (local.get $i) (local.get $nn)) (i32.const 3))
+                 (f64.convert_i32_u (i32.rem_u (local.get $i) (i32.const 5))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $fl)))
+    (local.set $i (i32.const 0))
+    (block $bi (loop $li
+      (br_if $bi (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $j (i32.const 0))
+      (block $bj (loop $lj
+        (br_if $bj (i32.ge_u (local.get $j) (local.get $n)))
+        (local.set $acc (f64.const 0))
+        (local.set $k (i32.const 0))
+        (block $bk (loop $lk
+          (br_if $bk (i32.ge_u (local.get $k) (local.get $n)))
+          (local.set $acc (f64.add (local.get $acc)
+            (f64.mul
+              (f64.load (i32.shl (i32.add (i32.mul (local.get $i) (local.get $n)) (local.get $k)) (i32.const 3)))
+              (f64.load (i32.shl (i32.add (local.get $nn) (i32.add (i32.mul (local.get $k) (local.get $n)) (local.get $j))) (i32.const 3))))))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br $lk)))
+        (f64.store (i32.shl (i32.add (i32.add (local.get $nn) (local.get $nn)) (i32.add (i32.mul (local.get $i) (local.get $n)) (local.get $j))) (i32.const 3))
+                   (local.get $acc))
+        (local.set $sum (f64.add (local.get $sum) (local.get $acc)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $lj)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $li)))
+    (local.get $sum)))"""
+
+# Sieve of Eratosthenes over bytes [0, n): returns the number of primes below n.
+SIEVE = """(module
+  (memory 160)
+  (func (export "run") (param $n i32) (result i32) (local $i i32) (local $j i32) (local $count i32)
+    (memory.fill (i32.const 0) (i32.const 1) (local.get $n))
+    (local.set $i (i32.const 2))
+    (block $done (loop $outer
+      (br_if $done (i32.gt_u (i32.mul (local.get $i) (local.get $i)) (local.get $n)))
+      (if (i32.load8_u (local.get $i)) (then
+        (local.set $j (i32.mul (local.get $i) (local.get $i)))
+        (block $d2 (loop $inner
+          (br_if $d2 (i32.ge_u (local.get $j) (local.get $n)))
+          (i32.store8 (local.get $j) (i32.const 0))
+          (local.set $j (i32.add (local.get $j) (local.get $i)))
+          (br $inner)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $outer)))
+    (local.set $i (i32.const 2))
+    (block $d3 (loop $cnt
+      (br_if $d3 (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $count (i32.add (local.get $count) (i32.load8_u (local.get $i))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $cnt)))
+    (local.get $count)))"""
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    wat: str
+    arg: int  # full-size run (native engines)
+    small_arg: int  # the interpreter's run
+    small_scale: float  # full work / small work, to compare per-unit-of-work times
+
+
+WORKLOADS = [
+    Workload("loop_sum", LOOP_SUM, 100_000_000, 300_000, 100_000_000 / 300_000),
+    Workload("fib", FIB, 32, 20, (1.618**32) / (1.618**20)),
+    Workload("matmul", MATMUL, 256, 24, (256 / 24) ** 3),
+    Workload("sieve", SIEVE, 10_000_000, 100_000, 100.0),
+]
+
+
+def wasm_bytes(w: Workload) -> bytes:
+    from harness.engine.text import parse_module
+
+    return parse_module(w.wat)
+
+
+class OursRunner:
+    def __init__(self, w: Workload, tier: str, **opts):
+        self.module = api.Module.from_bytes(wasm_bytes(w))
+        t0 = time.perf_counter()
+        self.store = api.Store(tier=tier, **opts)
+        self.inst = self.store.instantiate(self.module)
+        self.instantiate_s = time.perf_counter() - t0
+        self.fn = self.inst.exports["run"]
+
+    def __call__(self, arg: int):
+        return self.store.invoke(self.fn, [arg])[0]
+
+
+class WasmtimeRunner:
+    def __init__(self, w: Workload):
+        import wasmtime
+
+        config = wasmtime.Config()
+        config.strategy = "cranelift"
+        self.engine = wasmtime.Engine(config)
+        self.store = wasmtime.Store(self.engine)
+        t0 = time.perf_counter()
+        module = wasmtime.Module(self.engine, wasm_bytes(w))
+        self.instance = wasmtime.Instance(self.store, module, [])
+        self.instantiate_s = time.perf_counter() - t0
+        self.fn = self.instance.exports(self.store)["run"]
+
+    def __call__(self, arg: int):
+        return self.fn(self.store, arg)
+
+
+def best_of(fn, arg, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn(arg)
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def main() -> int:
+    print(f"{'workload':10} {'llvm O2 s':>10} {'wasmtime s':>10} {'llvm/wt':>8} {'interp/llvm':>11} "
+          f"{'cold compile s':>14} {'warm start s':>12} {'O0 s':>8}")
+    with tempfile.TemporaryDirectory() as cache:
+        for w in WORKLOADS:
+            cold = OursRunner(w, "llvm", opt_level=2, cache_dir=cache)
+            warm = OursRunner(w, "llvm", opt_level=2, cache_dir=cache)
+            o0 = OursRunner(w, "llvm", opt_level=0, cache_dir=False)
+            wt = WasmtimeRunner(w)
+            interp = OursRunner(w, "interp")
+            r_llvm, r_wt = cold(w.arg), wt(w.arg)
+            if isinstance(r_wt, int) and r_llvm != r_wt % (1 << 64) and r_llvm != r_wt % (1 << 32):
+                print(f"  result mismatch: {r_llvm} vs wasmtime {r_wt}")
+            t_llvm = statistics.median([best_of(cold, w.arg, 1) for _ in range(5)])
+            t_wt = statistics.median([best_of(wt, w.arg, 1) for _ in range(5)])
+            t_o0 = best_of(o0, w.arg, 2)
+            t_interp_small = best_of(interp, w.small_arg, 1)
+            print(f"{w.name:10} {t_llvm:10.4f} {t_wt:10.4f} {t_llvm / t_wt:8.2f} {t_interp_small * w.small_scale / t_llvm:11.0f} "
+                  f"{cold.instantiate_s:14.3f} {warm.instantiate_s:12.4f} {t_o0:8.4f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
