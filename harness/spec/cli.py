@@ -17,7 +17,7 @@ from ..paths import default_results_db
 from ..results.store import ResultsStore
 from .convert import MalformedWastError
 from .drivers import supports_spec
-from .expectations import apply_expectations, skip_reason
+from .expectations import apply_expectations, draft_entries, skip_reason
 from .runner import CORPUS_DIR, DEFAULT_TIMEOUT, FileResult, discover, run_file, skipped_file, suite_name
 from .summary import failure_table, matrix, store_rows, summary_json, write_json
 
@@ -48,6 +48,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", type=Path, default=None, help="results store (default: reports/results.db)")
     p.add_argument("--no-store", action="store_true", help="do not write results to the store")
     p.add_argument("-v", "--verbose", action="store_true", help="print the failure table of every file")
+    p.add_argument("--draft-expectations", type=Path, default=None, metavar="PATH",
+                   help="write TOML entries for the files with unexpected failures (to review and paste into "
+                        "suites/spec/expectations/<runtime>-<tier>.toml)")
 
 
 def resolve_suite_dir(arg: Path | None) -> Path:
@@ -178,6 +181,8 @@ def main(args: argparse.Namespace) -> int:
             print(failure_table(r, limit=10), file=sys.stderr)
     if args.json:
         write_json(args.json, summary_json(results, names, unavailable, wall, suite_dir))
+    if args.draft_expectations:
+        args.draft_expectations.write_text(draft_entries(results))
     if failure:
         raise HarnessError(str(failure))
     unexpected = [r for r in results if not r.as_expected]

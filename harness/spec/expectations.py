@@ -82,3 +82,19 @@ def apply_expectations(result, directory: Path = EXPECTATIONS_DIR) -> None:
         elif o.outcome == PASS and exp.lines:
             o.outcome = XPASS
             o.message = f"unexpectedly passed; remove line {o.line} from the expectations ({exp.reason})"
+
+
+def draft_entries(results) -> str:
+    """TOML entries covering every file with unexpected failures, to paste into an expectations file after
+    checking them; the reason is the file's most common failure message, which a human should reword."""
+    from collections import Counter
+
+    out: list[str] = []
+    for r in sorted(results, key=lambda r: (r.engine, r.suite, r.file)):
+        bad = [o for o in r.outcomes if o.outcome in NOT_PASSING]
+        if not bad:
+            continue
+        common = Counter((o.actual or o.message or o.outcome)[:100] for o in bad).most_common(1)[0][0]
+        reason = " ".join(common.split()).replace("\\", "/").replace('"', "'")
+        out.append(f"# {r.engine}: {len(bad)} of {r.total} checks\n[{r.suite}.\"{r.file}\"]\nreason = \"{reason}\"\n")
+    return "\n".join(out)

@@ -136,8 +136,13 @@ def run_in_worker(engine: EngineSpec, script: Script, timeout: float, line: int 
         elif "outcome" in d:
             outcomes.append(Outcome.from_dict(d))
     if status == "ok" and not done:
-        tail = " | ".join(err.strip().splitlines()[-3:])
-        status, message = "crash", f"worker exited with status {proc.returncode}" + (f": {tail}" if tail else "")
+        rc = proc.returncode
+        how = f"killed by {signal.Signals(-rc).name}" if rc < 0 and -rc in signal.valid_signals() else f"exit status {rc}"
+        lines = [ln.strip() for ln in err.strip().splitlines() if ln.strip()]
+        # the engine's own last words, not the faulthandler's Python stack
+        last = next((ln for ln in reversed(lines) if not ln.startswith(("File ", "Current thread", "Fatal Python",
+                                                                         "Thread 0x", "<"))), "")
+        status, message = "crash", f"engine process died ({how})" + (f": {last[:200]}" if last else "")
     return RawRun(outcomes, status, message)
 
 
