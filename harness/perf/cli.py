@@ -45,6 +45,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--programs", default=None, help="build: programs (default all)")
     p.add_argument("--force", action="store_true", help="build: rebuild even if up to date")
     p.add_argument("--no-docker", action="store_true", help="startup: skip the container rungs")
+    p.add_argument("--run", default=None, help="crosscheck: the run to check (default the newest that has the engines)")
 
 
 def _metrics(text: str) -> set[str]:

@@ -42,12 +42,22 @@ def main(args) -> int:
         raise HarnessError("hyperfine is not installed: apt-get install hyperfine")
     db = args.db or default_results_db()
     store = ResultsStore(db)
-    run = next((r for r in reversed(store.runs("perf")) if not store.dataframe([r["run_id"]], suite="perf").empty), None)
+    wanted_eng = {e.strip() for e in args.engines.split(",")}
+    run = None
+    for r in reversed(store.runs("perf")):  # newest run that measured most of the wanted engines
+        if getattr(args, "run", None) and r["run_id"] != args.run:
+            continue
+        d = store.dataframe([r["run_id"]], suite="perf")
+        if d.empty:
+            continue
+        have = {f"{e}:{t}" if t else e for e, t in zip(d["engine"], d["tier"].fillna(""), strict=True)}
+        if getattr(args, "run", None) or len(have & wanted_eng) >= min(2, len(wanted_eng)):
+            run = r
+            break
     if run is None:
-        raise HarnessError(f"no perf run in {db}; run `harness perf` first")
+        raise HarnessError(f"no perf run in {db} measured {', '.join(sorted(wanted_eng))}; run `harness perf` first")
     df = store.dataframe([run["run_id"]], suite="perf")
     lines = [ln for ln in summarize_rows(df, args.baseline) if ln.outcome == "ok" and ln.size_class == "full"]
-    wanted_eng = {e.strip() for e in args.engines.split(",")}
     wanted_wl = {w.strip() for w in args.workloads.split(",")}
     lines = [ln for ln in lines if ln.engine.split(" ")[0] in wanted_eng
              and (ln.workload in wanted_wl or ln.workload.split("-")[0] in wanted_wl)]
@@ -60,6 +70,7 @@ def main(args) -> int:
     cross_run = store.start_run("perf", command=f"harness perf crosscheck (of {run['run_id']})",
                                 extra={"crosscheck_of": run["run_id"]})
     runs = max(3, args.repeat)
+    print(f"cross-checking run {run['run_id']} ({run.get('command')})")
     print(f"{'workload':20s} {'engine':34s} {'stored':>8s} {'harness':>8s} {'hyperfine':>9s} {'diff':>6s}  load")
     worst = 0.0
     with tempfile.TemporaryDirectory() as td:

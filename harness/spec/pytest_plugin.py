@@ -8,9 +8,12 @@ tolerate another suite registering the same ``--engines`` option first.
 from __future__ import annotations
 
 import os
+import time
+import uuid
 from pathlib import Path
 
 RUN_ID_ENV = "HARNESS_RUN_ID"
+RUN_COMMAND_ENV = "HARNESS_RUN_COMMAND"
 DEFAULT_ENGINES = "wasmtime:cranelift,wabt,ours"
 
 
@@ -42,15 +45,17 @@ def official_dir(config) -> Path | None:
 
 
 def start_run(config) -> None:
-    """On the controller (not on xdist workers): open a run in the store and export its id."""
+    """On the controller (not on xdist workers): pick the run id and export it to the workers.
+
+    The run row itself is created by the first ``record`` (any process), so sessions that collect no
+    spec items leave no empty runs behind.  This hook lives in ``suites/conftest.py`` because with
+    xdist the controller never imports ``suites/spec/conftest.py``.
+    """
     if hasattr(config, "workerinput") or os.environ.get(RUN_ID_ENV):
         return
-    from ..paths import default_results_db
-    from ..results.store import ResultsStore
-
-    with ResultsStore(default_results_db()) as store:
-        run_id = store.start_run("spec", command="pytest " + " ".join(config.invocation_params.args))
+    run_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     os.environ[RUN_ID_ENV] = run_id
+    os.environ[RUN_COMMAND_ENV] = "pytest " + " ".join(config.invocation_params.args)
     config._harness_spec_run_id = run_id
 
 
@@ -58,12 +63,16 @@ def finish_run(config) -> None:
     run_id = getattr(config, "_harness_spec_run_id", None)
     if not run_id:
         return
+    os.environ.pop(RUN_ID_ENV, None)
     from ..paths import default_results_db
+
+    db = default_results_db()
+    if not db.is_file():
+        return
     from ..results.store import ResultsStore
 
-    with ResultsStore(default_results_db()) as store:
-        store.finish_run(run_id)
-    os.environ.pop(RUN_ID_ENV, None)
+    with ResultsStore(db) as store:
+        store.finish_run(run_id)  # no-op when no spec item recorded anything
 
 
 def record(result) -> None:
@@ -76,5 +85,5 @@ def record(result) -> None:
     from .summary import store_rows
 
     with ResultsStore(default_results_db()) as store:
-        store.start_run("spec", run_id=run_id)  # no-op if the controller created it
+        store.start_run("spec", command=os.environ.get(RUN_COMMAND_ENV, "pytest"), run_id=run_id)  # once
         store.add(run_id, store_rows(result))

@@ -103,7 +103,8 @@ def matrix(results: list[FileResult], engines: list[str]) -> str:
 
 
 def store_rows(r: FileResult) -> list[ResultRow]:
-    """One ``assertion`` row per check plus one ``wall_time`` row for the file."""
+    """One ``assertion`` row per check.  (No per-file timing row: conformance reports count every row of a
+    (suite, engine, file) as a check; per-file seconds are in the JSON summary.)"""
     runtime, _, tier = r.engine.partition(":")
     rows = []
     for o in r.outcomes:
@@ -112,8 +113,6 @@ def store_rows(r: FileResult) -> list[ResultRow]:
         rows.append(ResultRow(suite=r.suite, file=r.file, engine=runtime, tier=tier, item=f"line {o.line}",
                               metric="assertion", value=1.0 if o.outcome in (PASS, XPASS) else 0.0,
                               outcome=o.outcome, message=(o.message or o.actual or None), extra=extra))
-    rows.append(ResultRow(suite=r.suite, file=r.file, engine=runtime, tier=tier, metric="wall_time",
-                          value=r.seconds, unit="s", outcome=r.status, message=r.message or None))
     return rows
 
 

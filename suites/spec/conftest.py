@@ -1,26 +1,23 @@
 """Spec conformance items: one per (engine, .wast file); our corpus always, the official suite when present
-(marked ``official`` and ``slow``, so run it with ``-m official``)."""
+(marked ``official`` and ``slow``, so run it with ``-m official``).  Options and the shared run id come
+from ``suites/conftest.py``.  Engines: ``--engines=LIST`` (write it with ``=`` when no test path is given,
+or pytest takes LIST for a path), ``$HARNESS_SPEC_ENGINES``, else the reference engines and ours."""
 
 from __future__ import annotations
+
+import os
 
 import pytest
 
 from harness.spec import pytest_plugin
 
 
-def pytest_configure(config):
-    pytest_plugin.start_run(config)
-
-
-def pytest_unconfigure(config):
-    pytest_plugin.finish_run(config)
-
-
 def _engines(config):
     from harness.adapters import parse_engines
     from harness.adapters.base import SPEC
 
-    text = config.getoption("--engines", None) or pytest_plugin.DEFAULT_ENGINES
+    text = (config.getoption("--engines", None) or os.environ.get("HARNESS_SPEC_ENGINES")
+            or pytest_plugin.DEFAULT_ENGINES)
     return parse_engines(text, capability=SPEC)
 
 

@@ -27,7 +27,7 @@ import re
 from typing import Any
 
 from ..syntax import FuncType, Module
-from .optable import LOADS, OPS, STORES
+from .optable import LOADS, OPS, STORES, VIEWS
 
 MAX_EXPR_DEPTH = 24
 MAX_PYLOOPS = 18
@@ -155,6 +155,7 @@ class FuncCodegen:
         self.nuid = 0
         self.pyloops = 0
         self.uses_mem = False
+        self.views: set[str] = set()  # typed memory views used (u16, u32, u64, f64)
         self.uses_br = False
         self.fresh: tuple[Entry, int] | None = None  # the slot statement emitted last, for retarget_fresh
         self.at_tail = False  # is the instruction being translated the last of its body?
@@ -319,16 +320,20 @@ class FuncCodegen:
             for k in range(0, len(names), 200):
                 head.append("    " + " = ".join(names[k : k + 200]) + f" = {zero}")
         if self.uses_mem:
-            head.append("    mb = M0.buf")
+            head.append("    " + self.mem_reload())
         if self.uses_br:
             head.append("    _br = 0")
         if len(self.lines) == 0:
             self.lines.append("    pass")
         if self.uses_mem:
-            lines = [ln.replace(_MB_RELOAD, "mb = M0.buf") for ln in self.lines]
+            lines = [ln.replace(_MB_RELOAD, self.mem_reload()) for ln in self.lines]
         else:
             lines = [ln for ln in self.lines if not ln.endswith(_MB_RELOAD)]
         return head + lines
+
+    def mem_reload(self) -> str:
+        """(Re)load the memory views this function uses (after anything that may have grown memory)."""
+        return "; ".join(["mb = M0.buf"] + [f"m{v} = M0.{v}" for v in sorted(self.views)])
 
     def _uid(self) -> int:
         self.nuid += 1
@@ -554,7 +559,14 @@ class FuncCodegen:
             a = self.pop()
             addr = f"{a.expr} + {ins[2]}" if ins[2] else a.expr
             self.uses_mem = True
-            v = f"mb[{addr}]" if helper is None else f"{helper}(mb, {addr})[0]"
+            if helper is None:
+                v = f"mb[{addr}]"
+            elif helper in VIEWS:
+                view, mask, shift = VIEWS[helper]
+                self.views.add(view)
+                v = f"(m{view}[_a >> {shift}] if not (_a := {addr}) & {mask} else {helper}(mb, _a)[0])"
+            else:
+                v = f"{helper}(mb, {addr})[0]"
             self.push_stmt(post.format(v=v))
         elif op in STORES:
             helper, vt = STORES[op]
@@ -562,7 +574,15 @@ class FuncCodegen:
             addr = f"{a.expr} + {ins[2]}" if ins[2] else a.expr
             self.uses_mem = True
             val = vt.format(v=v.expr)
-            self.emit(f"mb[{addr}] = {val}" if helper is None else f"{helper}(mb, {addr}, {val})")
+            if helper is None:
+                self.emit(f"mb[{addr}] = {val}")
+            elif helper in VIEWS:
+                view, mask, shift = VIEWS[helper]
+                self.views.add(view)
+                self.emit(f"if (_a := {addr}) & {mask}: {helper}(mb, _a, {val})")
+                self.emit(f"else: m{view}[_a >> {shift}] = {val}")
+            else:
+                self.emit(f"{helper}(mb, {addr}, {val})")
         elif op == "block":
             self.fresh = None
             return self.block(ins, "block")
@@ -627,7 +647,7 @@ class FuncCodegen:
             self.uses_mem = True
             n = self.pop()
             self.push_stmt(f"(M0.grow({n.expr}) & 0xffffffff)")
-            self.emit("mb = M0.buf")
+            self.emit(_MB_RELOAD)
         elif op == "memory.fill" or op == "memory.copy":
             n, v, d = self.pop(), self.pop(), self.pop()
             fn = "mem_fill" if op == "memory.fill" else "mem_copy"

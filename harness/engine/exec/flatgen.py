@@ -144,12 +144,12 @@ class FlatCodegen(FuncCodegen):
             for k in range(0, len(names), 200):
                 out.append("    " + " = ".join(names[k : k + 200]) + f" = {zero}")
         if self.uses_mem:
-            out.append("    mb = M0.buf")
+            out.append("    " + self.mem_reload())
         out.append("    pc = 0")
         out.append("    while True:")
         self._dispatch(out, 0, len(self.bbs), 2)
         if self.uses_mem:
-            return [ln.replace(_MB_RELOAD, "mb = M0.buf") for ln in out]
+            return [ln.replace(_MB_RELOAD, self.mem_reload()) for ln in out]
         return [ln for ln in out if not ln.endswith(_MB_RELOAD)]
 
     def _dispatch(self, out: list[str], lo: int, hi: int, ind: int) -> None:

@@ -120,3 +120,11 @@ STORES: dict[str, tuple[str | None, str]] = {
     "i64.store16": ("ST_H", "({v} & 0xffff)"),
     "i64.store32": ("ST_I", "({v} & 0xffffffff)"),
 }
+
+# aligned fast paths: struct helper -> (typed view attribute of MemoryInstance, alignment mask, shift)
+VIEWS: dict[str, tuple[str, int, int]] = {
+    "LD_H": ("u16", 1, 1), "ST_H": ("u16", 1, 1),
+    "LD_I": ("u32", 3, 2), "ST_I": ("u32", 3, 2),
+    "LD_Q": ("u64", 7, 3), "ST_Q": ("u64", 7, 3),
+    "LD_d": ("f64", 7, 3), "ST_d": ("f64", 7, 3),
+}

@@ -37,6 +37,8 @@ class MemoryInstance:
     * ``size``: current size in pages; ``grow(delta) -> old size | -1``;
     * ``buf``: writable ``memoryview`` (format ``B``) of exactly ``size * 65536`` bytes; re-read it after
       anything that may grow the memory (a new view replaces the old one, old views stay valid but short);
+    * ``u16``/``u32``/``u64``/``f64``: the same bytes as typed views (``buf.cast(...)``), recreated with
+      ``buf``; the interpreter uses them for aligned accesses;
     * ``address``: base address of byte 0, stable for the lifetime of the object;
     * ``reserved``: bytes of address space reserved at ``address`` (inaccessible beyond the current size);
     * ``read(addr, n)`` / ``write(addr, data)``: bounds-checked helpers raising ``Trap``.
@@ -64,6 +66,7 @@ class MemoryInstance:
         self._protect(0, self.reserved, 0)  # PROT_NONE
         self.size = 0
         self.buf: memoryview = self._whole[:0]
+        self.u16 = self.u32 = self.u64 = self.f64 = self.buf
         self._set_size(lim.min)
 
     def _protect(self, start: int, length: int, prot: int) -> None:
@@ -75,7 +78,12 @@ class MemoryInstance:
         old_bytes, new_bytes = self.size * PAGE_SIZE, pages * PAGE_SIZE
         self._protect(old_bytes, new_bytes - old_bytes, mmap.PROT_READ | mmap.PROT_WRITE)
         self.size = pages
-        self.buf = self._whole[:new_bytes]
+        buf = self._whole[:new_bytes]
+        self.buf = buf
+        self.u16 = buf.cast("H")
+        self.u32 = buf.cast("I")
+        self.u64 = buf.cast("Q")
+        self.f64 = buf.cast("d")
 
     @property
     def type(self) -> MemType:
