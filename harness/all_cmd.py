@@ -53,7 +53,7 @@ def main(args: argparse.Namespace) -> int:
         if args.engines:
             perf += ["--engines", args.engines]
         if args.quick:
-            perf += ["--quick"]
+            perf += ["--repeat", "3", "--size", "2"]
         stages.append(("perf", perf))
     failed = []
     for name, argv in stages:

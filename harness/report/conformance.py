@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 import re
 import time
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from ..results import ResultsStore
 from .html import esc, page, rate_colour
 
-CONFORMANCE_SUITES = ("spec", "corpus", "wasi", "wasi-corpus")
+CONFORMANCE_SUITES = ("spec", "corpus", "wasi", "wasi-corpus", "wasi-own")
+CONFORMANCE_METRICS = ("assertion", "test")  # one row per check; timings and other metrics are not counted
 PASSING = {"pass", "xfail"}  # an expected failure does not hurt the matrix colour; it is listed on the detail page
 
 
@@ -34,10 +35,15 @@ def latest_rows(store: ResultsStore, suites: tuple[str, ...] = CONFORMANCE_SUITE
     df = store.dataframe()
     if df.empty:
         return df
-    df = df[df["suite"].isin(suites)].copy()
+    df = df[df["suite"].isin(suites) & df["metric"].isin(CONFORMANCE_METRICS)].copy()
     if df.empty:
         return df
     df["label"] = [engine_label(e, t) for e, t in zip(df["engine"], df["tier"], strict=True)]
+    # A WASI row is one whole test program: group them by their folder (c, rust, assemblyscript...), and keep
+    # the test's name as the item, so the matrix stays readable.
+    is_test = df["metric"] == "test"
+    df.loc[is_test, "item"] = [f if not i else i for f, i in zip(df.loc[is_test, "file"], df.loc[is_test, "item"], strict=True)]
+    df.loc[is_test, "file"] = [str(PurePosixPath(f).parent) if "/" in f else f for f in df.loc[is_test, "file"]]
     runs = {r["run_id"]: r["started"] for r in store.runs()}
     df["started"] = df["run_id"].map(runs).fillna(0)
     newest = df.groupby(["suite", "label", "file"])["started"].transform("max")

@@ -29,6 +29,7 @@ def test_memory_grow_keeps_address_and_resizes_buf():
     mem.write(65530, b"abcdef")
     assert mem.grow(2) == 1
     assert mem.address == base and len(mem.buf) == 3 * 65536
+    assert len(mem.u32) == 3 * 16384 and mem.u32[65528 // 4] == int.from_bytes(mem.read(65528, 4), "little")
     assert mem.read(65530, 6) == b"abcdef"
     assert mem.grow(1) == -1 and mem.size == 3
     assert mem.type.limits == Limits(3, 3)

@@ -634,7 +634,7 @@ class FuncCodegen:
                 iv = "_i"
             ty = f"TY{ins[1]}"
             self.emit(f"_e = T{ins[2]}.elements")
-            self.emit(f"if {iv} >= len(_e): raise Trap('undefined element')")
+            self.emit(f"if {iv} >= len(_e): raise Trap(TRAP_UNDEFINED_ELEMENT)")
             self.emit(f"_f = _e[{iv}]")
             self.emit(f"if _f is None or (_f.type is not {ty} and _f.type != {ty}): call_fail(_f)")
             self.push_results(len(ft.results), f"(_f.interp or interp_callable(_f))({', '.join(a.expr for a in args)})")

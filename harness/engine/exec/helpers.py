@@ -1,4 +1,4 @@
-"""Run-time helpers the generated interpreter code calls: bulk memory, tables, indirect calls and the
+"""Run-time helpers the generated interpreter code calls: bulk memory, tables, indirect-call failures and the
 ``v128`` memory forms.  Each one checks bounds the way the spec does and raises ``Trap``."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from ..errors import (
     TRAP_INDIRECT_MISMATCH,
     TRAP_OOB_MEMORY,
     TRAP_OOB_TABLE,
-    TRAP_UNDEFINED_ELEMENT,
+    TRAP_UNDEFINED_ELEMENT,  # noqa: F401 - used by the generated code (helper namespace)
     TRAP_UNINITIALIZED_ELEMENT,
     Trap,
 )
@@ -88,24 +88,6 @@ def tbl_init(tab, inst, x: int, d: int, s: int, n: int) -> None:
 
 def tbl_grow(tab, init, n: int) -> int:
     return tab.grow(n, init) & M32
-
-
-def call_target(tab, i: int, ty):
-    """The callee of ``call_indirect``: bounds, null and type checks, then its interpreter callable."""
-    el = tab.elements
-    if i >= len(el):
-        raise Trap(TRAP_UNDEFINED_ELEMENT)
-    f = el[i]
-    if f is None:
-        raise Trap(TRAP_UNINITIALIZED_ELEMENT)
-    if f.type is not ty and f.type != ty:
-        raise Trap(TRAP_INDIRECT_MISMATCH)
-    fn = f.interp
-    if fn is None:
-        from .interp import interp_callable
-
-        fn = interp_callable(f)
-    return fn
 
 
 def call_fail(f) -> None:

@@ -170,9 +170,9 @@ def store_field(b: ir.IRBuilder, base, offset, value, align: int | None = None):
     return st
 
 
-def call_ptr(b: ir.IRBuilder, fnptr, fnty: ir.FunctionType, args: list):
+def call_ptr(b: ir.IRBuilder, fnptr, fnty: ir.FunctionType, args: list, tail: str | bool = False):
     """Call through an opaque pointer (llvmlite wants the callee to carry its function type)."""
-    return b.call(_Callee(fnptr, fnty), args)
+    return b.call(_Callee(fnptr, fnty), args, tail=tail)
 
 
 class _Callee:
@@ -391,12 +391,12 @@ class FunctionCompiler:
 
     def do_call(self, code, fctx, ft: syntax.FuncType, direct: ir.Function | None = None) -> None:
         args = [fctx] + self.popn(len(ft.params))
+        # notail: tail-recursion elimination or a sibling call would turn runaway recursion into an endless
+        # loop, where wasm requires call stack exhaustion.
         if direct is not None:
-            # notail: tail-recursion elimination would turn runaway recursion into an endless loop,
-            # where wasm requires call stack exhaustion.
             res = self.b.call(direct, args, tail="notail")
         else:
-            res = call_ptr(self.b, code, func_type(ft.params, ft.results), args)
+            res = call_ptr(self.b, code, func_type(ft.params, ft.results), args, tail="notail")
         self.reload_memory()
         for v in unpack_results(self.b, res, ft.results):
             self.push(v)

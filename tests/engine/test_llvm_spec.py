@@ -1,0 +1,23 @@
+"""Every official spec .wast file (wasm 2.0, incl. SIMD) against the LLVM tier at O0 and O2, through the
+same direct API runner as the interpreter (interp_spec_direct.py), so both tiers meet the same bar.
+Slow: ``.venv/bin/pytest -m slow tests/engine/test_llvm_spec.py -n 2``."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("llvmlite")
+
+from interp_spec_direct import SUITE, run_file  # noqa: E402
+
+pytestmark = [pytest.mark.slow, pytest.mark.official]
+
+NAMES = sorted(p.stem for p in SUITE.glob("*.wast")) if SUITE.is_dir() else []
+
+
+@pytest.mark.skipif(not NAMES, reason="spec testsuite not fetched")
+@pytest.mark.parametrize("opt_level", [0, 2])
+@pytest.mark.parametrize("name", NAMES)
+def test_wast_file(name, opt_level):
+    passed, total, fails = run_file(name, "llvm", opt_level=opt_level, cache_dir=False)
+    assert passed == total, "\n".join(fails[:20])
