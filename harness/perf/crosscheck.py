@@ -5,6 +5,11 @@ argv, stdin and stdout redirected to files) is timed by hyperfine and, alternate
 window, by this harness again.  Agreement within 10% between the two side-by-side medians shows that the
 harness measures what hyperfine measures; the stored median is shown too (it ran earlier, under
 whatever load there was then).
+
+hyperfine is started in a session of its own, as the harness starts every measured process: with the
+kernel's scheduler autogroups (``/proc/sys/kernel/sched_autogroup_enabled``) each session gets a fair
+share of the CPU, so on a shared machine a process in its own session runs much faster than one in a
+busy session; both tools must be compared under the same scheduling.
 """
 
 from __future__ import annotations
@@ -26,13 +31,15 @@ from .table import summarize_rows
 TOLERANCE = 0.10
 
 
-def _hyperfine(cmd: str, runs: int, out_json: Path) -> float | None:
-    r = subprocess.run(["hyperfine", "--warmup", "1", "--runs", str(runs), "--export-json", str(out_json),
-                        "--style", "none", cmd], capture_output=True, text=True, timeout=3600)
+def _hyperfine(cmd: str, runs: int, out_json: Path) -> tuple[list[float], float] | None:
+    """hyperfine's individual wall times for ``runs`` runs, and its mean user+system CPU time."""
+    r = subprocess.run(["hyperfine", "--warmup", "0", "--runs", str(runs), "--export-json", str(out_json),
+                        "--style", "none", cmd], capture_output=True, text=True, timeout=3600,
+                       start_new_session=True)
     if r.returncode:
         return None
-    data = json.loads(out_json.read_text())
-    return data["results"][0]["median"]
+    res = json.loads(out_json.read_text())["results"][0]
+    return list(res.get("times") or [res["median"]]), res.get("user", math.nan) + res.get("system", math.nan)
 
 
 def main(args) -> int:
@@ -69,10 +76,11 @@ def main(args) -> int:
             shells.setdefault((r["file"], e.get("label")), (e["shell"], e.get("argv")))
     cross_run = store.start_run("perf", command=f"harness perf crosscheck (of {run['run_id']})",
                                 extra={"crosscheck_of": run["run_id"]})
-    runs = max(3, args.repeat)
     print(f"cross-checking run {run['run_id']} ({run.get('command')})")
-    print(f"{'workload':20s} {'engine':34s} {'stored':>8s} {'harness':>8s} {'hyperfine':>9s} {'diff':>6s}  load")
+    print(f"{'workload':20s} {'engine':34s} {'stored':>8s} {'harness':>8s} {'hyperfine':>9s} {'diff':>6s} "
+          f"{'cpu diff':>7s}  load")
     worst = 0.0
+    runs = max(4, args.repeat)
     with tempfile.TemporaryDirectory() as td:
         out = Path(td) / "out"
         for ln in lines:
@@ -83,21 +91,30 @@ def main(args) -> int:
             stdin = None
             if " < " in shell:
                 stdin = Path(shlex.split(shell.split(" < ", 1)[1])[0])
-            ours, hf = [], []
-            for _ in range(2):  # alternate: harness, hyperfine, harness, hyperfine
-                ours += [run_measured(argv, stdin, out, args.timeout).wall for _ in range((runs + 1) // 2)]
-                h = _hyperfine(cmd, (runs + 1) // 2, Path(td) / "hf.json")
+            # Fine-grained interleaving (one harness run, then two hyperfine runs, repeated) so that load
+            # changes on a shared machine hit both tools alike.
+            ours, hf, ours_cpu, hf_cpu = [], [], [], []
+            run_measured(argv, stdin, out, args.timeout)  # warm-up (file cache, engine caches)
+            for _ in range(max(4, runs)):
+                m = run_measured(argv, stdin, out, args.timeout)
+                ours.append(m.wall)
+                ours_cpu.append(m.user + m.sys)
+                h = _hyperfine(cmd, 2, Path(td) / "hf.json")
                 if h is not None:
-                    hf.append(h)
+                    hf += h[0]
+                    hf_cpu.append(h[1])
             mo, mh = median(ours), (median(hf) if hf else math.nan)
             diff = mo / mh - 1 if mh == mh else math.nan
+            cpu_diff = median(ours_cpu) / median(hf_cpu) - 1 if hf_cpu and median(hf_cpu) else math.nan
             worst = max(worst, abs(diff)) if diff == diff else worst
             load = loadavg()
-            print(f"{ln.workload:20s} {ln.engine:34s} {ln.median:8.3f} {mo:8.3f} {mh:9.3f} {diff:+6.1%}  {load:.1f}")
+            print(f"{ln.workload:20s} {ln.engine:34s} {ln.median:8.3f} {mo:8.3f} {mh:9.3f} {diff:+6.1%} "
+                  f"{cpu_diff:+7.1%}  {load:.1f}")
             store.add(cross_run, [ResultRow(suite="perf-crosscheck", file=ln.workload, item="full",
                                             engine=ln.engine, metric="hyperfine_diff", value=diff, unit="ratio-1",
                                             outcome="ok" if abs(diff) <= TOLERANCE else "fail",
                                             extra={"harness_median": mo, "hyperfine_median": mh,
+                                                   "cpu_diff": cpu_diff, "n_harness": len(ours), "n_hyperfine": len(hf),
                                                    "stored_median": ln.median, "command": cmd, "loadavg": load})])
     store.finish_run(cross_run)
     print(f"largest difference harness vs hyperfine (side by side): {worst:.1%} "

@@ -5,7 +5,13 @@ it covers the whole process.  Linux counts the image a child had before ``exec``
 child forked from Python would report at least the harness's own ~13 MB; processes are therefore started
 through ``rusage_exec`` (suites/perf/support/rusage_exec.c, a tiny static helper built into the cache)
 which forks, execs, waits with wait4 and writes the rusage to a file.  Without zig the harness falls
-back to ``os.wait4`` on a direct child and marks peak RSS as an upper bound.  Reserved virtual memory (``VmPeak``) can only be read while
+back to ``os.wait4`` on a direct child and marks peak RSS as an upper bound.
+
+Each measured process starts a session of its own (so a timeout can kill its whole process group).
+With scheduler autogroups enabled, a new session is also a new CPU-fairness group: on a machine shared
+with other jobs the measured program gets a fair share of its own instead of sharing one with the
+harness's session.  This makes figures less sensitive to other load; `harness perf crosscheck` runs
+hyperfine the same way so that the two are comparable.  Reserved virtual memory (``VmPeak``) can only be read while
 the process lives: a sampler thread reads ``/proc/<pid>/status`` every few milliseconds, so the figure
 is a lower bound (exact for engines that reserve their memory at instantiation, as wasm engines do).
 """

@@ -12,6 +12,7 @@ Docker: the image is built locally FROM scratch with the static native binary (n
 
 from __future__ import annotations
 
+import math
 import shutil
 import tempfile
 import time
@@ -252,7 +253,7 @@ def ladder_summary(df) -> list[dict]:
         s = summarize(vals)
         bad = g[g["outcome"] != "ok"]
         out.append({"rung": rung, "cache": cache, "engine": g["engine"].iloc[0], "tier": g["tier"].iloc[0],
-                    "n": s.n, "median": s.median, "lo": s.lo, "hi": s.hi,
+                    "n": s.n, "median": s.median, "lo": s.lo, "hi": s.hi, "min": min(vals) if vals else math.nan,
                     "outcome": bad["outcome"].iloc[0] if len(bad) and not vals else "ok",
                     "message": bad["message"].iloc[0] if len(bad) and not vals else "",
                     "argv": next((e.get("argv") for e in g["extra"] if e.get("argv")), None),
@@ -262,11 +263,11 @@ def ladder_summary(df) -> list[dict]:
 
 
 def format_ladder(df) -> str:
-    lines = [f"{'startup rung':40s} {'cache':12s} {'n':>3s} {'median':>10s} {'95% CI':>23s}", "-" * 92]
+    lines = [f"{'startup rung':40s} {'cache':12s} {'n':>3s} {'median':>10s} {'95% CI':>23s} {'min':>10s}", "-" * 103]
     for r in ladder_summary(df):
         if r["n"]:
             lines.append(f"{r['rung']:40s} {str(r['cache']):12s} {r['n']:3d} {_ms(r['median']):>10s} "
-                         f"[{_ms(r['lo'])}, {_ms(r['hi'])}]")
+                         f"[{_ms(r['lo'])}, {_ms(r['hi'])}] {_ms(r['min']):>10s}")
         else:
             lines.append(f"{r['rung']:40s} {str(r['cache']):12s}   0 {r['outcome']}: {str(r['message'])[:60]}")
     return "\n".join(lines)

@@ -271,8 +271,10 @@ def claims(lines: list[Line], ladder: list[dict], compile_points: list[dict], co
         failed = [ln for ln in lines if ln.engine == best[0] and ln.outcome != "ok"]
         fig = f"{best[0]}: geometric mean {best[1]:.2f}x native64" + (f" ({per})" if per else "")
         if best[0].startswith("ours:"):
-            fig += (" - whole process: Python start, LLVM compilation of the module in-process and execution; "
-                    "our engine has no precompiled mode, so code quality alone is not isolated")
+            slowest = max((ln.hi for ln in real if not math.isnan(ln.hi)), default=math.nan)
+            fig += (" - whole process (Python start, loading or compiling the module, execution). Our engine "
+                    "keeps compiled code between processes: the first run of each program compiles "
+                    f"(slowest run {_ms(slowest)}), the medians are runs that found it compiled")
         if failed:
             fig += "; not measured correctly: " + ", ".join(f"{ln.workload} {ln.outcome}" for ln in failed)
         out.append(Claim(1, "An LLVM-based wasm tier runs real programs within about 5-10% of native code.",
@@ -325,10 +327,17 @@ def claims(lines: list[Line], ladder: list[dict], compile_points: list[dict], co
     # 3: V8 vs native
     tf = gm.get("v8:turbofan")
     lo = gm.get("v8:liftoff")
+    from ..perf.stats import geomean as _gm
+
+    tf_exec = _gm([p["exec_ratio"] for p in compile_points if p["engine"] == "v8:turbofan"
+                   and not p["workload"].startswith("micro-") and not math.isnan(p["exec_ratio"])])
     if tf is not None:
-        v3 = "holds" if 1.3 <= tf <= 1.7 else "does not hold"
-        fig = (f"v8:turbofan geometric mean {tf:.2f}x native64 over gzip, bzip2, sqlite (whole process: node start, "
-               f"compile, run; 'holds' when within 1.3-1.7x)")
+        # The paper timed execution inside a browser, so the verdict uses the execute phase (node driver,
+        # performance.now() around _start); the whole-process figure is shown as well.
+        basis = tf_exec if not math.isnan(tf_exec) else tf
+        v3 = "holds" if 1.3 <= basis <= 1.7 else "does not hold"
+        fig = (f"v8:turbofan on gzip, bzip2, sqlite: execution only {_fmt(tf_exec)}x native64, whole process "
+               f"(node start + compile + run) {tf:.2f}x (geometric means; 'holds' when execution is within 1.3-1.7x)")
         if lo is not None:
             fig += f"; v8:liftoff {lo:.2f}x"
         fig += "; asm.js/JS not measured"
@@ -464,11 +473,13 @@ def _geomean_html(lines: list[Line]) -> str:
 def _ladder_html(ladder: list[dict]) -> str:
     rows = "".join(
         f"<tr><td class=name>{esc(r['rung'])}</td><td class=name>{esc(r['cache'])}</td><td>{r['n']}</td>"
-        f"<td>{_ms(r['median'])}</td><td>[{_ms(r['lo'])}, {_ms(r['hi'])}]</td>"
+        f"<td>{_ms(r['median'])}</td><td>[{_ms(r['lo'])}, {_ms(r['hi'])}]</td><td>{_ms(r.get('min', math.nan))}</td>"
         f"<td class=name>{esc(r['outcome'] if r['outcome'] != 'ok' else '')} {esc(r['message'] or '')}</td>"
         f"<td class=name><code>{esc(' '.join(r['argv']) if isinstance(r['argv'], list) else (r['argv'] or r['method']))}</code></td></tr>"
         for r in ladder)
-    return ("<table><tr><th class=name>rung</th><th class=name>cache</th><th>n</th><th>median</th><th>95% CI</th>"
+    return ("<p class=meta>On a shared machine short rungs are bimodal (a process that has to wait for a CPU takes "
+            "milliseconds instead of a fraction of one): the minimum is shown next to the median.</p>"
+            "<table><tr><th class=name>rung</th><th class=name>cache</th><th>n</th><th>median</th><th>95% CI</th><th>min</th>"
             f"<th class=name>outcome</th><th class=name>command / method</th></tr>{rows}</table>")
 
 
@@ -481,8 +492,9 @@ def _pointer_html(lines: list[Line]) -> str:
                  f"<td>{_fmt(n32.ratio) if n32 and n32.outcome == 'ok' else esc(n32.outcome if n32 else '-')}</td>"
                  f"<td>{_fmt(w32.ratio) if w32 else '-'}</td><td class=name>{esc(w32.engine if w32 else '')}</td>"
                  f"<td class=na>not built</td></tr>")
-    return ("<p class=meta>wasm64 is not built: zig 0.x ships no wasm64 WASI libc (and WASI preview1 is defined "
-            "for 32-bit memories only), so the 64-bit-pointer wasm column stays empty.</p>"
+    return ("<p class=meta>wasm64 is not built: <code>zig cc -target wasm64-wasi</code> stops with \"unable to "
+            "provide libc for target wasm64-wasi\" (zig ships no wasm64 WASI libc), so the 64-bit-pointer wasm column "
+            "stays empty; the build record in the cache keeps the message.</p>"
             "<table><tr><th class=name>workload</th><th>native64</th><th>native32</th><th>wasm32</th>"
             f"<th class=name>wasm32 engine</th><th>wasm64</th></tr>{rows}</table>")
 
@@ -521,11 +533,14 @@ def _crosscheck_html(xdf) -> str:
         rows += (f"<tr><td class=name>{esc(r['file'])}</td><td class=name>{esc(r['engine'])}</td>"
                  f"<td>{_fmt(e.get('stored_median'), '.3f')}</td><td>{_fmt(e.get('harness_median'), '.3f')}</td>"
                  f"<td>{_fmt(e.get('hyperfine_median'), '.3f')}</td><td{cls}>{_fmt(r['value'] * 100, '+.1f')}%</td>"
+                 f"<td>{_fmt((e.get('cpu_diff') if e.get('cpu_diff') is not None else math.nan) * 100, '+.1f')}%</td>"
                  f"<td>{_fmt(e.get('loadavg'), '.1f')}</td><td class=name><code>{esc(e.get('command'))}</code></td></tr>")
     return ("<p class=meta>The same command lines timed by hyperfine and by the harness alternately in the same "
-            "time window (medians, seconds); the difference must stay within 10%.</p><table><tr>"
+            "time window (one harness run, two hyperfine runs, repeated; medians in seconds); the wall-time "
+            "difference should stay within 10%. CPU time (user+sys) is compared too: it is far less sensitive "
+            "to other jobs on the machine.</p><table><tr>"
             "<th class=name>workload</th><th class=name>engine</th><th>stored</th><th>harness</th><th>hyperfine</th>"
-            f"<th>harness/hyperfine-1</th><th>loadavg</th><th class=name>command</th></tr>{rows}</table>")
+            f"<th>wall: harness/hyperfine-1</th><th>CPU: harness/hyperfine-1</th><th>loadavg</th><th class=name>command</th></tr>{rows}</table>")
 
 
 def _table_html(lines: list[Line]) -> str:

@@ -9,10 +9,13 @@ and ours:interp, the ratios, and the LLVM tier's cold compile and warm (cached) 
 from __future__ import annotations
 
 import statistics
+import struct
+import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from harness.engine import api
 
@@ -96,13 +99,101 @@ SIEVE = """(module
     (local.get $count)))"""
 
 
+# Kernels in C, compiled with zig cc for wasm32 at -O2 (what real toolchains emit: __stack_pointer, memory
+# traffic through the shadow stack, call_indirect-free loops).
+C_KERNELS = r"""typedef unsigned int u32;
+typedef unsigned long long u64;
+
+static u32 crc_table[256];
+
+static void crc_init(void) {
+    for (u32 i = 0; i < 256; i++) {
+        u32 c = i;
+        for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        crc_table[i] = c;
+    }
+}
+
+static unsigned char buf[1 << 20];
+
+u32 crc32_bench(int rounds) {
+    crc_init();
+    for (u32 i = 0; i < sizeof buf; i++) buf[i] = (unsigned char)(i * 2654435761u >> 24);
+    u32 crc = 0;
+    for (int r = 0; r < rounds; r++) {
+        u32 c = ~crc;
+        for (u32 i = 0; i < sizeof buf; i++) c = crc_table[(c ^ buf[i]) & 0xff] ^ (c >> 8);
+        crc = ~c;
+    }
+    return crc;
+}
+
+static int arr[1 << 18];
+
+static void qsort_int(int *a, int n) {
+    while (n > 16) {
+        int p = a[n / 2], i = 0, j = n - 1;
+        while (i <= j) {
+            while (a[i] < p) i++;
+            while (a[j] > p) j--;
+            if (i <= j) { int t = a[i]; a[i] = a[j]; a[j] = t; i++; j--; }
+        }
+        if (j + 1 < n - i) { qsort_int(a, j + 1); a += i; n -= i; }
+        else { qsort_int(a + i, n - i); n = j + 1; }
+    }
+    for (int i = 1; i < n; i++) {
+        int v = a[i], k = i - 1;
+        while (k >= 0 && a[k] > v) { a[k + 1] = a[k]; k--; }
+        a[k + 1] = v;
+    }
+}
+
+u32 sort_bench(int rounds) {
+    u32 x = 12345, check = 0;
+    for (int r = 0; r < rounds; r++) {
+        for (int i = 0; i < (1 << 18); i++) { x = x * 1103515245u + 12345u; arr[i] = (int)(x >> 1); }
+        qsort_int(arr, 1 << 18);
+        check += (u32)arr[1000] ^ (u32)arr[200000];
+    }
+    return check;
+}
+
+typedef struct { double x, y, z, vx, vy, vz, m; } body;
+
+double nbody_bench(int steps) {
+    body b[5] = {
+        {0, 0, 0, 0, 0, 0, 39.47841760435743},
+        {4.84, -1.16, -0.10, 0.606, 2.81, -0.02, 0.037},
+        {8.34, 4.12, -0.4, -1.01, 1.82, 0.008, 0.011},
+        {12.89, -15.11, -0.22, 1.08, 0.868, -0.01, 0.0017},
+        {15.37, -25.9, 0.179, 0.979, 0.594, -0.034, 0.002},
+    };
+    double dt = 0.01, e = 0;
+    for (int s = 0; s < steps; s++) {
+        for (int i = 0; i < 5; i++)
+            for (int j = i + 1; j < 5; j++) {
+                double dx = b[i].x - b[j].x, dy = b[i].y - b[j].y, dz = b[i].z - b[j].z;
+                double d2 = dx * dx + dy * dy + dz * dz;
+                double mag = dt / (d2 * __builtin_sqrt(d2));
+                b[i].vx -= dx * b[j].m * mag; b[i].vy -= dy * b[j].m * mag; b[i].vz -= dz * b[j].m * mag;
+                b[j].vx += dx * b[i].m * mag; b[j].vy += dy * b[i].m * mag; b[j].vz += dz * b[i].m * mag;
+            }
+        for (int i = 0; i < 5; i++) { b[i].x += dt * b[i].vx; b[i].y += dt * b[i].vy; b[i].z += dt * b[i].vz; }
+    }
+    for (int i = 0; i < 5; i++) e += 0.5 * b[i].m * (b[i].vx * b[i].vx + b[i].vy * b[i].vy + b[i].vz * b[i].vz);
+    return e;
+}
+"""
+
+
 @dataclass(frozen=True)
 class Workload:
     name: str
-    wat: str
+    wat: str | None  # the module in WAT, or None for a C kernel
     arg: int  # full-size run (native engines)
     small_arg: int  # the interpreter's run
     small_scale: float  # full work / small work, to compare per-unit-of-work times
+    export: str = "run"
 
 
 WORKLOADS = [
@@ -110,10 +201,31 @@ WORKLOADS = [
     Workload("fib", FIB, 32, 20, (1.618**32) / (1.618**20)),
     Workload("matmul", MATMUL, 256, 24, (256 / 24) ** 3),
     Workload("sieve", SIEVE, 10_000_000, 100_000, 100.0),
+    Workload("c_crc32", None, 20, 1, 20.0, "crc32_bench"),
+    Workload("c_qsort", None, 4, 1, 4.0, "sort_bench"),
+    Workload("c_nbody", None, 2_000_000, 20_000, 100.0, "nbody_bench"),
 ]
+_c_module: bytes | None = None
+
+
+def c_kernels_wasm() -> bytes:
+    """C_KERNELS compiled once per process with ``python -m ziglang cc -target wasm32-freestanding -O2``."""
+    global _c_module
+    if _c_module is None:
+        with tempfile.TemporaryDirectory() as d:
+            src, out = Path(d) / "kernels.c", Path(d) / "kernels.wasm"
+            src.write_text(C_KERNELS)
+            exports = [f"-Wl,--export={w.export}" for w in WORKLOADS if w.wat is None]
+            subprocess.run([sys.executable, "-m", "ziglang", "cc", "-target", "wasm32-freestanding", "-O2",
+                            "-nostdlib", "-Wl,--no-entry", *exports, "-o", str(out), str(src)],
+                           check=True, capture_output=True, timeout=300)
+            _c_module = out.read_bytes()
+    return _c_module
 
 
 def wasm_bytes(w: Workload) -> bytes:
+    if w.wat is None:
+        return c_kernels_wasm()
     from harness.engine.text import parse_module
 
     return parse_module(w.wat)
@@ -126,7 +238,7 @@ class OursRunner:
         self.store = api.Store(tier=tier, **opts)
         self.inst = self.store.instantiate(self.module)
         self.instantiate_s = time.perf_counter() - t0
-        self.fn = self.inst.exports["run"]
+        self.fn = self.inst.exports[w.export]
 
     def __call__(self, arg: int):
         return self.store.invoke(self.fn, [arg])[0]
@@ -144,7 +256,7 @@ class WasmtimeRunner:
         module = wasmtime.Module(self.engine, wasm_bytes(w))
         self.instance = wasmtime.Instance(self.store, module, [])
         self.instantiate_s = time.perf_counter() - t0
-        self.fn = self.instance.exports(self.store)["run"]
+        self.fn = self.instance.exports(self.store)[w.export]
 
     def __call__(self, arg: int):
         return self.fn(self.store, arg)
@@ -164,13 +276,15 @@ def main() -> int:
           f"{'cold compile s':>14} {'warm start s':>12} {'O0 s':>8}")
     with tempfile.TemporaryDirectory() as cache:
         for w in WORKLOADS:
-            cold = OursRunner(w, "llvm", opt_level=2, cache_dir=cache)
-            warm = OursRunner(w, "llvm", opt_level=2, cache_dir=cache)
+            cold = OursRunner(w, "llvm", opt_level=2, cache_dir=Path(cache) / w.name)
+            warm = OursRunner(w, "llvm", opt_level=2, cache_dir=Path(cache) / w.name)
             o0 = OursRunner(w, "llvm", opt_level=0, cache_dir=False)
             wt = WasmtimeRunner(w)
             interp = OursRunner(w, "interp")
             r_llvm, r_wt = cold(w.arg), wt(w.arg)
-            if isinstance(r_wt, int) and r_llvm != r_wt % (1 << 64) and r_llvm != r_wt % (1 << 32):
+            if isinstance(r_wt, float):
+                r_wt = struct.unpack("<Q", struct.pack("<d", r_wt))[0]
+            if r_llvm not in (r_wt % (1 << 64), r_wt % (1 << 32)):
                 print(f"  result mismatch: {r_llvm} vs wasmtime {r_wt}")
             t_llvm = statistics.median([best_of(cold, w.arg, 1) for _ in range(5)])
             t_wt = statistics.median([best_of(wt, w.arg, 1) for _ in range(5)])

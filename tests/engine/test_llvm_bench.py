@@ -13,7 +13,9 @@ import pytest
 pytest.importorskip("llvmlite")
 pytest.importorskip("pytest_benchmark")
 
-from llvm_bench_workloads import WORKLOADS, OursRunner, WasmtimeRunner  # noqa: E402
+from llvm_bench_workloads import WORKLOADS, OursRunner, WasmtimeRunner, wasm_bytes  # noqa: E402
+
+from harness.engine import api  # noqa: E402
 
 pytestmark = [pytest.mark.perf, pytest.mark.slow]
 
@@ -46,9 +48,6 @@ def test_interp_small(benchmark, workload):
 @pytest.mark.parametrize("workload", WORKLOADS, ids=lambda w: w.name)
 def test_compile(benchmark, workload, warm, tmp_path):
     """Instantiate = compile (cold: empty cache each round) or load from the object cache (warm)."""
-    from harness.engine import api
-    from llvm_bench_workloads import wasm_bytes
-
     module = api.Module.from_bytes(wasm_bytes(workload))
     counter = iter(range(10**6))
 

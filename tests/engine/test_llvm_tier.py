@@ -220,6 +220,9 @@ def test_call_indirect_and_table_ops(opt):
 
 RECURSE = """
 (module
+  (type $proc (func))
+  (table funcref (elem $tail))
+  (func $tail (export "tail_runaway") (call_indirect (type $proc) (i32.const 0)))
   (func $r (export "runaway") (param i64) (result i64) (i64.add (call $r (local.get 0)) (i64.const 1)))
   (func $fac (export "fac") (param i64) (result i64)
     (if (result i64) (i64.eqz (local.get 0)) (then (i64.const 1))
@@ -231,6 +234,9 @@ def test_stack_exhaustion_is_a_trap(opt):
     tier, inst = load(RECURSE, opt)
     with pytest.raises(errors.Exhaustion):
         tier.run(inst.exports["runaway"], [0])
+    # a call in tail position must not become a jump (an endless loop instead of exhaustion)
+    with pytest.raises(errors.Exhaustion):
+        tier.run(inst.exports["tail_runaway"], [])
     # the store is usable afterwards, and deep but finite recursion works
     assert tier.run(inst.exports["fac"], [20]) == [2432902008176640000]
     with pytest.raises(errors.Exhaustion):

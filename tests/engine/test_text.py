@@ -40,7 +40,7 @@ def malformed(src: str, wording: str) -> MalformedError:
     "text, bits, expected",
     [
         ("0", 32, 0), ("-1", 32, 0xFFFFFFFF), ("0xffff_ffff", 32, 0xFFFFFFFF), ("-0x8000_0000", 32, 0x80000000),
-        ("+42", 32, 42), ("1_000_000", 64, 1000000), ("-9223372036854775808", 64, 1 << 63),
+        ("+42", 32, 42), ("+0xffffffff", 32, 0xFFFFFFFF), ("1_000_000", 64, 1000000), ("-9223372036854775808", 64, 1 << 63),
         ("18446744073709551615", 64, (1 << 64) - 1),
     ],
 )  # fmt: skip
@@ -48,7 +48,7 @@ def test_int_literals(text, bits, expected):
     assert int_bits(text, bits) == expected
 
 
-@pytest.mark.parametrize("text", ["4294967296", "-2147483649", "+2147483648", "0x1_0000_0000"])
+@pytest.mark.parametrize("text", ["4294967296", "-2147483649", "+4294967296", "0x1_0000_0000", "-0xffffffff"])
 def test_i32_out_of_range(text):
     with pytest.raises(NumberError, match="constant out of range"):
         int_bits(text, 32)
@@ -488,3 +488,40 @@ def test_folded_if_condition_is_outside_the_if():
     block = b[0]
     assert block[2][2] == ("br_if", 0)  # $b seen from the condition: depth 0
     assert block[2][3] == ("if", "i32", [("i32.const", 2), ("br", 0)], [("i32.const", 3)])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("t", ["f32", "f64"])
+def test_random_float_literals_match_wasm_tools(t, tmp_path):
+    """Exact rounding, cross-checked against an independent implementation (wasm-tools)."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    tool = Path(sys.executable).with_name("wasm-tools")
+    tool = str(tool) if tool.exists() else shutil.which("wasm-tools")
+    if tool is None:
+        pytest.skip("wasm-tools not installed")
+    rng = random.Random(99)
+    lits = []
+    for _ in range(1000):
+        digits = "".join(rng.choice("0123456789abcdef") for _ in range(rng.randint(1, 24)))
+        if rng.random() < 0.5:
+            dec = "".join(c for c in digits if c.isdigit()) or "7"
+            lits.append(f"{rng.choice(['', '-'])}{dec[0]}.{dec[1:]}e{rng.randint(-50, 38)}")
+        else:
+            lits.append(f"{rng.choice(['', '-'])}0x{digits[0]}.{digits[1:]}p{rng.randint(-160, 120)}")
+    good = []
+    for lit in lits:
+        try:
+            float_bits(lit, int(t[1:]))
+            good.append(lit)
+        except NumberError:
+            pass
+    src = "(module " + " ".join(f"(func (result {t}) ({t}.const {lit}))" for lit in good) + ")"
+    out = tmp_path / "f.wasm"
+    subprocess.run([tool, "parse", "-", "-o", str(out)], input=src.encode(), check=True, timeout=60)
+    theirs = decode_module(out.read_bytes())
+    mine = decode_module(parse_module(src))
+    assert [f.body for f in mine.funcs] == [f.body for f in theirs.funcs]

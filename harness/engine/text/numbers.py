@@ -47,14 +47,13 @@ def parse_int(text: str) -> int | None:
 
 
 def int_bits(text: str, bits: int, message: str = "constant out of range") -> int:
-    """The unsigned bit pattern of an iN literal; signed literals must fit in sN, unsigned ones in uN."""
+    """The unsigned bit pattern of an iN literal: ``-n`` must fit sN, ``n`` and ``+n`` must fit uN."""
     v = parse_int(text)
     if v is None:
         raise NumberError("unexpected token")
-    if text[0] in "+-":  # sN
-        lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
-    else:  # uN
-        lo, hi = 0, (1 << bits) - 1
+    # a negative literal must fit sN; "+n" and "n" fit uN (the reference interpreter reads "+" as unsigned)
+    lo = -(1 << (bits - 1)) if text[0] == "-" else 0
+    hi = (1 << bits) - 1
     if not lo <= v <= hi:
         raise NumberError(message)
     return v & ((1 << bits) - 1)

@@ -1,10 +1,29 @@
 """The LLVM tier (``ours:llvm``): validated modules translated to LLVM IR with llvmlite, optimised, compiled
-to host object code (cached on disk) and run through MCJIT behind the same embedding API as the interpreter.
+to host object code (cached on disk) and run through MCJIT behind the same embedding API as the interpreter:
+``api.Store(tier="llvm", opt_level=2, cache_dir=None, stack_budget=None)``.
+
+Design in brief (details in each module's docstring):
+
+* Calling convention: every wasm function is ``ret f(ptr ctx, params...)``; ``ctx`` is the instance's
+  VMContext (``layout``), multi-value results are LLVM struct returns.  Python enters compiled code only
+  through per-type entry trampolines ``i32 entry(code, ctx, slots)`` (arguments/results in 16-byte slots).
+* Traps: compiled code calls ``wasm_trap(ctx, code)``, which stores the code and ``longjmp``s to the
+  innermost entry trampoline (``_setjmp``); host functions and helpers always *return* to compiled code
+  (with a status), so no Python frame is ever skipped.  Stack exhaustion: each function compares the stack
+  pointer with a limit set by the outermost entry (a fixed byte budget); calls are ``notail`` so runaway
+  recursion cannot become a loop.
+* Memory: explicit bounds checks against the size in the memory cell (reloaded after every call);
+  the base address is the runtime's stable mmap reservation.  Tables/globals: native mirrors/cells kept
+  in step with the runtime objects at every Python<->native boundary (``native``).
+* Host functions (WASI included) are reached through per-signature compiled thunks and one ctypes
+  callback; rare instructions (memory.grow/init, table mutation, drops) through a helper callback.
+* Cache: object files keyed by module hash, engine version (incl. this package's source digest), opt
+  level and host CPU; corrupt entries are recompiled and overwritten (``cache``).
 
 Modules: ``translate`` (wasm -> LLVM IR; ``scalar``/``simd`` hold the per-instruction lowering), ``jit``
-(target machine, passes, object emission and loading), ``cache`` (object cache on disk), ``compiler``
-(module -> loaded code, host thunks), ``native`` (native state, cells, callbacks), ``instance`` (linking a
-runtime ``ModuleInstance``), ``tier`` (the object ``api.Store(tier="llvm")`` uses).
+(target machine, passes, object emission and loading), ``cache``, ``compiler`` (module -> loaded code,
+host thunks), ``native`` (native state, cells, callbacks), ``instance`` (linking a ``ModuleInstance``),
+``tier`` (the object ``api.Store`` uses).  A store is not thread-safe (one native state per store).
 """
 
 from .tier import LLVMTier

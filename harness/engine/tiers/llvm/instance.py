@@ -14,11 +14,6 @@ from .compiler import NativeCode
 from .native import ENTRY, NativeStore, _u64_array, canonical_type_id
 
 
-def _signed32(v: int) -> int:
-    v &= 0xFFFFFFFF
-    return v - (1 << 32) if v & 0x80000000 else v
-
-
 class NativeInstance:
     """The native face of one module instance."""
 
@@ -140,6 +135,3 @@ class CompiledLLVM:
 
     def link(self, inst: ModuleInstance) -> None:
         inst.native = NativeInstance(self.store, self.code, inst)
-
-
-_ = _signed32

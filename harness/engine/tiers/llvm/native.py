@@ -316,4 +316,4 @@ def default_stack_budget() -> int:
     if threading.current_thread() is threading.main_thread():
         return 4 << 20
     size = threading.stack_size() or (2 << 20)
-    return max(size // 2, 256 << 10)
+    return max(size // 2, 64 << 10)

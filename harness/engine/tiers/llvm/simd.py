@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from llvmlite import ir
 
-from .irtypes import F32, F64, I1, I8, I16, I32, I64, V128, v128_const
+from .irtypes import F32, F64, I8, I16, I32, I64, V128, v128_const
 
 SHAPES = {
     "i8x16": ir.VectorType(I8, 16),
@@ -526,4 +526,3 @@ _int_ops()
 _float_ops()
 
 SIMD_OPS = OPS
-_ = I1
