@@ -336,8 +336,9 @@ def claims(lines: list[Line], ladder: list[dict], compile_points: list[dict], co
         # performance.now() around _start); the whole-process figure is shown as well.
         basis = tf_exec if not math.isnan(tf_exec) else tf
         v3 = "holds" if 1.3 <= basis <= 1.7 else "does not hold"
-        fig = (f"v8:turbofan on gzip, bzip2, sqlite: execution only {_fmt(tf_exec)}x native64, whole process "
-               f"(node start + compile + run) {tf:.2f}x (geometric means; 'holds' when execution is within 1.3-1.7x)")
+        fig = (f"v8:turbofan on gzip, bzip2, sqlite: execution only {_fmt(tf_exec)}x native64 (includes any TurboFan "
+               f"compilation V8 defers to first call), whole process (node start + compile + run) {tf:.2f}x "
+               "(geometric means; 'holds' when execution is within 1.3-1.7x)")
         if lo is not None:
             fig += f"; v8:liftoff {lo:.2f}x"
         fig += "; asm.js/JS not measured"
@@ -467,7 +468,9 @@ def _geomean_html(lines: list[Line]) -> str:
     if not gm:
         return ""
     cells = "".join(f"<tr><td class=name>{esc(k)}</td><td>{v:.2f}</td></tr>" for k, v in sorted(gm.items(), key=lambda kv: kv[1]))
-    return f"<table><tr><th class=name>engine</th><th>geometric mean x native64</th></tr>{cells}</table>"
+    return ("<p class=meta>Geometric mean over the full-size workloads each engine ran correctly (ours:* ran the real "
+            "programs only, in a separate run with its own native64 baseline).</p>"
+            f"<table><tr><th class=name>engine</th><th>geometric mean x native64</th></tr>{cells}</table>")
 
 
 def _ladder_html(ladder: list[dict]) -> str:
@@ -518,8 +521,11 @@ def _memory_html(df) -> str:
         f"<tr><td class=name>{esc(f)}</td><td class=name>{esc(label)}</td>"
         f"<td>{_fmt(r.get('peak_rss', math.nan) / 1024, '.1f')}</td><td>{_fmt(r.get('vm_peak', math.nan) / 1024, '.0f')}</td></tr>"
         for (f, label), r in piv.iterrows())
-    return ("<p class=meta>Peak RSS is the kernel's ru_maxrss of the finished process (exact); reserved virtual "
-            "memory is VmPeak sampled while it ran (a lower bound).</p><table><tr><th class=name>workload</th>"
+    return ("<p class=meta>Peak RSS is the kernel's ru_maxrss of the finished process and the children it waited "
+            "for (the kernel batches RSS counters, so tiny processes read a little low); reserved virtual memory is "
+            "VmPeak of the started process, sampled while it ran (a lower bound; for ours:* that process is the "
+            "<code>harness run</code> front end, not the engine child). wasm engines reserve the 4 GiB linear memory "
+            "plus guard regions up front.</p><table><tr><th class=name>workload</th>"
             f"<th class=name>engine</th><th>peak RSS MiB</th><th>VmPeak MiB</th></tr>{rows}</table>")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import threading
 
 import llvmlite
@@ -45,10 +46,15 @@ def _init() -> None:
     _initialised = True
 
 
+@functools.cache
 def host_cpu() -> tuple[str, str, str]:
     """(triple, cpu name, feature string) of the host: part of the cache key."""
     _init()
-    return llvm.get_process_triple(), llvm.get_host_cpu_name(), llvm.get_host_cpu_features().flatten()
+    try:
+        features = llvm.get_host_cpu_features().flatten()
+    except RuntimeError:  # some hosts cannot report features: the CPU name alone then decides
+        features = ""
+    return llvm.get_process_triple(), llvm.get_host_cpu_name(), features
 
 
 def _new_target_machine(opt_level: int) -> llvm.TargetMachine:
