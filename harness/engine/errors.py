@@ -6,18 +6,27 @@ failure the engine reports is one of these, never a bare Python exception.
 
 from __future__ import annotations
 
+import re
+
+_LINE_COL = re.compile(r"\bat \d+:\d+\b")
+
 
 class WasmError(Exception):
     """Base of every error the engine raises on purpose."""
 
 
 class MalformedError(WasmError):
-    """The bytes (or text) are not a well-formed module.  ``offset`` is the byte offset where decoding failed."""
+    """The bytes (or text) are not a well-formed module.
+
+    ``offset`` is the byte offset where decoding failed, or for the text format the character offset (whose
+    message already names ``line:col``, so only binary errors append the offset).
+    """
 
     def __init__(self, message: str, offset: int | None = None):
         self.message = message
         self.offset = offset
-        super().__init__(f"{message} (at byte offset {offset:#x})" if offset is not None else message)
+        located = offset is not None and not _LINE_COL.search(message)
+        super().__init__(f"{message} (at byte offset {offset:#x})" if located else message)
 
 
 class ValidationError(WasmError):
