@@ -12,6 +12,7 @@ failing stage never loses another's results, then renders the reports from the s
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
@@ -19,6 +20,7 @@ import time
 from .adapters import adapters
 from .adapters.base import SPEC, WASI
 from .paths import default_results_db
+from .suites.catalog import get_suite
 
 HELP = "run everything available here (spec, WASI, perf) and render the reports"
 DESCRIPTION = __doc__
@@ -44,10 +46,19 @@ def main(args: argparse.Namespace) -> int:
     db = args.db or str(default_results_db())
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     stages: list[tuple[str, list[str]]] = []
+    official_spec = get_suite("spec-2.0").path.is_dir() or bool(os.environ.get("HARNESS_SPEC_DIR"))
+    official_wasi = get_suite("wasi").path.is_dir() or bool(os.environ.get("HARNESS_WASI_DIR"))
+    if not (official_spec and official_wasi):
+        print("harness all: official suites missing (run 'harness suites fetch'); running our own corpus only "
+              "for those", file=sys.stderr)
     if "spec" not in skip:
-        stages.append(("spec", ["spec", "--engines", args.engines or _available(SPEC), "--db", db]))
+        spec = ["spec", "--engines", args.engines or _available(SPEC), "--db", db]
+        stages.append(("spec corpus", spec))
+        if official_spec:
+            stages.append(("spec official", [*spec, "--suite-dir", "official"]))
     if "wasi" not in skip:
-        stages.append(("wasi", ["wasi", "--engines", args.engines or _available(WASI), "--db", db]))
+        wasi = ["wasi", "--engines", args.engines or _available(WASI), "--db", db, "--own"]
+        stages.append(("wasi", [*wasi, "--official"] if official_wasi else wasi))
     if "perf" not in skip:
         perf = ["perf", "--db", db]
         if args.engines:

@@ -56,14 +56,20 @@ def _merged(store: ResultsStore) -> tuple[list[Line], object, dict | None, dict[
 
     merged: dict[tuple[str, str, str], Line] = {}
     commands: dict[str, str] = {}
-    frames, newest = [], None
+    frames, newest, runs = [], None, []
     for run in store.runs("perf"):
         if (run.get("extra") or {}).get("crosscheck_of"):
             continue
         df = store.dataframe([run["run_id"]], suite="perf")
         if df.empty:
             continue
-        newest = run
+        runs.append((run, df, df["engine"].astype(str).str.cat(df["tier"].fillna("").astype(str)).nunique()))
+    # Runs with more engines win over narrower ones (a small `--engines x,native64` run must not replace
+    # the baseline lines of the main comparison); among equals the newest wins.
+    runs.sort(key=lambda r: (r[2], r[0]["started"]))
+    for run, df, _ in runs:
+        if newest is None or run["started"] > newest["started"]:
+            newest = run
         frames.append(df)
         for ln in summarize_rows(df, BASELINE):
             merged[(ln.workload, ln.size_class, ln.engine)] = ln

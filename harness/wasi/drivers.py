@@ -178,8 +178,21 @@ def command(engine: EngineSpec, inv: Invocation, scratch: Path) -> list[str]:
         return [str(binary), "run", f"--{engine.tier}", *_dirs_for(inv.dirs, "--mapdir\0{guest}:{host}"),
                 *_env_flags(inv.env), wasm, "--", *inv.args]
     if engine.runtime == "wasmi":
-        return [str(binary), *_dirs_for(inv.dirs, "--dir\0{host}"), *_env_flags(inv.env), wasm, *inv.args]
+        return _wasmi_argv(str(binary), inv, wasm)
     if engine.runtime == "wamr":
         return [str(binary), *_dirs_for(inv.dirs, "--map-dir={guest}::{host}"),
                 *[f"--env={k}={v}" for k, v in inv.env.items()], wasm, *inv.args]
     raise DriverUnavailable(f"{engine} has no WASI driver")
+
+
+def _wasmi_argv(binary: str, inv: Invocation, wasm: str) -> list[str]:
+    """wasmi's ``--dir`` has no guest name: the guest sees the path exactly as given.  When every preopen is
+    ``PARENT/NAME`` mapped to ``NAME`` (the testsuite's layout), start wasmi in PARENT with ``--dir NAME``; a
+    WASI program cannot observe the host's working directory, so this changes nothing else."""
+    parents = {str(Path(host).resolve().parent) for host, _ in inv.dirs}
+    names_match = all(Path(host).name == guest for host, guest in inv.dirs)
+    if inv.dirs and names_match and len(parents) == 1:
+        dirs = [a for _, guest in inv.dirs for a in ("--dir", guest)]
+        return ["env", "-C", parents.pop(), binary, *dirs, *_env_flags(inv.env), str(Path(wasm).resolve()),
+                *inv.args]
+    return [binary, *_dirs_for(inv.dirs, "--dir\0{host}"), *_env_flags(inv.env), wasm, *inv.args]

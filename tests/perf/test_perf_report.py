@@ -31,3 +31,26 @@ def test_report_renders_claims_and_charts_from_the_store(tmp_path):
     assert (tmp_path / "out" / "perf" / "throughput.png").stat().st_size > 1000
     assert (tmp_path / "out" / "perf" / "pointers.png").exists()
     assert "harness perf --repeat 3" in text
+
+
+def test_narrow_later_run_adds_engines_without_replacing_the_main_baseline(tmp_path):
+    from harness.report.perf import _merged
+
+    db = tmp_path / "r.db"
+
+    def rows(engine, tier, label, value):
+        return [ResultRow(suite="perf", file="w", item="full", engine=engine, tier=tier, metric="wall_time",
+                          value=value * (1 + i / 1000), unit="s", outcome="ok", extra={"label": label})
+                for i in range(3)]
+
+    with ResultsStore(db) as st:
+        main = st.start_run("perf", command="main")
+        st.add(main, rows("native64", None, "native64", 1.0) + rows("native32", None, "native32", 1.1)
+               + rows("wasmtime", "cranelift", "wasmtime:cranelift", 1.5))
+        narrow = st.start_run("perf", command="narrow")
+        st.add(narrow, rows("native64", None, "native64", 2.0) + rows("ours", "llvm", "ours:llvm", 4.0))
+        lines, _, _, commands = _merged(st)
+    by = {ln.engine: ln for ln in lines}
+    assert abs(by["native64"].median - 1.0) < 0.01      # the main run's baseline is kept
+    assert abs(by["ours:llvm"].ratio - 2.0) < 0.01      # ratio from its own run, side by side
+    assert commands["ours:llvm"] == "narrow" and commands["wasmtime:cranelift"] == "main"
