@@ -187,12 +187,18 @@ def command(engine: EngineSpec, inv: Invocation, scratch: Path) -> list[str]:
 
 def _wasmi_argv(binary: str, inv: Invocation, wasm: str) -> list[str]:
     """wasmi's ``--dir`` has no guest name: the guest sees the path exactly as given.  When every preopen is
-    ``PARENT/NAME`` mapped to ``NAME`` (the testsuite's layout), start wasmi in PARENT with ``--dir NAME``; a
-    WASI program cannot observe the host's working directory, so this changes nothing else."""
-    parents = {str(Path(host).resolve().parent) for host, _ in inv.dirs}
-    names_match = all(Path(host).name == guest for host, guest in inv.dirs)
-    if inv.dirs and names_match and len(parents) == 1:
+    ``BASE/GUEST`` mapped to a relative ``GUEST`` (the testsuites' layout), start wasmi in BASE with
+    ``--dir GUEST``; a WASI program cannot observe the host's working directory, so nothing else changes.
+    Other mappings fall back to the host path as the guest name."""
+    bases = set()
+    for host, guest in inv.dirs:
+        hp, gp = Path(host).resolve().parts, Path(guest).parts
+        if Path(guest).is_absolute() or not gp or ".." in gp or hp[-len(gp):] != gp:
+            bases = set()
+            break
+        bases.add(str(Path(*hp[: len(hp) - len(gp)])))
+    if len(bases) == 1:
         dirs = [a for _, guest in inv.dirs for a in ("--dir", guest)]
-        return ["env", "-C", parents.pop(), binary, *dirs, *_env_flags(inv.env), str(Path(wasm).resolve()),
+        return ["env", "-C", bases.pop(), binary, *dirs, *_env_flags(inv.env), str(Path(wasm).resolve()),
                 *inv.args]
     return [binary, *_dirs_for(inv.dirs, "--dir\0{host}"), *_env_flags(inv.env), wasm, *inv.args]
