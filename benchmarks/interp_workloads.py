@@ -9,6 +9,31 @@ Each entry: export name, argument, expected result (checked so a fast wrong answ
 
 from __future__ import annotations
 
+# A sieve of Eratosthenes over the bytes [0, $n) of memory that leaves the number of primes below $n in
+# $count (a function body fragment: needs locals $n, $i, $j and $count).  Also the LLVM tier's ``sieve``
+# workload (tests/engine/llvm_bench_workloads.py), so that the two measure the same kernel.
+SIEVE_COUNT = r"""
+    (memory.fill (i32.const 0) (i32.const 1) (local.get $n))
+    (local.set $i (i32.const 2))
+    (block $done (loop $outer
+      (br_if $done (i32.gt_u (i32.mul (local.get $i) (local.get $i)) (local.get $n)))
+      (if (i32.load8_u (local.get $i)) (then
+        (local.set $j (i32.mul (local.get $i) (local.get $i)))
+        (block $d2 (loop $inner
+          (br_if $d2 (i32.ge_u (local.get $j) (local.get $n)))
+          (i32.store8 (local.get $j) (i32.const 0))
+          (local.set $j (i32.add (local.get $j) (local.get $i)))
+          (br $inner)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $outer)))
+    (local.set $i (i32.const 2))
+    (block $d3 (loop $cnt
+      (br_if $d3 (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $count (i32.add (local.get $count) (i32.load8_u (local.get $i))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $cnt)))
+"""
+
 WAT = r"""
 (module
   (memory 4)
@@ -29,27 +54,8 @@ WAT = r"""
       (else (i32.add (call $fib (i32.sub (local.get $n) (i32.const 1)))
                      (call $fib (i32.sub (local.get $n) (i32.const 2)))))))
   (func (export "memory") (param $n i32) (result i32) (local $i i32) (local $j i32) (local $count i32) (local $sum i32)
-    ;; sieve: bytes [0, n) set to 1, then cross out composites
-    (memory.fill (i32.const 0) (i32.const 1) (local.get $n))
-    (local.set $i (i32.const 2))
-    (block $done (loop $outer
-      (br_if $done (i32.gt_u (i32.mul (local.get $i) (local.get $i)) (local.get $n)))
-      (if (i32.load8_u (local.get $i))
-        (then
-          (local.set $j (i32.mul (local.get $i) (local.get $i)))
-          (block $d2 (loop $inner
-            (br_if $d2 (i32.ge_u (local.get $j) (local.get $n)))
-            (i32.store8 (local.get $j) (i32.const 0))
-            (local.set $j (i32.add (local.get $j) (local.get $i)))
-            (br $inner)))))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $outer)))
-    (local.set $i (i32.const 2))
-    (block $done (loop $cnt
-      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-      (local.set $count (i32.add (local.get $count) (i32.load8_u (local.get $i))))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $cnt)))
+    ;; sieve: bytes [0, n) set to 1, then cross out composites, then count the primes
+""" + SIEVE_COUNT + r"""
     ;; i32 array pass: a[k] = k * 3 at 128 KiB, then sum
     (local.set $i (i32.const 0))
     (block $done (loop $w

@@ -226,7 +226,23 @@ class CargoRuntimeAdapter(Adapter):
     def _probe(self, tier: str) -> Availability:
         if self.binary() is None:
             return Availability(False, f"{self.binary_name} is not built", self.install_hint)
+        if self.runtime == "wasmer" and tier not in self._wasmer_backends():
+            return Availability(False, f"this wasmer build has no {tier} backend ({', '.join(self._wasmer_backends())})",
+                                "rebuild wasmer-cli with --features llvm against a matching LLVM")
         return Availability(True)
+
+    def _wasmer_backends(self) -> tuple[str, ...]:
+        """Backends compiled into the wasmer binary, from ``wasmer -Vv`` ("runtimes: Singlepass, Cranelift")."""
+        if getattr(self, "_backends", None) is None:
+            self._backends: tuple[str, ...] = ()
+            try:
+                out = subprocess.run([str(self.binary()), "-Vv"], capture_output=True, text=True, timeout=20).stdout
+            except (OSError, subprocess.TimeoutExpired):
+                out = ""
+            for line in out.splitlines():
+                if line.lower().startswith("runtimes:"):
+                    self._backends = tuple(p.strip().lower() for p in line.split(":", 1)[1].split(","))
+        return self._backends
 
     def version(self) -> str | None:
         b = self.binary()

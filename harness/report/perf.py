@@ -56,6 +56,7 @@ def _merged(store: ResultsStore) -> tuple[list[Line], object, dict | None, dict[
 
     merged: dict[tuple[str, str, str], Line] = {}
     commands: dict[str, str] = {}
+    sources: dict[str, str] = {}
     frames, newest, runs = [], None, []
     for run in store.runs("perf"):
         if (run.get("extra") or {}).get("crosscheck_of"):
@@ -74,7 +75,13 @@ def _merged(store: ResultsStore) -> tuple[list[Line], object, dict | None, dict[
         for ln in summarize_rows(df, BASELINE):
             merged[(ln.workload, ln.size_class, ln.engine)] = ln
             commands[ln.engine] = run.get("command") or ""
+            sources[ln.engine] = run["run_id"]
     df = pd.concat(frames, ignore_index=True) if frames else None
+    if df is not None:
+        # keep, per engine, only the rows of the run its lines come from (phases, memory, compile)
+        labels = df["extra"].map(lambda e: e.get("label", "")) if len(df) else df["engine"]
+        keep = [sources.get(lb) == rid for lb, rid in zip(labels, df["run_id"], strict=True)]
+        df = df[keep]
     lines = sorted(merged.values(), key=lambda ln: (ln.workload, ln.size_class, ln.engine))
     return lines, df, newest, commands
 
@@ -210,7 +217,7 @@ def chart_pointers(lines: list[Line], out: Path) -> Path | None:
 def compile_vs_exec(df, lines: list[Line]) -> list[dict]:
     """Per tier: median compile time (per program) and the execution ratio of its precompiled code."""
     out = []
-    comp = df[(df["metric"] == "compile_time") & (df["outcome"] == "ok")]
+    comp = df[(df["metric"] == "compile_time") & (df["outcome"] == "ok") & (df["engine"] == "wasmtime")]
     for (file, tier), g in comp.groupby(["file", "tier"]):
         program = file.removeprefix("compile:")
         s = summarize(list(g["value"]))

@@ -48,6 +48,18 @@ def _short(e: BaseException) -> str:
     return text[:300] if text else type(e).__name__
 
 
+def _format_results(results: list[tuple[str, Any]]) -> str:
+    """An action's ``(type, raw value)`` results as the report shows them."""
+    return " ".join(V.format_raw(t, r) for t, r in results) or "(no results)"
+
+
+def _returned_instead(cmd: Command, expected: str, results: list[tuple[str, Any]],
+                      strict: bool | None = None) -> Outcome:
+    """The failure of an assertion that expected a trap, exhaustion or exception when the action returned."""
+    return Outcome(cmd.line, cmd.type, FAIL, expected=expected, actual=f"returned {_format_results(results)}",
+                   strict=strict)
+
+
 def _crash_text(e: BaseException) -> str:
     tb = traceback.extract_tb(e.__traceback__)
     where = f" at {tb[-1].filename.rsplit('/', 1)[-1]}:{tb[-1].lineno}" if tb else ""
@@ -166,7 +178,7 @@ class Executor:
         except (TrapFailure, ThrownException) as e:
             return Outcome(cmd.line, cmd.type, FAIL, expected=expected,
                            actual=f"{type(e).__name__}: {_short(e)}")
-        actual = " ".join(V.format_raw(t, r) for t, r in results) or "(no results)"
+        actual = _format_results(results)
         ok = len(results) == len(cmd.expected) and all(
             V.match(e, r) for e, (_, r) in zip(cmd.expected, results, strict=False))
         return Outcome(cmd.line, cmd.type, PASS if ok else FAIL, expected=expected, actual="" if ok else actual)
@@ -193,9 +205,7 @@ class Executor:
                            actual=f"stack exhausted: {_short(e)}", strict=False)
         except TrapFailure as e:
             return self._judge_trap(cmd, e)
-        actual = " ".join(V.format_raw(t, r) for t, r in results) or "(no results)"
-        return Outcome(cmd.line, cmd.type, FAIL, expected=f"trap: {cmd.text}", actual=f"returned {actual}",
-                       strict=False)
+        return _returned_instead(cmd, f"trap: {cmd.text}", results, strict=False)
 
     def _do_assert_exhaustion(self, cmd: Command) -> Outcome:
         try:
@@ -207,9 +217,7 @@ class Executor:
                 return Outcome(cmd.line, cmd.type, PASS, strict=text_agrees(cmd.text, e.message))
             return Outcome(cmd.line, cmd.type, FAIL, expected=f"exhaustion: {cmd.text}",
                            actual=f"trap: {_short(e)}", strict=False)
-        actual = " ".join(V.format_raw(t, r) for t, r in results) or "(no results)"
-        return Outcome(cmd.line, cmd.type, FAIL, expected=f"exhaustion: {cmd.text}", actual=f"returned {actual}",
-                       strict=False)
+        return _returned_instead(cmd, f"exhaustion: {cmd.text}", results, strict=False)
 
     def _do_assert_exception(self, cmd: Command) -> Outcome:
         try:
@@ -220,8 +228,7 @@ class Executor:
             return Outcome(cmd.line, cmd.type, PASS)
         except TrapFailure as e:
             return Outcome(cmd.line, cmd.type, FAIL, expected="exception", actual=f"trap: {_short(e)}")
-        actual = " ".join(V.format_raw(t, r) for t, r in results) or "(no results)"
-        return Outcome(cmd.line, cmd.type, FAIL, expected="exception", actual=f"returned {actual}")
+        return _returned_instead(cmd, "exception", results)
 
     def _rejects(self, cmd: Command, what: str) -> Outcome:
         try:

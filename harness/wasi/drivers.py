@@ -175,7 +175,7 @@ def command(engine: EngineSpec, inv: Invocation, scratch: Path) -> list[str]:
     if binary is None:
         raise DriverUnavailable(f"{engine.runtime} has no CLI binary here")
     if engine.runtime == "wasmer":
-        return [str(binary), "run", f"--{engine.tier}", *_dirs_for(inv.dirs, "--mapdir\0{guest}:{host}"),
+        return [str(binary), "run", f"--{engine.tier}", *_dirs_for(inv.dirs, "--volume\0{host}:{guest}"),
                 *_env_flags(inv.env), wasm, "--", *inv.args]
     if engine.runtime == "wasmi":
         return _wasmi_argv(str(binary), inv, wasm)

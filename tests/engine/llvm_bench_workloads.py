@@ -19,6 +19,10 @@ from pathlib import Path
 
 from harness.engine import api
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+
+from interp_workloads import SIEVE_COUNT  # noqa: E402 - benchmarks/ is not a package
+
 LOOP_SUM = """(module
   (func (export "run") (param $n i32) (result i64) (local $acc i64)
     (block $done (loop $l
@@ -73,30 +77,11 @@ MATMUL = """(module
       (br $li)))
     (local.get $sum)))"""
 
-# Sieve of Eratosthenes over bytes [0, n): returns the number of primes below n.
+# Sieve of Eratosthenes over bytes [0, n): returns the number of primes below n (the interpreter benchmark's
+# kernel, defined once in benchmarks/interp_workloads.py).
 SIEVE = """(module
   (memory 160)
-  (func (export "run") (param $n i32) (result i32) (local $i i32) (local $j i32) (local $count i32)
-    (memory.fill (i32.const 0) (i32.const 1) (local.get $n))
-    (local.set $i (i32.const 2))
-    (block $done (loop $outer
-      (br_if $done (i32.gt_u (i32.mul (local.get $i) (local.get $i)) (local.get $n)))
-      (if (i32.load8_u (local.get $i)) (then
-        (local.set $j (i32.mul (local.get $i) (local.get $i)))
-        (block $d2 (loop $inner
-          (br_if $d2 (i32.ge_u (local.get $j) (local.get $n)))
-          (i32.store8 (local.get $j) (i32.const 0))
-          (local.set $j (i32.add (local.get $j) (local.get $i)))
-          (br $inner)))))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $outer)))
-    (local.set $i (i32.const 2))
-    (block $d3 (loop $cnt
-      (br_if $d3 (i32.ge_u (local.get $i) (local.get $n)))
-      (local.set $count (i32.add (local.get $count) (i32.load8_u (local.get $i))))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $cnt)))
-    (local.get $count)))"""
+  (func (export "run") (param $n i32) (result i32) (local $i i32) (local $j i32) (local $count i32)""" + SIEVE_COUNT + """    (local.get $count)))"""
 
 
 # Kernels in C, compiled with zig cc for wasm32 at -O2 (what real toolchains emit: __stack_pointer, memory

@@ -310,6 +310,18 @@ class FuncCodegen:
         self.labels.append(Label("func", 0, nres, nres, self._uid(), False))
         if self.body(body):
             self.do_return()
+        head = self.prologue()
+        if self.uses_br:
+            head.append("    _br = 0")
+        if len(self.lines) == 0:
+            self.lines.append("    pass")
+        return head + self.resolve_reloads(self.lines)
+
+    def prologue(self) -> list[str]:
+        """The ``def`` line, the zeroing of the declared locals and the first load of the memory views.
+
+        Shared with :mod:`.flatgen`, whose functions start the same way.
+        """
         params = ", ".join(f"l{i}" for i in range(len(self.type.params)))
         head = [f"def f{self.index}({params}):"]
         np = len(self.type.params)
@@ -321,15 +333,16 @@ class FuncCodegen:
                 head.append("    " + " = ".join(names[k : k + 200]) + f" = {zero}")
         if self.uses_mem:
             head.append("    " + self.mem_reload())
-        if self.uses_br:
-            head.append("    _br = 0")
-        if len(self.lines) == 0:
-            self.lines.append("    pass")
+        return head
+
+    def resolve_reloads(self, lines: list[str]) -> list[str]:
+        """Turn the reload markers into view reloads, or drop them when the function uses no memory.
+
+        Why markers: whether the function touches memory is only known once all of it is translated.
+        """
         if self.uses_mem:
-            lines = [ln.replace(_MB_RELOAD, self.mem_reload()) for ln in self.lines]
-        else:
-            lines = [ln for ln in self.lines if not ln.endswith(_MB_RELOAD)]
-        return head + lines
+            return [ln.replace(_MB_RELOAD, self.mem_reload()) for ln in lines]
+        return [ln for ln in lines if not ln.endswith(_MB_RELOAD)]
 
     def mem_reload(self) -> str:
         """(Re)load the memory views this function uses (after anything that may have grown memory)."""
@@ -349,23 +362,39 @@ class FuncCodegen:
         else:
             self.emit(f"return ({', '.join(vals)})")
 
-    def body(self, instrs: list) -> bool:
-        """Emit a sequence; False when its end is unreachable."""
+    def body(self, instrs: list, lab: Label | None = None) -> bool:
+        """Emit a sequence; False when its end is unreachable.
+
+        With ``lab``, the sequence is the body of that construct, whose label is innermost meanwhile (all a
+        construct no branch targets needs).  The label is pushed here rather than in a helper so that a
+        nesting level costs no extra Python frame: the recursion limit bounds how deep a function may nest.
+        """
+        if lab is not None:
+            self.labels.append(lab)
+        falls = True
         last = len(instrs) - 1
         for i, ins in enumerate(instrs):
             self.at_tail = i == last
             if not self.instr(ins):
-                return False
-        return True
+                falls = False
+                break
+        if lab is not None:
+            self.labels.pop()
+        return falls
 
     # ---- branches ----
-    def branch(self, depth: int) -> None:
-        """Emit an unconditional jump to label ``depth`` (does not change the compile-time stack)."""
+    def branch_target(self, depth: int) -> int | None:
+        """Start a branch to label ``depth``: move the values it carries into the target's stack slots.
+
+        Returns the index of the target in ``self.labels``, or None when the target is the function
+        itself (the branch is then a return, already emitted).  Shared with :mod:`.flatgen`, which
+        differs only in how it then jumps.
+        """
         idx = len(self.labels) - 1 - depth
         lab = self.labels[idx]
         if lab.kind == "func":
             self.do_return()
-            return
+            return None
         n = lab.arity
         if n:
             srcs = [e.expr for e in self.stack[len(self.stack) - n :]]
@@ -373,6 +402,14 @@ class FuncCodegen:
             pairs = [(d, s) for d, s in zip(dsts, srcs, strict=True) if d != s]
             if pairs:
                 self.emit(f"{', '.join(d for d, _ in pairs)} = {', '.join(s for _, s in pairs)}")
+        return idx
+
+    def branch(self, depth: int) -> None:
+        """Emit an unconditional jump to label ``depth`` (does not change the compile-time stack)."""
+        idx = self.branch_target(depth)
+        if idx is None:
+            return
+        lab = self.labels[idx]
         crossed = [L for L in self.labels[idx + 1 :] if L.pyloop]
         if len(crossed) == 1 and crossed[0].tail_of is lab and lab.kind != "loop":
             crossed = []  # the loop is the last thing in the target: leaving it reaches the target's end
@@ -453,17 +490,25 @@ class FuncCodegen:
         self.ind -= 1
 
     # ---- structured control ----
+    def if_start(self, ins: tuple) -> tuple[tuple[str, ...], tuple[str, ...], str, int]:
+        """Pop an ``if``'s condition and spill the stack, since both arms must start from the slots.
+
+        Returns the block type's params and results, the condition as a Python expression and the
+        stack height below the params.  Shared with :mod:`.flatgen`.
+        """
+        params, results = self.ctx.block_type(ins[1])
+        c = self.pop()
+        cond = self.cval(c)
+        self.flush()
+        return params, results, cond, len(self.stack) - len(params)
+
     def block(self, ins: tuple, kind: str) -> bool:
         params, results = self.ctx.block_type(ins[1])
         h = len(self.stack) - len(params)
         targeted = self.targeted.get(id(ins), False)
         arity = len(params) if kind == "loop" else len(results)
         if not targeted:
-            lab = Label(kind, h, arity, len(results), self._uid(), False)
-            self.labels.append(lab)
-            ok = self.body(ins[2])
-            self.labels.pop()
-            return ok
+            return self.body(ins[2], Label(kind, h, arity, len(results), self._uid(), False))
         self.flush()
         lab = Label(kind, h, arity, len(results), self._uid(), True)
         self.labels.append(lab)
@@ -477,11 +522,7 @@ class FuncCodegen:
         return True
 
     def if_(self, ins: tuple) -> bool:
-        params, results = self.ctx.block_type(ins[1])
-        c = self.pop()
-        cond = self.cval(c)
-        self.flush()
-        h = len(self.stack) - len(params)
+        params, results, cond, h = self.if_start(ins)
         targeted = self.targeted.get(id(ins), False)
         lab = Label("if", h, len(results), len(results), self._uid(), targeted)
         self.labels.append(lab)
@@ -697,11 +738,7 @@ class FuncCodegen:
         params, results = self.ctx.block_type(ins[1])
         h = len(self.stack) - len(params)
         if not self.targeted.get(id(ins), False):
-            lab = Label("loop", h, len(params), len(results), self._uid(), False)
-            self.labels.append(lab)
-            ok = self.body(ins[2])
-            self.labels.pop()
-            return ok
+            return self.body(ins[2], Label("loop", h, len(params), len(results), self._uid(), False))
         self.flush()
         lab = Label("loop", h, len(params), len(results), self._uid(), True)
         if self.at_tail:

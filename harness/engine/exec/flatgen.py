@@ -9,7 +9,7 @@ structured generator; only the control instructions differ.  Slower, but nesting
 
 from __future__ import annotations
 
-from .codegen import _MB_RELOAD, FuncCodegen, Label, scan_targets
+from .codegen import FuncCodegen, Label, scan_targets
 
 
 class FlatCodegen(FuncCodegen):
@@ -38,37 +38,22 @@ class FlatCodegen(FuncCodegen):
 
     # ---- control ----
     def branch(self, depth: int) -> None:
-        idx = len(self.labels) - 1 - depth
-        lab = self.labels[idx]
-        if lab.kind == "func":
-            self.do_return()
-            return
-        n = lab.arity
-        if n:
-            srcs = [e.expr for e in self.stack[len(self.stack) - n :]]
-            dsts = [f"s{lab.height + i}" for i in range(n)]
-            pairs = [(d, s) for d, s in zip(dsts, srcs, strict=True) if d != s]
-            if pairs:
-                self.emit(f"{', '.join(d for d, _ in pairs)} = {', '.join(s for _, s in pairs)}")
-        self.jump(self.targets[lab.uid])
+        idx = self.branch_target(depth)
+        if idx is not None:
+            self.jump(self.targets[self.labels[idx].uid])
 
     def block(self, ins: tuple, kind: str) -> bool:
         params, results = self.ctx.block_type(ins[1])
         h = len(self.stack) - len(params)
         lab = Label(kind, h, len(results), len(results), self._uid(), False)
         if not self.targeted.get(id(ins), False):
-            self.labels.append(lab)
-            ok = self.body(ins[2])
-            self.labels.pop()
-            return ok
+            return self.body(ins[2], lab)
         self.flush()
         after = self.new_bb()
         self.targets[lab.uid] = after
-        self.labels.append(lab)
-        if self.body(ins[2]):
+        if self.body(ins[2], lab):
             self.flush()
             self.jump(after)
-        self.labels.pop()
         self.start_bb(after)
         self.reset_stack(h, len(results))
         return True
@@ -78,26 +63,16 @@ class FlatCodegen(FuncCodegen):
         h = len(self.stack) - len(params)
         lab = Label("loop", h, len(params), len(results), self._uid(), False)
         if not self.targeted.get(id(ins), False):
-            self.labels.append(lab)
-            ok = self.body(ins[2])
-            self.labels.pop()
-            return ok
+            return self.body(ins[2], lab)
         self.flush()
         head = self.new_bb()
         self.targets[lab.uid] = head
         self.jump(head)
         self.start_bb(head)
-        self.labels.append(lab)
-        falls = self.body(ins[2])
-        self.labels.pop()
-        return falls
+        return self.body(ins[2], lab)
 
     def if_(self, ins: tuple) -> bool:
-        params, results = self.ctx.block_type(ins[1])
-        c = self.pop()
-        cond = self.cval(c)
-        self.flush()
-        h = len(self.stack) - len(params)
+        params, results, cond, h = self.if_start(ins)
         lab = Label("if", h, len(results), len(results), self._uid(), False)
         after = self.new_bb()
         other = self.new_bb() if ins[3] else after
@@ -132,25 +107,11 @@ class FlatCodegen(FuncCodegen):
         self.start_bb(self.new_bb())
         if self.body(body):
             self.do_return()
-        params = ", ".join(f"l{i}" for i in range(len(self.type.params)))
-        out = [f"def f{self.index}({params}):"]
-        np = len(self.type.params)
-        groups: dict[str, list[str]] = {}
-        from .codegen import _ZERO
-
-        for i, t in enumerate(self.func.locals):
-            groups.setdefault(_ZERO[t], []).append(f"l{np + i}")
-        for zero, names in groups.items():
-            for k in range(0, len(names), 200):
-                out.append("    " + " = ".join(names[k : k + 200]) + f" = {zero}")
-        if self.uses_mem:
-            out.append("    " + self.mem_reload())
+        out = self.prologue()
         out.append("    pc = 0")
         out.append("    while True:")
         self._dispatch(out, 0, len(self.bbs), 2)
-        if self.uses_mem:
-            return [ln.replace(_MB_RELOAD, self.mem_reload()) for ln in out]
-        return [ln for ln in out if not ln.endswith(_MB_RELOAD)]
+        return self.resolve_reloads(out)
 
     def _dispatch(self, out: list[str], lo: int, hi: int, ind: int) -> None:
         pad = "    " * ind

@@ -48,8 +48,13 @@ def error(src: str, offset: int, message: str) -> MalformedError:
     return MalformedError(f"{message} at {line}:{col}", offset)
 
 
-def _skip_block_comment(src: str, i: int) -> int:
-    """``src[i:]`` starts with ``(;``; return the offset after the matching ``;)``."""
+def skip_block_comment(
+    src: str, i: int, unclosed: str = "unclosed block comment (unexpected end of input)"
+) -> int:
+    """``src[i:]`` starts with ``(;``; return the offset after the matching ``;)``.
+
+    ``unclosed`` is the error message when there is none (the script splitter words it its own way).
+    """
     start, depth, n = i, 0, len(src)
     while i < n:
         if src.startswith("(;", i):
@@ -62,7 +67,7 @@ def _skip_block_comment(src: str, i: int) -> int:
                 return i
         else:
             i += 1
-    raise error(src, start, "unclosed block comment (unexpected end of input)")
+    raise error(src, start, unclosed)
 
 
 def _scan_string(src: str, i: int) -> tuple[int, bytes]:
@@ -141,7 +146,7 @@ def _skip_annotation(src: str, i: int) -> int:
             i = n if j < 0 else j + 1
             continue
         if src.startswith("(;", i):
-            i = _skip_block_comment(src, i)
+            i = skip_block_comment(src, i)
             continue
         if c == "(":
             depth += 1
@@ -189,7 +194,7 @@ def tokenize(src: str) -> list[Token]:
                 raise error(src, i, "unexpected character ';' (unexpected token)")
         elif c == "(":
             if src.startswith("(;", i):
-                i = _skip_block_comment(src, i)
+                i = skip_block_comment(src, i)
             elif src.startswith("(@", i) and i + 2 < n and src[i + 2] in IDCHARS:
                 i = _skip_annotation(src, i)
             else:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..errors import MalformedError
-from .lexer import line_col
+from .lexer import error, skip_block_comment
+from .parser import SHAPES
 
 
 @dataclass
@@ -36,27 +36,6 @@ class Command:
 _TOKEN = re.compile(r"""\s+|;;[^\n]*|\(;|\(|\)|"(?:[^"\\]|\\.)*"|"|[^\s()";]+|;""", re.S)
 
 
-def _err(src: str, offset: int, message: str) -> MalformedError:
-    line, col = line_col(src, offset)
-    return MalformedError(f"{message} at {line}:{col}", offset)
-
-
-def _skip_block_comment(src: str, i: int) -> int:
-    depth, start, n = 0, i, len(src)
-    while i < n:
-        if src.startswith("(;", i):
-            depth += 1
-            i += 2
-        elif src.startswith(";)", i):
-            depth -= 1
-            i += 2
-            if depth == 0:
-                return i
-        else:
-            i += 1
-    raise _err(src, start, "unclosed block comment")
-
-
 def parse_script(src: str) -> list[Command]:
     """The top-level commands of a ``.wast`` script, in order.
 
@@ -78,7 +57,7 @@ def parse_script(src: str) -> list[Command]:
         if c.isspace() or tok.startswith(";;"):
             pass
         elif tok == "(;":
-            end = _skip_block_comment(src, pos)
+            end = skip_block_comment(src, pos, "unclosed block comment")
         elif tok == "(":
             if depth == 0:
                 cmd_start, head, children = pos, None, []
@@ -88,7 +67,7 @@ def parse_script(src: str) -> list[Command]:
         elif tok == ")":
             depth -= 1
             if depth < 0:
-                raise _err(src, pos, "unexpected token ) (unbalanced parentheses)")
+                raise error(src, pos, "unexpected token ) (unbalanced parentheses)")
             if depth == 1:
                 children.append(src[child_start:end])
             elif depth == 0:
@@ -96,9 +75,9 @@ def parse_script(src: str) -> list[Command]:
                 line_pos = cmd_start
                 commands.append(Command(head or "", src[cmd_start:end], cmd_start, line, children))
         elif tok == '"':
-            raise _err(src, pos, "unclosed string")
+            raise error(src, pos, "unclosed string")
         elif depth == 0:
-            raise _err(src, pos, f"unexpected token {tok} (a command must start with '(')")
+            raise error(src, pos, f"unexpected token {tok} (a command must start with '(')")
         elif depth == 1:
             if head is None:
                 head = tok
@@ -106,21 +85,13 @@ def parse_script(src: str) -> list[Command]:
                 children.append(tok)
         pos = end
     if depth:
-        raise _err(src, n, "unexpected end of input (unbalanced parentheses)")
+        raise error(src, n, "unexpected end of input (unbalanced parentheses)")
     fields = ("type", "import", "func", "table", "memory", "global", "export", "start", "elem", "data")
     if commands and all(c.kind in fields for c in commands):
         return [Command("module", src, 0, 1, [c.text for c in commands])]
     return commands
 
 
-_SHAPES = {
-    "i8x16": (16, 8),
-    "i16x8": (8, 16),
-    "i32x4": (4, 32),
-    "i64x2": (2, 64),
-    "f32x4": (4, 32),
-    "f64x2": (2, 64),
-}
 _NAN_PATTERNS = ("nan:canonical", "nan:arithmetic")
 
 
@@ -136,7 +107,7 @@ def parse_value(text: str) -> tuple[str, object]:
 
     toks = tokenize(text)
     if len(toks) < 3 or toks[0].kind != LPAR or toks[-1].kind != RPAR or toks[1].kind != KEYWORD:
-        raise _err(text, 0, "expected a value like (i32.const 1)")
+        raise error(text, 0, "expected a value like (i32.const 1)")
     head, args = toks[1].text, [t.text for t in toks[2:-1]]
     try:
         if head in ("i32.const", "i64.const") and len(args) == 1:
@@ -145,10 +116,10 @@ def parse_value(text: str) -> tuple[str, object]:
             if args[0] in _NAN_PATTERNS:
                 return head[:3], args[0]
             return head[:3], float_bits(args[0], int(head[1:3]))
-        if head == "v128.const" and args and args[0] in _SHAPES:
-            count, bits = _SHAPES[args[0]]
+        if head == "v128.const" and args and args[0] in SHAPES:
+            count, bits = SHAPES[args[0]]
             if len(args) != count + 1:
-                raise _err(text, 0, "wrong number of lane literals")
+                raise error(text, 0, "wrong number of lane literals")
             conv = float_bits if args[0][0] == "f" else int_bits
             lanes = [a if a in _NAN_PATTERNS else conv(a, bits) for a in args[1:]]
             if any(isinstance(x, str) for x in lanes):
@@ -161,5 +132,5 @@ def parse_value(text: str) -> tuple[str, object]:
         if head == "ref.func" and not args:
             return "funcref", "ref.func"
     except NumberError as e:
-        raise _err(text, 0, e.message) from None
-    raise _err(text, 0, f"unknown value {text!r}")
+        raise error(text, 0, e.message) from None
+    raise error(text, 0, f"unknown value {text!r}")

@@ -313,7 +313,7 @@ def _memory_handlers() -> None:
         def h(fc, ins):
             b = fc.b
             ptr = fc.effective_address(ins[2], size)
-            v = b.load(ptr, typ=mem_ty)
+            v = fc.memory_access(b.load(ptr, typ=mem_ty))
             v.align = 1
             if ext == "s":
                 v = b.sext(v, ty)
@@ -332,7 +332,7 @@ def _memory_handlers() -> None:
             ptr = fc.effective_address(ins[2], size)
             if isinstance(mem_ty, ir.IntType) and v.type != mem_ty:
                 v = b.trunc(v, mem_ty)
-            st = b.store(v, ptr)
+            st = fc.memory_access(b.store(v, ptr))
             st.align = 1
 
         return h

@@ -54,6 +54,7 @@ class ModuleCompiler:
         self.n_funcs = self.n_imported + len(module.funcs)
         self.offs = L.ctx_offsets(self.n_tables, len(self.global_types), self.n_funcs, len(self.types))
         self._intrinsics: dict[str, ir.Function] = {}
+        self.md = _Metadata(self.ir)
         self.funcs: list[ir.Function] = []
         for i, f in enumerate(module.funcs):
             ft = self.types[f.type_idx]
@@ -135,6 +136,31 @@ class ModuleCompiler:
         store_field(b, state, L.STATE_STACK_LIMIT, old_limit)
         b.ret(b.trunc(load_field(b, state, L.STATE_TRAP, I64), I32))
         return fn
+
+
+class _Metadata:
+    """Facts the optimiser cannot infer, attached to loads and stores (all of them true by construction of
+    the native structs, see ``layout``/``native``):
+
+    * ``invariant``: VMContext fields, function records and the memory base never change once an instance
+      is linked, so loads of them may be hoisted and merged freely (``!invariant.load``);
+    * ``mem_size``: a memory's size in bytes is at most 2^32 (``!range``), so ``size - k`` cannot wrap and
+      dominated bounds checks can be proven redundant;
+    * TBAA: wasm linear memory (an mmap reservation) and global cells (separate native arrays) never
+      overlap, so a store to linear memory does not force global values to be reloaded, and vice versa.
+    """
+
+    def __init__(self, module: ir.Module):
+        self.invariant = module.add_metadata([])
+        self.mem_size = module.add_metadata([ir.Constant(I64, 0), ir.Constant(I64, (1 << 32) + 1)])
+        root = module.add_metadata([ir.MetaDataString(module, "wasm tbaa root")])
+
+        def tag(name: str):
+            node = module.add_metadata([ir.MetaDataString(module, name), root, ir.Constant(I64, 0)])
+            return module.add_metadata([node, node, ir.Constant(I64, 0)])
+
+        self.tbaa_memory = tag("wasm linear memory")
+        self.tbaa_global = tag("wasm global cell")
 
 
 # -- small IR helpers -------------------------------------------------------------------------------------
@@ -234,8 +260,8 @@ class FunctionCompiler:
         self._stack_check()
         self.mem_base = self.mem_cell = self.mem_size = None
         if mc.has_memory:
-            self.mem_cell = load_field(self.b, self.ctx, L.CTX_MEMORY, PTR)
-            self.mem_base = load_field(self.b, self.mem_cell, L.MEM_BASE, PTR)
+            self.mem_cell = self.invariant_load(self.ctx, L.CTX_MEMORY, PTR)
+            self.mem_base = self.invariant_load(self.mem_cell, L.MEM_BASE, PTR)
             self.mem_size = self.alloca(I64)
             self.reload_memory()
 
@@ -246,14 +272,27 @@ class FunctionCompiler:
     def new_block(self, name: str = "") -> ir.Block:
         return self.fn.append_basic_block(name)
 
+    def invariant_load(self, base, offset: int, ty: ir.Type):
+        """Load a field that is fixed once the instance is linked (see ``_Metadata``)."""
+        ld = load_field(self.b, base, offset, ty)
+        ld.set_metadata("invariant.load", self.mc.md.invariant)
+        return ld
+
+    def memory_access(self, instr):
+        """Tag a load/store of linear memory (TBAA: it cannot touch global cells)."""
+        instr.set_metadata("tbaa", self.mc.md.tbaa_memory)
+        return instr
+
     def reload_memory(self) -> None:
         if self.mem_cell is not None:
-            self.b.store(load_field(self.b, self.mem_cell, L.MEM_SIZE, I64), self.mem_size)
+            size = load_field(self.b, self.mem_cell, L.MEM_SIZE, I64)
+            size.set_metadata("range", self.mc.md.mem_size)
+            self.b.store(size, self.mem_size)
 
     def _stack_check(self) -> None:
         b = self.b
         sp = b.ptrtoint(b.call(self.mc.intrinsic(_STACKSAVE, PTR, []), []), I64)
-        state = load_field(b, self.ctx, L.CTX_STATE, PTR)
+        state = self.invariant_load(self.ctx, L.CTX_STATE, PTR)
         limit = load_field(b, state, L.STATE_STACK_LIMIT, I64)
         self.trap_if(b.icmp_unsigned("<", sp, limit), L.TRAP_CODES["call stack exhausted"])
 
@@ -354,10 +393,10 @@ class FunctionCompiler:
         memsize <= 2^32) and the right side is loop-invariant, so LLVM hoists it out of loops."""
         b = self.b
         ea = b.zext(self.pop(), I64)
-        limit = b.sub(b.load(self.mem_size, typ=I64), ir.Constant(I64, offset + size))
+        limit = b.sub(b.load(self.mem_size, typ=I64), ir.Constant(I64, offset + size), flags=("nsw",))
         self.trap_if(b.icmp_signed(">", ea, limit), L.TRAP_CODES["out of bounds memory access"])
         if offset:
-            ea = b.add(ea, ir.Constant(I64, offset))
+            ea = b.add(ea, ir.Constant(I64, offset), flags=("nuw", "nsw"))
         return b.gep(self.mem_base, [ea], source_etype=I8)
 
     def check_range(self, start64, len64, limit64, code: int) -> None:
@@ -387,10 +426,10 @@ class FunctionCompiler:
         return load_field(b, buf, 0, I64)
 
     def table_cell(self, t: int):
-        return load_field(self.b, self.ctx, self.mc.offs["tables"] + 8 * t, PTR)
+        return self.invariant_load(self.ctx, self.mc.offs["tables"] + 8 * t, PTR)
 
     def func_record(self, idx: int):
-        return load_field(self.b, self.ctx, self.mc.offs["funcs"] + 8 * idx, PTR)
+        return self.invariant_load(self.ctx, self.mc.offs["funcs"] + 8 * idx, PTR)
 
     def do_call(self, code, fctx, ft: syntax.FuncType, direct: ir.Function | None = None) -> None:
         args = [fctx] + self.popn(len(ft.params))
@@ -544,8 +583,8 @@ def _call(fc: FunctionCompiler, ins) -> None:
         fc.do_call(None, fc.ctx, ft, direct=mc.funcs[idx - mc.n_imported])
     else:
         rec = fc.func_record(idx)
-        code = load_field(fc.b, rec, L.REC_CODE, PTR)
-        fctx = load_field(fc.b, rec, L.REC_CTX, PTR)
+        code = fc.invariant_load(rec, L.REC_CODE, PTR)
+        fctx = fc.invariant_load(rec, L.REC_CTX, PTR)
         fc.do_call(code, fctx, ft)
 
 
@@ -561,10 +600,10 @@ def _call_indirect(fc: FunctionCompiler, ins) -> None:
     ref = b.load(b.gep(elems, [idx], source_etype=I64), typ=I64)
     fc.trap_if(b.icmp_unsigned("==", ref, ir.Constant(I64, 0)), L.TRAP_CODES["uninitialized element"])
     rec = b.inttoptr(ref, PTR)
-    expected = load_field(b, fc.ctx, fc.mc.offs["types"] + 8 * typeidx, I64)
-    actual = load_field(b, rec, L.REC_TYPE, I64)
+    expected = fc.invariant_load(fc.ctx, fc.mc.offs["types"] + 8 * typeidx, I64)
+    actual = fc.invariant_load(rec, L.REC_TYPE, I64)
     fc.trap_if(b.icmp_unsigned("!=", actual, expected), L.TRAP_CODES["indirect call type mismatch"])
-    fc.do_call(load_field(b, rec, L.REC_CODE, PTR), load_field(b, rec, L.REC_CTX, PTR), ft)
+    fc.do_call(fc.invariant_load(rec, L.REC_CODE, PTR), fc.invariant_load(rec, L.REC_CTX, PTR), ft)
 
 
 def _local_get(fc: FunctionCompiler, ins) -> None:
@@ -581,17 +620,22 @@ def _local_tee(fc: FunctionCompiler, ins) -> None:
 
 
 def _global_cell(fc: FunctionCompiler, i: int):
-    return load_field(fc.b, fc.ctx, fc.mc.offs["globals"] + 8 * i, PTR)
+    return fc.invariant_load(fc.ctx, fc.mc.offs["globals"] + 8 * i, PTR)
 
 
 def _global_get(fc: FunctionCompiler, ins) -> None:
     i = ins[1]
     ty = lltype(fc.mc.global_types[i].valtype)
-    fc.push(fc.b.load(_global_cell(fc, i), typ=ty))
+    ld = fc.b.load(_global_cell(fc, i), typ=ty)
+    ld.align = 8  # cells are 8-byte aligned native arrays (a v128's natural 16 is not guaranteed)
+    ld.set_metadata("tbaa", fc.mc.md.tbaa_global)
+    fc.push(ld)
 
 
 def _global_set(fc: FunctionCompiler, ins) -> None:
-    fc.b.store(fc.pop(), _global_cell(fc, ins[1]))
+    st = fc.b.store(fc.pop(), _global_cell(fc, ins[1]))
+    st.align = 8
+    st.set_metadata("tbaa", fc.mc.md.tbaa_global)
 
 
 def _ref_null(fc: FunctionCompiler, ins) -> None:
