@@ -274,6 +274,66 @@ class NativeAdapter(Adapter):
         return run_version([str(d / "zig"), "version"]) and f"zig {run_version([str(d / 'zig'), 'version'])}"
 
 
+# The other 64-bit architecture for each host (`platform.machine()` spellings), for claim 6: a program
+# built for it runs here only under user-mode emulation.
+_FOREIGN_ARCH = {"x86_64": "aarch64", "amd64": "aarch64", "aarch64": "x86_64", "arm64": "x86_64"}
+
+
+def foreign_arch(machine: str | None = None) -> str | None:
+    """The foreign 64-bit architecture of ``machine`` (default the host), or None if we have no pair."""
+    return _FOREIGN_ARCH.get((machine or platform.machine()).lower())
+
+
+class QemuUserAdapter(Adapter):
+    """The same program built for the foreign architecture, run under qemu user-mode emulation.
+
+    It stands in for "an x86 container emulated on an ARM machine" (claim 6): the mirror image on an
+    x86-64 host is an aarch64 binary under ``qemu-aarch64-static``.  It needs zig (to build the
+    foreign binary) and the emulator for the foreign architecture.
+    """
+
+    def __init__(self, machine: str | None = None) -> None:
+        self.machine = machine or platform.machine()
+        self.arch = foreign_arch(self.machine)
+        super().__init__(
+            runtime="qemu-user", tiers=("",), default_tier="",
+            description=f"the program built for {self.arch or 'another architecture'}, run under qemu "
+                        "user-mode emulation",
+            install_hint="apt-get install qemu-user-static  (and pip install ziglang to build the binary)",
+            capabilities_by_tier={"": frozenset({PERF})},
+        )
+
+    def engines(self) -> list[EngineSpec]:
+        return [EngineSpec(self.runtime, "")]
+
+    def emulator_names(self) -> list[str]:
+        """qemu-user-static's binary first, then the dynamically linked one of the qemu-user package."""
+        return [f"qemu-{self.arch}-static", f"qemu-{self.arch}"] if self.arch else []
+
+    def binary(self):
+        for name in self.emulator_names():
+            found = shutil.which(name)
+            if found:
+                return __import__("pathlib").Path(found)
+        return None
+
+    def _probe(self, tier: str) -> Availability:
+        if self.arch is None:
+            return Availability(False, f"no foreign architecture is paired with this host ({self.machine}); "
+                                       "qemu-user emulation is measured on x86-64 and aarch64 hosts only")
+        if self.binary() is None:
+            return Availability(False, f"{self.emulator_names()[0]} is not on PATH (no qemu user-mode emulator "
+                                       f"for {self.arch})", self.install_hint)
+        if not _has_module("ziglang"):
+            return Availability(False, f"zig (PyPI ziglang) is not installed: nothing builds the {self.arch} "
+                                       "binary", "pip install ziglang")
+        return Availability(True)
+
+    def version(self) -> str | None:
+        b = self.binary()
+        return run_version([str(b), "--version"]) if b else None
+
+
 @cache
 def adapters() -> dict[str, Adapter]:
     """All known runtimes by name, in the order reports list them."""
@@ -291,6 +351,7 @@ def adapters() -> dict[str, Adapter]:
                             install_hint="build WAMR's iwasm from source (cmake) and put it on PATH"),
         NativeAdapter("native64", "native code for the host, 64-bit pointers"),
         NativeAdapter("native32", "native code for the host, 32-bit pointers (i386 on x86-64)"),
+        QemuUserAdapter(),
     ]
     return {a.runtime: a for a in items}
 

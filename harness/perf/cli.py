@@ -28,7 +28,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="run (default): measure; build: fetch and build the workloads; "
                         "crosscheck: compare with hyperfine")
     p.add_argument("--engines", default=DEFAULT_ENGINES,
-                   help=f"engine:tier list; native64 and native32 are engines too (default {DEFAULT_ENGINES})")
+                   help=f"engine:tier list; native64, native32 and qemu-user (the foreign-architecture build under "
+                        f"emulation) are engines too (default {DEFAULT_ENGINES})")
     p.add_argument("--workloads", default="gzip,bzip2,sqlite,micro",
                    help="groups (gzip,bzip2,sqlite,micro) or workload names from suites/perf/workloads.toml")
     p.add_argument("--metrics", default=",".join(METRICS), help=f"any of {','.join(METRICS)}")
@@ -41,7 +42,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=float, default=300.0, help="seconds before a run is killed (default 300)")
     p.add_argument("--json", type=Path, help="also write the summary table and rows as JSON")
     p.add_argument("--db", type=Path, help="results store (default reports/results.db or $HARNESS_RESULTS)")
-    p.add_argument("--targets", default="native64,native32,wasm32,wasm64", help="build: targets")
+    p.add_argument("--targets", default="native64,native32,foreign64,wasm32,wasm64",
+                   help="build: targets (foreign64 = the other 64-bit architecture, run by the qemu-user engine)")
     p.add_argument("--programs", default=None, help="build: programs (default all)")
     p.add_argument("--force", action="store_true", help="build: rebuild even if up to date")
     p.add_argument("--no-docker", action="store_true", help="startup: skip the container rungs")
@@ -100,10 +102,11 @@ def _run(args: argparse.Namespace) -> int:
     variants = variants_for(engines, metrics)
     # Build whatever is missing (a no-op when up to date).
     programs = sorted({w.program for w in workloads})
-    missing = [p for p in programs if any(build_record(p, t) is None for t in ("native64", "native32", "wasm32"))]
+    needed = ["native64", "native32", "wasm32"] + sorted({v.target for v in variants} - {"native64", "native32", "wasm32"})
+    missing = [p for p in programs if any(build_record(p, t) is None for t in needed)]
     if missing:
         print(f"building {', '.join(missing)} first (harness perf build)", file=sys.stderr)
-        build_all(missing, ["native64", "native32", "wasm32", "wasm64"], log=lambda s: print(s, file=sys.stderr))
+        build_all(missing, [*needed, "wasm64"], log=lambda s: print(s, file=sys.stderr))
 
     db = args.db or default_results_db()
     store = ResultsStore(db)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..adapters.base import EngineSpec
-from ..adapters.registry import V8Adapter, WasmtimeAdapter, get_adapter
+from ..adapters.registry import QemuUserAdapter, V8Adapter, WasmtimeAdapter, get_adapter
 from .targets import TARGETS
 
 NODE_DRIVER = Path(__file__).with_name("node_wasi_driver.js")
@@ -43,7 +43,14 @@ class Variant:
         return self.engine.runtime in ("native64", "native32")
 
     @property
+    def is_emulated(self) -> bool:
+        """The foreign-architecture build under qemu-user (claim 6)."""
+        return self.engine.runtime == "qemu-user"
+
+    @property
     def target(self) -> str:
+        if self.is_emulated:
+            return "foreign64"
         return self.engine.runtime if self.is_native else "wasm32"
 
     @property
@@ -85,6 +92,14 @@ def node_binary() -> Path:
     return Path(b)
 
 
+def qemu_binary() -> Path:
+    adapter = QemuUserAdapter()
+    av = adapter.available("")
+    if not av:
+        raise Unsupported(f"{av.reason} ({av.install})" if av.install else av.reason)
+    return Path(adapter.binary())
+
+
 def cwasm_path(wasm: Path, tier: str) -> Path:
     return wasm.with_name(f"{wasm.stem}.{tier}.cwasm")
 
@@ -110,6 +125,8 @@ def invocation(variant: Variant, program: Path, args: list[str], scratch: Path) 
     e = variant.engine
     if variant.is_native:
         return Invocation([str(program), *args])
+    if variant.is_emulated:
+        return Invocation([str(qemu_binary()), str(program), *args])
     if e.runtime == "wasmtime":
         flags = WasmtimeAdapter.cli_flags(e.tier)
         if variant.mode == "aot":

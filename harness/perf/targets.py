@@ -6,22 +6,34 @@ every target, so differences between targets are the target's, not the build's.
 
 from __future__ import annotations
 
+import platform
 import sys
 from dataclasses import dataclass
+
+from ..adapters.registry import foreign_arch
 
 
 @dataclass(frozen=True)
 class Target:
-    name: str  # our name: native64, native32, wasm32, wasm64
+    name: str  # our name: native64, native32, foreign64, wasm32, wasm64
     triple: str  # zig's -target
     wasm: bool
     pointer_bits: int
     static: bool = True
+    foreign: bool = False  # built for the other 64-bit architecture: runs only under emulation (qemu-user)
+
+
+def foreign_triple(machine: str | None = None) -> str:
+    """zig's triple for the 64-bit architecture that is *not* the host's (aarch64 on x86-64, x86-64 on
+    aarch64): claim 6 compares that binary under user-mode emulation with the same program native.
+    On any other host it is aarch64, which then simply has no emulator (the engine says why)."""
+    return f"{foreign_arch(machine or platform.machine()) or 'aarch64'}-linux-musl"
 
 
 TARGETS: dict[str, Target] = {
     "native64": Target("native64", "x86_64-linux-musl", False, 64),
     "native32": Target("native32", "x86-linux-musl", False, 32),
+    "foreign64": Target("foreign64", foreign_triple(), False, 64, foreign=True),
     "wasm32": Target("wasm32", "wasm32-wasi", True, 32, static=False),
     "wasm64": Target("wasm64", "wasm64-wasi", True, 64, static=False),
 }

@@ -95,6 +95,18 @@ def _latest(store: ResultsStore, suite: str) -> tuple[dict | None, object]:
     return None, None
 
 
+def _emulation_run(store: ResultsStore) -> tuple[list[Line], str] | None:
+    """Lines and command of the newest perf run that measured the qemu-user engine (claim 6): its
+    emulated, native and wasm figures come from the same run, inputs and machine state."""
+    for run in reversed(store.runs("perf")):
+        if (run.get("extra") or {}).get("crosscheck_of"):
+            continue
+        df = store.dataframe([run["run_id"]], suite="perf")
+        if not df.empty and (df["engine"] == EMULATED).any():
+            return summarize_rows(df, BASELINE), run.get("command") or ""
+    return None
+
+
 def _find(lines: list[Line], workload: str, engine: str, size: str = "full") -> Line | None:
     return next((ln for ln in lines if ln.workload == workload and ln.engine == engine and ln.size_class == size), None)
 
@@ -268,7 +280,8 @@ COMPRESSION = ("gzip-compress", "gzip-decompress", "bzip2-compress", "bzip2-deco
 
 
 def claims(lines: list[Line], ladder: list[dict], compile_points: list[dict], command: str,
-           commands: dict[str, str] | None = None) -> list[Claim]:
+           commands: dict[str, str] | None = None,
+           emulation_run: tuple[list[Line], str] | None = None) -> list[Claim]:
     # Claims are about real programs: geometric means over gzip/bzip2/sqlite, not the microbenchmarks.
     gm = geomeans([ln for ln in lines if not ln.workload.startswith("micro-")])
     commands = commands or {}
@@ -396,13 +409,78 @@ def claims(lines: list[Line], ladder: list[dict], compile_points: list[dict], co
         v5, fig = "can't tell here", "the startup ladder lacks the docker or in-process rungs (Docker not reachable?)"
     out.append(Claim(5, "A container needs at least 100-150 ms to start, a wasm module starts in microseconds.",
                      fig, v5, command.replace("--metrics", "--metrics") if command else "", "startup ladder"))
-    out.append(Claim(6, "An x86 container emulated on ARM runs ~5x slower; wasm runs at native speed on either.",
-                     "not measured: the perf harness builds no aarch64 binaries and runs no qemu-user here",
-                     "can't tell here", "-", "needs an aarch64 target and qemu-user"))
+    # 6: from the newest run that measured qemu-user, so every figure of it was measured side by side
+    out.append(claim6(*emulation_run) if emulation_run else claim6(lines, command, commands))
     out.append(Claim(7, "A wasm module can touch nothing of the host that it was not explicitly given.",
                      "not a performance figure: see the WASI sandbox tests of the conformance report",
                      "can't tell here", "harness wasi", "WASI sandbox escape tests"))
     return out
+
+
+EMULATED = "qemu-user"
+NOT_WASM = (BASELINE, "native32", EMULATED)
+# Claim 6's verdict rule: emulation must cost at least 3x (the claim says ~5x) while the best wasm tier
+# stays within 1.5x of native on the same workloads ("runs at native speed", allowing for a JIT's compile
+# time in a whole-process figure).
+EMULATED_MIN, WASM_MAX = 3.0, 1.5
+CLAIM6_RULE = (f"holds when the emulated build is >= {EMULATED_MIN:g}x native64 and the best wasm tier "
+               f"<= {WASM_MAX:g}x, both geometric means over the same full-size workloads")
+
+
+def _ok_full(lines: list[Line], engine: str) -> dict[str, Line]:
+    return {ln.workload: ln for ln in lines if ln.engine == engine and ln.size_class == "full"
+            and ln.outcome == "ok" and not math.isnan(ln.ratio)}
+
+
+def claim6(lines: list[Line], command: str = "", commands: dict[str, str] | None = None) -> Claim:
+    """Claim 6 from stored lines: the foreign-architecture build under qemu-user against native64, next
+    to the best wasm tier on the same workloads (the mirror image of x86 emulated on ARM)."""
+    from ..perf.stats import geomean
+
+    commands = commands or {}
+    text = "An x86 container emulated on ARM runs ~5x slower; wasm runs at native speed on either."
+    how = ("mirror image on this machine: the same program built for the other 64-bit architecture, run under "
+           "qemu user-mode emulation, vs native64 vs wasm compiled for the host; rule: " + CLAIM6_RULE)
+    cmd = commands.get(EMULATED, command) or "harness perf --engines native64,qemu-user,wasmtime:cranelift"
+    emu = _ok_full(lines, EMULATED)
+    bad = [ln for ln in lines if ln.engine == EMULATED and ln.outcome != "ok"]
+    broken = ("; not measured correctly: " + ", ".join(f"{ln.workload} {ln.outcome}" for ln in bad)) if bad else ""
+    if not emu:
+        why = (f"{EMULATED} was not measured" if not bad else f"{EMULATED} produced no correct run")
+        return Claim(6, text, f"{why} (run the command with qemu-user-static installed){broken}",
+                     "can't tell here", cmd, how)
+    emulator = next((ln.argv.split()[0].rsplit("/", 1)[-1] for ln in emu.values() if ln.argv), EMULATED)
+    wasm_engines = sorted({ln.engine for ln in lines if ln.engine not in NOT_WASM})
+    best = None  # (workloads in common, wasm geomean, engine)
+    for eng in wasm_engines:
+        common = sorted(set(emu) & set(_ok_full(lines, eng)))
+        if not common:
+            continue
+        w = _ok_full(lines, eng)
+        cand = (common, geomean([w[wl].ratio for wl in common]), eng)
+        if best is None or (len(cand[0]), -cand[1]) > (len(best[0]), -best[1]):
+            best = cand
+    if best is None:
+        g = geomean([ln.ratio for ln in emu.values()])
+        per = ", ".join(f"{wl} {ln.ratio:.2f}x" for wl, ln in sorted(emu.items()))
+        return Claim(6, text, f"{emulator}: geometric mean {g:.2f}x native64 over {len(emu)} workloads ({per}); "
+                              f"no wasm tier measured on the same workloads{broken}", "can't tell here", cmd, how)
+    common, wasm_g, eng = best
+    emu_g = geomean([emu[wl].ratio for wl in common])
+    verdict = "holds" if emu_g >= EMULATED_MIN and wasm_g <= WASM_MAX else "does not hold"
+    per = ", ".join(f"{wl} {emu[wl].ratio:.2f}x" for wl in common)
+    fig = (f"emulated ({emulator}): {emu_g:.2f}x native64; wasm ({eng}, whole process incl. any compilation): "
+           f"{wasm_g:.2f}x native64 - geometric means over the same {len(common)} workloads "
+           f"(emulated per workload: {per})")
+    real = [wl for wl in common if not wl.startswith("micro-")]
+    if real and len(real) < len(common):
+        w = _ok_full(lines, eng)
+        fig += (f"; real programs only ({len(real)}): emulated {geomean([emu[wl].ratio for wl in real]):.2f}x, "
+                f"wasm {geomean([w[wl].ratio for wl in real]):.2f}x")
+    fig += broken
+    if commands.get(eng) and commands.get(eng) != cmd:
+        cmd += f"  (wasm figure: {commands[eng]})"
+    return Claim(6, text, fig, verdict, cmd, how)
 
 
 # -- page -------------------------------------------------------------------------------------------
@@ -426,13 +504,14 @@ def render_perf_report(store_path: str | Path, out_dir: str | Path) -> Path:
         lines, df, run, commands = _merged(store)
         srun, sdf = _latest(store, "perf-startup")
         _, xdf = _latest(store, "perf-crosscheck")
+        emulation = _emulation_run(store)
     from ..perf.startup import ladder_summary
 
     ladder = ladder_summary(sdf) if sdf is not None else []
     points = compile_vs_exec(df, lines) if df is not None else []
     command = (run or {}).get("command", "") or ""
     scommand = (srun or {}).get("command", "") or ""
-    cl = claims(lines, ladder, points, command, commands)
+    cl = claims(lines, ladder, points, command, commands, emulation_run=emulation)
     for c in cl:
         if c.number == 5:
             c.command = scommand or c.command
