@@ -4,10 +4,27 @@ Each workload is a WAT module exporting ``run`` plus the arguments for a full-si
 the interpreter, which is ~100x slower).  ``python tests/engine/llvm_bench_workloads.py`` prints per
 workload: execution time of ours:llvm (O2), wasmtime cranelift (wasmtime-py, same process, same wasm bytes)
 and ours:interp, the ratios, and the LLVM tier's cold compile and warm (cached) start times.
+
+Times are thread CPU time (``time.thread_time``), median of 5 runs: on a shared, loaded machine wall time
+mostly measures the scheduler.  ``--baseline DIR`` loads another copy of the tier package (e.g. a snapshot
+taken before a change: ``cp -r harness/engine/tiers/llvm /tmp/llvm_before``) and runs it side by side in
+the same process, so before/after ratios see the same machine load.  ``--only a,b`` selects workloads,
+``--no-interp`` skips the (slow) interpreter column.  ``--programs`` also times real WASI programs
+(minigzip -6, bzip2 -9 on the perf suite's 1 MiB input, if ``harness perf`` has built them): thread CPU
+time inside ``_start`` only, against wasmtime-py running the same bytes.
+
+``matmul`` is n=256: power-of-two row strides make the column walk hit few cache sets, and the result then
+depends on cache-set/physical-page luck more than on code quality; ``matmul255`` is the same kernel at
+n=255 for a comparison without that artefact.
 """
 
 from __future__ import annotations
 
+import argparse
+import functools
+import importlib
+import importlib.util
+import os
 import statistics
 import struct
 import subprocess
@@ -185,6 +202,7 @@ WORKLOADS = [
     Workload("loop_sum", LOOP_SUM, 100_000_000, 300_000, 100_000_000 / 300_000),
     Workload("fib", FIB, 32, 20, (1.618**32) / (1.618**20)),
     Workload("matmul", MATMUL, 256, 24, (256 / 24) ** 3),
+    Workload("matmul255", MATMUL, 255, 24, (255 / 24) ** 3),
     Workload("sieve", SIEVE, 10_000_000, 100_000, 100.0),
     Workload("c_crc32", None, 20, 1, 20.0, "crc32_bench"),
     Workload("c_qsort", None, 4, 1, 4.0, "sort_bench"),
@@ -248,35 +266,164 @@ class WasmtimeRunner:
 
 
 def best_of(fn, arg, repeat: int) -> float:
+    """Smallest thread CPU time of ``repeat`` calls."""
     times = []
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0 = time.thread_time()
         fn(arg)
-        times.append(time.perf_counter() - t0)
+        times.append(time.thread_time() - t0)
     return min(times)
 
 
-def main() -> int:
-    print(f"{'workload':10} {'llvm O2 s':>10} {'wasmtime s':>10} {'llvm/wt':>8} {'interp/llvm':>11} "
-          f"{'cold compile s':>14} {'warm start s':>12} {'O0 s':>8}")
+def register_baseline(path: Path, tier: str = "llvm_base") -> str:
+    """Load the tier package copy at ``path`` as ``harness.engine.tiers.<tier>`` and make it available as
+    ``api.Store(tier=<tier>)``; its relative imports resolve to this checkout's engine."""
+    name = f"harness.engine.tiers.{tier}"
+    init = path / "__init__.py"
+    if not init.is_file():
+        raise SystemExit(f"--baseline {path}: not a copy of the LLVM tier package (no __init__.py)")
+    spec = importlib.util.spec_from_file_location(name, init, submodule_search_locations=[str(path)])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    tier_class = importlib.import_module(f"{name}.tier").LLVMTier
+    api.TIERS[tier] = lambda **opts: tier_class(**opts)
+    return tier
+
+
+PERF_DIR = Path.home() / ".cache" / "wasm-harness" / "perf"
+PROGRAMS = {"minigzip": ["-6"], "bzip2": ["-9", "-c"]}
+
+
+def _time_ours_program(data: bytes, argv: list[str], tier: str, inp: Path, out: Path, cache: Path) -> float:
+    from harness.engine.wasi.host import WasiConfig
+    from harness.engine.wasi.run import run_module
+
+    native = importlib.import_module(type(api.Store(tier=tier, cache_dir=False).tier).__module__.rsplit(".", 1)[0]
+                                     + ".native")
+    spent = [0.0]
+    call_entry = native.NativeStore.call_entry
+
+    def timed(self, *args):
+        if self.depth:
+            return call_entry(self, *args)
+        t0 = time.thread_time()
+        try:
+            return call_entry(self, *args)
+        finally:
+            spent[0] += time.thread_time() - t0
+
+    native.NativeStore.call_entry = timed
+    try:
+        with open(inp, "rb") as fi, open(out, "wb") as fo:
+            run_module(data, WasiConfig(args=argv, stdin=fi.fileno(), stdout=fo.fileno()), tier=tier, opt_level=2,
+                       cache_dir=cache)
+    finally:
+        native.NativeStore.call_entry = call_entry
+    return spent[0]
+
+
+def _time_wasmtime_program(engine, module, argv: list[str], inp: Path, out: Path) -> float:
+    import wasmtime
+
+    store = wasmtime.Store(engine)
+    wasi = wasmtime.WasiConfig()
+    wasi.argv = argv
+    wasi.stdin_file = str(inp)
+    wasi.stdout_file = str(out)
+    store.set_wasi(wasi)
+    linker = wasmtime.Linker(engine)
+    linker.define_wasi()
+    start = linker.instantiate(store, module).exports(store)["_start"]
+    t0 = time.thread_time()
+    try:
+        start(store)
+    except wasmtime.ExitTrap:
+        pass
+    return time.thread_time() - t0
+
+
+def programs(base: str | None) -> None:
+    """Real programs: compute time of ours:llvm O2 (and the baseline) vs wasmtime, outputs compared."""
+    import wasmtime
+
+    inputs = sorted((PERF_DIR / "inputs").glob("input-*-1048576.bin"))
+    if not inputs:
+        print("programs: no perf input (run `harness perf` once to build programs and inputs)")
+        return
+    engine = wasmtime.Engine()
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        for name, args in PROGRAMS.items():
+            wasm = PERF_DIR / "bin" / "wasm32" / f"{name}.wasm"
+            if not wasm.is_file():
+                print(f"{name}: not built")
+                continue
+            data, argv = wasm.read_bytes(), [name, *args]
+            module = wasmtime.Module(engine, data)
+            runs = {"llvm": functools.partial(_time_ours_program, data, argv, "llvm", inputs[0], tmp / "llvm",
+                                              tmp / "cache"),
+                    "wasmtime": functools.partial(_time_wasmtime_program, engine, module, argv, inputs[0],
+                                                  tmp / "wasmtime")}
+            if base:
+                runs["base"] = functools.partial(_time_ours_program, data, argv, base, inputs[0], tmp / "base",
+                                                 tmp / "cache")
+            for run in runs.values():  # compile (cached for the timed runs) and warm up
+                run()
+            samples: dict[str, list[float]] = {k: [] for k in runs}
+            for _ in range(5):
+                for k, run in runs.items():
+                    samples[k].append(run())
+            med = {k: statistics.median(v) for k, v in samples.items()}
+            same = all((tmp / k).read_bytes() == (tmp / "wasmtime").read_bytes() for k in runs)
+            print(f"{name + ' ' + ' '.join(args):14} " + "  ".join(
+                f"{k} {v:.4f} s (x{v / med['wasmtime']:.2f})" for k, v in med.items())
+                  + ("" if same else "  OUTPUT MISMATCH"), flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--baseline", type=Path, help="a copy of the tier package to run side by side")
+    ap.add_argument("--only", help="comma-separated workload names")
+    ap.add_argument("--no-interp", action="store_true", help="skip the interpreter column")
+    ap.add_argument("--programs", action="store_true", help="also time minigzip/bzip2 (WASI, if built)")
+    args = ap.parse_args(argv)
+    base = register_baseline(args.baseline) if args.baseline else None
+    chosen = [w for w in WORKLOADS if not args.only or w.name in args.only.split(",")]
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}; thread CPU s, median of 5")
+    print(f"{'workload':10} {'llvm O2 s':>10} {'wasmtime s':>10} {'llvm/wt':>8} "
+          + (f"{'base s':>8} {'base/wt':>8} " if base else "")
+          + f"{'interp/llvm':>11} {'cold compile s':>14} {'warm start s':>12} {'O0 s':>8}")
     with tempfile.TemporaryDirectory() as cache:
-        for w in WORKLOADS:
+        for w in chosen:
             cold = OursRunner(w, "llvm", opt_level=2, cache_dir=Path(cache) / w.name)
             warm = OursRunner(w, "llvm", opt_level=2, cache_dir=Path(cache) / w.name)
             o0 = OursRunner(w, "llvm", opt_level=0, cache_dir=False)
             wt = WasmtimeRunner(w)
-            interp = OursRunner(w, "interp")
+            runners = [cold, wt] + ([OursRunner(w, base, opt_level=2, cache_dir=False)] if base else [])
             r_llvm, r_wt = cold(w.arg), wt(w.arg)
             if isinstance(r_wt, float):
                 r_wt = struct.unpack("<Q", struct.pack("<d", r_wt))[0]
             if r_llvm not in (r_wt % (1 << 64), r_wt % (1 << 32)):
                 print(f"  result mismatch: {r_llvm} vs wasmtime {r_wt}")
-            t_llvm = statistics.median([best_of(cold, w.arg, 1) for _ in range(5)])
-            t_wt = statistics.median([best_of(wt, w.arg, 1) for _ in range(5)])
+            samples: list[list[float]] = [[] for _ in runners]
+            for _ in range(5):  # interleaved, so a burst of load hits every engine alike
+                for i, run in enumerate(runners):
+                    samples[i].append(best_of(run, w.arg, 1))
+            t_llvm, t_wt = statistics.median(samples[0]), statistics.median(samples[1])
+            base_cols = ""
+            if base:
+                t_base = statistics.median(samples[2])
+                base_cols = f"{t_base:8.4f} {t_base / t_wt:8.2f} "
             t_o0 = best_of(o0, w.arg, 2)
-            t_interp_small = best_of(interp, w.small_arg, 1)
-            print(f"{w.name:10} {t_llvm:10.4f} {t_wt:10.4f} {t_llvm / t_wt:8.2f} {t_interp_small * w.small_scale / t_llvm:11.0f} "
-                  f"{cold.instantiate_s:14.3f} {warm.instantiate_s:12.4f} {t_o0:8.4f}")
+            speedup = "-"
+            if not args.no_interp:
+                t_interp_small = best_of(OursRunner(w, "interp"), w.small_arg, 1)
+                speedup = f"{t_interp_small * w.small_scale / t_llvm:.0f}"
+            print(f"{w.name:10} {t_llvm:10.4f} {t_wt:10.4f} {t_llvm / t_wt:8.2f} {base_cols}{speedup:>11} "
+                  f"{cold.instantiate_s:14.3f} {warm.instantiate_s:12.4f} {t_o0:8.4f}", flush=True)
+    if args.programs:
+        programs(base)
     return 0
 
 

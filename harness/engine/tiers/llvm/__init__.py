@@ -12,13 +12,18 @@ Design in brief (details in each module's docstring):
   (with a status), so no Python frame is ever skipped.  Stack exhaustion: each function compares the stack
   pointer with a limit set by the outermost entry (a fixed byte budget); calls are ``notail`` so runaway
   recursion cannot become a loop.
-* Memory: explicit bounds checks against the size in the memory cell (reloaded after every call);
-  the base address is the runtime's stable mmap reservation.  Tables/globals: native mirrors/cells kept
+* Memory: explicit bounds checks against the size in the memory cell (reloaded after every call), one
+  signed i64 compare against a loop-invariant ``size - (offset + width)``; none for constant addresses
+  below the declared minimum size (memories never shrink).  The base address is the runtime's stable mmap
+  reservation.  Alias facts for LLVM (``translate._Metadata``): VMContext fields, function records and the
+  memory base are ``!invariant.load``; TBAA separates linear memory from global cells.  Tables/globals: native mirrors/cells kept
   in step with the runtime objects at every Python<->native boundary (``native``).
-* Host functions (WASI included) are reached through per-signature compiled thunks and one ctypes
-  callback; rare instructions (memory.grow/init, table mutation, drops) through a helper callback.
+* Host functions (WASI included) are reached through per-signature compiled thunks (all of an instance's
+  import types compiled as one module, through the object cache) and one ctypes callback; rare instructions (memory.grow/init, table mutation, drops) through a helper callback.
 * Cache: object files keyed by module hash, engine version (incl. this package's source digest), opt
   level and host CPU; corrupt entries are recompiled and overwritten (``cache``).
+* Pipeline: LLVM's O1-O3 module pipeline for the host CPU (name and features), SLP vectorisation on from
+  O2; IR is built with Python's cyclic GC paused (it only rescans live IR objects).
 
 Modules: ``translate`` (wasm -> LLVM IR; ``scalar``/``simd`` hold the per-instruction lowering), ``jit``
 (target machine, passes, object emission and loading), ``cache``, ``compiler`` (module -> loaded code,

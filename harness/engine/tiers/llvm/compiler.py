@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import threading
 import time
@@ -10,7 +12,7 @@ from dataclasses import dataclass, field
 from ... import syntax
 from . import jit
 from .cache import ObjectCache, cache_key
-from .translate import ModuleCompiler, build_host_thunk
+from .translate import ModuleCompiler, build_host_thunks
 
 
 @dataclass
@@ -41,13 +43,27 @@ def module_identity(module: syntax.Module, data: bytes | None) -> bytes:
     return b"repr:" + hashlib.sha256(repr(module).encode()).digest()
 
 
+@contextlib.contextmanager
+def _gc_paused():
+    """Building IR allocates ~10^6 small objects that all stay alive until the text is printed: the cyclic
+    collector would rescan them over and over (about a third of IR building time) and free nothing."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def compile_module(module: syntax.Module, opt_level: int, cache: ObjectCache, data: bytes | None = None) -> NativeCode:
     stats = CompileStats()
     key = cache_key(module_identity(module, data), jit.engine_version(), opt_level, jit.host_cpu())
     obj = cache.load(key)
     if obj is None:
         t0 = time.perf_counter()
-        text = str(ModuleCompiler(module).compile())
+        with _gc_paused():
+            text = str(ModuleCompiler(module).compile())
         t1 = time.perf_counter()
         obj = jit.compile_ir(text, opt_level)
         t2 = time.perf_counter()
@@ -68,11 +84,29 @@ _thunks: dict[syntax.FuncType, tuple[jit.LoadedObject, int]] = {}
 _thunk_lock = threading.Lock()
 
 
-def host_thunk(ft: syntax.FuncType) -> int:
-    """Address of the compiled thunk through which compiled code calls a host function of type ``ft``."""
+def prepare_host_thunks(fts, cache: ObjectCache | None = None) -> None:
+    """Make the thunks for all of ``fts`` exist, compiling the missing ones together as one module through
+    the object cache: a WASI program imports ~17 distinct types, and compiling them one by one, uncached,
+    cost every fresh process ~0.2 s even when the module itself came from the cache."""
     with _thunk_lock:
-        entry = _thunks.get(ft)
-        if entry is None:
-            loaded = jit.LoadedObject(jit.compile_ir(str(build_host_thunk(ft)), 1), 1)
-            entry = _thunks[ft] = (loaded, loaded.symbol("wasm_host_thunk"))
-        return entry[1]
+        missing = sorted({ft for ft in fts if ft not in _thunks}, key=repr)
+        if not missing:
+            return
+        key = cache_key(b"host-thunks:" + repr(missing).encode(), jit.engine_version(), 1, jit.host_cpu())
+        obj = cache.load(key) if cache is not None else None
+        if obj is None:
+            obj = jit.compile_ir(str(build_host_thunks(missing)), 1)
+            if cache is not None:
+                cache.store(key, obj)
+        loaded = jit.LoadedObject(obj, 1)
+        for i, ft in enumerate(missing):
+            _thunks[ft] = (loaded, loaded.symbol(f"wasm_host_thunk_{i}"))
+
+
+def host_thunk(ft: syntax.FuncType, cache: ObjectCache | None = None) -> int:
+    """Address of the compiled thunk through which compiled code calls a host function of type ``ft``."""
+    entry = _thunks.get(ft)
+    if entry is None:
+        prepare_host_thunks([ft], cache)
+        entry = _thunks[ft]
+    return entry[1]

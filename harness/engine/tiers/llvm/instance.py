@@ -10,7 +10,7 @@ from ...errors import TRAP_OOB_MEMORY, TRAP_OOB_TABLE, Trap
 from ...runtime.instance import ModuleInstance
 from ...runtime.objects import FuncInstance
 from . import layout as L
-from .compiler import NativeCode
+from .compiler import NativeCode, prepare_host_thunks
 from .native import ENTRY, NativeStore, _u64_array, canonical_type_id
 
 
@@ -32,6 +32,9 @@ class NativeInstance:
         ctx[L.CTX_INSTANCE // 8] = self.key
         n_imported = n_funcs - len(m.funcs)
         self.entries = [ENTRY(a) for a in code.entries]
+        # thunks for all imported host functions in one go (one compile/load, or one cache hit)
+        prepare_host_thunks([fi.type for fi in inst.funcs[:n_imported] if fi.host is not None and fi.native is None],
+                            store.cache)
         for i, fi in enumerate(inst.funcs):
             if i >= n_imported:
                 rec = _u64_array(3)

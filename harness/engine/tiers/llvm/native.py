@@ -99,6 +99,7 @@ class NativeStore:
         self.state[L.STATE_HOST_CB // 8] = ctypes.cast(self._host_cb, ctypes.c_void_p).value
         self.state[L.STATE_HELPER_CB // 8] = ctypes.cast(self._helper_cb, ctypes.c_void_p).value
         self.stack_budget = stack_budget
+        self.cache = None  # the tier's ObjectCache (host thunks are cached there too), set by the tier
         self.state_addr = _addr(self.state)
         self.records: dict[int, FuncInstance] = {}  # record address -> function
         self.host_funcs: dict[int, FuncInstance] = {}  # host key -> function
@@ -148,7 +149,7 @@ class NativeStore:
         hostctx[1] = key
         rec = _u64_array(3)
         rec[0] = canonical_type_id(fi.type)
-        rec[1] = host_thunk(fi.type)
+        rec[1] = host_thunk(fi.type, self.cache)
         rec[2] = _addr(hostctx)
         self._keep += [hostctx, rec]
         self.host_funcs[key] = fi

@@ -33,6 +33,7 @@ class LLVMTier:
             directory = Path(cache_dir)
         self.cache = ObjectCache(directory)
         self.native = NativeStore(stack_budget)
+        self.native.cache = self.cache
         self._compiled: dict[int, tuple[syntax.Module, CompiledLLVM]] = {}
 
     def compile(self, module: syntax.Module, data: bytes | None = None) -> CompiledLLVM:

@@ -1,0 +1,162 @@
+"""The LLVM tier's code-generation facts and shared machinery: alias/invariance metadata must not change
+what globals and memory hold, host-call thunks are compiled in batches through the object cache, and the
+benchmark script can load a second copy of the tier for side-by-side runs."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("llvmlite")
+
+from test_llvm_tier import OPT_LEVELS, f64, load  # noqa: E402
+
+from harness.engine import api, syntax  # noqa: E402
+from harness.engine.runtime import FuncInstance  # noqa: E402
+from harness.engine.tiers.llvm import compiler  # noqa: E402
+from harness.engine.tiers.llvm.tier import LLVMTier  # noqa: E402
+
+# Stores to linear memory and to globals interleaved, inside a loop: TBAA says they never alias, the
+# invariant loads say the cells' addresses never change; the values must still be exactly right.
+GLOBALS_AND_MEMORY = """
+(module
+  (memory 1)
+  (global $g (mut i32) (i32.const 7))
+  (global $h (mut i64) (i64.const 0))
+  (global $v (mut v128) (v128.const i64x2 1 2))
+  (func (export "mix") (param $n i32) (result i32) (local $i i32)
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+      (global.set $g (i32.add (global.get $g) (local.get $i)))
+      (i32.store (i32.mul (local.get $i) (i32.const 4)) (global.get $g))
+      (global.set $h (i64.add (global.get $h) (i64.extend_i32_u (i32.load (i32.mul (local.get $i) (i32.const 4))))))
+      (i32.store (i32.const 0) (i32.const 0))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $l)))
+    (i32.add (global.get $g) (i32.load (i32.const 4))))
+  (func (export "h") (result i64) (global.get $h))
+  (func (export "swap_v") (param i64) (result i64)
+    (global.set $v (i64x2.replace_lane 1 (global.get $v) (local.get 0)))
+    (i64x2.extract_lane 0 (global.get $v)))
+  (func (export "v1") (result i64) (i64x2.extract_lane 1 (global.get $v)))
+  (func (export "adjacent") (param $p i32) (result i64)
+    (i64.add (i64.load offset=8 (local.get $p)) (i64.load32_u offset=65530 (local.get $p))))
+)"""
+
+
+@pytest.mark.parametrize("opt", OPT_LEVELS)
+def test_globals_and_memory_stay_exact_under_alias_metadata(opt):
+    tier, inst = load(GLOBALS_AND_MEMORY, opt)
+    g, h, mem = 7, 0, {}
+    for i in range(10):  # the same loop in Python, memory as a dict of 32-bit words
+        g += i
+        mem[4 * i] = g
+        h += mem[4 * i]
+        mem[0] = 0
+    assert tier.run(inst.exports["mix"], [10]) == [g + mem[4]]
+    assert tier.run(inst.exports["h"], []) == [h]
+    assert tier.run(inst.exports["swap_v"], [99]) == [1]
+    assert tier.run(inst.exports["v1"], []) == [99]
+    # two accesses at one base, the later one reaching further: the first is in bounds, the second traps
+    assert tier.run(inst.exports["adjacent"], [0]) == [mem[8] | (mem[12] << 32)]
+    with pytest.raises(Exception) as e:
+        tier.run(inst.exports["adjacent"], [3])
+    assert getattr(e.value, "kind", None) == "out of bounds memory access"
+
+
+# Signatures no other test uses, so their thunks are compiled here, in one batch.
+_T1 = syntax.FuncType(("f32", "i64", "f64", "i32", "i32", "f32"), ("f64", "i32"))
+_T2 = syntax.FuncType(("i64", "i64", "i64", "i32", "f64", "f64", "i64"), ("i64",))
+
+HOSTS = """
+(module
+  (import "env" "a" (func $a (param f32 i64 f64 i32 i32 f32) (result f64 i32)))
+  (import "env" "b" (func $b (param i64 i64 i64 i32 f64 f64 i64) (result i64)))
+  (func (export "run") (param i32) (result i64)
+    (call $a (f32.const 1.5) (i64.const 2) (f64.const 0.25) (local.get 0) (i32.const 4) (f32.const 0))
+    (drop)
+    (i64.trunc_f64_s)
+    (call $b (i64.const 1) (i64.const 2) (i64.const 3) (local.get 0) (f64.const 0) (f64.const 0) (i64.const 5))
+    (i64.add))
+)"""
+
+
+def test_host_thunks_are_batched_and_cached(tmp_path):
+    if _T1 in compiler._thunks or _T2 in compiler._thunks:
+        pytest.skip("these thunk types were already compiled in this process")
+
+    def a(x, y, z, i, j, w):
+        return f64(10.0 + i), j
+
+    def b(p, q, r, i, x, y, s):
+        return p + q + r + i + s
+
+    imports = {"env": {"a": FuncInstance(_T1, host=a), "b": FuncInstance(_T2, host=b)}}
+    tier = LLVMTier(opt_level=2, cache_dir=tmp_path)
+    _, inst = load(HOSTS, tier=tier, imports=imports)
+    assert tier.run(inst.exports["run"], [3]) == [13 + 1 + 2 + 3 + 3 + 5]
+    # both thunks came from one compiled object, which went to the cache next to the module's
+    assert compiler._thunks[_T1][0] is compiler._thunks[_T2][0]
+    assert tier.cache.misses == 2
+    assert len(list(tmp_path.rglob("*.o"))) == 2
+
+
+def test_bench_baseline_copy_runs_side_by_side(tmp_path):
+    """``llvm_bench_workloads.py --baseline DIR`` loads a copy of the tier under another name."""
+    import llvm_bench_workloads as bench
+
+    src = Path(compiler.__file__).parent
+    copy = tmp_path / "llvm_copy"
+    shutil.copytree(src, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    name = bench.register_baseline(copy, tier="llvm_test_copy")
+    try:
+        w = next(w for w in bench.WORKLOADS if w.name == "fib")
+        ours = bench.OursRunner(w, name, opt_level=0, cache_dir=False)
+        assert type(ours.store.tier).__module__.startswith("harness.engine.tiers.llvm_test_copy")
+        assert ours(20) == 6765
+    finally:
+        api.TIERS.pop(name, None)
+        for mod in [m for m in sys.modules if m.startswith("harness.engine.tiers.llvm_test_copy")]:
+            del sys.modules[mod]
+
+
+STATIC = """
+(module
+  (import "env" "mem" (memory 1))
+  (func (export "last") (result i32) (i32.load (i32.const 65532)))
+  (func (export "past") (result i32) (i32.load (i32.const 65533)))
+  (func (export "off") (result i32) (i32.load offset=65532 (i32.const 0)))
+  (func (export "above_min") (result i32) (i32.load (i32.const 70000)))
+  (func (export "wrap") (result i32) (i32.load offset=4 (i32.const -1)))
+)"""
+
+
+@pytest.mark.parametrize("opt", OPT_LEVELS)
+def test_static_addresses_below_the_declared_minimum(opt):
+    """Accesses at constant addresses below the import type's minimum skip the bounds check; the others
+    keep it (the memory may be larger than declared, or not)."""
+    from harness.engine.runtime import MemoryInstance
+
+    def trap_kind(inst, tier, name):
+        with pytest.raises(Exception) as e:
+            tier.run(inst.exports[name], [])
+        return getattr(e.value, "kind", None)
+
+    for pages in (1, 2):
+        mem = MemoryInstance(syntax.MemType(syntax.Limits(pages, None)))
+        mem.write(65532, (0x12345678).to_bytes(4, "little"))
+        if pages == 2:
+            mem.write(70000, (7).to_bytes(4, "little"))
+        tier, inst = load(STATIC, opt, {"env": {"mem": mem}})
+        assert tier.run(inst.exports["last"], []) == [0x12345678]
+        assert tier.run(inst.exports["off"], []) == [0x12345678]
+        assert trap_kind(inst, tier, "wrap") == "out of bounds memory access"
+        if pages == 1:
+            assert trap_kind(inst, tier, "past") == "out of bounds memory access"
+            assert trap_kind(inst, tier, "above_min") == "out of bounds memory access"
+        else:  # the memory is larger than its import type says: the checked accesses see that
+            assert tier.run(inst.exports["past"], []) == [0x123456]
+            assert tier.run(inst.exports["above_min"], []) == [7]
