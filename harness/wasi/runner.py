@@ -26,6 +26,7 @@ from . import expectations as expectations_mod
 from .child import INTERNAL_EXIT
 from .drivers import DriverUnavailable, Invocation, check_available, supported_versions
 from .execute import DEFAULT_TIMEOUT, RunResult, run_program
+from .expectations import FLAKY_PREFIX
 from .inspect import NotACommand, check_wasi_command
 from .spec import WasiTest, clean_artifacts
 
@@ -49,7 +50,7 @@ class TestResult:
         """The outcome seen through expectations: xfail / xpass where they apply."""
         if self.expected_fail and self.outcome in ("fail", "timeout", "crash"):
             return "xfail"
-        if self.expected_fail and self.outcome == "pass":
+        if self.expected_fail and self.outcome == "pass" and not self.expected_fail.startswith(FLAKY_PREFIX):
             return "xpass"
         return self.outcome
 
