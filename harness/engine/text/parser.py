@@ -591,20 +591,15 @@ class ModuleParser:
 
     def offset_expr(self) -> list:
         """``(offset instr*)`` or a single folded instruction."""
-        if self.at_field("offset"):
-            self.next()
-            self.next()
-            e = self.instrs()
-            self.expect(RPAR)
-            return e
-        out: list = []
-        if not self.at_kind(LPAR):
-            raise self.unexpected()
-        self.folded(out)
-        return out
+        return self._const_expr("offset")
 
     def elem_expr(self) -> list:
-        if self.at_field("item"):
+        """``(item instr*)`` or a single folded instruction."""
+        return self._const_expr("item")
+
+    def _const_expr(self, keyword: str) -> list:
+        """``(KEYWORD instr*)``, or the abbreviation: one folded instruction standing for it."""
+        if self.at_field(keyword):
             self.next()
             self.next()
             e = self.instrs()
