@@ -17,7 +17,7 @@ def test_holds_when_every_engine_blocks_every_attempt(tmp_path):
                               outcome="pass", extra={"command": "assert_unlinkable"})])
     figure, verdict, _ = sandbox_claim_figure(store)
     assert verdict == "holds"
-    assert "ours:interp" in figure and "1/1 assert_unlinkable" in figure
+    assert "ours:interp" in figure and "ours:interp 1/1" in figure
 
 
 def test_a_failure_without_an_escape_is_not_a_verdict(tmp_path):
@@ -28,11 +28,15 @@ def test_a_failure_without_an_escape_is_not_a_verdict(tmp_path):
     assert verdict == "can't tell here" and "pywasm" in figure
 
 
-def test_a_reported_escape_refutes_the_claim(tmp_path):
+def test_an_escape_seen_by_the_guest_is_named_but_not_a_refutation(tmp_path):
+    # The guest cannot tell a virtual filesystem (wasmer's own "/") from the host's, so no "does not hold".
     store = ResultsStore(tmp_path / "r.db")
     run = store.start_run("wasi")
-    store.add(run, [_escape_row("leaky", "x", "fail", "stdout 'dotdot: ESCAPED'")])
-    assert sandbox_claim_figure(store)[1] == "does not hold"
+    store.add(run, [_escape_row("wasmtime", "cranelift", "pass"),
+                    _escape_row("leaky", "x", "fail", "stdout 'dotdot: blocked\\nopendir /: ESCAPED\\nhard link out: ESCAPED\\n'")])
+    figure, verdict, _ = sandbox_claim_figure(store)
+    assert verdict == "can't tell here"
+    assert "leaky:x (hard link out, opendir /)" in figure
 
 
 def test_nothing_stored_says_what_to_run(tmp_path):

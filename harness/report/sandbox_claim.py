@@ -2,56 +2,76 @@
 stored conformance rows rather than perf rows:
 
 * our WASI escape program (``suites/wasi/programs/sandbox_escape.c``: ``..``, absolute paths, symlinks out
-  of the preopen, hard links and renames out, creating files through links) must print ``blocked`` for every
-  attempt on each engine that ran it;
-* a module whose imports were not provided must fail to link (the spec suites' ``assert_unlinkable`` checks).
+  of the preopen, hard links and renames out, creating files through links) prints ``blocked`` or
+  ``ESCAPED`` for every attempt on each engine that ran it;
+* a module whose imports do not match what the host provides must fail to link (the spec suites'
+  ``assert_unlinkable`` checks), reported per engine as supporting evidence.
 
-The verdict is "holds" only if every engine that ran the escape program passed it and no unlinkable check
-was instantiated; a failure of the program is not automatically an escape (it may be a missing feature),
-so failures make the verdict "can't tell here" with the engines named, unless the output shows an escape.
+Verdict: "holds" when every engine that ran the escape program blocked every attempt.  An ``ESCAPED`` line
+is the guest's view only: an engine with a virtual filesystem (wasmer serves its own ``/``) lets ``opendir("/")``
+or a link into its in-memory root succeed without touching the host, and the program cannot tell the two
+apart, so such results make the verdict "can't tell here" with the engines and attempts named.  Other
+failures of the program (wrong output, missing features) are named but say nothing about escaping.
 """
 
 from __future__ import annotations
 
+import re
+
 from ..results import ResultsStore
 
 ESCAPE_TEST = "sandbox_escape"
+_ESCAPED_LINE = re.compile(r"^'?([^'\n]+): ESCAPED$", re.MULTILINE)
+
+
+def _label(engine: str, tier) -> str:
+    return f"{engine}:{tier}" if isinstance(tier, str) and tier else engine
+
+
+def _latest_per_engine(store: ResultsStore, df):
+    runs = {r["run_id"]: r["started"] for r in store.runs()}
+    df = df.assign(started=df["run_id"].map(runs)).sort_values("started")
+    return df.groupby(["engine", "tier"], dropna=False).tail(1)
 
 
 def sandbox_claim_figure(store: ResultsStore) -> tuple[str, str, str]:
     """(figure, verdict, command) for claim 7 from the newest WASI rows of each engine."""
+    parts: list[str] = []
+    verdict = "can't tell here"
     df = store.dataframe(suite="wasi")
-    figure_parts, verdict = [], "can't tell here"
     if not df.empty:
         esc = df[df["item"].fillna("").str.contains(ESCAPE_TEST) | df["file"].str.contains(ESCAPE_TEST)]
-        runs = {r["run_id"]: r["started"] for r in store.runs()}
-        esc = esc.assign(started=esc["run_id"].map(runs)).sort_values("started")
-        latest = esc.groupby(["engine", "tier"], dropna=False).tail(1)
-        passed = [f"{e}:{t}" if t else e for e, t, o in zip(latest["engine"], latest["tier"], latest["outcome"], strict=True)
-                  if o == "pass"]
-        failed = [(f"{e}:{t}" if t else e, m or "") for e, t, o, m in
-                  zip(latest["engine"], latest["tier"], latest["outcome"], latest["message"], strict=True)
-                  if o not in ("pass", "unsupported")]
-        escaped = [name for name, msg in failed if "ESCAPED" in msg.upper()]
-        if passed:
-            figure_parts.append(f"every escape attempt blocked on {', '.join(sorted(passed))}")
-        if failed:
-            figure_parts.append("escape program did not pass on " + ", ".join(sorted(n for n, _ in failed))
-                                + (f" (escapes reported on {', '.join(escaped)})" if escaped else
-                                   " (wrong output, no escape reported: see the conformance report)"))
-        if escaped:
-            verdict = "does not hold"
-        elif passed and not failed:
-            verdict = "holds"
+        esc = esc[~esc["outcome"].isin(["skip", "unsupported"])]
+        if not esc.empty:
+            latest = _latest_per_engine(store, esc)
+            passed, reached, other = [], [], []
+            for _, r in latest.iterrows():
+                name = _label(r["engine"], r["tier"])
+                message = r["message"] if isinstance(r["message"], str) else ""
+                # Messages quote the program's stdout with its newlines escaped.
+                attempts = sorted(set(_ESCAPED_LINE.findall(message.replace("\\n", "\n"))))
+                if r["outcome"] == "pass":
+                    passed.append(name)
+                elif attempts:
+                    reached.append(f"{name} ({', '.join(attempts)})")
+                else:
+                    other.append(name)
+            if passed:
+                parts.append(f"every escape attempt blocked on {', '.join(sorted(passed))}")
+            if reached:
+                parts.append("the guest reached outside its preopen, from its own view, on " + "; ".join(sorted(reached))
+                             + " - possibly the engine's virtual filesystem rather than the host: the program cannot tell")
+            if other:
+                parts.append(f"escape program failed for other reasons on {', '.join(sorted(other))}")
+            if passed and not reached and not other:
+                verdict = "holds"
     spec = store.dataframe(suite="spec")
-    if not spec.empty and "extra" in spec:
-        kinds = spec["extra"].map(lambda x: (x or {}).get("kind") or (x or {}).get("command"))
-        unl = spec[kinds == "assert_unlinkable"]
+    if not spec.empty:
+        unl = spec[spec["extra"].map(lambda x: (x or {}).get("command") == "assert_unlinkable")]
         if len(unl):
-            ok = int((unl["outcome"] == "pass").sum())
-            figure_parts.append(f"missing imports refused at link time in {ok}/{len(unl)} assert_unlinkable checks")
-            if ok < len(unl) and verdict == "holds":
-                verdict = "can't tell here"
-    if not figure_parts:
-        figure_parts.append("no WASI sandbox results stored: run harness wasi --own")
-    return "; ".join(figure_parts), verdict, "harness wasi --own --engines ours,wasmtime,v8,pywasm"
+            latest = unl.assign(label=[_label(e, t) for e, t in zip(unl["engine"], unl["tier"], strict=True)])
+            counts = latest.groupby("label")["outcome"].agg(lambda s: f"{int((s == 'pass').sum())}/{len(s)}")
+            parts.append("assert_unlinkable refused: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    if not parts:
+        parts.append("no WASI sandbox results stored: run harness wasi --own")
+    return "; ".join(parts), verdict, "harness wasi --own --engines ours,wasmtime,v8,pywasm"
