@@ -42,3 +42,15 @@ def test_an_escape_seen_by_the_guest_is_named_but_not_a_refutation(tmp_path):
 def test_nothing_stored_says_what_to_run(tmp_path):
     figure, verdict, _ = sandbox_claim_figure(ResultsStore(tmp_path / "r.db"))
     assert verdict == "can't tell here" and "harness wasi --own" in figure
+
+
+def test_a_change_seen_on_the_host_refutes_the_claim(tmp_path):
+    from harness.wasi.runner import HOST_CHANGED
+
+    store = ResultsStore(tmp_path / "r.db")
+    run = store.start_run("wasi")
+    store.add(run, [_escape_row("wasmtime", "cranelift", "pass"),
+                    ResultRow("wasi", "own/wasm32-wasip1", "leaky", "test", item="own/wasm32-wasip1/rename_unlink",
+                              tier="x", outcome="fail", message=f"{HOST_CHANGED}: escape.dir/moved.txt")])
+    figure, verdict, _ = sandbox_claim_figure(store)
+    assert verdict == "does not hold" and "leaky:x" in figure

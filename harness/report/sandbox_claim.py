@@ -7,11 +7,15 @@ stored conformance rows rather than perf rows:
 * a module whose imports do not match what the host provides must fail to link (the spec suites'
   ``assert_unlinkable`` checks), reported per engine as supporting evidence.
 
-Verdict: "holds" when every engine that ran the escape program blocked every attempt.  An ``ESCAPED`` line
-is the guest's view only: an engine with a virtual filesystem (wasmer serves its own ``/``) lets ``opendir("/")``
-or a link into its in-memory root succeed without touching the host, and the program cannot tell the two
-apart, so such results make the verdict "can't tell here" with the engines and attempts named.  Other
-failures of the program (wrong output, missing features) are named but say nothing about escaping.
+The WASI runner also checks the host itself: every file and directory around the preopened ones is
+snapshotted before and after each test, and any change fails the test with ``HOST_CHANGED`` in its message.
+
+Verdict: "does not hold" when any engine changed host files outside its preopens (in any WASI test);
+"holds" when every engine that ran the escape program blocked every attempt.  An ``ESCAPED`` line with no
+host change is the guest's view only: an engine with a virtual filesystem (wasmer serves its own ``/``) lets
+``opendir("/")`` or a link into its in-memory root succeed without touching the host, so such results make
+the verdict "can't tell here" with the engines and attempts named.  Other failures of the program (wrong
+output, missing features) are named but say nothing about escaping.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import re
 
 from ..results import ResultsStore
+from ..wasi.runner import HOST_CHANGED
 
 ESCAPE_TEST = "sandbox_escape"
 _ESCAPED_LINE = re.compile(r"^'?([^'\n]+): ESCAPED$", re.MULTILINE)
@@ -65,6 +70,12 @@ def sandbox_claim_figure(store: ResultsStore) -> tuple[str, str, str]:
                 parts.append(f"escape program failed for other reasons on {', '.join(sorted(other))}")
             if passed and not reached and not other:
                 verdict = "holds"
+        leaked = df[df["message"].fillna("").str.contains(HOST_CHANGED, regex=False)]
+        if not leaked.empty:
+            latest = _latest_per_engine(store, leaked)
+            names = sorted({_label(e, t) for e, t in zip(latest["engine"], latest["tier"], strict=True)})
+            parts.insert(0, f"{HOST_CHANGED} on {', '.join(names)} (checked on the host around each test)")
+            verdict = "does not hold"
     spec = store.dataframe(suite="spec")
     if not spec.empty:
         unl = spec[spec["extra"].map(lambda x: (x or {}).get("command") == "assert_unlinkable")]

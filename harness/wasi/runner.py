@@ -13,7 +13,9 @@ outcome (``expected``), so reports can show xfail/xpass without losing the raw r
 
 from __future__ import annotations
 
+import os
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterable
@@ -126,9 +128,44 @@ def run_test(engine: EngineSpec, test: WasiTest, timeout: float = DEFAULT_TIMEOU
         args = [a.replace("{workdir}", str(workdir)) for a in test.spec.args]
         inv = Invocation(test.path.resolve(), args, dict(test.spec.env), dirs,
                          program_name=test.path.name)
+        before = host_snapshot(workdir, dirs)
         result = run_program(engine, inv, cwd=workdir, timeout=timeout, stdin=test.spec.stdin.encode())
+        changed = changed_paths(before, host_snapshot(workdir, dirs))
     outcome, message = judge(test, result)
+    if changed:
+        # Judged on the host, not by the guest's own report: this is what a sandbox escape looks like.
+        outcome, message = "fail", (f"{HOST_CHANGED}: {', '.join(changed[:10])}"
+                                    + (f" (+{len(changed) - 10} more)" if len(changed) > 10 else "")
+                                    + (f"; {message}" if message else ""))
     return TestResult(engine, test, outcome, message, result.seconds, expected_fail, result.exit_code)
+
+
+HOST_CHANGED = "host files outside the preopened directories changed"
+
+
+def host_snapshot(workdir: Path, dirs: list[tuple[str, str]]) -> dict[str, tuple]:
+    """Every entry under ``workdir`` except the preopened directories (and what is inside them), with its
+    type, size and modification time: what a sandboxed program must leave exactly as it found it."""
+    preopens = {os.path.realpath(host) for host, _ in dirs}
+    snap: dict[str, tuple] = {}
+    for root, dnames, fnames in os.walk(workdir, followlinks=False):
+        keep = []
+        for name in dnames:
+            full = os.path.join(root, name)
+            if os.path.realpath(full) in preopens and not os.path.islink(full):
+                continue  # the guest may change anything in here, and so the directory's own mtime
+            keep.append(name)
+        dnames[:] = keep
+        for name in keep + fnames:
+            full = os.path.join(root, name)
+            st = os.lstat(full)
+            snap[os.path.relpath(full, workdir)] = (stat.S_IFMT(st.st_mode), st.st_size, st.st_mtime_ns)
+    return snap
+
+
+def changed_paths(before: dict[str, tuple], after: dict[str, tuple]) -> list[str]:
+    """Paths created, removed or modified between two snapshots, sorted."""
+    return sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
 
 
 @dataclass
