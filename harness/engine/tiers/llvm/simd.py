@@ -9,6 +9,8 @@ and the lane zeroed explicitly.
 
 from __future__ import annotations
 
+from functools import partial
+
 from llvmlite import ir
 
 from .irtypes import F32, F64, I8, I16, I32, I64, V128, v128_const
@@ -274,25 +276,34 @@ def _bitwise_ops() -> None:
 
 
 # -- integer lanes ---------------------------------------------------------------------------------------
+def _lane_binop(shape, fn):
+    """Handler for a two-operand lane op: both v128 operands viewed as ``shape``, ``fn`` builds the result."""
+
+    def h(fc, ins):
+        c = as_(fc, fc.pop(), shape)
+        a = as_(fc, fc.pop(), shape)
+        out(fc, fn(fc, a, c))
+
+    return h
+
+
+def _lane_unop(shape, fn):
+    """Handler for a one-operand lane op on a v128 viewed as ``shape``."""
+
+    def h(fc, ins):
+        out(fc, fn(fc, as_(fc, fc.pop(), shape)))
+
+    return h
+
+
 def _int_ops() -> None:
     for shape in ("i8x16", "i16x8", "i32x4", "i64x2"):
         ty = SHAPES[shape]
         w = ty.element.width
         vn = vty_name(ty)
 
-        def binop(fn, shape=shape):
-            def h(fc, ins):
-                c = as_(fc, fc.pop(), shape)
-                a = as_(fc, fc.pop(), shape)
-                out(fc, fn(fc, a, c))
-
-            return h
-
-        def unop(fn, shape=shape):
-            def h(fc, ins):
-                out(fc, fn(fc, as_(fc, fc.pop(), shape)))
-
-            return h
+        binop = partial(_lane_binop, shape)
+        unop = partial(_lane_unop, shape)
 
         OPS[f"{shape}.add"] = binop(lambda fc, a, c: fc.b.add(a, c))
         OPS[f"{shape}.sub"] = binop(lambda fc, a, c: fc.b.sub(a, c))
@@ -447,19 +458,8 @@ def _float_ops() -> None:
         w = ity.element.width
         vn = vty_name(ty)
 
-        def binop(fn, shape=shape):
-            def h(fc, ins):
-                c = as_(fc, fc.pop(), shape)
-                a = as_(fc, fc.pop(), shape)
-                out(fc, fn(fc, a, c))
-
-            return h
-
-        def unop(fn, shape=shape):
-            def h(fc, ins):
-                out(fc, fn(fc, as_(fc, fc.pop(), shape)))
-
-            return h
+        binop = partial(_lane_binop, shape)
+        unop = partial(_lane_unop, shape)
 
         for name, method in (("add", "fadd"), ("sub", "fsub"), ("mul", "fmul"), ("div", "fdiv")):
             OPS[f"{shape}.{name}"] = binop(lambda fc, a, c, method=method: getattr(fc.b, method)(a, c))
