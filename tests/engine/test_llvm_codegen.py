@@ -160,3 +160,75 @@ def test_static_addresses_below_the_declared_minimum(opt):
         else:  # the memory is larger than its import type says: the checked accesses see that
             assert tier.run(inst.exports["past"], []) == [0x123456]
             assert tier.run(inst.exports["above_min"], []) == [7]
+
+
+FIB = """(module
+  (func $fib (export "fib") (param $n i32) (result i32)
+    (if (result i32) (i32.lt_u (local.get $n) (i32.const 2)) (then (local.get $n))
+      (else (i32.add (call $fib (i32.sub (local.get $n) (i32.const 1)))
+                     (call $fib (i32.sub (local.get $n) (i32.const 2))))))))"""
+
+
+def optimised_ir(wat: str, opt_level: int) -> str:
+    from harness.engine.binary import decode_module
+    from harness.engine.text import parse_module
+    from harness.engine.tiers.llvm import jit
+    from harness.engine.tiers.llvm.translate import ModuleCompiler
+
+    return str(jit.optimised(str(ModuleCompiler(decode_module(parse_module(wat))).compile()), opt_level))
+
+
+def test_o2_turns_tail_recursion_into_a_loop():
+    """The stack floor argument (not ``notail`` calls) is what keeps runaway recursion a trap, so LLVM's
+    tail-recursion elimination may run: fib keeps one of its two calls."""
+    ir_text = optimised_ir(FIB, 2)
+    body = ir_text[ir_text.index("define internal i32 @wasm_f0"):]
+    body = body[: body.index("\n}")]
+    assert body.count("call i32 @wasm_f0(") == 1
+    tier, inst = load(FIB, 2)
+    assert tier.run(inst.exports["fib"], [20]) == [6765]
+
+
+BULK_AND_ROUNDING = """(module (memory 1)
+  (func (export "copy") (param i32 i32 i32)
+    (memory.copy (local.get 0) (local.get 1) (local.get 2))
+    (memory.fill (local.get 0) (i32.const 7) (local.get 2)))
+  (func (export "round") (param f32 f64) (result f64)
+    (f64.add (f64.promote_f32 (f32.nearest (local.get 0))) (f64.min (f64.floor (local.get 1)) (f64.trunc (local.get 1)))))
+  (func (export "sw") (param i32) (result i32)
+    (block (block (block (br_table 0 1 2 (local.get 0))) (return (i32.const 10))) (return (i32.const 11)))
+    (i32.const 12)))"""
+
+
+@pytest.mark.parametrize("opt", [1, 2, 3])
+def test_optimised_objects_reach_external_functions_through_the_got(opt):
+    """O1-O3 objects use the small code model, loaded as one block: a PC-relative call to an external
+    symbol (memcpy, setjmp, ...) would need a PLT stub the loader does not reserve room for."""
+    from harness.engine.binary import decode_module
+    from harness.engine.text import parse_module
+    from harness.engine.tiers.llvm import jit
+    from harness.engine.tiers.llvm.translate import ModuleCompiler, build_host_thunks
+
+    module = decode_module(parse_module(BULK_AND_ROUNDING))
+    for text in (str(ModuleCompiler(module).compile()), str(build_host_thunks([syntax.FuncType(("i32",), ())]))):
+        obj = jit._compile(text, opt, True)
+        assert jit.external_pc_relative(obj) == []
+    tier, inst = load(BULK_AND_ROUNDING, opt)
+    tier.run(inst.exports["copy"], [0, 8, 4])
+    assert tier.run(inst.exports["round"], [0x3FC00000, f64(2.5)]) == [f64(4.0)]
+    assert [tier.run(inst.exports["sw"], [i])[0] for i in range(4)] == [10, 11, 12, 12]
+
+
+def test_external_pc_relative_relocations_are_found():
+    """The check behind the fallback to the large code model: a plain external call in a small-model
+    object is reported (and an object loaded anyway would have aborted the process)."""
+    from harness.engine.tiers.llvm import jit
+
+    text = """declare void @some_external(i32)
+define void @f(i32 %x) {
+  call void @some_external(i32 %x)
+  ret void
+}"""
+    assert jit.external_pc_relative(jit._compile(text, 2, True)) == ["some_external"]
+    assert jit.external_pc_relative(jit._compile(text, 2, False)) == []
+    assert jit.external_pc_relative(b"not an object") == []

@@ -234,13 +234,66 @@ def test_stack_exhaustion_is_a_trap(opt):
     tier, inst = load(RECURSE, opt)
     with pytest.raises(errors.Exhaustion):
         tier.run(inst.exports["runaway"], [0])
-    # a call in tail position must not become a jump (an endless loop instead of exhaustion)
     with pytest.raises(errors.Exhaustion):
         tier.run(inst.exports["tail_runaway"], [])
     # the store is usable afterwards, and deep but finite recursion works
     assert tier.run(inst.exports["fac"], [20]) == [2432902008176640000]
     with pytest.raises(errors.Exhaustion):
         tier.run(inst.exports["runaway"], [0])
+
+
+# Recursion LLVM may turn into loops or jumps at O2 (self tail calls, accumulator recursion, sibling
+# calls): each must still end in "call stack exhausted", and finite recursion of the same shapes must work.
+LOOPING_RECURSION = """
+(module
+  (func $self (export "self_tail") (param i32) (result i32) (call $self (i32.add (local.get 0) (i32.const 1))))
+  (func $acc (export "acc_runaway") (param i32) (result i32) (i32.add (call $acc (local.get 0)) (local.get 0)))
+  (func $ping (export "ping") (param i32) (result i32) (call $pong (i32.add (local.get 0) (i32.const 1))))
+  (func $pong (param i32) (result i32) (call $ping (i32.add (local.get 0) (i32.const 2))))
+  (func $count (export "count") (param i32) (result i32)
+    (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 0))
+      (else (call $count (i32.sub (local.get 0) (i32.const 1))))))
+  (func $alt (export "alt") (param i64) (result i64)
+    (if (result i64) (i64.eqz (local.get 0)) (then (i64.const 0))
+      (else (i64.sub (local.get 0) (call $alt (i64.sub (local.get 0) (i64.const 1)))))))
+)"""
+
+
+def run_isolated(code: str, timeout: float = 120) -> str:
+    """Run ``code`` in a fresh interpreter: a regression here is an endless loop, which must fail the
+    test instead of hanging the run."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+@pytest.mark.parametrize("opt", OPT_LEVELS)
+def test_recursion_that_llvm_makes_a_loop_still_exhausts(opt):
+    out = run_isolated(f"""
+import sys
+sys.path.insert(0, {str(__import__("pathlib").Path(__file__).parent)!r})
+from test_llvm_tier import LOOPING_RECURSION, load
+from harness.engine import errors
+tier, inst = load(LOOPING_RECURSION, {opt})
+for name in ("self_tail", "acc_runaway", "ping"):
+    try:
+        tier.run(inst.exports[name], [0])
+    except errors.Exhaustion:
+        print(name, "exhausted")
+print(tier.run(inst.exports["count"], [20000]), tier.run(inst.exports["alt"], [10000]))
+for name, n in (("count", 10**8), ("alt", 10**7)):
+    try:
+        tier.run(inst.exports[name], [n])
+    except errors.Exhaustion:
+        print(name, "deep exhausted")
+""")
+    assert out.split("\n")[:3] == ["self_tail exhausted", "acc_runaway exhausted", "ping exhausted"]
+    # alt(n) = n - alt(n-1) = ceil(n/2)
+    assert out.split("\n")[3] == "[0] [5000]"
+    assert out.split("\n")[4:6] == ["count deep exhausted", "alt deep exhausted"]
 
 
 def test_trap_inside_nested_host_call_unwinds_both_levels():

@@ -4,14 +4,16 @@ to host object code (cached on disk) and run through MCJIT behind the same embed
 
 Design in brief (details in each module's docstring):
 
-* Calling convention: every wasm function is ``ret f(ptr ctx, params...)``; ``ctx`` is the instance's
-  VMContext (``layout``), multi-value results are LLVM struct returns.  Python enters compiled code only
+* Calling convention: every wasm function is ``ret f(ptr ctx, i64 floor, params...)``; ``ctx`` is the
+  instance's VMContext (``layout``), ``floor`` its stack floor, multi-value results are LLVM struct
+  returns.  Python enters compiled code only
   through per-type entry trampolines ``i32 entry(code, ctx, slots)`` (arguments/results in 16-byte slots).
 * Traps: compiled code calls ``wasm_trap(ctx, code)``, which stores the code and ``longjmp``s to the
   innermost entry trampoline (``_setjmp``); host functions and helpers always *return* to compiled code
   (with a status), so no Python frame is ever skipped.  Stack exhaustion: each function compares the stack
-  pointer with a limit set by the outermost entry (a fixed byte budget); calls are ``notail`` so runaway
-  recursion cannot become a loop.
+  pointer with its ``floor`` argument: the outermost entry passes the lowest address of a fixed byte
+  budget, every call passes ``floor + 16``.  So LLVM may turn tail recursion into loops (fib: half the
+  calls) or calls into jumps, and runaway recursion still ends in the trap.
 * Memory: explicit bounds checks against the size in the memory cell (reloaded after every call), one
   signed i64 compare against a loop-invariant ``size - (offset + width)``; none for constant addresses
   below the declared minimum size (memories never shrink).  The base address is the runtime's stable mmap

@@ -68,5 +68,10 @@ def ret_type(results: tuple[str, ...]) -> ir.Type:
 
 
 def func_type(params: tuple[str, ...], results: tuple[str, ...]) -> ir.FunctionType:
-    """Signature of every compiled wasm function: ``ret f(ptr ctx, params...)``."""
-    return ir.FunctionType(ret_type(results), [PTR] + [lltype(t) for t in params])
+    """Signature of every compiled wasm function: ``ret f(ptr ctx, i64 floor, params...)``.
+
+    ``floor`` is the lowest stack address the callee may run at (see ``FunctionCompiler._stack_check``)."""
+    return ir.FunctionType(ret_type(results), [PTR, I64] + [lltype(t) for t in params])
+
+
+FIRST_PARAM = 2  # index of the first wasm parameter among a compiled function's LLVM arguments

@@ -19,6 +19,8 @@ STATE_HOST_CB = 24  # ptr: i32 host_cb(ptr hostctx, ptr slots)
 STATE_HELPER_CB = 32  # ptr: i32 helper_cb(ptr vmctx, i32 op, ptr slots)
 STATE_STACK_BUDGET = 40  # i64: bytes of native stack compiled code may use below the outermost entry
 STATE_SIZE = 48
+# Every call raises the callee's stack floor by this many bytes (see translate.FunctionCompiler._stack_check).
+CALL_CHARGE = 16
 
 # -- VMContext -----------------------------------------------------------------------------------------
 CTX_STATE = 0  # ptr State
@@ -52,7 +54,7 @@ GLOBAL_CELL_SIZE = 16  # room for a v128
 
 # -- Function record (what a funcref points at) --------------------------------------------------------
 REC_TYPE = 0  # i64 canonical type id
-REC_CODE = 8  # ptr: compiled code, signature ret f(ptr ctx, params...)
+REC_CODE = 8  # ptr: compiled code, signature ret f(ptr ctx, i64 floor, params...)
 REC_CTX = 16  # ptr: VMContext or host function context
 REC_SIZE = 24
 

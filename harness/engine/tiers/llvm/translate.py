@@ -1,13 +1,14 @@
 """Translation of a validated module to LLVM IR.
 
-One LLVM function per defined wasm function, signature ``ret f(ptr ctx, params...)`` (see ``irtypes``).
+One LLVM function per defined wasm function, signature ``ret f(ptr ctx, i64 floor, params...)`` (see
+``irtypes``; ``floor`` is the stack floor, see ``FunctionCompiler.stack_check``).
 The wasm operand stack becomes a compile-time list of SSA values; locals and branch targets' values live in
 allocas that ``mem2reg`` promotes.  Structured bodies map directly onto basic blocks; code after an
 unconditional branch is never translated.
 
 Safety does not depend on validation being bug-free in the places that matter: every memory access is
 bounds-checked against the current size (reloaded after every call), every call checks the native stack
-against a limit, and every operation with undefined behaviour in LLVM (division, shifts, float->int,
+against a floor that rises with each call, and every operation with undefined behaviour in LLVM (division, shifts, float->int,
 ctlz/cttz at zero) is guarded or uses the defined variant.
 
 Traps call ``wasm_trap(ctx, code)``, which records the code and ``longjmp``s to the entry trampoline of the
@@ -26,7 +27,7 @@ except ImportError:  # pragma: no cover
 
 from ... import syntax
 from . import layout as L
-from .irtypes import I1, I8, I32, I64, PTR, V128, VOID, func_type, lltype, ret_type, zero
+from .irtypes import FIRST_PARAM, I1, I8, I32, I64, PTR, V128, VOID, func_type, lltype, ret_type, zero
 from .scalar import SCALAR_OPS
 
 _STACKSAVE = "llvm.stacksave.p0"
@@ -74,11 +75,14 @@ class ModuleCompiler:
 
     # -- helpers ---------------------------------------------------------------------------------------
     def intrinsic(self, name: str, ret: ir.Type, args: list[ir.Type], attrs: tuple[str, ...] = ()) -> ir.Function:
+        """Declare an LLVM intrinsic or an external C function (``_setjmp``, ``longjmp``)."""
         fn = self._intrinsics.get(name)
         if fn is None:
             fn = ir.Function(self.ir, ir.FunctionType(ret, args), name)
             for a in attrs:
                 fn.attributes.add(a)
+            if not name.startswith("llvm."):
+                fn.attributes.add("nonlazybind")  # through the GOT: see _Metadata.got_flags
             self._intrinsics[name] = fn
         return fn
 
@@ -133,7 +137,8 @@ class ModuleCompiler:
         run, trapped = fn.append_basic_block("run"), fn.append_basic_block("trapped")
         b.cbranch(b.icmp_signed("==", r, ir.Constant(I32, 0)), run, trapped)
         b.position_at_end(run)
-        args = [ctx] + [load_field(b, slots, i * L.SLOT_SIZE, lltype(t)) for i, t in enumerate(ft.params)]
+        floor = load_field(b, state, L.STATE_STACK_LIMIT, I64)
+        args = [ctx, floor] + [load_field(b, slots, i * L.SLOT_SIZE, lltype(t)) for i, t in enumerate(ft.params)]
         res = call_ptr(b, code, func_type(ft.params, ft.results), args)
         for i, v in enumerate(unpack_results(b, res, ft.results)):
             store_field(b, slots, i * L.SLOT_SIZE, v)
@@ -172,6 +177,19 @@ class _Metadata:
         # trap branches are cold; one shared node (llvmlite's set_weights builds a new one every time)
         self.unlikely = module.add_metadata(
             [ir.MetaDataString(module, "branch_weights"), ir.Constant(I32, 1), ir.Constant(I32, 2000)])
+        self.got_flags(module)
+
+    @staticmethod
+    def got_flags(module: ir.Module) -> None:
+        """Reach external C functions through the GOT (``call *sym@GOTPCREL(%rip)``), library calls LLVM
+        itself emits (memcpy, floor, ...) included.
+
+        Objects are compiled for the small code model (direct calls between functions, PC-relative data)
+        and loaded by llvmlite's memory manager, which places all of an object's sections in one block
+        sized up front.  That size counts GOT entries but not the GOT slots behind the PLT stubs a plain
+        ``call sym`` to an external symbol gets, so such a call can land outside the block (an abort)."""
+        flag = module.add_metadata([ir.Constant(I32, 7), ir.MetaDataString(module, "RtLibUseGOT"), ir.Constant(I32, 1)])
+        module.add_named_metadata("llvm.module.flags", flag)
 
 
 class _FastNames(NameScope or object):
@@ -278,6 +296,7 @@ class FunctionCompiler:
             fn.scope = _FastNames(fn.scope)
         self.alloca_block = fn.append_basic_block("allocas")
         self.alloca_builder = ir.IRBuilder(self.alloca_block)
+        self.sp = None  # the stack pointer, once a call needs it
         self.b = ir.IRBuilder(fn.append_basic_block("entry"))
         self.stack: list = []
         self.frames: list[Label] = []
@@ -287,9 +306,8 @@ class FunctionCompiler:
         self.locals = []
         for i, t in enumerate(self.local_types):
             slot = self.alloca(lltype(t))
-            self.b.store(fn.args[1 + i] if i < len(ft.params) else zero(lltype(t)), slot)
+            self.b.store(fn.args[FIRST_PARAM + i] if i < len(ft.params) else zero(lltype(t)), slot)
             self.locals.append(slot)
-        self._stack_check()
         self.mem_base = self.mem_cell = self.mem_size = None
         if mc.has_memory:
             self.mem_cell = self.invariant_load(self.ctx, L.CTX_MEMORY, PTR)
@@ -319,12 +337,24 @@ class FunctionCompiler:
         if self.mem_cell is not None:
             self.b.store(load_field(self.b, self.mem_cell, L.MEM_SIZE, I64), self.mem_size)
 
-    def _stack_check(self) -> None:
+    def stack_check(self):
+        """Before every call: trap with "call stack exhausted" when the stack pointer is below ``floor``
+        (the function's second argument), and return the floor for the callee, ``floor + CALL_CHARGE``.
+
+        The outermost entry passes the lowest address its stack budget allows.  Real recursion therefore
+        runs out a little early (each level costs its frame plus the charge), and recursion that no
+        longer grows the stack -- self tail calls LLVM turned into loops (fib's ``f(n-1) + f(n-2)``
+        included), sibling calls made jumps -- still raises the floor every round until it passes the
+        stack pointer: runaway recursion stays a trap while LLVM is free to optimise calls.  One register
+        compare per call, no memory access; a function that makes no call checks nothing (its own frame
+        fits in the stack left beyond the budget), so leaf paths need no prologue at all."""
         b = self.b
-        sp = b.ptrtoint(b.call(self.mc.intrinsic(_STACKSAVE, PTR, []), []), I64)
-        state = self.invariant_load(self.ctx, L.CTX_STATE, PTR)
-        limit = load_field(b, state, L.STATE_STACK_LIMIT, I64)
-        self.trap_if(b.icmp_unsigned("<", sp, limit), L.TRAP_CODES["call stack exhausted"])
+        if self.sp is None:  # read once: the frame is fixed, so every check compares the same values
+            ab = self.alloca_builder
+            self.sp = ab.ptrtoint(ab.call(self.mc.intrinsic(_STACKSAVE, PTR, []), []), I64)
+        floor = self.fn.args[1]
+        self.trap_if(b.icmp_unsigned("<", self.sp, floor), L.TRAP_CODES["call stack exhausted"])
+        return b.add(floor, ir.Constant(I64, L.CALL_CHARGE))
 
     def trap_block(self, code: int) -> ir.Block:
         blk = self.trap_blocks.get(code)
@@ -467,13 +497,11 @@ class FunctionCompiler:
         return self.invariant_load(self.ctx, self.mc.offs["funcs"] + 8 * idx, PTR)
 
     def do_call(self, code, fctx, ft: syntax.FuncType, direct: ir.Function | None = None) -> None:
-        args = [fctx] + self.popn(len(ft.params))
-        # notail: tail-recursion elimination or a sibling call would turn runaway recursion into an endless
-        # loop, where wasm requires call stack exhaustion.
+        args = [fctx, self.stack_check()] + self.popn(len(ft.params))
         if direct is not None:
-            res = self.b.call(direct, args, tail="notail")
+            res = self.b.call(direct, args)
         else:
-            res = call_ptr(self.b, code, func_type(ft.params, ft.results), args, tail="notail")
+            res = call_ptr(self.b, code, func_type(ft.params, ft.results), args)
         self.reload_memory()
         for v in unpack_results(self.b, res, ft.results):
             self.push(v)
@@ -832,7 +860,7 @@ def _other_handler(name: str):
 
 
 def build_host_thunks(fts: list[syntax.FuncType]) -> ir.Module:
-    """``ret wasm_host_thunk_<i>(ptr hostctx, params...)`` for each type in ``fts``: the code of a host
+    """``ret wasm_host_thunk_<i>(ptr hostctx, i64 floor, params...)`` for each type in ``fts``: the code of a host
     function as seen from compiled code.  It spills the arguments into 16-byte slots, calls the store's
     host callback (Python) and either returns the results it left in the slots or, if the callback reported
     a trap, unwinds like any trap.  One module for many types: one LLVM run and one load, not one each."""
@@ -854,7 +882,7 @@ def _host_thunk(mc: ModuleCompiler, ft: syntax.FuncType, name: str) -> None:
     n = max(len(ft.params), len(ft.results), 1)
     slots = opaque_alloca(b, ir.ArrayType(I64, 2 * n), 16)
     for i, _t in enumerate(ft.params):
-        store_field(b, slots, i * L.SLOT_SIZE, fn.args[1 + i])
+        store_field(b, slots, i * L.SLOT_SIZE, fn.args[FIRST_PARAM + i])
     state = load_field(b, ctx, L.HOSTCTX_STATE, PTR)
     cb = load_field(b, state, L.STATE_HOST_CB, PTR)
     rc = call_ptr(b, cb, ir.FunctionType(I32, [PTR, PTR]), [ctx, slots])
