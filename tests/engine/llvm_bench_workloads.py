@@ -11,8 +11,14 @@ taken before a change: ``cp -r harness/engine/tiers/llvm /tmp/llvm_before``) and
 the same process, so before/after ratios see the same machine load.  ``--only a,b`` selects workloads,
 ``--no-interp`` skips the (slow) interpreter column, which runs each workload at a smaller size (after one
 warm-up call, median of 3) and scales its time by the ratio of work.  ``--programs`` also times real WASI programs
-(minigzip -6, bzip2 -9 on the perf suite's 1 MiB input, if ``harness perf`` has built them): thread CPU
-time inside ``_start`` only, against wasmtime-py running the same bytes.
+(minigzip -6 and bzip2 -9 on the perf suite's 1 MiB input, sqlite's speedtest1 --size 10 --memdb, if
+``harness perf build`` has built them): thread CPU time inside ``_start`` only, against wasmtime-py running
+the same bytes, with the share of it spent in host (WASI) calls and their number.
+
+``--gap`` says where the rest of the gap to cranelift comes from: the same modules compiled without memory
+bounds checks and without stack checks (``LLVMTier(unsafe_omit=...)``, a measuring aid that is unsafe for
+real use) run side by side, and the table shows their time relative to the checked code (0.90 = the check
+costs 10%).  Calls into the host are the ``host`` share of the programs' time.
 
 ``matmul`` is n=256: power-of-two row strides make the column walk hit few cache sets, and the result then
 depends on cache-set/physical-page luck more than on code quality; ``matmul255`` is the same kernel at
@@ -26,6 +32,7 @@ import functools
 import importlib
 import importlib.util
 import os
+import re
 import statistics
 import struct
 import subprocess
@@ -301,17 +308,23 @@ def register_baseline(path: Path, tier: str = "llvm_base") -> str:
 
 
 PERF_DIR = Path.home() / ".cache" / "wasm-harness" / "perf"
-PROGRAMS = {"minigzip": ["-6"], "bzip2": ["-9", "-c"]}
+# program -> (arguments, whether it reads the 1 MiB input on stdin)
+PROGRAMS = {"minigzip": (["-6"], True), "bzip2": (["-9", "-c"], True),
+            "speedtest1": (["--size", "10", "--memdb"], False)}
+HOST_CALLS: dict[str, list[tuple[float, int]]] = {}  # variant -> (seconds in host calls, calls) per run
 
 
-def _time_ours_program(data: bytes, argv: list[str], tier: str, inp: Path, out: Path, cache: Path) -> float:
+def _time_ours_program(data: bytes, argv: list[str], tier: str, inp: Path | None, out: Path, cache: Path,
+                       omit: tuple[str, ...] = (), label: str = "") -> float:
+    """Thread CPU time inside ``_start`` (outermost entries only); host-call time and count go to
+    ``HOST_CALLS[label]``."""
     from harness.engine.wasi.host import WasiConfig
     from harness.engine.wasi.run import run_module
 
     native = importlib.import_module(type(api.Store(tier=tier, cache_dir=False).tier).__module__.rsplit(".", 1)[0]
                                      + ".native")
-    spent = [0.0]
-    call_entry = native.NativeStore.call_entry
+    spent, host = [0.0], [0.0, 0]
+    call_entry, host_callback = native.NativeStore.call_entry, native.NativeStore._host_callback
 
     def timed(self, *args):
         if self.depth:
@@ -322,23 +335,34 @@ def _time_ours_program(data: bytes, argv: list[str], tier: str, inp: Path, out: 
         finally:
             spent[0] += time.thread_time() - t0
 
+    def timed_host(self, *args):
+        t0 = time.thread_time()
+        try:
+            return host_callback(self, *args)
+        finally:
+            host[0] += time.thread_time() - t0
+            host[1] += 1
+
     native.NativeStore.call_entry = timed
+    native.NativeStore._host_callback = timed_host  # bound when the store is made, i.e. below
     try:
-        with open(inp, "rb") as fi, open(out, "wb") as fo:
+        with open(inp if inp else os.devnull, "rb") as fi, open(out, "wb") as fo:
             run_module(data, WasiConfig(args=argv, stdin=fi.fileno(), stdout=fo.fileno()), tier=tier, opt_level=2,
-                       cache_dir=cache)
+                       cache_dir=cache, **({"unsafe_omit": omit} if omit else {}))
     finally:
         native.NativeStore.call_entry = call_entry
+        native.NativeStore._host_callback = host_callback
+    HOST_CALLS.setdefault(label, []).append((host[0], host[1]))
     return spent[0]
 
 
-def _time_wasmtime_program(engine, module, argv: list[str], inp: Path, out: Path) -> float:
+def _time_wasmtime_program(engine, module, argv: list[str], inp: Path | None, out: Path) -> float:
     import wasmtime
 
     store = wasmtime.Store(engine)
     wasi = wasmtime.WasiConfig()
     wasi.argv = argv
-    wasi.stdin_file = str(inp)
+    wasi.stdin_file = str(inp) if inp else os.devnull
     wasi.stdout_file = str(out)
     store.set_wasi(wasi)
     linker = wasmtime.Linker(engine)
@@ -352,41 +376,55 @@ def _time_wasmtime_program(engine, module, argv: list[str], inp: Path, out: Path
     return time.thread_time() - t0
 
 
-def programs(base: str | None) -> None:
-    """Real programs: compute time of ours:llvm O2 (and the baseline) vs wasmtime, outputs compared."""
+def _comparable(out: bytes) -> bytes:
+    """Program output without the timings speedtest1 prints at the end of its lines."""
+    return re.sub(rb"\d+\.\d+s$", b"", out, flags=re.MULTILINE)
+
+
+def programs(base: str | None, gap: bool) -> None:
+    """Real programs: compute time of ours:llvm O2 (and the baseline, and the check-less variants) vs
+    wasmtime, outputs compared, the host-call share of ours:llvm's time."""
     import wasmtime
 
     inputs = sorted((PERF_DIR / "inputs").glob("input-*-1048576.bin"))
     if not inputs:
-        print("programs: no perf input (run `harness perf` once to build programs and inputs)")
+        print("programs: no 1 MiB perf input (run `harness perf build` and `harness perf` once)")
         return
     engine = wasmtime.Engine()
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        for name, args in PROGRAMS.items():
+        for name, (args, reads_input) in PROGRAMS.items():
             wasm = PERF_DIR / "bin" / "wasm32" / f"{name}.wasm"
             if not wasm.is_file():
-                print(f"{name}: not built")
+                print(f"{name}: not built (harness perf build)")
                 continue
-            data, argv = wasm.read_bytes(), [name, *args]
+            data, argv, inp = wasm.read_bytes(), [name, *args], inputs[0] if reads_input else None
             module = wasmtime.Module(engine, data)
-            runs = {"llvm": functools.partial(_time_ours_program, data, argv, "llvm", inputs[0], tmp / "llvm",
-                                              tmp / "cache"),
-                    "wasmtime": functools.partial(_time_wasmtime_program, engine, module, argv, inputs[0],
-                                                  tmp / "wasmtime")}
+            HOST_CALLS.clear()
+            ours = functools.partial(_time_ours_program, data, argv, inp=inp, cache=tmp / "cache")
+            runs = {"llvm": functools.partial(ours, tier="llvm", out=tmp / "llvm", label="llvm"),
+                    "wasmtime": functools.partial(_time_wasmtime_program, engine, module, argv, inp, tmp / "wasmtime")}
             if base:
-                runs["base"] = functools.partial(_time_ours_program, data, argv, base, inputs[0], tmp / "base",
-                                                 tmp / "cache")
+                runs["base"] = functools.partial(ours, tier=base, out=tmp / "base", label="base")
+            if gap:
+                for check in ("bounds", "stack"):
+                    runs[f"no-{check}"] = functools.partial(ours, tier="llvm", out=tmp / f"no-{check}",
+                                                            omit=(check,), label=f"no-{check}")
             for run in runs.values():  # compile (cached for the timed runs) and warm up
                 run()
+            HOST_CALLS.clear()
             samples: dict[str, list[float]] = {k: [] for k in runs}
             for _ in range(5):
                 for k, run in runs.items():
                     samples[k].append(run())
             med = {k: statistics.median(v) for k, v in samples.items()}
-            same = all((tmp / k).read_bytes() == (tmp / "wasmtime").read_bytes() for k in runs)
-            print(f"{name + ' ' + ' '.join(args):14} " + "  ".join(
+            ref = _comparable((tmp / "wasmtime").read_bytes())
+            same = all(_comparable((tmp / k).read_bytes()) == ref for k in runs)
+            host_s = statistics.median(h for h, _ in HOST_CALLS["llvm"])
+            calls = HOST_CALLS["llvm"][0][1]
+            print(f"{name + ' ' + ' '.join(args):22} " + "  ".join(
                 f"{k} {v:.4f} s (x{v / med['wasmtime']:.2f})" for k, v in med.items())
+                  + f"  | llvm host calls: {calls}, {host_s:.4f} s = {host_s / med['llvm']:.1%} of its time"
                   + ("" if same else "  OUTPUT MISMATCH"), flush=True)
 
 
@@ -395,13 +433,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--baseline", type=Path, help="a copy of the tier package to run side by side")
     ap.add_argument("--only", help="comma-separated workload names")
     ap.add_argument("--no-interp", action="store_true", help="skip the interpreter column")
-    ap.add_argument("--programs", action="store_true", help="also time minigzip/bzip2 (WASI, if built)")
+    ap.add_argument("--programs", action="store_true", help="also time minigzip/bzip2/speedtest1 (WASI, if built)")
+    ap.add_argument("--gap", action="store_true",
+                    help="also run without bounds checks and without stack checks (the cost of each)")
     args = ap.parse_args(argv)
     base = register_baseline(args.baseline) if args.baseline else None
     chosen = [w for w in WORKLOADS if not args.only or w.name in args.only.split(",")]
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}; thread CPU s, median of 5")
     print(f"{'workload':10} {'llvm O2 s':>10} {'wasmtime s':>10} {'llvm/wt':>8} "
           + (f"{'base s':>8} {'base/wt':>8} " if base else "")
+          + (f"{'-bounds':>8} {'-stack':>8} " if args.gap else "")
           + f"{'interp/llvm':>11} {'cold compile s':>14} {'warm start s':>12} {'O0 s':>8}")
     with tempfile.TemporaryDirectory() as cache:
         for w in chosen:
@@ -410,6 +451,9 @@ def main(argv: list[str] | None = None) -> int:
             o0 = OursRunner(w, "llvm", opt_level=0, cache_dir=False)
             wt = WasmtimeRunner(w)
             runners = [cold, wt] + ([OursRunner(w, base, opt_level=2, cache_dir=False)] if base else [])
+            if args.gap:
+                runners += [OursRunner(w, "llvm", opt_level=2, cache_dir=False, unsafe_omit=(check,))
+                            for check in ("bounds", "stack")]
             r_llvm, r_wt = cold(w.arg), wt(w.arg)
             if isinstance(r_wt, float):
                 r_wt = struct.unpack("<Q", struct.pack("<d", r_wt))[0]
@@ -424,6 +468,8 @@ def main(argv: list[str] | None = None) -> int:
             if base:
                 t_base = statistics.median(samples[2])
                 base_cols = f"{t_base:8.4f} {t_base / t_wt:8.2f} "
+            if args.gap:
+                base_cols += " ".join(f"{statistics.median(s) / t_llvm:8.2f}" for s in samples[-2:]) + " "
             t_o0 = best_of(o0, w.arg, 2)
             speedup = "-"
             if not args.no_interp:
@@ -435,7 +481,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{w.name:10} {t_llvm:10.4f} {t_wt:10.4f} {t_llvm / t_wt:8.2f} {base_cols}{speedup:>11} "
                   f"{cold.instantiate_s:14.3f} {warm.instantiate_s:12.4f} {t_o0:8.4f}", flush=True)
     if args.programs:
-        programs(base)
+        programs(base, args.gap)
     return 0
 
 

@@ -232,3 +232,32 @@ define void @f(i32 %x) {
     assert jit.external_pc_relative(jit._compile(text, 2, True)) == ["some_external"]
     assert jit.external_pc_relative(jit._compile(text, 2, False)) == []
     assert jit.external_pc_relative(b"not an object") == []
+
+
+def test_unsafe_omit_leaves_out_exactly_the_named_checks(tmp_path):
+    """The measuring aid behind ``llvm_bench_workloads.py --gap``: "bounds" drops the load/store checks,
+    "stack" the stack-floor compare, each variant has its own cache entry, and nothing else is accepted."""
+    from harness.engine.binary import decode_module
+    from harness.engine.text import parse_module
+    from harness.engine.tiers.llvm import jit
+    from harness.engine.tiers.llvm.translate import ModuleCompiler
+
+    wat = """(module (memory 1)
+      (func $f (export "f") (param i32) (result i32) (i32.add (i32.load (local.get 0)) (call $g)))
+      (func $g (result i32) (i32.const 1)))"""
+    module = decode_module(parse_module(wat))
+
+    def trap_calls(omit):
+        text = str(jit.optimised(str(ModuleCompiler(module, omit=frozenset(omit)).compile()), 0))
+        return text.count("call void @wasm_trap(")
+
+    assert trap_calls(()) == 2  # the bounds check of the load and the stack check of the call
+    assert trap_calls(("bounds",)) == 1
+    assert trap_calls(("stack",)) == 1
+    assert trap_calls(("bounds", "stack")) == 0
+    with pytest.raises(ValueError, match="unsafe_omit"):
+        LLVMTier(unsafe_omit=("alignment",))
+    for omit in ((), ("bounds",)):
+        tier, inst = load(wat, tier=LLVMTier(opt_level=2, cache_dir=tmp_path, unsafe_omit=omit))
+        assert tier.run(inst.exports["f"], [0]) == [1]
+    assert len(list(tmp_path.rglob("*.o"))) == 2

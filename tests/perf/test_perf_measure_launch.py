@@ -57,3 +57,27 @@ def test_native_and_labels(tmp_path):
     assert v.is_native and v.target == "native32" and v.label == "native32"
     assert launch.invocation(v, tmp_path / "prog", ["1"], tmp_path).argv == [str(tmp_path / "prog"), "1"]
     assert Variant(EngineSpec("wasmtime", "cranelift"), "aot").label == "wasmtime:cranelift (precompiled)"
+
+
+HELLO_WAT = """(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "hi from perf\\n")
+  (func (export "_start")
+    (i32.store (i32.const 0) (i32.const 16)) (i32.store (i32.const 4) (i32.const 13))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))"""
+
+
+def test_our_engine_runs_in_one_process_through_the_wasi_driver(tmp_path):
+    """Not through `harness run`, which starts the same driver as a second process: that would time two
+    Python start-ups for our engine and one for everybody else."""
+    from harness.engine.text import parse_module
+
+    wasm = tmp_path / "hello.wasm"
+    wasm.write_bytes(parse_module(HELLO_WAT))
+    inv = launch.invocation(Variant(EngineSpec("ours", "interp")), wasm, ["a"], tmp_path)
+    assert inv.argv[:3] == [sys.executable, "-m", "harness.wasi.child"]
+    assert inv.argv[-3:] == [str(wasm), "--", "a"]
+    m = run_measured(inv.argv, None, tmp_path / "out", 120)
+    assert m.returncode == 0
+    assert (tmp_path / "out").read_text() == "hi from perf\n"

@@ -51,7 +51,7 @@ def source_digest() -> str:
     return _source_digest
 
 
-def cache_key(module_identity: bytes, engine_version: str, opt_level: int, target: tuple[str, ...]) -> str:
+def cache_key(module_identity: bytes, engine_version: str, opt_level: int | str, target: tuple[str, ...]) -> str:
     h = hashlib.sha256()
     for part in (module_identity, engine_version.encode(), source_digest().encode(), str(opt_level).encode(),
                  "|".join(target).encode()):

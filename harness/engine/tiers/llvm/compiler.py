@@ -56,14 +56,16 @@ def _gc_paused():
             gc.enable()
 
 
-def compile_module(module: syntax.Module, opt_level: int, cache: ObjectCache, data: bytes | None = None) -> NativeCode:
+def compile_module(module: syntax.Module, opt_level: int, cache: ObjectCache, data: bytes | None = None,
+                   omit: frozenset[str] = frozenset()) -> NativeCode:
     stats = CompileStats()
-    key = cache_key(module_identity(module, data), jit.engine_version(), opt_level, jit.host_cpu())
+    variant = f"{opt_level}" + (f"-omit:{','.join(sorted(omit))}" if omit else "")
+    key = cache_key(module_identity(module, data), jit.engine_version(), variant, jit.host_cpu())
     obj = cache.load(key)
     if obj is None:
         t0 = time.perf_counter()
         with _gc_paused():
-            text = str(ModuleCompiler(module).compile())
+            text = str(ModuleCompiler(module, omit=omit).compile())
         t1 = time.perf_counter()
         obj = jit.compile_ir(text, opt_level)
         t2 = time.perf_counter()

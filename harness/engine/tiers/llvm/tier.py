@@ -1,7 +1,9 @@
 """The LLVM tier object that ``api.Store(tier="llvm", ...)`` dispatches to.
 
 Options: ``opt_level`` (0-3, default 2), ``cache_dir`` (object cache directory; ``None`` = the default
-location, ``False`` = no disk cache), ``stack_budget`` (bytes of native stack compiled code may use).
+location, ``False`` = no disk cache), ``stack_budget`` (bytes of native stack compiled code may use),
+``unsafe_omit`` (checks to leave out of compiled code -- "bounds", "stack" -- to measure what they cost;
+unsafe: an out-of-bounds access or runaway recursion then corrupts or kills the process).
 """
 
 from __future__ import annotations
@@ -16,14 +18,19 @@ from .cache import ObjectCache, default_cache_dir
 from .compiler import compile_module
 from .instance import CompiledLLVM
 from .native import NativeStore
+from .translate import OMITTABLE_CHECKS
 
 
 class LLVMTier:
     name = "llvm"
 
-    def __init__(self, opt_level: int = 2, cache_dir: str | Path | bool | None = None, stack_budget: int | None = None):
+    def __init__(self, opt_level: int = 2, cache_dir: str | Path | bool | None = None, stack_budget: int | None = None,
+                 unsafe_omit: tuple[str, ...] | frozenset[str] = ()):
         if opt_level not in (0, 1, 2, 3):
             raise ValueError(f"LLVM tier: opt_level must be 0, 1, 2 or 3, not {opt_level!r}")
+        self.omit = frozenset(unsafe_omit)
+        if not self.omit <= OMITTABLE_CHECKS:
+            raise ValueError(f"LLVM tier: unsafe_omit takes {sorted(OMITTABLE_CHECKS)}, not {sorted(self.omit)}")
         self.opt_level = opt_level
         if cache_dir is False:
             directory = None
@@ -41,7 +48,7 @@ class LLVMTier:
         hit = self._compiled.get(id(module))
         if hit is not None and hit[0] is module:
             return hit[1]
-        compiled = CompiledLLVM(self.native, compile_module(module, self.opt_level, self.cache, data))
+        compiled = CompiledLLVM(self.native, compile_module(module, self.opt_level, self.cache, data, self.omit))
         self._compiled[id(module)] = (module, compiled)
         return compiled
 

@@ -32,6 +32,11 @@ from .scalar import SCALAR_OPS
 
 _STACKSAVE = "llvm.stacksave.p0"
 
+# Checks the LLVM tier can leave out, only to measure their cost (``LLVMTier(unsafe_omit=...)``): without
+# "bounds" an out-of-bounds load or store reads or corrupts the process; without "stack" runaway recursion
+# overflows the native stack and kills it.  Bulk memory and table operations keep their checks.
+OMITTABLE_CHECKS = frozenset({"bounds", "stack"})
+
 
 class Label:
     __slots__ = ("kind", "target", "types", "slots", "height")
@@ -48,8 +53,11 @@ class ModuleCompiler:
     """Builds the LLVM module for one wasm module: functions, entry trampolines, and the address tables
     the linker reads (``wasm_funcs``: code of each defined function, ``wasm_entries``: entry per type)."""
 
-    def __init__(self, module: syntax.Module, name: str = "wasm"):
+    def __init__(self, module: syntax.Module, name: str = "wasm", omit: frozenset[str] = frozenset()):
+        if not omit <= OMITTABLE_CHECKS:
+            raise ValueError(f"unknown checks to omit: {sorted(omit - OMITTABLE_CHECKS)}")
         self.module = module
+        self.omit = omit  # checks left out to measure what they cost (unsafe, see OMITTABLE_CHECKS)
         self.ir = ir.Module(name)
         self.types = module.types
         self.imported_funcs = module.imported("func")
@@ -349,10 +357,12 @@ class FunctionCompiler:
         compare per call, no memory access; a function that makes no call checks nothing (its own frame
         fits in the stack left beyond the budget), so leaf paths need no prologue at all."""
         b = self.b
+        floor = self.fn.args[1]
+        if "stack" in self.mc.omit:
+            return floor
         if self.sp is None:  # read once: the frame is fixed, so every check compares the same values
             ab = self.alloca_builder
             self.sp = ab.ptrtoint(ab.call(self.mc.intrinsic(_STACKSAVE, PTR, []), []), I64)
-        floor = self.fn.args[1]
         self.trap_if(b.icmp_unsigned("<", self.sp, floor), L.TRAP_CODES["call stack exhausted"])
         return b.add(floor, ir.Constant(I64, L.CALL_CHARGE))
 
@@ -458,8 +468,9 @@ class FunctionCompiler:
             # a static address below the declared minimum size: in bounds for the memory's whole life
             return b.gep(self.mem_base, [ir.Constant(I64, addr.constant + offset)], source_etype=I8)
         ea = b.zext(addr, I64)
-        limit = b.sub(b.load(self.mem_size, typ=I64), ir.Constant(I64, offset + size), flags=("nsw",))
-        self.trap_if(b.icmp_signed(">", ea, limit), L.TRAP_CODES["out of bounds memory access"])
+        if "bounds" not in self.mc.omit:
+            limit = b.sub(b.load(self.mem_size, typ=I64), ir.Constant(I64, offset + size), flags=("nsw",))
+            self.trap_if(b.icmp_signed(">", ea, limit), L.TRAP_CODES["out of bounds memory access"])
         if offset:
             ea = b.add(ea, ir.Constant(I64, offset), flags=("nuw", "nsw"))
         return b.gep(self.mem_base, [ea], source_etype=I8)
