@@ -144,6 +144,7 @@ class Module:
     data_count: int | None = None
     customs: list[Custom] = field(default_factory=list)
     func_names: dict[int, str] = field(default_factory=dict)  # from the name section, when present
+    bodies_skipped: bool = False  # decoded for already-compiled code: funcs have no locals/body (decode_module)
 
     def imported(self, kind: str) -> list[Import]:
         return [imp for imp in self.imports if imp.kind == kind]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import random
 import shlex
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -289,6 +290,41 @@ class PerfRunner:
                                   extra=extra, **base))
         return rows
 
+    def measure_compile_ours(self, wasm: Path, tier: str, rep: int, programs: str) -> list[ResultRow]:
+        """ours:llvm through ``python -m harness.engine.tiers.llvm``: cold into an empty object cache
+        (``compile_time``: the whole process, as for ``wasmtime compile``; translate/LLVM split in extra),
+        then warm from it (``warm_start_time``: decode, validate and load the cached object)."""
+        import json
+
+        cache = self.cfg.scratch / f"llvm-cache-{wasm.stem}-{rep}"
+        shutil.rmtree(cache, ignore_errors=True)
+        argv = [sys.executable, "-m", "harness.engine.tiers.llvm", "--json", "--cache-dir", str(cache), str(wasm)]
+        launch.compile_bytecode()
+        base = dict(suite=SUITE, file=f"compile:{wasm.stem}", item="full", engine="ours", tier=tier)
+        rows = []
+        for metric, state in (("compile_time", "cold"), ("warm_start_time", "warm")):
+            log = self.cfg.scratch / f"compile-{wasm.stem}-ours-{state}.json"
+            m = run_measured(argv, None, log, self.cfg.timeout)
+            ok = m.returncode == 0 and not m.timed_out
+            extra = {"argv": argv, "rep": rep, "program": wasm.stem, "mode": "compile", "label": f"ours:{tier}",
+                     "cache": f"{state} (object cache {'empty' if state == 'cold' else 'filled by the cold run'})",
+                     "loadavg": loadavg(), "wasm_bytes": wasm.stat().st_size, "used_by": programs}
+            if ok:
+                try:
+                    extra["phases"] = json.loads(log.read_text())
+                except (OSError, ValueError):
+                    pass
+            rows.append(ResultRow(metric=metric, value=m.wall if ok else None, unit="s",
+                                  outcome="ok" if ok else ("timeout" if m.timed_out else "crash"),
+                                  message=None if ok else m.stderr[-300:], extra=extra, **base))
+            if ok and state == "cold" and "phases" in extra:
+                rows.append(ResultRow(metric="code_size", value=float(extra["phases"]["object_bytes"]), unit="B",
+                                      outcome="ok", extra=extra, **base))
+            if not ok:
+                break
+        shutil.rmtree(cache, ignore_errors=True)
+        return rows
+
     # -- the run ----------------------------------------------------------------------------------
     def run(self) -> list[Unit]:
         cfg = self.cfg
@@ -301,13 +337,14 @@ class PerfRunner:
                                      metric="wall_time", outcome=u.failed, message=u.extra.get("why"),
                                      extra=dict(u.extra))])
         live = [u for u in units if not u.failed]
-        compiles: list[tuple[Path, str, str]] = []
+        compiles: list[tuple[Path, EngineSpec, str]] = []
         if "compile" in cfg.metrics:
-            seen: dict[tuple[Path, str], list[str]] = {}
+            seen: dict[tuple[Path, EngineSpec], list[str]] = {}
             for u in live:
-                if u.variant.engine.runtime == "wasmtime" and u.variant.mode == "jit" and u.program:
-                    seen.setdefault((u.program, u.variant.engine.tier), []).append(u.workload.name)
-            compiles = [(p, t, ",".join(ws)) for (p, t), ws in seen.items()]
+                e = u.variant.engine
+                if (e.runtime == "wasmtime" or e.name == "ours:llvm") and u.variant.mode == "jit" and u.program:
+                    seen.setdefault((u.program, e), []).append(u.workload.name)
+            compiles = [(p, e, ",".join(ws)) for (p, e), ws in seen.items()]
         measured = "throughput" in cfg.metrics or "memory" in cfg.metrics
         total = (len(live) * (cfg.warmup + cfg.repeat) if measured else 0) + len(compiles) * cfg.repeat
         prog = Progress(total)
@@ -336,11 +373,14 @@ class PerfRunner:
                               + (f"{wall:.3f} s" if wall is not None else rows[0].outcome or "?")
                               + f"  load {loadavg():.1f}")
                 else:
-                    wasm, tier, used = item
-                    rows = self.measure_compile(wasm, tier, rep, used)
+                    wasm, engine, used = item
+                    if engine.runtime == "ours":
+                        rows = self.measure_compile_ours(wasm, engine.tier, rep, used)
+                    else:
+                        rows = self.measure_compile(wasm, engine.tier, rep, used)
                     self.emit(rows)
                     v = rows[0].value
-                    prog.step(f"compile {rep + 1}/{cfg.repeat}  {wasm.name} wasmtime:{tier}  "
+                    prog.step(f"compile {rep + 1}/{cfg.repeat}  {wasm.name} {engine.name}  "
                               + (f"{v:.3f} s" if v is not None else "FAILED"))
         return units
 

@@ -363,3 +363,53 @@ def test_imported_memory_shared_between_instances():
 def test_bad_opt_level_is_rejected():
     with pytest.raises(ValueError, match="opt_level"):
         LLVMTier(opt_level=7)
+
+
+WARM = """(module (memory 1) (global $g (mut i32) (i32.const 5))
+  (data (i32.const 8) "\\2a")
+  (func $h (param i32) (result i32) (i32.add (local.get 0) (global.get $g)))
+  (func (export "f") (param i32) (result i32) (local i64) (call $h (i32.add (local.get 0) (i32.load8_u (i32.const 8))))))"""
+
+
+def test_warm_start_decodes_declarations_only_and_skips_validation(tmp_path):
+    """``api.Store.load``: with this module's code in the cache, function bodies are not decoded and the
+    module is not validated again; the result runs exactly like a cold load."""
+    from harness.engine import api
+    from harness.engine.binary import decode_module
+
+    data = parse_module(WARM)
+    lean = decode_module(data, bodies=False)
+    full = decode_module(data)
+    assert lean.bodies_skipped and not full.bodies_skipped
+    assert [f.type_idx for f in lean.funcs] == [f.type_idx for f in full.funcs]
+    assert (lean.types, lean.imports, lean.exports, lean.datas, lean.globals) == \
+           (full.types, full.imports, full.exports, full.datas, full.globals)
+    assert all(f.body == [] and f.locals == [] for f in lean.funcs) and full.funcs[1].locals == ["i64"]
+
+    cold = api.Store(tier="llvm", cache_dir=tmp_path)
+    m = cold.load(data)
+    assert not m.ast.bodies_skipped
+    assert cold.instantiate(m).call("f", 1) == 48
+    warm = api.Store(tier="llvm", cache_dir=tmp_path)
+    m = warm.load(data)
+    assert m.ast.bodies_skipped
+    for path in tmp_path.rglob("*.o"):  # held when found: removing the entry now changes nothing
+        path.unlink()
+    assert warm.instantiate(m).call("f", 2) == 49
+    # another opt level has no code yet: a full, validated load
+    assert not api.Store(tier="llvm", cache_dir=tmp_path, opt_level=1).load(data).ast.bodies_skipped
+
+
+def test_code_of_an_unvalidated_module_never_vouches_for_its_bytes(tmp_path):
+    """A module instantiated without validation is compiled under a key its bytes cannot find, so a
+    later ``Store.load`` of the same bytes still validates them (and rejects them)."""
+    from harness.engine import api
+
+    data = parse_module('(module (func (export "f") (result i32) (i32.const 1)) (export "g" (func 0)))')
+    bad = bytearray(data)
+    bad[bad.index(b"\x01g")+1] = ord("f")  # two exports named "f": decodes and compiles, does not validate
+    unchecked = api.Module.from_bytes(bytes(bad), validate=False)
+    api.Store(tier="llvm", cache_dir=tmp_path).instantiate(unchecked)
+    assert len(list(tmp_path.rglob("*.o"))) == 1
+    with pytest.raises(errors.ValidationError, match="duplicate export"):
+        api.Store(tier="llvm", cache_dir=tmp_path).load(bytes(bad))

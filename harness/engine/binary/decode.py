@@ -39,10 +39,14 @@ _OPX: dict[int, dict[int, tuple[str, str]]] = {
 _OP1[0x1C] = ("select", "select_t")
 
 
-def decode_module(data: bytes) -> S.Module:
-    """Decode a binary module.  Raises :class:`MalformedError` (never another exception) on bad input."""
+def decode_module(data: bytes, bodies: bool = True) -> S.Module:
+    """Decode a binary module.  Raises :class:`MalformedError` (never another exception) on bad input.
+
+    ``bodies=False`` leaves function bodies and locals undecoded (``Module.bodies_skipped``): all that
+    instantiating a module needs when its code is already compiled and the bytes were validated before,
+    as on a warm start of the LLVM tier (a large program's bodies are most of its decode time)."""
     try:
-        return _Decoder(bytes(data)).module()
+        return _Decoder(bytes(data), bodies).module()
     except MalformedError:
         raise
     except (RecursionError, MemoryError, OverflowError) as e:  # defensive: report, never crash
@@ -52,9 +56,10 @@ def decode_module(data: bytes) -> S.Module:
 
 
 class _Decoder:
-    def __init__(self, data: bytes):
+    def __init__(self, data: bytes, bodies: bool = True):
         self.r = Reader(data)
         self.uses_data_idx = False
+        self.bodies = bodies
 
     # ------------------------------------------------------------------------------------------ types
     def valtype(self) -> str:
@@ -243,7 +248,7 @@ class _Decoder:
         if data[4:8] != VERSION:
             raise MalformedError("unknown binary version", 4)
         r.pos = 8
-        m = S.Module()
+        m = S.Module(bodies_skipped=not self.bodies)
         func_types: list[int] = []
         code_count: int | None = None
         code_uses_data = False
@@ -339,6 +344,11 @@ class _Decoder:
         r = self.r
         size = r.len32()
         start = r.pos
+        if not self.bodies:
+            r.pos = start + size
+            if r.pos > len(r.data):
+                raise r.fail("unexpected end", start)
+            return S.Func(0, [], [], start)
         total = 0
         locals_: list[str] = []
         for _ in range(r.len32()):

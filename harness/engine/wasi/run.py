@@ -58,11 +58,11 @@ def run_module(data: bytes, config: WasiConfig, tier: str = "interp", **store_op
     """
     from .. import api
 
-    module = api.Module.from_bytes(data)
+    store = api.Store(tier=tier, **store_options)
+    module = store.load(data)
     check_command(list(module.imports), list(module.exports))
     host = WasiHost(config)
     try:
-        store = api.Store(tier=tier, **store_options)
         try:
             inst = store.instantiate(module, imports_for(host, api))
             host.bind_memory(inst.exports.get("memory"))

@@ -65,12 +65,26 @@ class ObjectCache:
         self.directory = Path(directory) if directory is not None else None
         self.hits = 0
         self.misses = 0
+        self._held: dict[str, bytes] = {}  # verified entries kept for the next load (see hold)
+
+    def hold(self, key: str) -> bool:
+        """Load and verify the entry for ``key`` now and keep it for the next ``load(key)``: a caller
+        that decides on its presence (a warm start) cannot then lose it to a concurrent eviction."""
+        if key not in self._held:
+            payload = self.load(key)
+            if payload is None:
+                return False
+            self._held[key] = payload
+        return True
 
     def _path(self, key: str) -> Path:
         assert self.directory is not None
         return self.directory / key[:2] / f"{key}.o"
 
     def load(self, key: str) -> bytes | None:
+        held = self._held.pop(key, None)
+        if held is not None:
+            return held
         if self.directory is None:
             return None
         try:

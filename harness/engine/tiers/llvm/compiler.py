@@ -56,12 +56,20 @@ def _gc_paused():
             gc.enable()
 
 
+def object_key(identity: bytes, opt_level: int, omit: frozenset[str] = frozenset()) -> str:
+    """The cache key of a module's object: content, engine version, variant (opt level, omitted checks), CPU."""
+    variant = f"{opt_level}" + (f"-omit:{','.join(sorted(omit))}" if omit else "")
+    return cache_key(identity, jit.engine_version(), variant, jit.host_cpu())
+
+
 def compile_module(module: syntax.Module, opt_level: int, cache: ObjectCache, data: bytes | None = None,
                    omit: frozenset[str] = frozenset()) -> NativeCode:
     stats = CompileStats()
-    variant = f"{opt_level}" + (f"-omit:{','.join(sorted(omit))}" if omit else "")
-    key = cache_key(module_identity(module, data), jit.engine_version(), variant, jit.host_cpu())
+    key = object_key(module_identity(module, data), opt_level, omit)
     obj = cache.load(key)
+    if obj is None and module.bodies_skipped:
+        raise RuntimeError("LLVM tier: a module decoded without its function bodies has no compiled code in "
+                           "the cache (it was removed in between?); load it again with api.Module.from_bytes")
     if obj is None:
         t0 = time.perf_counter()
         with _gc_paused():

@@ -15,7 +15,7 @@ from ... import syntax
 from ...runtime.instance import ModuleInstance, instantiate
 from ...runtime.objects import FuncInstance
 from .cache import ObjectCache, default_cache_dir
-from .compiler import compile_module
+from .compiler import compile_module, module_identity, object_key
 from .instance import CompiledLLVM
 from .native import NativeStore
 from .translate import OMITTABLE_CHECKS
@@ -51,6 +51,13 @@ class LLVMTier:
         compiled = CompiledLLVM(self.native, compile_module(module, self.opt_level, self.cache, data, self.omit))
         self._compiled[id(module)] = (module, compiled)
         return compiled
+
+    def has_code_for(self, data: bytes) -> bool:
+        """Whether the object cache holds this tier's code for exactly these (validated) module bytes; if
+        so it is loaded and kept for the ``compile`` that follows (``api.Store.load``)."""
+        if self.cache.directory is None:
+            return False
+        return self.cache.hold(object_key(module_identity(syntax.Module(), data), self.opt_level, self.omit))
 
     def run(self, func: FuncInstance, args: list) -> list:
         """Invoke ``func`` (wasm or host) with raw arguments; raises ``Trap``/``Exhaustion``."""

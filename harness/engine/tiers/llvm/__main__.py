@@ -1,0 +1,62 @@
+"""Compile a module with the LLVM tier into its object cache and say where the time went.
+
+    python -m harness.engine.tiers.llvm [--opt 0-3] [--cache-dir DIR] [--json] FILE.wasm
+
+A cold run (empty cache) decodes, validates, translates to LLVM IR, optimises and emits code; a warm run
+finds the object and only loads it.  Either way the next program run on ``ours:llvm`` with the same cache
+starts warm.  ``harness perf --metrics compile`` times this command for ``ours:llvm`` (cold, then warm).
+Exit status 0, or 1 with one line on stderr when the file cannot be read, decoded or validated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m harness.engine.tiers.llvm",
+                                 description=__doc__.split("\n\n")[0])
+    ap.add_argument("file", type=Path, help="the module (.wasm)")
+    ap.add_argument("--opt", type=int, default=2, choices=range(4), help="optimisation level (default 2)")
+    ap.add_argument("--cache-dir", type=Path, help="object cache (default: the tier's usual cache directory)")
+    ap.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    args = ap.parse_args(argv)
+
+    from ...errors import WasmError
+    from .cache import ObjectCache, default_cache_dir
+    from .compiler import compile_module
+
+    t0 = time.perf_counter()
+    try:
+        data = args.file.read_bytes()
+        from ...binary import decode_module
+        from ...valid import validate_module
+
+        module = decode_module(data)
+        validate_module(module)
+    except (OSError, WasmError) as e:
+        print(f"{args.file}: {e}", file=sys.stderr)
+        return 1
+    t1 = time.perf_counter()
+    cache = ObjectCache(args.cache_dir or default_cache_dir())
+    code = compile_module(module, args.opt, cache, data)
+    t2 = time.perf_counter()
+    s = code.stats
+    figures = {"file": str(args.file), "opt_level": args.opt, "cached": s.cached, "decode_validate_s": t1 - t0,
+               "translate_s": s.translate, "llvm_s": s.llvm, "load_s": s.load, "total_s": t2 - t0,
+               "object_bytes": s.object_bytes, "functions": len(module.funcs), "cache_dir": str(cache.directory)}
+    if args.json:
+        print(json.dumps(figures))
+    else:
+        how = "found in the cache" if s.cached else f"translated {s.translate:.3f} s, LLVM {s.llvm:.3f} s"
+        print(f"{args.file}: {len(module.funcs)} functions, O{args.opt}, {how}, loaded {s.load:.3f} s; "
+              f"{s.object_bytes} bytes of object code; {t2 - t0:.3f} s in all (cache {cache.directory})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
