@@ -152,6 +152,12 @@ def _run(args: argparse.Namespace) -> int:
     if cpu:
         print("CPU time (user+sys) geometric means, less sensitive to a busy machine: "
               + ", ".join(f"{k} {v:.2f}" for k, v in sorted(cpu.items(), key=lambda kv: kv[1])))
+    from .table import format_compile
+
+    compile_table = format_compile(df)
+    if compile_table:
+        print()
+        print(compile_table)
     startup = store.dataframe([run_id], suite="perf-startup")
     if not startup.empty:
         from .startup import format_ladder

@@ -102,5 +102,27 @@ def format_table(lines: list[Line], baseline: str) -> str:
     return "\n".join(out)
 
 
+def format_compile(df) -> str:
+    """Per program and engine: median cold compile time, warm start from a cache (ours:llvm), code size."""
+    if df.empty:
+        return ""
+    rows = df[df["file"].astype(str).str.startswith("compile:") & (df["outcome"] == "ok")]
+    if rows.empty:
+        return ""
+    out = [f"{'compile (cold, whole process)':32} {'engine':22} {'n':>3} {'median s':>10} {'warm start s':>13} "
+           f"{'code bytes':>11}", "-" * 97]
+    def med(g, metric: str) -> float:
+        v = g[g["metric"] == metric]["value"].dropna()
+        return float(v.median()) if len(v) else math.nan
+
+    for (file, engine, tier), g in rows.groupby(["file", "engine", "tier"], dropna=False):
+        n = int((g["metric"] == "compile_time").sum())
+        warm, size = med(g, "warm_start_time"), med(g, "code_size")
+        out.append(f"{str(file).removeprefix('compile:'):32} {engine + ':' + str(tier):22} {n:3d} "
+                   f"{med(g, 'compile_time'):10.3f} {'-' if math.isnan(warm) else f'{warm:.3f}':>13} "
+                   f"{'-' if math.isnan(size) else f'{size:.0f}':>11}")
+    return "\n".join(out)
+
+
 def lines_json(lines: list[Line]) -> list[dict]:
     return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in asdict(ln).items()} for ln in lines]

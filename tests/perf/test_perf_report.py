@@ -54,3 +54,38 @@ def test_narrow_later_run_adds_engines_without_replacing_the_main_baseline(tmp_p
     assert abs(by["native64"].median - 1.0) < 0.01      # the main run's baseline is kept
     assert abs(by["ours:llvm"].ratio - 2.0) < 0.01      # ratio from its own run, side by side
     assert commands["ours:llvm"] == "narrow" and commands["wasmtime:cranelift"] == "main"
+
+
+def test_compile_table_and_points_include_our_llvm_tier(tmp_path):
+    """``--metrics compile`` rows of ours:llvm (cold compile, warm start, code size) reach the CLI's compile
+    table and the report's compile-versus-execution points, next to wasmtime's."""
+    from harness.perf.table import format_compile, summarize_rows
+    from harness.report.perf import compile_vs_exec
+
+    db = tmp_path / "r.db"
+    with ResultsStore(db) as st:
+        run = st.start_run("perf", command="harness perf --metrics compile")
+        rows = []
+        for i in range(3):
+            extra = {"used_by": "gzip-compress", "label": "ours:llvm"}
+            rows += [ResultRow(suite="perf", file="compile:minigzip", item="full", engine="ours", tier="llvm",
+                               metric="compile_time", value=5.0 + i, unit="s", outcome="ok", extra=extra),
+                     ResultRow(suite="perf", file="compile:minigzip", item="full", engine="ours", tier="llvm",
+                               metric="warm_start_time", value=0.1, unit="s", outcome="ok", extra=extra),
+                     ResultRow(suite="perf", file="compile:minigzip", item="full", engine="ours", tier="llvm",
+                               metric="code_size", value=1000.0, unit="B", outcome="ok", extra=extra),
+                     ResultRow(suite="perf", file="compile:minigzip", item="full", engine="wasmtime",
+                               tier="cranelift", metric="compile_time", value=0.07, unit="s", outcome="ok",
+                               extra={"used_by": "gzip-compress"})]
+            for label, engine, tier, v in (("native64", "native64", None, 1.0), ("ours:llvm", "ours", "llvm", 2.0)):
+                rows.append(ResultRow(suite="perf", file="gzip-compress", item="full", engine=engine, tier=tier,
+                                      metric="wall_time", value=v, unit="s", outcome="ok", extra={"label": label}))
+        st.add(run, rows)
+        st.finish_run(run)
+        df = st.dataframe([run], suite="perf")
+    table = format_compile(df).splitlines()
+    ours = next(line for line in table if "ours:llvm" in line).split()
+    assert ours[:4] == ["minigzip", "ours:llvm", "3", "6.000"] and ours[4:] == ["0.100", "1000"]
+    assert any("wasmtime:cranelift" in line and "0.070" in line for line in table)
+    points = {p["engine"]: p for p in compile_vs_exec(df, summarize_rows(df))}
+    assert points["ours:llvm"]["compile"] == 6.0 and abs(points["ours:llvm"]["exec_ratio"] - 2.0) < 1e-9
