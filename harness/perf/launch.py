@@ -143,6 +143,9 @@ def invocation(variant: Variant, program: Path, args: list[str], scratch: Path) 
     if e.runtime == "ours":
         if importlib.util.find_spec("harness.wasi.child") is None:
             raise Unsupported("our engine has no WASI driver in this checkout yet")
+        av = get_adapter("ours").available(e.tier)
+        if not av.ok:
+            raise Unsupported(f"{av.reason} ({av.install})" if av.install else av.reason)
         # the driver `harness run` itself starts: one Python process, as a user embedding the engine has
         compile_bytecode()
         return Invocation([sys.executable, "-m", "harness.wasi.child", "--engine", e.name,

@@ -81,3 +81,10 @@ def test_our_engine_runs_in_one_process_through_the_wasi_driver(tmp_path):
     m = run_measured(inv.argv, None, tmp_path / "out", 120)
     assert m.returncode == 0
     assert (tmp_path / "out").read_text() == "hi from perf\n"
+
+
+def test_a_tier_of_ours_that_is_not_available_is_unsupported_not_a_crash(tmp_path):
+    import pytest
+
+    with pytest.raises(launch.Unsupported, match="later release"):
+        launch.invocation(Variant(EngineSpec("ours", "singlepass")), tmp_path / "p.wasm", [], tmp_path)
