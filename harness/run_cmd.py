@@ -110,6 +110,12 @@ def main(args: argparse.Namespace) -> int:
             raise HarnessError(f"{args.file}: {e}") from None
         inv = Invocation(wasm.resolve(), prog_args, env, dirs, program_name=args.argv0 or args.file.name)
         argv = command(engine, inv, scratch)
+        if engine.runtime == "ours" and args.timeout is None:
+            # our engine in this process (the driver's own entry point): one Python start-up, not two.
+            # A --timeout needs a process it can kill, so that keeps the driver as a child.
+            from .wasi import child
+
+            return child.main(argv[argv.index("harness.wasi.child") + 1 :])
         sys.stdout.flush()
         sys.stderr.flush()
         # node:wasi writes stdio non-blocking and drops output on a full pipe (EAGAIN): give it files

@@ -130,3 +130,23 @@ def test_run_large_output_arrives_whole(wat, capfd, engine):
         pytest.skip("node is not on PATH")
     assert main(["run", "--engine", engine, str(wat(BIG_WAT, "big.wasm"))]) == 0
     assert capfd.readouterr().out == "x" * (32 * 65536)
+
+
+@pytest.mark.parametrize("engine", ["ours:interp", "ours:llvm"])
+def test_run_on_our_engine_in_process_and_with_a_timeout(wat, capfd, engine, monkeypatch):
+    """Without --timeout our engine runs in the harness process (one start-up); with it, in the driver
+    process that the timeout can kill.  Output, exit code and trap status are the same either way."""
+    import subprocess
+
+    if engine.endswith("llvm"):
+        pytest.importorskip("llvmlite")
+    hello, exit7 = str(wat(HELLO_WAT)), str(wat(EXIT_WAT, "exit.wasm"))
+    spawned = []
+    real_popen = subprocess.Popen
+    monkeypatch.setattr(subprocess, "Popen", lambda *a, **k: spawned.append(a) or real_popen(*a, **k))
+    assert main(["run", "--engine", engine, hello]) == 0
+    drivers = lambda: [a for a in spawned if "harness.wasi.child" in a[0]]  # noqa: E731
+    assert capfd.readouterr().out == "hi\n" and drivers() == []
+    assert main(["run", "--engine", engine, exit7]) == 7
+    assert main(["run", "--engine", engine, "--timeout", "60", exit7]) == 7
+    assert len(drivers()) == 1

@@ -22,7 +22,16 @@ GUARD_UNBOUNDED = 4 << 30  # any u32 address + u32 offset of an unbounded memory
 GUARD_BOUNDED = PAGE_SIZE
 _MAP_NORESERVE = getattr(mmap, "MAP_NORESERVE", 0x4000)
 
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+def _load_libc() -> ctypes.CDLL:
+    """The C library, from the symbols already in the process when it is there (no ``ldconfig`` run at
+    every start, which ``find_library`` costs)."""
+    process = ctypes.CDLL(None, use_errno=True)
+    if hasattr(process, "mprotect"):
+        return process
+    return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+
+
+_libc = _load_libc()
 _mprotect = _libc.mprotect
 _mprotect.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
 _mprotect.restype = ctypes.c_int

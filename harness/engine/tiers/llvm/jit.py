@@ -35,16 +35,27 @@ def _init() -> None:
         return
     llvm.initialize_native_target()
     llvm.initialize_native_asmprinter()
-    libc = ctypes.CDLL(ctypes.util.find_library("c") or None)
-    libm = ctypes.CDLL(ctypes.util.find_library("m") or None)
-    for lib, names in ((libc, _LIBC_SYMBOLS), (libm, _LIBM_SYMBOLS)):
-        for name in names:
-            try:
-                addr = ctypes.cast(getattr(lib, name), ctypes.c_void_p).value
-            except AttributeError:
-                continue
-            llvm.add_symbol(name, addr)
+    # the process's own symbols first (CPython links libc and libm); find_library runs ldconfig, so only
+    # for what is missing there
+    missing = _register(ctypes.CDLL(None), _LIBC_SYMBOLS + _LIBM_SYMBOLS)
+    for libname in ("c", "m"):
+        if missing:
+            path = ctypes.util.find_library(libname)
+            missing = _register(ctypes.CDLL(path), missing) if path else missing
     _initialised = True
+
+
+def _register(lib: ctypes.CDLL, names: tuple[str, ...]) -> tuple[str, ...]:
+    """Make ``names`` from ``lib`` known to the JIT linker; return those ``lib`` lacks."""
+    missing = []
+    for name in names:
+        try:
+            addr = ctypes.cast(getattr(lib, name), ctypes.c_void_p).value
+        except AttributeError:
+            missing.append(name)
+            continue
+        llvm.add_symbol(name, addr)
+    return tuple(missing)
 
 
 @functools.cache
