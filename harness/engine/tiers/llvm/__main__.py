@@ -26,23 +26,26 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     args = ap.parse_args(argv)
 
+    from ...binary import decode_module
     from ...errors import WasmError
-    from .cache import ObjectCache, default_cache_dir
+    from ...valid import validate_module
     from .compiler import compile_module
+    from .tier import LLVMTier
 
     t0 = time.perf_counter()
+    tier = LLVMTier(opt_level=args.opt, cache_dir=args.cache_dir)
+    cache = tier.cache
     try:
         data = args.file.read_bytes()
-        from ...binary import decode_module
-        from ...valid import validate_module
-
-        module = decode_module(data)
-        validate_module(module)
+        # as api.Store.load: with the code cached, only the declarations are decoded, nothing validated
+        warm = tier.has_code_for(data)
+        module = decode_module(data, bodies=not warm)
+        if not warm:
+            validate_module(module)
     except (OSError, WasmError) as e:
         print(f"{args.file}: {e}", file=sys.stderr)
         return 1
     t1 = time.perf_counter()
-    cache = ObjectCache(args.cache_dir or default_cache_dir())
     code = compile_module(module, args.opt, cache, data)
     t2 = time.perf_counter()
     s = code.stats
