@@ -273,7 +273,7 @@ def chart_compile(points: list[dict], out: Path) -> Path | None:
                         textcoords="offset points")
     ax.set_xscale("log")
     ax.set_xlabel("compile time (s, log; wasmtime compile / V8 WebAssembly.compile / ours:llvm cold into its cache)")
-    ax.set_ylabel("execution time / native64 (compiled code only)")
+    ax.set_ylabel("time / native64 (wasmtime precompiled, V8 execute phase,\nours:llvm whole process from its cache)")
     ax.axhline(1.0, color="black", lw=0.8)
     ax.legend(fontsize=8)
     ax.set_title("Compile time vs execution speed per tier")
