@@ -33,9 +33,10 @@ sys.path.insert(0, str(ROOT))
 from harness.engine.binary import decode_module, encode_module  # noqa: E402
 from harness.engine.errors import MalformedError, ValidationError  # noqa: E402
 from harness.engine.valid import validate_module  # noqa: E402
+from harness.paths import spec_json_dir, suites_dir  # noqa: E402
 
-DEFAULT_SUITE = Path(os.environ.get("WASM_SPEC_TESTSUITE", "/work/cache/suites/testsuite-2.0"))
-DEFAULT_CACHE = Path(os.environ.get("WASM_SPEC_JSON_CACHE", "/work/cache/json"))
+DEFAULT_SUITE = Path(os.environ.get("WASM_SPEC_TESTSUITE") or suites_dir() / "spec-2.0")
+DEFAULT_CACHE = spec_json_dir()
 CLASSES = ("valid", "malformed", "invalid")
 
 

@@ -5,8 +5,9 @@ being written elsewhere.  Usage::
 
     .venv/bin/python tests/engine/interp_spec_direct.py [--tier interp] [--simd] [NAME ...]
 
-Converts each .wast with ``wasm-tools json-from-wast`` into /work/cache/json/<name>/ (or $WAST_JSON_DIR),
-then runs module/register/action/assert_* commands and prints passed/total per file.
+Converts each .wast (from $WAST_SUITE_DIR, else the suite ``harness suites fetch spec-2.0`` put in the
+cache) with ``wasm-tools json-from-wast`` into ``harness.paths.spec_json_dir()/<name>/``, then runs
+module/register/action/assert_* commands and prints passed/total per file.
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ sys.path.insert(0, str(ROOT))
 from harness.engine import api  # noqa: E402
 from harness.engine.errors import Exhaustion, LinkError, MalformedError, Trap, ValidationError  # noqa: E402
 from harness.engine.syntax import FuncType, GlobalType, Limits, MemType, TableType  # noqa: E402
+from harness.paths import spec_json_dir, suites_dir  # noqa: E402
 
-SUITE = Path(os.environ.get("WAST_SUITE_DIR", "/work/cache/suites/testsuite-2.0"))
-JSON_DIR = Path(os.environ.get("WAST_JSON_DIR", "/work/cache/json"))
+SUITE = Path(os.environ.get("WAST_SUITE_DIR") or suites_dir() / "spec-2.0")
+JSON_DIR = spec_json_dir()
 WASM_TOOLS = ROOT / ".venv" / "bin" / "wasm-tools"
 
 

@@ -34,8 +34,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.official]
 
 
 def _suite_dir() -> Path | None:
-    for candidate in (os.environ.get("HARNESS_SPEC_DIR"), os.environ.get("WASM_SPEC_TESTSUITE"),
-                      "/work/cache/suites/testsuite-2.0"):  # fmt: skip
+    for candidate in (os.environ.get("HARNESS_SPEC_DIR"), os.environ.get("WASM_SPEC_TESTSUITE")):
         if candidate and Path(candidate).is_dir():
             return Path(candidate)
     try:
@@ -148,7 +147,9 @@ def check_file(wast: Path, json_dir: Path) -> tuple[collections.Counter, list[st
 
 
 def _json_dir(wast: Path, scratch: Path) -> Path:
-    cached = Path(os.environ.get("WASM_SPEC_JSON_CACHE", "/work/cache/json")) / wast.stem
+    from harness.paths import spec_json_dir
+
+    cached = spec_json_dir() / wast.stem
     if (cached / f"{wast.stem}.json").exists():
         return cached
     out = scratch / wast.stem
