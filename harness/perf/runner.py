@@ -348,6 +348,9 @@ class PerfRunner:
         measured = "throughput" in cfg.metrics or "memory" in cfg.metrics
         total = (len(live) * (cfg.warmup + cfg.repeat) if measured else 0) + len(compiles) * cfg.repeat
         prog = Progress(total)
+        if measured and any(u.variant.engine.name == "ours:llvm" for u in live):
+            prog.stream.write("note: ours:llvm compiles a program the first time it runs it (seconds; about "
+                              "a minute for sqlite), in the warm-up; measured runs load it from its cache\n")
         if measured:
             for _ in range(cfg.warmup):
                 for u in live:
