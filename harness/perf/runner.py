@@ -349,8 +349,10 @@ class PerfRunner:
         total = (len(live) * (cfg.warmup + cfg.repeat) if measured else 0) + len(compiles) * cfg.repeat
         prog = Progress(total)
         if measured and any(u.variant.engine.name == "ours:llvm" for u in live):
+            where = ("in the warm-up; measured runs load it from its cache" if cfg.warmup else
+                     "and with --warmup 0 that is the first measured run, unless its cache already has it")
             prog.stream.write("note: ours:llvm compiles a program the first time it runs it (seconds; about "
-                              "a minute for sqlite), in the warm-up; measured runs load it from its cache\n")
+                              f"a minute for sqlite), {where}\n")
         if measured:
             for _ in range(cfg.warmup):
                 for u in live:
