@@ -20,7 +20,7 @@ HELP = "measure throughput, startup, memory and compile time of engines against 
 DESCRIPTION = __doc__
 
 METRICS = ("startup", "throughput", "memory", "compile")
-DEFAULT_ENGINES = "ours:llvm,wasmtime:cranelift,wasmtime:winch,v8:turbofan,native64,native32"
+DEFAULT_ENGINES = "ours:llvm,wasmtime:cranelift,wasmtime:winch,v8:turbofan,native64,native32,qemu-user"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
