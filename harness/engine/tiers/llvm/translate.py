@@ -8,8 +8,8 @@ unconditional branch is never translated.
 
 Safety does not depend on validation being bug-free in the places that matter: every memory access is
 bounds-checked against the current size (reloaded after every call), every call checks the native stack
-against a floor that rises with each call, and every operation with undefined behaviour in LLVM (division, shifts, float->int,
-ctlz/cttz at zero) is guarded or uses the defined variant.
+against a floor that rises with each call, and every operation with undefined behaviour in LLVM
+(division, shifts, float->int, ctlz/cttz at zero) is guarded or uses the defined variant.
 
 Traps call ``wasm_trap(ctx, code)``, which records the code and ``longjmp``s to the entry trampoline of the
 innermost host->wasm call (``wasm_entry_t<k>``): no Python frame is ever skipped, because host functions
