@@ -18,7 +18,8 @@ the same bytes, with the share of it spent in host (WASI) calls and their number
 ``--gap`` says where the rest of the gap to cranelift comes from: the same modules compiled without memory
 bounds checks and without stack checks (``LLVMTier(unsafe_omit=...)``, a measuring aid that is unsafe for
 real use) run side by side, and the table shows their time relative to the checked code (0.90 = the check
-costs 10%).  Calls into the host are the ``host`` share of the programs' time.
+costs 10%).  Calls into the host are the ``host`` share of the programs' time.  ``--programs-interp``
+runs the programs once on ours:interp as well, for the interpreter ratio on real code.
 
 ``matmul`` is n=256: power-of-two row strides make the column walk hit few cache sets, and the result then
 depends on cache-set/physical-page luck more than on code quality; ``matmul255`` is the same kernel at
@@ -381,6 +382,34 @@ def _comparable(out: bytes) -> bytes:
     return re.sub(rb"\d+\.\d+s$", b"", out, flags=re.MULTILINE)
 
 
+def programs_against_interp() -> None:
+    """The real programs once on ours:interp (whole ``run_module``, thread CPU) against ours:llvm's warm
+    ``_start``: the "100x the interpreter" target on real code.  speedtest1 at --size 1 (the interpreter
+    takes seconds per unit of size)."""
+    from harness.engine.wasi.host import WasiConfig
+    from harness.engine.wasi.run import run_module
+
+    inputs = sorted((PERF_DIR / "inputs").glob("input-*-1048576.bin"))
+    for name, (args, reads_input) in PROGRAMS.items():
+        wasm = PERF_DIR / "bin" / "wasm32" / f"{name}.wasm"
+        if not wasm.is_file() or (reads_input and not inputs):
+            print(f"{name}: not built, or no input (harness perf build; harness perf)")
+            continue
+        if name == "speedtest1":
+            args = ["--size", "1", "--memdb"]
+        data, argv, inp = wasm.read_bytes(), [name, *args], inputs[0] if reads_input else None
+        with tempfile.TemporaryDirectory() as d:
+            tmp = Path(d)
+            t_llvm = min(_time_ours_program(data, argv, "llvm", inp, tmp / "llvm", tmp / "cache") for _ in range(3))
+            with open(inp or os.devnull, "rb") as fi, open(tmp / "interp", "wb") as fo:
+                t0 = time.thread_time()
+                run_module(data, WasiConfig(args=argv, stdin=fi.fileno(), stdout=fo.fileno()), tier="interp")
+                t_interp = time.thread_time() - t0
+            same = _comparable((tmp / "llvm").read_bytes()) == _comparable((tmp / "interp").read_bytes())
+            print(f"{' '.join(argv):28} interp {t_interp:.2f} s  llvm {t_llvm:.4f} s  interp/llvm "
+                  f"{t_interp / t_llvm:.0f}" + ("" if same else "  OUTPUT MISMATCH"), flush=True)
+
+
 def programs(base: str | None, gap: bool) -> None:
     """Real programs: compute time of ours:llvm O2 (and the baseline, and the check-less variants) vs
     wasmtime, outputs compared, the host-call share of ours:llvm's time."""
@@ -434,6 +463,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", help="comma-separated workload names")
     ap.add_argument("--no-interp", action="store_true", help="skip the interpreter column")
     ap.add_argument("--programs", action="store_true", help="also time minigzip/bzip2/speedtest1 (WASI, if built)")
+    ap.add_argument("--programs-interp", action="store_true",
+                    help="also run the programs once on ours:interp (~30 s) for the interp/llvm ratio")
     ap.add_argument("--gap", action="store_true",
                     help="also run without bounds checks and without stack checks (the cost of each)")
     args = ap.parse_args(argv)
@@ -482,6 +513,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"{cold.instantiate_s:14.3f} {warm.instantiate_s:12.4f} {t_o0:8.4f}", flush=True)
     if args.programs:
         programs(base, args.gap)
+    if args.programs_interp:
+        programs_against_interp()
     return 0
 
 
