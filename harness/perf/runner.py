@@ -293,7 +293,7 @@ class PerfRunner:
     def measure_compile_ours(self, wasm: Path, tier: str, rep: int, programs: str) -> list[ResultRow]:
         """ours:llvm through ``python -m harness.engine.tiers.llvm``: cold into an empty object cache
         (``compile_time``: the whole process, as for ``wasmtime compile``; translate/LLVM split in extra),
-        then warm from it (``warm_start_time``: decode, validate and load the cached object)."""
+        then warm from it (``warm_start_time``: decode the module's declarations, load the cached object)."""
         import json
 
         cache = self.cfg.scratch / f"llvm-cache-{wasm.stem}-{rep}"

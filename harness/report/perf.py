@@ -230,22 +230,16 @@ def chart_pointers(lines: list[Line], out: Path) -> Path | None:
 def compile_vs_exec(df, lines: list[Line]) -> list[dict]:
     """Per tier: median compile time (per program) and the execution ratio of its precompiled code."""
     out = []
-    comp = df[(df["metric"] == "compile_time") & (df["outcome"] == "ok") & (df["engine"] == "wasmtime")]
-    for (file, tier), g in comp.groupby(["file", "tier"]):
-        program = file.removeprefix("compile:")
+    # the line whose ratio goes with a compile: wasmtime's precompiled runs; ours:llvm's own runs, which
+    # load the compiled code from its cache (so a whole-process ratio)
+    exec_label = {"wasmtime": "wasmtime:{} (precompiled)", "ours": "ours:{}"}
+    comp = df[(df["metric"] == "compile_time") & (df["outcome"] == "ok") & df["engine"].isin(list(exec_label))]
+    for (engine, file, tier), g in comp.groupby(["engine", "file", "tier"]):
         s = summarize(list(g["value"]))
         used = str(g["extra"].iloc[0].get("used_by", ""))
-        ex = [ln for ln in lines if ln.engine == f"wasmtime:{tier} (precompiled)" and ln.workload in used.split(",")
-              and ln.outcome == "ok"]
-        out.append({"engine": f"wasmtime:{tier}", "program": program, "compile": s.median,
-                    "exec_ratio": ex[0].ratio if ex else math.nan, "workload": ex[0].workload if ex else ""})
-    ours = df[(df["metric"] == "compile_time") & (df["outcome"] == "ok") & (df["engine"] == "ours")]
-    for (file, tier), g in ours.groupby(["file", "tier"]):
-        s = summarize(list(g["value"]))
-        used = str(g["extra"].iloc[0].get("used_by", ""))
-        # its runs load the compiled code from the cache: the execution ratio of the whole process
-        ex = [ln for ln in lines if ln.engine == f"ours:{tier}" and ln.workload in used.split(",") and ln.outcome == "ok"]
-        out.append({"engine": f"ours:{tier}", "program": file.removeprefix("compile:"), "compile": s.median,
+        label = exec_label[engine].format(tier)
+        ex = [ln for ln in lines if ln.engine == label and ln.workload in used.split(",") and ln.outcome == "ok"]
+        out.append({"engine": f"{engine}:{tier}", "program": file.removeprefix("compile:"), "compile": s.median,
                     "exec_ratio": ex[0].ratio if ex else math.nan, "workload": ex[0].workload if ex else ""})
     ph = df[(df["metric"] == "compile_time") & (df["engine"] == "v8") & (df["outcome"] == "ok")]
     ex_rows = df[(df["metric"] == "execute_time") & (df["engine"] == "v8") & (df["outcome"] == "ok")]

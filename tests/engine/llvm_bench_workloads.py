@@ -382,6 +382,18 @@ def _comparable(out: bytes) -> bytes:
     return re.sub(rb"\d+\.\d+s$", b"", out, flags=re.MULTILINE)
 
 
+def _built_programs(sizes: dict[str, list[str]] | None = None):
+    """(argv, wasm bytes, stdin path or None) of each program of PROGRAMS that is built and has its
+    input; ``sizes`` replaces the arguments of the named ones.  Says which are missing."""
+    inputs = sorted((PERF_DIR / "inputs").glob("input-*-1048576.bin"))
+    for name, (args, reads_input) in PROGRAMS.items():
+        wasm = PERF_DIR / "bin" / "wasm32" / f"{name}.wasm"
+        if not wasm.is_file() or (reads_input and not inputs):
+            print(f"{name}: not built, or no 1 MiB input (run `harness perf build` and `harness perf` once)")
+            continue
+        yield [name, *(sizes or {}).get(name, args)], wasm.read_bytes(), inputs[0] if reads_input else None
+
+
 def programs_against_interp() -> None:
     """The real programs once on ours:interp (whole ``run_module``, thread CPU) against ours:llvm's warm
     ``_start``: the "100x the interpreter" target on real code.  speedtest1 at --size 1 (the interpreter
@@ -389,15 +401,7 @@ def programs_against_interp() -> None:
     from harness.engine.wasi.host import WasiConfig
     from harness.engine.wasi.run import run_module
 
-    inputs = sorted((PERF_DIR / "inputs").glob("input-*-1048576.bin"))
-    for name, (args, reads_input) in PROGRAMS.items():
-        wasm = PERF_DIR / "bin" / "wasm32" / f"{name}.wasm"
-        if not wasm.is_file() or (reads_input and not inputs):
-            print(f"{name}: not built, or no input (harness perf build; harness perf)")
-            continue
-        if name == "speedtest1":
-            args = ["--size", "1", "--memdb"]
-        data, argv, inp = wasm.read_bytes(), [name, *args], inputs[0] if reads_input else None
+    for argv, data, inp in _built_programs({"speedtest1": ["--size", "1", "--memdb"]}):
         with tempfile.TemporaryDirectory() as d:
             tmp = Path(d)
             t_llvm = min(_time_ours_program(data, argv, "llvm", inp, tmp / "llvm", tmp / "cache") for _ in range(3))
@@ -415,19 +419,10 @@ def programs(base: str | None, gap: bool) -> None:
     wasmtime, outputs compared, the host-call share of ours:llvm's time."""
     import wasmtime
 
-    inputs = sorted((PERF_DIR / "inputs").glob("input-*-1048576.bin"))
-    if not inputs:
-        print("programs: no 1 MiB perf input (run `harness perf build` and `harness perf` once)")
-        return
     engine = wasmtime.Engine()
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        for name, (args, reads_input) in PROGRAMS.items():
-            wasm = PERF_DIR / "bin" / "wasm32" / f"{name}.wasm"
-            if not wasm.is_file():
-                print(f"{name}: not built (harness perf build)")
-                continue
-            data, argv, inp = wasm.read_bytes(), [name, *args], inputs[0] if reads_input else None
+        for argv, data, inp in _built_programs():
             module = wasmtime.Module(engine, data)
             HOST_CALLS.clear()
             ours = functools.partial(_time_ours_program, data, argv, inp=inp, cache=tmp / "cache")
@@ -451,7 +446,7 @@ def programs(base: str | None, gap: bool) -> None:
             same = all(_comparable((tmp / k).read_bytes()) == ref for k in runs)
             host_s = statistics.median(h for h, _ in HOST_CALLS["llvm"])
             calls = HOST_CALLS["llvm"][0][1]
-            print(f"{name + ' ' + ' '.join(args):22} " + "  ".join(
+            print(f"{' '.join(argv):22} " + "  ".join(
                 f"{k} {v:.4f} s (x{v / med['wasmtime']:.2f})" for k, v in med.items())
                   + f"  | llvm host calls: {calls}, {host_s:.4f} s = {host_s / med['llvm']:.1%} of its time"
                   + ("" if same else "  OUTPUT MISMATCH"), flush=True)

@@ -26,37 +26,29 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     args = ap.parse_args(argv)
 
-    from ...binary import decode_module
+    from ... import api
     from ...errors import WasmError
-    from ...valid import validate_module
-    from .compiler import compile_module
-    from .tier import LLVMTier
 
     t0 = time.perf_counter()
-    tier = LLVMTier(opt_level=args.opt, cache_dir=args.cache_dir)
-    cache = tier.cache
+    store = api.Store(tier="llvm", opt_level=args.opt, cache_dir=args.cache_dir)
+    cache = store.tier.cache
     try:
-        data = args.file.read_bytes()
-        # as api.Store.load: with the code cached, only the declarations are decoded, nothing validated
-        warm = tier.has_code_for(data)
-        module = decode_module(data, bodies=not warm)
-        if not warm:
-            validate_module(module)
+        module = store.load(args.file.read_bytes())  # warm: the declarations only, no second validation
     except (OSError, WasmError) as e:
         print(f"{args.file}: {e}", file=sys.stderr)
         return 1
     t1 = time.perf_counter()
-    code = compile_module(module, args.opt, cache, data)
+    code = store.tier.compile(module.ast, module.data)
     t2 = time.perf_counter()
     s = code.stats
     figures = {"file": str(args.file), "opt_level": args.opt, "cached": s.cached, "decode_validate_s": t1 - t0,
                "translate_s": s.translate, "llvm_s": s.llvm, "load_s": s.load, "total_s": t2 - t0,
-               "object_bytes": s.object_bytes, "functions": len(module.funcs), "cache_dir": str(cache.directory)}
+               "object_bytes": s.object_bytes, "functions": len(module.ast.funcs), "cache_dir": str(cache.directory)}
     if args.json:
         print(json.dumps(figures))
     else:
         how = "found in the cache" if s.cached else f"translated {s.translate:.3f} s, LLVM {s.llvm:.3f} s"
-        print(f"{args.file}: {len(module.funcs)} functions, O{args.opt}, {how}, loaded {s.load:.3f} s; "
+        print(f"{args.file}: {len(module.ast.funcs)} functions, O{args.opt}, {how}, loaded {s.load:.3f} s; "
               f"{s.object_bytes} bytes of object code; {t2 - t0:.3f} s in all (cache {cache.directory})")
     return 0
 

@@ -37,9 +37,13 @@ class NativeCode:
     stats: CompileStats
 
 
+def bytes_identity(data: bytes) -> bytes:
+    return b"bytes:" + hashlib.sha256(data).digest()
+
+
 def module_identity(module: syntax.Module, data: bytes | None) -> bytes:
     if data is not None:
-        return b"bytes:" + hashlib.sha256(data).digest()
+        return bytes_identity(data)
     return b"repr:" + hashlib.sha256(repr(module).encode()).digest()
 
 

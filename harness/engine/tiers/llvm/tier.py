@@ -15,10 +15,10 @@ from ... import syntax
 from ...runtime.instance import ModuleInstance, instantiate
 from ...runtime.objects import FuncInstance
 from .cache import ObjectCache, default_cache_dir
-from .compiler import compile_module, module_identity, object_key
+from .compiler import bytes_identity, compile_module, object_key
 from .instance import CompiledLLVM
 from .native import NativeStore
-from .translate import OMITTABLE_CHECKS
+from .translate import checks_to_omit
 
 
 class LLVMTier:
@@ -28,9 +28,7 @@ class LLVMTier:
                  unsafe_omit: tuple[str, ...] | frozenset[str] = ()):
         if opt_level not in (0, 1, 2, 3):
             raise ValueError(f"LLVM tier: opt_level must be 0, 1, 2 or 3, not {opt_level!r}")
-        self.omit = frozenset(unsafe_omit)
-        if not self.omit <= OMITTABLE_CHECKS:
-            raise ValueError(f"LLVM tier: unsafe_omit takes {sorted(OMITTABLE_CHECKS)}, not {sorted(self.omit)}")
+        self.omit = checks_to_omit(unsafe_omit)
         self.opt_level = opt_level
         if cache_dir is False:
             directory = None
@@ -57,7 +55,7 @@ class LLVMTier:
         so it is loaded and kept for the ``compile`` that follows (``api.Store.load``)."""
         if self.cache.directory is None:
             return False
-        return self.cache.hold(object_key(module_identity(syntax.Module(), data), self.opt_level, self.omit))
+        return self.cache.hold(object_key(bytes_identity(data), self.opt_level, self.omit))
 
     def run(self, func: FuncInstance, args: list) -> list:
         """Invoke ``func`` (wasm or host) with raw arguments; raises ``Trap``/``Exhaustion``."""

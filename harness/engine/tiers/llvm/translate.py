@@ -38,6 +38,14 @@ _STACKSAVE = "llvm.stacksave.p0"
 OMITTABLE_CHECKS = frozenset({"bounds", "stack"})
 
 
+def checks_to_omit(omit) -> frozenset[str]:
+    """``omit`` as a frozenset, or ValueError naming what is not in OMITTABLE_CHECKS."""
+    omit = frozenset(omit)
+    if not omit <= OMITTABLE_CHECKS:
+        raise ValueError(f"LLVM tier: unsafe_omit takes {sorted(OMITTABLE_CHECKS)}, not {sorted(omit)}")
+    return omit
+
+
 class Label:
     __slots__ = ("kind", "target", "types", "slots", "height")
 
@@ -54,10 +62,8 @@ class ModuleCompiler:
     the linker reads (``wasm_funcs``: code of each defined function, ``wasm_entries``: entry per type)."""
 
     def __init__(self, module: syntax.Module, name: str = "wasm", omit: frozenset[str] = frozenset()):
-        if not omit <= OMITTABLE_CHECKS:
-            raise ValueError(f"unknown checks to omit: {sorted(omit - OMITTABLE_CHECKS)}")
         self.module = module
-        self.omit = omit  # checks left out to measure what they cost (unsafe, see OMITTABLE_CHECKS)
+        self.omit = checks_to_omit(omit)  # checks left out to measure what they cost (unsafe, see OMITTABLE_CHECKS)
         self.ir = ir.Module(name)
         self.types = module.types
         self.imported_funcs = module.imported("func")
