@@ -403,16 +403,21 @@ class WasiHost:
         self.mem.put_u32(nread_ptr, len(data))
         return 0
 
-    def fd_pread(self, fd: int, iovs: int, iovs_len: int, offset: int, nread_ptr: int) -> int:
-        e = self.fds.get(fd)
-        e.require(C.R_FD_READ)
-        if e.is_dir:
-            raise WasiError(C.EISDIR)
+    @staticmethod
+    def _check_positional(e, offset: int) -> None:
+        """What pread and pwrite ask beyond read/write: a seekable regular file and an offset in i64."""
         if e.filetype != C.FILETYPE_REGULAR_FILE:
             raise WasiError(C.ESPIPE)
         e.require(C.R_FD_SEEK)
         if offset > I64_MAX:
             raise WasiError(C.EINVAL)
+
+    def fd_pread(self, fd: int, iovs: int, iovs_len: int, offset: int, nread_ptr: int) -> int:
+        e = self.fds.get(fd)
+        e.require(C.R_FD_READ)
+        if e.is_dir:
+            raise WasiError(C.EISDIR)
+        self._check_positional(e, offset)
         vecs = self.mem.iovecs(iovs, iovs_len)
         total = sum(n for _, n in vecs)
         data = os.pread(e.host_fd, total, offset) if total else b""
@@ -452,11 +457,7 @@ class WasiHost:
         e.require(C.R_FD_WRITE)
         if e.is_dir:
             raise WasiError(C.EBADF)
-        if e.filetype != C.FILETYPE_REGULAR_FILE:
-            raise WasiError(C.ESPIPE)
-        e.require(C.R_FD_SEEK)
-        if offset > I64_MAX:
-            raise WasiError(C.EINVAL)
+        self._check_positional(e, offset)
         data = self.mem.gather(self.mem.iovecs(iovs, iovs_len))
         n = os.pwrite(e.host_fd, data, offset) if data else 0
         self.mem.put_u32(nwritten_ptr, n)
