@@ -4,6 +4,7 @@ benchmark script can load a second copy of the tier for side-by-side runs."""
 
 from __future__ import annotations
 
+import platform
 import shutil
 import sys
 from pathlib import Path
@@ -219,6 +220,7 @@ def test_optimised_objects_reach_external_functions_through_the_got(opt):
     assert [tier.run(inst.exports["sw"], [i])[0] for i in range(4)] == [10, 11, 12, 12]
 
 
+@pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64"), reason="reads x86-64 ELF relocations")
 def test_external_pc_relative_relocations_are_found():
     """The check behind the fallback to the large code model: a plain external call in a small-model
     object is reported (and an object loaded anyway would have aborted the process)."""
@@ -232,6 +234,32 @@ define void @f(i32 %x) {
     assert jit.external_pc_relative(jit._compile(text, 2, True)) == ["some_external"]
     assert jit.external_pc_relative(jit._compile(text, 2, False)) == []
     assert jit.external_pc_relative(b"not an object") == []
+
+
+@pytest.mark.skipif(platform.machine() not in ("aarch64", "arm64"), reason="aarch64 loading (scripts/aarch64 test)")
+def test_aarch64_small_model_external_calls_load_and_run():
+    """aarch64 has no fallback check: a plain external call (R_AARCH64_CALL26) in a small-model object is
+    routed through a stub the loader makes inside the object's own block, so it must load and run as it
+    is.  Pins that, with a libc function called both plainly and through the GOT."""
+    import ctypes
+
+    from harness.engine.tiers.llvm import jit
+
+    text = """declare i64 @labs(i64)
+declare i64 @llabs(i64) nonlazybind
+define i64 @f(i64 %x) {
+  %a = call i64 @labs(i64 %x)
+  %b = call i64 @llabs(i64 %x)
+  %s = add i64 %a, %b
+  ret i64 %s
+}
+!llvm.module.flags = !{!0}
+!0 = !{i32 7, !"RtLibUseGOT", i32 1}"""
+    obj = jit._compile(text, 2, True)
+    assert jit.external_pc_relative(obj) == []
+    loaded = jit.LoadedObject(obj, 2)
+    f = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64)(loaded.symbol("f"))
+    assert f(-21) == 42
 
 
 def test_unsafe_omit_leaves_out_exactly_the_named_checks(tmp_path):

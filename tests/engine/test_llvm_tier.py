@@ -413,3 +413,23 @@ def test_code_of_an_unvalidated_module_never_vouches_for_its_bytes(tmp_path):
     assert len(list(tmp_path.rglob("*.o"))) == 1
     with pytest.raises(errors.ValidationError, match="duplicate export"):
         api.Store(tier="llvm", cache_dir=tmp_path).load(bytes(bad))
+
+
+def test_values_cross_the_python_boundary_masked_and_counted():
+    """Calls from Python into compiled code take a per-signature fast path for numeric types: arguments
+    are masked to their width (a negative i32 is its two's complement), results come back unsigned raw
+    bits, reference and v128 signatures still go through the general path, and a wrong argument count
+    is the interpreter's error instead of a call with garbage."""
+    tier, inst = load("""(module
+      (func (export "mix") (param i32 i64 f32 f64) (result i64 i32 f64)
+        (i64.add (local.get 1) (i64.extend_i32_u (local.get 0))) (local.get 0) (local.get 3))
+      (func (export "ref") (param externref) (result externref) (local.get 0))
+      (func (export "v") (param v128) (result v128) (local.get 0)))""")
+    assert tier.run(inst.exports["mix"], [-1, 1 << 40, f32(1.5), f64(-2.0)]) == [
+        (1 << 40) + 0xFFFFFFFF, 0xFFFFFFFF, f64(-2.0)]
+    marker = object()
+    assert tier.run(inst.exports["ref"], [marker]) == [marker]
+    assert tier.run(inst.exports["ref"], [None]) == [None]
+    assert tier.run(inst.exports["v"], [(1 << 127) | 5]) == [(1 << 127) | 5]
+    with pytest.raises(TypeError, match=r"takes 4 arguments, got 2"):
+        tier.run(inst.exports["mix"], [1, 2])

@@ -245,14 +245,19 @@ class NativeStore:
 
     # -- calling compiled code -------------------------------------------------------------------------
     def call_entry(self, entry: Callable, code: int, ctx: int, ft: syntax.FuncType, args: list) -> list:
-        n = max(len(ft.params), len(ft.results), 1)
-        slots = (U64 * (2 * n))()
-        for i, (t, v) in enumerate(zip(ft.params, args, strict=True)):
-            self.put(slots, i, t, v)
+        if len(args) != len(ft.params):  # the interpreter's error, word for word
+            raise TypeError(f"function of type {ft} takes {len(ft.params)} arguments, got {len(args)}")
+        m = _marshals.get(ft) or _marshal(ft)
+        slots = m.array()
+        if m.param_masks is not None:
+            for i, mask in enumerate(m.param_masks):
+                slots[2 * i] = args[i] & mask
+        else:
+            for i, (t, v) in enumerate(zip(ft.params, args, strict=True)):
+                self.put(slots, i, t, v)
         if self.depth >= MAX_REENTRY:
             raise Exhaustion("call stack exhausted", "call stack exhausted (host/wasm re-entry too deep)")
-        outermost = self.depth == 0
-        if outermost:
+        if self.depth == 0:  # outermost: a fresh stack floor, from this thread's budget
             self.state[L.STATE_STACK_LIMIT // 8] = 0
             self.state[L.STATE_STACK_BUDGET // 8] = self.stack_budget or default_stack_budget()
         self.sync_in()
@@ -264,6 +269,8 @@ class NativeStore:
             self.sync_out()
         if rc:
             self.raise_trap(rc)
+        if m.result_masks is not None:
+            return [slots[2 * i] & mask for i, mask in enumerate(m.result_masks)]
         return [self.get(slots, i, t) for i, t in enumerate(ft.results)]
 
     def raise_trap(self, rc: int) -> None:
@@ -312,9 +319,36 @@ class NativeStore:
             return self._fail(exc)
 
 
+class _Marshal:
+    """How one function type's values cross into and out of the slot array of an entry trampoline: the
+    array type, and for all-numeric signatures the mask of each parameter and result (no per-value type
+    dispatch: this is on every call from Python into compiled code)."""
+
+    __slots__ = ("array", "param_masks", "result_masks")
+
+    def __init__(self, ft: syntax.FuncType):
+        self.array = U64 * (2 * max(len(ft.params), len(ft.results), 1))
+        masks = {"i32": MASK32, "f32": MASK32, "i64": MASK64, "f64": MASK64}
+        numeric = all(t in masks for t in ft.params)
+        self.param_masks = tuple(masks[t] for t in ft.params) if numeric else None
+        numeric = all(t in masks for t in ft.results)
+        self.result_masks = tuple(masks[t] for t in ft.results) if numeric else None
+
+
+_marshals: dict[syntax.FuncType, _Marshal] = {}
+
+
+def _marshal(ft: syntax.FuncType) -> _Marshal:
+    m = _marshals[ft] = _Marshal(ft)
+    return m
+
+
+_MAIN_THREAD = threading.main_thread().ident
+
+
 def default_stack_budget() -> int:
     """Native stack compiled code may use: generous on the main thread (8 MiB stacks), less elsewhere."""
-    if threading.current_thread() is threading.main_thread():
+    if threading.get_ident() == _MAIN_THREAD:
         return 4 << 20
     size = threading.stack_size() or (2 << 20)
     return max(size // 2, 64 << 10)
