@@ -5,12 +5,19 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
 import threading
 import time
+import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ... import syntax
-from . import jit
+from . import jit, partition
 from .cache import ObjectCache, cache_key
 from .translate import ModuleCompiler, build_host_thunks
 
@@ -67,7 +74,9 @@ def object_key(identity: bytes, opt_level: int, omit: frozenset[str] = frozenset
 
 
 def compile_module(module: syntax.Module, opt_level: int, cache: ObjectCache, data: bytes | None = None,
-                   omit: frozenset[str] = frozenset()) -> NativeCode:
+                   omit: frozenset[str] = frozenset(), jobs: int = 1) -> NativeCode:
+    """``jobs`` > 1: a module with enough code is compiled by that many processes (``partition``); that
+    needs its bytes (``data``), which the workers decode again."""
     stats = CompileStats()
     key = object_key(module_identity(module, data), opt_level, omit)
     obj = cache.load(key)
@@ -75,13 +84,17 @@ def compile_module(module: syntax.Module, opt_level: int, cache: ObjectCache, da
         raise RuntimeError("LLVM tier: a module decoded without its function bodies has no compiled code in "
                            "the cache (it was removed in between?); load it again with api.Module.from_bytes")
     if obj is None:
-        t0 = time.perf_counter()
-        with _gc_paused():
-            text = str(ModuleCompiler(module, omit=omit).compile())
-        t1 = time.perf_counter()
-        obj = jit.compile_ir(text, opt_level)
-        t2 = time.perf_counter()
-        stats.translate, stats.llvm = t1 - t0, t2 - t1
+        ranges = partition.plan(module, len(data), jobs) if data is not None and jobs > 1 else []
+        if len(ranges) > 1:
+            obj = _compile_in_processes(data, ranges, opt_level, omit, stats)
+        if obj is None:
+            t0 = time.perf_counter()
+            with _gc_paused():
+                text = str(ModuleCompiler(module, omit=omit).compile())
+            t1 = time.perf_counter()
+            obj = jit.compile_ir(text, opt_level)
+            t2 = time.perf_counter()
+            stats.translate, stats.llvm = t1 - t0, t2 - t1
         cache.store(key, obj)
     else:
         stats.cached = True
@@ -92,6 +105,45 @@ def compile_module(module: syntax.Module, opt_level: int, cache: ObjectCache, da
     stats.load = time.perf_counter() - t3
     stats.object_bytes = len(obj)
     return NativeCode(loaded, funcs, entries, stats)
+
+
+def _compile_in_processes(data: bytes, ranges: list[range], opt_level: int, omit: frozenset[str],
+                          stats: CompileStats) -> bytes | None:
+    """The module's objects, one per range, each made by a ``partition`` worker process, packed into one
+    payload; ``stats`` gets the workers' summed translate and LLVM times, ``extra`` the parts and the
+    wall time.  None (with a warning) when a worker cannot be started or fails: the caller then compiles
+    in this process, which reports a real error in the module or the compiler as itself."""
+    root = Path(__file__).resolve().parents[4]  # the directory holding the top-level package
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])))
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="wasm-llvm-") as tmp:
+        src = Path(tmp) / "module.wasm"
+        src.write_bytes(data)
+        procs = []
+        try:
+            for k, r in enumerate(ranges):
+                cmd = [sys.executable, "-m", f"{__package__}.partition", str(src), str(Path(tmp) / f"{k}.o"),
+                       "--opt", str(opt_level), "--range", f"{r.start}:{r.stop}", "--omit", ",".join(sorted(omit))]
+                procs.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env))
+            outcomes = [p.communicate() for p in procs]
+        except OSError as e:
+            for p in procs:
+                p.kill()
+            warnings.warn(f"LLVM tier: cannot start compile worker processes ({e}); compiling in one", stacklevel=3)
+            return None
+        objs = []
+        for k, (p, (out, err)) in enumerate(zip(procs, outcomes, strict=True)):
+            if p.returncode != 0:
+                last = (err.decode(errors="replace").strip().splitlines() or ["no message"])[-1]
+                warnings.warn(f"LLVM tier: compile worker for functions {ranges[k].start}-{ranges[k].stop - 1} "
+                              f"failed (exit {p.returncode}: {last}); compiling in one process", stacklevel=3)
+                return None
+            times = json.loads(out.decode().strip().splitlines()[-1])
+            stats.translate += times["translate"]
+            stats.llvm += times["llvm"]
+            objs.append((Path(tmp) / f"{k}.o").read_bytes())
+    stats.extra.update(partitions=len(ranges), parallel_wall=time.perf_counter() - t0)
+    return jit.pack_objects(objs)
 
 
 _thunks: dict[syntax.FuncType, tuple[jit.LoadedObject, int]] = {}

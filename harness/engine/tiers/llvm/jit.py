@@ -162,8 +162,40 @@ def external_pc_relative(obj: bytes) -> list[str]:
     return sorted(found)
 
 
+_PARTS_MAGIC = b"WASMLLVMPARTS1\0\0"
+_PARTS_COUNT = struct.Struct("<I")
+_PARTS_LEN = struct.Struct("<Q")
+
+
+def pack_objects(objs: list[bytes]) -> bytes:
+    """One payload for a module's objects (the cache stores one entry per module): a lone object as it
+    is, several behind a small header (count, then each length)."""
+    if len(objs) == 1:
+        return objs[0]
+    return (_PARTS_MAGIC + _PARTS_COUNT.pack(len(objs)) + b"".join(_PARTS_LEN.pack(len(o)) for o in objs)
+            + b"".join(objs))
+
+
+def unpack_objects(payload: bytes) -> list[bytes]:
+    if not payload.startswith(_PARTS_MAGIC):
+        return [payload]
+    pos = len(_PARTS_MAGIC)
+    (n,) = _PARTS_COUNT.unpack_from(payload, pos)
+    pos += _PARTS_COUNT.size
+    lengths = [_PARTS_LEN.unpack_from(payload, pos + k * _PARTS_LEN.size)[0] for k in range(n)]
+    pos += n * _PARTS_LEN.size
+    if pos + sum(lengths) != len(payload):
+        raise ValueError(f"LLVM tier: malformed multi-object payload ({n} objects, {len(payload)} bytes)")
+    objs = []
+    for length in lengths:
+        objs.append(payload[pos:pos + length])
+        pos += length
+    return objs
+
+
 class LoadedObject:
-    """An object file loaded into its own MCJIT engine; keeps the code alive while referenced."""
+    """A module's object file(s) loaded into one MCJIT engine, which links them to each other (a module
+    compiled in parts, see ``pack_objects``); keeps the code alive while referenced."""
 
     def __init__(self, obj: bytes, opt_level: int):
         target_machine(opt_level)  # initialise LLVM
@@ -171,9 +203,10 @@ class LoadedObject:
             tm = _new_target_machine(opt_level)  # the engine takes ownership of it
             empty = llvm.parse_assembly("")
             empty.triple = tm.triple
-            # llvmlite's memory manager: all sections of the object in one block (see _new_target_machine)
+            # llvmlite's memory manager: all sections of an object in one block (see _new_target_machine)
             self.engine = llvm.create_mcjit_compiler(empty, tm, use_lmm=True)
-            self.engine.add_object_file(llvm.ObjectFileRef.from_data(obj))
+            for part in unpack_objects(obj):
+                self.engine.add_object_file(llvm.ObjectFileRef.from_data(part))
             self.engine.finalize_object()
 
     def symbol(self, name: str) -> int:

@@ -3,11 +3,14 @@
 Options: ``opt_level`` (0-3, default 2), ``cache_dir`` (object cache directory; ``None`` = the default
 location, ``False`` = no disk cache), ``stack_budget`` (bytes of native stack compiled code may use),
 ``unsafe_omit`` (checks to leave out of compiled code -- "bounds", "stack" -- to measure what they cost;
-unsafe: an out-of-bounds access or runaway recursion then corrupts or kills the process).
+unsafe: an out-of-bounds access or runaway recursion then corrupts or kills the process), ``compile_jobs``
+(processes that may compile one large module, ``None`` = the CPUs this process may use, 1 = compile in
+this process only; see ``partition``).
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +28,14 @@ class LLVMTier:
     name = "llvm"
 
     def __init__(self, opt_level: int = 2, cache_dir: str | Path | bool | None = None, stack_budget: int | None = None,
-                 unsafe_omit: tuple[str, ...] | frozenset[str] = ()):
+                 unsafe_omit: tuple[str, ...] | frozenset[str] = (), compile_jobs: int | None = None):
         if opt_level not in (0, 1, 2, 3):
             raise ValueError(f"LLVM tier: opt_level must be 0, 1, 2 or 3, not {opt_level!r}")
+        if compile_jobs is None:
+            compile_jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        if not isinstance(compile_jobs, int) or compile_jobs < 1:
+            raise ValueError(f"LLVM tier: compile_jobs must be a positive integer or None, not {compile_jobs!r}")
+        self.compile_jobs = compile_jobs
         self.omit = checks_to_omit(unsafe_omit)
         self.opt_level = opt_level
         if cache_dir is False:
@@ -46,7 +54,8 @@ class LLVMTier:
         hit = self._compiled.get(id(module))
         if hit is not None and hit[0] is module:
             return hit[1]
-        compiled = CompiledLLVM(self.native, compile_module(module, self.opt_level, self.cache, data, self.omit))
+        compiled = CompiledLLVM(self.native, compile_module(module, self.opt_level, self.cache, data, self.omit,
+                                                            self.compile_jobs))
         self._compiled[id(module)] = (module, compiled)
         return compiled
 

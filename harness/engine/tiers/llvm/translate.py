@@ -37,6 +37,10 @@ _STACKSAVE = "llvm.stacksave.p0"
 # overflows the native stack and kills it.  Bulk memory and table operations keep their checks.
 OMITTABLE_CHECKS = frozenset({"bounds", "stack"})
 
+# A module compiled in parts (``ModuleCompiler(part=...)``) copies functions of other parts with bodies up
+# to this many bytes into each part that calls them, so they can still be inlined there.
+COPY_MAX_BYTES = 256
+
 
 def checks_to_omit(omit) -> frozenset[str]:
     """``omit`` as a frozenset, or ValueError naming what is not in OMITTABLE_CHECKS."""
@@ -61,8 +65,16 @@ class ModuleCompiler:
     """Builds the LLVM module for one wasm module: functions, entry trampolines, and the address tables
     the linker reads (``wasm_funcs``: code of each defined function, ``wasm_entries``: entry per type)."""
 
-    def __init__(self, module: syntax.Module, name: str = "wasm", omit: frozenset[str] = frozenset()):
+    def __init__(self, module: syntax.Module, name: str = "wasm", omit: frozenset[str] = frozenset(),
+                 part: range | None = None):
+        """``part``: translate only the defined functions with these indices (one object of a module
+        compiled in several processes, see ``compiler``).  They are then defined ``hidden`` (visible to
+        the module's other objects, which are loaded into the same engine), the other functions are
+        declared and reached through the GOT, and only the part starting at function 0 holds the entry
+        trampolines and address tables.  ``None``: the whole module in one object, every function
+        ``internal``."""
         self.module = module
+        self.part = part
         self.omit = checks_to_omit(omit)  # checks left out to measure what they cost (unsafe, see OMITTABLE_CHECKS)
         self.ir = ir.Module(name)
         self.types = module.types
@@ -82,10 +94,40 @@ class ModuleCompiler:
         self.funcs: list[ir.Function] = []
         for i, f in enumerate(module.funcs):
             ft = self.types[f.type_idx]
-            fn = ir.Function(self.ir, func_type(ft.params, ft.results), f"wasm_f{self.n_imported + i}")
-            fn.linkage = "internal"
+            name = f"wasm_f{self.n_imported + i}"
+            ours = part is None or i in part
+            fn = ir.Function(self.ir, func_type(ft.params, ft.results), name if ours else _ExportAlias.name_for(name))
+            if ours:
+                fn.linkage = "internal"
+                if part is not None:
+                    self.ir.add_global(_ExportAlias(fn))
+            else:  # another object's, by its alias, through the GOT (a plain call would need a PLT stub)
+                fn.attributes.add("nonlazybind")
+                fn.attributes.add("nounwind")  # wasm code never unwinds (traps longjmp)
             self.funcs.append(fn)
+        self._copies: dict[int, ir.Function] = {}  # part mode: local copies of small foreign functions
+        self._to_copy: list[int] = []
         self.trap_fn = self._define_trap()
+
+    def direct_callee(self, i: int) -> ir.Function:
+        """The function a direct call to defined function ``i`` calls.  In part mode, a small function of
+        another part gets an ``internal`` copy in this one, which LLVM may inline like any local function
+        (what the call would cost most by crossing parts: calls through the GOT are cheap, lost inlining
+        is not); larger ones are called in their own part."""
+        if self.part is None or i in self.part:
+            return self.funcs[i]
+        fn = self._copies.get(i)
+        if fn is None:
+            funcs = self.module.funcs
+            size = funcs[i + 1].offset - funcs[i].offset if i + 1 < len(funcs) else 0
+            if not 0 < size <= COPY_MAX_BYTES:
+                return self.funcs[i]
+            ft = self.types[funcs[i].type_idx]
+            fn = ir.Function(self.ir, func_type(ft.params, ft.results), f"wasm_f{self.n_imported + i}.copy")
+            fn.linkage = "internal"
+            self._copies[i] = fn
+            self._to_copy.append(i)
+        return fn
 
     # -- helpers ---------------------------------------------------------------------------------------
     def intrinsic(self, name: str, ret: ir.Type, args: list[ir.Type], attrs: tuple[str, ...] = ()) -> ir.Function:
@@ -117,11 +159,18 @@ class ModuleCompiler:
 
     # -- whole module ----------------------------------------------------------------------------------
     def compile(self) -> ir.Module:
-        for i, f in enumerate(self.module.funcs):
+        part = self.part if self.part is not None else range(len(self.module.funcs))
+        for i in part:
+            f = self.module.funcs[i]
             FunctionCompiler(self, self.funcs[i], self.types[f.type_idx], f.locals).translate(f.body)
-        entries = [self._entry(k, ft) for k, ft in enumerate(self.types)]
-        self._table("wasm_funcs", self.funcs)
-        self._table("wasm_entries", entries)
+        while self._to_copy:  # copies may call small functions of other parts in turn
+            i = self._to_copy.pop()
+            f = self.module.funcs[i]
+            FunctionCompiler(self, self._copies[i], self.types[f.type_idx], f.locals).translate(f.body)
+        if self.part is None or self.part.start == 0:
+            entries = [self._entry(k, ft) for k, ft in enumerate(self.types)]
+            self._table("wasm_funcs", self.funcs)
+            self._table("wasm_entries", entries)
         return self.ir
 
     def _table(self, name: str, fns: list[ir.Function]) -> None:
@@ -204,6 +253,23 @@ class _Metadata:
         ``call sym`` to an external symbol gets, so such a call can land outside the block (an abort)."""
         flag = module.add_metadata([ir.Constant(I32, 7), ir.MetaDataString(module, "RtLibUseGOT"), ir.Constant(I32, 1)])
         module.add_named_metadata("llvm.module.flags", flag)
+
+
+class _ExportAlias(ir.values.GlobalValue):
+    """``@"<f>.x" = hidden alias <type>, ptr @"<f>"``: how the other objects of a module compiled in parts
+    reach one of this object's functions.  The function itself stays ``internal``, as in a module compiled
+    whole: giving it external (even hidden) linkage instead made bzip2 ~6% slower."""
+
+    def __init__(self, fn: ir.Function):
+        super().__init__(fn.module, PTR, self.name_for(fn.name))
+        self.fn = fn
+
+    @staticmethod
+    def name_for(name: str) -> str:
+        return f"{name}.x"
+
+    def __str__(self) -> str:
+        return f"{self.get_reference()} = hidden alias {self.fn.function_type}, ptr {self.fn.get_reference()}"
 
 
 class _FastNames(NameScope or object):
@@ -660,7 +726,7 @@ def _call(fc: FunctionCompiler, ins) -> None:
     mc = fc.mc
     ft = mc.module.func_type(idx)
     if idx >= mc.n_imported:
-        fc.do_call(None, fc.ctx, ft, direct=mc.funcs[idx - mc.n_imported])
+        fc.do_call(None, fc.ctx, ft, direct=mc.direct_callee(idx - mc.n_imported))
     else:
         rec = fc.func_record(idx)
         code = fc.invariant_load(rec, L.REC_CODE, PTR)
