@@ -127,10 +127,12 @@ def _compile_in_processes(data: bytes, ranges: list[range], opt_level: int, omit
                 procs.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env))
             outcomes = [p.communicate() for p in procs]
         except OSError as e:
-            for p in procs:
-                p.kill()
+            _kill(procs)
             warnings.warn(f"LLVM tier: cannot start compile worker processes ({e}); compiling in one", stacklevel=3)
             return None
+        except BaseException:  # interrupted (Ctrl-C, a timeout signal): leave no worker running
+            _kill(procs)
+            raise
         objs = []
         for k, (p, (out, err)) in enumerate(zip(procs, outcomes, strict=True)):
             if p.returncode != 0:
@@ -144,6 +146,13 @@ def _compile_in_processes(data: bytes, ranges: list[range], opt_level: int, omit
             objs.append((Path(tmp) / f"{k}.o").read_bytes())
     stats.extra.update(partitions=len(ranges), parallel_wall=time.perf_counter() - t0)
     return jit.pack_objects(objs)
+
+
+def _kill(procs: list[subprocess.Popen]) -> None:
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
 
 
 _thunks: dict[syntax.FuncType, tuple[jit.LoadedObject, int]] = {}
