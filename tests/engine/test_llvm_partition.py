@@ -127,3 +127,12 @@ def test_workers_that_cannot_start_fall_back_to_one_process(monkeypatch):
     with pytest.warns(UserWarning, match="cannot start compile worker processes"):
         inst = store.instantiate(api.Module.from_bytes(parse_module(WAT)))
     assert store.invoke(inst.exports["ping"], [10]) == [10]
+
+
+def test_compile_jobs_must_be_positive():
+    from harness.engine.tiers.llvm.tier import LLVMTier
+
+    assert LLVMTier(cache_dir=False).compile_jobs >= 1  # default: the CPUs this process may use
+    for bad in (0, -2, 1.5, "2"):
+        with pytest.raises(ValueError, match="compile_jobs must be a positive integer"):
+            LLVMTier(cache_dir=False, compile_jobs=bad)
