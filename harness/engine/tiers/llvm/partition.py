@@ -4,7 +4,8 @@ LLVM compiles one module on one core, and llvmlite serialises every call into LL
 so threads gain nothing: a module whose code is large enough is split into contiguous ranges of its
 functions, each translated and compiled by its own ``python -m <this module>`` process into its own
 object.  The objects are loaded into one engine, which links them (``translate.ModuleCompiler``'s
-``part``: a part defines its functions ``hidden`` and reaches the others through the GOT).
+``part``: a part keeps its functions ``internal``, exports them by hidden aliases and reaches the other
+parts' through the GOT).
 
 The price is calls between parts: through the GOT, and not inlined unless the callee is small enough to
 be copied into the caller's part (``translate.COPY_MAX_BYTES``).  Ranges follow the binary's order, in

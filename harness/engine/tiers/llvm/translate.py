@@ -68,11 +68,11 @@ class ModuleCompiler:
     def __init__(self, module: syntax.Module, name: str = "wasm", omit: frozenset[str] = frozenset(),
                  part: range | None = None):
         """``part``: translate only the defined functions with these indices (one object of a module
-        compiled in several processes, see ``compiler``).  They are then defined ``hidden`` (visible to
-        the module's other objects, which are loaded into the same engine), the other functions are
-        declared and reached through the GOT, and only the part starting at function 0 holds the entry
-        trampolines and address tables.  ``None``: the whole module in one object, every function
-        ``internal``."""
+        compiled in several processes, see ``partition``).  They stay ``internal`` and are exported to the
+        module's other objects, loaded into the same engine, by hidden aliases (``_ExportAlias``); the
+        other functions are declared by their aliases and reached through the GOT, or copied in when small
+        (``direct_callee``); only the part starting at function 0 holds the entry trampolines and address
+        tables.  ``None``: the whole module in one object, every function ``internal``."""
         self.module = module
         self.part = part
         self.omit = checks_to_omit(omit)  # checks left out to measure what they cost (unsafe, see OMITTABLE_CHECKS)
@@ -159,19 +159,21 @@ class ModuleCompiler:
 
     # -- whole module ----------------------------------------------------------------------------------
     def compile(self) -> ir.Module:
-        part = self.part if self.part is not None else range(len(self.module.funcs))
-        for i in part:
-            f = self.module.funcs[i]
-            FunctionCompiler(self, self.funcs[i], self.types[f.type_idx], f.locals).translate(f.body)
+        for i in self.part if self.part is not None else range(len(self.module.funcs)):
+            self._translate(self.funcs[i], i)
         while self._to_copy:  # copies may call small functions of other parts in turn
             i = self._to_copy.pop()
-            f = self.module.funcs[i]
-            FunctionCompiler(self, self._copies[i], self.types[f.type_idx], f.locals).translate(f.body)
+            self._translate(self._copies[i], i)
         if self.part is None or self.part.start == 0:
             entries = [self._entry(k, ft) for k, ft in enumerate(self.types)]
             self._table("wasm_funcs", self.funcs)
             self._table("wasm_entries", entries)
         return self.ir
+
+    def _translate(self, fn: ir.Function, i: int) -> None:
+        """Give ``fn`` the body of defined function ``i``."""
+        f = self.module.funcs[i]
+        FunctionCompiler(self, fn, self.types[f.type_idx], f.locals).translate(f.body)
 
     def _table(self, name: str, fns: list[ir.Function]) -> None:
         ty = ir.ArrayType(PTR, len(fns))
