@@ -1,10 +1,14 @@
 """Linear memory backed by an anonymous ``mmap`` reservation.
 
-Why a reservation: the whole maximum size (or 4 GiB plus a 4 GiB guard for unbounded memories) is mapped
-once with ``MAP_NORESERVE`` and everything past the current size is made inaccessible with ``mprotect``.
+Why a reservation: on 64-bit hosts 8 GiB + 64 KiB of address space (``GUARDED_RESERVATION``) is mapped once
+with ``MAP_NORESERVE`` and everything past the current size is made inaccessible with ``mprotect``.
 Growing only changes protections, so the base address never moves and native tiers may keep it in a
-register; the Python ``.buf`` view is recreated on every grow so that it always has exactly the current
-size (an out-of-bounds ``struct.unpack_from`` then raises instead of reading the reservation).
+register.  The size is what any access a wasm32 instruction can compute needs (a u32 address plus a u32
+offset plus at most 16 bytes): compiled code may then leave out bounds checks and let the hardware fault on
+the inaccessible pages (the LLVM tier's guard-page mode, ``tiers/llvm/faults.py``).  Where that much cannot
+be reserved the memory takes just its maximum size plus a page and says so in ``guarded``.  The Python
+``.buf`` view is recreated on every grow so that it always has exactly the current size (an out-of-bounds
+``struct.unpack_from`` then raises instead of reading the reservation).
 """
 
 from __future__ import annotations
@@ -12,14 +16,16 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import mmap
+import sys
 
 from ..errors import TRAP_OOB_MEMORY, Trap
 from ..syntax import Limits, MemType
 
 PAGE_SIZE = 65536
 MAX_PAGES = 65536  # 4 GiB: the wasm32 address space
-GUARD_UNBOUNDED = 4 << 30  # any u32 address + u32 offset of an unbounded memory stays inside the reservation
-GUARD_BOUNDED = PAGE_SIZE
+# any u32 address + u32 offset + a 16-byte access stays inside a reservation of this size
+GUARDED_RESERVATION = (8 << 30) + PAGE_SIZE
+GUARD_BOUNDED = PAGE_SIZE  # past the maximum size, when the guarded reservation cannot be had
 _MAP_NORESERVE = getattr(mmap, "MAP_NORESERVE", 0x4000)
 
 def _load_libc() -> ctypes.CDLL:
@@ -50,6 +56,7 @@ class MemoryInstance:
       ``buf``; the interpreter uses them for aligned accesses;
     * ``address``: base address of byte 0, stable for the lifetime of the object;
     * ``reserved``: bytes of address space reserved at ``address`` (inaccessible beyond the current size);
+      ``guarded``: whether that is ``GUARDED_RESERVATION`` (any access wasm code computes stays inside);
     * ``read(addr, n)`` / ``write(addr, data)``: bounds-checked helpers raising ``Trap``.
     """
 
@@ -58,16 +65,27 @@ class MemoryInstance:
         if lim.min > MAX_PAGES or (lim.max is not None and lim.max > MAX_PAGES):
             raise ValueError("memory size must be at most 65536 pages (4GiB)")
         self._max = lim.max
-        if lim.max is None:
-            self.reserved = MAX_PAGES * PAGE_SIZE + GUARD_UNBOUNDED
-        else:
-            self.reserved = lim.max * PAGE_SIZE + GUARD_BOUNDED
-        self._map = mmap.mmap(
-            -1,
-            self.reserved,
-            flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | _MAP_NORESERVE,
-            prot=mmap.PROT_READ | mmap.PROT_WRITE,
-        )
+        sizes = [GUARDED_RESERVATION] if sys.maxsize > 1 << 32 else []
+        if lim.max is not None:
+            sizes.append(lim.max * PAGE_SIZE + GUARD_BOUNDED)
+        self._map = None
+        for i, size in enumerate(sizes):
+            try:
+                self._map = mmap.mmap(
+                    -1,
+                    size,
+                    flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | _MAP_NORESERVE,
+                    prot=mmap.PROT_READ | mmap.PROT_WRITE,
+                )
+            except (OSError, OverflowError):
+                if i == len(sizes) - 1:
+                    raise
+                continue
+            self.reserved = size
+            break
+        if self._map is None:
+            raise MemoryError("cannot reserve address space for an unbounded wasm memory on a 32-bit host")
+        self.guarded = self.reserved >= GUARDED_RESERVATION
         anchor = ctypes.c_char.from_buffer(self._map)
         self.address: int = ctypes.addressof(anchor)
         del anchor

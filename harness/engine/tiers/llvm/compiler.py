@@ -67,18 +67,19 @@ def _gc_paused():
             gc.enable()
 
 
-def object_key(identity: bytes, opt_level: int, omit: frozenset[str] = frozenset()) -> str:
-    """The cache key of a module's object: content, engine version, variant (opt level, omitted checks), CPU."""
-    variant = f"{opt_level}" + (f"-omit:{','.join(sorted(omit))}" if omit else "")
+def object_key(identity: bytes, opt_level: int, omit: frozenset[str] = frozenset(), bounds: str = "explicit") -> str:
+    """The cache key of a module's object: content, engine version, variant (opt level, bounds-check mode,
+    omitted checks), CPU."""
+    variant = f"{opt_level}" + ("-guard" if bounds == "guard" else "") + (f"-omit:{','.join(sorted(omit))}" if omit else "")
     return cache_key(identity, jit.engine_version(), variant, jit.host_cpu())
 
 
 def compile_module(module: syntax.Module, opt_level: int, cache: ObjectCache, data: bytes | None = None,
-                   omit: frozenset[str] = frozenset(), jobs: int = 1) -> NativeCode:
+                   omit: frozenset[str] = frozenset(), jobs: int = 1, bounds: str = "explicit") -> NativeCode:
     """``jobs`` > 1: a module with enough code is compiled by that many processes (``partition``); that
     needs its bytes (``data``), which the workers decode again."""
     stats = CompileStats()
-    key = object_key(module_identity(module, data), opt_level, omit)
+    key = object_key(module_identity(module, data), opt_level, omit, bounds)
     obj = cache.load(key)
     if obj is None and module.bodies_skipped:
         raise RuntimeError("LLVM tier: a module decoded without its function bodies has no compiled code in "
@@ -86,11 +87,11 @@ def compile_module(module: syntax.Module, opt_level: int, cache: ObjectCache, da
     if obj is None:
         ranges = partition.plan(module, len(data), jobs) if data is not None and jobs > 1 else []
         if len(ranges) > 1:
-            obj = _compile_in_processes(data, ranges, opt_level, omit, stats)
+            obj = _compile_in_processes(data, ranges, opt_level, omit, bounds, stats)
         if obj is None:
             t0 = time.perf_counter()
             with _gc_paused():
-                text = str(ModuleCompiler(module, omit=omit).compile())
+                text = str(ModuleCompiler(module, omit=omit, bounds=bounds).compile())
             t1 = time.perf_counter()
             obj = jit.compile_ir(text, opt_level)
             t2 = time.perf_counter()
@@ -107,7 +108,7 @@ def compile_module(module: syntax.Module, opt_level: int, cache: ObjectCache, da
     return NativeCode(loaded, funcs, entries, stats)
 
 
-def _compile_in_processes(data: bytes, ranges: list[range], opt_level: int, omit: frozenset[str],
+def _compile_in_processes(data: bytes, ranges: list[range], opt_level: int, omit: frozenset[str], bounds: str,
                           stats: CompileStats) -> bytes | None:
     """The module's objects, one per range, each made by a ``partition`` worker process, packed into one
     payload; ``stats`` gets the workers' summed translate and LLVM times, ``extra`` the parts and the
@@ -123,7 +124,8 @@ def _compile_in_processes(data: bytes, ranges: list[range], opt_level: int, omit
         try:
             for k, r in enumerate(ranges):
                 cmd = [sys.executable, "-m", f"{__package__}.partition", str(src), str(Path(tmp) / f"{k}.o"),
-                       "--opt", str(opt_level), "--range", f"{r.start}:{r.stop}", "--omit", ",".join(sorted(omit))]
+                       "--opt", str(opt_level), "--range", f"{r.start}:{r.stop}", "--omit", ",".join(sorted(omit)),
+                       "--bounds", bounds]
                 procs.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env))
             outcomes = [p.communicate() for p in procs]
         except OSError as e:

@@ -21,7 +21,7 @@ _lock = threading.Lock()
 _target_machines: dict[tuple[int, bool], llvm.TargetMachine] = {}
 _initialised = False
 
-_LIBC_SYMBOLS = ("_setjmp", "longjmp", "memcpy", "memmove", "memset")
+_LIBC_SYMBOLS = ("_setjmp", "longjmp", "memcpy", "memmove", "memset", "sigaction")
 _LIBM_SYMBOLS = (
     "ceil", "ceilf", "floor", "floorf", "trunc", "truncf", "roundeven", "roundevenf", "rint", "rintf",
     "nearbyint", "nearbyintf", "sqrt", "sqrtf", "fmin", "fminf", "fmax", "fmaxf", "fminimum", "fminimumf",

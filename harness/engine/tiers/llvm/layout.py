@@ -18,7 +18,8 @@ STATE_STACK_LIMIT = 16  # i64: lowest allowed stack address (0 = not set: the ou
 STATE_HOST_CB = 24  # ptr: i32 host_cb(ptr hostctx, ptr slots)
 STATE_HELPER_CB = 32  # ptr: i32 helper_cb(ptr vmctx, i32 op, ptr slots)
 STATE_STACK_BUDGET = 40  # i64: bytes of native stack compiled code may use below the outermost entry
-STATE_SIZE = 48
+STATE_STACK_TOP = 48  # i64: stack pointer at the outermost entry (0 = not in compiled code; see ``faults``)
+STATE_SIZE = 56
 # Every call raises the callee's stack floor by this many bytes (see translate.FunctionCompiler._stack_check).
 CALL_CHARGE = 16
 

@@ -27,6 +27,7 @@ from typing import Any
 from ... import syntax
 from ...errors import Exhaustion, Trap
 from ...runtime.objects import FuncInstance, GlobalInstance, TableInstance
+from . import faults
 from . import layout as L
 
 ENTRY = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p)
@@ -92,7 +93,9 @@ class NativeStore:
     """Per-store native state: the trap/unwind state, callbacks, and the registries that map native values
     (record addresses, handles, cells) back to runtime objects."""
 
-    def __init__(self, stack_budget: int | None = None):
+    def __init__(self, stack_budget: int | None = None, guard: bool = False):
+        """``guard``: the store runs guard-mode code (``faults``): its State and every memory it links are
+        registered with the fault handler."""
         self.state = _u64_array(L.STATE_SIZE // 8)
         self._host_cb = HOST_CB(self._host_callback)
         self._helper_cb = HELPER_CB(self._helper_callback)
@@ -113,6 +116,9 @@ class NativeStore:
         self.pending: BaseException | None = None
         self._keep: list[Any] = []  # native buffers referenced from native structs
         self.depth = 0
+        self.guard = guard
+        if guard:
+            faults.register_state(self, self.state_addr)
 
     # -- references ------------------------------------------------------------------------------------
     def ref_to_native(self, ref: Any) -> int:
@@ -165,6 +171,13 @@ class NativeStore:
     def mem_cell(self, mem) -> int:
         entry = self.mem_cells.get(id(mem))
         if entry is None:
+            if self.guard:
+                if not getattr(mem, "guarded", False):
+                    raise MemoryError(
+                        f"LLVM tier: this memory reserves {mem.reserved} bytes of address space, too few for "
+                        "code compiled with guard-page bounds checks (8 GiB + 64 KiB); the host could not "
+                        "reserve more (ulimit -v?): use LLVMTier(bounds='explicit')")
+                faults.register_memory(mem)
             cell = _u64_array(2)
             cell[0] = mem.address
             cell[1] = mem.size * 65536
@@ -260,6 +273,8 @@ class NativeStore:
         if self.depth == 0:  # outermost: a fresh stack floor, from this thread's budget
             self.state[L.STATE_STACK_LIMIT // 8] = 0
             self.state[L.STATE_STACK_BUDGET // 8] = self.stack_budget or default_stack_budget()
+            if self.guard:
+                faults.check()
         self.sync_in()
         self.depth += 1
         try:
@@ -293,7 +308,11 @@ class NativeStore:
             slots = (U64 * (2 * n)).from_address(slots_addr)
             self.sync_out()
             args = [self.get(slots, i, t) for i, t in enumerate(ft.params)]
-            results = fi.call(args)
+            jb, self.state[0] = self.state[0], 0  # Python runs: a fault now is not compiled code's (faults)
+            try:
+                results = fi.call(args)
+            finally:
+                self.state[0] = jb
             for i, (t, v) in enumerate(zip(ft.results, results, strict=True)):
                 self.put(slots, i, t, v)
             self.sync_in(tables=False)
@@ -312,7 +331,11 @@ class NativeStore:
             inst = self.instances[U64.from_address(vmctx + L.CTX_INSTANCE).value]
             slots = (U64 * 4).from_address(slots_addr)
             self.sync_out()
-            slots[0] = inst.helper(L.HELPER_OPS[op], slots) & MASK64
+            jb, self.state[0] = self.state[0], 0
+            try:
+                slots[0] = inst.helper(L.HELPER_OPS[op], slots) & MASK64
+            finally:
+                self.state[0] = jb
             self.sync_in(tables=False)
             return 0
         except BaseException as exc:  # noqa: BLE001

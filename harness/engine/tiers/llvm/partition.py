@@ -12,7 +12,7 @@ be copied into the caller's part (``translate.COPY_MAX_BYTES``).  Ranges follow 
 which linkers keep a source file's functions together, so many calls stay within a part.
 
 Worker: ``python -m harness.engine.tiers.llvm.partition MODULE.wasm OUT.o --opt N --range LO:HI
-[--omit bounds,stack]``; prints its timings as JSON.  The module was validated by the parent.
+[--omit bounds,stack] [--bounds explicit|guard]``; prints its timings as JSON.  The module was validated by the parent.
 """
 
 from __future__ import annotations
@@ -65,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--opt", type=int, required=True)
     ap.add_argument("--range", required=True, help="LO:HI, indices of defined functions")
     ap.add_argument("--omit", default="")
+    ap.add_argument("--bounds", default="explicit", choices=("explicit", "guard"))
     args = ap.parse_args(argv)
     gc.disable()  # a short-lived process building ~10^6 IR objects that stay alive (see compiler._gc_paused)
 
@@ -76,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     module = decode_module(args.module.read_bytes())
     omit = frozenset(x for x in args.omit.split(",") if x)
     t0 = time.perf_counter()
-    text = str(ModuleCompiler(module, omit=omit, part=range(lo, hi)).compile())
+    text = str(ModuleCompiler(module, omit=omit, part=range(lo, hi), bounds=args.bounds).compile())
     t1 = time.perf_counter()
     obj = jit.compile_ir(text, args.opt)
     t2 = time.perf_counter()

@@ -313,8 +313,7 @@ def _memory_handlers() -> None:
         def h(fc, ins):
             b = fc.b
             ptr = fc.effective_address(ins[2], size)
-            v = fc.memory_access(b.load(ptr, typ=mem_ty))
-            v.align = 1
+            v = fc.mem_load(ptr, mem_ty)
             if ext == "s":
                 v = b.sext(v, ty)
             elif ext == "u":
@@ -332,8 +331,7 @@ def _memory_handlers() -> None:
             ptr = fc.effective_address(ins[2], size)
             if isinstance(mem_ty, ir.IntType) and v.type != mem_ty:
                 v = b.trunc(v, mem_ty)
-            st = fc.memory_access(b.store(v, ptr))
-            st.align = 1
+            fc.mem_store(v, ptr)
 
         return h
 

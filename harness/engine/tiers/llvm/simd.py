@@ -73,15 +73,13 @@ def widen(ty: ir.VectorType, count: int | None = None) -> ir.VectorType:
 def _memory_ops() -> None:
     def load(fc, ins):
         p = fc.effective_address(ins[2], 16)
-        v = fc.b.load(p, typ=V128)
-        v.align = 1
+        v = fc.mem_load(p, V128)
         fc.push(v)
 
     def store(fc, ins):
         v = fc.pop()
         p = fc.effective_address(ins[2], 16)
-        st = fc.b.store(v, p)
-        st.align = 1
+        fc.mem_store(v, p)
 
     OPS["v128.load"] = load
     OPS["v128.store"] = store
@@ -93,8 +91,7 @@ def _memory_ops() -> None:
 
         def h(fc, ins):
             p = fc.effective_address(ins[2], 8)
-            v = fc.b.load(p, typ=half_ty)
-            v.align = 1
+            v = fc.mem_load(p, half_ty)
             out(fc, (fc.b.sext if signed else fc.b.zext)(v, wide))
 
         return h
@@ -109,8 +106,7 @@ def _memory_ops() -> None:
 
         def h(fc, ins):
             p = fc.effective_address(ins[2], ty.element.width // 8)
-            x = fc.b.load(p, typ=ty.element)
-            x.align = 1
+            x = fc.mem_load(p, ty.element)
             out(fc, splat(fc, x, ty))
 
         return h
@@ -123,8 +119,7 @@ def _memory_ops() -> None:
 
         def h(fc, ins):
             p = fc.effective_address(ins[2], ty.element.width // 8)
-            x = fc.b.load(p, typ=ty.element)
-            x.align = 1
+            x = fc.mem_load(p, ty.element)
             out(fc, fc.b.insert_element(splat_const(ty, 0), x, ir.Constant(I32, 0)))
 
         return h
@@ -138,8 +133,7 @@ def _memory_ops() -> None:
         def h(fc, ins):
             v = as_(fc, fc.pop(), shape)
             p = fc.effective_address(ins[2], ty.element.width // 8)
-            x = fc.b.load(p, typ=ty.element)
-            x.align = 1
+            x = fc.mem_load(p, ty.element)
             out(fc, fc.b.insert_element(v, x, ir.Constant(I32, ins[3])))
 
         return h
@@ -150,8 +144,7 @@ def _memory_ops() -> None:
         def h(fc, ins):
             v = as_(fc, fc.pop(), shape)
             p = fc.effective_address(ins[2], ty.element.width // 8)
-            st = fc.b.store(fc.b.extract_element(v, ir.Constant(I32, ins[3])), p)
-            st.align = 1
+            fc.mem_store(fc.b.extract_element(v, ir.Constant(I32, ins[3])), p)
 
         return h
 

@@ -5,7 +5,10 @@ location, ``False`` = no disk cache), ``stack_budget`` (bytes of native stack co
 ``unsafe_omit`` (checks to leave out of compiled code -- "bounds", "stack" -- to measure what they cost;
 unsafe: an out-of-bounds access or runaway recursion then corrupts or kills the process), ``compile_jobs``
 (processes that may compile one large module, ``None`` = the CPUs this process may use, 1 = compile in
-this process only; see ``partition``).
+this process only; see ``partition``), ``bounds`` (how memory accesses are kept in bounds: "guard" lets the
+memory's guard pages fault and turns the fault into the trap (``faults``), "explicit" compares every
+address with the memory's size; "auto", the default, is "guard" where the host supports it -- Linux on
+x86-64 or aarch64 -- and "explicit" elsewhere).
 """
 
 from __future__ import annotations
@@ -17,18 +20,20 @@ from typing import Any
 from ... import syntax
 from ...runtime.instance import ModuleInstance, instantiate
 from ...runtime.objects import FuncInstance
+from . import faults
 from .cache import ObjectCache, default_cache_dir
 from .compiler import bytes_identity, compile_module, object_key
 from .instance import CompiledLLVM
 from .native import NativeStore
-from .translate import checks_to_omit
+from .translate import BOUNDS_MODES, checks_to_omit
 
 
 class LLVMTier:
     name = "llvm"
 
     def __init__(self, opt_level: int = 2, cache_dir: str | Path | bool | None = None, stack_budget: int | None = None,
-                 unsafe_omit: tuple[str, ...] | frozenset[str] = (), compile_jobs: int | None = None):
+                 unsafe_omit: tuple[str, ...] | frozenset[str] = (), compile_jobs: int | None = None,
+                 bounds: str = "auto"):
         if opt_level not in (0, 1, 2, 3):
             raise ValueError(f"LLVM tier: opt_level must be 0, 1, 2 or 3, not {opt_level!r}")
         if compile_jobs is None:
@@ -37,6 +42,11 @@ class LLVMTier:
             raise ValueError(f"LLVM tier: compile_jobs must be a positive integer or None, not {compile_jobs!r}")
         self.compile_jobs = compile_jobs
         self.omit = checks_to_omit(unsafe_omit)
+        if bounds == "auto":
+            bounds = "guard" if faults.supported() else "explicit"
+        if bounds not in BOUNDS_MODES:
+            raise ValueError(f"LLVM tier: bounds must be 'auto' or one of {BOUNDS_MODES}, not {bounds!r}")
+        self.bounds = bounds
         self.opt_level = opt_level
         if cache_dir is False:
             directory = None
@@ -45,7 +55,9 @@ class LLVMTier:
         else:
             directory = Path(cache_dir)
         self.cache = ObjectCache(directory)
-        self.native = NativeStore(stack_budget)
+        if bounds == "guard":
+            faults.guard(self.cache)  # load and install the fault handler now: a failure is the tier's, here
+        self.native = NativeStore(stack_budget, guard=bounds == "guard")
         self.native.cache = self.cache
         self._compiled: dict[int, tuple[syntax.Module, CompiledLLVM]] = {}
 
@@ -55,7 +67,7 @@ class LLVMTier:
         if hit is not None and hit[0] is module:
             return hit[1]
         compiled = CompiledLLVM(self.native, compile_module(module, self.opt_level, self.cache, data, self.omit,
-                                                            self.compile_jobs))
+                                                            self.compile_jobs, self.bounds))
         self._compiled[id(module)] = (module, compiled)
         return compiled
 
@@ -64,7 +76,7 @@ class LLVMTier:
         so it is loaded and kept for the ``compile`` that follows (``api.Store.load``)."""
         if self.cache.directory is None:
             return False
-        return self.cache.hold(object_key(bytes_identity(data), self.opt_level, self.omit))
+        return self.cache.hold(object_key(bytes_identity(data), self.opt_level, self.omit, self.bounds))
 
     def run(self, func: FuncInstance, args: list) -> list:
         """Invoke ``func`` (wasm or host) with raw arguments; raises ``Trap``/``Exhaustion``."""

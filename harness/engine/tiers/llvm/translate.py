@@ -7,9 +7,11 @@ allocas that ``mem2reg`` promotes.  Structured bodies map directly onto basic bl
 unconditional branch is never translated.
 
 Safety does not depend on validation being bug-free in the places that matter: every memory access is
-bounds-checked against the current size (reloaded after every call), every call checks the native stack
-against a floor that rises with each call, and every operation with undefined behaviour in LLVM
-(division, shifts, float->int, ctlz/cttz at zero) is guarded or uses the defined variant.
+bounds-checked -- explicitly against the current size (reloaded after every call), or, in guard-page mode,
+by the hardware: the address cannot leave the memory's 8 GiB reservation, whose pages past the current
+size fault, and ``faults`` turns the fault into the trap -- every call checks the native stack against a
+floor that rises with each call, and every operation with undefined behaviour in LLVM (division, shifts,
+float->int, ctlz/cttz at zero) is guarded or uses the defined variant.
 
 Traps call ``wasm_trap(ctx, code)``, which records the code and ``longjmp``s to the entry trampoline of the
 innermost host->wasm call (``wasm_entry_t<k>``): no Python frame is ever skipped, because host functions
@@ -37,6 +39,15 @@ _STACKSAVE = "llvm.stacksave.p0"
 # overflows the native stack and kills it.  Bulk memory and table operations keep their checks.
 OMITTABLE_CHECKS = frozenset({"bounds", "stack"})
 
+# How memory accesses are kept in bounds (``ModuleCompiler(bounds=...)``): "explicit" compares every address
+# with the current size; "guard" leaves the comparison to the memory's guard pages (see ``faults``), and
+# makes every access to linear memory -- and every global.set -- volatile: LLVM treats an ordinary load as
+# free of side effects, so it would delete one whose value is unused or move it across a store, and a
+# fault would then not be the trap wasm requires at that point (a dropped out-of-bounds load must trap; a
+# store before it must be visible afterwards).  Volatile accesses are neither deleted nor reordered among
+# themselves or across calls.
+BOUNDS_MODES = ("explicit", "guard")
+
 # A module compiled in parts (``ModuleCompiler(part=...)``) copies functions of other parts with bodies up
 # to this many bytes into each part that calls them, so they can still be inlined there.
 COPY_MAX_BYTES = 256
@@ -48,6 +59,25 @@ def checks_to_omit(omit) -> frozenset[str]:
     if not omit <= OMITTABLE_CHECKS:
         raise ValueError(f"LLVM tier: unsafe_omit takes {sorted(OMITTABLE_CHECKS)}, not {sorted(omit)}")
     return omit
+
+
+class _VolatileLoad(ir.LoadInstr):
+    def descr(self, buf):
+        text: list[str] = []
+        super().descr(text)
+        buf.append(text[0].replace("load ", "load volatile ", 1))
+
+
+class _VolatileStore(ir.StoreInstr):
+    def descr(self, buf):
+        text: list[str] = []
+        super().descr(text)
+        buf.append(text[0].replace("store ", "store volatile ", 1))
+
+
+def make_volatile(instr) -> None:
+    """Make an llvmlite load or store volatile (llvmlite's builder has no flag for it)."""
+    instr.__class__ = _VolatileLoad if isinstance(instr, ir.LoadInstr) else _VolatileStore
 
 
 class Label:
@@ -66,7 +96,7 @@ class ModuleCompiler:
     the linker reads (``wasm_funcs``: code of each defined function, ``wasm_entries``: entry per type)."""
 
     def __init__(self, module: syntax.Module, name: str = "wasm", omit: frozenset[str] = frozenset(),
-                 part: range | None = None):
+                 part: range | None = None, bounds: str = "explicit"):
         """``part``: translate only the defined functions with these indices (one object of a module
         compiled in several processes, see ``partition``).  They stay ``internal`` and are exported to the
         module's other objects, loaded into the same engine, by hidden aliases (``_ExportAlias``); the
@@ -76,6 +106,10 @@ class ModuleCompiler:
         self.module = module
         self.part = part
         self.omit = checks_to_omit(omit)  # checks left out to measure what they cost (unsafe, see OMITTABLE_CHECKS)
+        if bounds not in BOUNDS_MODES:
+            raise ValueError(f"LLVM tier: bounds must be one of {BOUNDS_MODES}, not {bounds!r}")
+        # "bounds" omitted: no checks and no guard either (ordinary accesses, the measuring aid)
+        self.guard = bounds == "guard" and "bounds" not in self.omit
         self.ir = ir.Module(name)
         self.types = module.types
         self.imported_funcs = module.imported("func")
@@ -198,6 +232,8 @@ class ModuleCompiler:
         budget = load_field(b, state, L.STATE_STACK_BUDGET, I64)
         fresh = b.icmp_unsigned("==", old_limit, ir.Constant(I64, 0))
         store_field(b, state, L.STATE_STACK_LIMIT, b.select(fresh, b.sub(sp, budget), old_limit))
+        old_top = load_field(b, state, L.STATE_STACK_TOP, I64)
+        store_field(b, state, L.STATE_STACK_TOP, b.select(fresh, sp, old_top))
         r = b.call(setjmp, [jb])
         run, trapped = fn.append_basic_block("run"), fn.append_basic_block("trapped")
         b.cbranch(b.icmp_signed("==", r, ir.Constant(I32, 0)), run, trapped)
@@ -209,10 +245,12 @@ class ModuleCompiler:
             store_field(b, slots, i * L.SLOT_SIZE, v)
         store_field(b, state, L.STATE_JMPBUF, old_jb)
         store_field(b, state, L.STATE_STACK_LIMIT, old_limit)
+        store_field(b, state, L.STATE_STACK_TOP, old_top)
         b.ret(ir.Constant(I32, 0))
         b.position_at_end(trapped)
         store_field(b, state, L.STATE_JMPBUF, old_jb)
         store_field(b, state, L.STATE_STACK_LIMIT, old_limit)
+        store_field(b, state, L.STATE_STACK_TOP, old_top)
         b.ret(b.trunc(load_field(b, state, L.STATE_TRAP, I64), I32))
         return fn
 
@@ -411,9 +449,19 @@ class FunctionCompiler:
         return ld
 
     def memory_access(self, instr):
-        """Tag a load/store of linear memory (TBAA: it cannot touch global cells)."""
+        """Tag a load/store of linear memory (TBAA: it cannot touch global cells; volatile in guard mode,
+        see BOUNDS_MODES); any alignment."""
         instr.set_metadata("tbaa", self.mc.md.tbaa_memory)
+        instr.align = 1
+        if self.mc.guard:
+            make_volatile(instr)
         return instr
+
+    def mem_load(self, ptr, ty: ir.Type):
+        return self.memory_access(self.b.load(ptr, typ=ty))
+
+    def mem_store(self, value, ptr) -> None:
+        self.memory_access(self.b.store(value, ptr))
 
     def reload_memory(self) -> None:
         if self.mem_cell is not None:
@@ -542,7 +590,7 @@ class FunctionCompiler:
             # a static address below the declared minimum size: in bounds for the memory's whole life
             return b.gep(self.mem_base, [ir.Constant(I64, addr.constant + offset)], source_etype=I8)
         ea = b.zext(addr, I64)
-        if "bounds" not in self.mc.omit:
+        if "bounds" not in self.mc.omit and not self.mc.guard:
             limit = b.sub(b.load(self.mem_size, typ=I64), ir.Constant(I64, offset + size), flags=("nsw",))
             self.trap_if(b.icmp_signed(">", ea, limit), L.TRAP_CODES["out of bounds memory access"])
         if offset:
@@ -784,6 +832,8 @@ def _global_set(fc: FunctionCompiler, ins) -> None:
     st = fc.b.store(fc.pop(), _global_cell(fc, ins[1]))
     st.align = 8
     st.set_metadata("tbaa", fc.mc.md.tbaa_global)
+    if fc.mc.guard:  # stays before a load that may fault after it (see BOUNDS_MODES)
+        make_volatile(st)
 
 
 def _ref_null(fc: FunctionCompiler, ins) -> None:
