@@ -89,6 +89,20 @@ def test_out_of_bounds_accesses_trap_at_the_exact_edge(opt):
 
 
 @pytest.mark.parametrize("opt", OPT_LEVELS)
+def test_a_store_straddling_the_end_writes_nothing(opt):
+    tier, inst, call = guarded(ACCESSES, opt)
+    traps(call, "store", 65534, 0x11223344)
+    assert inst.exports["mem"].read(65532, 4) == bytes(4)
+
+
+def test_auto_picks_guard_pages_on_x86_64_linux_only():
+    import platform
+
+    expected = "guard" if sys.platform.startswith("linux") and platform.machine() in ("x86_64", "amd64") else "explicit"
+    assert LLVMTier(cache_dir=False).bounds == expected
+
+
+@pytest.mark.parametrize("opt", OPT_LEVELS)
 def test_loads_whose_value_is_unused_still_trap(opt):
     """LLVM deletes an ordinary load whose value is unused; a guard-mode load must stay and fault."""
     tier, inst, call = guarded(ACCESSES, opt)

@@ -204,6 +204,15 @@ def supported() -> bool:
             and sys.maxsize > 1 << 32 and ctypes.sizeof(_SigAction) == 152 and _libc_sigaction() is not None)
 
 
+def preferred() -> bool:
+    """Whether ``bounds="auto"`` picks guard pages here: on x86-64 Linux.  On aarch64 the architecture
+    lets a misaligned store that crosses into an inaccessible page write its accessible bytes before it
+    faults (implementation-defined; see WebAssembly/design#1490), and wasm requires a trapping store to
+    write nothing, so "auto" keeps explicit checks there; ``bounds="guard"`` still works on aarch64 for
+    anyone who accepts that."""
+    return supported() and platform.machine().lower() in ("x86_64", "amd64")
+
+
 def _libc_sigaction():
     try:
         fn = ctypes.CDLL(None, use_errno=True).sigaction

@@ -7,8 +7,8 @@ unsafe: an out-of-bounds access or runaway recursion then corrupts or kills the 
 (processes that may compile one large module, ``None`` = the CPUs this process may use, 1 = compile in
 this process only; see ``partition``), ``bounds`` (how memory accesses are kept in bounds: "guard" lets the
 memory's guard pages fault and turns the fault into the trap (``faults``), "explicit" compares every
-address with the memory's size; "auto", the default, is "guard" where the host supports it -- Linux on
-x86-64 or aarch64 -- and "explicit" elsewhere).
+address with the memory's size; "auto", the default, is "guard" on x86-64 Linux and "explicit" elsewhere:
+``faults.preferred`` says why not on aarch64, where "guard" can still be asked for).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class LLVMTier:
         self.compile_jobs = compile_jobs
         self.omit = checks_to_omit(unsafe_omit)
         if bounds == "auto":
-            bounds = "guard" if faults.supported() else "explicit"
+            bounds = "guard" if faults.preferred() else "explicit"
         if bounds not in BOUNDS_MODES:
             raise ValueError(f"LLVM tier: bounds must be 'auto' or one of {BOUNDS_MODES}, not {bounds!r}")
         self.bounds = bounds
