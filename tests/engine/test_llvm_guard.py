@@ -188,6 +188,19 @@ def test_out_of_bounds_access_on_another_thread_is_that_threads_trap():
     traps(call, "load", 65536)
 
 
+def test_auto_falls_back_to_explicit_checks_when_the_handler_cannot_be_installed(monkeypatch):
+    def broken(cache=None):
+        raise OSError(22, "sigaction(SIGSEGV) failed")
+
+    monkeypatch.setattr(faults, "guard", broken)
+    monkeypatch.setattr(faults, "preferred", lambda: True)
+    with pytest.warns(UserWarning, match="explicit bounds checks"):
+        tier = LLVMTier(cache_dir=False)
+    assert tier.bounds == "explicit" and not tier.native.guard
+    with pytest.raises(OSError):
+        LLVMTier(cache_dir=False, bounds="guard")  # asked for by name: the failure is reported
+
+
 def test_explicit_mode_still_checks_and_is_cached_apart():
     tier, inst = load(ACCESSES, 2, bounds="explicit")
     with pytest.raises(errors.Trap):

@@ -8,12 +8,14 @@ unsafe: an out-of-bounds access or runaway recursion then corrupts or kills the 
 this process only; see ``partition``), ``bounds`` (how memory accesses are kept in bounds: "guard" lets the
 memory's guard pages fault and turns the fault into the trap (``faults``), "explicit" compares every
 address with the memory's size; "auto", the default, is "guard" on x86-64 Linux and "explicit" elsewhere:
-``faults.preferred`` says why not on aarch64, where "guard" can still be asked for).
+``faults.preferred`` says why not on aarch64, where "guard" can still be asked for; "auto" falls back to
+"explicit", with a warning, when the fault handler cannot be installed).
 """
 
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -42,11 +44,11 @@ class LLVMTier:
             raise ValueError(f"LLVM tier: compile_jobs must be a positive integer or None, not {compile_jobs!r}")
         self.compile_jobs = compile_jobs
         self.omit = checks_to_omit(unsafe_omit)
-        if bounds == "auto":
+        auto = bounds == "auto"
+        if auto:
             bounds = "guard" if faults.preferred() else "explicit"
         if bounds not in BOUNDS_MODES:
             raise ValueError(f"LLVM tier: bounds must be 'auto' or one of {BOUNDS_MODES}, not {bounds!r}")
-        self.bounds = bounds
         self.opt_level = opt_level
         if cache_dir is False:
             directory = None
@@ -56,7 +58,15 @@ class LLVMTier:
             directory = Path(cache_dir)
         self.cache = ObjectCache(directory)
         if bounds == "guard":
-            faults.guard(self.cache)  # load and install the fault handler now: a failure is the tier's, here
+            try:  # load and install the fault handler now: a failure is the tier's, here
+                faults.guard(self.cache)
+            except (OSError, RuntimeError) as e:  # the handler cannot be built or installed on this host
+                if not auto:
+                    raise
+                warnings.warn(f"LLVM tier: guard pages unavailable ({e}); using explicit bounds checks",
+                              stacklevel=2)
+                bounds = "explicit"
+        self.bounds = bounds
         self.native = NativeStore(stack_budget, guard=bounds == "guard")
         self.native.cache = self.cache
         self._compiled: dict[int, tuple[syntax.Module, CompiledLLVM]] = {}
