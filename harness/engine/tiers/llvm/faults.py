@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ctypes
 import faulthandler
+import functools
 import platform
 import signal
 import sys
@@ -197,6 +198,7 @@ call.plain:
 """
 
 
+@functools.cache
 def supported() -> bool:
     """Whether this host can run guard-mode code: Linux on x86-64 or aarch64, 64-bit, the C library's
     ``sigaction`` reachable, and ``struct sigaction`` the size this module knows."""
@@ -213,6 +215,7 @@ def preferred() -> bool:
     return supported() and platform.machine().lower() in ("x86_64", "amd64")
 
 
+@functools.cache
 def _libc_sigaction():
     try:
         fn = ctypes.CDLL(None, use_errno=True).sigaction

@@ -36,6 +36,7 @@ HELPER_CB = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_int32, ct
 U64 = ctypes.c_uint64
 MASK32 = 0xFFFFFFFF
 MASK64 = 0xFFFFFFFFFFFFFFFF
+_JMPBUF = L.STATE_JMPBUF // 8  # index of the State's jmp_buf word: 0 while Python runs (see ``faults``)
 MAX_REENTRY = 100  # nested host -> wasm entries (each holds Python and ctypes frames on the native stack)
 
 _type_ids: dict[syntax.FuncType, int] = {}
@@ -308,11 +309,11 @@ class NativeStore:
             slots = (U64 * (2 * n)).from_address(slots_addr)
             self.sync_out()
             args = [self.get(slots, i, t) for i, t in enumerate(ft.params)]
-            jb, self.state[0] = self.state[0], 0  # Python runs: a fault now is not compiled code's (faults)
+            jb, self.state[_JMPBUF] = self.state[_JMPBUF], 0  # Python runs: a fault now is not compiled code's
             try:
                 results = fi.call(args)
             finally:
-                self.state[0] = jb
+                self.state[_JMPBUF] = jb
             for i, (t, v) in enumerate(zip(ft.results, results, strict=True)):
                 self.put(slots, i, t, v)
             self.sync_in(tables=False)
@@ -331,11 +332,11 @@ class NativeStore:
             inst = self.instances[U64.from_address(vmctx + L.CTX_INSTANCE).value]
             slots = (U64 * 4).from_address(slots_addr)
             self.sync_out()
-            jb, self.state[0] = self.state[0], 0
+            jb, self.state[_JMPBUF] = self.state[_JMPBUF], 0
             try:
                 slots[0] = inst.helper(L.HELPER_OPS[op], slots) & MASK64
             finally:
-                self.state[0] = jb
+                self.state[_JMPBUF] = jb
             self.sync_in(tables=False)
             return 0
         except BaseException as exc:  # noqa: BLE001
