@@ -95,10 +95,13 @@ def test_a_store_straddling_the_end_writes_nothing(opt):
     assert inst.exports["mem"].read(65532, 4) == bytes(4)
 
 
-def test_auto_picks_guard_pages_on_x86_64_linux_only():
+def test_auto_picks_guard_pages_on_x86_64_linux_with_room_only():
     import platform
 
-    expected = "guard" if sys.platform.startswith("linux") and platform.machine() in ("x86_64", "amd64") else "explicit"
+    from harness.engine.runtime.memory import address_space_limit
+
+    expected = "guard" if (sys.platform.startswith("linux") and platform.machine() in ("x86_64", "amd64")
+                           and address_space_limit() >= faults.AUTO_MIN_ADDRESS_SPACE) else "explicit"
     assert LLVMTier(cache_dir=False).bounds == expected
 
 
@@ -217,6 +220,36 @@ def test_memory_without_a_guarded_reservation_is_refused_with_advice():
     wat = '(module (import "env" "m" (memory 1 1)) (func (export "f") (result i32) (i32.load (i32.const 0))))'
     with pytest.raises(MemoryError, match="bounds='explicit'"):
         load(wat, 0, {"env": {"m": mem}}, bounds="guard")
+
+
+def test_under_an_address_space_limit_auto_uses_explicit_checks_and_many_memories_fit():
+    # ulimit -v 5 GiB: not one guarded 8 GiB reservation fits, so "auto" must not pick guard pages, and
+    # memories take small reservations that 30 live stores can share
+    proc = _run("""
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (5 << 30, resource.getrlimit(resource.RLIMIT_AS)[1]))
+        from test_llvm_guard import ACCESSES
+        from test_llvm_tier import load
+        from harness.engine import errors
+        from harness.engine.tiers.llvm.tier import LLVMTier
+        assert LLVMTier(cache_dir=False).bounds == "explicit"
+        kept = []
+        for _ in range(30):
+            tier, inst = load(ACCESSES, 0)
+            kept.append((tier, inst))
+            mem = inst.exports["mem"]
+            assert not mem.guarded and mem.max_reachable == 4, (mem.reserved, mem.max_reachable)
+            assert tier.run(inst.exports["grow"], [3]) == [1]
+            assert tier.run(inst.exports["grow"], [1]) == [0xFFFFFFFF]  # -1 as u32
+            try:
+                tier.run(inst.exports["load"], [4 * 65536 - 3])
+            except errors.Trap as e:
+                assert e.kind == "out of bounds memory access", e.kind
+            else:
+                raise AssertionError("no trap past the end")
+        print("ok")
+    """)
+    assert proc.returncode == 0 and "ok" in proc.stdout, proc.stderr
 
 
 def test_registries_reuse_the_entries_of_freed_memories_and_stores():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from harness.engine import api
 from harness.engine.errors import LinkError, Trap
 from harness.engine.runtime import GlobalInstance, MemoryInstance, TableInstance
+from harness.engine.runtime.memory import GUARD_BOUNDED, GUARDED_RESERVATION, reservation_sizes
 from harness.engine.syntax import FuncType, GlobalType, Limits, MemType, TableType
 
 WASM_TOOLS = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "wasm-tools"
@@ -40,6 +42,65 @@ def test_memory_address_points_at_the_bytes():
     mem.write(100, b"\x2a")
     assert ctypes.c_ubyte.from_address(mem.address + 100).value == 42
     assert mem.reserved >= (1 << 32)  # unbounded: 4 GiB plus guard reserved up front
+
+
+def test_reservations_fall_back_from_guarded_to_the_maximum_then_halve_to_the_minimum():
+    page = 65536
+    assert reservation_sizes(1, 4, limit=float("inf")) == [
+        GUARDED_RESERVATION, 4 * page + GUARD_BOUNDED, 2 * page + GUARD_BOUNDED, 1 * page + GUARD_BOUNDED]
+    unbounded = reservation_sizes(3, None, guarded=False, limit=float("inf"))
+    assert unbounded[0] == (1 << 32) + GUARD_BOUNDED and unbounded[-1] == 3 * page + GUARD_BOUNDED
+    assert unbounded == sorted(unbounded, reverse=True)
+    # under a 6 GiB address-space limit no fallback asks for more than 1/64 of it (96 MiB)
+    limited = reservation_sizes(1, None, limit=6 << 30)
+    assert limited[0] == GUARDED_RESERVATION and limited[1] == (6 << 30) // 64 + GUARD_BOUNDED
+    # a minimum larger than the cap is still reserved in full
+    assert reservation_sizes(4000, None, guarded=False, limit=6 << 30) == [4000 * page + GUARD_BOUNDED]
+
+
+def test_memory_in_a_small_reservation_grows_to_its_end_then_returns_minus_one():
+    # as when ulimit -v leaves too little address space: the spec lets memory.grow fail for any reason
+    code = """
+import resource
+resource.setrlimit(resource.RLIMIT_AS, (3 << 30, resource.getrlimit(resource.RLIMIT_AS)[1]))
+from harness.engine.runtime import MemoryInstance
+from harness.engine.syntax import Limits, MemType
+mems = [MemoryInstance(MemType(Limits(1))) for _ in range(40)]  # 40 x 4 GiB would not fit
+m = mems[0]
+assert not m.guarded and m.max_reachable == (3 << 30) // 64 // 65536, (m.reserved, m.max_reachable)
+assert m.grow(m.max_reachable - 1) == 1 and m.grow(1) == -1 and m.size == m.max_reachable
+m.write(m.size * 65536 - 4, b"wxyz")
+assert m.read(m.size * 65536 - 4, 4) == b"wxyz"
+print("ok")
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and "ok" in proc.stdout, proc.stderr
+
+
+def test_memory_error_when_not_even_the_minimum_fits_says_what_to_do():
+    code = """
+import resource
+resource.setrlimit(resource.RLIMIT_AS, (1 << 30, resource.getrlimit(resource.RLIMIT_AS)[1]))
+from harness.engine.runtime import MemoryInstance
+from harness.engine.syntax import Limits, MemType
+try:
+    MemoryInstance(MemType(Limits(32768)))  # 2 GiB minimum
+except MemoryError as e:
+    print(e)
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert "cannot reserve" in proc.stdout and "ulimit -v" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_a_view_kept_after_its_memory_is_gone_still_reads_the_bytes():
+    import gc
+
+    mem = MemoryInstance(MemType(Limits(1)))
+    mem.write(7, b"k")
+    view = mem.buf
+    del mem
+    gc.collect()
+    assert view[7] == ord("k")  # the mapping lives as long as any view of it
 
 
 def test_memory_bounds_trap():

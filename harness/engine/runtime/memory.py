@@ -1,22 +1,30 @@
 """Linear memory backed by an anonymous ``mmap`` reservation.
 
-Why a reservation: on 64-bit hosts 8 GiB + 64 KiB of address space (``GUARDED_RESERVATION``) is mapped once
-with ``MAP_NORESERVE`` and everything past the current size is made inaccessible with ``mprotect``.
-Growing only changes protections, so the base address never moves and native tiers may keep it in a
-register.  The size is what any access a wasm32 instruction can compute needs (a u32 address plus a u32
-offset plus at most 16 bytes): compiled code may then leave out bounds checks and let the hardware fault on
-the inaccessible pages (the LLVM tier's guard-page mode, ``tiers/llvm/faults.py``).  Where that much cannot
-be reserved the memory takes just its maximum size plus a page and says so in ``guarded``.  The Python
-``.buf`` view is recreated on every grow so that it always has exactly the current size (an out-of-bounds
-``struct.unpack_from`` then raises instead of reading the reservation).
+Why a reservation: on 64-bit hosts 8 GiB + 64 KiB of address space (``GUARDED_RESERVATION``) is mapped once,
+inaccessible (``PROT_NONE``, so the kernel charges nothing for it even under strict overcommit), and the
+current size is made accessible with ``mprotect``.  Growing only changes protections, so the base address
+never moves and native tiers may keep it in a register.  The size is what any access a wasm32 instruction
+can compute needs (a u32 address plus a u32 offset plus at most 16 bytes): compiled code may then leave out
+bounds checks and let the hardware fault on the inaccessible pages (the LLVM tier's guard-page mode,
+``tiers/llvm/faults.py``).
+
+Where that much address space cannot be had (``ulimit -v``, a 32-bit host, an exhausted address space) the
+memory takes the largest smaller reservation it can get, from its maximum size (4 GiB when it has none)
+plus a page, halving down to its minimum size plus a page, and says so in ``guarded``.  ``memory.grow``
+past such a reservation returns -1, which the spec allows any grow to do (a resource limit), so the module
+still runs.  The Python ``.buf`` view is recreated on every grow so that it always has exactly the current
+size (an out-of-bounds ``struct.unpack_from`` then raises instead of reading the reservation).
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 import mmap
+import os
 import sys
+import weakref
 
 from ..errors import TRAP_OOB_MEMORY, Trap
 from ..syntax import Limits, MemType
@@ -27,6 +35,8 @@ MAX_PAGES = 65536  # 4 GiB: the wasm32 address space
 GUARDED_RESERVATION = (8 << 30) + PAGE_SIZE
 GUARD_BOUNDED = PAGE_SIZE  # past the maximum size, when the guarded reservation cannot be had
 _MAP_NORESERVE = getattr(mmap, "MAP_NORESERVE", 0x4000)
+_PROT_NONE = 0
+
 
 def _load_libc() -> ctypes.CDLL:
     """The C library, from the symbols already in the process when it is there (no ``ldconfig`` run at
@@ -41,6 +51,72 @@ _libc = _load_libc()
 _mprotect = _libc.mprotect
 _mprotect.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
 _mprotect.restype = ctypes.c_int
+# libc's mmap rather than the mmap module's: the module cannot map PROT_NONE and still hand out a writable
+# buffer, and a writable private mapping is charged in full under strict overcommit (vm.overcommit_memory=2)
+_mmap = _libc.mmap
+_mmap.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long)
+_mmap.restype = ctypes.c_void_p
+_munmap = _libc.munmap
+_munmap.argtypes = (ctypes.c_void_p, ctypes.c_size_t)
+_munmap.restype = ctypes.c_int
+_MAP_FAILED = ctypes.c_void_p(-1).value
+
+
+def _reserve(size: int) -> int | None:
+    """The address of ``size`` bytes of fresh inaccessible address space, or None when it cannot be had."""
+    addr = _mmap(None, size, _PROT_NONE, mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | _MAP_NORESERVE, -1, 0)
+    if addr is None or addr == _MAP_FAILED:
+        return None
+    return addr
+
+
+def _reserve_largest(sizes: list[int]) -> tuple[int, int] | None:
+    """The address and size of the first of ``sizes`` that can be reserved."""
+    for size in sizes:
+        address = _reserve(size)
+        if address is not None:
+            return address, size
+    return None
+
+
+def address_space_limit() -> float:
+    """The process's soft address-space limit in bytes (``RLIMIT_AS``, ``ulimit -v``); infinity if none."""
+    try:
+        import resource
+    except ImportError:  # not a POSIX host
+        return float("inf")
+    soft, _hard = resource.getrlimit(resource.RLIMIT_AS)
+    return float("inf") if soft == resource.RLIM_INFINITY else soft
+
+
+def reservation_sizes(min_pages: int, max_pages: int | None, guarded: bool = sys.maxsize > 1 << 32,
+                      limit: float | None = None) -> list[int]:
+    """The reservations a memory tries, largest first: the guarded one (64-bit hosts), then its maximum
+    size plus a page, halving down to its minimum size plus a page.
+
+    Under an address-space limit (``limit``, default the process's) no fallback reservation asks for more
+    than 1/64 of it: the first memory must not take the room that compiled code, the Python heap and the
+    next memories need (a store keeps every memory it made; the spec suite's files make up to ~100)."""
+    sizes = [GUARDED_RESERVATION] if guarded else []
+    pages = MAX_PAGES if max_pages is None else max_pages
+    if limit is None:
+        limit = address_space_limit()
+    if limit != float("inf"):
+        pages = min(pages, max(min_pages, int(limit // 64) // PAGE_SIZE))
+    while pages > min_pages:
+        sizes.append(pages * PAGE_SIZE + GUARD_BOUNDED)
+        pages //= 2
+    sizes.append(min_pages * PAGE_SIZE + GUARD_BOUNDED)
+    return sizes
+
+
+def _mapping(addr: int, size: int) -> ctypes.Array:
+    """The reserved bytes as a ctypes array that owns the mapping: every ``memoryview`` of the memory keeps
+    it alive, and the pages are unmapped only when the last of them is gone, so a view a caller kept never
+    points at unmapped pages."""
+    array = (ctypes.c_ubyte * size).from_address(addr)
+    weakref.finalize(array, _munmap, addr, size)
+    return array
 
 
 class MemoryInstance:
@@ -57,6 +133,7 @@ class MemoryInstance:
     * ``address``: base address of byte 0, stable for the lifetime of the object;
     * ``reserved``: bytes of address space reserved at ``address`` (inaccessible beyond the current size);
       ``guarded``: whether that is ``GUARDED_RESERVATION`` (any access wasm code computes stays inside);
+      ``max_reachable``: the most pages ``grow`` can reach (the maximum, or less in a smaller reservation);
     * ``read(addr, n)`` / ``write(addr, data)``: bounds-checked helpers raising ``Trap``.
     """
 
@@ -65,32 +142,26 @@ class MemoryInstance:
         if lim.min > MAX_PAGES or (lim.max is not None and lim.max > MAX_PAGES):
             raise ValueError("memory size must be at most 65536 pages (4GiB)")
         self._max = lim.max
-        sizes = [GUARDED_RESERVATION] if sys.maxsize > 1 << 32 else []
-        if lim.max is not None:
-            sizes.append(lim.max * PAGE_SIZE + GUARD_BOUNDED)
-        self._map = None
-        for i, size in enumerate(sizes):
-            try:
-                self._map = mmap.mmap(
-                    -1,
-                    size,
-                    flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | _MAP_NORESERVE,
-                    prot=mmap.PROT_READ | mmap.PROT_WRITE,
-                )
-            except (OSError, OverflowError):
-                if i == len(sizes) - 1:
-                    raise
-                continue
-            self.reserved = size
-            break
-        if self._map is None:
-            raise MemoryError("cannot reserve address space for an unbounded wasm memory on a 32-bit host")
-        self.guarded = self.reserved >= GUARDED_RESERVATION
-        anchor = ctypes.c_char.from_buffer(self._map)
-        self.address: int = ctypes.addressof(anchor)
-        del anchor
-        self._whole = memoryview(self._map)
-        self._protect(0, self.reserved, 0)  # PROT_NONE
+        found = _reserve_largest(reservation_sizes(lim.min, lim.max))
+        if found is None:
+            # memories that died in reference cycles hold their reservations until the collector runs,
+            # and it runs on object counts, not on address space
+            gc.collect()
+            found = _reserve_largest(reservation_sizes(lim.min, lim.max))
+        if found is None:
+            size = reservation_sizes(lim.min, lim.max)[-1]
+            err = ctypes.get_errno()
+            raise MemoryError(
+                f"cannot reserve {size} bytes of address space for a wasm memory of {lim.min} pages "
+                f"({os.strerror(err) if err else 'mmap failed'}): raise the process's address-space limit "
+                "(ulimit -v) or free memories that are no longer used")
+        address, size = found
+        self.address: int = address
+        self.reserved: int = size
+        self.guarded = size >= GUARDED_RESERVATION
+        spec_limit = MAX_PAGES if lim.max is None else lim.max
+        self.max_reachable = min(spec_limit, (size - GUARD_BOUNDED) // PAGE_SIZE)
+        self._whole = memoryview(_mapping(address, size)).cast("B")
         self.size = 0
         self.buf: memoryview = self._whole[:0]
         self.u16 = self.u32 = self.u64 = self.f64 = self.buf
@@ -121,11 +192,11 @@ class MemoryInstance:
         return self._max
 
     def grow(self, delta: int) -> int:
-        """Grow by ``delta`` pages; the old size in pages, or -1 when the limit forbids it."""
+        """Grow by ``delta`` pages; the old size in pages, or -1 when the maximum, the reservation or the
+        host forbids it."""
         old = self.size
         new = old + delta
-        limit = MAX_PAGES if self._max is None else self._max
-        if delta < 0 or new > limit:
+        if delta < 0 or new > self.max_reachable:
             return -1
         if delta:
             try:

@@ -33,6 +33,7 @@ import sys
 import threading
 import weakref
 
+from ...runtime import memory
 from . import jit
 from . import layout as L
 from .cache import ObjectCache, cache_key
@@ -206,13 +207,23 @@ def supported() -> bool:
             and sys.maxsize > 1 << 32 and ctypes.sizeof(_SigAction) == 152 and _libc_sigaction() is not None)
 
 
+# Address space "auto" wants before it picks guard pages: every memory takes 8 GiB + 64 KiB of it, so a
+# process under a smaller limit could hold only a few memories at once (the spec suite keeps dozens).
+AUTO_MIN_ADDRESS_SPACE = 1 << 40
+
+
 def preferred() -> bool:
-    """Whether ``bounds="auto"`` picks guard pages here: on x86-64 Linux.  On aarch64 the architecture
-    lets a misaligned store that crosses into an inaccessible page write its accessible bytes before it
-    faults (implementation-defined; see WebAssembly/design#1490), and wasm requires a trapping store to
-    write nothing, so "auto" keeps explicit checks there; ``bounds="guard"`` still works on aarch64 for
-    anyone who accepts that."""
-    return supported() and platform.machine().lower() in ("x86_64", "amd64")
+    """Whether ``bounds="auto"`` picks guard pages here: on x86-64 Linux, with no address-space limit
+    under ``AUTO_MIN_ADDRESS_SPACE`` (``ulimit -v``).
+
+    On aarch64 the architecture lets a misaligned store that crosses into an inaccessible page write its
+    accessible bytes before it faults (implementation-defined; see WebAssembly/design#1490), and wasm
+    requires a trapping store to write nothing, so "auto" keeps explicit checks there; ``bounds="guard"``
+    still works on aarch64 for anyone who accepts that.  Under an address-space limit, memories fall back
+    to small reservations that guard-page code cannot use (``runtime/memory.py``)."""
+    return (supported() and platform.machine().lower() in ("x86_64", "amd64")
+            and memory.address_space_limit() >= AUTO_MIN_ADDRESS_SPACE)
+
 
 
 @functools.cache
