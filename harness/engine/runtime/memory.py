@@ -34,6 +34,8 @@ MAX_PAGES = 65536  # 4 GiB: the wasm32 address space
 # any u32 address + u32 offset + a 16-byte access stays inside a reservation of this size
 GUARDED_RESERVATION = (8 << 30) + PAGE_SIZE
 GUARD_BOUNDED = PAGE_SIZE  # past the maximum size, when the guarded reservation cannot be had
+# under an address-space limit smaller than this (ulimit -v), memories do not take guarded reservations
+GUARDED_MIN_ADDRESS_SPACE = 1 << 40
 _MAP_NORESERVE = getattr(mmap, "MAP_NORESERVE", 0x4000)
 _PROT_NONE = 0
 
@@ -94,13 +96,14 @@ def reservation_sizes(min_pages: int, max_pages: int | None, guarded: bool = sys
     """The reservations a memory tries, largest first: the guarded one (64-bit hosts), then its maximum
     size plus a page, halving down to its minimum size plus a page.
 
-    Under an address-space limit (``limit``, default the process's) no fallback reservation asks for more
-    than 1/64 of it: the first memory must not take the room that compiled code, the Python heap and the
-    next memories need (a store keeps every memory it made; the spec suite's files make up to ~100)."""
-    sizes = [GUARDED_RESERVATION] if guarded else []
-    pages = MAX_PAGES if max_pages is None else max_pages
+    Under an address-space limit (``limit``, default the process's) below ``GUARDED_MIN_ADDRESS_SPACE``
+    there is no guarded reservation, and no other asks for more than 1/64 of the limit: the first memory
+    must not take the room that compiled code, the Python heap and the next memories need (a store keeps
+    every memory it made; the spec suite's files make up to ~100)."""
     if limit is None:
         limit = address_space_limit()
+    sizes = [GUARDED_RESERVATION] if guarded and limit >= GUARDED_MIN_ADDRESS_SPACE else []
+    pages = MAX_PAGES if max_pages is None else max_pages
     if limit != float("inf"):
         pages = min(pages, max(min_pages, int(limit // 64) // PAGE_SIZE))
     while pages > min_pages:

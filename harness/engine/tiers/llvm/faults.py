@@ -208,8 +208,9 @@ def supported() -> bool:
 
 
 # Address space "auto" wants before it picks guard pages: every memory takes 8 GiB + 64 KiB of it, so a
-# process under a smaller limit could hold only a few memories at once (the spec suite keeps dozens).
-AUTO_MIN_ADDRESS_SPACE = 1 << 40
+# process under a smaller limit could hold only a few memories at once (the spec suite keeps dozens); under
+# such a limit memories do not take guarded reservations at all.
+AUTO_MIN_ADDRESS_SPACE = memory.GUARDED_MIN_ADDRESS_SPACE
 
 
 def preferred() -> bool:
