@@ -54,7 +54,8 @@ _mprotect = _libc.mprotect
 _mprotect.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
 _mprotect.restype = ctypes.c_int
 # libc's mmap rather than the mmap module's: the module cannot map PROT_NONE and still hand out a writable
-# buffer, and a writable private mapping is charged in full under strict overcommit (vm.overcommit_memory=2)
+# buffer, and Linux's overcommit accounting (Documentation/mm/overcommit-accounting.rst) charges a writable
+# private mapping in full under vm.overcommit_memory=2, whatever MAP_NORESERVE says
 _mmap = _libc.mmap
 _mmap.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long)
 _mmap.restype = ctypes.c_void_p
