@@ -316,6 +316,10 @@ def test_trap_inside_nested_host_call_unwinds_both_levels():
 
 
 def test_object_cache_warm_start_and_corrupt_entries(tmp_path):
+    from harness.engine.tiers.llvm import faults
+
+    if faults.supported():  # the fault handler is loaded once per process: not through this test's cache
+        faults.guard()
     wat = '(module (func (export "f") (param i32) (result i32) (i32.mul (local.get 0) (i32.const 3))))'
     cold = LLVMTier(opt_level=2, cache_dir=tmp_path)
     _, inst = load(wat, tier=cold)
@@ -343,6 +347,36 @@ def test_object_cache_warm_start_and_corrupt_entries(tmp_path):
     assert (again.cache.hits, again.cache.misses) == (0, 1)
     assert again.run(inst.exports["f"], [2]) == [6]
     assert files[0].read_bytes() == data
+
+
+def test_unwritable_cache_warns_once_and_code_still_runs(tmp_path):
+    import warnings
+
+    blocker = tmp_path / "file"
+    blocker.write_bytes(b"")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tier = LLVMTier(opt_level=2, cache_dir=blocker / "llvm")  # a directory under a regular file
+        for k in (3, 5):
+            wat = f'(module (func (export "f") (param i32) (result i32) (i32.mul (local.get 0) (i32.const {k}))))'
+            _, inst = load(wat, tier=tier)
+            assert tier.run(inst.exports["f"], [2]) == [2 * k]
+    messages = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
+    assert len(messages) == 1 and "HARNESS_LLVM_CACHE" in messages[0] and str(blocker) in messages[0]
+    assert tier.cache.store_failed
+
+
+def test_cache_write_that_fails_leaves_no_temporary_file(tmp_path, monkeypatch):
+    from harness.engine.tiers.llvm import cache as cache_mod
+
+    def no_rename(src, dst):
+        raise OSError(28, "No space left on device")
+
+    cache = cache_mod.ObjectCache(tmp_path)
+    monkeypatch.setattr(cache_mod.os, "replace", no_rename)
+    with pytest.warns(RuntimeWarning, match="No space left"):
+        cache.store("ab" + "0" * 62, b"object bytes")
+    assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == []
 
 
 def test_imported_memory_shared_between_instances():

@@ -11,10 +11,12 @@ overwritten.  Writes go to a temporary file renamed into place, so readers never
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import struct
 import tempfile
+import warnings
 from pathlib import Path
 
 MAGIC = b"WASMLLVMOBJ1"
@@ -66,6 +68,7 @@ class ObjectCache:
         self.hits = 0
         self.misses = 0
         self._held: dict[str, bytes] = {}  # verified entries kept for the next load (see hold)
+        self.store_failed = False  # a store failed (and was reported once)
 
     def hold(self, key: str) -> bool:
         """Load and verify the entry for ``key`` now and keep it for the next ``load(key)``: a caller
@@ -103,14 +106,23 @@ class ObjectCache:
         if self.directory is None:
             return
         path = self._path(key)
+        tmp = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
             with os.fdopen(fd, "wb") as f:
                 f.write(MAGIC + _HEADER.pack(hashlib.sha256(payload).digest(), len(payload)) + payload)
             os.replace(tmp, path)
-        except OSError:
-            pass  # a cache that cannot be written only costs time
+        except OSError as e:
+            # a cache that cannot be written only costs time, but every later run pays it: say so, once
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+            if not self.store_failed:
+                warnings.warn(f"LLVM tier: cannot write the compiled-code cache in {self.directory} ({e}); "
+                              "this code will be compiled again by every run (set HARNESS_LLVM_CACHE to a "
+                              "writable directory)", RuntimeWarning, stacklevel=2)
+            self.store_failed = True
 
 
 def _verify(data: bytes) -> bytes | None:
