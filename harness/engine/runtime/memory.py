@@ -8,9 +8,10 @@ can compute needs (a u32 address plus a u32 offset plus at most 16 bytes): compi
 bounds checks and let the hardware fault on the inaccessible pages (the LLVM tier's guard-page mode,
 ``tiers/llvm/faults.py``).
 
-Where that much address space cannot be had (``ulimit -v``, a 32-bit host, an exhausted address space) the
-memory takes the largest smaller reservation it can get, from its maximum size (4 GiB when it has none)
-plus a page, halving down to its minimum size plus a page, and says so in ``guarded``.  ``memory.grow``
+Where that much address space cannot be had (a 32-bit host, an exhausted address space, or ``ulimit -v``
+below ``GUARDED_MIN_ADDRESS_SPACE``, where it is not even tried) the memory takes the largest smaller
+reservation it can get, from its maximum size (4 GiB when it has none) plus a page, halving down to its
+minimum size plus a page, and says so in ``guarded``.  ``memory.grow``
 past such a reservation returns -1, which the spec allows any grow to do (a resource limit), so the module
 still runs.  The Python ``.buf`` view is recreated on every grow so that it always has exactly the current
 size (an out-of-bounds ``struct.unpack_from`` then raises instead of reading the reservation).
@@ -119,7 +120,8 @@ def _mapping(addr: int, size: int) -> ctypes.Array:
     it alive, and the pages are unmapped only when the last of them is gone, so a view a caller kept never
     points at unmapped pages."""
     array = (ctypes.c_ubyte * size).from_address(addr)
-    weakref.finalize(array, _munmap, addr, size)
+    # not at exit: the process's end frees it anyway, and code still running then may hold its address
+    weakref.finalize(array, _munmap, addr, size).atexit = False
     return array
 
 

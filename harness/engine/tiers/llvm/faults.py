@@ -226,7 +226,6 @@ def preferred() -> bool:
             and memory.address_space_limit() >= AUTO_MIN_ADDRESS_SPACE)
 
 
-
 @functools.cache
 def _libc_sigaction():
     try:
