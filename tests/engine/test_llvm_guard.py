@@ -101,7 +101,7 @@ def test_auto_picks_guard_pages_on_x86_64_linux_with_room_only():
     from harness.engine.runtime.memory import address_space_limit
 
     expected = "guard" if (sys.platform.startswith("linux") and platform.machine() in ("x86_64", "amd64")
-                           and address_space_limit() >= faults.AUTO_MIN_ADDRESS_SPACE) else "explicit"
+                           and address_space_limit() >= 1 << 40) else "explicit"
     assert LLVMTier(cache_dir=False).bounds == expected
 
 

@@ -93,7 +93,16 @@ def address_space_limit() -> float:
     return float("inf") if soft == resource.RLIM_INFINITY else soft
 
 
-def reservation_sizes(min_pages: int, max_pages: int | None, guarded: bool = sys.maxsize > 1 << 32,
+def guarded_reservations(limit: float | None = None) -> bool:
+    """Whether memories take the guarded reservation here: a 64-bit host, and no address-space limit
+    (``limit``, default the process's) below ``GUARDED_MIN_ADDRESS_SPACE``.  The LLVM tier's
+    ``bounds="auto"`` asks the same question before it picks guard pages."""
+    if limit is None:
+        limit = address_space_limit()
+    return sys.maxsize > 1 << 32 and limit >= GUARDED_MIN_ADDRESS_SPACE
+
+
+def reservation_sizes(min_pages: int, max_pages: int | None, guarded: bool = True,
                       limit: float | None = None) -> list[int]:
     """The reservations a memory tries, largest first: the guarded one (64-bit hosts), then its maximum
     size plus a page, halving down to its minimum size plus a page.
@@ -104,7 +113,7 @@ def reservation_sizes(min_pages: int, max_pages: int | None, guarded: bool = sys
     every memory it made; the spec suite's files make up to ~100)."""
     if limit is None:
         limit = address_space_limit()
-    sizes = [GUARDED_RESERVATION] if guarded and limit >= GUARDED_MIN_ADDRESS_SPACE else []
+    sizes = [GUARDED_RESERVATION] if guarded and guarded_reservations(limit) else []
     pages = MAX_PAGES if max_pages is None else max_pages
     if limit != float("inf"):
         pages = min(pages, max(min_pages, int(limit // 64) // PAGE_SIZE))
@@ -148,14 +157,15 @@ class MemoryInstance:
         if lim.min > MAX_PAGES or (lim.max is not None and lim.max > MAX_PAGES):
             raise ValueError("memory size must be at most 65536 pages (4GiB)")
         self._max = lim.max
-        found = _reserve_largest(reservation_sizes(lim.min, lim.max))
+        sizes = reservation_sizes(lim.min, lim.max)
+        found = _reserve_largest(sizes)
         if found is None:
             # memories that died in reference cycles hold their reservations until the collector runs,
             # and it runs on object counts, not on address space
             gc.collect()
-            found = _reserve_largest(reservation_sizes(lim.min, lim.max))
+            found = _reserve_largest(sizes)
         if found is None:
-            size = reservation_sizes(lim.min, lim.max)[-1]
+            size = sizes[-1]
             err = ctypes.get_errno()
             raise MemoryError(
                 f"cannot reserve {size} bytes of address space for a wasm memory of {lim.min} pages "

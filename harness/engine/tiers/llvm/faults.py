@@ -207,15 +207,10 @@ def supported() -> bool:
             and sys.maxsize > 1 << 32 and ctypes.sizeof(_SigAction) == 152 and _libc_sigaction() is not None)
 
 
-# Address space "auto" wants before it picks guard pages: every memory takes 8 GiB + 64 KiB of it, so a
-# process under a smaller limit could hold only a few memories at once (the spec suite keeps dozens); under
-# such a limit memories do not take guarded reservations at all.
-AUTO_MIN_ADDRESS_SPACE = memory.GUARDED_MIN_ADDRESS_SPACE
-
-
 def preferred() -> bool:
-    """Whether ``bounds="auto"`` picks guard pages here: on x86-64 Linux, with no address-space limit
-    under ``AUTO_MIN_ADDRESS_SPACE`` (``ulimit -v``).
+    """Whether ``bounds="auto"`` picks guard pages here: on x86-64 Linux, where memories take guarded
+    reservations (``memory.guarded_reservations``: not under ``ulimit -v`` below 1 TiB, where each 8 GiB
+    reservation would leave room for only a few memories, and a store keeps dozens).
 
     On aarch64 the architecture lets a misaligned store that crosses into an inaccessible page write its
     accessible bytes before it faults (implementation-defined; see WebAssembly/design#1490), and wasm
@@ -223,7 +218,7 @@ def preferred() -> bool:
     still works on aarch64 for anyone who accepts that.  Under an address-space limit, memories fall back
     to small reservations that guard-page code cannot use (``runtime/memory.py``)."""
     return (supported() and platform.machine().lower() in ("x86_64", "amd64")
-            and memory.address_space_limit() >= AUTO_MIN_ADDRESS_SPACE)
+            and memory.guarded_reservations())
 
 
 @functools.cache
