@@ -13,8 +13,8 @@ the same process, so before/after ratios see the same machine load.  ``--only a,
 warm-up call, median of 3) against ours:llvm on that same small input (``per_call``): same work, same
 cache footprint.  (Scaling the small run up to the full size would mix sizes: where the full size outgrows
 the caches, as sieve's 10 MB does, the compiled code pays misses the interpreter's small run never sees.)  ``--programs`` also times real WASI programs
-(minigzip -6 and bzip2 -9 on the perf suite's 1 MiB input, sqlite's speedtest1 --size 10 --memdb, if
-``harness perf build`` has built them): thread CPU time inside ``_start`` only, against wasmtime-py running
+(minigzip -6 and bzip2 -9 on the perf suite's 1 MiB input, sqlite's speedtest1 --size 10 --memdb, and the
+perf suite's C microbenchmarks, if ``harness perf build`` has built them): thread CPU time inside ``_start`` only, against wasmtime-py running
 the same bytes, with the share of it spent in host (WASI) calls and their number.
 
 ``--gap`` says where the rest of the gap to cranelift comes from: the same modules compiled with explicit
@@ -370,9 +370,13 @@ def native_fib(args: list[int]) -> dict[int, float] | None:
 
 
 PERF_DIR = Path.home() / ".cache" / "wasm-harness" / "perf"
-# program -> (arguments, whether it reads the 1 MiB input on stdin)
+# program -> (arguments, whether it reads the 1 MiB input on stdin); the C microbenchmarks of `harness perf`
+# (suites/perf/micro) at sizes that take 0.01-0.4 s each, so their compute time is compared without the
+# process start that dominates their whole-process figures
 PROGRAMS = {"minigzip": (["-6"], True), "bzip2": (["-9", "-c"], True),
-            "speedtest1": (["--size", "10", "--memdb"], False)}
+            "speedtest1": (["--size", "10", "--memdb"], False),
+            "linkedlist": (["20"], False), "bintrees": (["14"], False), "hashtable": (["1"], False),
+            "matmul": (["300"], False), "calls": (["30"], False), "membw": (["5"], False)}
 HOST_CALLS: dict[str, list[tuple[float, int]]] = {}  # variant -> (seconds in host calls, calls) per run
 
 
@@ -439,8 +443,9 @@ def _time_wasmtime_program(engine, module, argv: list[str], inp: Path | None, ou
 
 
 def _comparable(out: bytes) -> bytes:
-    """Program output without the timings speedtest1 prints at the end of its lines."""
-    return re.sub(rb"\d+\.\d+s$", b"", out, flags=re.MULTILINE)
+    """Program output without the timings speedtest1 prints at the end of its lines, and the padding before
+    them (its TOTAL line right-aligns the time, so 9.9 s and 10.0 s pad differently)."""
+    return re.sub(rb" *\d+\.\d+s$", b"", out, flags=re.MULTILINE)
 
 
 def _built_programs(sizes: dict[str, list[str]] | None = None):
@@ -458,11 +463,16 @@ def _built_programs(sizes: dict[str, list[str]] | None = None):
 def programs_against_interp() -> None:
     """The real programs once on ours:interp (whole ``run_module``, thread CPU) against ours:llvm's warm
     ``_start``: the "100x the interpreter" target on real code.  speedtest1 at --size 1 (the interpreter
-    takes seconds per unit of size)."""
+    takes seconds per unit of size), the C microbenchmarks at their smallest useful sizes; hashtable is left
+    out: its smallest size keeps the interpreter busy for about a minute."""
     from harness.engine.wasi.host import WasiConfig
     from harness.engine.wasi.run import run_module
 
-    for argv, data, inp in _built_programs({"speedtest1": ["--size", "1", "--memdb"]}):
+    small = {"speedtest1": ["--size", "1", "--memdb"], "linkedlist": ["1"], "bintrees": ["10"],
+             "matmul": ["60"], "calls": ["22"], "membw": ["1"]}
+    for argv, data, inp in _built_programs(small):
+        if argv[0] == "hashtable":
+            continue
         with tempfile.TemporaryDirectory() as d:
             tmp = Path(d)
             t_llvm = min(_time_ours_program(data, argv, "llvm", inp, tmp / "llvm", tmp / "cache") for _ in range(3))
@@ -520,9 +530,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--baseline", type=Path, help="a copy of the tier package to run side by side")
     ap.add_argument("--only", help="comma-separated workload names")
     ap.add_argument("--no-interp", action="store_true", help="skip the interpreter column")
-    ap.add_argument("--programs", action="store_true", help="also time minigzip/bzip2/speedtest1 (WASI, if built)")
+    ap.add_argument("--programs", action="store_true", help="also time minigzip/bzip2/speedtest1 and the perf suite's C microbenchmarks "
+                         "(WASI, if built)")
     ap.add_argument("--programs-interp", action="store_true",
-                    help="also run the programs once on ours:interp (~30 s) for the interp/llvm ratio")
+                    help="also run the programs once on ours:interp (~1 min) for the interp/llvm ratio")
     ap.add_argument("--gap", action="store_true",
                     help="also run with explicit bounds checks instead of guard pages, and without bounds "
                          "checks and without stack checks (the cost of each)")
