@@ -323,11 +323,16 @@ def register_baseline(path: Path, tier: str = "llvm_base") -> str:
     return tier
 
 
-# fib in C, the same function the FIB module holds, as a separate (noinline) function like the wasm one.
+# fib in C, the same function the FIB module holds; built twice: with -DOUT_OF_LINE as a separate
+# (noinline) function like the wasm one, and without, when gcc -O2 also inlines it into itself
+# (max-inline-recursive-depth-auto), as the LLVM tier now does (recursion.py).
 NATIVE_FIB = r"""#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
-__attribute__((noinline)) unsigned fib(unsigned n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
+#ifdef OUT_OF_LINE
+__attribute__((noinline))
+#endif
+unsigned fib(unsigned n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
 int main(int argc, char **argv) {
     volatile unsigned n = (unsigned)atoi(argv[1]);
     int reps = atoi(argv[2]);
@@ -347,10 +352,10 @@ int main(int argc, char **argv) {
 """
 
 
-def native_fib(args: list[int]) -> dict[int, float] | None:
+def native_fib(args: list[int], out_of_line: bool = True) -> dict[int, float] | None:
     """Thread CPU seconds of native fib(n) for each n (best of 200 runs at small n, 15 at large), built with
     the system C compiler at -O2; None without one.  The reference for the fib row: a call-bound kernel
-    whose interp/llvm ratio is capped by what native code itself achieves."""
+    whose interp/llvm ratio is bounded by what native code achieves."""
     import shutil
 
     cc = shutil.which("cc") or shutil.which("gcc")
@@ -359,7 +364,8 @@ def native_fib(args: list[int]) -> dict[int, float] | None:
     with tempfile.TemporaryDirectory() as d:
         src, exe = Path(d) / "fib.c", Path(d) / "fib"
         src.write_text(NATIVE_FIB)
-        subprocess.run([cc, "-O2", "-o", str(exe), str(src)], check=True, capture_output=True, timeout=120)
+        flags = ["-DOUT_OF_LINE"] if out_of_line else []
+        subprocess.run([cc, "-O2", *flags, "-o", str(exe), str(src)], check=True, capture_output=True, timeout=120)
         out = {}
         for n in args:
             reps = "200" if n < 28 else "15"
@@ -464,7 +470,8 @@ def programs_against_interp() -> None:
     """The real programs once on ours:interp (whole ``run_module``, thread CPU) against ours:llvm's warm
     ``_start``: the "100x the interpreter" target on real code.  speedtest1 at --size 1 (the interpreter
     takes seconds per unit of size), the C microbenchmarks at their smallest useful sizes; hashtable is left
-    out: its smallest size keeps the interpreter busy for about a minute."""
+    out: its smallest size keeps the interpreter busy for about a minute.  With the native builds there,
+    interp/native at the same sizes says how far any compiler could go."""
     from harness.engine.wasi.host import WasiConfig
     from harness.engine.wasi.run import run_module
 
@@ -482,8 +489,32 @@ def programs_against_interp() -> None:
                 run_module(data, WasiConfig(args=argv, stdin=fi.fileno(), stdout=fo.fileno()), tier="interp")
                 t_interp = time.thread_time() - t0
             same = _comparable((tmp / "llvm").read_bytes()) == _comparable((tmp / "interp").read_bytes())
+            native = ""
+            for width in ("native32", "native64"):
+                t_native = _time_native(argv, inp, width)
+                if t_native:
+                    native += f"  {width} {t_native:.4f} s (interp/{width} {t_interp / t_native:.0f})"
             print(f"{' '.join(argv):28} interp {t_interp:.2f} s  llvm {t_llvm:.4f} s  interp/llvm "
-                  f"{t_interp / t_llvm:.0f}" + ("" if same else "  OUTPUT MISMATCH"), flush=True)
+                  f"{t_interp / t_llvm:.0f}{native}" + ("" if same else "  OUTPUT MISMATCH"), flush=True)
+
+
+def _time_native(argv: list[str], inp: Path | None, width: str) -> float | None:
+    """Least CPU time (user + sys, from the kernel's accounting of the child) of three runs of the
+    program's native build (``harness perf build``'s native32 -- 32-bit pointers, as in wasm32 -- or
+    native64), whole process, so ~1 ms of process start is included: the bound a compiler meets on
+    memory-bound programs.  None when it is not built."""
+    exe = PERF_DIR / "bin" / width / argv[0]
+    if not exe.is_file():
+        return None
+    best = None
+    for _ in range(3):
+        with open(inp or os.devnull, "rb") as fi:
+            proc = subprocess.Popen([str(exe), *argv[1:]], stdin=fi, stdout=subprocess.DEVNULL)
+            _pid, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = os.waitstatus_to_exitcode(status)
+        t = usage.ru_utime + usage.ru_stime
+        best = t if best is None else min(best, t)
+    return best
 
 
 def programs(base: str | None, gap: bool) -> None:
@@ -590,13 +621,14 @@ def main(argv: list[str] | None = None) -> int:
                   f"{cold.instantiate_s:14.3f} {warm.instantiate_s:12.4f} {t_o0:8.4f}", flush=True)
     if fib_llvm is not None:
         fib_w = next(w for w in WORKLOADS if w.name == "fib")
-        native = native_fib([fib_w.arg, fib_w.small_arg])
-        if native:
-            line = (f"fib native (cc -O2, noinline): fib({fib_w.arg}) {native[fib_w.arg]:.4f} s, "
-                    f"llvm/native {fib_llvm / native[fib_w.arg]:.2f}")
-            if fib_interp is not None:
-                line += f"; interp/native at fib({fib_w.small_arg}) {fib_interp / native[fib_w.small_arg]:.0f}"
-            print(line, flush=True)
+        for out_of_line, how in ((True, "noinline"), (False, "inlined into itself")):
+            native = native_fib([fib_w.arg, fib_w.small_arg], out_of_line)
+            if native:
+                line = (f"fib native (cc -O2, {how}): fib({fib_w.arg}) {native[fib_w.arg]:.4f} s, "
+                        f"llvm/native {fib_llvm / native[fib_w.arg]:.2f}")
+                if fib_interp is not None:
+                    line += f"; interp/native at fib({fib_w.small_arg}) {fib_interp / native[fib_w.small_arg]:.0f}"
+                print(line, flush=True)
     if args.programs:
         programs(base, args.gap)
     if args.programs_interp:

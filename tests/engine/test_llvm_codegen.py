@@ -190,6 +190,54 @@ def test_o2_turns_tail_recursion_into_a_loop():
     assert tier.run(inst.exports["fib"], [20]) == [6765]
 
 
+
+def test_o2_unrolls_fib_into_itself_and_keeps_one_call():
+    """``recursion``: at O2 fib is translated with two ``alwaysinline`` copies whose first self-call goes
+    round the ring; after the pipeline the copies are inlined and gone, one call is left (the ring closing
+    on ``wasm_f0``), and the results are fib's."""
+    from harness.engine.binary import decode_module
+    from harness.engine.text import parse_module
+    from harness.engine.tiers.llvm import jit, recursion
+    from harness.engine.tiers.llvm.translate import ModuleCompiler
+
+    module = decode_module(parse_module(FIB))
+    assert recursion.candidates(module) == {0}
+    raw = str(ModuleCompiler(module, unroll_recursion=2).compile())
+    assert raw.count('define internal i32 @"wasm_f0.rec') == 2
+    assert raw.count("alwaysinline") == 2
+    assert "wasm_f0.rec" not in str(ModuleCompiler(module, unroll_recursion=0).compile())
+    opt = str(jit.optimised(raw, 2))
+    assert "@wasm_f0.rec" not in opt  # inlined and deleted (block labels keep the name)
+    body = opt[opt.index("define internal i32 @wasm_f0"):]
+    body = body[: body.index("\n}")]
+    assert body.count("call i32 @wasm_f0(") == 1
+    tier, inst = load(FIB, 2)
+    fib = [0, 1]
+    while len(fib) < 26:
+        fib.append(fib[-1] + fib[-2])
+    assert [tier.run(inst.exports["fib"], [n])[0] for n in range(26)] == fib
+
+
+def test_recursion_candidates_need_two_direct_self_calls_and_a_small_body():
+    from harness.engine.binary import decode_module
+    from harness.engine.text import parse_module
+    from harness.engine.tiers.llvm import recursion
+
+    big = " ".join(["(drop (i32.const 0))"] * recursion.MAX_INSTRUCTIONS)
+    wat = f"""(module (import "env" "h" (func $h (param i32) (result i32)))
+      (func $one (param i32) (result i32) (call $one (local.get 0)))
+      (func $two_nested (param i32) (result i32)
+        (block (result i32) (loop (result i32)
+          (if (result i32) (local.get 0) (then (call $two_nested (i32.const 0)))
+            (else (call $two_nested (i32.const 1)))))))
+      (func $other (param i32) (result i32) (i32.add (call $one (local.get 0)) (call $h (local.get 0))))
+      (func $big (param i32) (result i32) {big}
+        (i32.add (call $big (local.get 0)) (call $big (local.get 0)))))"""
+    module = decode_module(parse_module(wat))
+    assert recursion.candidates(module) == {1}
+    assert recursion.candidates(module, range(0, 1)) == set()
+    assert recursion.depth_for(0) == recursion.depth_for(1) == 0 < recursion.depth_for(2)
+
 BULK_AND_ROUNDING = """(module (memory 1)
   (func (export "copy") (param i32 i32 i32)
     (memory.copy (local.get 0) (local.get 1) (local.get 2))

@@ -256,6 +256,13 @@ LOOPING_RECURSION = """
   (func $alt (export "alt") (param i64) (result i64)
     (if (result i64) (i64.eqz (local.get 0)) (then (i64.const 0))
       (else (i64.sub (local.get 0) (call $alt (i64.sub (local.get 0) (i64.const 1)))))))
+  ;; two self-calls: unrolled into itself at O2 (recursion.py), the second call a loop
+  (func $tree (export "tree_runaway") (param i32) (result i32)
+    (i32.add (call $tree (i32.add (local.get 0) (i32.const 1))) (call $tree (i32.add (local.get 0) (i32.const 2)))))
+  (func $deep (export "deep") (param i32) (result i32)
+    (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 1))
+      (else (i32.add (call $deep (i32.sub (local.get 0) (i32.const 1)))
+                     (call $deep (i32.const 0))))))
 )"""
 
 
@@ -278,22 +285,24 @@ sys.path.insert(0, {str(__import__("pathlib").Path(__file__).parent)!r})
 from test_llvm_tier import LOOPING_RECURSION, load
 from harness.engine import errors
 tier, inst = load(LOOPING_RECURSION, {opt})
-for name in ("self_tail", "acc_runaway", "ping"):
+for name in ("self_tail", "acc_runaway", "ping", "tree_runaway"):
     try:
         tier.run(inst.exports[name], [0])
     except errors.Exhaustion:
         print(name, "exhausted")
-print(tier.run(inst.exports["count"], [20000]), tier.run(inst.exports["alt"], [10000]))
-for name, n in (("count", 10**8), ("alt", 10**7)):
+print(tier.run(inst.exports["count"], [20000]), tier.run(inst.exports["alt"], [10000]),
+      tier.run(inst.exports["deep"], [10000]))
+for name, n in (("count", 10**8), ("alt", 10**7), ("deep", 10**7)):
     try:
         tier.run(inst.exports[name], [n])
     except errors.Exhaustion:
         print(name, "deep exhausted")
 """)
-    assert out.split("\n")[:3] == ["self_tail exhausted", "acc_runaway exhausted", "ping exhausted"]
-    # alt(n) = n - alt(n-1) = ceil(n/2)
-    assert out.split("\n")[3] == "[0] [5000]"
-    assert out.split("\n")[4:6] == ["count deep exhausted", "alt deep exhausted"]
+    assert out.split("\n")[:4] == ["self_tail exhausted", "acc_runaway exhausted", "ping exhausted",
+                                    "tree_runaway exhausted"]
+    # alt(n) = n - alt(n-1) = ceil(n/2); deep(n) = deep(n-1) + 1 = n + 1
+    assert out.split("\n")[4] == "[0] [5000] [10001]"
+    assert out.split("\n")[5:8] == ["count deep exhausted", "alt deep exhausted", "deep deep exhausted"]
 
 
 def test_trap_inside_nested_host_call_unwinds_both_levels():

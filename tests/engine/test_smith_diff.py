@@ -1,5 +1,6 @@
 """Random whole modules from wasm-smith, run on wasmtime, ours:interp and ours:llvm (O2 with guard pages,
-O0, and O2 with explicit bounds checks), compared call by call.
+O0, O2 with explicit bounds checks, and O2 unrolling every multiply-self-recursive function whatever its
+size), compared call by call.
 
 Why: the spec testsuite checks each instruction in isolation; generated modules mix them (memory, tables,
 globals, SIMD, bulk memory, multi-value, deep nesting) in ways nobody wrote a test for, and compiled code
@@ -13,6 +14,10 @@ wasm-smith's ``--ensure-termination`` bounds loops and recursion with a fuel glo
 with engine fuel, and a module that exhausts it is skipped rather than run for minutes on our interpreter.
 A memory grown past 16 MiB is compared by that fact alone: ``memory.grow`` may fail for resource reasons,
 so sizes beyond that may differ between engines and stay spec-conformant.
+
+Recursive inlining (``tiers/llvm/recursion.py``) normally takes only bodies of at most 120 instructions,
+which few generated functions are; the "unrolled" variant lifts that limit (without the object cache, so
+no object compiled that way is ever reused), and about two thirds of the modules then have such functions.
 
 The default run checks 24 seeds; ``pytest -m slow`` checks 400 more.
 """
@@ -35,6 +40,7 @@ from harness.spec.convert import wasm_tools
 wasmtime = pytest.importorskip("wasmtime")
 pytest.importorskip("llvmlite")
 
+from harness.engine.tiers.llvm import recursion  # noqa: E402
 
 try:
     WASM_TOOLS = str(wasm_tools())
@@ -66,6 +72,7 @@ ENGINES = {
     "ours:llvm": ("llvm", {}),
     "ours:llvm O0": ("llvm", {"opt_level": 0}),
     "ours:llvm explicit": ("llvm", {"bounds": "explicit"}),
+    "ours:llvm unrolled": ("llvm", {"cache_dir": False}),
 }
 
 
@@ -214,7 +221,10 @@ def check_seed(seed: int, no_traps: bool, tmp_path: Path) -> None:
         pytest.skip(f"seed {seed}: the module outruns wasmtime's fuel ({WASMTIME_FUEL:,}), too long to run on "
                     "the interpreter")
     for label, (tier, options) in ENGINES.items():
-        got = run_ours(data, module, tier, options)
+        with pytest.MonkeyPatch.context() as mp:
+            if label.endswith("unrolled"):
+                mp.setattr(recursion, "MAX_INSTRUCTIONS", 1 << 30)
+            got = run_ours(data, module, tier, options)
         if got != expected:
             saved = tmp_path / f"smith-{seed}.wasm"
             saved.write_bytes(data)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ... import syntax
-from . import jit, partition
+from . import jit, partition, recursion
 from .cache import ObjectCache, cache_key
 from .translate import ModuleCompiler, build_host_thunks
 
@@ -91,7 +91,8 @@ def compile_module(module: syntax.Module, opt_level: int, cache: ObjectCache, da
         if obj is None:
             t0 = time.perf_counter()
             with _gc_paused():
-                text = str(ModuleCompiler(module, omit=omit, bounds=bounds).compile())
+                text = str(ModuleCompiler(module, omit=omit, bounds=bounds,
+                                          unroll_recursion=recursion.depth_for(opt_level)).compile())
             t1 = time.perf_counter()
             obj = jit.compile_ir(text, opt_level)
             t2 = time.perf_counter()

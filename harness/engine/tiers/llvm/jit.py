@@ -17,6 +17,8 @@ import threading
 import llvmlite
 import llvmlite.binding as llvm
 
+from . import recursion
+
 _lock = threading.Lock()
 _target_machines: dict[tuple[int, bool], llvm.TargetMachine] = {}
 _initialised = False
@@ -129,8 +131,24 @@ def optimised(ir_text: str, opt_level: int, small: bool = True) -> llvm.ModuleRe
         # for ~2% more compile time.  Loop vectorisation, unrolling and LICM are on from O2 by default.
         pto.slp_vectorization = opt_level >= 2
         pb = llvm.create_pass_builder(tm, pto)
+        unrolled = [fn for fn in mod.functions if recursion.is_unrolled(fn.name)]
+        if unrolled:
+            _loop_self_tail_calls(mod, unrolled, pb)
         pb.getModulePassManager().run(mod, pb)
     return mod
+
+
+def _loop_self_tail_calls(mod: llvm.ModuleRef, copies: list, pb: llvm.PassBuilder) -> None:
+    """Turn self tail calls into loops in the recursion copies and the functions they were copied from,
+    before the O2 pipeline inlines the copies (see ``recursion``)."""
+    bases = {fn.name.split(recursion.COPY_SUFFIX)[0] for fn in copies}
+    fpm = llvm.create_new_function_pass_manager()
+    fpm.add_sroa_pass()
+    fpm.add_instruction_combine_pass()
+    fpm.add_simplify_cfg_pass()
+    fpm.add_tail_call_elimination_pass()
+    for fn in copies + [mod.get_function(name) for name in sorted(bases)]:
+        fpm.run(fn, pb)
 
 
 _R_X86_64_PC32, _R_X86_64_PLT32 = 2, 4

@@ -70,14 +70,15 @@ def main(argv: list[str] | None = None) -> int:
     gc.disable()  # a short-lived process building ~10^6 IR objects that stay alive (see compiler._gc_paused)
 
     from ...binary import decode_module
-    from . import jit
+    from . import jit, recursion
     from .translate import ModuleCompiler
 
     lo, hi = (int(x) for x in args.range.split(":"))
     module = decode_module(args.module.read_bytes())
     omit = frozenset(x for x in args.omit.split(",") if x)
     t0 = time.perf_counter()
-    text = str(ModuleCompiler(module, omit=omit, part=range(lo, hi), bounds=args.bounds).compile())
+    text = str(ModuleCompiler(module, omit=omit, part=range(lo, hi), bounds=args.bounds,
+                               unroll_recursion=recursion.depth_for(args.opt)).compile())
     t1 = time.perf_counter()
     obj = jit.compile_ir(text, args.opt)
     t2 = time.perf_counter()

@@ -29,6 +29,7 @@ except ImportError:  # pragma: no cover
 
 from ... import syntax
 from . import layout as L
+from . import recursion
 from .irtypes import FIRST_PARAM, I1, I8, I32, I64, PTR, V128, VOID, func_type, lltype, ret_type, zero
 from .scalar import SCALAR_OPS
 
@@ -96,13 +97,16 @@ class ModuleCompiler:
     the linker reads (``wasm_funcs``: code of each defined function, ``wasm_entries``: entry per type)."""
 
     def __init__(self, module: syntax.Module, name: str = "wasm", omit: frozenset[str] = frozenset(),
-                 part: range | None = None, bounds: str = "explicit"):
+                 part: range | None = None, bounds: str = "explicit", unroll_recursion: int = 0):
         """``part``: translate only the defined functions with these indices (one object of a module
         compiled in several processes, see ``partition``).  They stay ``internal`` and are exported to the
         module's other objects, loaded into the same engine, by hidden aliases (``_ExportAlias``); the
         other functions are declared by their aliases and reached through the GOT, or copied in when small
         (``direct_callee``); only the part starting at function 0 holds the entry trampolines and address
-        tables.  ``None``: the whole module in one object, every function ``internal``."""
+        tables.  ``None``: the whole module in one object, every function ``internal``.
+
+        ``unroll_recursion``: how many ``alwaysinline`` copies of each small multiply-self-recursive
+        function to make (``recursion``; 0 = none, what O0 and O1 get)."""
         self.module = module
         self.part = part
         self.omit = checks_to_omit(omit)  # checks left out to measure what they cost (unsafe, see OMITTABLE_CHECKS)
@@ -140,6 +144,17 @@ class ModuleCompiler:
                 fn.attributes.add("nounwind")  # wasm code never unwinds (traps longjmp)
             self.funcs.append(fn)
         self._copies: dict[int, ir.Function] = {}  # part mode: local copies of small foreign functions
+        # defined index -> [the function, its recursion copies]: see ``recursion``
+        self.rec_rings: dict[int, list[ir.Function]] = {}
+        if unroll_recursion > 0:
+            for i in sorted(recursion.candidates(module, part)):
+                ring = [self.funcs[i]]
+                for k in range(1, unroll_recursion + 1):
+                    copy = ir.Function(self.ir, self.funcs[i].ftype, f"{self.funcs[i].name}{recursion.COPY_SUFFIX}{k}")
+                    copy.linkage = "internal"
+                    copy.attributes.add("alwaysinline")
+                    ring.append(copy)
+                self.rec_rings[i] = ring
         self._to_copy: list[int] = []
         self.trap_fn = self._define_trap()
 
@@ -194,7 +209,11 @@ class ModuleCompiler:
     # -- whole module ----------------------------------------------------------------------------------
     def compile(self) -> ir.Module:
         for i in self.part if self.part is not None else range(len(self.module.funcs)):
-            self._translate(self.funcs[i], i)
+            ring = self.rec_rings.get(i)
+            if ring is None:
+                self._translate(self.funcs[i], i)
+            for k, fn in enumerate(ring or ()):
+                self._translate(fn, i, ring[(k + 1) % len(ring)])
         while self._to_copy:  # copies may call small functions of other parts in turn
             i = self._to_copy.pop()
             self._translate(self._copies[i], i)
@@ -204,10 +223,16 @@ class ModuleCompiler:
             self._table("wasm_entries", entries)
         return self.ir
 
-    def _translate(self, fn: ir.Function, i: int) -> None:
-        """Give ``fn`` the body of defined function ``i``."""
+    def _translate(self, fn: ir.Function, i: int, rec_next: ir.Function | None = None) -> None:
+        """Give ``fn`` the body of defined function ``i``; ``rec_next``: the function its self-calls call,
+        but for the last, which calls ``fn`` itself (see ``recursion``)."""
         f = self.module.funcs[i]
-        FunctionCompiler(self, fn, self.types[f.type_idx], f.locals).translate(f.body)
+        fc = FunctionCompiler(self, fn, self.types[f.type_idx], f.locals)
+        if rec_next is not None:
+            fc.self_index = self.n_imported + i
+            fc.rec_next = rec_next
+            fc.rec_sites_left = recursion.self_call_sites(f.body, fc.self_index)[1]
+        fc.translate(f.body)
 
     def _table(self, name: str, fns: list[ir.Function]) -> None:
         ty = ir.ArrayType(PTR, len(fns))
@@ -417,6 +442,9 @@ class FunctionCompiler:
         self.alloca_block = fn.append_basic_block("allocas")
         self.alloca_builder = ir.IRBuilder(self.alloca_block)
         self.sp = None  # the stack pointer, once a call needs it
+        self.self_index = -1  # with rec_next: this function's index, whose direct calls go round the ring
+        self.rec_next: ir.Function | None = None
+        self.rec_sites_left = 0
         self.b = ir.IRBuilder(fn.append_basic_block("entry"))
         self.stack: list = []
         self.frames: list[Label] = []
@@ -775,7 +803,10 @@ def _call(fc: FunctionCompiler, ins) -> None:
     idx = ins[1]
     mc = fc.mc
     ft = mc.module.func_type(idx)
-    if idx >= mc.n_imported:
+    if idx == fc.self_index:
+        fc.rec_sites_left -= 1
+        fc.do_call(None, fc.ctx, ft, direct=fc.fn if fc.rec_sites_left == 0 else fc.rec_next)
+    elif idx >= mc.n_imported:
         fc.do_call(None, fc.ctx, ft, direct=mc.direct_callee(idx - mc.n_imported))
     else:
         rec = fc.func_record(idx)
