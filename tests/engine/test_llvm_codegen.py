@@ -190,7 +190,6 @@ def test_o2_turns_tail_recursion_into_a_loop():
     assert tier.run(inst.exports["fib"], [20]) == [6765]
 
 
-
 def test_o2_unrolls_fib_into_itself_and_keeps_one_call():
     """``recursion``: at O2 fib is translated with two ``alwaysinline`` copies whose first self-call goes
     round the ring; after the pipeline the copies are inlined and gone, one call is left (the ring closing
@@ -237,6 +236,7 @@ def test_recursion_candidates_need_two_direct_self_calls_and_a_small_body():
     assert recursion.candidates(module) == {1}
     assert recursion.candidates(module, range(0, 1)) == set()
     assert recursion.depth_for(0) == recursion.depth_for(1) == 0 < recursion.depth_for(2)
+
 
 BULK_AND_ROUNDING = """(module (memory 1)
   (func (export "copy") (param i32 i32 i32)
