@@ -47,6 +47,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.engine import api
+from harness.perf.measure import run_measured
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
@@ -499,24 +500,21 @@ def programs_against_interp() -> None:
 
 
 def _time_native(argv: list[str], inp: Path | None, width: str) -> float | None:
-    """Least CPU time (user + sys, from the kernel's accounting of the child) of three runs of the
-    program's native build (``harness perf build``'s native32 -- 32-bit pointers, as in wasm32 -- or
-    native64), whole process, so ~1 ms of process start is included: the bound a compiler meets on
-    memory-bound programs.  None when it is not built or a run fails (said on stderr)."""
+    """Least CPU time (user + sys, from the kernel's accounting of the child, as ``harness perf``
+    measures it) of three runs of the program's native build (``harness perf build``'s native32 -- 32-bit
+    pointers, as in wasm32 -- or native64), whole process, so ~1 ms of process start is included: the
+    bound a compiler meets on memory-bound programs.  None when it is not built or a run fails (said on
+    stderr)."""
     exe = PERF_DIR / "bin" / width / argv[0]
     if not exe.is_file():
         return None
     best = None
     for _ in range(3):
-        with open(inp or os.devnull, "rb") as fi:
-            proc = subprocess.Popen([str(exe), *argv[1:]], stdin=fi, stdout=subprocess.DEVNULL)
-            _pid, status, usage = os.wait4(proc.pid, 0)
-            proc.returncode = os.waitstatus_to_exitcode(status)
-        if proc.returncode != 0:
-            print(f"{exe} {' '.join(argv[1:])}: exit {proc.returncode}, not timed", file=sys.stderr)
+        m = run_measured([str(exe), *argv[1:]], inp, None, timeout=120, sample_vm=False)
+        if m.returncode != 0:
+            print(f"{exe} {' '.join(argv[1:])}: exit {m.returncode}, not timed", file=sys.stderr)
             return None
-        t = usage.ru_utime + usage.ru_stime
-        best = t if best is None else min(best, t)
+        best = m.user + m.sys if best is None else min(best, m.user + m.sys)
     return best
 
 

@@ -200,7 +200,7 @@ def test_o2_unrolls_fib_into_itself_and_keeps_one_call():
     from harness.engine.tiers.llvm.translate import ModuleCompiler
 
     module = decode_module(parse_module(FIB))
-    assert recursion.candidates(module) == {0}
+    assert recursion.candidates(module) == {0: 2}
     raw = str(ModuleCompiler(module, unroll_recursion=2).compile())
     assert raw.count('define internal i32 @"wasm_f0.rec') == 2
     assert raw.count("alwaysinline") == 2
@@ -233,8 +233,8 @@ def test_recursion_candidates_need_two_direct_self_calls_and_a_small_body():
       (func $big (param i32) (result i32) {big}
         (i32.add (call $big (local.get 0)) (call $big (local.get 0)))))"""
     module = decode_module(parse_module(wat))
-    assert recursion.candidates(module) == {1}
-    assert recursion.candidates(module, range(0, 1)) == set()
+    assert recursion.candidates(module) == {1: 2}
+    assert recursion.candidates(module, range(0, 1)) == {}
     assert recursion.depth_for(0) == recursion.depth_for(1) == 0 < recursion.depth_for(2)
 
 

@@ -50,17 +50,16 @@ def self_call_sites(body: list, own_index: int) -> tuple[int, int]:
     return counts[0], counts[1]
 
 
-def candidates(module: syntax.Module, defined: range | None = None) -> set[int]:
-    """Indices (among defined functions) of the functions to unroll: at most ``MAX_INSTRUCTIONS``
-    instructions and at least two direct self-calls (with one, tail-recursion elimination or plain
-    recursion leaves nothing for a copy to do)."""
+def candidates(module: syntax.Module, defined: range | None = None) -> dict[int, int]:
+    """Index (among defined functions) -> number of direct self-call sites, of the functions to unroll:
+    at most ``MAX_INSTRUCTIONS`` instructions and at least two direct self-calls (with one,
+    tail-recursion elimination or plain recursion leaves nothing for a copy to do)."""
     n_imported = len(module.imported("func"))
-    found = set()
+    found = {}
     for i in defined if defined is not None else range(len(module.funcs)):
-        f = module.funcs[i]
-        size, sites = self_call_sites(f.body, n_imported + i)
+        size, sites = self_call_sites(module.funcs[i].body, n_imported + i)
         if sites >= 2 and size <= MAX_INSTRUCTIONS:
-            found.add(i)
+            found[i] = sites
     return found
 
 

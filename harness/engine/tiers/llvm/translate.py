@@ -144,10 +144,12 @@ class ModuleCompiler:
                 fn.attributes.add("nounwind")  # wasm code never unwinds (traps longjmp)
             self.funcs.append(fn)
         self._copies: dict[int, ir.Function] = {}  # part mode: local copies of small foreign functions
-        # defined index -> [the function, its recursion copies]: see ``recursion``
+        # defined index -> [the function, its recursion copies], and its number of self-call sites: see
+        # ``recursion``
         self.rec_rings: dict[int, list[ir.Function]] = {}
+        self.rec_sites = recursion.candidates(module, part) if unroll_recursion > 0 else {}
         if unroll_recursion > 0:
-            for i in sorted(recursion.candidates(module, part)):
+            for i in sorted(self.rec_sites):
                 ring = [self.funcs[i]]
                 for k in range(1, unroll_recursion + 1):
                     copy = ir.Function(self.ir, self.funcs[i].ftype, f"{self.funcs[i].name}{recursion.COPY_SUFFIX}{k}")
@@ -231,7 +233,7 @@ class ModuleCompiler:
         if rec_next is not None:
             fc.self_index = self.n_imported + i
             fc.rec_next = rec_next
-            fc.rec_sites_left = recursion.self_call_sites(f.body, fc.self_index)[1]
+            fc.rec_sites_left = self.rec_sites[i]
         fc.translate(f.body)
 
     def _table(self, name: str, fns: list[ir.Function]) -> None:
