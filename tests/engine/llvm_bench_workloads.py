@@ -376,6 +376,64 @@ def native_fib(args: list[int], out_of_line: bool = True) -> dict[int, float] | 
         return out
 
 
+# A timing main for C_KERNELS built natively: ``kernels <export> <arg> <reps>`` prints the best thread CPU
+# time of ``reps`` calls.
+NATIVE_KERNELS_MAIN = r"""#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+unsigned crc32_bench(int); unsigned sort_bench(int); double nbody_bench(int);
+static double now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return t.tv_sec + t.tv_nsec * 1e-9;
+}
+int main(int argc, char **argv) {
+    const char *which = argv[1];
+    int arg = atoi(argv[2]), reps = atoi(argv[3]);
+    volatile double sink = 0;
+    double best = 1e9;
+    for (int r = 0; r < reps; r++) {
+        double t0 = now();
+        if (!strcmp(which, "crc32_bench")) sink += crc32_bench(arg);
+        else if (!strcmp(which, "sort_bench")) sink += sort_bench(arg);
+        else if (!strcmp(which, "nbody_bench")) sink += nbody_bench(arg);
+        else return 2;
+        double t = now() - t0;
+        if (t < best) best = t;
+    }
+    printf("%.9f\n", best);
+    return 0;
+}
+"""
+
+
+def native_kernels(workloads: list[Workload]) -> dict[str, tuple[float, float]]:
+    """Thread CPU seconds of each C kernel built natively (``cc -O2 -fno-math-errno``, best of 5) at its full and its small
+    argument; empty without a C compiler.  The bound for the C rows' interp/llvm ratio: where native code
+    itself is under 100x the interpreter (qsort's data-dependent branches), no compiler gets there."""
+    import shutil
+
+    cc = shutil.which("cc") or shutil.which("gcc")
+    chosen = [w for w in workloads if w.wat is None]
+    if cc is None or not chosen:
+        return {}
+    with tempfile.TemporaryDirectory() as d:
+        exe = Path(d) / "kernels"
+        (Path(d) / "kernels.c").write_text(C_KERNELS)
+        (Path(d) / "main.c").write_text(NATIVE_KERNELS_MAIN)
+        # -fno-math-errno: f64.sqrt sets no errno, so nbody's sqrt stays one instruction, as in the wasm
+        subprocess.run([cc, "-O2", "-fno-math-errno", "-o", str(exe), str(Path(d) / "kernels.c"), str(Path(d) / "main.c"), "-lm"],
+                       check=True, capture_output=True, timeout=120)
+        out = {}
+        for w in chosen:
+            times = [float(subprocess.run([str(exe), w.export, str(arg), "5"], check=True, capture_output=True,
+                                          text=True, timeout=300).stdout)
+                     for arg in (w.arg, w.small_arg)]
+            out[w.name] = (times[0], times[1])
+        return out
+
+
 PERF_DIR = Path.home() / ".cache" / "wasm-harness" / "perf"
 # program -> (arguments, whether it reads the 1 MiB input on stdin); the C microbenchmarks of `harness perf`
 # (suites/perf/micro) at sizes that take 0.01-0.4 s each, so their compute time is compared without the
@@ -579,6 +637,8 @@ def main(argv: list[str] | None = None) -> int:
           + (f"{'explicit':>8} {'-bounds':>8} {'-stack':>8} " if args.gap else "")
           + f"{'interp/llvm':>11} {'cold compile s':>14} {'warm start s':>12} {'O0 s':>8}")
     fib_interp = fib_llvm = None
+    ours_times: dict[str, float] = {}  # full-size ours:llvm time per workload
+    interp_times: dict[str, float] = {}  # small-size ours:interp time per workload
     with tempfile.TemporaryDirectory() as cache:
         for w in chosen:
             cold = OursRunner(w, "llvm", opt_level=2, cache_dir=Path(cache) / w.name)
@@ -614,8 +674,10 @@ def main(argv: list[str] | None = None) -> int:
                 interp(w.small_arg)
                 t_interp_small = statistics.median(best_of(interp, w.small_arg, 1) for _ in range(3))
                 speedup = f"{t_interp_small / per_call(cold, w.small_arg):.0f}"
+                interp_times[w.name] = t_interp_small
                 if w.name == "fib":
                     fib_interp = t_interp_small
+            ours_times[w.name] = t_llvm
             if w.name == "fib":
                 fib_llvm = t_llvm
             print(f"{w.name:10} {t_llvm:10.4f} {t_wt:10.4f} {t_llvm / t_wt:8.2f} {base_cols}{speedup:>11} "
@@ -630,6 +692,11 @@ def main(argv: list[str] | None = None) -> int:
                 if fib_interp is not None:
                     line += f"; interp/native at fib({fib_w.small_arg}) {fib_interp / native[fib_w.small_arg]:.0f}"
                 print(line, flush=True)
+    for name, (t_full, t_small) in native_kernels(chosen).items():
+        line = f"{name} native (cc -O2 -fno-math-errno): {t_full:.4f} s, llvm/native {ours_times[name] / t_full:.2f}"
+        if name in interp_times:
+            line += f"; interp/native {interp_times[name] / t_small:.0f}"
+        print(line, flush=True)
     if args.programs:
         programs(base, args.gap)
     if args.programs_interp:
