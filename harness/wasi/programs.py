@@ -9,6 +9,7 @@ rebuild and nothing compiled is ever written into the repository.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -78,7 +79,11 @@ def _materialize_fixture(group: Path, name: str, entry: dict) -> None:
 
 
 def build_own_suite(force: bool = False) -> Path:
-    """Compile every program (once per source hash) and return the suite root for ``spec.discover``."""
+    """Compile every program (once per source hash) and return the suite root for ``spec.discover``.
+
+    Safe to call from several processes at once (pytest-xdist workers do): the build holds a lock, so one
+    process compiles and the others wait for it and then use its build; a finished build is only ever
+    replaced by renaming, never deleted while another process may be reading it."""
     table = load_table()
     sources = {p.stem: p for p in PROGRAMS_DIR.glob("*.c")}
     missing = sorted(set(table) - set(sources))
@@ -88,22 +93,29 @@ def build_own_suite(force: bool = False) -> Path:
     marker = root / ".complete"
     if marker.is_file() and not force:
         return root
-    tmp = root.with_name(root.name + f".tmp{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    group = tmp / GROUP_DIR
-    group.mkdir(parents=True)
-    (group / "manifest.json").write_text(json.dumps({"name": "harness own WASI programs [wasm32-wasip1]"}))
-    for name, entry in sorted(table.items()):
-        compile_c(sources[name], group / f"{name}.wasm", PROGRAMS_DIR)
-        spec = {k: entry[k] for k in ("args", "env", "dirs", "exit_code", "stdout", "stderr", "stdin") if k in entry}
-        spec["exact_output"] = bool(entry.get("exact", True))
-        (group / f"{name}.json").write_text(json.dumps(spec, indent=2))
-        _materialize_fixture(group, name, entry)
-    (tmp / ".complete").write_text("ok\n")
-    if root.exists():
-        shutil.rmtree(root, ignore_errors=True)
-    try:
-        tmp.rename(root)
-    except OSError:  # another process finished first: use its build
+    root.parent.mkdir(parents=True, exist_ok=True)
+    with open(root.with_name(root.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if marker.is_file() and not force:  # another process built it while this one waited
+            return root
+        tmp = root.with_name(root.name + f".tmp{os.getpid()}")
         shutil.rmtree(tmp, ignore_errors=True)
+        group = tmp / GROUP_DIR
+        group.mkdir(parents=True)
+        (group / "manifest.json").write_text(json.dumps({"name": "harness own WASI programs [wasm32-wasip1]"}))
+        for name, entry in sorted(table.items()):
+            compile_c(sources[name], group / f"{name}.wasm", PROGRAMS_DIR)
+            spec = {k: entry[k] for k in ("args", "env", "dirs", "exit_code", "stdout", "stderr", "stdin")
+                    if k in entry}
+            spec["exact_output"] = bool(entry.get("exact", True))
+            (group / f"{name}.json").write_text(json.dumps(spec, indent=2))
+            _materialize_fixture(group, name, entry)
+        (tmp / ".complete").write_text("ok\n")
+        old = None
+        if root.exists():  # a forced rebuild: move the old build aside first, so the swap is two renames
+            old = root.with_name(root.name + f".old{os.getpid()}")
+            root.rename(old)
+        tmp.rename(root)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
     return root
