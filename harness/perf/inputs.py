@@ -10,6 +10,7 @@ so outputs can be compared across engines, runs and machines.
 from __future__ import annotations
 
 import hashlib
+import os
 import random
 import struct
 from pathlib import Path
@@ -85,8 +86,11 @@ def input_file(cache: Path, size: int, seed: int = DEFAULT_SEED) -> tuple[Path, 
         return path, sha_path.read_text().strip()
     data = generate(size, seed)
     digest = hashlib.sha256(data).hexdigest()
-    tmp = path.with_suffix(".tmp")
+    # per-process temporary names, renamed into place: concurrent callers each publish a whole file
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_bytes(data)
     tmp.rename(path)
-    sha_path.write_text(digest)
+    sha_tmp = sha_path.with_suffix(f".{os.getpid()}.tmp")
+    sha_tmp.write_text(digest)
+    sha_tmp.rename(sha_path)
     return path, digest

@@ -4,7 +4,7 @@ import pytest
 
 from harness.errors import HarnessError
 from harness.perf.checks import normalized_digest
-from harness.perf.inputs import generate
+from harness.perf.inputs import generate, input_file
 from harness.perf.recipes import load_programs, load_workloads, select_workloads
 
 
@@ -21,6 +21,26 @@ def test_generator_mixes_text_and_binary():
     assert 0.15 < ratio < 0.85  # neither pure text nor pure noise
     printable = sum(32 <= b < 127 or b == 10 for b in data) / len(data)
     assert 0.3 < printable < 0.95
+
+
+def _input_in(cache):
+    return input_file(cache, 4096, seed=7)
+
+
+def test_input_file_from_concurrent_processes_is_whole_and_leaves_no_temporaries(tmp_path):
+    """``harness perf`` under pytest-xdist: several processes may generate the same input at once; each
+    publishes whole files by renaming its own temporary (a shared temporary name used to make the
+    second rename fail)."""
+    import hashlib
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(4) as pool:
+        results = list(pool.map(_input_in, [tmp_path] * 8))
+    path, digest = results[0]
+    assert all(r == (path, digest) for r in results)
+    assert path.read_bytes() == generate(4096, seed=7)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == digest == path.with_suffix(".sha256").read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([path.name, path.with_suffix(".sha256").name])
 
 
 def test_every_workload_names_a_known_program():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,11 +54,13 @@ def spectest_wasm() -> bytes:
     path = cache_dir() / "spectest" / "spectest.wasm"
     if not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)
-        src = path.with_suffix(".wat")
+        # per-process names: pytest-xdist workers may get here at the same time
+        src = path.with_suffix(f".{os.getpid()}.wat")
         src.write_text(SPECTEST_WAT)
-        tmp = path.with_suffix(".tmp")
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
         subprocess.run([str(wasm_tools()), "parse", str(src), "-o", str(tmp)], check=True, timeout=60)
         tmp.replace(path)
+        src.unlink()
     return path.read_bytes()
 
 
