@@ -22,7 +22,9 @@ bounds checks instead of guard pages (``LLVMTier(bounds="explicit")``), without 
 without stack checks (``LLVMTier(unsafe_omit=...)``, a measuring aid that is unsafe for real use) run side
 by side, and the table shows their time relative to the default code (0.90 = 10% faster than the default;
 "-bounds" also drops the volatile accesses guard mode needs, see ``translate.BOUNDS_MODES``).  Calls into the host are the ``host`` share of the programs' time.  ``--programs-interp``
-runs the programs once on ours:interp as well, for the interpreter ratio on real code.
+runs the programs once on ours:interp as well, for the interpreter ratio on real code.  fib and the C
+kernels are also built natively with the system C compiler and timed (``llvm/native``, ``interp/native``):
+what native code reaches bounds what the interp/llvm ratio can be.
 
 ``matmul`` is n=256: power-of-two row strides make every load of the column walk miss L1 in the same two
 sets, and the result then depends on how the loop's loads are scheduled more than on the work it does (see
