@@ -19,12 +19,14 @@ Recursive inlining (``tiers/llvm/recursion.py``) normally takes only bodies of a
 which few generated functions are; the "unrolled" variant lifts that limit (without the object cache, so
 no object compiled that way is ever reused), and about two thirds of the modules then have such functions.
 
-The default run checks 24 seeds; ``pytest -m slow`` checks 400 more.
+The default run checks 24 seeds; ``pytest -m slow`` checks 400 more (``HARNESS_SMITH_SEEDS=5000-5999`` picks
+others).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import random
 import struct
 import subprocess
@@ -247,7 +249,18 @@ def test_smith_modules_without_traps_match_wasmtime(seed, tmp_path):
     check_seed(seed, no_traps=True, tmp_path=tmp_path)
 
 
+def _slow_seeds() -> range:
+    """``HARNESS_SMITH_SEEDS=FIRST-LAST`` (inclusive) picks other seeds for the slow run, to search wider."""
+    text = os.environ.get("HARNESS_SMITH_SEEDS", "")
+    if not text:
+        return range(1000, 1400)
+    first, sep, last = text.partition("-")
+    if not (sep and first.isdigit() and last.isdigit() and int(first) <= int(last)):
+        raise pytest.UsageError(f"HARNESS_SMITH_SEEDS={text!r}: want FIRST-LAST, e.g. 5000-5999")
+    return range(int(first), int(last) + 1)
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", range(1000, 1400))
+@pytest.mark.parametrize("seed", _slow_seeds())
 def test_smith_modules_match_wasmtime_many(seed, tmp_path):
     check_seed(seed, no_traps=bool(seed % 2), tmp_path=tmp_path)
