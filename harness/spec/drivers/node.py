@@ -1,7 +1,7 @@
 """V8 through node: the executor runs in the worker as for every in-process engine, and this driver
 forwards compile / instantiate / invoke / get to ``v8_driver.js`` in a node child process (one per file).
 
-Tiers are node flags from the adapter (``--liftoff-only`` / ``--no-liftoff``).  ``spectest`` is a real
+Tiers are node flags from the adapter (``--liftoff-only`` / ``--no-liftoff --no-concurrent-marking``).  ``spectest`` is a real
 wasm module (built once with wasm-tools) so imports of it are type-checked like any other wasm import.
 """
 
