@@ -103,13 +103,17 @@ def build_own_suite(force: bool = False) -> Path:
         group = tmp / GROUP_DIR
         group.mkdir(parents=True)
         (group / "manifest.json").write_text(json.dumps({"name": "harness own WASI programs [wasm32-wasip1]"}))
-        for name, entry in sorted(table.items()):
-            compile_c(sources[name], group / f"{name}.wasm", PROGRAMS_DIR)
-            spec = {k: entry[k] for k in ("args", "env", "dirs", "exit_code", "stdout", "stderr", "stdin")
-                    if k in entry}
-            spec["exact_output"] = bool(entry.get("exact", True))
-            (group / f"{name}.json").write_text(json.dumps(spec, indent=2))
-            _materialize_fixture(group, name, entry)
+        try:
+            for name, entry in sorted(table.items()):
+                compile_c(sources[name], group / f"{name}.wasm", PROGRAMS_DIR)
+                spec = {k: entry[k] for k in ("args", "env", "dirs", "exit_code", "stdout", "stderr", "stdin")
+                        if k in entry}
+                spec["exact_output"] = bool(entry.get("exact", True))
+                (group / f"{name}.json").write_text(json.dumps(spec, indent=2))
+                _materialize_fixture(group, name, entry)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
         (tmp / ".complete").write_text("ok\n")
         old = None
         if root.exists():  # a forced rebuild: move the old build aside first, so the swap is two renames

@@ -1,5 +1,7 @@
 """Our WASI programs and their data file stay in step (a program without expectations is never run)."""
 
+import pytest
+
 from harness.wasi.programs import PROGRAMS_DIR, load_table
 
 KNOWN_KEYS = {"args", "env", "dirs", "files", "mkdirs", "stdin", "exit_code", "stdout", "stderr", "exact"}
@@ -70,3 +72,17 @@ def test_forced_rebuild_replaces_the_build_in_place(monkeypatch, tmp_path):
     assert len(calls) == 2 * len(load_table())
     assert (root / ".complete").is_file() and not (root / "stale").exists()
     assert sorted(p.name for p in tmp_path.glob("wasi/own/*") if p.is_dir()) == ["h"]
+
+
+def test_a_failed_build_leaves_nothing_behind(monkeypatch, tmp_path):
+    from harness.errors import HarnessError
+
+    programs, _ = _fake_build(monkeypatch, tmp_path)
+
+    def failing_compile(source, out, include):
+        raise HarnessError(f"compiling {source.name} failed")
+
+    monkeypatch.setattr(programs, "compile_c", failing_compile)
+    with pytest.raises(HarnessError):
+        programs.build_own_suite()
+    assert [p.name for p in tmp_path.glob("wasi/own/*") if p.is_dir()] == []
