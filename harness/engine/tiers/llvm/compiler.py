@@ -19,7 +19,6 @@ from pathlib import Path
 from ... import syntax
 from . import jit, partition, recursion
 from .cache import ObjectCache, cache_key
-from .translate import ModuleCompiler, build_host_thunks
 
 
 @dataclass
@@ -90,6 +89,8 @@ def compile_module(module: syntax.Module, opt_level: int, cache: ObjectCache, da
             obj = _compile_in_processes(data, ranges, opt_level, omit, bounds, stats)
         if obj is None:
             t0 = time.perf_counter()
+            from .translate import ModuleCompiler  # only on a miss: a warm start never imports the translator
+
             with _gc_paused():
                 text = str(ModuleCompiler(module, omit=omit, bounds=bounds,
                                           unroll_recursion=recursion.depth_for(opt_level)).compile())
@@ -173,6 +174,8 @@ def prepare_host_thunks(fts, cache: ObjectCache | None = None) -> None:
         key = cache_key(b"host-thunks:" + repr(missing).encode(), jit.engine_version(), 1, jit.host_cpu())
         obj = cache.load(key) if cache is not None else None
         if obj is None:
+            from .translate import build_host_thunks
+
             obj = jit.compile_ir(str(build_host_thunks(missing)), 1)
             if cache is not None:
                 cache.store(key, obj)

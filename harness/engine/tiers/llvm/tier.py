@@ -24,10 +24,10 @@ from ...runtime.instance import ModuleInstance, instantiate
 from ...runtime.objects import FuncInstance
 from . import faults
 from .cache import ObjectCache, default_cache_dir
+from .checks import BOUNDS_MODES, checks_to_omit
 from .compiler import bytes_identity, compile_module, object_key
 from .instance import CompiledLLVM
 from .native import NativeStore
-from .translate import BOUNDS_MODES, checks_to_omit
 
 
 class LLVMTier:

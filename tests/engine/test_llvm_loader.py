@@ -1,0 +1,193 @@
+"""The LLVM tier's own object loader (``tiers/llvm/loader.py``): it runs the same code MCJIT runs, maps no
+page writable and executable, hands what it cannot handle to MCJIT, and lets a warm start run without
+importing llvmlite's binding at all (the host's target description is remembered on disk)."""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("llvmlite")
+
+from test_llvm_tier import load  # noqa: E402
+
+from harness.engine import syntax  # noqa: E402
+from harness.engine.errors import Trap  # noqa: E402
+from harness.engine.runtime import FuncInstance  # noqa: E402
+from harness.engine.tiers.llvm import jit, loader  # noqa: E402
+
+pytestmark = pytest.mark.skipif(not loader.supported_host(), reason="the loader handles x86-64 Linux only")
+
+# Code, read-only data (a br_table and float constants), writable data (tables and globals), calls
+# through a table, into the host, to libc (memory.fill) and libm (f64.nearest), and a trap.
+MODULE = """
+(module
+  (import "env" "twice" (func $twice (param i32) (result i32)))
+  (memory 1)
+  (table 2 funcref)
+  (global $g (mut i32) (i32.const 5))
+  (elem (i32.const 0) $a $b)
+  (type $t (func (param i32) (result i32)))
+  (func $a (param i32) (result i32) (i32.add (local.get 0) (global.get $g)))
+  (func $b (param i32) (result i32) (call $twice (local.get 0)))
+  (func (export "dispatch") (param i32 i32) (result i32)
+    (call_indirect (type $t) (local.get 1) (local.get 0)))
+  (func (export "pick") (param i32) (result f64)
+    (block $d (block $2 (block $1 (block $0
+      (br_table $0 $1 $2 $d (local.get 0)))
+      (return (f64.const 1.5)))
+      (return (f64.nearest (f64.const 2.5))))
+      (return (f64.const -0.25)))
+    (f64.const 1e300))
+  (func (export "fill") (param i32 i32) (result i32)
+    (memory.fill (i32.const 100) (local.get 0) (local.get 1))
+    (i32.load8_u (i32.const 100)))
+  (func (export "set") (param i32) (global.set $g (local.get 0))))
+"""
+
+
+def _run(monkeypatch, loader_env: str | None, opt_level: int):
+    if loader_env is None:
+        monkeypatch.delenv("HARNESS_LLVM_LOADER", raising=False)
+    else:
+        monkeypatch.setenv("HARNESS_LLVM_LOADER", loader_env)
+    twice = FuncInstance(syntax.FuncType(("i32",), ("i32",)), host=lambda x: x * 2)
+    tier, inst = load(MODULE, opt_level, imports={"env": {"twice": twice}})
+    call = lambda name, *a: tier.run(inst.exports[name], list(a))  # noqa: E731
+    out = [call("dispatch", 0, 10), call("dispatch", 1, 21), [call("pick", k) for k in range(5)],
+           call("fill", 7, 3)]
+    call("set", 100)
+    out.append(call("dispatch", 0, 1))
+    try:
+        call("dispatch", 2, 0)
+        out.append("no trap")
+    except Trap as e:
+        out.append(e.kind)
+    try:
+        call("fill", 1, 70000)
+        out.append("no trap")
+    except Trap as e:
+        out.append(e.kind)
+    return tier, out
+
+
+@pytest.mark.parametrize("opt_level", [0, 2])
+def test_own_loader_runs_what_mcjit_runs(monkeypatch, opt_level):
+    own_tier, own = _run(monkeypatch, None, opt_level)
+    _, mcjit = _run(monkeypatch, "mcjit", opt_level)
+    assert own == mcjit
+    assert own[0] == [15] and own[1] == [42] and own[3] == [7] and own[4] == [101]
+    assert own[5] == "undefined element" and own[6] == "out of bounds memory access"
+
+
+def _mappings() -> list[tuple[int, int, str]]:
+    out = []
+    for line in Path("/proc/self/maps").read_text().splitlines():
+        span, perms = line.split()[:2]
+        lo, hi = (int(x, 16) for x in span.split("-"))
+        out.append((lo, hi, perms))
+    return out
+
+
+def test_no_page_is_writable_and_executable():
+    from harness.engine.binary.decode import decode_module
+    from harness.engine.text import parse_module
+    from harness.engine.tiers.llvm.translate import ModuleCompiler
+
+    wat = MODULE.replace('(import "env" "twice" (func $twice (param i32) (result i32)))', "")
+    wat = wat.replace("(call $twice (local.get 0))", "(local.get 0)")
+    obj = jit.compile_ir(str(ModuleCompiler(decode_module(parse_module(wat))).compile()), 2)
+    loaded = jit.LoadedObject(obj, 2)
+    image = loaded.image
+    assert image is not None and loaded.engine is None
+    perms = {p for lo, hi, p in _mappings() if lo < image.base + image.size and hi > image.base}
+    assert "r-xp" in perms and "rw-p" in perms
+    assert not any("w" in p and "x" in p for p in perms)
+    assert any(lo <= loaded.symbol("wasm_funcs") < hi and p == "rw-p" for lo, hi, p in _mappings())
+
+
+def test_an_object_the_loader_cannot_take_goes_to_mcjit(monkeypatch):
+    def refuse(parts, external):
+        raise loader.Unsupported("refused by the test")
+
+    monkeypatch.setattr(loader, "load", refuse)
+    tier, inst = load("(module (func (export \"f\") (result i32) (i32.const 42)))", 2)
+    assert tier.run(inst.exports["f"], []) == [42]
+    assert inst.native.code.loaded.image is None and inst.native.code.loaded.engine is not None
+
+
+def test_loader_refuses_what_it_does_not_know():
+    with pytest.raises(loader.Unsupported):
+        loader.load([b"not an object"], jit.external_address)
+    obj = jit.compile_ir("""declare i32 @getpid()
+define i32 @f() {
+  %a = call i32 @getpid()
+  %b = add i32 %a, 1
+  ret i32 %b
+}""", 2)
+    import ctypes
+
+    loaded = loader.load([obj], jit.external_address)
+    assert ctypes.CFUNCTYPE(ctypes.c_int)(loaded.symbol("f"))() == os.getpid() + 1
+    # the first relocation of .rela.text made an unknown type (R_X86_64_GOTOFF64 = 25)
+    (shoff,) = struct.unpack_from("<Q", obj, 40)
+    shentsize, shnum = struct.unpack_from("<HH", obj, 58)
+    rela = next(struct.unpack_from("<IIQQQQIIQQ", obj, shoff + i * shentsize) for i in range(shnum)
+                if struct.unpack_from("<I", obj, shoff + i * shentsize + 4)[0] == 4)
+    patched = bytearray(obj)
+    (info,) = struct.unpack_from("<Q", patched, rela[4] + 8)
+    struct.pack_into("<Q", patched, rela[4] + 8, (info & ~0xFFFFFFFF) | 25)
+    with pytest.raises(loader.Unsupported, match="relocation type 25"):
+        loader.load([bytes(patched)], jit.external_address)
+    with pytest.raises(loader.Unsupported, match="undefined symbol"):
+        loader.load([obj], lambda name: None)
+
+
+WARM_START = """
+import sys
+from harness.engine import api
+store = api.Store(tier="llvm")
+inst = store.instantiate(store.load(open(sys.argv[1], "rb").read()), {})
+print(inst.call("f", 20), "llvmlite.binding" in sys.modules)
+"""
+
+
+def test_a_warm_start_never_imports_llvmlite_binding(tmp_path):
+    """The second process finds the module's code and the host's description on disk, so it maps the
+    object itself and runs without loading LLVM (~30 ms and ~45 MB saved per process)."""
+    from harness.engine.text import parse_module
+
+    wasm = tmp_path / "m.wasm"
+    wasm.write_bytes(parse_module('(module (func (export "f") (param i32) (result i32) '
+                                  '(i32.add (local.get 0) (i32.const 22))))'))
+    script = tmp_path / "warm.py"
+    script.write_text(WARM_START)
+    env = {**os.environ, "HARNESS_LLVM_CACHE": str(tmp_path / "cache")}
+    env.pop("HARNESS_LLVM_LOADER", None)
+    runs = [subprocess.run([sys.executable, str(script), str(wasm)], env=env, capture_output=True, text=True,
+                           timeout=120) for _ in range(2)]
+    assert [r.returncode for r in runs] == [0, 0], runs[0].stderr + runs[1].stderr
+    assert runs[0].stdout.split() == ["42", "True"]  # cold: compiled with LLVM
+    assert runs[1].stdout.split() == ["42", "False"]  # warm: no LLVM at all
+    memo = list((tmp_path / "cache" / "host").glob("*.json"))
+    assert len(memo) == 1 and json.loads(memo[0].read_text())[:3] == list(jit.host_cpu())
+
+
+def test_a_corrupt_host_memo_is_ignored_and_rewritten(tmp_path, monkeypatch):
+    monkeypatch.setenv("HARNESS_LLVM_CACHE", str(tmp_path))
+    path = jit._host_memo_path()
+    assert path is not None and path.parent == tmp_path / "host"
+    path.parent.mkdir(parents=True)
+    path.write_text("{not json")
+    jit._host.cache_clear()
+    try:
+        host = jit._host()
+    finally:
+        jit._host.cache_clear()
+    assert host[:3] == jit.host_cpu() and json.loads(path.read_text()) == list(host)
