@@ -147,6 +147,8 @@ define i32 @f() {
         loader.load([bytes(patched)], jit.external_address)
     with pytest.raises(loader.Unsupported, match="undefined symbol"):
         loader.load([obj], lambda name: None)
+    with pytest.raises(loader.Unsupported, match="malformed"):
+        loader.load([obj[:len(obj) // 2]], jit.external_address)
 
 
 WARM_START = """

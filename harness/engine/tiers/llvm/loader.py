@@ -133,7 +133,13 @@ def load(objects: list[bytes], external: Callable[[str], int | None]) -> Image:
     symbols and then through ``external`` (name -> address, or None)."""
     if not supported_host():
         raise Unsupported(f"host {sys.platform}/{platform.machine()}")
-    objs = [_Object(data) for data in objects]
+    try:
+        return _load([_Object(data) for data in objects], external)
+    except (struct.error, IndexError, ValueError, UnicodeDecodeError) as e:  # cut short or inconsistent
+        raise Unsupported(f"malformed object: {type(e).__name__}: {e}") from None
+
+
+def _load(objs: list[_Object], external: Callable[[str], int | None]) -> Image:
     page = mmap.PAGESIZE
 
     # layout: offsets of every loaded section, region by region, each region page-aligned
@@ -152,6 +158,8 @@ def load(objects: list[bytes], external: Callable[[str], int | None]) -> Image:
                 kind = "text" if flags & _SHF_EXECINSTR else "rw" if flags & _SHF_WRITE else "ro"
                 if kind != region:
                     continue
+                if s[8] > page:
+                    raise Unsupported(f"section aligned to {s[8]} bytes, more than a page")
                 cursor = _align(cursor, max(s[8], 1))
                 placed[k, i] = cursor
                 cursor += s[5]
