@@ -1,5 +1,6 @@
 """The LLVM tier (``ours:llvm``): validated modules translated to LLVM IR with llvmlite, optimised, compiled
-to host object code (cached on disk) and run through MCJIT behind the same embedding API as the interpreter:
+to host object code (cached on disk), loaded by the tier's own ELF loader (``loader``; MCJIT where that does
+not apply) and run behind the same embedding API as the interpreter:
 ``api.Store(tier="llvm", opt_level=2, cache_dir=None, stack_budget=None)``.
 
 Design in brief (details in each module's docstring):

@@ -3,7 +3,7 @@
 LLVM compiles one module on one core, and llvmlite serialises every call into LLVM behind a single lock,
 so threads gain nothing: a module whose code is large enough is split into contiguous ranges of its
 functions, each translated and compiled by its own ``python -m <this module>`` process into its own
-object.  The objects are loaded into one engine, which links them (``translate.ModuleCompiler``'s
+object.  The objects are loaded together, which links them (``translate.ModuleCompiler``'s
 ``part``: a part keeps its functions ``internal``, exports them by hidden aliases and reaches the other
 parts' through the GOT).
 

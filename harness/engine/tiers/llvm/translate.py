@@ -294,9 +294,10 @@ class _Metadata:
         itself emits (memcpy, floor, ...) included.
 
         Objects are compiled for the small code model (direct calls between functions, PC-relative data)
-        and loaded by llvmlite's memory manager, which places all of an object's sections in one block
-        sized up front.  That size counts GOT entries but not the GOT slots behind the PLT stubs a plain
-        ``call sym`` to an external symbol gets, so such a call can land outside the block (an abort)."""
+        and loaded into one block (by ``loader``, or by llvmlite's memory manager for MCJIT, which sizes the
+        block up front).  That size counts GOT entries but not the GOT slots behind the PLT stubs a plain
+        ``call sym`` to an external symbol gets, so under MCJIT such a call can land outside the block (an
+        abort); ``loader`` refuses a PC-relative reference it cannot reach, and MCJIT then takes the object."""
         flag = module.add_metadata([ir.Constant(I32, 7), ir.MetaDataString(module, "RtLibUseGOT"), ir.Constant(I32, 1)])
         module.add_named_metadata("llvm.module.flags", flag)
 
