@@ -3,8 +3,9 @@ through in-process wasm instantiation and wasm CLIs to a container started by th
 
 Every process rung is measured the same way (spawn to reaped exit, from this process, through the
 same rusage helper); in-process rungs time the same sequence inside this process with
-``time.perf_counter``.  The cache state of each rung is recorded: ``cold`` (nothing cached, compile
-from bytes), ``warm-cache`` (wasmtime's compile cache primed), ``precompiled`` (a .cwasm or serialized
+``time.perf_counter``.  Our engine gets both kinds: in-process, and one process per run as ``harness perf``
+runs it (``ours <tier> process``).  The cache state of each rung is recorded: ``cold`` (nothing cached,
+compile from bytes), ``warm-cache`` (the engine's compile cache primed), ``precompiled`` (a .cwasm or serialized
 module), ``in-memory`` (the compiled module is already in this process: instantiate + run only).
 Docker: the image is built locally FROM scratch with the static native binary (no registry here);
 ``cold`` is the first container start after (re)building the image, ``warm`` the later ones.
@@ -162,6 +163,21 @@ def _ours_rungs(emit, wasm: Path, tiers: list[str], repeat: int, log) -> None:
                        outcome="ok" if code == 0 else "crash", rep=rep)])
 
 
+def _ours_process_rungs(emit, wasm: Path, tiers: list[str], repeat: int, scratch: Path, log) -> None:
+    """Our engine as ``harness perf`` runs it: one Python process per run (``python -m harness.wasi.child``),
+    so the rung includes the interpreter's start and the engine's imports.  The LLVM tier is primed once,
+    so its rung is a warm start from the object cache (a cold one is a compile: see ``--metrics compile``)."""
+    for tier in tiers:
+        try:
+            inv = launch.invocation(launch.Variant(EngineSpec("ours", tier)), wasm, [], scratch)
+        except launch.Unsupported as e:
+            log(f"startup: ours:{tier}: {e}")
+            continue
+        cache = "warm-cache" if tier != "interp" else "n/a"
+        _process_rung(emit, f"ours {tier} process", "ours", tier, inv.argv, cache, repeat, scratch,
+                      prime=inv.argv if tier != "interp" else None)
+
+
 def _docker_rungs(emit, native: Path, repeat: int, log) -> None:
     method = "docker SDK containers.run(remove=True), call to return"
     try:
@@ -217,6 +233,7 @@ def run_ladder(emit: Callable[[list[ResultRow]], None], repeat: int = 10, docker
             log("startup: the wasmtime Python package is not installed; in-process rungs skipped")
         ours = sorted({e.tier for e in engines or [] if e.runtime == "ours"} | {"interp"})
         _ours_rungs(emit, wasm, ours, fast_repeat, log)
+        _ours_process_rungs(emit, wasm, ours, fast_repeat, scratch, log)
         if WasmtimeAdapter().binary():
             wt = str(launch.wasmtime_binary())
             for tier in tiers:

@@ -88,3 +88,22 @@ def test_a_tier_of_ours_that_is_not_available_is_unsupported_not_a_crash(tmp_pat
 
     with pytest.raises(launch.Unsupported, match="later release"):
         launch.invocation(Variant(EngineSpec("ours", "singlepass")), tmp_path / "p.wasm", [], tmp_path)
+
+
+def test_startup_ladder_times_our_engine_as_whole_processes(tmp_path, monkeypatch):
+    """The startup ladder has a process rung per tier of ours, as ``harness perf`` runs it (one Python
+    process); the LLVM rung is a warm start, primed once."""
+    import pytest
+
+    pytest.importorskip("llvmlite")
+    from harness.perf import startup
+
+    monkeypatch.setenv("HARNESS_LLVM_CACHE", str(tmp_path / "llvm"))
+    wat = tmp_path / "trivial.wat"
+    wat.write_text('(module (memory (export "memory") 1) (func (export "_start")))')
+    rows = []
+    startup._ours_process_rungs(rows.extend, wat, ["interp", "llvm"], 2, tmp_path, log=print)
+    assert [(r.file, r.item, r.outcome) for r in rows] == [
+        ("ours interp process", "n/a", "ok"), ("ours interp process", "n/a", "ok"),
+        ("ours llvm process", "warm-cache", "ok"), ("ours llvm process", "warm-cache", "ok")]
+    assert all(0 < r.value < 10 for r in rows)
