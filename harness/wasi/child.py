@@ -104,6 +104,19 @@ def run(engine: str, path: Path, args: list[str], env: dict[str, str], dirs: lis
         return TRAP_EXIT
 
 
+def _show_compiles() -> None:
+    """On a terminal, say when the LLVM tier compiles (seconds to a minute the first time a program runs);
+    never into a file or pipe, where the program's own stderr is being captured or compared."""
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("harness: ours:llvm: %(message)s"))
+    log = logging.getLogger("harness.engine.llvm")
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+
+
 def _wat_to_wasm(data: bytes) -> bytes:
     from ..engine import text
 
@@ -112,6 +125,8 @@ def _wat_to_wasm(data: bytes) -> bytes:
 
 def main(argv: list[str] | None = None) -> int:
     ns = build_parser().parse_args(argv)
+    if ns.engine.startswith("ours") and os.isatty(2):
+        _show_compiles()
     args = ns.args[1:] if ns.args[:1] == ["--"] else ns.args
     path = Path(ns.file)
     argv0 = ns.argv0 or path.name

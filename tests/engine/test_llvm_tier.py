@@ -476,3 +476,20 @@ def test_values_cross_the_python_boundary_masked_and_counted():
     assert tier.run(inst.exports["v"], [(1 << 127) | 5]) == [(1 << 127) | 5]
     with pytest.raises(TypeError, match=r"takes 4 arguments, got 2"):
         tier.run(inst.exports["mix"], [1, 2])
+
+
+def test_a_compile_is_reported_on_the_llvm_logger_and_a_cache_hit_is_not(tmp_path, caplog):
+    """``harness run`` shows these on a terminal: a first run of a large program is otherwise silent for
+    seconds to a minute."""
+    import logging
+
+    caplog.set_level(logging.INFO, logger="harness.engine.llvm")
+    wat = '(module (func (export "f") (result i32) (i32.const 1)) (func (export "g")))'
+    load(wat, tier=LLVMTier(opt_level=0, cache_dir=tmp_path))
+    messages = [r.getMessage() for r in caplog.records if r.name == "harness.engine.llvm"]
+    assert len(messages) == 2
+    assert messages[0].startswith("compiling 2 functions with LLVM at O0") and str(tmp_path) in messages[0]
+    assert messages[1].startswith("compiled in ")
+    caplog.clear()
+    load(wat, tier=LLVMTier(opt_level=0, cache_dir=tmp_path))
+    assert [r for r in caplog.records if r.name == "harness.engine.llvm"] == []

@@ -85,6 +85,10 @@ def compile_module(module: syntax.Module, opt_level: int, cache: ObjectCache, da
                            "the cache (it was removed in between?); load it again with api.Module.from_bytes")
     if obj is None:
         ranges = partition.plan(module, len(data), jobs) if data is not None and jobs > 1 else []
+        t_start = time.perf_counter()
+        _progress(f"compiling {len(module.funcs)} functions with LLVM at O{opt_level}"
+                  + (f" in {len(ranges)} processes" if len(ranges) > 1 else "")
+                  + (f"; the code is cached in {cache.directory} for later runs" if cache.directory else ""))
         if len(ranges) > 1:
             obj = _compile_in_processes(data, ranges, opt_level, omit, bounds, stats)
         if obj is None:
@@ -99,6 +103,7 @@ def compile_module(module: syntax.Module, opt_level: int, cache: ObjectCache, da
             t2 = time.perf_counter()
             stats.translate, stats.llvm = t1 - t0, t2 - t1
         cache.store(key, obj)
+        _progress(f"compiled in {time.perf_counter() - t_start:.1f} s")
     else:
         stats.cached = True
     t3 = time.perf_counter()
@@ -108,6 +113,15 @@ def compile_module(module: syntax.Module, opt_level: int, cache: ObjectCache, da
     stats.load = time.perf_counter() - t3
     stats.object_bytes = len(obj)
     return NativeCode(loaded, funcs, entries, stats)
+
+
+def _progress(message: str) -> None:
+    """Report a compile on the ``harness.engine.llvm`` logger, which ``harness run`` shows on a terminal:
+    compiling a large program takes seconds to a minute, and nothing else would say why it is quiet.
+    ``logging`` is imported only here, on a cache miss: a warm start does not pay for it."""
+    import logging
+
+    logging.getLogger("harness.engine.llvm").info("%s", message)
 
 
 def _compile_in_processes(data: bytes, ranges: list[range], opt_level: int, omit: frozenset[str], bounds: str,
