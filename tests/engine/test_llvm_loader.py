@@ -162,7 +162,7 @@ print(inst.call("f", 20), "llvmlite.binding" in sys.modules)
 
 def test_a_warm_start_never_imports_llvmlite_binding(tmp_path):
     """The second process finds the module's code and the host's description on disk, so it maps the
-    object itself and runs without loading LLVM (~30 ms and ~45 MB saved per process)."""
+    object itself and runs without loading LLVM (~25 ms and ~50 MB saved per process)."""
     from harness.engine.text import parse_module
 
     wasm = tmp_path / "m.wasm"

@@ -9,7 +9,7 @@ how the Python process was linked.
 
 ``llvmlite.binding`` is imported on first use, and the host's target description (part of every cache
 key) is remembered in a small file per CPU and llvmlite build (``_host``): a warm start then never loads
-LLVM at all, which saves ~30 ms and ~45 MB of resident memory per process.
+LLVM at all, which saves ~25 ms and ~50 MB of resident memory per process.
 """
 
 from __future__ import annotations

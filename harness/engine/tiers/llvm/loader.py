@@ -1,7 +1,7 @@
 """Load the tier's x86-64 ELF objects into executable memory in this process, without LLVM.
 
 Why: a warm start (the object already in the cache) used to load it through llvmlite's MCJIT, and
-importing llvmlite's binding and its shared library cost ~30 ms and ~45 MB of resident memory per process,
+importing llvmlite's binding and its shared library cost ~25 ms and ~50 MB of resident memory per process,
 more than everything else a cached run of a small program does.  The objects are the tier's own
 (``jit.compile_ir`` emits them), so this loader needs only what LLVM puts in them: allocatable sections,
 a symbol table and RELA relocations of a few x86-64 types.  Anything else raises ``Unsupported``, and
