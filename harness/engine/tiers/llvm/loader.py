@@ -101,6 +101,9 @@ class Image:
     def __init__(self, base: int, size: int, symbols: dict[str, int]):
         self.base, self.size, self.symbols = base, size, symbols
         self._finalizer = weakref.finalize(self, _munmap, base, size)
+        # not at interpreter exit: a daemon thread may still run this code then, and the process's
+        # SIGSEGV handler may live here (``faults``); the process going away frees the mapping anyway
+        self._finalizer.atexit = False
 
     def symbol(self, name: str) -> int:
         return self.symbols[name]
