@@ -193,3 +193,25 @@ def test_a_corrupt_host_memo_is_ignored_and_rewritten(tmp_path, monkeypatch):
     finally:
         jit._host.cache_clear()
     assert host[:3] == jit.host_cpu() and json.loads(path.read_text()) == list(host)
+
+
+SPIN_AT_EXIT = """
+import threading, time
+from harness.engine import api
+from harness.engine.text import parse_module
+store = api.Store(tier="llvm", cache_dir=False)
+inst = store.instantiate(store.load(parse_module('(module (func (export "spin") (loop $l (br $l))))')), {})
+threading.Thread(target=lambda: inst.call("spin"), daemon=True).start()
+time.sleep(0.2)
+print("exiting")
+"""
+
+
+def test_the_process_exits_cleanly_while_a_daemon_thread_runs_compiled_code(tmp_path):
+    """Mappings are not unmapped at interpreter exit: a daemon thread still in compiled code would fault
+    there, and with the guard's SIGSEGV handler unmapped too, the process would die of the signal."""
+    script = tmp_path / "spin.py"
+    script.write_text(SPIN_AT_EXIT)
+    env = {k: v for k, v in os.environ.items() if k != "HARNESS_LLVM_LOADER"}
+    r = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=120)
+    assert (r.returncode, r.stdout.strip()) == (0, "exiting"), r.stderr[-2000:]

@@ -20,7 +20,6 @@ size (an out-of-bounds ``struct.unpack_from`` then raises instead of reading the
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import gc
 import mmap
 import os
@@ -47,7 +46,9 @@ def _load_libc() -> ctypes.CDLL:
     process = ctypes.CDLL(None, use_errno=True)
     if hasattr(process, "mprotect"):
         return process
-    return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    from ctypes.util import find_library  # here only: it imports subprocess, tempfile and more (~3 ms)
+
+    return ctypes.CDLL(find_library("c") or "libc.so.6", use_errno=True)
 
 
 _libc = _load_libc()
