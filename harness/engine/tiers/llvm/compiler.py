@@ -5,20 +5,21 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
-import json
 import os
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ... import syntax
 from . import jit, partition, recursion
 from .cache import ObjectCache, cache_key
+
+if TYPE_CHECKING:
+    import subprocess
 
 
 @dataclass
@@ -130,6 +131,10 @@ def _compile_in_processes(data: bytes, ranges: list[range], opt_level: int, omit
     payload; ``stats`` gets the workers' summed translate and LLVM times, ``extra`` the parts and the
     wall time.  None (with a warning) when a worker cannot be started or fails: the caller then compiles
     in this process, which reports a real error in the module or the compiler as itself."""
+    import json
+    import subprocess
+    import tempfile
+
     root = Path(__file__).resolve().parents[4]  # the directory holding the top-level package
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])))
     t0 = time.perf_counter()

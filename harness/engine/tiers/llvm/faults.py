@@ -27,7 +27,7 @@ from __future__ import annotations
 import ctypes
 import faulthandler
 import functools
-import platform
+import os
 import signal
 import sys
 import threading
@@ -203,7 +203,7 @@ call.plain:
 def supported() -> bool:
     """Whether this host can run guard-mode code: Linux on x86-64 or aarch64, 64-bit, the C library's
     ``sigaction`` reachable, and ``struct sigaction`` the size this module knows."""
-    return (sys.platform.startswith("linux") and platform.machine().lower() in _SUPPORTED_MACHINES
+    return (sys.platform.startswith("linux") and os.uname().machine.lower() in _SUPPORTED_MACHINES
             and sys.maxsize > 1 << 32 and ctypes.sizeof(_SigAction) == 152 and _libc_sigaction() is not None)
 
 
@@ -217,7 +217,7 @@ def preferred() -> bool:
     requires a trapping store to write nothing, so "auto" keeps explicit checks there; ``bounds="guard"``
     still works on aarch64 for anyone who accepts that.  Under an address-space limit, memories fall back
     to small reservations that guard-page code cannot use (``runtime/memory.py``)."""
-    return (supported() and platform.machine().lower() in ("x86_64", "amd64")
+    return (supported() and os.uname().machine.lower() in ("x86_64", "amd64")
             and memory.guarded_reservations())
 
 

@@ -15,13 +15,10 @@ LLVM at all, which saves ~25 ms and ~50 MB of resident memory per process.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
 import hashlib
 import itertools
-import json
 import os
-import platform
 import struct
 import sys
 import threading
@@ -95,7 +92,9 @@ def _named_libraries():
 
 @functools.cache
 def _named_library(libname: str) -> ctypes.CDLL | None:
-    path = ctypes.util.find_library(libname)
+    from ctypes.util import find_library  # imports subprocess and more: only when it is needed
+
+    path = find_library(libname)
     return ctypes.CDLL(path) if path else None
 
 
@@ -107,13 +106,13 @@ def host_cpu() -> tuple[str, str, str]:
 @functools.cache
 def _host() -> tuple[str, str, str, str]:
     """(triple, cpu name, features, LLVM version), asked of LLVM once per CPU and llvmlite build and then
-    read from ``<cache>/host/<fingerprint>.json``.  The fingerprint covers what LLVM's answer depends on:
+    read from ``<cache>/host/<fingerprint>`` (four lines).  The fingerprint covers what LLVM's answer depends on:
     the CPUs' identification and feature flags as the kernel reports them, and the llvmlite build."""
     path = _host_memo_path()
     if path is not None:
         try:
-            got = json.loads(path.read_text())
-            if isinstance(got, list) and len(got) == 4 and all(isinstance(x, str) for x in got):
+            got = path.read_text().split("\n")
+            if len(got) == 4 and all(got):
                 return tuple(got)
         except (OSError, ValueError):
             pass
@@ -128,7 +127,7 @@ def _host() -> tuple[str, str, str, str]:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(list(host)))
+            tmp.write_text("\n".join(host))  # one field per line: none holds a newline
             tmp.replace(path)
         except OSError:
             pass  # a read-only cache: LLVM is asked again next time
@@ -161,13 +160,13 @@ def _host_memo_path() -> Path | None:
     h = hashlib.sha256()
     for part in sorted(blocks):
         h.update(part.encode() + b"\0")
-    h.update(f"{sys.platform}|{platform.machine()}|{llvmlite.__version__}|{llvmlite.__file__}".encode())
+    h.update(f"{sys.platform}|{os.uname().machine}|{llvmlite.__version__}|{llvmlite.__file__}".encode())
     for lib in sorted((Path(llvmlite.__file__).parent / "binding").glob("libllvmlite*")):
         st = lib.stat()
         h.update(f"{lib.name}:{st.st_size}:{st.st_mtime_ns}".encode())
     from .cache import default_cache_dir
 
-    return default_cache_dir() / "host" / f"{h.hexdigest()[:32]}.json"
+    return default_cache_dir() / "host" / h.hexdigest()[:32]
 
 
 def _new_target_machine(opt_level: int, small: bool = True) -> llvm.TargetMachine:

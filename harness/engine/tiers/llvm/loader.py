@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import ctypes
 import mmap
-import platform
+import os
 import struct
 import sys
 import weakref
@@ -51,7 +51,7 @@ class Unsupported(Exception):
 
 def supported_host() -> bool:
     """x86-64 Linux: the objects are ELF for that target, and mmap/mprotect are the Linux ones."""
-    return sys.platform.startswith("linux") and platform.machine() in ("x86_64", "AMD64")
+    return sys.platform.startswith("linux") and os.uname().machine in ("x86_64", "AMD64")
 
 
 class _Object:
@@ -135,7 +135,7 @@ def load(objects: list[bytes], external: Callable[[str], int | None]) -> Image:
     """Map ``objects`` as one image, resolving their undefined symbols first against each other's global
     symbols and then through ``external`` (name -> address, or None)."""
     if not supported_host():
-        raise Unsupported(f"host {sys.platform}/{platform.machine()}")
+        raise Unsupported(f"host {sys.platform}/{os.uname().machine}")
     try:
         return _load([_Object(data) for data in objects], external)
     except (struct.error, IndexError, ValueError, UnicodeDecodeError) as e:  # cut short or inconsistent
