@@ -25,6 +25,9 @@ import sys
 import weakref
 from collections.abc import Callable
 
+# libc's mmap, mprotect and munmap as the runtime's memories use them (argument types set once, there)
+from ...runtime.memory import _MAP_FAILED, _mmap, _mprotect, _munmap
+
 _EHDR = struct.Struct("<16sHHIQQQIHHHHHH")
 _SHDR = struct.Struct("<IIQQQQIIQQ")
 _SYM = struct.Struct("<IBBHQQ")
@@ -40,8 +43,6 @@ _R_NONE, _R_64, _R_PC32, _R_PLT32, _R_GOTPCREL, _R_32, _R_32S, _R_PC64 = 0, 1, 2
 _R_GOTPCRELX, _R_REX_GOTPCRELX = 41, 42
 _GOT_RELOCS = (_R_GOTPCREL, _R_GOTPCRELX, _R_REX_GOTPCRELX)
 
-_PROT_READ, _PROT_WRITE, _PROT_EXEC = 1, 2, 4
-_MAP_PRIVATE, _MAP_ANONYMOUS = 0x02, 0x20
 _REGIONS = ("text", "ro", "rw")
 
 
@@ -112,25 +113,6 @@ class Image:
         self._finalizer()
 
 
-_libc = None
-
-
-def _lib() -> ctypes.CDLL:
-    global _libc
-    if _libc is None:
-        lib = ctypes.CDLL(None, use_errno=True)
-        lib.mmap.restype = ctypes.c_void_p
-        lib.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
-        lib.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-        lib.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
-        _libc = lib
-    return _libc
-
-
-def _munmap(base: int, size: int) -> None:
-    _lib().munmap(base, size)
-
-
 def load(objects: list[bytes], external: Callable[[str], int | None]) -> Image:
     """Map ``objects`` as one image, resolving their undefined symbols first against each other's global
     symbols and then through ``external`` (name -> address, or None)."""
@@ -173,9 +155,8 @@ def _load(objs: list[_Object], external: Callable[[str], int | None]) -> Image:
         bounds[region] = (start, cursor)
     size = max(_align(cursor, page), page)
 
-    lib = _lib()
-    base = lib.mmap(None, size, _PROT_READ | _PROT_WRITE, _MAP_PRIVATE | _MAP_ANONYMOUS, -1, 0)
-    if base is None or base == ctypes.c_void_p(-1).value:
+    base = _mmap(None, size, mmap.PROT_READ | mmap.PROT_WRITE, mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS, -1, 0)
+    if base is None or base == _MAP_FAILED:
         raise MemoryError(f"LLVM tier: cannot map {size} bytes for compiled code (errno {ctypes.get_errno()})")
     try:
         image = bytearray(size)
@@ -194,10 +175,10 @@ def _load(objs: list[_Object], external: Callable[[str], int | None]) -> Image:
         for k, obj in enumerate(objs):
             _relocate(obj, k, placed, base, symbols[k], got_keys, got_off, image)
         ctypes.memmove(base, bytes(image), size)
-        for region, prot in (("text", _PROT_READ | _PROT_EXEC), ("ro", _PROT_READ)):
+        for region, prot in (("text", mmap.PROT_READ | mmap.PROT_EXEC), ("ro", mmap.PROT_READ)):
             start, end = bounds[region]
             length = _align(end, page) - start
-            if length and lib.mprotect(base + start, length, prot) != 0:
+            if length and _mprotect(base + start, length, prot) != 0:
                 raise OSError(ctypes.get_errno(), f"mprotect of the {region} pages of compiled code failed")
     except BaseException:
         _munmap(base, size)
