@@ -127,15 +127,14 @@ class ModuleCompiler:
         # ``recursion``
         self.rec_rings: dict[int, list[ir.Function]] = {}
         self.rec_sites = recursion.candidates(module, part) if unroll_recursion > 0 else {}
-        if unroll_recursion > 0:
-            for i in sorted(self.rec_sites):
-                ring = [self.funcs[i]]
-                for k in range(1, unroll_recursion + 1):
-                    copy = ir.Function(self.ir, self.funcs[i].ftype, f"{self.funcs[i].name}{recursion.COPY_SUFFIX}{k}")
-                    copy.linkage = "internal"
-                    copy.attributes.add("alwaysinline")
-                    ring.append(copy)
-                self.rec_rings[i] = ring
+        for i in sorted(self.rec_sites):
+            ring = [self.funcs[i]]
+            for k in range(1, unroll_recursion + 1):
+                copy = ir.Function(self.ir, self.funcs[i].ftype, f"{self.funcs[i].name}{recursion.COPY_SUFFIX}{k}")
+                copy.linkage = "internal"
+                copy.attributes.add("alwaysinline")
+                ring.append(copy)
+            self.rec_rings[i] = ring
         self._to_copy: list[int] = []
         self.trap_fn = self._define_trap()
 
