@@ -355,13 +355,18 @@ int main(int argc, char **argv) {
 """
 
 
+def _c_compiler() -> str | None:
+    """The system C compiler the native references are built with, or None."""
+    import shutil
+
+    return shutil.which("cc") or shutil.which("gcc")
+
+
 def native_fib(args: list[int], out_of_line: bool = True) -> dict[int, float] | None:
     """Thread CPU seconds of native fib(n) for each n (best of 200 runs at small n, 15 at large), built with
     the system C compiler at -O2; None without one.  The reference for the fib row: a call-bound kernel
     whose interp/llvm ratio is bounded by what native code achieves."""
-    import shutil
-
-    cc = shutil.which("cc") or shutil.which("gcc")
+    cc = _c_compiler()
     if cc is None:
         return None
     with tempfile.TemporaryDirectory() as d:
@@ -414,9 +419,7 @@ def native_kernels(workloads: list[Workload]) -> dict[str, tuple[float, float]]:
     """Thread CPU seconds of each C kernel built natively (``cc -O2 -fno-math-errno``, best of 5) at its full and its small
     argument; empty without a C compiler.  The bound for the C rows' interp/llvm ratio: where native code
     itself is under 100x the interpreter (qsort's data-dependent branches), no compiler gets there."""
-    import shutil
-
-    cc = shutil.which("cc") or shutil.which("gcc")
+    cc = _c_compiler()
     chosen = [w for w in workloads if w.wat is None]
     if cc is None or not chosen:
         return {}
