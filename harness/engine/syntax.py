@@ -32,7 +32,7 @@ Conventions (the contract between the engine's stages; change them only together
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from .records import Frozen, Record
 
 I32, I64, F32, F64, V128 = "i32", "i64", "f32", "f64", "v128"
 FUNCREF, EXTERNREF = "funcref", "externref"
@@ -45,106 +45,142 @@ Expr = list  # list[Instr]
 BlockType = None | str | int
 
 
-@dataclass(frozen=True)
-class FuncType:
-    params: tuple[str, ...]
-    results: tuple[str, ...]
+class FuncType(Frozen):
+    __slots__ = ("params", "results")
+
+    def __init__(self, params: tuple[str, ...], results: tuple[str, ...]):
+        self.params = params
+        self.results = results
 
     def __str__(self) -> str:
         return f"[{' '.join(self.params)}] -> [{' '.join(self.results)}]"
 
 
-@dataclass(frozen=True)
-class Limits:
-    min: int
-    max: int | None = None
+class Limits(Frozen):
+    __slots__ = ("min", "max")
+
+    def __init__(self, min: int, max: int | None = None):
+        self.min = min
+        self.max = max
 
 
-@dataclass(frozen=True)
-class TableType:
-    limits: Limits
-    elem: str  # "funcref" | "externref"
+class TableType(Frozen):
+    __slots__ = ("limits", "elem")
+
+    def __init__(self, limits: Limits, elem: str):
+        self.limits = limits
+        self.elem = elem  # "funcref" | "externref"
 
 
-@dataclass(frozen=True)
-class MemType:
-    limits: Limits  # in 64 KiB pages
+class MemType(Frozen):
+    __slots__ = ("limits",)
+
+    def __init__(self, limits: Limits):
+        self.limits = limits  # in 64 KiB pages
 
 
-@dataclass(frozen=True)
-class GlobalType:
-    valtype: str
-    mutable: bool
+class GlobalType(Frozen):
+    __slots__ = ("valtype", "mutable")
+
+    def __init__(self, valtype: str, mutable: bool):
+        self.valtype = valtype
+        self.mutable = mutable
 
 
-@dataclass(frozen=True)
-class Import:
-    module: str
-    name: str
-    kind: str  # "func" | "table" | "memory" | "global"
-    desc: int | TableType | MemType | GlobalType  # type index for functions
+class Import(Frozen):
+    __slots__ = ("module", "name", "kind", "desc")
+
+    def __init__(self, module: str, name: str, kind: str, desc: int | TableType | MemType | GlobalType):
+        self.module = module
+        self.name = name
+        self.kind = kind  # "func" | "table" | "memory" | "global"
+        self.desc = desc  # type index for functions
 
 
-@dataclass(frozen=True)
-class Export:
-    name: str
-    kind: str  # "func" | "table" | "memory" | "global"
-    index: int
+class Export(Frozen):
+    __slots__ = ("name", "kind", "index")
+
+    def __init__(self, name: str, kind: str, index: int):
+        self.name = name
+        self.kind = kind  # "func" | "table" | "memory" | "global"
+        self.index = index
 
 
-@dataclass
-class Func:
-    type_idx: int
-    locals: list[str]  # declared locals only (parameters come from the type)
-    body: Expr
-    offset: int = 0  # byte offset of the body in the binary, for error messages
+class Func(Record):
+    __slots__ = ("type_idx", "locals", "body", "offset")
+
+    def __init__(self, type_idx: int, locals: list[str], body: Expr, offset: int = 0):
+        self.type_idx = type_idx
+        self.locals = locals  # declared locals only (parameters come from the type)
+        self.body = body
+        self.offset = offset  # byte offset of the body in the binary, for error messages
 
 
-@dataclass
-class Global:
-    type: GlobalType
-    init: Expr
+class Global(Record):
+    __slots__ = ("type", "init")
+
+    def __init__(self, type: GlobalType, init: Expr):
+        self.type = type
+        self.init = init
 
 
-@dataclass
-class Elem:
-    type: str  # reference type of the items
-    init: list[Expr]  # one constant expression per item (ref.func i / ref.null t / global.get)
-    mode: str  # "passive" | "active" | "declarative"
-    table: int = 0
-    offset: Expr | None = None
+class Elem(Record):
+    __slots__ = ("type", "init", "mode", "table", "offset")
+
+    def __init__(self, type: str, init: list[Expr], mode: str, table: int = 0, offset: Expr | None = None):
+        self.type = type  # reference type of the items
+        self.init = init  # one constant expression per item (ref.func i / ref.null t / global.get)
+        self.mode = mode  # "passive" | "active" | "declarative"
+        self.table = table
+        self.offset = offset
 
 
-@dataclass
-class Data:
-    init: bytes
-    mode: str  # "passive" | "active"
-    memory: int = 0
-    offset: Expr | None = None
+class Data(Record):
+    __slots__ = ("init", "mode", "memory", "offset")
+
+    def __init__(self, init: bytes, mode: str, memory: int = 0, offset: Expr | None = None):
+        self.init = init
+        self.mode = mode  # "passive" | "active"
+        self.memory = memory
+        self.offset = offset
 
 
-@dataclass
-class Custom:
-    name: str
-    payload: bytes
+class Custom(Record):
+    __slots__ = ("name", "payload")
+
+    def __init__(self, name: str, payload: bytes):
+        self.name = name
+        self.payload = payload
 
 
-@dataclass
-class Module:
-    types: list[FuncType] = field(default_factory=list)
-    imports: list[Import] = field(default_factory=list)
-    funcs: list[Func] = field(default_factory=list)
-    tables: list[TableType] = field(default_factory=list)
-    mems: list[MemType] = field(default_factory=list)
-    globals: list[Global] = field(default_factory=list)
-    exports: list[Export] = field(default_factory=list)
-    start: int | None = None
-    elems: list[Elem] = field(default_factory=list)
-    datas: list[Data] = field(default_factory=list)
-    data_count: int | None = None
-    customs: list[Custom] = field(default_factory=list)
-    func_names: dict[int, str] = field(default_factory=dict)  # from the name section, when present
-    bodies_skipped: bool = False  # decoded for already-compiled code: funcs have no locals/body (decode_module)
+class Module(Record):
+    """A module's sections; every list is empty in a new one, filled by the decoder or the text parser."""
+
+    __slots__ = ("types", "imports", "funcs", "tables", "mems", "globals", "exports", "start", "elems",
+                 "datas", "data_count", "customs", "func_names", "bodies_skipped")
+
+    def __init__(self, types: list[FuncType] | None = None, imports: list[Import] | None = None,
+                 funcs: list[Func] | None = None, tables: list[TableType] | None = None,
+                 mems: list[MemType] | None = None, globals: list[Global] | None = None,
+                 exports: list[Export] | None = None, start: int | None = None,
+                 elems: list[Elem] | None = None, datas: list[Data] | None = None,
+                 data_count: int | None = None, customs: list[Custom] | None = None,
+                 func_names: dict[int, str] | None = None, bodies_skipped: bool = False):
+        self.types = [] if types is None else types
+        self.imports = [] if imports is None else imports
+        self.funcs = [] if funcs is None else funcs
+        self.tables = [] if tables is None else tables
+        self.mems = [] if mems is None else mems
+        self.globals = [] if globals is None else globals
+        self.exports = [] if exports is None else exports
+        self.start = start
+        self.elems = [] if elems is None else elems
+        self.datas = [] if datas is None else datas
+        self.data_count = data_count
+        self.customs = [] if customs is None else customs
+        self.func_names = {} if func_names is None else func_names  # from the name section, when present
+        # decoded for already-compiled code: funcs have no locals/body (decode_module)
+        self.bodies_skipped = bodies_skipped
 
     def imported(self, kind: str) -> list[Import]:
         return [imp for imp in self.imports if imp.kind == kind]

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from .. import syntax as S
 from ..errors import ValidationError
+from ..records import Record
 
 
-@dataclass
-class Context:
-    types: list[S.FuncType]
-    funcs: list[S.FuncType]  # imports first
-    tables: list[S.TableType]
-    mems: list[S.MemType]
-    globals: list[S.GlobalType]
-    imported_globals: int
-    elems: list[str]  # reference type of each element segment
-    datas: int  # number of data segments
-    refs: set[int] = field(default_factory=set)  # C.refs: functions that may be named by ref.func in code
+class Context(Record):
+    __slots__ = ("types", "funcs", "tables", "mems", "globals", "imported_globals", "elems", "datas", "refs")
+
+    def __init__(self, types: list[S.FuncType], funcs: list[S.FuncType], tables: list[S.TableType],
+                 mems: list[S.MemType], globals: list[S.GlobalType], imported_globals: int, elems: list[str],
+                 datas: int, refs: set[int] | None = None):
+        self.types = types
+        self.funcs = funcs  # imports first
+        self.tables = tables
+        self.mems = mems
+        self.globals = globals
+        self.imported_globals = imported_globals
+        self.elems = elems  # reference type of each element segment
+        self.datas = datas  # number of data segments
+        self.refs = set() if refs is None else refs  # C.refs: functions that ref.func in code may name
 
     def type_(self, idx: int) -> S.FuncType:
         if not 0 <= idx < len(self.types):

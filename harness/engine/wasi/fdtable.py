@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass, field
 
+from ..records import Record
 from .constants import (
     EBADF,
     EMFILE,
@@ -40,8 +40,7 @@ def filetype_of(mode: int) -> int:
     return FILETYPE_UNKNOWN
 
 
-@dataclass
-class FdEntry:
+class FdEntry(Record):
     """One open guest descriptor.
 
     ``close_host`` is False for descriptors the embedder lent us (stdio), which the guest may close or
@@ -50,15 +49,21 @@ class FdEntry:
     stay meaningful across calls.
     """
 
-    host_fd: int
-    filetype: int
-    rights_base: int
-    rights_inheriting: int
-    flags: int = 0
-    preopen: str | None = None
-    close_host: bool = True
-    is_stdio: bool = False
-    dir_entries: list[tuple[str, int, int]] | None = field(default=None, repr=False)
+    __slots__ = ("host_fd", "filetype", "rights_base", "rights_inheriting", "flags", "preopen", "close_host",
+                 "is_stdio", "dir_entries")
+
+    def __init__(self, host_fd: int, filetype: int, rights_base: int, rights_inheriting: int, flags: int = 0,
+                 preopen: str | None = None, close_host: bool = True, is_stdio: bool = False,
+                 dir_entries: list[tuple[str, int, int]] | None = None):
+        self.host_fd = host_fd
+        self.filetype = filetype
+        self.rights_base = rights_base
+        self.rights_inheriting = rights_inheriting
+        self.flags = flags
+        self.preopen = preopen
+        self.close_host = close_host
+        self.is_stdio = is_stdio
+        self.dir_entries = dir_entries
 
     def require(self, rights: int) -> None:
         if self.rights_base & rights != rights:

@@ -18,9 +18,9 @@ import stat
 import struct
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
+from ..records import Record
 from . import constants as C
 from .constants import WasiError, errno_from_oserror
 from .fdtable import FdEntry, FdTable, filetype_of
@@ -57,17 +57,20 @@ class WasiSetupError(Exception):
     """The host could not be set up as asked (a preopen directory missing or not a directory)."""
 
 
-@dataclass
-class WasiConfig:
+class WasiConfig(Record):
     """What a WASI program sees: its argv (``args[0]`` is the program name), environment, preopened
     directories as ``(host_path, guest_name)`` and the host descriptors standing for its stdio."""
 
-    args: list[str] = field(default_factory=lambda: ["main.wasm"])
-    env: dict[str, str] | list[str] = field(default_factory=dict)
-    preopens: list[tuple[str, str]] = field(default_factory=list)
-    stdin: int = 0
-    stdout: int = 1
-    stderr: int = 2
+    __slots__ = ("args", "env", "preopens", "stdin", "stdout", "stderr")
+
+    def __init__(self, args: list[str] | None = None, env: dict[str, str] | list[str] | None = None,
+                 preopens: list[tuple[str, str]] | None = None, stdin: int = 0, stdout: int = 1, stderr: int = 2):
+        self.args = ["main.wasm"] if args is None else args
+        self.env = {} if env is None else env
+        self.preopens = [] if preopens is None else preopens
+        self.stdin = stdin
+        self.stdout = stdout
+        self.stderr = stderr
 
 
 _CLOCKS = {

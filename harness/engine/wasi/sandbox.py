@@ -16,16 +16,15 @@ from __future__ import annotations
 import os
 import stat
 from collections import deque
-from dataclasses import dataclass, field
 
+from ..records import Record
 from .constants import EILSEQ, ELOOP, ENOENT, ENOTCAPABLE, ENOTDIR, WasiError, errno_from_oserror
 
 MAX_SYMLINKS = 40
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
-@dataclass
-class Resolved:
+class Resolved(Record):
     """Where a guest path ends: ``name`` inside the host directory ``dir_fd``.
 
     ``name`` is ``"."`` when the path names the directory itself.  ``trailing_slash`` records a trailing
@@ -34,10 +33,13 @@ class Resolved:
     release the intermediate directory descriptors.
     """
 
-    dir_fd: int
-    name: str
-    trailing_slash: bool = False
-    _owned: list[int] = field(default_factory=list)
+    __slots__ = ("dir_fd", "name", "trailing_slash", "_owned")
+
+    def __init__(self, dir_fd: int, name: str, trailing_slash: bool = False, _owned: list[int] | None = None):
+        self.dir_fd = dir_fd
+        self.name = name
+        self.trailing_slash = trailing_slash
+        self._owned = [] if _owned is None else _owned
 
     @property
     def host_name(self) -> str:

@@ -10,38 +10,43 @@ import sys
 import threading
 import time
 import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ... import syntax
-from . import jit, partition, recursion
+from ...records import Record
+from . import jit, recursion
 from .cache import ObjectCache, cache_key
 
 if TYPE_CHECKING:
     import subprocess
 
 
-@dataclass
-class CompileStats:
+class CompileStats(Record):
     """Where the time of one module went (seconds); ``cached`` when the object came from disk."""
 
-    cached: bool = False
-    translate: float = 0.0
-    llvm: float = 0.0
-    load: float = 0.0
-    object_bytes: int = 0
-    extra: dict = field(default_factory=dict)
+    __slots__ = ("cached", "translate", "llvm", "load", "object_bytes", "extra")
+
+    def __init__(self, cached: bool = False, translate: float = 0.0, llvm: float = 0.0, load: float = 0.0,
+                 object_bytes: int = 0, extra: dict | None = None):
+        self.cached = cached
+        self.translate = translate
+        self.llvm = llvm
+        self.load = load
+        self.object_bytes = object_bytes
+        self.extra = {} if extra is None else extra
 
 
-@dataclass
-class NativeCode:
+class NativeCode(Record):
     """A module's code, loaded: addresses of each defined function and of the entry trampoline per type."""
 
-    loaded: jit.LoadedObject
-    funcs: list[int]
-    entries: list[int]
-    stats: CompileStats
+    __slots__ = ("loaded", "funcs", "entries", "stats")
+
+    def __init__(self, loaded: jit.LoadedObject, funcs: list[int], entries: list[int], stats: CompileStats):
+        self.loaded = loaded
+        self.funcs = funcs
+        self.entries = entries
+        self.stats = stats
 
 
 def bytes_identity(data: bytes) -> bytes:
@@ -85,6 +90,8 @@ def compile_module(module: syntax.Module, opt_level: int, cache: ObjectCache, da
         raise RuntimeError("LLVM tier: a module decoded without its function bodies has no compiled code in "
                            "the cache (it was removed in between?); load it again with api.Module.from_bytes")
     if obj is None:
+        from . import partition  # a cache miss only: it imports argparse and json for its workers
+
         ranges = partition.plan(module, len(data), jobs) if data is not None and jobs > 1 else []
         t_start = time.perf_counter()
         _progress(f"compiling {len(module.funcs)} functions with LLVM at O{opt_level}"
