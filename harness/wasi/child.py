@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import traceback
 from pathlib import Path
 
 TRAP_EXIT = 134
@@ -34,7 +33,9 @@ def parse_env(text: str) -> tuple[str, str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m harness.wasi.child")
+    # A fixed help width: argparse would otherwise import shutil (and bz2, lzma) to ask the terminal's.
+    p = argparse.ArgumentParser(prog="python -m harness.wasi.child",
+                                formatter_class=lambda prog: argparse.HelpFormatter(prog, width=100))
     p.add_argument("--engine", required=True)
     p.add_argument("--dir", action="append", default=[], type=parse_dir)
     p.add_argument("--env", action="append", default=[], type=parse_env)
@@ -142,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
             code = TRAP_EXIT
         else:
             print(f"harness: internal error in engine {ns.engine}: {type(e).__name__}: {e}", file=sys.stderr)
+            import traceback  # only here: importing it costs every start a few milliseconds
+
             traceback.print_exc()
             code = INTERNAL_EXIT
     sys.stdout.flush()

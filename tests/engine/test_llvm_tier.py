@@ -388,6 +388,26 @@ def test_cache_write_that_fails_leaves_no_temporary_file(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == []
 
 
+@pytest.mark.parametrize("xdg", [None, "", "   ", "/tmp/elsewhere"])
+def test_default_cache_dir_is_where_platformdirs_puts_the_harness_cache(monkeypatch, xdg):
+    """The tier works out the user cache directory itself on Linux (importing platformdirs cost every
+    start), so it must agree with ``harness.paths``, which asks platformdirs."""
+    import platformdirs
+
+    from harness.engine.tiers.llvm import cache as cache_mod
+
+    for var in ("HARNESS_LLVM_CACHE", "HARNESS_CACHE"):
+        monkeypatch.delenv(var, raising=False)
+    if xdg is None:
+        monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    else:
+        monkeypatch.setenv("XDG_CACHE_HOME", xdg)
+    expected = platformdirs.user_cache_dir("wasm-harness")
+    assert cache_mod.default_cache_dir() == cache_mod.Path(expected) / "llvm"
+    monkeypatch.setenv("HARNESS_CACHE", "/tmp/hc")
+    assert str(cache_mod.default_cache_dir()) == "/tmp/hc/llvm"
+
+
 def test_imported_memory_shared_between_instances():
     mem = MemoryInstance(syntax.MemType(syntax.Limits(1, 4)))
     wat = """(module (import "env" "mem" (memory 1))

@@ -15,7 +15,7 @@ import contextlib
 import hashlib
 import os
 import struct
-import tempfile
+import sys
 import warnings
 from pathlib import Path
 
@@ -32,6 +32,10 @@ def default_cache_dir() -> Path:
     root = os.environ.get("HARNESS_CACHE")
     if root:
         return Path(root) / "llvm"
+    if sys.platform.startswith("linux"):
+        # what platformdirs.user_cache_dir answers on Linux, without importing it on every start
+        xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
+        return Path(xdg or Path.home() / ".cache") / "wasm-harness" / "llvm"
     try:
         import platformdirs
 
@@ -105,6 +109,8 @@ class ObjectCache:
     def store(self, key: str, payload: bytes) -> None:
         if self.directory is None:
             return
+        import tempfile  # only on a miss: a warm start does not pay for importing it (and shutil, random)
+
         path = self._path(key)
         tmp = None
         try:
