@@ -244,6 +244,66 @@ def _sext(v: int, bits: int) -> int:
     return v - (1 << bits) if v >> (bits - 1) else v
 
 
+def _aarch64_image(monkeypatch, codemodel: str, fake: dict[str, int]):
+    llvm = jit.llvm
+    jit._init()
+    llvm.initialize_all_targets()
+    llvm.initialize_all_asmprinters()
+    tm = llvm.Target.from_triple("aarch64-unknown-linux-gnu").create_target_machine(
+        cpu="generic", opt=2, reloc="pic" if codemodel == "small" else "static", codemodel=codemodel)
+    mod = llvm.parse_assembly(AARCH64_IR)
+    mod.triple, mod.data_layout = tm.triple, str(tm.target_data)
+    obj = tm.emit_object(mod)
+    monkeypatch.setattr(loader, "_clear_cache", lambda: (lambda start, end: None))
+    return loader._load([loader._Object(obj, loader._EM_AARCH64)], fake.get, loader._EM_AARCH64)
+
+
+def _words(addr: int, n: int) -> list[int]:
+    import ctypes
+
+    return list(struct.unpack(f"<{n}I", ctypes.string_at(addr, 4 * n)))
+
+
+def _branch_targets(image, fn: str) -> set[int]:
+    """Where the ``bl`` instructions in the first 96 words of ``fn`` go, each through a stub
+    (``ldr x16, #8; br x16; .quad target``): the set of final targets."""
+    import ctypes
+
+    start = image.symbol(fn)
+    targets = set()
+    for i, w in enumerate(_words(start, 96)):
+        if w & 0xFC000000 == 0x94000000:  # bl
+            stub = start + 4 * i + 4 * _sext(w & 0x3FFFFFF, 26)
+            ldr, br, lit = struct.unpack("<IIQ", ctypes.string_at(stub, 16))
+            assert (ldr, br) == (0x58000050, 0xD61F0200)
+            targets.add(lit)
+    return targets
+
+
+def test_aarch64_large_code_model_moves_build_the_addresses(monkeypatch):
+    """The large code model builds data addresses with ``movz``/``movk`` (``MOVW_UABS_G0..G3``): decoded
+    again, the 16-bit pieces written to a register must make ``@g``'s address.  Calls stay ``bl``s."""
+
+    fake = {"getpid": 0x7F00_1234_5000, "getppid": 0x7F00_1234_6000, "ext_data": 0x7F00_5555_0008}
+    image = _aarch64_image(monkeypatch, "large", fake)
+    try:
+        regs: dict[int, int] = {}
+        built = set()  # every value a register holds after a move
+        for w in _words(image.symbol("f"), 96):
+            rd, piece = w & 31, ((w >> 5) & 0xFFFF) << (16 * ((w >> 21) & 3))
+            if w & 0xFF800000 == 0xD2800000:  # movz xd, #imm16, lsl #16*hw
+                regs[rd] = piece
+            elif w & 0xFF800000 == 0xF2800000 and rd in regs:  # movk keeps the other pieces
+                regs[rd] = regs[rd] & ~(0xFFFF << (16 * ((w >> 21) & 3))) | piece
+            else:
+                continue
+            built.add(regs[rd])
+        assert image.symbol("g") in built
+        assert _branch_targets(image, "f") == {fake["getpid"], fake["getppid"]}
+    finally:
+        image.close()
+
+
 def test_aarch64_relocations_point_where_they_should(monkeypatch):
     """The aarch64 relocations, checked on any host: an object compiled for aarch64 is laid out and
     relocated (never run), and the patched instructions are decoded again -- every ``adrp`` + ``add``/
@@ -251,24 +311,14 @@ def test_aarch64_relocations_point_where_they_should(monkeypatch):
     stub that jumps to the external function.  (Running the code is what ``scripts/aarch64 test`` does.)"""
     import ctypes
 
-    llvm = jit.llvm
-    jit._init()
-    llvm.initialize_all_targets()
-    llvm.initialize_all_asmprinters()
-    tm = llvm.Target.from_triple("aarch64-unknown-linux-gnu").create_target_machine(
-        cpu="generic", opt=2, reloc="pic", codemodel="small")
-    mod = llvm.parse_assembly(AARCH64_IR)
-    mod.triple, mod.data_layout = tm.triple, str(tm.target_data)
-    obj = tm.emit_object(mod)
     fake = {"getpid": 0x7F00_1234_5000, "getppid": 0x7F00_1234_6000, "ext_data": 0x7F00_5555_0008}
-    monkeypatch.setattr(loader, "_clear_cache", lambda: (lambda start, end: None))
-    image = loader._load([loader._Object(obj, loader._EM_AARCH64)], fake.get, loader._EM_AARCH64)
+    image = _aarch64_image(monkeypatch, "small", fake)
     try:
         g = image.symbol("g")
         text = ctypes.string_at(image.base, image.size)
         words = [int.from_bytes(text[i:i + 4], "little") for i in range(0, image.size - 3, 4)]
         page_of: dict[int, int] = {}  # register -> page an adrp put in it
-        reached, called = set(), set()
+        reached = set()
         f_start = image.symbol("f") - image.base
         for i, w in enumerate(words[f_start // 4:(f_start // 4) + 64]):
             pc = image.symbol("f") + 4 * i
@@ -279,16 +329,9 @@ def test_aarch64_relocations_point_where_they_should(monkeypatch):
                 reached.add(page_of[(w >> 5) & 31] + ((w >> 10) & 0xFFF))
             elif w & 0xFFC00000 == 0xF9400000 and (w >> 5) & 31 in page_of:  # ldr xt, [xn, #imm12*8]
                 reached.add(page_of[(w >> 5) & 31] + ((w >> 10) & 0xFFF) * 8)
-            elif w & 0xFC000000 == 0x94000000:  # bl
-                called.add(pc + 4 * _sext(w & 0x3FFFFFF, 26))
         assert g in reached or any(g <= a < g + 32 for a in reached)
         got_values = {int.from_bytes(ctypes.string_at(a, 8), "little") for a in reached if a != g}
         assert fake["ext_data"] in got_values  # the GOT slot the adrp/ldr pair reaches holds the address
-        targets = set()
-        for stub in called:
-            ldr, br, lit = struct.unpack("<IIQ", ctypes.string_at(stub, 16))
-            assert (ldr, br) == (0x58000050, 0xD61F0200)  # ldr x16, #8; br x16
-            targets.add(lit)
-        assert targets == {fake["getpid"], fake["getppid"]}
+        assert _branch_targets(image, "f") == {fake["getpid"], fake["getppid"]}
     finally:
         image.close()
