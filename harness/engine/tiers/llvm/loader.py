@@ -109,7 +109,6 @@ class _Object:
         if e_type != _ET_REL or machine != machine_wanted:
             raise Unsupported(f"ELF type {e_type}, machine {machine}: not a relocatable object for this host "
                               f"(machine {machine_wanted})")
-        self.machine = machine
         self.got_relocs = _GOT_RELOCS[machine]
         if shnum == 0 or shstrndx >= shnum:
             raise Unsupported("extended section numbering")
