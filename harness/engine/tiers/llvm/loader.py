@@ -24,6 +24,7 @@ code is written through a data mapping, so the instruction cache is made coheren
 from __future__ import annotations
 
 import ctypes
+import functools
 import mmap
 import os
 import struct
@@ -46,11 +47,11 @@ _STB_LOCAL, _STB_WEAK = 0, 2
 _ET_REL, _EM_X86_64, _EM_AARCH64 = 1, 62, 183
 _MACHINES = {"x86_64": _EM_X86_64, "AMD64": _EM_X86_64, "aarch64": _EM_AARCH64, "arm64": _EM_AARCH64}
 
-_R_NONE, _R_64, _R_PC32, _R_PLT32, _R_GOTPCREL, _R_32, _R_32S, _R_PC64 = 0, 1, 2, 4, 9, 10, 11, 24
+_R_64, _R_PC32, _R_PLT32, _R_GOTPCREL, _R_32, _R_32S, _R_PC64 = 1, 2, 4, 9, 10, 11, 24
 _R_GOTPCRELX, _R_REX_GOTPCRELX = 41, 42
 
 # aarch64 (ELF for the Arm 64-bit Architecture, "Relocation types")
-_A_NONE, _A_ABS64, _A_ABS32, _A_PREL64, _A_PREL32 = 0, 257, 258, 260, 261
+_A_ABS64, _A_ABS32, _A_PREL64, _A_PREL32 = 257, 258, 260, 261
 _A_MOVW = {263: (0, True), 264: (0, False), 265: (16, True), 266: (16, False), 267: (32, True),
            268: (32, False), 269: (48, True)}  # MOVW_UABS_G<n>[_NC]: (shift, overflow-checked)
 _A_ADR_PAGE, _A_ADR_PAGE_NC, _A_ADD_LO12 = 275, 276, 277
@@ -126,6 +127,18 @@ class _Object:
         for pos in range(off, off + size, entsize or _SYM.size):
             st_name, info, _other, shndx, value, _size = _SYM.unpack_from(data, pos)
             self.symbols.append((_cstring(data, names_off + st_name) if st_name else "", info >> 4, shndx, value))
+
+    @functools.cached_property
+    def relocations(self) -> list[tuple[int, int, int, int, int]]:
+        """``(target section, offset in it, type, symbol index, addend)`` of every RELA entry for a section
+        that is loaded (type NONE left out): read once, for the GOT and stub plans and for applying them."""
+        out = []
+        for s in self.sections:
+            if s[1] == _SHT_RELA and self.loaded(s[7]):
+                out.extend((s[7], r_offset, info & 0xFFFFFFFF, info >> 32, addend)
+                           for r_offset, info, addend in _RELA.iter_unpack(self.data[s[4]:s[4] + s[5]])
+                           if info & 0xFFFFFFFF)  # R_X86_64_NONE and R_AARCH64_NONE are both 0
+        return out
 
     def loaded(self, i: int) -> bool:
         """Whether section ``i`` goes into memory (allocatable, and not unwind tables)."""
@@ -261,12 +274,9 @@ def _got_entries(objs: list[_Object]) -> dict[object, int]:
     objects), local ones by (object, index)."""
     keys: dict[object, int] = {}
     for k, obj in enumerate(objs):
-        for s in obj.sections:
-            if s[1] != _SHT_RELA or not obj.loaded(s[7]):
-                continue
-            for _off, info, _add in _RELA.iter_unpack(obj.data[s[4]:s[4] + s[5]]):
-                if info & 0xFFFFFFFF in obj.got_relocs:
-                    keys.setdefault(_sym_key(obj, k, info >> 32), len(keys))
+        for _target, _off, rtype, j, _addend in obj.relocations:
+            if rtype in obj.got_relocs:
+                keys.setdefault(_sym_key(obj, k, j), len(keys))
     return keys
 
 
@@ -276,14 +286,11 @@ def _stub_entries(objs: list[_Object]) -> dict[str, int]:
                if name and bind != _STB_LOCAL and shndx != _SHN_UNDEF}
     keys: dict[str, int] = {}
     for obj in objs:
-        for s in obj.sections:
-            if s[1] != _SHT_RELA or not obj.loaded(s[7]):
-                continue
-            for _off, info, _add in _RELA.iter_unpack(obj.data[s[4]:s[4] + s[5]]):
-                if info & 0xFFFFFFFF in (_A_CALL26, _A_JUMP26):
-                    name, _bind, shndx, _value = obj.symbols[info >> 32]
-                    if shndx == _SHN_UNDEF and name not in defined:
-                        keys.setdefault(name, len(keys))
+        for _target, _off, rtype, j, _addend in obj.relocations:
+            if rtype in (_A_CALL26, _A_JUMP26):
+                name, _bind, shndx, _value = obj.symbols[j]
+                if shndx == _SHN_UNDEF and name not in defined:
+                    keys.setdefault(name, len(keys))
     return keys
 
 
@@ -337,107 +344,94 @@ def _relocate(obj: _Object, k: int, placed: dict[tuple[int, int], int], base: in
               got: tuple[dict[object, int], int], image: bytearray) -> None:
     pack = struct.pack_into
     got_keys, got_off = got
-    for s in obj.sections:
-        target = s[7]
-        if s[1] != _SHT_RELA or (k, target) not in placed:
-            continue
-        sec_off = placed[k, target]
-        for r_offset, info, addend in _RELA.iter_unpack(obj.data[s[4]:s[4] + s[5]]):
-            rtype, j = info & 0xFFFFFFFF, info >> 32
-            if rtype == _R_NONE:
+    for target, r_offset, rtype, j, addend in obj.relocations:
+        o = placed[k, target] + r_offset
+        place = base + o
+        if rtype in obj.got_relocs:
+            value = base + got_off + 8 * got_keys[_sym_key(obj, k, j)] + addend - place
+            kind = "<i"
+        else:
+            sym = _target_address(obj, symbols, j)
+            if rtype == _R_64:
+                pack("<Q", image, o, (sym + addend) & 0xFFFFFFFFFFFFFFFF)
                 continue
-            o = sec_off + r_offset
-            place = base + o
-            if rtype in obj.got_relocs:
-                value = base + got_off + 8 * got_keys[_sym_key(obj, k, j)] + addend - place
-                kind = "<i"
+            if rtype in (_R_PC32, _R_PLT32):
+                value, kind = sym + addend - place, "<i"
+            elif rtype == _R_PC64:
+                value, kind = sym + addend - place, "<q"
+            elif rtype == _R_32:
+                value, kind = sym + addend, "<I"
+            elif rtype == _R_32S:
+                value, kind = sym + addend, "<i"
             else:
-                sym = symbols[j]
-                if sym is None:
-                    raise Unsupported(f"relocation against symbol {obj.symbols[j][0]!r}, which is not loaded")
-                if rtype == _R_64:
-                    pack("<Q", image, o, (sym + addend) & 0xFFFFFFFFFFFFFFFF)
-                    continue
-                if rtype in (_R_PC32, _R_PLT32):
-                    value, kind = sym + addend - place, "<i"
-                elif rtype == _R_PC64:
-                    value, kind = sym + addend - place, "<q"
-                elif rtype == _R_32:
-                    value, kind = sym + addend, "<I"
-                elif rtype == _R_32S:
-                    value, kind = sym + addend, "<i"
-                else:
-                    raise Unsupported(f"relocation type {rtype}")
-            try:
-                pack(kind, image, o, value)
-            except struct.error:
-                raise Unsupported(f"relocation type {rtype} out of range ({value:#x})") from None
+                raise Unsupported(f"relocation type {rtype}")
+        try:
+            pack(kind, image, o, value)
+        except struct.error:
+            raise Unsupported(f"relocation type {rtype} out of range ({value:#x})") from None
+
+
+def _target_address(obj: _Object, symbols: list[int | None], j: int) -> int:
+    sym = symbols[j]
+    if sym is None:
+        raise Unsupported(f"relocation against symbol {obj.symbols[j][0]!r}, which is not loaded")
+    return sym
 
 
 def _relocate_aarch64(obj: _Object, k: int, placed: dict[tuple[int, int], int], base: int,
                       symbols: list[int | None], got: tuple[dict[object, int], int],
                       stubs: tuple[dict[str, int], int], image: bytearray) -> None:
     """Apply ``obj``'s relocations for aarch64: data words are written whole, instructions get their
-    immediate field patched (the encodings of the Arm ARM; ``_patch`` checks every field's range)."""
+    immediate field patched (the encodings of the Arm ARM; ``_fits`` checks the ranges that must hold)."""
     got_keys, got_off = got
     stub_keys, stub_off = stubs
-    for s in obj.sections:
-        target = s[7]
-        if s[1] != _SHT_RELA or (k, target) not in placed:
-            continue
-        sec_off = placed[k, target]
-        for r_offset, info, addend in _RELA.iter_unpack(obj.data[s[4]:s[4] + s[5]]):
-            rtype, j = info & 0xFFFFFFFF, info >> 32
-            if rtype == _A_NONE:
-                continue
-            o = sec_off + r_offset
-            place = base + o
-            if rtype in obj.got_relocs:
-                if addend:
-                    raise Unsupported(f"GOT relocation {rtype} with addend {addend}")
-                x = base + got_off + 8 * got_keys[_sym_key(obj, k, j)]
-            else:
-                sym = symbols[j]
-                if sym is None:
-                    raise Unsupported(f"relocation against symbol {obj.symbols[j][0]!r}, which is not loaded")
-                name = obj.symbols[j][0]
-                if rtype in (_A_CALL26, _A_JUMP26) and name in stub_keys and obj.symbols[j][2] == _SHN_UNDEF:
-                    sym = base + stub_off + _STUB_SIZE * stub_keys[name]
-                x = sym + addend
-            if rtype == _A_ABS64:
-                struct.pack_into("<Q", image, o, x & 0xFFFFFFFFFFFFFFFF)
-            elif rtype == _A_PREL64:
-                struct.pack_into("<q", image, o, _fits(x - place, 64, True, rtype))
-            elif rtype == _A_ABS32:
-                struct.pack_into("<I", image, o, _fits(x, 32, False, rtype))
-            elif rtype == _A_PREL32:
-                struct.pack_into("<i", image, o, _fits(x - place, 32, True, rtype))
-            elif rtype in _A_MOVW:
-                shift, checked = _A_MOVW[rtype]
-                if checked and x >> (shift + 16):
-                    raise Unsupported(f"relocation type {rtype} out of range ({x:#x})")
-                _patch(image, o, (x >> shift) & 0xFFFF, 5, 16)
-            elif rtype in (_A_ADR_PAGE, _A_ADR_PAGE_NC, _A_GOT_PAGE):
-                pages = (x >> 12) - (place >> 12)
-                if rtype != _A_ADR_PAGE_NC:
-                    _fits(pages, 21, True, rtype)
-                _patch(image, o, pages & 3, 29, 2)
-                _patch(image, o, (pages >> 2) & 0x7FFFF, 5, 19)
-            elif rtype == _A_ADD_LO12:
-                _patch(image, o, x & 0xFFF, 10, 12)
-            elif rtype in _A_LDST_LO12 or rtype == _A_GOT_LO12:
-                scale = 3 if rtype == _A_GOT_LO12 else _A_LDST_LO12[rtype]
-                if x & ((1 << scale) - 1):
-                    raise Unsupported(f"relocation type {rtype}: {x:#x} not aligned to {1 << scale}")
-                _patch(image, o, (x & 0xFFF) >> scale, 10, 12)
-            elif rtype in (_A_CALL26, _A_JUMP26, _A_CONDBR19, _A_TSTBR14):
-                bits, lsb = {_A_CALL26: (26, 0), _A_JUMP26: (26, 0), _A_CONDBR19: (19, 5), _A_TSTBR14: (14, 5)}[rtype]
-                delta = x - place
-                if delta & 3:
-                    raise Unsupported(f"relocation type {rtype}: branch to a misaligned address")
-                _patch(image, o, _fits(delta >> 2, bits, True, rtype) & ((1 << bits) - 1), lsb, bits)
-            else:
-                raise Unsupported(f"relocation type {rtype}")
+    for target, r_offset, rtype, j, addend in obj.relocations:
+        o = placed[k, target] + r_offset
+        place = base + o
+        if rtype in obj.got_relocs:
+            if addend:
+                raise Unsupported(f"GOT relocation {rtype} with addend {addend}")
+            x = base + got_off + 8 * got_keys[_sym_key(obj, k, j)]
+        else:
+            sym = _target_address(obj, symbols, j)
+            name = obj.symbols[j][0]
+            if rtype in (_A_CALL26, _A_JUMP26) and name in stub_keys and obj.symbols[j][2] == _SHN_UNDEF:
+                sym = base + stub_off + _STUB_SIZE * stub_keys[name]
+            x = sym + addend
+        if rtype == _A_ABS64:
+            struct.pack_into("<Q", image, o, x & 0xFFFFFFFFFFFFFFFF)
+        elif rtype == _A_PREL64:
+            struct.pack_into("<q", image, o, _fits(x - place, 64, True, rtype))
+        elif rtype == _A_ABS32:
+            struct.pack_into("<I", image, o, _fits(x, 32, False, rtype))
+        elif rtype == _A_PREL32:
+            struct.pack_into("<i", image, o, _fits(x - place, 32, True, rtype))
+        elif rtype in _A_MOVW:
+            shift, checked = _A_MOVW[rtype]
+            if checked and x >> (shift + 16):
+                raise Unsupported(f"relocation type {rtype} out of range ({x:#x})")
+            _patch(image, o, (x >> shift) & 0xFFFF, 5, 16)
+        elif rtype in (_A_ADR_PAGE, _A_ADR_PAGE_NC, _A_GOT_PAGE):
+            pages = (x >> 12) - (place >> 12)
+            if rtype != _A_ADR_PAGE_NC:
+                _fits(pages, 21, True, rtype)
+            _patch(image, o, pages & 3, 29, 2)
+            _patch(image, o, (pages >> 2) & 0x7FFFF, 5, 19)
+        elif rtype == _A_ADD_LO12:
+            _patch(image, o, x & 0xFFF, 10, 12)
+        elif rtype in _A_LDST_LO12 or rtype == _A_GOT_LO12:
+            scale = 3 if rtype == _A_GOT_LO12 else _A_LDST_LO12[rtype]
+            if x & ((1 << scale) - 1):
+                raise Unsupported(f"relocation type {rtype}: {x:#x} not aligned to {1 << scale}")
+            _patch(image, o, (x & 0xFFF) >> scale, 10, 12)
+        elif rtype in (_A_CALL26, _A_JUMP26, _A_CONDBR19, _A_TSTBR14):
+            bits, lsb = {_A_CALL26: (26, 0), _A_JUMP26: (26, 0), _A_CONDBR19: (19, 5), _A_TSTBR14: (14, 5)}[rtype]
+            delta = x - place
+            if delta & 3:
+                raise Unsupported(f"relocation type {rtype}: branch to a misaligned address")
+            _patch(image, o, _fits(delta >> 2, bits, True, rtype) & ((1 << bits) - 1), lsb, bits)
+        else:
+            raise Unsupported(f"relocation type {rtype}")
 
 
 def _fits(value: int, bits: int, signed: bool, rtype: int) -> int:
