@@ -82,7 +82,7 @@ class Module:
 
 
 def _interp_tier(**opts: Any):
-    from .exec.interp import InterpTier
+    from .tiers.interp import InterpTier
 
     return InterpTier(**opts)
 

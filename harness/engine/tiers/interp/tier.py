@@ -22,12 +22,13 @@ import struct
 import sys
 from typing import Any
 
-from .. import errors
-from ..errors import Exhaustion, Trap
-from ..runtime.instance import ModuleInstance, instantiate
-from ..runtime.objects import FuncInstance, normalize_raw
-from ..syntax import FuncType, Module
-from . import helpers, num_convert, num_float, num_int
+from ... import errors
+from ...errors import Exhaustion, Trap
+from ...exec import num_convert, num_float, num_int
+from ...runtime.instance import ModuleInstance, instantiate
+from ...runtime.objects import FuncInstance, normalize_raw
+from ...syntax import FuncType, Module
+from . import helpers
 from .codegen import FuncCodegen, ModuleContext, TooDeep
 
 DEFAULT_MAX_DEPTH = 12000

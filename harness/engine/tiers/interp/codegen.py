@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..syntax import FuncType, Module
+from ...syntax import FuncType, Module
 from .optable import LOADS, OPS, STORES, VIEWS
 
 MAX_EXPR_DEPTH = 24
@@ -128,7 +128,7 @@ class ModuleContext:
 
 
 def f64_literal(ctx: ModuleContext, bits: int) -> str:
-    from .num_float import f64_from_bits
+    from ...exec.num_float import f64_from_bits
 
     x = f64_from_bits(bits)
     if x != x or x in (float("inf"), float("-inf")):
@@ -781,7 +781,7 @@ class FuncCodegen:
             else:
                 self.emit(f"st_lane(mb, {self._addr(a, ins[2])}, {v.expr}, {nbytes}, {ins[3]})")
         else:
-            from .simd import SIMD_ARITY, SIMD_OPS, SIMD_TYPES
+            from ...exec.simd import SIMD_ARITY, SIMD_OPS, SIMD_TYPES
 
             fn = SIMD_OPS.get(op)
             if fn is None:

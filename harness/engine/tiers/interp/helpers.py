@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import struct
 
-from ..errors import (
+from ...errors import (
     TRAP_INDIRECT_MISMATCH,
     TRAP_OOB_MEMORY,
     TRAP_OOB_TABLE,
