@@ -3,9 +3,16 @@
 The IR is structured (blocks hold their bodies), so instead of recursing into nested bodies the
 validator keeps one control frame per open block, each with an iterator over its instruction list:
 nesting depth costs list entries, not Python stack frames.
+
+Instructions are typed by two tables: ``SIGNATURES`` (the opcode table's fixed stack signatures), with
+``_IMMEDIATES`` checking the indices and lanes some of them carry, and ``_INSTRUCTIONS``, one handler per
+instruction whose typing depends on its immediates or the context (control, variables, references,
+tables).  Opening a block is a handler that pushes a frame; the loop below is the only one that walks.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from .. import syntax as S
 from ..binary.opcodes import LANES, NATURAL_ALIGN, SIGNATURES
@@ -16,6 +23,7 @@ UNKNOWN = None  # the operand type of unreachable code
 _NUM_VEC = frozenset(("i32", "i64", "f32", "f64", "v128", None))
 _REF = frozenset(("funcref", "externref", None))
 _DONE = object()
+_MISMATCH = "type mismatch"
 
 
 class _Frame:
@@ -38,91 +46,375 @@ def _err(msg: str) -> ValidationError:
     return ValidationError(msg)
 
 
-def validate_function(c: Context, ftype: S.FuncType, local_types: list[str], body: list) -> None:
-    """Type-check ``body`` of a function of type ``ftype``; raises :class:`ValidationError`."""
-    locals_ = list(ftype.params) + list(local_types)
-    vals: list = []
-    ctrls: list[_Frame] = [_Frame("func", (), tuple(ftype.results), 0, iter(body))]
-    mismatch = "type mismatch"
+class _Checker:
+    """The state of one function body's check: the context, its locals, the operand and control stacks,
+    and the spec's auxiliary operations on them (``pop``, ``label``, ``set_unreachable``, index lookups)."""
 
-    def pop(expect=UNKNOWN):
-        frame = ctrls[-1]
+    __slots__ = ("c", "locals", "vals", "ctrls")
+
+    def __init__(self, c: Context, local_types: list[str], ctrls: list[_Frame]):
+        self.c = c
+        self.locals = local_types
+        self.vals: list = []
+        self.ctrls = ctrls
+
+    def pop(self, expect=UNKNOWN):
+        frame = self.ctrls[-1]
+        vals = self.vals
         if len(vals) == frame.height:
             if frame.unreachable:
                 return expect
-            raise _err(mismatch)
+            raise _err(_MISMATCH)
         actual = vals.pop()
         if actual is UNKNOWN:
             return expect
         if expect is not UNKNOWN and actual != expect:
-            raise _err(mismatch)
+            raise _err(_MISMATCH)
         return actual
 
-    def pops(types) -> None:
+    def pops(self, types) -> None:
         for t in reversed(types):
-            pop(t)
+            self.pop(t)
 
-    def blocktype(bt) -> tuple[tuple, tuple]:
+    def open(self, kind: str, bt, body: list, else_body: list | None = None, cond: bool = False) -> None:
+        """Enter a block, loop or if (``cond``: pop its i32 condition first)."""
+        params, results = self.blocktype(bt)
+        if cond:
+            self.pop("i32")
+        self.pops(params)
+        self.ctrls.append(_Frame(kind, params, results, len(self.vals), iter(body), else_body))
+        self.vals.extend(params)
+
+    def blocktype(self, bt) -> tuple[tuple, tuple]:
         if bt is None:
             return (), ()
         if isinstance(bt, str):
             return (), (bt,)
-        ft = c.type_(bt)
+        ft = self.c.type_(bt)
         return ft.params, ft.results
 
-    def label(n: int) -> _Frame:
-        if not 0 <= n < len(ctrls):
+    def label(self, n: int) -> _Frame:
+        if not 0 <= n < len(self.ctrls):
             raise _err(f"unknown label {n}")
-        return ctrls[-1 - n]
+        return self.ctrls[-1 - n]
 
-    def set_unreachable() -> None:
-        frame = ctrls[-1]
-        del vals[frame.height:]
+    def set_unreachable(self) -> None:
+        frame = self.ctrls[-1]
+        del self.vals[frame.height:]
         frame.unreachable = True
 
-    def mem(name: str, align: int | None = None) -> None:
-        if not c.mems:
+    def mem(self, name: str, align: int | None = None) -> None:
+        if not self.c.mems:
             raise _err("unknown memory 0")
         if align is not None and align > NATURAL_ALIGN[name]:
             raise _err("alignment must not be larger than natural")
 
-    def table(t: int) -> S.TableType:
-        if not 0 <= t < len(c.tables):
+    def table(self, t: int) -> S.TableType:
+        if not 0 <= t < len(self.c.tables):
             raise _err(f"unknown table {t}")
-        return c.tables[t]
+        return self.c.tables[t]
 
-    def elem(e: int) -> str:
-        if not 0 <= e < len(c.elems):
+    def elem(self, e: int) -> str:
+        if not 0 <= e < len(self.c.elems):
             raise _err(f"unknown elem segment {e}")
-        return c.elems[e]
+        return self.c.elems[e]
 
-    def data(d: int) -> None:
-        if not 0 <= d < c.datas:
+    def data(self, d: int) -> None:
+        if not 0 <= d < self.c.datas:
             raise _err(f"unknown data segment {d}")
 
-    def func(f: int) -> S.FuncType:
-        if not 0 <= f < len(c.funcs):
+    def func(self, f: int) -> S.FuncType:
+        if not 0 <= f < len(self.c.funcs):
             raise _err(f"unknown function {f}")
-        return c.funcs[f]
+        return self.c.funcs[f]
 
-    def glob(g: int) -> S.GlobalType:
-        if not 0 <= g < len(c.globals):
+    def glob(self, g: int) -> S.GlobalType:
+        if not 0 <= g < len(self.c.globals):
             raise _err(f"unknown global {g}")
-        return c.globals[g]
+        return self.c.globals[g]
 
-    def local(i: int) -> str:
-        if not 0 <= i < len(locals_):
+    def local(self, i: int) -> str:
+        if not 0 <= i < len(self.locals):
             raise _err(f"unknown local {i}")
-        return locals_[i]
+        return self.locals[i]
 
-    signatures = SIGNATURES
+
+Handler = Callable[[_Checker, tuple], None]
+
+
+# -- immediates of instructions typed by a fixed signature: checked before their operands are popped --------
+def _memarg(v: _Checker, ins: tuple) -> None:
+    v.mem(ins[0], ins[1])
+    if len(ins) > 3 and ins[3] >= LANES[ins[0]]:
+        raise _err("invalid lane index")
+
+
+def _lane(v: _Checker, ins: tuple) -> None:
+    if ins[1] >= LANES[ins[0]]:
+        raise _err("invalid lane index")
+
+
+def _shuffle(v: _Checker, ins: tuple) -> None:
+    if any(lane >= 32 for lane in ins[1]):
+        raise _err("invalid lane index")
+
+
+def _memory(v: _Checker, ins: tuple) -> None:
+    v.mem(ins[0])
+
+
+def _memory_init(v: _Checker, ins: tuple) -> None:
+    v.mem(ins[0])
+    v.data(ins[1])
+
+
+def _data_drop(v: _Checker, ins: tuple) -> None:
+    v.data(ins[1])
+
+
+def _table_init(v: _Checker, ins: tuple) -> None:
+    if v.table(ins[2]).elem != v.elem(ins[1]):
+        raise _err(_MISMATCH)
+
+
+def _table_copy(v: _Checker, ins: tuple) -> None:
+    if v.table(ins[1]).elem != v.table(ins[2]).elem:
+        raise _err(_MISMATCH)
+
+
+def _elem_drop(v: _Checker, ins: tuple) -> None:
+    v.elem(ins[1])
+
+
+_IMMEDIATES: dict[str, Handler] = {
+    **{name: _lane for name in LANES if name not in NATURAL_ALIGN},
+    **{name: _memarg for name in NATURAL_ALIGN},
+    "i8x16.shuffle": _shuffle,
+    "memory.size": _memory,
+    "memory.grow": _memory,
+    "memory.copy": _memory,
+    "memory.fill": _memory,
+    "memory.init": _memory_init,
+    "data.drop": _data_drop,
+    "table.init": _table_init,
+    "table.copy": _table_copy,
+    "elem.drop": _elem_drop,
+}
+
+
+# -- control ---------------------------------------------------------------------------------------------
+def _block(v: _Checker, ins: tuple) -> None:  # block and loop
+    v.open(ins[0], ins[1], ins[2])
+
+
+def _if(v: _Checker, ins: tuple) -> None:
+    v.open("if", ins[1], ins[2], ins[3], cond=True)
+
+
+def _br(v: _Checker, ins: tuple) -> None:
+    v.pops(v.label(ins[1]).labels())
+    v.set_unreachable()
+
+
+def _br_if(v: _Checker, ins: tuple) -> None:
+    types = v.label(ins[1]).labels()
+    v.pop("i32")
+    v.pops(types)
+    v.vals.extend(types)
+
+
+def _br_table(v: _Checker, ins: tuple) -> None:
+    vals = v.vals
+    v.pop("i32")
+    default = v.label(ins[2]).labels()
+    arity = len(default)
+    for n in ins[1]:
+        types = v.label(n).labels()
+        if len(types) != arity:
+            raise _err(_MISMATCH)
+        # check that the operands fit this label without consuming them
+        before = len(vals)
+        tail = vals[before - arity:] if arity <= before else list(vals)
+        v.pops(types)
+        removed = before - len(vals)
+        if removed:
+            vals.extend(tail[len(tail) - removed:])
+    v.pops(default)
+    v.set_unreachable()
+
+
+def _return(v: _Checker, ins: tuple) -> None:
+    v.pops(v.ctrls[0].results)
+    v.set_unreachable()
+
+
+def _unreachable(v: _Checker, ins: tuple) -> None:
+    v.set_unreachable()
+
+
+def _nop(v: _Checker, ins: tuple) -> None:
+    pass
+
+
+def _call(v: _Checker, ins: tuple) -> None:
+    ft = v.func(ins[1])
+    v.pops(ft.params)
+    v.vals.extend(ft.results)
+
+
+def _call_indirect(v: _Checker, ins: tuple) -> None:
+    if v.table(ins[2]).elem != "funcref":
+        raise _err(_MISMATCH)
+    ft = v.c.type_(ins[1])
+    v.pop("i32")
+    v.pops(ft.params)
+    v.vals.extend(ft.results)
+
+
+# -- parametric ------------------------------------------------------------------------------------------
+def _drop(v: _Checker, ins: tuple) -> None:
+    v.pop()
+
+
+def _select(v: _Checker, ins: tuple) -> None:
+    if len(ins) > 1:  # select t*: typed by its immediate
+        if len(ins[1]) != 1:
+            raise _err("invalid result arity")
+        t = ins[1][0]
+        v.pop("i32")
+        v.pop(t)
+        v.pop(t)
+        v.vals.append(t)
+        return
+    v.pop("i32")
+    t1 = v.pop()
+    t2 = v.pop()
+    if t1 not in _NUM_VEC or t2 not in _NUM_VEC:
+        raise _err(_MISMATCH)
+    if t1 is not UNKNOWN and t2 is not UNKNOWN and t1 != t2:
+        raise _err(_MISMATCH)
+    v.vals.append(t2 if t1 is UNKNOWN else t1)
+
+
+# -- variables -------------------------------------------------------------------------------------------
+def _local_get(v: _Checker, ins: tuple) -> None:
+    v.vals.append(v.local(ins[1]))
+
+
+def _local_set(v: _Checker, ins: tuple) -> None:
+    v.pop(v.local(ins[1]))
+
+
+def _local_tee(v: _Checker, ins: tuple) -> None:
+    t = v.local(ins[1])
+    v.pop(t)
+    v.vals.append(t)
+
+
+def _global_get(v: _Checker, ins: tuple) -> None:
+    v.vals.append(v.glob(ins[1]).valtype)
+
+
+def _global_set(v: _Checker, ins: tuple) -> None:
+    g = v.glob(ins[1])
+    if not g.mutable:
+        raise _err("global is immutable")
+    v.pop(g.valtype)
+
+
+# -- references ------------------------------------------------------------------------------------------
+def _ref_null(v: _Checker, ins: tuple) -> None:
+    v.vals.append(ins[1])
+
+
+def _ref_is_null(v: _Checker, ins: tuple) -> None:
+    if v.pop() not in _REF:
+        raise _err(_MISMATCH)
+    v.vals.append("i32")
+
+
+def _ref_func(v: _Checker, ins: tuple) -> None:
+    v.func(ins[1])
+    if ins[1] not in v.c.refs:
+        raise _err("undeclared function reference")
+    v.vals.append("funcref")
+
+
+# -- tables ----------------------------------------------------------------------------------------------
+def _table_get(v: _Checker, ins: tuple) -> None:
+    t = v.table(ins[1]).elem
+    v.pop("i32")
+    v.vals.append(t)
+
+
+def _table_set(v: _Checker, ins: tuple) -> None:
+    t = v.table(ins[1]).elem
+    v.pop(t)
+    v.pop("i32")
+
+
+def _table_size(v: _Checker, ins: tuple) -> None:
+    v.table(ins[1])
+    v.vals.append("i32")
+
+
+def _table_grow(v: _Checker, ins: tuple) -> None:
+    t = v.table(ins[1]).elem
+    v.pop("i32")
+    v.pop(t)
+    v.vals.append("i32")
+
+
+def _table_fill(v: _Checker, ins: tuple) -> None:
+    t = v.table(ins[1]).elem
+    v.pop("i32")
+    v.pop(t)
+    v.pop("i32")
+
+
+_INSTRUCTIONS: dict[str, Handler] = {
+    "block": _block,
+    "loop": _block,
+    "if": _if,
+    "br": _br,
+    "br_if": _br_if,
+    "br_table": _br_table,
+    "return": _return,
+    "unreachable": _unreachable,
+    "nop": _nop,
+    "call": _call,
+    "call_indirect": _call_indirect,
+    "drop": _drop,
+    "select": _select,
+    "local.get": _local_get,
+    "local.set": _local_set,
+    "local.tee": _local_tee,
+    "global.get": _global_get,
+    "global.set": _global_set,
+    "ref.null": _ref_null,
+    "ref.is_null": _ref_is_null,
+    "ref.func": _ref_func,
+    "table.get": _table_get,
+    "table.set": _table_set,
+    "table.size": _table_size,
+    "table.grow": _table_grow,
+    "table.fill": _table_fill,
+}
+
+
+def validate_function(c: Context, ftype: S.FuncType, local_types: list[str], body: list) -> None:
+    """Type-check ``body`` of a function of type ``ftype``; raises :class:`ValidationError`."""
+    ctrls = [_Frame("func", (), tuple(ftype.results), 0, iter(body))]
+    v = _Checker(c, list(ftype.params) + list(local_types), ctrls)
+    vals, pops = v.vals, v.pops
+    signatures, immediates, instructions = SIGNATURES, _IMMEDIATES, _INSTRUCTIONS
     while ctrls:
         frame = ctrls[-1]
         ins = next(frame.it, _DONE)
         if ins is _DONE:
             pops(frame.results)
             if len(vals) != frame.height:
-                raise _err(mismatch)
+                raise _err(_MISMATCH)
             if frame.else_body is not None:  # end of the then-branch: start the else-branch
                 frame.it = iter(frame.else_body)
                 frame.else_body = None
@@ -135,160 +427,16 @@ def validate_function(c: Context, ftype: S.FuncType, local_types: list[str], bod
         name = ins[0]
         sig = signatures.get(name)
         if sig is not None:
-            if len(ins) > 1:  # memory and lane immediates
-                if name in NATURAL_ALIGN:
-                    mem(name, ins[1])
-                    if len(ins) > 3 and ins[3] >= LANES[name]:
-                        raise _err("invalid lane index")
-                elif name in LANES:
-                    if ins[1] >= LANES[name]:
-                        raise _err("invalid lane index")
-                elif name == "i8x16.shuffle":
-                    if any(lane >= 32 for lane in ins[1]):
-                        raise _err("invalid lane index")
-                elif name == "memory.init":
-                    mem(name)
-                    data(ins[1])
-                elif name == "data.drop":
-                    data(ins[1])
-                elif name == "table.init":
-                    tt = table(ins[2])
-                    if tt.elem != elem(ins[1]):
-                        raise _err(mismatch)
-                elif name == "table.copy":
-                    if table(ins[1]).elem != table(ins[2]).elem:
-                        raise _err(mismatch)
-                elif name == "elem.drop":
-                    elem(ins[1])
-            elif name in ("memory.size", "memory.grow", "memory.copy", "memory.fill"):
-                mem(name)
+            check = immediates.get(name)
+            if check is not None:
+                check(v, ins)
             params, results = sig
             if params:
                 pops(params)
             if results:
                 vals.extend(results)
             continue
-        if name == "block" or name == "loop":
-            params, results = blocktype(ins[1])
-            pops(params)
-            ctrls.append(_Frame(name, params, results, len(vals), iter(ins[2])))
-            vals.extend(params)
-        elif name == "if":
-            params, results = blocktype(ins[1])
-            pop("i32")
-            pops(params)
-            ctrls.append(_Frame("if", params, results, len(vals), iter(ins[2]), ins[3]))
-            vals.extend(params)
-        elif name == "local.get":
-            vals.append(local(ins[1]))
-        elif name == "local.set":
-            pop(local(ins[1]))
-        elif name == "local.tee":
-            t = local(ins[1])
-            pop(t)
-            vals.append(t)
-        elif name == "global.get":
-            vals.append(glob(ins[1]).valtype)
-        elif name == "global.set":
-            g = glob(ins[1])
-            if not g.mutable:
-                raise _err("global is immutable")
-            pop(g.valtype)
-        elif name == "br":
-            pops(label(ins[1]).labels())
-            set_unreachable()
-        elif name == "br_if":
-            types = label(ins[1]).labels()
-            pop("i32")
-            pops(types)
-            vals.extend(types)
-        elif name == "br_table":
-            pop("i32")
-            default = label(ins[2]).labels()
-            arity = len(default)
-            for n in ins[1]:
-                types = label(n).labels()
-                if len(types) != arity:
-                    raise _err(mismatch)
-                # check that the operands fit this label without consuming them
-                before = len(vals)
-                tail = vals[before - arity:] if arity <= before else list(vals)
-                pops(types)
-                removed = before - len(vals)
-                if removed:
-                    vals.extend(tail[len(tail) - removed:])
-            pops(default)
-            set_unreachable()
-        elif name == "return":
-            pops(ctrls[0].results)
-            set_unreachable()
-        elif name == "unreachable":
-            set_unreachable()
-        elif name == "nop":
-            pass
-        elif name == "call":
-            ft = func(ins[1])
-            pops(ft.params)
-            vals.extend(ft.results)
-        elif name == "call_indirect":
-            tt = table(ins[2])
-            if tt.elem != "funcref":
-                raise _err(mismatch)
-            ft = c.type_(ins[1])
-            pop("i32")
-            pops(ft.params)
-            vals.extend(ft.results)
-        elif name == "drop":
-            pop()
-        elif name == "select":
-            if len(ins) > 1:
-                if len(ins[1]) != 1:
-                    raise _err("invalid result arity")
-                t = ins[1][0]
-                pop("i32")
-                pop(t)
-                pop(t)
-                vals.append(t)
-            else:
-                pop("i32")
-                t1 = pop()
-                t2 = pop()
-                if t1 not in _NUM_VEC or t2 not in _NUM_VEC:
-                    raise _err(mismatch)
-                if t1 is not UNKNOWN and t2 is not UNKNOWN and t1 != t2:
-                    raise _err(mismatch)
-                vals.append(t2 if t1 is UNKNOWN else t1)
-        elif name == "ref.null":
-            vals.append(ins[1])
-        elif name == "ref.is_null":
-            if pop() not in _REF:
-                raise _err(mismatch)
-            vals.append("i32")
-        elif name == "ref.func":
-            func(ins[1])
-            if ins[1] not in c.refs:
-                raise _err("undeclared function reference")
-            vals.append("funcref")
-        elif name == "table.get":
-            t = table(ins[1]).elem
-            pop("i32")
-            vals.append(t)
-        elif name == "table.set":
-            t = table(ins[1]).elem
-            pop(t)
-            pop("i32")
-        elif name == "table.size":
-            table(ins[1])
-            vals.append("i32")
-        elif name == "table.grow":
-            t = table(ins[1]).elem
-            pop("i32")
-            pop(t)
-            vals.append("i32")
-        elif name == "table.fill":
-            t = table(ins[1]).elem
-            pop("i32")
-            pop(t)
-            pop("i32")
-        else:
+        handler = instructions.get(name)
+        if handler is None:
             raise _err(f"unknown instruction {name}")
+        handler(v, ins)
