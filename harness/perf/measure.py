@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..paths import REPO_ROOT, cache_dir
-from .targets import zig_cc
+from .targets import TARGETS, zig_cc
 
 HELPER_SOURCE = REPO_ROOT / "suites" / "perf" / "support" / "rusage_exec.c"
 
@@ -39,7 +39,7 @@ def rusage_helper() -> Path | None:
         return out
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
-        r = subprocess.run([*zig_cc(), "-target", "x86_64-linux-musl", "-static", "-O2", "-s", "-o", str(out),
+        r = subprocess.run([*zig_cc(), "-target", TARGETS["native64"].triple, "-static", "-O2", "-s", "-o", str(out),
                             str(HELPER_SOURCE)], capture_output=True, text=True, timeout=600)
     except (OSError, subprocess.TimeoutExpired):
         return None
