@@ -83,13 +83,15 @@ def _build(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from ..adapters.base import PERF
     from ..adapters.registry import parse_engines
+    from ..analysis.perf_table import format_compile, format_table, geomeans, lines_json, summarize_rows
+    from ..analysis.runs import perf_rows
+    from ..analysis.startup import format_ladder
     from ..paths import default_results_db
     from ..results.store import ResultsStore
     from .builder import build_all, build_record
     from .inputs import DEFAULT_SEED
     from .recipes import load_workloads, select_workloads
     from .runner import PerfConfig, PerfRunner, engine_versions, variants_for
-    from .table import format_table, lines_json, summarize_rows
 
     metrics = _metrics(args.metrics)
     engines = parse_engines(args.engines, capability=PERF)
@@ -141,27 +143,21 @@ def _run(args: argparse.Namespace) -> int:
         status = "finished"
     finally:
         store.finish_run(run_id, status)
-    df = store.dataframe([run_id], suite="perf")
+    df = perf_rows(store, [run_id])
     lines = summarize_rows(df, args.baseline)
     print()
     print(f"run {run_id}   store {db}")
     print(format_table(lines, args.baseline))
-    from .table import geomeans
-
     cpu = geomeans(summarize_rows(df, args.baseline, metric="cpu_time"))
     if cpu:
         print("CPU time (user+sys) geometric means, less sensitive to a busy machine: "
               + ", ".join(f"{k} {v:.2f}" for k, v in sorted(cpu.items(), key=lambda kv: kv[1])))
-    from .table import format_compile
-
     compile_table = format_compile(df)
     if compile_table:
         print()
         print(compile_table)
     startup = store.dataframe([run_id], suite="perf-startup")
     if not startup.empty:
-        from .startup import format_ladder
-
         print()
         print(format_ladder(startup))
     if args.json:

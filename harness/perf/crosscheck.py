@@ -22,11 +22,12 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from ..analysis.perf_table import summarize_rows
+from ..analysis.runs import perf_rows
+from ..analysis.stats import median
 from ..errors import HarnessError
 from ..results.store import ResultRow, ResultsStore
 from .measure import loadavg, run_measured
-from .stats import median
-from .table import summarize_rows
 
 TOLERANCE = 0.10
 
@@ -63,17 +64,19 @@ def main(args) -> int:
             break
     if run is None:
         raise HarnessError(f"no perf run in {db} measured {', '.join(sorted(wanted_eng))}; run `harness perf` first")
-    df = store.dataframe([run["run_id"]], suite="perf")
+    df = perf_rows(store, [run["run_id"]])
     lines = [ln for ln in summarize_rows(df, args.baseline) if ln.outcome == "ok" and ln.size_class == "full"]
     wanted_wl = {w.strip() for w in args.workloads.split(",")}
     lines = [ln for ln in lines if ln.engine.split(" ")[0] in wanted_eng
              and (ln.workload in wanted_wl or ln.workload.split("-")[0] in wanted_wl)]
-    # one shell command per line, taken from a stored row of that line
-    shells = {}
-    for _, r in df[df["metric"] == "wall_time"].iterrows():
-        e = r["extra"]
-        if e.get("shell") and r["outcome"] == "ok":
-            shells.setdefault((r["file"], e.get("label")), (e["shell"], e.get("argv")))
+    # one shell command per line, taken from the first stored row of that line
+    timed = df[(df["metric"] == "wall_time") & (df["outcome"] == "ok")]
+    timed = timed.assign(label=timed["extra"].map(lambda e: e.get("label")),
+                         shell=timed["extra"].map(lambda e: e.get("shell")),
+                         argv=timed["extra"].map(lambda e: e.get("argv")))
+    first = timed[timed["shell"].fillna("") != ""].drop_duplicates(["file", "label"])
+    shells = {(f, label): (shell, argv) for f, label, shell, argv
+              in zip(first["file"], first["label"], first["shell"], first["argv"], strict=True)}
     cross_run = store.start_run("perf", command=f"harness perf crosscheck (of {run['run_id']})",
                                 extra={"crosscheck_of": run["run_id"]})
     print(f"cross-checking run {run['run_id']} ({run.get('command')})")

@@ -9,11 +9,11 @@ compile from bytes), ``warm-cache`` (the engine's compile cache primed), ``preco
 module), ``in-memory`` (the compiled module is already in this process: instantiate + run only).
 Docker: the image is built locally FROM scratch with the static native binary (no registry here);
 ``cold`` is the first container start after (re)building the image, ``warm`` the later ones.
+Summarising the stored rungs is ``harness.analysis.startup``.
 """
 
 from __future__ import annotations
 
-import math
 import shutil
 import tempfile
 import time
@@ -26,7 +26,6 @@ from ..results.store import ResultRow
 from . import launch
 from .builder import build_all, build_record
 from .measure import loadavg, run_measured
-from .stats import summarize
 
 SUITE = "perf-startup"
 DOCKER_TAG = "harness-perf-trivial:latest"
@@ -259,36 +258,3 @@ def run_ladder(emit: Callable[[list[ResultRow]], None], repeat: int = 10, docker
             _docker_rungs(emit, native64, max(repeat, 10), log)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-
-
-def ladder_summary(df) -> list[dict]:
-    """Median (and CI) per rung and cache state, fastest first."""
-    d = df[df["metric"] == "startup_time"]
-    out = []
-    for (rung, cache), g in d.groupby(["file", "item"], dropna=False):
-        vals = [v for v, o in zip(g["value"], g["outcome"], strict=True) if o == "ok" and v == v]
-        s = summarize(vals)
-        bad = g[g["outcome"] != "ok"]
-        out.append({"rung": rung, "cache": cache, "engine": g["engine"].iloc[0], "tier": g["tier"].iloc[0],
-                    "n": s.n, "median": s.median, "lo": s.lo, "hi": s.hi, "min": min(vals) if vals else math.nan,
-                    "outcome": bad["outcome"].iloc[0] if len(bad) and not vals else "ok",
-                    "message": bad["message"].iloc[0] if len(bad) and not vals else "",
-                    "argv": next((e.get("argv") for e in g["extra"] if e.get("argv")), None),
-                    "method": g["extra"].iloc[0].get("method", "")})
-    out.sort(key=lambda r: (r["median"] != r["median"], r["median"]))
-    return out
-
-
-def format_ladder(df) -> str:
-    lines = [f"{'startup rung':40s} {'cache':12s} {'n':>3s} {'median':>10s} {'95% CI':>23s} {'min':>10s}", "-" * 103]
-    for r in ladder_summary(df):
-        if r["n"]:
-            lines.append(f"{r['rung']:40s} {str(r['cache']):12s} {r['n']:3d} {_ms(r['median']):>10s} "
-                         f"[{_ms(r['lo'])}, {_ms(r['hi'])}] {_ms(r['min']):>10s}")
-        else:
-            lines.append(f"{r['rung']:40s} {str(r['cache']):12s}   0 {r['outcome']}: {str(r['message'])[:60]}")
-    return "\n".join(lines)
-
-
-def _ms(x: float) -> str:
-    return f"{x * 1000:.3f} ms" if x < 1 else f"{x:.3f} s"

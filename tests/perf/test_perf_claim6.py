@@ -6,14 +6,16 @@ import shutil
 
 import pytest
 
-from harness.adapters import registry
+from harness.adapters import native, registry
 from harness.adapters.base import PERF, EngineSpec
-from harness.adapters.registry import QemuUserAdapter, foreign_arch, get_adapter, parse_engines
+from harness.adapters.native import QemuUserAdapter, foreign_arch
+from harness.adapters.registry import get_adapter, parse_engines
+from harness.analysis.claims import CLAIM6_RULE, claim6
+from harness.analysis.perf_table import Line
 from harness.perf import launch
 from harness.perf.launch import Unsupported, Variant
-from harness.perf.table import Line
 from harness.perf.targets import TARGETS, compile_argv, foreign_triple
-from harness.report.perf import CLAIM6_RULE, claim6, render_perf_report
+from harness.report.perf import render_perf_report
 from harness.results.store import ResultRow, ResultsStore
 
 
@@ -46,13 +48,13 @@ def _which(found: dict[str, str]):
 def test_qemu_user_is_a_perf_engine_running_the_foreign_build():
     assert parse_engines("qemu-user", capability=PERF) == [EngineSpec("qemu-user", "")]
     v = Variant(EngineSpec("qemu-user", ""))
-    assert v.is_emulated and not v.is_native and v.target == "foreign64" and v.label == "qemu-user"
+    assert v.target == "foreign64" and v.label == "qemu-user"
     assert "qemu-user" in registry.adapters()
 
 
 def test_qemu_user_available_with_emulator_and_zig(monkeypatch):
     monkeypatch.setattr(shutil, "which", _which({"qemu-aarch64-static": "/usr/bin/qemu-aarch64-static"}))
-    monkeypatch.setattr(registry, "_has_module", lambda name: True)
+    monkeypatch.setattr(native, "has_module", lambda name: True)
     a = QemuUserAdapter(machine="x86_64")
     assert a.available("")
     assert str(a.binary()) == "/usr/bin/qemu-aarch64-static"
@@ -60,21 +62,21 @@ def test_qemu_user_available_with_emulator_and_zig(monkeypatch):
 
 def test_qemu_user_falls_back_to_the_dynamic_emulator(monkeypatch):
     monkeypatch.setattr(shutil, "which", _which({"qemu-x86_64": "/usr/bin/qemu-x86_64"}))
-    monkeypatch.setattr(registry, "_has_module", lambda name: True)
+    monkeypatch.setattr(native, "has_module", lambda name: True)
     a = QemuUserAdapter(machine="aarch64")
     assert a.available("") and str(a.binary()) == "/usr/bin/qemu-x86_64"
 
 
 def test_qemu_user_why_not_without_emulator(monkeypatch):
     monkeypatch.setattr(shutil, "which", _which({}))
-    monkeypatch.setattr(registry, "_has_module", lambda name: True)
+    monkeypatch.setattr(native, "has_module", lambda name: True)
     av = QemuUserAdapter(machine="x86_64").available("")
     assert not av and "qemu-aarch64-static" in av.reason and "qemu-user-static" in av.install
 
 
 def test_qemu_user_why_not_without_zig(monkeypatch):
     monkeypatch.setattr(shutil, "which", _which({"qemu-aarch64-static": "/usr/bin/qemu-aarch64-static"}))
-    monkeypatch.setattr(registry, "_has_module", lambda name: name != "ziglang")
+    monkeypatch.setattr(native, "has_module", lambda name: name != "ziglang")
     av = QemuUserAdapter(machine="x86_64").available("")
     assert not av and "zig" in av.reason and "ziglang" in av.install
 
@@ -86,7 +88,7 @@ def test_qemu_user_why_not_on_an_unpaired_host():
 
 def test_invocation_runs_the_program_under_the_emulator(monkeypatch, tmp_path):
     monkeypatch.setattr(shutil, "which", _which({f"qemu-{foreign_arch()}-static": "/opt/qemu-static"}))
-    monkeypatch.setattr(registry, "_has_module", lambda name: True)
+    monkeypatch.setattr(native, "has_module", lambda name: True)
     inv = launch.invocation(Variant(EngineSpec("qemu-user", "")), tmp_path / "prog", ["-9", "-c"], tmp_path)
     assert inv.argv == ["/opt/qemu-static", str(tmp_path / "prog"), "-9", "-c"]
 

@@ -50,12 +50,13 @@ def sandbox_claim_figure(store: ResultsStore) -> tuple[str, str, str]:
         if not esc.empty:
             latest = _latest_per_engine(store, esc)
             passed, reached, other = [], [], []
-            for _, r in latest.iterrows():
-                name = _label(r["engine"], r["tier"])
-                message = r["message"] if isinstance(r["message"], str) else ""
+            for engine, tier, outcome, message in zip(latest["engine"], latest["tier"], latest["outcome"],
+                                                      latest["message"], strict=True):
+                name = _label(engine, tier)
+                message = message if isinstance(message, str) else ""
                 # Messages quote the program's stdout with its newlines escaped.
                 attempts = sorted(set(_ESCAPED_LINE.findall(message.replace("\\n", "\n"))))
-                if r["outcome"] == "pass":
+                if outcome == "pass":
                     passed.append(name)
                 elif attempts:
                     reached.append(f"{name} ({', '.join(attempts)})")

@@ -4,40 +4,41 @@ with their own interval, and a three-way verdict.
 Timings on a shared machine are skewed (a run can only be slowed down, never sped up, by a neighbour),
 so the median is the centre and the percentile bootstrap gives its interval without assuming a
 distribution.  A ratio is faster/slower only when its interval excludes 1; otherwise "can't tell".
+Resampling is numpy's, seeded, so the same rows always give the same intervals.
 """
 
 from __future__ import annotations
 
 import math
-import random
-from collections.abc import Sequence
+import statistics
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 BOOTSTRAP = 2000
 CONFIDENCE = 0.95
 WIDE_SPREAD = 0.10  # relative half-width of the CI above which a figure is flagged
+_TAILS = ((1 - CONFIDENCE) / 2, 1 - (1 - CONFIDENCE) / 2)
+
+
+def _measured(xs: Iterable[float | None]) -> list[float]:
+    """The samples that are numbers (failed runs are stored as None or NaN)."""
+    return [x for x in xs if x is not None and not math.isnan(x)]
 
 
 def median(xs: Sequence[float]) -> float:
-    s = sorted(xs)
-    n = len(s)
-    if n == 0:
-        return math.nan
-    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
+    return statistics.median(xs) if len(xs) else math.nan
 
 
-def _percentile(sorted_xs: list[float], q: float) -> float:
-    if not sorted_xs:
-        return math.nan
-    pos = q * (len(sorted_xs) - 1)
-    lo, hi = math.floor(pos), math.ceil(pos)
-    return sorted_xs[lo] + (sorted_xs[hi] - sorted_xs[lo]) * (pos - lo)
+def bootstrap_medians(xs: Sequence[float], rng: np.random.Generator, n: int = BOOTSTRAP) -> np.ndarray:
+    """Medians of ``n`` resamples of ``xs`` (drawn with replacement, each as long as ``xs``)."""
+    return np.median(rng.choice(np.asarray(xs, dtype=float), size=(n, len(xs))), axis=1)
 
 
-def bootstrap_medians(xs: Sequence[float], rng: random.Random, n: int = BOOTSTRAP) -> list[float]:
-    xs = list(xs)
-    k = len(xs)
-    return sorted(median([xs[rng.randrange(k)] for _ in range(k)]) for _ in range(n))
+def _interval(samples: np.ndarray) -> tuple[float, float]:
+    lo, hi = np.quantile(samples, _TAILS)
+    return float(lo), float(hi)
 
 
 @dataclass
@@ -52,16 +53,15 @@ class Summary:
         return (self.hi - self.lo) / 2 / self.median if self.median else math.inf
 
 
-def summarize(xs: Sequence[float], seed: int = 1) -> Summary:
+def summarize(xs: Iterable[float | None], seed: int = 1) -> Summary:
     """Median and its percentile-bootstrap CI (a single sample has an interval of itself)."""
-    xs = [x for x in xs if x is not None and not math.isnan(x)]
+    xs = _measured(xs)
     if not xs:
         return Summary(0, math.nan, math.nan, math.nan)
     if len(xs) == 1:
         return Summary(1, xs[0], xs[0], xs[0])
-    boots = bootstrap_medians(xs, random.Random(seed))
-    a = (1 - CONFIDENCE) / 2
-    return Summary(len(xs), median(xs), _percentile(boots, a), _percentile(boots, 1 - a))
+    lo, hi = _interval(bootstrap_medians(xs, np.random.default_rng(seed)))
+    return Summary(len(xs), median(xs), lo, hi)
 
 
 @dataclass
@@ -72,24 +72,20 @@ class Ratio:
     verdict: str  # faster / slower / can't tell  (of the measured thing relative to the baseline)
 
 
-def ratio(xs: Sequence[float], base: Sequence[float], seed: int = 2) -> Ratio:
+def ratio(xs: Iterable[float | None], base: Iterable[float | None], seed: int = 2) -> Ratio:
     """median(xs)/median(base) with a bootstrap CI (both samples resampled independently).
 
     Ratios > 1 mean slower than the baseline (these are times).
     """
-    xs = [x for x in xs if x is not None and not math.isnan(x)]
-    base = [b for b in base if b is not None and not math.isnan(b)]
+    xs, base = _measured(xs), _measured(base)
     if not xs or not base:
         return Ratio(math.nan, math.nan, math.nan, "can't tell")
     value = median(xs) / median(base)
     if len(xs) < 2 or len(base) < 2:
         return Ratio(value, math.nan, math.nan, "can't tell")
-    rng = random.Random(seed)
+    rng = np.random.default_rng(seed)
     bx, bb = bootstrap_medians(xs, rng), bootstrap_medians(base, rng)
-    rng.shuffle(bb)
-    rs = sorted(x / b for x, b in zip(bx, bb, strict=True) if b)
-    a = (1 - CONFIDENCE) / 2
-    lo, hi = _percentile(rs, a), _percentile(rs, 1 - a)
+    lo, hi = _interval(bx[bb != 0] / bb[bb != 0])
     return Ratio(value, lo, hi, verdict(lo, hi))
 
 
@@ -103,13 +99,15 @@ def verdict(lo: float, hi: float) -> str:
     return "can't tell"
 
 
-def geomean(xs: Sequence[float]) -> float:
-    xs = [x for x in xs if x and x > 0 and not math.isnan(x)]
-    return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else math.nan
+def geomean(xs: Iterable[float | None]) -> float:
+    """Geometric mean of the positive figures (ratios); NaN when there are none."""
+    xs = [x for x in _measured(xs) if x > 0]
+    return statistics.geometric_mean(xs) if xs else math.nan
 
 
 def spread_warning(s: Summary, load: float | None, cores: int) -> str | None:
-    """A human warning when a figure should not be trusted as is."""
+    """A human warning when a figure should not be trusted as is: a wide interval, or a load average
+    above three quarters of the cores of the machine that measured it."""
     notes = []
     if s.n >= 2 and s.rel_halfwidth > WIDE_SPREAD:
         notes.append(f"wide CI (+/-{s.rel_halfwidth:.0%})")

@@ -5,32 +5,6 @@ from harness.adapters.base import EngineSpec
 from harness.perf.launch import Invocation, Variant
 from harness.perf.recipes import Workload
 from harness.perf.runner import PerfConfig, PerfRunner, Unit
-from harness.perf.table import format_table, summarize_rows
-from harness.results.store import ResultRow, ResultsStore
-
-
-def _rows(engine, tier, values, label=None, outcome="ok", workload="w"):
-    return [ResultRow(suite="perf", file=workload, item="full", engine=engine, tier=tier, metric="wall_time",
-                      value=v if outcome == "ok" else None, unit="s", outcome=outcome,
-                      message=None if outcome == "ok" else "output differs",
-                      extra={"label": label or engine, "shell": f"{engine} prog", "loadavg": 0.1}) for v in values]
-
-
-def test_summary_lines_ratios_and_failures(tmp_path):
-    with ResultsStore(tmp_path / "r.db") as st:
-        run = st.start_run("perf")
-        st.add(run, _rows("native64", None, [1.0, 1.01, 0.99, 1.0, 1.02]))
-        st.add(run, _rows("wasmtime", "cranelift", [1.5, 1.52, 1.49, 1.5, 1.51], "wasmtime:cranelift"))
-        st.add(run, _rows("v8", "turbofan", [1.0], "v8:turbofan", outcome="wrong-output"))
-        df = st.dataframe([run], suite="perf")
-    lines = {ln.engine: ln for ln in summarize_rows(df)}
-    assert lines["native64"].verdict == "baseline"
-    wc = lines["wasmtime:cranelift"]
-    assert abs(wc.ratio - 1.5) < 0.02 and wc.verdict == "slower"
-    bad = lines["v8:turbofan"]
-    assert bad.outcome == "wrong-output" and bad.n == 0
-    text = format_table(list(lines.values()), "native64")
-    assert "WRONG-OUTPUT" in text and "slower" in text
 
 
 def test_wrong_output_is_a_failure_not_a_timing(tmp_path):

@@ -1,13 +1,18 @@
 """Summaries of perf rows: one line per (workload, size class, engine variant) with the median, its
 CI, the ratio to the baseline measured at the same size, the verdict and any failure.  Used by the CLI
-table, ``--json`` and the HTML report, from stored rows alone."""
+table, ``--json``, the cross-check and the HTML report, from stored rows alone."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
 
+import pandas as pd
+
 from .stats import geomean, ratio, spread_warning, summarize
+from .units import fmt
+
+_LINE = ["file", "size_class", "label"]  # the row columns that make one line
 
 
 @dataclass
@@ -30,15 +35,25 @@ class Line:
     loadavg: float = math.nan
 
 
-def _label(row) -> str:
-    extra = row["extra"] or {}
+def _label(extra: dict, engine: str, tier: str | None) -> str:
     if extra.get("label"):
         return extra["label"]
-    return f"{row['engine']}:{row['tier']}" if row["tier"] else row["engine"]
+    return f"{engine}:{tier}" if tier else engine
 
 
-def summarize_rows(df, baseline: str = "native64", cores: int = 2, metric: str = "wall_time") -> list[Line]:
-    """``df``: a store DataFrame (possibly several runs) restricted to suite 'perf'.
+def _load_and_cores(g: pd.DataFrame) -> tuple[float | None, int]:
+    """The highest load average seen while a line was measured, and the core count of the machine that
+    saw it (from its run's fingerprint; 0 when unknown, which turns the busy check off)."""
+    loads = g["loadavg"].dropna()
+    if loads.empty:
+        return None, 0
+    cores = g.loc[loads.idxmax(), "cores"]
+    return float(loads.max()), int(cores) if pd.notna(cores) else 0
+
+
+def summarize_rows(df: pd.DataFrame, baseline: str = "native64", metric: str = "wall_time") -> list[Line]:
+    """``df``: perf rows as ``analysis.runs.perf_rows`` reads them (possibly several runs), with each
+    run's core count in a ``cores`` column, so a busy machine is judged against its own cores.
 
     ``metric`` is ``wall_time`` (the headline) or ``cpu_time`` (user+sys, robust to a busy machine);
     failures are only recorded as wall_time rows, so with cpu_time they are taken from those.
@@ -46,26 +61,26 @@ def summarize_rows(df, baseline: str = "native64", cores: int = 2, metric: str =
     wt = df[(df["metric"] == metric) | ((df["metric"] == "wall_time") & (df["outcome"] != "ok"))]
     if wt.empty:
         return []
-    wt = wt.assign(label=wt.apply(_label, axis=1), size_class=wt["item"].fillna("full"))
-    groups: dict[tuple[str, str, str], list] = {}
-    for _, r in wt.iterrows():
-        groups.setdefault((r["file"], r["size_class"], r["label"]), []).append(r)
+    wt = wt.assign(
+        label=[_label(e, eng, t) for e, eng, t in zip(wt["extra"], wt["engine"], wt["tier"], strict=True)],
+        size_class=wt["item"].fillna("full"),
+        loadavg=pd.to_numeric(wt["extra"].map(lambda e: e.get("loadavg")), errors="coerce"),
+        shell=wt["extra"].map(lambda e: e.get("shell") or ""))
+    ok = wt[(wt["outcome"] == "ok") & wt["value"].notna()]
+    samples = {key: list(g["value"]) for key, g in ok.groupby(_LINE, sort=False)}
     lines = []
-    for (wl, sc, label), rows in groups.items():
-        ok = [r["value"] for r in rows if r["outcome"] == "ok" and r["value"] is not None and not math.isnan(r["value"])]
-        bad = [r for r in rows if r["outcome"] != "ok"]
-        base_rows = groups.get((wl, sc, baseline), [])
-        base = [r["value"] for r in base_rows if r["outcome"] == "ok" and r["value"] is not None]
-        s = summarize(ok)
-        rt = ratio(ok, base)
-        loads = [r["extra"].get("loadavg") for r in rows if r["extra"].get("loadavg") is not None]
-        load = max(loads) if loads else None
-        outcome = bad[0]["outcome"] if bad else "ok"
-        message = bad[0]["message"] or "" if bad else ""
-        argv = next((r["extra"].get("shell") for r in rows if r["extra"].get("shell")), "")
+    for (wl, sc, label), g in wt.groupby(_LINE, sort=False):
+        s = summarize(samples.get((wl, sc, label), []))
+        rt = ratio(samples.get((wl, sc, label), []), samples.get((wl, sc, baseline), []))
+        bad = g[g["outcome"] != "ok"]
+        message = bad["message"].iloc[0] if len(bad) else ""
+        load, cores = _load_and_cores(g)
+        shells = g["shell"][g["shell"] != ""]
         lines.append(Line(wl, sc, label, s.n, s.median, s.lo, s.hi, rt.value, rt.lo, rt.hi,
-                          rt.verdict if label != baseline else "baseline", outcome, message or "",
-                          spread_warning(s, load, cores) or "", argv, load if load is not None else math.nan))
+                          rt.verdict if label != baseline else "baseline",
+                          bad["outcome"].iloc[0] if len(bad) else "ok", message if isinstance(message, str) else "",
+                          spread_warning(s, load, cores) or "", shells.iloc[0] if len(shells) else "",
+                          load if load is not None else math.nan))
     lines.sort(key=lambda ln: (ln.workload, ln.size_class, ln.engine))
     return lines
 
@@ -80,20 +95,17 @@ def geomeans(lines: list[Line]) -> dict[str, float]:
 
 
 def format_table(lines: list[Line], baseline: str) -> str:
-    def f(x: float, spec: str) -> str:
-        return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else format(x, spec)
-
     head = f"{'workload':22s} {'size':5s} {'engine':34s} {'n':>2s} {'median s':>9s} {'95% CI':>17s} " \
            f"{'x ' + baseline:>10s} {'ratio CI':>13s}  verdict / outcome"
     out = [head, "-" * len(head)]
     for ln in lines:
-        ci = f"[{f(ln.lo, '.3f')}, {f(ln.hi, '.3f')}]" if ln.n else ""
-        rci = f"[{f(ln.ratio_lo, '.2f')}, {f(ln.ratio_hi, '.2f')}]" if ln.n else ""
+        ci = f"[{fmt(ln.lo, '.3f')}, {fmt(ln.hi, '.3f')}]" if ln.n else ""
+        rci = f"[{fmt(ln.ratio_lo, '.2f')}, {fmt(ln.ratio_hi, '.2f')}]" if ln.n else ""
         tail = ln.verdict if ln.outcome == "ok" else f"{ln.outcome.upper()}: {ln.message[:80]}"
         if ln.warning:
             tail += f"  ! {ln.warning}"
-        out.append(f"{ln.workload:22s} {ln.size_class:5s} {ln.engine:34s} {ln.n:2d} {f(ln.median, '9.3f'):>9s} "
-                   f"{ci:>17s} {f(ln.ratio, '10.2f'):>10s} {rci:>13s}  {tail}")
+        out.append(f"{ln.workload:22s} {ln.size_class:5s} {ln.engine:34s} {ln.n:2d} {fmt(ln.median, '9.3f'):>9s} "
+                   f"{ci:>17s} {fmt(ln.ratio, '10.2f'):>10s} {rci:>13s}  {tail}")
     gm = geomeans(lines)
     if gm:
         out.append("")
@@ -102,7 +114,7 @@ def format_table(lines: list[Line], baseline: str) -> str:
     return "\n".join(out)
 
 
-def format_compile(df) -> str:
+def format_compile(df: pd.DataFrame) -> str:
     """Per program and engine: median cold compile time, warm start from a cache (ours:llvm), code size."""
     if df.empty:
         return ""

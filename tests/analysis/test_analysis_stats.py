@@ -1,7 +1,17 @@
 import math
 import random
 
-from harness.perf.stats import geomean, median, ratio, spread_warning, summarize, verdict
+import numpy as np
+
+from harness.analysis.stats import (
+    bootstrap_medians,
+    geomean,
+    median,
+    ratio,
+    spread_warning,
+    summarize,
+    verdict,
+)
 
 
 def test_median_even_and_odd():
@@ -48,3 +58,28 @@ def test_geomean_and_warnings():
     assert "wide CI" in spread_warning(s, 0.1, 2)
     assert "busy" in spread_warning(summarize([1.0, 1.0, 1.0]), 5.0, 2)
     assert spread_warning(summarize([1.0, 1.0, 1.0]), 0.1, 2) is None
+
+
+def test_bootstrap_is_deterministic_for_a_seed():
+    rng = random.Random(4)
+    xs = [1.0 + rng.random() for _ in range(40)]
+    base = [0.5 + rng.random() for _ in range(40)]
+    assert summarize(xs) == summarize(xs) and ratio(xs, base) == ratio(xs, base)
+    # the interval is read at order statistics of the resampled medians, so seeds show in the draws
+    once, again = bootstrap_medians(xs, np.random.default_rng(1)), bootstrap_medians(xs, np.random.default_rng(1))
+    assert (once == again).all() and (once != bootstrap_medians(xs, np.random.default_rng(7))).any()
+
+
+def test_two_samples_give_their_extremes_as_the_interval():
+    # resampled medians of two values are the low, the middle or the high value, each at least 1/4 of the
+    # time, so the 95% interval is exactly [min, max]; ratios likewise span the extreme quotients
+    s = summarize([1.0, 3.0])
+    assert (s.median, s.lo, s.hi) == (2.0, 1.0, 3.0)
+    r = ratio([2.0, 4.0], [1.0, 2.0])
+    assert r.value == 2.0 and (r.lo, r.hi) == (1.0, 4.0) and r.verdict == "can't tell"
+
+
+def test_failed_runs_are_not_samples():
+    s = summarize([1.0, None, math.nan, 1.0])
+    assert s.n == 2 and s.median == 1.0
+    assert math.isnan(geomean([None, math.nan, 0.0]))

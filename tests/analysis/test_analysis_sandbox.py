@@ -1,6 +1,6 @@
 """Claim 7's verdict comes from stored WASI escape-program rows and spec assert_unlinkable rows."""
 
-from harness.report.sandbox_claim import sandbox_claim_figure
+from harness.analysis.sandbox import sandbox_claim_figure
 from harness.results import ResultRow, ResultsStore
 
 

@@ -1,0 +1,231 @@
+"""The claims of docs/CLAIMS (the project's list of public claims about wasm runtimes), each answered
+from stored figures with a verdict: holds / does not hold / can't tell here, the command that measured
+it and how.  Claims 1-6 come from perf lines, the startup ladder and compile points; claim 7 from
+conformance rows (``analysis.sandbox``)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .perf_table import Line, geomeans
+from .runs import BASELINE, EMULATED
+from .stats import geomean
+from .studies import find_line, pointer_study
+from .units import duration, fmt
+
+
+@dataclass
+class Claim:
+    number: int
+    text: str
+    figure: str
+    verdict: str  # holds / does not hold / can't tell here
+    command: str
+    how: str
+
+
+COMPRESSION = ("gzip-compress", "gzip-decompress", "bzip2-compress", "bzip2-decompress")
+
+
+def claims(lines: list[Line], ladder: list[dict], compile_points: list[dict], command: str,
+           commands: dict[str, str] | None = None,
+           emulation_run: tuple[list[Line], str] | None = None) -> list[Claim]:
+    # Claims are about real programs: geometric means over gzip/bzip2/sqlite, not the microbenchmarks.
+    gm = geomeans([ln for ln in lines if not ln.workload.startswith("micro-")])
+    commands = commands or {}
+    out = []
+    # 1: LLVM tier within 5-10%
+    llvm = {k: v for k, v in gm.items() if "llvm" in k}
+    if llvm:
+        best = min(llvm.items(), key=lambda kv: kv[1])
+        v = "holds" if best[1] <= 1.10 else "does not hold"
+        real = [ln for ln in lines if ln.engine == best[0] and ln.outcome == "ok" and ln.size_class == "full"
+                and not ln.workload.startswith("micro-")]
+        per = ", ".join(f"{ln.workload} {ln.ratio:.2f}x" for ln in real)
+        failed = [ln for ln in lines if ln.engine == best[0] and ln.outcome != "ok"]
+        fig = f"{best[0]}: geometric mean {best[1]:.2f}x native64" + (f" ({per})" if per else "")
+        if best[0].startswith("ours:"):
+            slowest = max((ln.hi for ln in real if not math.isnan(ln.hi)), default=math.nan)
+            fig += (" - whole process (Python start, loading or compiling the module, execution). Our engine "
+                    "keeps compiled code between processes: the first run of each program compiles "
+                    f"(slowest run {duration(slowest)}), the medians are runs that found it compiled")
+        if failed:
+            fig += "; not measured correctly: " + ", ".join(f"{ln.workload} {ln.outcome}" for ln in failed)
+        out.append(Claim(1, "An LLVM-based wasm tier runs real programs within about 5-10% of native code.",
+                         fig, v, commands.get(best[0], command), "throughput"))
+    else:
+        best = min(((k, v) for k, v in gm.items() if not k.startswith("native")), key=lambda kv: kv[1], default=None)
+        fig = "no LLVM-based tier was measured (ours:llvm not in this checkout, wasmer:llvm not built)"
+        if best:
+            fig += f"; fastest tier measured: {best[0]} at {best[1]:.2f}x native64 (geometric mean)"
+        out.append(Claim(1, "An LLVM-based wasm tier runs real programs within about 5-10% of native code.",
+                         fig, "can't tell here", command, "throughput"))
+    # 2: compression + pointer size
+    figs, faster, slower = [], 0, 0
+    for wl in COMPRESSION:
+        best = None
+        for eng in ("wasmtime:cranelift (precompiled)", "wasmtime:cranelift", "v8:turbofan"):
+            ln = find_line(lines, wl, eng)
+            if ln and ln.outcome == "ok":
+                best = ln
+                break
+        n32 = find_line(lines, wl, "native32")
+        if best:
+            figs.append(f"{wl}: wasm32 ({best.engine}) {best.ratio:.2f}x [{fmt(best.ratio_lo)}, {fmt(best.ratio_hi)}]"
+                        + (f", native32 {n32.ratio:.2f}x" if n32 and n32.outcome == "ok" else ""))
+            faster += best.verdict == "faster"
+            slower += best.verdict == "slower"
+    _, study = pointer_study(lines)
+    for wl in ("micro-linkedlist", "micro-bintrees", "micro-hashtable"):
+        n32, w32 = study.get(wl, {}).get("native32"), study.get(wl, {}).get("wasm32")
+        parts = []
+        if n32 and n32.outcome == "ok":
+            parts.append(f"native32 {n32.ratio:.2f}x")
+        if w32 and w32.outcome == "ok":
+            parts.append(f"wasm32 {w32.ratio:.2f}x")
+        if parts:
+            figs.append(f"{wl} (pointer-heavy): " + ", ".join(parts))
+    if not figs:
+        v2 = "can't tell here"
+    elif faster:
+        v2 = "holds"
+    elif slower and slower == len([f for f in figs if f.startswith(("gzip", "bzip2"))]):
+        v2 = "does not hold"
+    else:
+        v2 = "can't tell here"
+    out.append(Claim(2, "On compression benchmarks wasm was measured 8-9% slower on one and ~30% faster than "
+                        "native on another, because wasm32 pointers are half the size.",
+                     "; ".join(figs) or "no compression workload measured", v2,
+                     commands.get("native32", command),
+                     "pointer study: native64 vs native32 vs wasm32 (wasm64 not buildable here)"))
+    # 3: V8 vs native
+    tf = gm.get("v8:turbofan")
+    lo = gm.get("v8:liftoff")
+    tf_exec = geomean([p["exec_ratio"] for p in compile_points if p["engine"] == "v8:turbofan"
+                   and not p["workload"].startswith("micro-") and not math.isnan(p["exec_ratio"])])
+    if tf is not None:
+        # The paper timed execution inside a browser, so the verdict uses the execute phase (node driver,
+        # performance.now() around _start); the whole-process figure is shown as well.
+        basis = tf_exec if not math.isnan(tf_exec) else tf
+        v3 = "holds" if 1.3 <= basis <= 1.7 else "does not hold"
+        fig = (f"v8:turbofan on gzip, bzip2, sqlite: execution only {fmt(tf_exec)}x native64 (includes any TurboFan "
+               f"compilation V8 defers to first call), whole process (node start + compile + run) {tf:.2f}x "
+               "(geometric means; 'holds' when execution is within 1.3-1.7x)")
+        if lo is not None:
+            fig += f"; v8:liftoff {lo:.2f}x"
+        fig += "; asm.js/JS not measured"
+    else:
+        v3, fig = "can't tell here", "no V8 tier measured"
+    out.append(Claim(3, "Browser wasm runs 1.45-1.55x native on SPEC (Not So Fast, ATC 2019); asm.js/JS 2-3x.",
+                     fig, v3, commands.get("v8:turbofan", commands.get("v8:liftoff", command)),
+                     "V8 tiers vs native64 on the same workloads"))
+    # 4: baseline vs optimising compiler
+    by = {}
+    for p in compile_points:
+        by.setdefault((p["engine"], p["program"]), p)
+    pairs = []
+    for (eng, prog), p in by.items():
+        if eng == "wasmtime:winch" and ("wasmtime:cranelift", prog) in by:
+            c = by[("wasmtime:cranelift", prog)]
+            if p["compile"] and not math.isnan(p["exec_ratio"]) and not math.isnan(c["exec_ratio"]):
+                pairs.append((prog, c["compile"] / p["compile"], p["exec_ratio"] / c["exec_ratio"]))
+    if pairs:
+        cs = [x[1] for x in pairs]
+        es = [x[2] for x in pairs]
+        gc, ge = geomean(cs), geomean(es)
+        # The claim names magnitudes, so the direction alone is not enough: "holds" needs a compile speed-up
+        # of at least 10x (the claimed 15-20x with slack for noise) and code at most 1.6x slower.
+        v4 = "holds" if gc >= 10 and 1 < ge <= 1.6 else "does not hold"
+        fig = (f"winch compiles {gc:.1f}x faster than cranelift and its code runs {ge:.2f}x slower (geometric means "
+               f"over {len(pairs)} programs; claimed 15-20x and 1.1-1.5x; holds when >= 10x and <= 1.6x)")
+        if v4 != "holds" and gc > 1 and ge > 1:
+            fig += " - the direction holds, the claimed compile-speed magnitude does not"
+    else:
+        v4, fig = "can't tell here", "needs both wasmtime:winch and wasmtime:cranelift with --metrics compile"
+    out.append(Claim(4, "Baseline (singlepass) compilers compile much faster but produce slower code "
+                        "(15-20x faster compile, 1.1-1.5x slower code).", fig, v4,
+                     commands.get("wasmtime:winch (precompiled)", commands.get("wasmtime:winch", command)),
+                     "compile time vs execution time per tier"))
+    # 5: container vs wasm start
+    dock = [r for r in ladder if r["engine"] == "docker" and r["n"] and r["cache"] == "warm"]
+    inst = [r for r in ladder if r["engine"] == "wasmtime-py" and r["n"] and r["cache"] == "in-memory"]
+    if dock and inst:
+        d, w = dock[0]["median"], min(r["median"] for r in inst)
+        v5 = "holds" if d >= 0.1 and w < 1e-3 else "does not hold"
+        fig = f"docker run (warm) {duration(d)}; wasm instantiate+run in-process {duration(w)} ({d / w:,.0f}x)"
+    else:
+        v5, fig = "can't tell here", "the startup ladder lacks the docker or in-process rungs (Docker not reachable?)"
+    out.append(Claim(5, "A container needs at least 100-150 ms to start, a wasm module starts in microseconds.",
+                     fig, v5, command.replace("--metrics", "--metrics") if command else "", "startup ladder"))
+    # 6: from the newest run that measured qemu-user, so every figure of it was measured side by side
+    out.append(claim6(*emulation_run) if emulation_run else claim6(lines, command, commands))
+    out.append(Claim(7, "A wasm module can touch nothing of the host that it was not explicitly given.",
+                     "not a performance figure: see the WASI sandbox tests of the conformance report",
+                     "can't tell here", "harness wasi", "WASI sandbox escape tests"))
+    return out
+
+
+NOT_WASM = (BASELINE, "native32", EMULATED)
+# Claim 6's verdict rule: emulation must cost at least 3x (the claim says ~5x) while the best wasm tier
+# stays within 1.5x of native on the same workloads ("runs at native speed", allowing for a JIT's compile
+# time in a whole-process figure).
+EMULATED_MIN, WASM_MAX = 3.0, 1.5
+CLAIM6_RULE = (f"holds when the emulated build is >= {EMULATED_MIN:g}x native64 and the best wasm tier "
+               f"<= {WASM_MAX:g}x, both geometric means over the same full-size workloads")
+
+
+def _ok_full(lines: list[Line], engine: str) -> dict[str, Line]:
+    return {ln.workload: ln for ln in lines if ln.engine == engine and ln.size_class == "full"
+            and ln.outcome == "ok" and not math.isnan(ln.ratio)}
+
+
+def claim6(lines: list[Line], command: str = "", commands: dict[str, str] | None = None) -> Claim:
+    """Claim 6 from stored lines: the foreign-architecture build under qemu-user against native64, next
+    to the best wasm tier on the same workloads (the mirror image of x86 emulated on ARM)."""
+    commands = commands or {}
+    text = "An x86 container emulated on ARM runs ~5x slower; wasm runs at native speed on either."
+    how = ("mirror image on this machine: the same program built for the other 64-bit architecture, run under "
+           "qemu user-mode emulation, vs native64 vs wasm compiled for the host; rule: " + CLAIM6_RULE)
+    cmd = commands.get(EMULATED, command) or "harness perf --engines native64,qemu-user,wasmtime:cranelift"
+    emu = _ok_full(lines, EMULATED)
+    bad = [ln for ln in lines if ln.engine == EMULATED and ln.outcome != "ok"]
+    broken = ("; not measured correctly: " + ", ".join(f"{ln.workload} {ln.outcome}" for ln in bad)) if bad else ""
+    if not emu:
+        why = (f"{EMULATED} was not measured" if not bad else f"{EMULATED} produced no correct run")
+        return Claim(6, text, f"{why} (run the command with qemu-user-static installed){broken}",
+                     "can't tell here", cmd, how)
+    emulator = next((ln.argv.split()[0].rsplit("/", 1)[-1] for ln in emu.values() if ln.argv), EMULATED)
+    wasm_engines = sorted({ln.engine for ln in lines if ln.engine not in NOT_WASM})
+    best = None  # (workloads in common, wasm geomean, engine)
+    for eng in wasm_engines:
+        common = sorted(set(emu) & set(_ok_full(lines, eng)))
+        if not common:
+            continue
+        w = _ok_full(lines, eng)
+        cand = (common, geomean([w[wl].ratio for wl in common]), eng)
+        if best is None or (len(cand[0]), -cand[1]) > (len(best[0]), -best[1]):
+            best = cand
+    if best is None:
+        g = geomean([ln.ratio for ln in emu.values()])
+        per = ", ".join(f"{wl} {ln.ratio:.2f}x" for wl, ln in sorted(emu.items()))
+        return Claim(6, text, f"{emulator}: geometric mean {g:.2f}x native64 over {len(emu)} workloads ({per}); "
+                              f"no wasm tier measured on the same workloads{broken}", "can't tell here", cmd, how)
+    common, wasm_g, eng = best
+    emu_g = geomean([emu[wl].ratio for wl in common])
+    verdict = "holds" if emu_g >= EMULATED_MIN and wasm_g <= WASM_MAX else "does not hold"
+    per = ", ".join(f"{wl} {emu[wl].ratio:.2f}x" for wl in common)
+    fig = (f"emulated ({emulator}): {emu_g:.2f}x native64; wasm ({eng}, whole process incl. any compilation): "
+           f"{wasm_g:.2f}x native64 - geometric means over the same {len(common)} workloads "
+           f"(emulated per workload: {per})")
+    real = [wl for wl in common if not wl.startswith("micro-")]
+    if real and len(real) < len(common):
+        w = _ok_full(lines, eng)
+        fig += (f"; real programs only ({len(real)}): emulated {geomean([emu[wl].ratio for wl in real]):.2f}x, "
+                f"wasm {geomean([w[wl].ratio for wl in real]):.2f}x")
+    fig += broken
+    if commands.get(eng) and commands.get(eng) != cmd:
+        cmd += f"  (wasm figure: {commands[eng]})"
+    return Claim(6, text, fig, verdict, cmd, how)
+
+

@@ -1,0 +1,49 @@
+"""Everything the perf report shows, computed from the store in one place: the merged throughput lines,
+the startup ladder, compile points, the newest cross-check and the claims with their verdicts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ..results.store import ResultsStore
+from .claims import Claim, claims
+from .perf_table import Line
+from .runs import emulation_run, latest, merged_lines
+from .sandbox import sandbox_claim_figure
+from .startup import ladder_summary
+from .studies import compile_vs_exec
+
+
+@dataclass
+class PerfFigures:
+    lines: list[Line]
+    rows: pd.DataFrame | None  # the rows of the runs the lines come from (memory, compile)
+    run: dict | None  # the newest throughput run
+    startup_run: dict | None
+    ladder: list[dict]
+    compile_points: list[dict]
+    crosscheck: pd.DataFrame | None
+    claims: list[Claim]
+
+
+def perf_figures(store_path: str | Path) -> PerfFigures:
+    with ResultsStore(store_path) as store:
+        lines, df, run, commands = merged_lines(store)
+        srun, sdf = latest(store, "perf-startup")
+        _, xdf = latest(store, "perf-crosscheck")
+        emulation = emulation_run(store)
+        sandbox = sandbox_claim_figure(store)
+    ladder = ladder_summary(sdf) if sdf is not None else []
+    points = compile_vs_exec(df, lines) if df is not None else []
+    command = (run or {}).get("command", "") or ""
+    cl = claims(lines, ladder, points, command, commands, emulation_run=emulation)
+    for c in cl:
+        if c.number == 5:
+            c.command = (srun or {}).get("command", "") or c.command
+        if c.number == 7:  # answered by the conformance rows (WASI escape program, assert_unlinkable)
+            c.figure, c.verdict, c.command = sandbox
+            c.how = "WASI sandbox escape program + spec assert_unlinkable checks"
+    return PerfFigures(lines, df, run, srun, ladder, points, xdf, cl)

@@ -1,0 +1,15 @@
+"""How figures are written in claims and reports: a missing figure is "-", durations in µs, ms or s."""
+
+from __future__ import annotations
+
+import math
+
+
+def fmt(x: float | None, spec: str = ".2f") -> str:
+    return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else format(x, spec)
+
+
+def duration(x: float | None) -> str:
+    if x is None or math.isnan(x):
+        return "-"
+    return f"{x * 1e6:.0f} µs" if x < 1e-3 else (f"{x * 1000:.1f} ms" if x < 1 else f"{x:.2f} s")
