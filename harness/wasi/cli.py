@@ -9,13 +9,25 @@ import time
 from pathlib import Path
 
 from ..adapters.base import EngineSpec, UnknownEngineError
+from ..cli_options import (
+    add_engines,
+    add_jobs,
+    add_json,
+    add_pattern,
+    add_store,
+    add_timeout,
+    add_verbose,
+    command_line,
+    open_store,
+)
 from ..errors import HarnessError
-from ..paths import default_results_db
-from ..results.store import ResultRow, ResultsStore
+from ..results.run import recording
+from ..results.store import ResultRow
+from ..text import LINE, OUTPUT, clip
 from .drivers import HOSTCHECK, parse_engine
 from .execute import DEFAULT_TIMEOUT
 from .runner import SuiteRun, TestResult, run_suite, summarize
-from .spec import WasiTest, discover
+from .testsuite import WasiTest, discover
 
 HELP = "run the WASI testsuite (wasm32-wasip1 c/rust/assemblyscript) and our WASI programs on engines"
 DESCRIPTION = """Run WASI preview1 test programs on engines and compare exit codes and output.
@@ -35,19 +47,18 @@ DEFAULT_ENGINES = "wasmtime,v8,pywasm,ours:interp"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--engines", default=DEFAULT_ENGINES, help=f"comma-separated runtime[:tier] (default: {DEFAULT_ENGINES})")
+    add_engines(p, DEFAULT_ENGINES)
     p.add_argument("--suite-dir", type=Path, default=None, help="wasi-testsuite checkout (or its tests/ dir)")
     p.add_argument("--own", action="store_true", help="run our own programs (suites/wasi/programs)")
     p.add_argument("--official", action="store_true", help="with --own: run the official suite too")
     p.add_argument("--versions", default="wasm32-wasip1,wasm32-wasip3",
                    help="WASI versions to list (default: both; p3 tests show as unsupported)")
-    p.add_argument("-k", dest="pattern", default=None, help="only tests whose id contains PATTERN (comma = or)")
-    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per test (default: %(default)s)")
-    p.add_argument("--jobs", "-j", type=int, default=1, help="tests run in parallel per engine (default 1)")
-    p.add_argument("--json", type=Path, default=None, help="write the JSON summary here")
-    p.add_argument("--db", type=Path, default=None, help="results store (default: reports/results.db)")
-    p.add_argument("--no-store", action="store_true", help="do not write results to the store")
-    p.add_argument("-v", "--verbose", action="store_true", help="print every test in the matrix, not only problems")
+    add_pattern(p, "tests")
+    add_timeout(p, DEFAULT_TIMEOUT, "one test")
+    add_jobs(p, 1, "tests of one engine")
+    add_json(p)
+    add_store(p)
+    add_verbose(p, "every test in the matrix")
 
 
 def parse_engine_list(text: str) -> tuple[list[EngineSpec], dict[str, str]]:
@@ -150,7 +161,7 @@ def store_row(r: TestResult, suite_root: str | None) -> ResultRow:
             pass
     return ResultRow(suite="wasi", file=file, item=r.test.id, engine=r.engine.runtime, tier=r.engine.tier or None,
                      metric="test", value=1.0 if r.outcome == "pass" else 0.0, outcome=r.outcome,
-                     message=r.message[:2000] or None,
+                     message=clip(r.message, OUTPUT) or None,
                      extra={"group": r.test.group, "seconds": round(r.seconds, 3), "verdict": r.verdict,
                             **({"expected_fail": r.expected_fail} if r.expected_fail else {})})
 
@@ -164,48 +175,34 @@ def main(args: argparse.Namespace) -> int:
     tests, suites = collect_tests(args)
     if not tests:
         raise HarnessError("no WASI tests selected" + (f" (pattern {args.pattern!r})" if args.pattern else ""))
-    store = None if args.no_store else ResultsStore(args.db or default_results_db())
-    run_id = None
+    store = open_store(args)
+    versions = {}
     if store:
         from ..adapters import get_adapter
 
         versions = {e.name: (None if e == HOSTCHECK else get_adapter(e.runtime).version()) for e in engines}
-        run_id = store.start_run("wasi", command="harness wasi " + " ".join(sys.argv[2:]), engines=versions,
-                                 suites={k: None for k in suites}, extra={"suite_dirs": suites, "bad_engines": bad})
     root = suites.get("wasi")
-    started = time.perf_counter()
-    batch: list[ResultRow] = []
+    with recording(store, "wasi", command_line("wasi"), versions, {k: None for k in suites},
+                   extra={"suite_dirs": suites, "bad_engines": bad}) as recorded:
 
-    def on_result(r: TestResult, done: int, total: int) -> None:
-        mark = CELL[r.verdict]
-        detail = f"  {r.message[:160]}" if r.verdict not in ("pass", "unsupported", "xfail") and r.message else ""
-        print(f"[{r.engine.name} {done}/{total}] {r.test.id} {mark} {r.seconds:.2f}s{detail}", file=sys.stderr,
-              flush=True)
-        if store and run_id:
-            batch.append(store_row(r, root if r.test.group.split("/")[0] != "own" else suites.get("wasi-own")))
-            if len(batch) >= 20:
-                store.add(run_id, batch)
-                batch.clear()
+        def on_result(r: TestResult, done: int, total: int) -> None:
+            """Show each test as it ends, and commit its row at once (a kill keeps every test that ended)."""
+            mark = CELL[r.verdict]
+            detail = f"  {clip(r.message, LINE)}" if r.verdict not in ("pass", "unsupported", "xfail") and r.message else ""
+            print(f"[{r.engine.name} {done}/{total}] {r.test.id} {mark} {r.seconds:.2f}s{detail}", file=sys.stderr,
+                  flush=True)
+            recorded.add([store_row(r, root if r.test.group.split("/")[0] != "own" else suites.get("wasi-own"))])
 
-    status = "finished"
-    try:
-        run = run_suite(engines, tests, timeout=args.timeout, jobs=max(1, args.jobs), on_result=on_result)
-    except KeyboardInterrupt:
-        status = "interrupted"
-        raise
-    finally:
-        if store and run_id:
-            if batch:
-                store.add(run_id, batch)
-            store.finish_run(run_id, status)
-    wall = time.perf_counter() - started
+        started = time.perf_counter()
+        run = run_suite(engines, tests, timeout=args.timeout, jobs=args.jobs, on_result=on_result)
+        wall = time.perf_counter() - started
     names = [e.name for e in engines]
     print(matrix(run, names, args.verbose))
     for name, why in run.unavailable.items():
         print(f"{name}: skipped: {why}", file=sys.stderr)
     print(f"wall time {wall:.1f} s", file=sys.stderr)
     summary = summarize(run)
-    summary.update({"suites": suites, "wall_seconds": round(wall, 2), "bad_engines": bad, "run_id": run_id})
+    summary.update({"suites": suites, "wall_seconds": round(wall, 2), "bad_engines": bad, "run_id": recorded.run_id})
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(summary, indent=2) + "\n")

@@ -26,11 +26,11 @@ from pathlib import Path
 from ..adapters.base import EngineSpec
 from . import expectations as expectations_mod
 from .child import INTERNAL_EXIT
+from .command_check import NotACommand, check_wasi_command
 from .drivers import DriverUnavailable, Invocation, check_available, supported_versions
 from .execute import DEFAULT_TIMEOUT, RunResult, run_program
 from .expectations import FLAKY_PREFIX
-from .inspect import NotACommand, check_wasi_command
-from .spec import WasiTest, clean_artifacts
+from .testsuite import WasiTest, clean_artifacts
 
 OUTCOMES = ("pass", "fail", "timeout", "crash", "unsupported", "skip")
 

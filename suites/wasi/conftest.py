@@ -39,7 +39,7 @@ def pytest_generate_tests(metafunc):
     if "wasi_case" not in metafunc.fixturenames:
         return
     from harness.wasi.programs import load_table
-    from harness.wasi.spec import PREVIEW1, discover
+    from harness.wasi.testsuite import PREVIEW1, discover
 
     engines = wasi_engines()
     params = []
@@ -59,6 +59,6 @@ def pytest_generate_tests(metafunc):
 def own_tests():
     """Our programs compiled once per session (zig's first libc build takes about a minute)."""
     from harness.wasi.programs import build_own_suite
-    from harness.wasi.spec import discover
+    from harness.wasi.testsuite import discover
 
     return {t.id: t for t in discover(build_own_suite())}

@@ -152,7 +152,7 @@ def test_compiled_escape_attempts_are_all_blocked(engine):
     from harness.wasi.drivers import DriverUnavailable, check_available, parse_engine
     from harness.wasi.programs import build_own_suite
     from harness.wasi.runner import run_test
-    from harness.wasi.spec import discover
+    from harness.wasi.testsuite import discover
 
     spec = parse_engine(engine)
     try:

@@ -6,7 +6,7 @@ import pytest
 
 from harness.wasi.execute import RunResult
 from harness.wasi.runner import judge
-from harness.wasi.spec import SpecError, TestSpec, WasiTest, clean_artifacts, discover, parse_spec
+from harness.wasi.testsuite import SpecError, TestSpec, WasiTest, clean_artifacts, discover, parse_spec
 
 
 def test_legacy_spec_defaults_and_reads():
