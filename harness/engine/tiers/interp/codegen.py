@@ -24,9 +24,11 @@ function would exceed them, and the caller falls back to :mod:`.flatgen` (a flat
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from ...syntax import FuncType, Module
+from .helpers import LD_EXTEND, LD_SPLAT
 from .optable import LOADS, OPS, STORES, VIEWS
 
 MAX_EXPR_DEPTH = 24
@@ -139,6 +141,10 @@ def f64_literal(ctx: ModuleContext, bits: int) -> str:
 
 class FuncCodegen:
     """Generates ``def f<index>(l0, ...)`` for one defined function."""
+
+    # instruction -> handler(self, ins), False when what follows is unreachable (the numeric instructions
+    # are OPS templates instead); filled in below the handlers, and flatgen's replaces the control ones
+    handlers: ClassVar[dict[str, Handler]]
 
     def __init__(self, ctx: ModuleContext, func_index: int):
         self.ctx = ctx
@@ -489,7 +495,8 @@ class FuncCodegen:
         self._tree(iv, segs[mid:])
         self.ind -= 1
 
-    # ---- structured control ----
+    # ---- structured control (block, loop and if_ are their instructions' handlers: no frame between them
+    # and ``body``, see there) ----
     def if_start(self, ins: tuple) -> tuple[tuple[str, ...], tuple[str, ...], str, int]:
         """Pop an ``if``'s condition and spill the stack, since both arms must start from the slots.
 
@@ -502,15 +509,15 @@ class FuncCodegen:
         self.flush()
         return params, results, cond, len(self.stack) - len(params)
 
-    def block(self, ins: tuple, kind: str) -> bool:
+    def block(self, ins: tuple) -> bool:
+        self.fresh = None
         params, results = self.ctx.block_type(ins[1])
         h = len(self.stack) - len(params)
         targeted = self.targeted.get(id(ins), False)
-        arity = len(params) if kind == "loop" else len(results)
         if not targeted:
-            return self.body(ins[2], Label(kind, h, arity, len(results), self._uid(), False))
+            return self.body(ins[2], Label("block", h, len(results), len(results), self._uid(), False))
         self.flush()
-        lab = Label(kind, h, arity, len(results), self._uid(), True)
+        lab = Label("block", h, len(results), len(results), self._uid(), True)
         self.labels.append(lab)
         self.open_pyloop(lab)
         if self.body(ins[2]):
@@ -521,7 +528,29 @@ class FuncCodegen:
         self.reset_stack(h, len(results))
         return True
 
+    def loop(self, ins: tuple) -> bool:
+        self.fresh = None
+        params, results = self.ctx.block_type(ins[1])
+        h = len(self.stack) - len(params)
+        if not self.targeted.get(id(ins), False):
+            return self.body(ins[2], Label("loop", h, len(params), len(results), self._uid(), False))
+        self.flush()
+        lab = Label("loop", h, len(params), len(results), self._uid(), True)
+        if self.at_tail:
+            lab.tail_of = self.labels[-1]
+        self.labels.append(lab)
+        self.open_pyloop(lab)
+        falls = self.body(ins[2])
+        if falls:
+            self.flush()
+            self.emit("break")
+        self.labels.pop()
+        self.close_pyloop(lab)
+        self.reset_stack(h, len(results))
+        return falls
+
     def if_(self, ins: tuple) -> bool:
+        self.fresh = None
         params, results, cond, h = self.if_start(ins)
         targeted = self.targeted.get(id(ins), False)
         lab = Label("if", h, len(results), len(results), self._uid(), targeted)
@@ -560,244 +589,412 @@ class FuncCodegen:
         return r1 or r2 or targeted
 
     # ---- one instruction; False when what follows is unreachable ----
-    def instr(self, ins: tuple) -> bool:  # noqa: C901 - a dispatcher
+    def instr(self, ins: tuple) -> bool:
         op = ins[0]
         spec = OPS.get(op)
         if spec is not None:
             kind, tmpl = spec
             self.op(kind, tmpl, (tmpl.count("{1}") + 1) if "{0}" in tmpl else 0, op)
             return True
-        if op == "local.get":
-            name = f"l{ins[1]}"
-            self.push(name, frozenset((name,)))
-        elif op == "local.set" or op == "local.tee":
-            e = self.pop()
-            name = f"l{ins[1]}"
-            if e.expr != name and not self.retarget_fresh(e, name):
-                self.write_var(name, e.expr)
-            if op == "local.tee":
-                self.push(name, frozenset((name,)))
-        elif op == "i32.const" or op == "i64.const" or op == "f32.const" or op == "v128.const":
-            self.push(str(ins[1]))
-        elif op == "f64.const":
-            self.push(f64_literal(self.ctx, ins[1]))
-        elif op == "global.get":
-            gt = self.ctx.global_types[ins[1]]
-            expr = f"G{ins[1]}.value"
-            if gt.valtype == "f64":
-                expr = f"f64_from_bits({expr})"
-            if gt.mutable:
-                self.push_stmt(expr)
-            else:
-                self.push(expr, frozenset(), 1)
-        elif op == "global.set":
-            gt = self.ctx.global_types[ins[1]]
-            e = self.pop()
-            v = f"f64_bits({e.expr})" if gt.valtype == "f64" else e.expr
-            self.emit(f"G{ins[1]}.value = {v}")
-        elif op in LOADS:
-            helper, post = LOADS[op]
-            a = self.pop()
-            addr = f"{a.expr} + {ins[2]}" if ins[2] else a.expr
-            self.uses_mem = True
-            if helper is None:
-                v = f"mb[{addr}]"
-            elif helper in VIEWS:
-                view, mask, shift = VIEWS[helper]
-                self.views.add(view)
-                v = f"(m{view}[_a >> {shift}] if not (_a := {addr}) & {mask} else {helper}(mb, _a)[0])"
-            else:
-                v = f"{helper}(mb, {addr})[0]"
-            self.push_stmt(post.format(v=v))
-        elif op in STORES:
-            helper, vt = STORES[op]
-            v, a = self.pop(), self.pop()
-            addr = f"{a.expr} + {ins[2]}" if ins[2] else a.expr
-            self.uses_mem = True
-            val = vt.format(v=v.expr)
-            if helper is None:
-                self.emit(f"mb[{addr}] = {val}")
-            elif helper in VIEWS:
-                view, mask, shift = VIEWS[helper]
-                self.views.add(view)
-                self.emit(f"if (_a := {addr}) & {mask}: {helper}(mb, _a, {val})")
-                self.emit(f"else: m{view}[_a >> {shift}] = {val}")
-            else:
-                self.emit(f"{helper}(mb, {addr}, {val})")
-        elif op == "block":
-            self.fresh = None
-            return self.block(ins, "block")
-        elif op == "loop":
-            self.fresh = None
-            return self.loop(ins)
-        elif op == "if":
-            self.fresh = None
-            return self.if_(ins)
-        elif op == "br":
-            self.branch(ins[1])
-            return False
-        elif op == "br_if":
-            c = self.pop()
-            self.emit(f"if {self.cval(c)}:")
-            self.indent()
-            self.branch(ins[1])
-            self.ind -= 1
-        elif op == "br_table":
-            self.br_table(ins[1], ins[2])
-            return False
-        elif op == "return":
-            self.do_return()
-            return False
-        elif op == "unreachable":
-            self.emit("raise Trap('unreachable')")
-            return False
-        elif op == "nop":
-            pass
-        elif op == "drop":
-            self.pop()
-        elif op == "select":
-            c, b, a = self.pop(), self.pop(), self.pop()
-            self.push(f"({a.expr} if {self.cval(c)} else {b.expr})", a.deps | b.deps | c.deps,
-                      1 + max(a.depth, b.depth, c.depth))
-        elif op == "call":
-            ft = self.ctx.func_types[ins[1]]
-            args = self.popn(len(ft.params))
-            self.push_results(len(ft.results), f"f{ins[1]}({', '.join(a.expr for a in args)})")
-            if self.ctx.has_mem:
-                self.emit(_MB_RELOAD)
-        elif op == "call_indirect":
-            ft = self.ctx.types[ins[1]]
-            idx = self.pop()
-            args = self.popn(len(ft.params))
-            iv = idx.expr
-            if not (iv.isidentifier() or iv.isdigit()):
-                self.emit(f"_i = {iv}")
-                iv = "_i"
-            ty = f"TY{ins[1]}"
-            self.emit(f"_e = T{ins[2]}.elements")
-            self.emit(f"if {iv} >= len(_e): raise Trap(TRAP_UNDEFINED_ELEMENT)")
-            self.emit(f"_f = _e[{iv}]")
-            self.emit(f"if _f is None or (_f.type is not {ty} and _f.type != {ty}): call_fail(_f)")
-            self.push_results(len(ft.results), f"(_f.interp or interp_callable(_f))({', '.join(a.expr for a in args)})")
-            if self.ctx.has_mem:
-                self.emit(_MB_RELOAD)
-        elif op == "memory.size":
-            self.uses_mem = True
-            self.push_stmt("(len(mb) >> 16)")
-        elif op == "memory.grow":
-            self.uses_mem = True
-            n = self.pop()
-            self.push_stmt(f"(M0.grow({n.expr}) & 0xffffffff)")
-            self.emit(_MB_RELOAD)
-        elif op == "memory.fill" or op == "memory.copy":
-            n, v, d = self.pop(), self.pop(), self.pop()
-            fn = "mem_fill" if op == "memory.fill" else "mem_copy"
-            self.emit(f"{fn}(M0, {d.expr}, {v.expr}, {n.expr})")
-        elif op == "memory.init":
-            n, s, d = self.pop(), self.pop(), self.pop()
-            self.emit(f"mem_init(M0, INST, {ins[1]}, {d.expr}, {s.expr}, {n.expr})")
-        elif op == "data.drop":
-            self.emit(f"INST.datas[{ins[1]}] = None")
-        elif op == "ref.null":
-            self.push("None")
-        elif op == "ref.is_null":
-            e = self.pop()
-            cond = f"{e.expr} is None"
-            self.push(f"(1 if {cond} else 0)", e.deps, e.depth + 1, cond)
-        elif op == "ref.func":
-            self.push(f"F{ins[1]}")
-        elif op == "table.get":
-            i = self.pop()
-            self.push_stmt(f"tbl_get(T{ins[1]}, {i.expr})")
-        elif op == "table.set":
-            v, i = self.pop(), self.pop()
-            self.emit(f"tbl_set(T{ins[1]}, {i.expr}, {v.expr})")
-        elif op == "table.size":
-            self.push_stmt(f"len(T{ins[1]}.elements)")
-        elif op == "table.grow":
-            n, v = self.pop(), self.pop()
-            self.push_stmt(f"tbl_grow(T{ins[1]}, {v.expr}, {n.expr})")
-        elif op == "table.fill":
-            n, v, i = self.pop(), self.pop(), self.pop()
-            self.emit(f"tbl_fill(T{ins[1]}, {i.expr}, {v.expr}, {n.expr})")
-        elif op == "table.copy":
-            n, s, d = self.pop(), self.pop(), self.pop()
-            self.emit(f"tbl_copy(T{ins[1]}, T{ins[2]}, {d.expr}, {s.expr}, {n.expr})")
-        elif op == "table.init":
-            n, s, d = self.pop(), self.pop(), self.pop()
-            self.emit(f"tbl_init(T{ins[2]}, INST, {ins[1]}, {d.expr}, {s.expr}, {n.expr})")
-        elif op == "elem.drop":
-            self.emit(f"INST.elems[{ins[1]}] = None")
-        elif op.startswith("v128.") or "x" in op.split(".")[0]:
-            self.simd(ins)
-        else:
-            raise NotImplementedError(f"interpreter: instruction {op!r} is not supported")
-        return True
+        handler = self.handlers.get(op)
+        if handler is None:
+            handler = _other_handler(op)
+        return handler(self, ins)
 
-    def loop(self, ins: tuple) -> bool:
-        params, results = self.ctx.block_type(ins[1])
-        h = len(self.stack) - len(params)
-        if not self.targeted.get(id(ins), False):
-            return self.body(ins[2], Label("loop", h, len(params), len(results), self._uid(), False))
-        self.flush()
-        lab = Label("loop", h, len(params), len(results), self._uid(), True)
-        if self.at_tail:
-            lab.tail_of = self.labels[-1]
-        self.labels.append(lab)
-        self.open_pyloop(lab)
-        falls = self.body(ins[2])
-        if falls:
-            self.flush()
-            self.emit("break")
-        self.labels.pop()
-        self.close_pyloop(lab)
-        self.reset_stack(h, len(results))
-        return falls
 
-    # ---- v128 ----
-    def simd(self, ins: tuple) -> None:
-        op = ins[0]
-        from .helpers import LD_EXTEND, LD_SPLAT
+# ---- the instructions OPS does not cover: one handler each, False when what follows is unreachable ----
+Handler = Callable[[FuncCodegen, tuple], bool]
 
-        if op == "v128.load":
-            a = self.pop()
-            self.uses_mem = True
-            self.push_stmt(f"ld_v128(mb, {self._addr(a, ins[2])})")
-        elif op == "v128.store":
-            v, a = self.pop(), self.pop()
-            self.uses_mem = True
-            self.emit(f"st_v128(mb, {self._addr(a, ins[2])}, {v.expr})")
-        elif op in LD_EXTEND or op in LD_SPLAT:
-            a = self.pop()
-            self.uses_mem = True
-            name = self.ctx.const(("vld", op), (LD_EXTEND.get(op) or LD_SPLAT[op]))
-            self.push_stmt(f"{name}(mb, {self._addr(a, ins[2])})")
-        elif op.endswith("_lane") and (".load" in op or ".store" in op):
-            nbytes = int(op.split("load" if ".load" in op else "store")[1].split("_")[0]) // 8
-            v, a = self.pop(), self.pop()
-            self.uses_mem = True
-            if ".load" in op:
-                self.push_stmt(f"ld_lane(mb, {self._addr(a, ins[2])}, {v.expr}, {nbytes}, {ins[3]})")
-            else:
-                self.emit(f"st_lane(mb, {self._addr(a, ins[2])}, {v.expr}, {nbytes}, {ins[3]})")
-        else:
-            from ...exec.simd import SIMD_ARITY, SIMD_OPS, SIMD_TYPES
 
-            fn = SIMD_OPS.get(op)
-            if fn is None:
-                raise NotImplementedError(f"interpreter: SIMD instruction {op!r} is not supported")
-            n = SIMD_ARITY[op]
-            args = self.popn(n)
-            argtypes, rtype = SIMD_TYPES[op]
-            exprs = [f"f64_bits({a.expr})" if t == "f64" else a.expr for a, t in zip(args, argtypes, strict=True)]
-            imms = [repr(tuple(x)) if isinstance(x, (tuple, list)) else repr(x) for x in ins[1:]]
-            name = self.ctx.const(("simd", op), fn)
-            call = f"{name}({', '.join(exprs + imms)})"
-            if rtype == "f64":
-                call = f"f64_from_bits({call})"
-            deps = frozenset().union(*(a.deps for a in args)) if args else frozenset()
-            self.push(call, deps, 1 + max((a.depth for a in args), default=0))
+def _addr(a: Entry, off: int) -> str:
+    return f"{a.expr} + {off}" if off else a.expr
 
-    @staticmethod
-    def _addr(a: Entry, off: int) -> str:
-        return f"{a.expr} + {off}" if off else a.expr
+
+# -- variables --
+def _local_get(g: FuncCodegen, ins: tuple) -> bool:
+    name = f"l{ins[1]}"
+    g.push(name, frozenset((name,)))
+    return True
+
+
+def _local_set(g: FuncCodegen, ins: tuple) -> bool:
+    e = g.pop()
+    name = f"l{ins[1]}"
+    if e.expr != name and not g.retarget_fresh(e, name):
+        g.write_var(name, e.expr)
+    return True
+
+
+def _local_tee(g: FuncCodegen, ins: tuple) -> bool:
+    _local_set(g, ins)
+    name = f"l{ins[1]}"
+    g.push(name, frozenset((name,)))
+    return True
+
+
+def _global_get(g: FuncCodegen, ins: tuple) -> bool:
+    gt = g.ctx.global_types[ins[1]]
+    expr = f"G{ins[1]}.value"
+    if gt.valtype == "f64":
+        expr = f"f64_from_bits({expr})"
+    if gt.mutable:
+        g.push_stmt(expr)
+    else:
+        g.push(expr, frozenset(), 1)
+    return True
+
+
+def _global_set(g: FuncCodegen, ins: tuple) -> bool:
+    gt = g.ctx.global_types[ins[1]]
+    e = g.pop()
+    v = f"f64_bits({e.expr})" if gt.valtype == "f64" else e.expr
+    g.emit(f"G{ins[1]}.value = {v}")
+    return True
+
+
+# -- constants --
+def _const(g: FuncCodegen, ins: tuple) -> bool:  # i32, i64, f32 (raw bits) and v128: the integer itself
+    g.push(str(ins[1]))
+    return True
+
+
+def _f64_const(g: FuncCodegen, ins: tuple) -> bool:
+    g.push(f64_literal(g.ctx, ins[1]))
+    return True
+
+
+# -- memory --
+def _load(g: FuncCodegen, ins: tuple) -> bool:
+    helper, post = LOADS[ins[0]]
+    a = g.pop()
+    addr = _addr(a, ins[2])
+    g.uses_mem = True
+    if helper is None:
+        v = f"mb[{addr}]"
+    elif helper in VIEWS:
+        view, mask, shift = VIEWS[helper]
+        g.views.add(view)
+        v = f"(m{view}[_a >> {shift}] if not (_a := {addr}) & {mask} else {helper}(mb, _a)[0])"
+    else:
+        v = f"{helper}(mb, {addr})[0]"
+    g.push_stmt(post.format(v=v))
+    return True
+
+
+def _store(g: FuncCodegen, ins: tuple) -> bool:
+    helper, vt = STORES[ins[0]]
+    v, a = g.pop(), g.pop()
+    addr = _addr(a, ins[2])
+    g.uses_mem = True
+    val = vt.format(v=v.expr)
+    if helper is None:
+        g.emit(f"mb[{addr}] = {val}")
+    elif helper in VIEWS:
+        view, mask, shift = VIEWS[helper]
+        g.views.add(view)
+        g.emit(f"if (_a := {addr}) & {mask}: {helper}(mb, _a, {val})")
+        g.emit(f"else: m{view}[_a >> {shift}] = {val}")
+    else:
+        g.emit(f"{helper}(mb, {addr}, {val})")
+    return True
+
+
+def _memory_size(g: FuncCodegen, ins: tuple) -> bool:
+    g.uses_mem = True
+    g.push_stmt("(len(mb) >> 16)")
+    return True
+
+
+def _memory_grow(g: FuncCodegen, ins: tuple) -> bool:
+    g.uses_mem = True
+    n = g.pop()
+    g.push_stmt(f"(M0.grow({n.expr}) & 0xffffffff)")
+    g.emit(_MB_RELOAD)
+    return True
+
+
+def _memory_fill(g: FuncCodegen, ins: tuple) -> bool:
+    n, v, d = g.pop(), g.pop(), g.pop()
+    g.emit(f"mem_fill(M0, {d.expr}, {v.expr}, {n.expr})")
+    return True
+
+
+def _memory_copy(g: FuncCodegen, ins: tuple) -> bool:
+    n, s, d = g.pop(), g.pop(), g.pop()
+    g.emit(f"mem_copy(M0, {d.expr}, {s.expr}, {n.expr})")
+    return True
+
+
+def _memory_init(g: FuncCodegen, ins: tuple) -> bool:
+    n, s, d = g.pop(), g.pop(), g.pop()
+    g.emit(f"mem_init(M0, INST, {ins[1]}, {d.expr}, {s.expr}, {n.expr})")
+    return True
+
+
+def _data_drop(g: FuncCodegen, ins: tuple) -> bool:
+    g.emit(f"INST.datas[{ins[1]}] = None")
+    return True
+
+
+# -- control (block, loop and if are FuncCodegen's methods, which the flat fallback overrides) --
+def _br(g: FuncCodegen, ins: tuple) -> bool:
+    g.branch(ins[1])
+    return False
+
+
+def _br_if(g: FuncCodegen, ins: tuple) -> bool:
+    c = g.pop()
+    g.emit(f"if {g.cval(c)}:")
+    g.indent()
+    g.branch(ins[1])
+    g.ind -= 1
+    return True
+
+
+def _br_table(g: FuncCodegen, ins: tuple) -> bool:
+    g.br_table(ins[1], ins[2])
+    return False
+
+
+def _return(g: FuncCodegen, ins: tuple) -> bool:
+    g.do_return()
+    return False
+
+
+def _unreachable(g: FuncCodegen, ins: tuple) -> bool:
+    g.emit("raise Trap('unreachable')")
+    return False
+
+
+def _nop(g: FuncCodegen, ins: tuple) -> bool:
+    return True
+
+
+def _call(g: FuncCodegen, ins: tuple) -> bool:
+    ft = g.ctx.func_types[ins[1]]
+    args = g.popn(len(ft.params))
+    g.push_results(len(ft.results), f"f{ins[1]}({', '.join(a.expr for a in args)})")
+    if g.ctx.has_mem:
+        g.emit(_MB_RELOAD)
+    return True
+
+
+def _call_indirect(g: FuncCodegen, ins: tuple) -> bool:
+    ft = g.ctx.types[ins[1]]
+    idx = g.pop()
+    args = g.popn(len(ft.params))
+    iv = idx.expr
+    if not (iv.isidentifier() or iv.isdigit()):
+        g.emit(f"_i = {iv}")
+        iv = "_i"
+    ty = f"TY{ins[1]}"
+    g.emit(f"_e = T{ins[2]}.elements")
+    g.emit(f"if {iv} >= len(_e): raise Trap(TRAP_UNDEFINED_ELEMENT)")
+    g.emit(f"_f = _e[{iv}]")
+    g.emit(f"if _f is None or (_f.type is not {ty} and _f.type != {ty}): call_fail(_f)")
+    g.push_results(len(ft.results), f"(_f.interp or interp_callable(_f))({', '.join(a.expr for a in args)})")
+    if g.ctx.has_mem:
+        g.emit(_MB_RELOAD)
+    return True
+
+
+# -- parametric --
+def _drop(g: FuncCodegen, ins: tuple) -> bool:
+    g.pop()
+    return True
+
+
+def _select(g: FuncCodegen, ins: tuple) -> bool:
+    c, b, a = g.pop(), g.pop(), g.pop()
+    g.push(f"({a.expr} if {g.cval(c)} else {b.expr})", a.deps | b.deps | c.deps, 1 + max(a.depth, b.depth, c.depth))
+    return True
+
+
+# -- references --
+def _ref_null(g: FuncCodegen, ins: tuple) -> bool:
+    g.push("None")
+    return True
+
+
+def _ref_is_null(g: FuncCodegen, ins: tuple) -> bool:
+    e = g.pop()
+    cond = f"{e.expr} is None"
+    g.push(f"(1 if {cond} else 0)", e.deps, e.depth + 1, cond)
+    return True
+
+
+def _ref_func(g: FuncCodegen, ins: tuple) -> bool:
+    g.push(f"F{ins[1]}")
+    return True
+
+
+# -- tables --
+def _table_get(g: FuncCodegen, ins: tuple) -> bool:
+    i = g.pop()
+    g.push_stmt(f"tbl_get(T{ins[1]}, {i.expr})")
+    return True
+
+
+def _table_set(g: FuncCodegen, ins: tuple) -> bool:
+    v, i = g.pop(), g.pop()
+    g.emit(f"tbl_set(T{ins[1]}, {i.expr}, {v.expr})")
+    return True
+
+
+def _table_size(g: FuncCodegen, ins: tuple) -> bool:
+    g.push_stmt(f"len(T{ins[1]}.elements)")
+    return True
+
+
+def _table_grow(g: FuncCodegen, ins: tuple) -> bool:
+    n, v = g.pop(), g.pop()
+    g.push_stmt(f"tbl_grow(T{ins[1]}, {v.expr}, {n.expr})")
+    return True
+
+
+def _table_fill(g: FuncCodegen, ins: tuple) -> bool:
+    n, v, i = g.pop(), g.pop(), g.pop()
+    g.emit(f"tbl_fill(T{ins[1]}, {i.expr}, {v.expr}, {n.expr})")
+    return True
+
+
+def _table_copy(g: FuncCodegen, ins: tuple) -> bool:
+    n, s, d = g.pop(), g.pop(), g.pop()
+    g.emit(f"tbl_copy(T{ins[1]}, T{ins[2]}, {d.expr}, {s.expr}, {n.expr})")
+    return True
+
+
+def _table_init(g: FuncCodegen, ins: tuple) -> bool:
+    n, s, d = g.pop(), g.pop(), g.pop()
+    g.emit(f"tbl_init(T{ins[2]}, INST, {ins[1]}, {d.expr}, {s.expr}, {n.expr})")
+    return True
+
+
+def _elem_drop(g: FuncCodegen, ins: tuple) -> bool:
+    g.emit(f"INST.elems[{ins[1]}] = None")
+    return True
+
+
+# -- v128 memory forms (the arithmetic is exec.simd's, see _simd) --
+def _v128_load(g: FuncCodegen, ins: tuple) -> bool:
+    a = g.pop()
+    g.uses_mem = True
+    g.push_stmt(f"ld_v128(mb, {_addr(a, ins[2])})")
+    return True
+
+
+def _v128_store(g: FuncCodegen, ins: tuple) -> bool:
+    v, a = g.pop(), g.pop()
+    g.uses_mem = True
+    g.emit(f"st_v128(mb, {_addr(a, ins[2])}, {v.expr})")
+    return True
+
+
+def _v128_load_widened(g: FuncCodegen, ins: tuple) -> bool:  # extending, splatting and zero-filling loads
+    op = ins[0]
+    a = g.pop()
+    g.uses_mem = True
+    name = g.ctx.const(("vld", op), (LD_EXTEND.get(op) or LD_SPLAT[op]))
+    g.push_stmt(f"{name}(mb, {_addr(a, ins[2])})")
+    return True
+
+
+def _v128_load_lane(g: FuncCodegen, ins: tuple) -> bool:
+    v, a = g.pop(), g.pop()
+    g.uses_mem = True
+    g.push_stmt(f"ld_lane(mb, {_addr(a, ins[2])}, {v.expr}, {_LANE_BYTES[ins[0]]}, {ins[3]})")
+    return True
+
+
+def _v128_store_lane(g: FuncCodegen, ins: tuple) -> bool:
+    v, a = g.pop(), g.pop()
+    g.uses_mem = True
+    g.emit(f"st_lane(mb, {_addr(a, ins[2])}, {v.expr}, {_LANE_BYTES[ins[0]]}, {ins[3]})")
+    return True
+
+
+_LANE_BYTES = {f"v128.{access}{bits}_lane": bits // 8 for access in ("load", "store") for bits in (8, 16, 32, 64)}
+
+
+def _simd(g: FuncCodegen, ins: tuple) -> bool:
+    """A ``v128`` instruction that computes on values: a call of its ``exec.simd`` function (pure)."""
+    from ...exec.simd import SIMD_ARITY, SIMD_OPS, SIMD_TYPES
+
+    op = ins[0]
+    fn = SIMD_OPS.get(op)
+    if fn is None:
+        raise NotImplementedError(f"interpreter: SIMD instruction {op!r} is not supported")
+    n = SIMD_ARITY[op]
+    args = g.popn(n)
+    argtypes, rtype = SIMD_TYPES[op]
+    exprs = [f"f64_bits({a.expr})" if t == "f64" else a.expr for a, t in zip(args, argtypes, strict=True)]
+    imms = [repr(tuple(x)) if isinstance(x, (tuple, list)) else repr(x) for x in ins[1:]]
+    name = g.ctx.const(("simd", op), fn)
+    call = f"{name}({', '.join(exprs + imms)})"
+    if rtype == "f64":
+        call = f"f64_from_bits({call})"
+    deps = frozenset().union(*(a.deps for a in args)) if args else frozenset()
+    g.push(call, deps, 1 + max((a.depth for a in args), default=0))
+    return True
+
+
+_INSTRUCTIONS: dict[str, Handler] = {
+    "local.get": _local_get,
+    "local.set": _local_set,
+    "local.tee": _local_tee,
+    "global.get": _global_get,
+    "global.set": _global_set,
+    "i32.const": _const,
+    "i64.const": _const,
+    "f32.const": _const,
+    "v128.const": _const,
+    "f64.const": _f64_const,
+    **dict.fromkeys(LOADS, _load),
+    **dict.fromkeys(STORES, _store),
+    "memory.size": _memory_size,
+    "memory.grow": _memory_grow,
+    "memory.fill": _memory_fill,
+    "memory.copy": _memory_copy,
+    "memory.init": _memory_init,
+    "data.drop": _data_drop,
+    "block": FuncCodegen.block,
+    "loop": FuncCodegen.loop,
+    "if": FuncCodegen.if_,
+    "br": _br,
+    "br_if": _br_if,
+    "br_table": _br_table,
+    "return": _return,
+    "unreachable": _unreachable,
+    "nop": _nop,
+    "call": _call,
+    "call_indirect": _call_indirect,
+    "drop": _drop,
+    "select": _select,
+    "ref.null": _ref_null,
+    "ref.is_null": _ref_is_null,
+    "ref.func": _ref_func,
+    "table.get": _table_get,
+    "table.set": _table_set,
+    "table.size": _table_size,
+    "table.grow": _table_grow,
+    "table.fill": _table_fill,
+    "table.copy": _table_copy,
+    "table.init": _table_init,
+    "elem.drop": _elem_drop,
+    "v128.load": _v128_load,
+    "v128.store": _v128_store,
+    **dict.fromkeys(LD_EXTEND, _v128_load_widened),
+    **dict.fromkeys(LD_SPLAT, _v128_load_widened),
+    **{name: _v128_load_lane for name in _LANE_BYTES if ".load" in name},
+    **{name: _v128_store_lane for name in _LANE_BYTES if ".store" in name},
+}
+
+
+FuncCodegen.handlers = _INSTRUCTIONS
+
+
+def _other_handler(op: str) -> Handler:
+    """The ``v128`` arithmetic (its table is imported only by modules that use SIMD), or unsupported."""
+    if op.startswith("v128.") or "x" in op.split(".")[0]:
+        return _simd
+    raise NotImplementedError(f"interpreter: instruction {op!r} is not supported")

@@ -42,10 +42,11 @@ class FlatCodegen(FuncCodegen):
         if idx is not None:
             self.jump(self.targets[self.labels[idx].uid])
 
-    def block(self, ins: tuple, kind: str) -> bool:
+    def block(self, ins: tuple) -> bool:
+        self.fresh = None
         params, results = self.ctx.block_type(ins[1])
         h = len(self.stack) - len(params)
-        lab = Label(kind, h, len(results), len(results), self._uid(), False)
+        lab = Label("block", h, len(results), len(results), self._uid(), False)
         if not self.targeted.get(id(ins), False):
             return self.body(ins[2], lab)
         self.flush()
@@ -59,6 +60,7 @@ class FlatCodegen(FuncCodegen):
         return True
 
     def loop(self, ins: tuple) -> bool:
+        self.fresh = None
         params, results = self.ctx.block_type(ins[1])
         h = len(self.stack) - len(params)
         lab = Label("loop", h, len(params), len(results), self._uid(), False)
@@ -72,6 +74,7 @@ class FlatCodegen(FuncCodegen):
         return self.body(ins[2], lab)
 
     def if_(self, ins: tuple) -> bool:
+        self.fresh = None
         params, results, cond, h = self.if_start(ins)
         lab = Label("if", h, len(results), len(results), self._uid(), False)
         after = self.new_bb()
@@ -97,6 +100,8 @@ class FlatCodegen(FuncCodegen):
         self.start_bb(after)
         self.reset_stack(h, len(results))
         return True
+
+    handlers = {**FuncCodegen.handlers, "block": block, "loop": loop, "if": if_}
 
     # ---- the function ----
     def generate(self) -> list[str]:
