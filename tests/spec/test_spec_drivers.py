@@ -37,6 +37,49 @@ REFS_SIMD = """(module
 (assert_return (invoke "ext" (ref.null extern)) (ref.null extern))
 """
 WRONG, QUOTE, F32_SNAN = 16, 17, 11
+# The reference interpreter's spectest (interpreter/host/spectest.ml), written out independently of
+# harness.spec.spectest so a wrong declaration there fails here.  One instance per script: the second
+# module sees the memory the first one grew.
+SPECTEST = """(module
+  (import "spectest" "print" (func $p))
+  (import "spectest" "print_i32" (func $p_i32 (param i32)))
+  (import "spectest" "print_i64" (func $p_i64 (param i64)))
+  (import "spectest" "print_f32" (func $p_f32 (param f32)))
+  (import "spectest" "print_f64" (func $p_f64 (param f64)))
+  (import "spectest" "print_i32_f32" (func $p_i32_f32 (param i32 f32)))
+  (import "spectest" "print_f64_f64" (func $p_f64_f64 (param f64 f64)))
+  (import "spectest" "global_i32" (global $i32 i32))
+  (import "spectest" "global_i64" (global $i64 i64))
+  (import "spectest" "global_f32" (global $f32 f32))
+  (import "spectest" "global_f64" (global $f64 f64))
+  (import "spectest" "table" (table 10 20 funcref))
+  (import "spectest" "memory" (memory 1 2))
+  (func (export "print") (call $p) (call $p_i32 (i32.const 1)) (call $p_i64 (i64.const 2))
+    (call $p_f32 (f32.const 3)) (call $p_f64 (f64.const 4)) (call $p_i32_f32 (i32.const 5) (f32.const 6))
+    (call $p_f64_f64 (f64.const 7) (f64.const 8)))
+  (func (export "i32") (result i32) (global.get $i32))
+  (func (export "i64") (result i64) (global.get $i64))
+  (func (export "f32") (result f32) (global.get $f32))
+  (func (export "f64") (result f64) (global.get $f64))
+  (func (export "table.grow") (param i32) (result i32) (table.grow (ref.null func) (local.get 0)))
+  (func (export "memory.grow") (param i32) (result i32) (memory.grow (local.get 0))))
+(assert_return (invoke "print"))
+(assert_return (invoke "i32") (i32.const 666))
+(assert_return (invoke "i64") (i64.const 666))
+(assert_return (invoke "f32") (f32.const 666.6))
+(assert_return (invoke "f64") (f64.const 666.6))
+(assert_return (invoke "table.grow" (i32.const 10)) (i32.const 10))
+(assert_return (invoke "table.grow" (i32.const 1)) (i32.const -1))
+(assert_return (invoke "memory.grow" (i32.const 1)) (i32.const 1))
+(assert_return (invoke "memory.grow" (i32.const 1)) (i32.const -1))
+(module (import "spectest" "memory" (memory 2 2)) (func (export "size") (result i32) (memory.size)))
+(assert_return (invoke "size") (i32.const 2))
+(assert_unlinkable (module (import "spectest" "print_i32" (func (param i64)))) "incompatible import type")
+(assert_unlinkable (module (import "spectest" "global_f32" (global f64))) "incompatible import type")
+(assert_unlinkable (module (import "spectest" "table" (table 10 19 funcref))) "incompatible import type")
+(assert_unlinkable (module (import "spectest" "memory" (memory 1 1))) "incompatible import type")
+(assert_unlinkable (module (import "spectest" "print_i33" (func))) "unknown import")
+"""
 
 ENGINES = ["wasmtime:cranelift", "wasmtime:winch", "wasmtime:pulley", "v8:liftoff", "v8:turbofan", "wabt:interp",
            "wasm3:interp", "pywasm:interp", "ours:interp", "ours:llvm"]
@@ -56,6 +99,7 @@ def suite(tmp_path, monkeypatch):
     monkeypatch.setenv("HARNESS_CACHE", str(tmp_path / "cache"))
     (tmp_path / "base.wast").write_text(BASE)
     (tmp_path / "refs_simd.wast").write_text(REFS_SIMD)
+    (tmp_path / "spectest.wast").write_text(SPECTEST)
     return tmp_path
 
 
@@ -84,3 +128,15 @@ def test_v128_and_references(suite, name):
         assert outcomes[0] == "fail" and "value_type" in r.outcomes[0].actual
     else:
         assert outcomes == ["pass"] * 5, r.outcomes
+
+
+@pytest.mark.parametrize("name", [e for e in ENGINES if not e.startswith("wasm3")])  # imports functions only
+def test_spectest_is_the_reference_interpreters(suite, name):
+    engine = engine_or_skip(name)
+    r = run_file(engine, suite / "spectest.wast", suite, timeout=120)
+    bad = [o for o in r.outcomes if o.outcome != "pass"]
+    if engine.runtime == "pywasm":  # pywasm links imports by name and never compares their types
+        assert [o.command for o in bad] == ["assert_unlinkable"] * 4, bad
+    else:
+        assert bad == []
+    assert len(r.outcomes) == 17

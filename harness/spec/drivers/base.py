@@ -66,7 +66,7 @@ class Driver:
 
     def instantiate(self, module: Any, registry: dict[str, Any]) -> Any:
         """Instantiate with imports taken from ``registry`` (registered name -> instance); the driver
-        supplies ``spectest`` itself unless it is registered."""
+        builds ``spectest`` from ``harness.spec.spectest`` unless a script registered that name."""
         raise NotImplementedError
 
     def invoke(self, instance: Any, field: str, args: list[tuple[str, Any]]) -> list[tuple[str, Any]]:

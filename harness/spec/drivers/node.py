@@ -1,22 +1,22 @@
 """V8 through node: the executor runs in the worker as for every in-process engine, and this driver
 forwards compile / instantiate / invoke / get to ``v8_driver.js`` in a node child process (one per file).
 
-Tiers are node flags from the adapter (``--liftoff-only`` / ``--no-liftoff --no-concurrent-marking``).  ``spectest`` is a real
-wasm module (built once with wasm-tools) so imports of it are type-checked like any other wasm import.
+Tiers are node flags from the adapter (``--liftoff-only`` / ``--no-liftoff --no-concurrent-marking``).  ``spectest`` is
+sent to the child as data (``harness.spec.spectest.as_json``), which builds it with the JS API; its functions
+are ``WebAssembly.Function`` objects, so imports of them are type-checked like those of wasm functions.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ...adapters.registry import V8Adapter
-from ...paths import cache_dir
+from .. import spectest
 from ..values import BITS, HostRef
 from .base import (
     CompileFailure,
@@ -29,39 +29,6 @@ from .base import (
 )
 
 JS_DRIVER = Path(__file__).with_name("v8_driver.js")
-
-SPECTEST_WAT = """(module
-  (func (export "print"))
-  (func (export "print_i32") (param i32))
-  (func (export "print_i64") (param i64))
-  (func (export "print_f32") (param f32))
-  (func (export "print_f64") (param f64))
-  (func (export "print_i32_f32") (param i32 f32))
-  (func (export "print_f64_f64") (param f64 f64))
-  (global (export "global_i32") i32 (i32.const 666))
-  (global (export "global_i64") i64 (i64.const 666))
-  (global (export "global_f32") f32 (f32.const 666.6))
-  (global (export "global_f64") f64 (f64.const 666.6))
-  (table (export "table") 10 20 funcref)
-  (memory (export "memory") 1 2))
-"""
-
-
-def spectest_wasm() -> bytes:
-    """The spectest host module as a binary (wasm-tools parse, cached)."""
-    from ..convert import wasm_tools
-
-    path = cache_dir() / "spectest" / "spectest.wasm"
-    if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # per-process names: pytest-xdist workers may get here at the same time
-        src = path.with_suffix(f".{os.getpid()}.wat")
-        src.write_text(SPECTEST_WAT)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        subprocess.run([str(wasm_tools()), "parse", str(src), "-o", str(tmp)], check=True, timeout=60)
-        tmp.replace(path)
-        src.unlink()
-    return path.read_bytes()
 
 
 @dataclass(frozen=True)
@@ -129,16 +96,15 @@ class NodeDriver(Driver):
         reply = self._call("compile", bytes=base64.b64encode(binary).decode())
         return _Module(reply["handle"], reply["imports"])
 
-    def spectest(self) -> _Instance:
+    def spectest_instance(self) -> _Instance:
         if self._spectest is None:
-            module = self.compile(spectest_wasm())
-            self._spectest = _Instance(self._call("instantiate", module=module.handle, registry={})["handle"])
+            self._spectest = _Instance(self._call("host", exports=spectest.as_json())["handle"])
         return self._spectest
 
     def instantiate(self, module: Any, registry: dict[str, Any]) -> Any:
         names = {n: i.handle for n, i in registry.items() if n in module.imports}
-        if "spectest" in module.imports and "spectest" not in names:
-            names["spectest"] = self.spectest().handle
+        if spectest.NAME in module.imports and spectest.NAME not in names:
+            names[spectest.NAME] = self.spectest_instance().handle
         reply = self._call("instantiate", module=module.handle, registry=names)
         return _Instance(reply["handle"])
 

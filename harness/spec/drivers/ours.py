@@ -1,27 +1,28 @@
 """Our engine (``harness.engine.api``), any tier: ``ours:interp``, ``ours:llvm``.
 
 The API already speaks raw values (docs/ENGINE_API.md), so this driver only maps the engine's error
-classes onto the executor's and provides ``spectest`` from the API's host objects.
+classes onto the executor's and builds ``spectest`` from the API's host objects.  The engine's own tests
+construct it with store options (``OursDriver("llvm", opt_level=0, cache_dir=False)``).
 """
 
 from __future__ import annotations
 
-import struct
-from typing import Any
+from typing import Any, assert_never
 
+from .. import spectest
 from .base import CompileFailure, Driver, ExhaustionFailure, LinkFailure, TrapFailure
 
 
 class OursDriver(Driver):
     reads_text = True
 
-    def __init__(self, tier: str):
+    def __init__(self, tier: str, **store_options: Any):
         super().__init__(tier)
         from harness.engine import api, errors
 
         self.api = api
         self.errors = errors
-        self.store = api.Store(tier=tier)
+        self.store = api.Store(tier=tier, **store_options)
         self._spectest: dict[str, Any] | None = None
 
     def compile(self, binary: bytes | None, text: str | None = None) -> Any:
@@ -33,26 +34,23 @@ class OursDriver(Driver):
         except (E.MalformedError, E.ValidationError) as e:
             raise CompileFailure(getattr(e, "message", str(e))) from None
 
-    def spectest(self) -> dict[str, Any]:
+    def _host(self, decl: spectest.Extern) -> Any:
+        api = self.api
+        match decl:
+            case spectest.Func(params=params, results=results):
+                return api.host_func(api.FuncType(params, results), lambda *args: None)
+            case spectest.Global(type=t):
+                return api.GlobalInstance(api.GlobalType(t, False), decl.raw)
+            case spectest.Table(min=lo, max=hi, element=element):
+                return api.TableInstance(api.TableType(api.Limits(lo, hi), element))
+            case spectest.Memory(min=lo, max=hi):
+                return api.MemoryInstance(api.MemType(api.Limits(lo, hi)))
+            case _:
+                assert_never(decl)
+
+    def spectest_exports(self) -> dict[str, Any]:
         if self._spectest is None:
-            api = self.api
-
-            def fn(*params: str) -> Any:
-                return api.host_func(api.FuncType(tuple(params), ()), lambda *a: None)
-
-            def glob(t: str, raw: int) -> Any:
-                return api.GlobalInstance(api.GlobalType(t, False), raw)
-
-            f32 = struct.unpack("<I", struct.pack("<f", 666.6))[0]
-            f64 = struct.unpack("<Q", struct.pack("<d", 666.6))[0]
-            self._spectest = {
-                "print": fn(), "print_i32": fn("i32"), "print_i64": fn("i64"), "print_f32": fn("f32"),
-                "print_f64": fn("f64"), "print_i32_f32": fn("i32", "f32"), "print_f64_f64": fn("f64", "f64"),
-                "global_i32": glob("i32", 666), "global_i64": glob("i64", 666),
-                "global_f32": glob("f32", f32), "global_f64": glob("f64", f64),
-                "table": api.TableInstance(api.TableType(api.Limits(10, 20), "funcref")),
-                "memory": api.MemoryInstance(api.MemType(api.Limits(1, 2))),
-            }
+            self._spectest = spectest.build(self._host)
         return self._spectest
 
     def _trap(self, e: Exception) -> TrapFailure:
@@ -66,8 +64,8 @@ class OursDriver(Driver):
         for mod, *_ in module.imports:
             if mod in registry:
                 imports[mod] = registry[mod].exports
-            elif mod == "spectest":
-                imports[mod] = self.spectest()
+            elif mod == spectest.NAME:
+                imports[mod] = self.spectest_exports()
         try:
             return self.store.instantiate(module, imports)
         except E.LinkError as e:

@@ -11,11 +11,12 @@ from __future__ import annotations
 import io
 import struct
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, assert_never
 
 import pywasm
 from pywasm import core as P
 
+from .. import spectest
 from ..values import BITS, HostRef
 from .base import CompileFailure, Driver, LinkFailure, TrapFailure, Unsupported
 
@@ -42,28 +43,30 @@ class PywasmDriver(Driver):
         except Exception as e:  # noqa: BLE001 - pywasm signals malformed input with arbitrary errors
             raise CompileFailure(f"{type(e).__name__}: {e}") from None
 
-    def spectest(self) -> dict[str, Any]:
+    def _host(self, decl: spectest.Extern) -> Any:
+        rt = self.rt
+        match decl:
+            case spectest.Func(params=params, results=results):
+                ftype = P.FuncType([_VALTYPE[t]() for t in params], [_VALTYPE[t]() for t in results])
+                return rt.allocate_func_host(ftype, lambda machine, args: [])
+            case spectest.Global(type=t, value=value):
+                gtype = P.GlobalType(_VALTYPE[t](), 0)
+                return rt.allocate_global(gtype, getattr(P.ValInst, f"from_{t}")(value))
+            case spectest.Table(min=lo, max=hi, element=element):
+                return rt.allocate_table(P.TableType(_VALTYPE[element](), P.Limits(lo, hi)))
+            case spectest.Memory(min=lo, max=hi):
+                return rt.allocate_memory(P.MemType(P.Limits(lo, hi)))
+            case _:
+                assert_never(decl)
+
+    def spectest_exports(self) -> dict[str, Any]:
         if self._spectest is None:
-            rt, V = self.rt, P.ValType
-
-            def fn(*params: Any) -> Any:
-                return rt.allocate_func_host(P.FuncType(list(params), []), lambda machine, args: [])
-
-            self._spectest = {
-                "print": fn(), "print_i32": fn(V.i32()), "print_i64": fn(V.i64()), "print_f32": fn(V.f32()),
-                "print_f64": fn(V.f64()), "print_i32_f32": fn(V.i32(), V.f32()), "print_f64_f64": fn(V.f64(), V.f64()),
-                "global_i32": rt.allocate_global(P.GlobalType(V.i32(), 0), P.ValInst.from_i32(666)),
-                "global_i64": rt.allocate_global(P.GlobalType(V.i64(), 0), P.ValInst.from_i64(666)),
-                "global_f32": rt.allocate_global(P.GlobalType(V.f32(), 0), P.ValInst.from_f32(666.6)),
-                "global_f64": rt.allocate_global(P.GlobalType(V.f64(), 0), P.ValInst.from_f64(666.6)),
-                "table": rt.allocate_table(P.TableType(V.ref_func(), P.Limits(10, 20))),
-                "memory": rt.allocate_memory(P.MemType(P.Limits(1, 2))),
-            }
+            self._spectest = spectest.build(self._host)
         return self._spectest
 
     def instantiate(self, module: Any, registry: dict[str, Any]) -> Any:
         self.rt.imports = {name: {e.name: e.data for e in inst.exps} for name, inst in registry.items()}
-        self.rt.imports.setdefault("spectest", self.spectest())
+        self.rt.imports.setdefault(spectest.NAME, self.spectest_exports())
         for imp in module.imps:
             if imp.name not in self.rt.imports.get(imp.module, {}):
                 raise LinkFailure(f"unknown import {imp.module}.{imp.name}")

@@ -1,6 +1,7 @@
 // V8 side of the spec driver: a request/response loop over stdin/stdout (one JSON object per line).
 // The Python executor (harness/spec/drivers/node.py) decides what to run and scores it; this file only
-// performs compile / instantiate / invoke / get with the WebAssembly JS API and reports what happened.
+// performs compile / instantiate / invoke / get with the WebAssembly JS API and reports what happened, and
+// builds the host modules (spectest) it is sent as data.
 //
 // Values cross as strings of raw bits so nothing is lost: i64 goes to V8 as BigInt, and any function or
 // global whose type has f32/f64/v128 is reached through a small generated wrapper module that takes and
@@ -172,8 +173,29 @@ function classify(e) {
   return { error: 'other', message: String(e && e.stack || e) };
 }
 
+// ---- host modules ----------------------------------------------------------------------------------------
+// A host module arrives as data (spectest: harness/spec/spectest.py) and is built with the JS API.  Its
+// functions are WebAssembly.Function objects, which carry a wasm type, so importing one with another type
+// is a LinkError as for a wasm function.
+function hostExtern(d) {
+  switch (d.kind) {
+    case 'func': return new WebAssembly.Function({ parameters: d.params, results: d.results }, () => {});
+    case 'global': return new WebAssembly.Global({ value: d.type, mutable: false }, d.type === 'i64' ? BigInt(d.value) : d.value);
+    case 'table': return new WebAssembly.Table({ element: d.element === 'funcref' ? 'anyfunc' : d.element, initial: d.min, maximum: d.max });
+    case 'memory': return new WebAssembly.Memory({ initial: d.min, maximum: d.max });
+    default: throw new Error(`unknown host extern ${JSON.stringify(d)}`);
+  }
+}
+
 // ---- operations -----------------------------------------------------------------------------------------
 const ops = {
+  host(req) {
+    const exports = {};
+    for (const [name, d] of Object.entries(req.exports)) exports[name] = hostExtern(d);
+    const h = nextHandle++;
+    instances.set(h, exports);
+    return { handle: h };
+  },
   compile(req) {
     const mod = new WebAssembly.Module(Buffer.from(req.bytes, 'base64'));
     const h = nextHandle++;

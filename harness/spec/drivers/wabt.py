@@ -4,6 +4,7 @@ spectest-interp prints only what fails (``FILE:LINE: message``) plus ``assert_* 
 for rejected modules and traps, and a ``N/M tests passed.`` summary.  Every check of our script that wabt
 ran and did not report is a pass; a reported line fails (or passes, with its message for the strict
 figure).  When several checks share a line, reports are assigned to them in order of kind.
+spectest-interp brings its own ``spectest`` module, with the values declared in ``harness.spec.spectest``.
 """
 
 from __future__ import annotations

@@ -16,15 +16,13 @@ from typing import Any
 
 import wasm3
 
+from .. import spectest
 from ..wasm_sections import ModuleInfo, read_module_info
 from .base import CompileFailure, Driver, ExhaustionFailure, LinkFailure, TrapFailure, Unsupported
 
 _SIG = {"i32": "i", "i64": "I", "f32": "f", "f64": "F"}
 _M3_TYPES = {1: "i32", 2: "i64", 3: "f32", 4: "f64"}
 STACK_BYTES = 1 << 20
-_SPECTEST = {"print": ((), ()), "print_i32": (("i32",), ()), "print_i64": (("i64",), ()),
-             "print_f32": (("f32",), ()), "print_f64": (("f64",), ()), "print_i32_f32": (("i32", "f32"), ()),
-             "print_f64_f64": (("f64", "f64"), ())}
 
 
 def _to_py(t: str, raw: int) -> Any:
@@ -73,10 +71,11 @@ class Wasm3Driver(Driver):
         params, results = want
         if len(results) > 1 or any(t not in _SIG for t in params + results):
             raise Unsupported("pywasm3 links only host functions with number parameters and at most one result")
-        if mod == "spectest" and mod not in registry:
-            if name not in _SPECTEST:
+        if mod == spectest.NAME and mod not in registry:
+            decl = spectest.EXPORTS.get(name)
+            if not isinstance(decl, spectest.Func):
                 raise LinkFailure(f"unknown import spectest.{name}")
-            if _SPECTEST[name] != want:
+            if (decl.params, decl.results) != want:
                 raise LinkFailure(f"incompatible import type for spectest.{name}")
             return lambda *args: None
         provider = registry.get(mod)
@@ -93,7 +92,7 @@ class Wasm3Driver(Driver):
         parsed = self.env.parse_module(data)
         for mod, name, kind, desc in info.imports:
             if kind != "func":
-                if mod not in registry and mod != "spectest":
+                if mod not in registry and mod != spectest.NAME:
                     raise LinkFailure(f"unknown import {mod}.{name}")
                 raise Unsupported(f"pywasm3 cannot import a {kind} ({mod}.{name})")
             want = info.types[desc]  # type: ignore[index]

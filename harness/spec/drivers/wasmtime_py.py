@@ -12,17 +12,19 @@ from __future__ import annotations
 import ctypes
 import os
 import platform
-from typing import Any
+from typing import Any, assert_never
 
 import wasmtime
 from wasmtime import _ffi as ffi
 from wasmtime._func import enter_wasm
 
+from .. import spectest
 from ..values import BITS, HostRef
 from .base import CompileFailure, Driver, ExhaustionFailure, LinkFailure, TrapFailure, Unsupported
 
 _KIND = {"i32": 0, "i64": 1, "f32": 2, "f64": 3, "v128": 4, "funcref": 5, "externref": 6}
 _NAME = {v: k for k, v in _KIND.items()}
+_VALTYPE = {t: getattr(wasmtime.ValType, t) for t in ("i32", "i64", "f32", "f64", "funcref")}
 _STRATEGY_WINCH = 2
 
 
@@ -88,34 +90,32 @@ class WasmtimeDriver(Driver):
         except wasmtime.WasmtimeError as e:
             raise CompileFailure(str(e)) from None
 
-    def spectest(self) -> _Instance:
+    def _host(self, decl: spectest.Extern) -> Any:
+        s = self.store
+        match decl:
+            case spectest.Func(params=params, results=results):
+                ftype = wasmtime.FuncType([_VALTYPE[t]() for t in params], [_VALTYPE[t]() for t in results])
+                return wasmtime.Func(s, ftype, lambda *args: None)
+            case spectest.Global(type=t, value=value):
+                return wasmtime.Global(s, wasmtime.GlobalType(_VALTYPE[t](), False), getattr(wasmtime.Val, t)(value))
+            case spectest.Table(min=lo, max=hi, element=element):
+                return wasmtime.Table(s, wasmtime.TableType(_VALTYPE[element](), wasmtime.Limits(lo, hi)), None)
+            case spectest.Memory(min=lo, max=hi):
+                return wasmtime.Memory(s, wasmtime.MemoryType(wasmtime.Limits(lo, hi)))
+            case _:
+                assert_never(decl)
+
+    def spectest_instance(self) -> _Instance:
         if self._spectest is None:
-            s = self.store
-            V = wasmtime.ValType
-
-            def fn(*params: wasmtime.ValType) -> wasmtime.Func:
-                return wasmtime.Func(s, wasmtime.FuncType(list(params), []), lambda *a: None)
-
-            exports: dict[str, Any] = {
-                "print": fn(), "print_i32": fn(V.i32()), "print_i64": fn(V.i64()), "print_f32": fn(V.f32()),
-                "print_f64": fn(V.f64()), "print_i32_f32": fn(V.i32(), V.f32()),
-                "print_f64_f64": fn(V.f64(), V.f64()),
-                "global_i32": wasmtime.Global(s, wasmtime.GlobalType(V.i32(), False), wasmtime.Val.i32(666)),
-                "global_i64": wasmtime.Global(s, wasmtime.GlobalType(V.i64(), False), wasmtime.Val.i64(666)),
-                "global_f32": wasmtime.Global(s, wasmtime.GlobalType(V.f32(), False), wasmtime.Val.f32(666.6)),
-                "global_f64": wasmtime.Global(s, wasmtime.GlobalType(V.f64(), False), wasmtime.Val.f64(666.6)),
-                "table": wasmtime.Table(s, wasmtime.TableType(V.funcref(), wasmtime.Limits(10, 20)), None),
-                "memory": wasmtime.Memory(s, wasmtime.MemoryType(wasmtime.Limits(1, 2))),
-            }
-            self._spectest = _Instance(exports)
+            self._spectest = _Instance(spectest.build(self._host))
         return self._spectest
 
     def instantiate(self, module: Any, registry: dict[str, Any]) -> Any:
         externs = []
         for imp in module.imports:
             provider = registry.get(imp.module)
-            if provider is None and imp.module == "spectest":
-                provider = self.spectest()
+            if provider is None and imp.module == spectest.NAME:
+                provider = self.spectest_instance()
             ext = provider.exports.get(imp.name) if provider is not None else None
             if ext is None:
                 raise LinkFailure(f"unknown import: {imp.module}::{imp.name}")
