@@ -11,6 +11,7 @@ import sys
 
 from .adapters.base import UnknownEngineError
 from .errors import HarnessError
+from .interrupts import Terminated
 
 SUBCOMMANDS = {
     "runtimes": "harness.runtimes_cmd",
@@ -36,12 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"harness {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, modname in SUBCOMMANDS.items():
-        try:
-            mod = importlib.import_module(modname)
-        except ModuleNotFoundError as e:
-            if e.name and e.name.startswith("harness"):
-                continue  # stage not in this checkout
-            raise
+        mod = importlib.import_module(modname)
         p = sub.add_parser(name, help=mod.HELP, description=getattr(mod, "DESCRIPTION", mod.HELP),
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         mod.add_arguments(p)
@@ -60,9 +56,11 @@ def main(argv: list[str] | None = None) -> int:
     except (HarnessError, UnknownEngineError) as e:
         print(f"harness {args.command}: error: {e}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"harness {args.command}: interrupted; results measured so far are in the store", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as e:
+        # a recorded run adds a note of what the store kept (results.run.recording)
+        how = "terminated (SIGTERM)" if isinstance(e, Terminated) else "interrupted"
+        print("; ".join([f"harness {args.command}: {how}", *getattr(e, "__notes__", [])]), file=sys.stderr)
+        return Terminated.exit_code if isinstance(e, Terminated) else 130
 
 
 if __name__ == "__main__":

@@ -10,11 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import shlex
 import sys
-from pathlib import Path
 
+from ..cli_options import add_engines, add_json, add_store, add_timeout, positive_int
 from ..errors import HarnessError
+from ..text import LINE, clip
 
 HELP = "measure throughput, startup, memory and compile time of engines against native code"
 DESCRIPTION = __doc__
@@ -27,21 +27,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("action", nargs="?", default="run", choices=("run", "build", "crosscheck"),
                    help="run (default): measure; build: fetch and build the workloads; "
                         "crosscheck: compare with hyperfine")
-    p.add_argument("--engines", default=DEFAULT_ENGINES,
-                   help=f"engine:tier list; native64, native32 and qemu-user (the foreign-architecture build under "
-                        f"emulation) are engines too (default {DEFAULT_ENGINES})")
+    add_engines(p, DEFAULT_ENGINES, "native64, native32 and qemu-user (the foreign-architecture build under "
+                                    "emulation) are engines too")
     p.add_argument("--workloads", default="gzip,bzip2,sqlite,micro",
                    help="groups (gzip,bzip2,sqlite,micro) or workload names from suites/perf/workloads.toml")
     p.add_argument("--metrics", default=",".join(METRICS), help=f"any of {','.join(METRICS)}")
     p.add_argument("--baseline", default="native64", help="engine every ratio is relative to")
-    p.add_argument("--repeat", type=int, default=5, help="measured runs per workload and engine (default 5)")
+    p.add_argument("--repeat", type=positive_int, default=5, help="measured runs per workload and engine (default 5)")
     p.add_argument("--warmup", type=int, default=1, help="unrecorded runs first (default 1)")
     p.add_argument("--size", type=float, default=8.0, metavar="MB",
                    help="compressor input size in MiB (default 8: ~1 s for native gzip here)")
     p.add_argument("--seed", type=int, default=None, help="input generator seed")
-    p.add_argument("--timeout", type=float, default=300.0, help="seconds before a run is killed (default 300)")
-    p.add_argument("--json", type=Path, help="also write the summary table and rows as JSON")
-    p.add_argument("--db", type=Path, help="results store (default reports/results.db or $HARNESS_RESULTS)")
+    add_timeout(p, 300.0, "one run of a workload")
+    add_json(p)
+    add_store(p, optional=False)
     p.add_argument("--targets", default="native64,native32,foreign64,wasm32,wasm64",
                    help="build: targets (foreign64 = the other 64-bit architecture, run by the qemu-user engine)")
     p.add_argument("--programs", default=None, help="build: programs (default all)")
@@ -76,7 +75,7 @@ def _build(args: argparse.Namespace) -> int:
     failed = [r for r in recs if not r.ok]
     print(f"{len(recs) - len(failed)}/{len(recs)} builds ok; binaries in the harness cache (perf/bin/<target>/)")
     for r in failed:
-        print(f"  not built: {r.program} for {r.target}: {(r.message.splitlines() or [''])[0][:160]}")
+        print(f"  not built: {r.program} for {r.target}: {clip((r.message.splitlines() or [''])[0], LINE)}")
     return 0
 
 
@@ -86,8 +85,8 @@ def _run(args: argparse.Namespace) -> int:
     from ..analysis.perf_table import format_compile, format_table, geomeans, lines_json, summarize_rows
     from ..analysis.runs import perf_rows
     from ..analysis.startup import format_ladder
-    from ..paths import default_results_db
-    from ..results.store import ResultsStore
+    from ..cli_options import command_line, open_store
+    from ..results.run import recording
     from .builder import build_all, build_record
     from .inputs import DEFAULT_SEED
     from .recipes import load_workloads, select_workloads
@@ -98,8 +97,6 @@ def _run(args: argparse.Namespace) -> int:
     names = [e.name for e in engines]
     if args.baseline not in names:
         engines += parse_engines(args.baseline, capability=PERF)
-    if args.repeat < 1:
-        raise HarnessError("--repeat must be at least 1")
     workloads = select_workloads(load_workloads(), args.workloads)
     variants = variants_for(engines, metrics)
     # Build whatever is missing (a no-op when up to date).
@@ -110,28 +107,21 @@ def _run(args: argparse.Namespace) -> int:
         print(f"building {', '.join(missing)} first (harness perf build)", file=sys.stderr)
         build_all(missing, [*needed, "wasm64"], log=lambda s: print(s, file=sys.stderr))
 
-    db = args.db or default_results_db()
-    store = ResultsStore(db)
-    versions = engine_versions(variants)
+    store = open_store(args)
     cfg = PerfConfig(variants=variants, workloads=workloads, metrics=metrics, baseline=args.baseline,
                      repeat=args.repeat, warmup=args.warmup, size_mb=args.size,
                      seed=args.seed if args.seed is not None else DEFAULT_SEED, timeout=args.timeout)
-    command = "harness perf " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if sys.argv[1:2] == ["perf"] else \
-        " ".join(shlex.quote(a) for a in sys.argv)
-    run_id = store.start_run("perf", command=command, engines=versions,
-                             suites={p: (build_record(p, "wasm32").sha256 if build_record(p, "wasm32") else None)
-                                     for p in programs},
-                             extra={"size_mb": args.size, "repeat": args.repeat, "warmup": args.warmup,
-                                    "baseline": args.baseline, "metrics": sorted(metrics), "seed": cfg.seed})
     rows_seen = []
+    with recording(store, "perf", command_line("perf"), engine_versions(variants),
+                   {p: (build_record(p, "wasm32").sha256 if build_record(p, "wasm32") else None) for p in programs},
+                   extra={"size_mb": args.size, "repeat": args.repeat, "warmup": args.warmup,
+                          "baseline": args.baseline, "metrics": sorted(metrics), "seed": cfg.seed}) as run:
 
-    def emit(rows):
-        if rows:
-            store.add(run_id, rows)
-            rows_seen.extend(rows)
+        def emit(rows):
+            if rows:
+                run.add(rows)
+                rows_seen.extend(rows)
 
-    status = "interrupted"
-    try:
         if workloads and metrics & {"throughput", "memory", "compile"}:
             PerfRunner(cfg, emit, log=lambda s: print(s, file=sys.stderr)).run()
         if "startup" in metrics:
@@ -140,13 +130,11 @@ def _run(args: argparse.Namespace) -> int:
             run_ladder(emit, repeat=max(args.repeat, 5), docker=not args.no_docker,
                        engines=[v.engine for v in variants if v.mode == "jit"],
                        log=lambda s: print(s, file=sys.stderr))
-        status = "finished"
-    finally:
-        store.finish_run(run_id, status)
+    run_id = run.run_id
     df = perf_rows(store, [run_id])
     lines = summarize_rows(df, args.baseline)
     print()
-    print(f"run {run_id}   store {db}")
+    print(f"run {run_id}   store {store.path}")
     print(format_table(lines, args.baseline))
     cpu = geomeans(summarize_rows(df, args.baseline, metric="cpu_time"))
     if cpu:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from pathlib import Path
 
+from ..cli_options import add_store
 from ..errors import HarnessError
 from ..paths import REPO_ROOT, default_results_db
+from ..results.store import ResultsStore
 
 HELP = "render HTML reports (conformance matrix, perf) from stored results alone"
 DESCRIPTION = HELP + """
@@ -21,29 +22,32 @@ DESCRIPTION = HELP + """
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("which", nargs="?", default="all", choices=["all", "spec", "conformance", "wasi", "perf"],
                    help="which report (default: all)")
-    p.add_argument("--db", default=None, help="results store (default: reports/results.db or $HARNESS_RESULTS)")
-    p.add_argument("--out", default=None, help="output folder (default: reports/ next to the store)")
+    add_store(p, optional=False)
+    p.add_argument("--out", type=Path, default=None, help="output folder (default: reports/ next to the store)")
 
 
 def main(args: argparse.Namespace) -> int:
-    db = Path(args.db) if args.db else default_results_db()
+    db = args.db or default_results_db()
     if not db.is_file():
         raise HarnessError(f"no results store at {db}; run 'harness spec', 'harness wasi' or 'harness perf' first, "
                            "or pass --db PATH")
-    out = Path(args.out) if args.out else (db.parent if db.parent.name == "reports" else REPO_ROOT / "reports")
-    written = []
+    ResultsStore(db).close()  # a damaged store is one line here, not a traceback from a renderer
+    out = args.out or (db.parent if db.parent.name == "reports" else REPO_ROOT / "reports")
+    renderers = []
     if args.which in ("all", "spec", "conformance", "wasi"):
         from .conformance import render_conformance_report
 
-        written.append(render_conformance_report(db, out))
+        renderers.append(render_conformance_report)
     if args.which in ("all", "perf"):
-        try:
-            perf = importlib.import_module("harness.report.perf")
-        except ModuleNotFoundError:
-            if args.which == "perf":
-                raise HarnessError("the perf report is not in this checkout") from None
-        else:
-            written.append(perf.render_perf_report(db, out))
+        from .perf import render_perf_report
+
+        renderers.append(render_perf_report)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        written = [render(db, out) for render in renderers]
+    except OSError as e:
+        raise HarnessError(f"cannot write the report to {e.filename or out} ({e.strerror or e}); pass --out a "
+                           "folder you can write") from None
     for w in written:
         print(f"wrote {w}", file=sys.stderr)
     return 0

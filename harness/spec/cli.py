@@ -7,14 +7,25 @@ import os
 import subprocess
 import sys
 import time
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
 from ..adapters import get_adapter, parse_engines
 from ..adapters.base import SPEC, EngineSpec
+from ..cli_options import (
+    add_engines,
+    add_jobs,
+    add_json,
+    add_pattern,
+    add_store,
+    add_timeout,
+    add_verbose,
+    command_line,
+    open_store,
+)
 from ..errors import HarnessError
-from ..paths import default_results_db
-from ..results.store import ResultsStore
+from ..interrupts import kill_children
+from ..results.run import Run, recording
 from .convert import MalformedWastError
 from .drivers import supports_spec
 from .expectations import apply_expectations, draft_entries, skip_reason
@@ -35,19 +46,18 @@ examples:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--engines", default="wasmtime", help="comma-separated runtime[:tier] list (default: wasmtime)")
+    add_engines(p, "wasmtime")
     p.add_argument("--suite-dir", type=Path, default=None,
                    help="directory of .wast files (default: $HARNESS_SPEC_DIR or our corpus); 'official' = the "
                         "spec-2.0 suite fetched by 'harness suites fetch'")
-    p.add_argument("-k", dest="pattern", default=None, help="only files whose name contains PATTERN (comma = or)")
+    add_pattern(p, "files")
     p.add_argument("--file", default=None, help="one file (name in the suite dir, or a path)")
     p.add_argument("--line", type=int, default=None, help="with --file: only the check on this line")
-    p.add_argument("--json", type=Path, default=None, help="write a JSON summary here")
-    p.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, help="files run in parallel")
-    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per file and engine")
-    p.add_argument("--db", type=Path, default=None, help="results store (default: reports/results.db)")
-    p.add_argument("--no-store", action="store_true", help="do not write results to the store")
-    p.add_argument("-v", "--verbose", action="store_true", help="print the failure table of every file")
+    add_json(p)
+    add_jobs(p, os.cpu_count() or 1, "files")
+    add_timeout(p, DEFAULT_TIMEOUT, "one file on one engine")
+    add_store(p)
+    add_verbose(p, "the failure table of every file")
     p.add_argument("--draft-expectations", type=Path, default=None, metavar="PATH",
                    help="write TOML entries for the files with unexpected failures (to review and paste into "
                         "suites/spec/expectations/<runtime>-<tier>.toml)")
@@ -103,6 +113,61 @@ def progress(done: int, total: int, r: FileResult) -> None:
           f"{r.seconds:.1f}s{extra}", file=sys.stderr, flush=True)
 
 
+def run_files(tasks: list[tuple[EngineSpec, Path]], suite_dir: Path, args: argparse.Namespace,
+              run: Run) -> tuple[list[FileResult], MalformedWastError | None]:
+    """Run every (engine, file) on a pool of threads (each waits on its worker process) and store each file's
+    rows as soon as it finishes, so an interrupt or a kill keeps every finished file.
+
+    A malformed script stops the queue (the files running finish); so does an interrupt, which also kills
+    the running files' workers and does not wait for them.
+    """
+    suite = suite_name(suite_dir)
+    results: list[FileResult] = []
+    failure: MalformedWastError | None = None
+    pool = ThreadPoolExecutor(max_workers=args.jobs)
+    pending: set[Future] = set()
+    try:
+        for e, f in tasks:
+            why = skip_reason(e.name, suite, f.name)
+            if why:
+                pending.add(pool.submit(skipped_file, e, f, suite_dir, why))
+            else:
+                pending.add(pool.submit(run_file, e, f, suite_dir, args.timeout, args.line))
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                if fut.cancelled():
+                    continue
+                try:
+                    r = fut.result()
+                except MalformedWastError as e:
+                    failure = failure or e
+                    for queued in pending:
+                        queued.cancel()
+                    continue
+                apply_expectations(r)
+                results.append(r)
+                run.add(store_rows(r))
+                progress(len(results), len(tasks), r)
+                if args.verbose and not r.fully_passed:
+                    print(failure_table(r), file=sys.stderr)
+    except BaseException:
+        _abandon(pool, pending)
+        raise
+    pool.shutdown()
+    return results, failure
+
+
+def _abandon(pool: ThreadPoolExecutor, pending: set[Future]) -> None:
+    """Cancel the queued files and kill the workers of the running ones until their threads have let go (a
+    thread may have started the next file just before the queue was emptied)."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    running = {f for f in pending if not f.cancelled()}
+    while running:
+        kill_children()
+        _, running = wait(running, timeout=0.2)
+
+
 def main(args: argparse.Namespace) -> int:
     engines, unavailable = split_available(parse_engines(args.engines, capability=SPEC))
     for name, why in unavailable.items():
@@ -117,60 +182,29 @@ def main(args: argparse.Namespace) -> int:
     if not engines:
         raise HarnessError("none of the requested engines is available here (see 'harness runtimes')")
 
-    store = None if args.no_store else ResultsStore(args.db or default_results_db())
-    suite = suite_name(suite_dir)
-    run_id = None
-    if store:
-        run_id = store.start_run("spec", command="harness spec " + " ".join(sys.argv[2:]),
-                                 engines={e.name: get_adapter(e.runtime).version() for e in engines},
-                                 suites={suite: suite_commit(suite_dir)},
-                                 extra={"suite_dir": str(suite_dir), "unavailable": unavailable})
-    tasks = [(e, f) for e in engines for f in files]
-    results: list[FileResult] = []
-    failure: BaseException | None = None
-    started = time.perf_counter()
-    try:
-        with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-            pending: set[Future] = set()
-            for e, f in tasks:
-                why = skip_reason(e.name, suite, f.name)
-                if why:
-                    pending.add(pool.submit(skipped_file, e, f, suite_dir, why))
-                else:
-                    pending.add(pool.submit(run_file, e, f, suite_dir, args.timeout, args.line))
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_EXCEPTION)
-                for fut in done:
-                    if fut.cancelled():
-                        continue
-                    try:
-                        r = fut.result()
-                    except MalformedWastError as e:
-                        failure = failure or e
-                        continue
-                    apply_expectations(r)
-                    results.append(r)
-                    if store and run_id:
-                        store.add(run_id, store_rows(r))
-                    progress(len(results), len(tasks), r)
-                    if args.verbose and not r.fully_passed:
-                        print(failure_table(r), file=sys.stderr)
-                if failure:
-                    for fut in pending:
-                        fut.cancel()
-    except KeyboardInterrupt:
-        if store and run_id:
-            store.finish_run(run_id, "interrupted")
-        raise
-    wall = time.perf_counter() - started
-    if store and run_id:
-        store.finish_run(run_id, "error" if failure else "finished")
-    names = [e.name for e in engines]
+    store = open_store(args)
+    versions = {e.name: get_adapter(e.runtime).version() for e in engines} if store else {}
+    suites = {suite_name(suite_dir): suite_commit(suite_dir)} if store else {}
+    with recording(store, "spec", command_line("spec"), versions, suites,
+                   extra={"suite_dir": str(suite_dir), "unavailable": unavailable}) as run:
+        started = time.perf_counter()
+        results, failure = run_files([(e, f) for e in engines for f in files], suite_dir, args, run)
+        wall = time.perf_counter() - started
+        report(results, [e.name for e in engines], unavailable, wall, suite_dir, args)
+        if failure:
+            raise HarnessError(str(failure))
+    unexpected = [r for r in results if not r.as_expected]
+    return 1 if unexpected or (unavailable and not results) else 0
+
+
+def report(results: list[FileResult], names: list[str], unavailable: dict[str, str], wall: float, suite_dir: Path,
+           args: argparse.Namespace) -> None:
+    """The matrix, the failures (or the one line asked for), the JSON summary and the draft expectations."""
     if results:
         print(matrix(results, names))
     for name, why in unavailable.items():
         print(f"{name}: not available ({why})")
-        print(f"wall time {wall:.1f} s", file=sys.stderr)
+    print(f"wall time {wall:.1f} s", file=sys.stderr)
     for r in sorted(results, key=lambda r: (r.engine, r.file)):
         if args.line is not None:
             for o in r.outcomes:
@@ -183,9 +217,5 @@ def main(args: argparse.Namespace) -> int:
         write_json(args.json, summary_json(results, names, unavailable, wall, suite_dir))
     if args.draft_expectations:
         args.draft_expectations.write_text(draft_entries(results))
-    if failure:
-        raise HarnessError(str(failure))
-    unexpected = [r for r in results if not r.as_expected]
-    return 1 if unexpected or (unavailable and not results) else 0
 
 
