@@ -1,10 +1,9 @@
 """The embedding API of our engine (docs/ENGINE_API.md), shared by every tier.
 
-A tier is an object with ``name``, ``compile(module, data=None)``, ``instantiate(module, externs, data=None)
--> runtime.ModuleInstance`` and ``run(func, raw_args) -> raw results`` (raising ``Trap``/``Exhaustion``);
-see :mod:`harness.engine.exec.interp` for the full contract.  :class:`Store` picks one by name:
-``"interp"`` (:class:`~harness.engine.exec.interp.InterpTier`) or ``"llvm"``
-(``harness.engine.tiers.llvm.LLVMTier``); keyword options go to the tier's constructor.
+A tier is an object fulfilling :class:`harness.engine.tiers.Tier` (``compile``, ``instantiate``, ``run``,
+``has_code_for``).  :class:`Store` picks one by name from :data:`TIERS`: ``"interp"``
+(:class:`~harness.engine.tiers.interp.InterpTier`) or ``"llvm"`` (:class:`~harness.engine.tiers.llvm.LLVMTier`);
+keyword options go to the tier's constructor.  Each factory imports its tier only when a store asks for it.
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ from .runtime import (
     resolve_imports,
 )
 from .syntax import FuncType, GlobalType, Limits, MemType, TableType
+from .tiers import Tier
 
 __all__ = ["Module", "Store", "Instance", "host_func", "MemoryInstance", "TableInstance", "GlobalInstance",
            "FuncInstance", "FuncType", "GlobalType", "Limits", "MemType", "TableType", "TIERS"]
@@ -81,19 +81,19 @@ class Module:
         return out
 
 
-def _interp_tier(**opts: Any):
+def _interp_tier(**opts: Any) -> Tier:
     from .tiers.interp import InterpTier
 
     return InterpTier(**opts)
 
 
-def _llvm_tier(**opts: Any):
+def _llvm_tier(**opts: Any) -> Tier:
     from .tiers.llvm.tier import LLVMTier
 
     return LLVMTier(**opts)
 
 
-TIERS: dict[str, Callable[..., Any]] = {"interp": _interp_tier, "llvm": _llvm_tier}
+TIERS: dict[str, Callable[..., Tier]] = {"interp": _interp_tier, "llvm": _llvm_tier}
 
 
 def _to_raw(t: str, v: Any) -> Any:
@@ -154,7 +154,7 @@ class Store:
         if factory is None:
             raise ValueError(f"unknown engine tier {tier!r}; available: {', '.join(TIERS)}")
         self.tier_name = tier
-        self.tier = factory(**options)
+        self.tier: Tier = factory(**options)
 
     def load(self, data: bytes) -> Module:
         """``Module.from_bytes(data)``, or -- when this store's tier already holds compiled code for exactly
@@ -162,8 +162,7 @@ class Store:
         validated again: the bytes were validated when that code was made.  A warm start then costs the
         module's declarations, not its code (sqlite's speedtest1: 0.03 s instead of 0.47 s)."""
         data = bytes(data)
-        has_code = getattr(self.tier, "has_code_for", None)
-        if has_code is not None and has_code(data):
+        if self.tier.has_code_for(data):
             from .binary import decode_module
 
             return Module(decode_module(data, bodies=False), data)

@@ -1,14 +1,6 @@
-"""The interpreter tier (``ours:interp``): wasm functions compiled to Python functions, run by CPython.
-
-Tier interface (what :class:`harness.engine.api.Store` calls; the LLVM tier implements the same):
-
-* ``tier.name``;
-* ``tier.compile(module, data=None) -> CompiledModule``: per-module work, memoised per module object.
-  ``CompiledModule.link(inst)`` makes the instance's functions callable (``FuncInstance.call`` and, here,
-  ``FuncInstance.interp``);
-* ``tier.instantiate(module, externs, data=None) -> ModuleInstance`` (``runtime.instantiate`` with the above);
-* ``tier.run(func, raw_args) -> raw results``: invoke any ``FuncInstance`` translating Python failures into
-  ``Trap``/``Exhaustion``.
+"""The interpreter tier object (``ours:interp``) that ``api.Store(tier="interp")`` dispatches to: wasm
+functions compiled to Python functions, run by CPython.  It fulfils :class:`harness.engine.tiers.Tier`;
+``CompiledInterp.link`` also sets ``FuncInstance.interp``, the internal-convention callable its code calls.
 
 Python exceptions used as zero-cost traps by the generated code and translated by ``FuncInstance.call``:
 ``struct.error``/``IndexError`` (memory access out of bounds) and ``RecursionError`` (call stack exhausted).
@@ -251,6 +243,10 @@ class InterpTier:
         compiled = CompiledInterp(module, self.force_flat)
         self._compiled[id(module)] = (module, compiled)
         return compiled
+
+    def has_code_for(self, data: bytes) -> bool:
+        """Never: translated code lives only as long as the process (and is made lazily, per function)."""
+        return False
 
     def run(self, func: FuncInstance, args: list) -> list:
         if self._active >= MAX_REENTRY:
