@@ -4,8 +4,8 @@
 
 Everything else -- decoding, validation, the runtime objects, instantiation, linking, WASI -- is shared, so a
 tier is only what :class:`Tier` says: how a module becomes callable code, and how a call enters it.  Adding
-one (docs/ENGINE_API.md, "Adding a tier"): a package here whose tier class has these methods, one line in
-``api.TIERS``, and the tier in ``tests/engine/test_tiers.py``'s list, which checks it against this contract.
+one (docs/ARCHITECTURE.md, "Our engine"): a package here whose tier class has these methods, one line in
+``api.TIERS``, and the tier's options in ``tests/engine/test_tiers.py``, which checks it against this contract.
 """
 
 from __future__ import annotations
