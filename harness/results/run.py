@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from ..interrupts import kill_children, stop_on_signals
-from .store import ResultRow, ResultsStore
+from .store import ResultRow, ResultsStore, StoreError
 
 
 class RunStatus(StrEnum):
@@ -62,13 +62,21 @@ def recording(store: ResultsStore | None, kind: str, command: str, engines: dict
             yield run
         except KeyboardInterrupt as e:
             kill_children()  # any started after the signal, before the block let go of its pool
-            if store is not None and run.run_id:
-                store.finish_run(run.run_id, RunStatus.INTERRUPTED)
+            _finish_after_error(run, RunStatus.INTERRUPTED)
             e.add_note(run.kept())
             raise
         except BaseException:
-            if store is not None and run.run_id:
-                store.finish_run(run.run_id, RunStatus.FAILED)
+            _finish_after_error(run, RunStatus.FAILED)
             raise
         if store is not None and run.run_id:
             store.finish_run(run.run_id, RunStatus.FINISHED)
+
+
+def _finish_after_error(run: Run, status: RunStatus) -> None:
+    """Record how the run ended, unless the store itself is what failed (a full disk): then the error that
+    ended the run is the one to tell, and the next run marks this one abandoned."""
+    if run.store is not None and run.run_id:
+        try:
+            run.store.finish_run(run.run_id, status)
+        except StoreError:
+            pass
