@@ -12,15 +12,10 @@ from pathlib import PurePosixPath
 import pandas as pd
 
 from ..results import ResultsStore
+from ..results.labels import engine_label
 
 CONFORMANCE_SUITES = ("spec", "corpus", "wasi", "wasi-corpus", "wasi-own")
 CONFORMANCE_METRICS = ("assertion", "test")  # one row per check; timings and other metrics are not counted
-
-
-def engine_label(engine: str, tier: str | None) -> str:
-    if ":" in engine or not tier:
-        return engine
-    return f"{engine}:{tier}"
 
 
 def latest_rows(store: ResultsStore, suites: tuple[str, ...] = CONFORMANCE_SUITES) -> pd.DataFrame:

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
+from ..results.labels import engine_label
 from .stats import geomean, ratio, spread_warning, summarize
 from .units import fmt
 
@@ -35,12 +36,6 @@ class Line:
     loadavg: float = math.nan
 
 
-def _label(extra: dict, engine: str, tier: str | None) -> str:
-    if extra.get("label"):
-        return extra["label"]
-    return f"{engine}:{tier}" if tier else engine
-
-
 def _load_and_cores(g: pd.DataFrame) -> tuple[float | None, int]:
     """The highest load average seen while a line was measured, and the core count of the machine that
     saw it (from its run's fingerprint; 0 when unknown, which turns the busy check off)."""
@@ -62,7 +57,8 @@ def summarize_rows(df: pd.DataFrame, baseline: str = "native64", metric: str = "
     if wt.empty:
         return []
     wt = wt.assign(
-        label=[_label(e, eng, t) for e, eng, t in zip(wt["extra"], wt["engine"], wt["tier"], strict=True)],
+        label=[e.get("label") or engine_label(eng, t)
+               for e, eng, t in zip(wt["extra"], wt["engine"], wt["tier"], strict=True)],
         size_class=wt["item"].fillna("full"),
         loadavg=pd.to_numeric(wt["extra"].map(lambda e: e.get("loadavg")), errors="coerce"),
         shell=wt["extra"].map(lambda e: e.get("shell") or ""))

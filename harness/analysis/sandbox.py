@@ -23,14 +23,11 @@ from __future__ import annotations
 import re
 
 from ..results import ResultsStore
+from ..results.labels import engine_label
 from ..wasi.runner import HOST_CHANGED
 
 ESCAPE_TEST = "sandbox_escape"
 _ESCAPED_LINE = re.compile(r"^'?([^'\n]+): ESCAPED$", re.MULTILINE)
-
-
-def _label(engine: str, tier) -> str:
-    return f"{engine}:{tier}" if isinstance(tier, str) and tier else engine
 
 
 def _latest_per_engine(store: ResultsStore, df):
@@ -52,7 +49,7 @@ def sandbox_claim_figure(store: ResultsStore) -> tuple[str, str, str]:
             passed, reached, other = [], [], []
             for engine, tier, outcome, message in zip(latest["engine"], latest["tier"], latest["outcome"],
                                                       latest["message"], strict=True):
-                name = _label(engine, tier)
+                name = engine_label(engine, tier)
                 message = message if isinstance(message, str) else ""
                 # Messages quote the program's stdout with its newlines escaped.
                 attempts = sorted(set(_ESCAPED_LINE.findall(message.replace("\\n", "\n"))))
@@ -74,14 +71,14 @@ def sandbox_claim_figure(store: ResultsStore) -> tuple[str, str, str]:
         leaked = df[df["message"].fillna("").str.contains(HOST_CHANGED, regex=False)]
         if not leaked.empty:
             latest = _latest_per_engine(store, leaked)
-            names = sorted({_label(e, t) for e, t in zip(latest["engine"], latest["tier"], strict=True)})
+            names = sorted({engine_label(e, t) for e, t in zip(latest["engine"], latest["tier"], strict=True)})
             parts.insert(0, f"{HOST_CHANGED} on {', '.join(names)} (checked on the host around each test)")
             verdict = "does not hold"
     spec = store.dataframe(suite="spec")
     if not spec.empty:
         unl = spec[spec["extra"].map(lambda x: (x or {}).get("command") == "assert_unlinkable")]
         if len(unl):
-            latest = unl.assign(label=[_label(e, t) for e, t in zip(unl["engine"], unl["tier"], strict=True)])
+            latest = unl.assign(label=[engine_label(e, t) for e, t in zip(unl["engine"], unl["tier"], strict=True)])
             counts = latest.groupby("label")["outcome"].agg(lambda s: f"{int((s == 'pass').sum())}/{len(s)}")
             parts.append("assert_unlinkable refused: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     if not parts:
