@@ -105,3 +105,15 @@ def test_skip_entries_are_not_run_and_do_not_count_as_passing(tmp_path, monkeypa
     assert {o.outcome for o in r.outcomes} == {"skip"} and r.total == 4
     assert not r.fully_passed and r.as_expected
     load_expectations.cache_clear()
+
+
+@pytest.mark.parametrize(("option", "value", "why"), [("--timeout", "-1", "must be a positive number of seconds"),
+                                                      ("--timeout", "0", "must be a positive number of seconds"),
+                                                      ("--timeout", "soon", "expected a number of seconds"),
+                                                      ("--jobs", "0", "must be at least 1")])
+def test_non_positive_timeouts_and_jobs_are_refused(suite, capsys, option, value, why):
+    with pytest.raises(SystemExit) as stop:
+        run("--engines", "wasmtime", "--suite-dir", suite, "--no-store", option, value)
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {option}" in err and f"{why}, got '{value}'" in err
