@@ -82,9 +82,9 @@ def parse_env(items: list[str]) -> dict[str, str]:
 
 
 def main(args: argparse.Namespace) -> int:
-    from .adapters.base import UnknownEngineError
-    from .wasi.drivers import DriverUnavailable, Invocation, check_available, command, parse_engine
-    from .wasi.inspect import NotACommand, check_wasi_command
+    from .adapters.base import Invocation, RunnerUnavailable, UnknownEngineError
+    from .wasi.command_check import NotACommand, check_wasi_command
+    from .wasi.drivers import adapter_for, check_available, command, parse_engine
 
     try:
         engine = parse_engine(args.engine)
@@ -97,7 +97,7 @@ def main(args: argparse.Namespace) -> int:
     prog_args = args.args[1:] if args.args[:1] == ["--"] else args.args
     try:
         check_available(engine)
-    except DriverUnavailable as e:
+    except RunnerUnavailable as e:
         raise HarnessError(str(e)) from None
     with tempfile.TemporaryDirectory(prefix="harness-run-") as tmp:
         scratch = Path(tmp)
@@ -109,7 +109,10 @@ def main(args: argparse.Namespace) -> int:
         except NotACommand as e:
             raise HarnessError(f"{args.file}: {e}") from None
         inv = Invocation(wasm.resolve(), prog_args, env, dirs, program_name=args.argv0 or args.file.name)
-        argv = command(engine, inv, scratch)
+        try:
+            argv = command(engine, inv, scratch)
+        except RunnerUnavailable as e:
+            raise HarnessError(str(e)) from None
         if engine.runtime == "ours" and args.timeout is None:
             # our engine in this process (the driver's own entry point): one Python start-up, not two.
             # A --timeout needs a process it can kill, so that keeps the driver as a child.
@@ -118,9 +121,9 @@ def main(args: argparse.Namespace) -> int:
             return child.main(argv[argv.index("harness.wasi.child") + 1 :])
         sys.stdout.flush()
         sys.stderr.flush()
-        # node:wasi writes stdio non-blocking and drops output on a full pipe (EAGAIN): give it files
+        # An engine that writes stdio non-blocking drops output on a full pipe (EAGAIN): give it files
         # when our own stdout/stderr are not terminals, and copy them out once it has exited.
-        capture = engine.runtime == "v8" and not (os.isatty(1) and os.isatty(2))
+        capture = adapter_for(engine).stdio_to_files and not (os.isatty(1) and os.isatty(2))
         out_file = open(scratch / "stdout", "w+b") if capture else None  # noqa: SIM115
         err_file = open(scratch / "stderr", "w+b") if capture else None  # noqa: SIM115
         proc = subprocess.Popen(argv, start_new_session=args.timeout is not None, stdout=out_file, stderr=err_file)

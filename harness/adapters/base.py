@@ -1,18 +1,28 @@
-"""The adapter contract every engine fulfils.
+"""The adapter contract every runtime fulfils.
 
-An engine is ``runtime:tier`` (``wasmtime:cranelift``).  An adapter answers, for each of its tiers:
-is it available here (and if not, why, and how to install it), which version, and which capabilities
-it has.  Running things is done by the stage that needs it (``harness.spec``, ``harness.wasi``,
-``harness.perf``) through the small helpers here (binary paths, tier flags), so adding a runtime means
-one adapter plus one driver per capability.
+An engine is ``runtime:tier`` (``wasmtime:cranelift``).  One ``Adapter`` per runtime answers, for each of
+its tiers: is it available here (and if not, why, and how to install it), which version, which
+capabilities it has, and how to run things on it:
+
+- ``wasi_command``: the argv that runs one WASI preview1 program (``Invocation``).  The WASI runner,
+  ``harness run`` and ``harness perf`` all take their command lines from here, so they cannot disagree;
+- ``run_command``: what ``harness perf`` times; the WASI command line, except for the native baselines,
+  which run the executable built for their ``program_target``;
+- ``precompile``/``compile_command`` for a runtime with an ahead-of-time step (``precompiles``);
+- ``spec_driver``: where its spec conformance driver lives (``harness/spec/drivers/``);
+- ``slow_tiers``: tiers too slow for the full-size perf inputs (they run the small size class).
+
+Adding a runtime therefore takes one adapter module here (plus its spec driver in ``harness/spec/drivers/``
+when it has one) and one line in ``registry.py``; nothing in ``harness/spec``, ``harness/wasi`` or
+``harness/perf`` names runtimes.
 """
 
 from __future__ import annotations
 
-import shutil
+import importlib.util
 import subprocess
+import sys
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 
 # Capability names.
@@ -20,10 +30,19 @@ SPEC = "spec"  # run .wast commands with per-assertion outcomes
 WASI = "wasi"  # run a WASI preview1 program
 PHASES = "phases"  # reports compile / instantiate / execute separately
 PERF = "perf"  # can be timed on workloads (WASI programs or native executables)
+ALL = frozenset({SPEC, WASI, PERF})
 
 
 class UnknownEngineError(ValueError):
     """An engine name that no adapter knows."""
+
+
+class RunnerUnavailable(Exception):
+    """This engine cannot run the thing asked for here; the message gives the reason and the fix."""
+
+    def __init__(self, reason: str, fix: str = "") -> None:
+        super().__init__(f"{reason} ({fix})" if fix else reason)
+        self.reason, self.fix = reason, fix
 
 
 @dataclass(frozen=True)
@@ -52,8 +71,26 @@ class Availability:
 
 
 @dataclass
+class Invocation:
+    """One program run.  Paths are host paths; ``dirs`` are (host, guest) preopens."""
+
+    wasm: Path  # the program: a .wasm, or the native executable for the native baselines
+    args: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    dirs: list[tuple[str, str]] = field(default_factory=list)
+    program_name: str | None = None  # argv[0]; the file's name when None
+    precompiled: bool = False  # run the runtime's ahead-of-time artefact of ``wasm`` (see Adapter.precompile)
+    phases_file: Path | None = None  # where a runtime that ``writes_phases`` puts its phase timings
+
+    @property
+    def argv0(self) -> str:
+        return self.program_name or self.wasm.name
+
+
+@dataclass
 class Adapter:
-    """Base adapter.  Subclasses set the class attributes and override ``_probe``/``version``."""
+    """Base adapter.  Subclasses set the fields and override ``_probe``/``version`` and the commands they
+    support; every method that cannot do its job raises ``RunnerUnavailable`` saying why and what to do."""
 
     runtime: str = ""
     tiers: tuple[str, ...] = ()
@@ -61,6 +98,17 @@ class Adapter:
     description: str = ""
     install_hint: str = ""
     capabilities_by_tier: dict[str, frozenset[str]] = field(default_factory=dict)
+    # ``module:Class`` of a ``harness.spec.drivers.base.Driver`` run inside the spec worker process, or, with
+    # ``spec_in_worker`` false, ``module:function`` with the signature of ``harness.spec.drivers.wabt.run_file``
+    # for a runtime driven from outside (it starts its own process).  None: no spec driver.
+    spec_driver: str | None = None
+    spec_in_worker: bool = True
+    slow_tiers: frozenset[str] = frozenset()
+    program_target: str = "wasm32"  # the perf build target of the programs it runs (harness.perf.targets)
+    precompiles: bool = False  # has an ahead-of-time step: precompile() and compile_command() work
+    writes_phases: bool = False  # wasi_command writes compile/instantiate/execute ms to inv.phases_file
+    # Writes stdio non-blocking and loses output on a full pipe: whoever runs it gives it files.
+    stdio_to_files: bool = False
 
     def engines(self) -> list[EngineSpec]:
         return [EngineSpec(self.runtime, t) for t in self.tiers]
@@ -69,6 +117,7 @@ class Adapter:
         return self.capabilities_by_tier.get(tier, frozenset())
 
     def available(self, tier: str) -> Availability:
+        """Never raises: a missing runtime is an outcome."""
         if tier not in self.tiers:
             return Availability(False, f"{self.runtime} has no tier {tier!r} (tiers: {', '.join(self.tiers)})")
         return self._probe(tier)
@@ -79,14 +128,46 @@ class Adapter:
     def version(self) -> str | None:
         return None
 
+    def slow(self, tier: str) -> bool:
+        return tier in self.slow_tiers
 
-def find_binary(name: str, *candidates: Path | str | None) -> Path | None:
-    """First existing executable among explicit candidates, then PATH."""
-    for c in candidates:
-        if c and Path(c).is_file():
-            return Path(c)
-    found = shutil.which(name)
-    return Path(found) if found else None
+    def check(self, tier: str, capability: str) -> None:
+        """Raise RunnerUnavailable unless ``tier`` is available here and has ``capability``."""
+        engine = EngineSpec(self.runtime, tier)
+        if capability not in self.capabilities(tier):
+            raise RunnerUnavailable(f"{engine} cannot run {capability} (capabilities: "
+                                    f"{', '.join(sorted(self.capabilities(tier))) or 'none'})")
+        av = self.available(tier)
+        if not av:
+            raise RunnerUnavailable(f"{engine} is not available: {av.reason}", av.install)
+
+    def wasi_command(self, tier: str, inv: Invocation, scratch: Path) -> list[str]:
+        """The argv that runs the WASI preview1 command ``inv`` on ``tier``, as a user would type it.
+
+        ``scratch`` is a private directory for the run's files.  The program's stdio is the process's own,
+        its exit status the program's (134 after a trap, as wasmtime)."""
+        raise RunnerUnavailable(f"{self.runtime} cannot run WASI programs")
+
+    def run_command(self, tier: str, inv: Invocation, scratch: Path) -> list[str]:
+        """The argv ``harness perf`` times for a program built for ``program_target``."""
+        return self.wasi_command(tier, inv, scratch)
+
+    def precompile(self, tier: str, wasm: Path) -> Path:
+        """The ahead-of-time artefact of ``wasm`` (compiled when missing or older than ``wasm``), which
+        ``wasi_command`` runs for an invocation with ``precompiled`` set."""
+        raise RunnerUnavailable(f"{self.runtime} has no ahead-of-time compilation")
+
+    def compile_command(self, tier: str, wasm: Path, out: Path) -> list[str]:
+        """The argv that compiles ``wasm`` ahead of time into ``out`` (timed by the compile metric)."""
+        raise RunnerUnavailable(f"{self.runtime} has no ahead-of-time compilation")
+
+
+def has_module(name: str) -> bool:
+    """Whether a Python module is installed, without importing it."""
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:  # a parent package is missing
+        return False
 
 
 def run_version(argv: list[str], timeout: float = 20.0) -> str | None:
@@ -99,5 +180,19 @@ def run_version(argv: list[str], timeout: float = 20.0) -> str | None:
     return text.splitlines()[0].strip() if text else None
 
 
-class cached_probe(cached_property):
-    """Alias documenting that a property probes the machine once per process."""
+def child_command(engine: str, inv: Invocation) -> list[str]:
+    """``python -m harness.wasi.child``: a WASI program on an in-process Python engine, in a process of its
+    own (so a timeout can kill it and a crash cannot take the harness down)."""
+    argv = [sys.executable, "-m", "harness.wasi.child", "--engine", engine]
+    for host, guest in inv.dirs:
+        argv += ["--dir", f"{host}::{guest}"]
+    argv += env_flags(inv.env)
+    return [*argv, "--argv0", inv.argv0, str(inv.wasm.resolve()), "--", *inv.args]
+
+
+def env_flags(env: dict[str, str], flag: str = "--env") -> list[str]:
+    """``--env K=V`` for each variable, the spelling most CLIs share."""
+    out: list[str] = []
+    for k, v in env.items():
+        out += [flag, f"{k}={v}"]
+    return out

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import random
-import shlex
 import shutil
 import sys
 import time
@@ -188,7 +187,7 @@ class PerfRunner:
         u.extra["program_sha256"] = rec.sha256
         try:
             if v.mode == "aot":
-                launch.precompile(u.program, v.engine.tier)
+                get_adapter(v.engine.runtime).precompile(v.engine.tier, u.program)
             u.invocation = launch.invocation(v, u.program, u.args, self.cfg.scratch / _safe(u.key))
         except Unsupported as e:
             u.failed, u.extra["why"] = "unsupported", str(e)
@@ -271,14 +270,14 @@ class PerfRunner:
                                           **base))
         return rows
 
-    def measure_compile(self, wasm: Path, tier: str, rep: int, programs: str) -> list[ResultRow]:
-        argv = launch.compile_argv(wasm, tier)
-        tmp = self.cfg.scratch / f"compile-{wasm.stem}-{tier}.cwasm"
-        argv[argv.index("-o") + 1] = str(tmp)
-        m = run_measured(argv, None, self.cfg.scratch / f"compile-{wasm.stem}-{tier}.log", self.cfg.timeout)
+    def measure_compile(self, wasm: Path, engine: EngineSpec, rep: int, programs: str) -> list[ResultRow]:
+        """The runtime's ahead-of-time compiler (``wasmtime compile``) into a scratch file, cache off."""
+        tmp = self.cfg.scratch / f"compile-{wasm.stem}-{engine.tier}.cwasm"
+        argv = get_adapter(engine.runtime).compile_command(engine.tier, wasm, tmp)
+        m = run_measured(argv, None, self.cfg.scratch / f"compile-{wasm.stem}-{engine.tier}.log", self.cfg.timeout)
         ok = m.returncode == 0 and tmp.exists()
-        base = dict(suite=SUITE, file=f"compile:{wasm.stem}", item="full", engine="wasmtime", tier=tier)
-        extra = {"argv": argv, "rep": rep, "program": wasm.stem, "mode": "compile", "label": f"wasmtime:{tier}",
+        base = dict(suite=SUITE, file=f"compile:{wasm.stem}", item="full", engine=engine.runtime, tier=engine.tier)
+        extra = {"argv": argv, "rep": rep, "program": wasm.stem, "mode": "compile", "label": engine.name,
                  "cache": "cold (cache=n)", "loadavg": loadavg(), "wasm_bytes": wasm.stat().st_size,
                  "used_by": programs}
         rows = [ResultRow(metric="compile_time", value=m.wall if ok else None, unit="s",
@@ -342,7 +341,8 @@ class PerfRunner:
             seen: dict[tuple[Path, EngineSpec], list[str]] = {}
             for u in live:
                 e = u.variant.engine
-                if (e.runtime == "wasmtime" or e.name == "ours:llvm") and u.variant.mode == "jit" and u.program:
+                if (get_adapter(e.runtime).precompiles or e.name == "ours:llvm") and u.variant.mode == "jit" \
+                        and u.program:
                     seen.setdefault((u.program, e), []).append(u.workload.name)
             compiles = [(p, e, ",".join(ws)) for (p, e), ws in seen.items()]
         measured = "throughput" in cfg.metrics or "memory" in cfg.metrics
@@ -382,7 +382,7 @@ class PerfRunner:
                     if engine.runtime == "ours":
                         rows = self.measure_compile_ours(wasm, engine.tier, rep, used)
                     else:
-                        rows = self.measure_compile(wasm, engine.tier, rep, used)
+                        rows = self.measure_compile(wasm, engine, rep, used)
                     self.emit(rows)
                     v = rows[0].value
                     prog.step(f"compile {rep + 1}/{cfg.repeat}  {wasm.name} {engine.name}  "
@@ -395,12 +395,8 @@ def _safe(s: str) -> str:
 
 
 def variants_for(engines: list[EngineSpec], metrics: set[str]) -> list[Variant]:
-    """Engines plus, with the compile metric, the precompiled form of each wasmtime tier."""
+    """Engines plus, with the compile metric, the precompiled form of each engine that has one (wasmtime)."""
     out = [Variant(e) for e in engines]
     if "compile" in metrics:
-        out += [Variant(e, "aot") for e in engines if e.runtime == "wasmtime"]
+        out += [Variant(e, "aot") for e in engines if get_adapter(e.runtime).precompiles]
     return out
-
-
-def shell_command(argv: list[str]) -> str:
-    return shlex.join(argv)

@@ -6,11 +6,10 @@ every target, so differences between targets are the target's, not the build's.
 
 from __future__ import annotations
 
-import platform
 import sys
 from dataclasses import dataclass
 
-from ..adapters.registry import foreign_arch
+from ..adapters.native import HOSTS, host_triples
 
 
 @dataclass(frozen=True)
@@ -25,18 +24,24 @@ class Target:
 
 def foreign_triple(machine: str | None = None) -> str:
     """zig's triple for the 64-bit architecture that is *not* the host's (aarch64 on x86-64, x86-64 on
-    aarch64): claim 6 compares that binary under user-mode emulation with the same program native.
-    On any other host it is aarch64, which then simply has no emulator (the engine says why)."""
-    return f"{foreign_arch(machine or platform.machine()) or 'aarch64'}-linux-musl"
+    aarch64): claim 6 compares that binary under user-mode emulation with the same program native."""
+    return (host_triples(machine) or HOSTS["x86_64"]).foreign64
 
 
-TARGETS: dict[str, Target] = {
-    "native64": Target("native64", "x86_64-linux-musl", False, 64),
-    "native32": Target("native32", "x86-linux-musl", False, 32),
-    "foreign64": Target("foreign64", foreign_triple(), False, 64, foreign=True),
-    "wasm32": Target("wasm32", "wasm32-wasi", True, 32, static=False),
-    "wasm64": Target("wasm64", "wasm64-wasi", True, 64, static=False),
-}
+def targets_for(machine: str | None = None) -> dict[str, Target]:
+    """The targets on ``machine`` (default the host): native64 is the host's own architecture.  A host we
+    have no triples for gets x86-64's, and the native engines say they are unavailable there."""
+    host = host_triples(machine) or HOSTS["x86_64"]
+    return {
+        "native64": Target("native64", host.native64, False, 64),
+        "native32": Target("native32", host.native32, False, 32),
+        "foreign64": Target("foreign64", host.foreign64, False, 64, foreign=True),
+        "wasm32": Target("wasm32", "wasm32-wasi", True, 32, static=False),
+        "wasm64": Target("wasm64", "wasm64-wasi", True, 64, static=False),
+    }
+
+
+TARGETS: dict[str, Target] = targets_for()
 
 OPT = ["-O2"]
 

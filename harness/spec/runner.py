@@ -20,7 +20,7 @@ from pathlib import Path
 from ..adapters.base import EngineSpec
 from ..paths import REPO_ROOT
 from .convert import convert
-from .drivers import OUT_OF_PROCESS, in_process_drivers
+from .drivers import in_process_drivers, out_of_process_drivers
 from .outcomes import CRASH, ERROR, NOT_PASSING, PASS, SKIP, TIMEOUT, XFAIL, XPASS, Outcome
 from .script import Command, Script, load_script
 
@@ -149,7 +149,7 @@ def run_in_worker(engine: EngineSpec, script: Script, timeout: float, line: int 
 def _run_raw(engine: EngineSpec, wast: Path, script: Script, timeout: float, line: int | None) -> RawRun:
     if engine.runtime in in_process_drivers():
         return run_in_worker(engine, script, timeout, line)
-    target = OUT_OF_PROCESS.get(engine.runtime)
+    target = out_of_process_drivers().get(engine.runtime)
     if target is None:
         return RawRun([], "error", f"{engine} has no spec driver")
     modname, _, fn = target.partition(":")

