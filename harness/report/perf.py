@@ -38,6 +38,13 @@ def _plt():
     return plt
 
 
+def _save(plt, fig, path: Path) -> Path:
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def chart_throughput(lines: list[Line], out: Path) -> Path | None:
     plt = _plt()
     rows = [ln for ln in lines if ln.size_class == "full" and ln.outcome == "ok" and ln.engine != BASELINE]
@@ -64,11 +71,7 @@ def chart_throughput(lines: list[Line], out: Path) -> Path | None:
     ax.set_yscale("log")
     ax.set_title("Throughput normalised to native x86-64 (median, 95% bootstrap CI)")
     ax.legend(fontsize=8, ncol=2)
-    fig.tight_layout()
-    path = out / "throughput.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, out / "throughput.png")
 
 
 def chart_ladder(ladder: list[dict], out: Path) -> Path | None:
@@ -91,11 +94,7 @@ def chart_ladder(ladder: list[dict], out: Path) -> Path | None:
     ax.set_xlim(right=max(max(r["hi"] for r in rows), max(meds)) * 6)
     ax.set_xlabel("time to run a program that does nothing (s, log scale)")
     ax.set_title("Startup ladder")
-    fig.tight_layout()
-    path = out / "startup.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, out / "startup.png")
 
 
 def chart_pointers(lines: list[Line], out: Path) -> Path | None:
@@ -125,12 +124,7 @@ def chart_pointers(lines: list[Line], out: Path) -> Path | None:
                Patch(color="#bbbbbb", label="wasm64: not built (zig has no wasm64 WASI libc)")]
     ax.legend(handles=handles, fontsize=8)
     ax.set_title("Pointer study: 32-bit vs 64-bit pointers, same sources and flags")
-    fig.tight_layout()
-    path = out / "pointers.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
-
+    return _save(plt, fig, out / "pointers.png")
 
 
 def chart_compile(points: list[dict], out: Path) -> Path | None:
@@ -152,12 +146,7 @@ def chart_compile(points: list[dict], out: Path) -> Path | None:
     ax.axhline(1.0, color="black", lw=0.8)
     ax.legend(fontsize=8)
     ax.set_title("Compile time vs execution speed per tier")
-    fig.tight_layout()
-    path = out / "compile.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
-
+    return _save(plt, fig, out / "compile.png")
 
 
 # -- page -------------------------------------------------------------------------------------------
