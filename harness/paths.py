@@ -28,13 +28,6 @@ def suites_dir() -> Path:
     return path
 
 
-def spec_json_dir() -> Path:
-    """Where the engine's direct spec loops keep ``.wast`` files converted to JSON + binaries:
-    ``$WAST_JSON_DIR`` or ``<cache>/spec-json``."""
-    root = os.environ.get("WAST_JSON_DIR") or os.environ.get("WASM_SPEC_JSON_CACHE")
-    return Path(root) if root else cache_dir() / "spec-json"
-
-
 def tools_dir() -> Path:
     """Where runtimes built with cargo are installed (``<cache>/tools``; binaries in ``bin/``)."""
     path = cache_dir() / "tools"

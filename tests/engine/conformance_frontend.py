@@ -1,7 +1,7 @@
 """Measure the engine's front end (decoder + validator + encoder) against the official spec testsuite.
 
-For every ``.wast`` in the suite this converts it with ``wasm-tools json-from-wast`` (cached under
-``--cache``), then checks every command that carries a *binary* module:
+For every ``.wast`` in the suite this converts it as the harness's spec runner does (``harness.spec.convert``:
+``wasm-tools json-from-wast``, cached by content), then checks every command that carries a *binary* module:
 
 * ``module`` / ``assert_unlinkable`` / ``assert_uninstantiable``: decodes and validates ("valid");
   with ``--roundtrip`` also ``decode(encode(decode(x))) == decode(x)``;
@@ -20,9 +20,6 @@ import argparse
 import copy
 import dataclasses
 import json
-import os
-import shutil
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -31,31 +28,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from official_spec import SUITE  # noqa: E402
+
 from harness.engine import syntax as S  # noqa: E402
 from harness.engine.binary import decode_module, encode_module  # noqa: E402
 from harness.engine.errors import MalformedError, ValidationError  # noqa: E402
 from harness.engine.valid import validate_module  # noqa: E402
-from harness.paths import spec_json_dir, suites_dir  # noqa: E402
+from harness.spec.convert import convert  # noqa: E402
 
-DEFAULT_SUITE = Path(os.environ.get("WASM_SPEC_TESTSUITE") or suites_dir() / "spec-2.0")
-DEFAULT_CACHE = spec_json_dir()
 CLASSES = ("valid", "malformed", "invalid")
-
-
-def wasm_tools() -> str:
-    exe = ROOT / ".venv" / "bin" / "wasm-tools"
-    return str(exe) if exe.exists() else (shutil.which("wasm-tools") or "wasm-tools")
-
-
-def convert(wast: Path, cache: Path) -> Path:
-    """JSON commands for ``wast`` (converted once, then cached)."""
-    out_dir = cache / wast.stem
-    out = out_dir / f"{wast.stem}.json"
-    if not out.exists() or out.stat().st_mtime < wast.stat().st_mtime:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        subprocess.run([wasm_tools(), "json-from-wast", str(wast), "-o", str(out), "--wasm-dir", str(out_dir)],
-                       check=True, capture_output=True, timeout=120)
-    return out
 
 
 def _strip(m):
@@ -109,14 +90,14 @@ def check_command(cmd: dict, wasm: bytes, roundtrip: bool) -> Outcome | None:
     return None
 
 
-def run(suite: Path, cache: Path, filters: list[str], roundtrip: bool, verbose: bool, out=sys.stdout) -> dict:
+def run(suite: Path, filters: list[str], roundtrip: bool, verbose: bool, out=sys.stdout) -> dict:
     totals = {c: Counter() for c in CLASSES}
     failures: list[str] = []
     rows = []
     for wast in sorted(suite.glob("*.wast")):
         if filters and not any(f in wast.stem for f in filters):
             continue
-        js = convert(wast, cache)
+        js = convert(wast)
         commands = json.loads(js.read_text())["commands"]
         per = {c: Counter() for c in CLASSES}
         for cmd in commands:
@@ -150,16 +131,15 @@ def run(suite: Path, cache: Path, filters: list[str], roundtrip: bool, verbose: 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("filters", nargs="*", help="only .wast files whose name contains one of these")
-    ap.add_argument("--suite", type=Path, default=DEFAULT_SUITE)
-    ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    ap.add_argument("--suite", type=Path, default=SUITE, help="a folder of .wast files (default: the spec-2.0 suite)")
     ap.add_argument("--roundtrip", action="store_true", help="also check decode(encode(decode(x))) == decode(x)")
     ap.add_argument("-v", "--verbose", action="store_true", help="per-file counts")
     args = ap.parse_args(argv)
-    if not args.suite.is_dir():
-        print(f"error: no testsuite at {args.suite} (set WASM_SPEC_TESTSUITE)", file=sys.stderr)
+    if args.suite is None or not args.suite.is_dir():
+        print(f"error: no testsuite at {args.suite} (harness suites fetch spec-2.0, or pass --suite)", file=sys.stderr)
         return 2
     t0 = time.time()
-    res = run(args.suite, args.cache, args.filters, args.roundtrip, args.verbose)
+    res = run(args.suite, args.filters, args.roundtrip, args.verbose)
     print(f"({time.time() - t0:.1f}s)")
     return 1 if res["failures"] else 0
 

@@ -6,28 +6,20 @@ or directly as ``python tests/engine/conformance_frontend.py --roundtrip -v``.
 
 from __future__ import annotations
 
-import importlib.util
 import io
-import sys
-from pathlib import Path
 
+import conformance_frontend as conformance
 import pytest
-
-_spec = importlib.util.spec_from_file_location("conformance_frontend",
-                                               Path(__file__).with_name("conformance_frontend.py"))
-conformance = importlib.util.module_from_spec(_spec)
-sys.modules.setdefault("conformance_frontend", conformance)  # dataclasses look their module up
-_spec.loader.exec_module(conformance)
+from official_spec import NOT_FETCHED
 
 pytestmark = [pytest.mark.slow, pytest.mark.official]
 
 
-def test_every_binary_module_is_classified_correctly(tmp_path):
-    if not conformance.DEFAULT_SUITE.is_dir():
-        pytest.skip(f"no spec testsuite at {conformance.DEFAULT_SUITE}")
-    cache = conformance.DEFAULT_CACHE if conformance.DEFAULT_CACHE.parent.is_dir() else tmp_path
+def test_every_binary_module_is_classified_correctly():
+    if conformance.SUITE is None:
+        pytest.skip(NOT_FETCHED)
     out = io.StringIO()
-    result = conformance.run(conformance.DEFAULT_SUITE, cache, [], roundtrip=True, verbose=False, out=out)
+    result = conformance.run(conformance.SUITE, [], roundtrip=True, verbose=False, out=out)
     totals = result["totals"]
     assert sum(t["total"] for t in totals.values()) > 4000, out.getvalue()
     assert result["failures"] == [], out.getvalue()

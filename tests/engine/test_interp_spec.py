@@ -1,18 +1,15 @@
-"""Every official spec .wast file (wasm 2.0, incl. SIMD) against the interpreter tier, directly through the
-API (see interp_spec_direct.py).  Slow: ``.venv/bin/pytest -m slow tests/engine/test_interp_spec.py``."""
+"""Every official spec .wast file (wasm 2.0, incl. SIMD) on the interpreter tier, through the harness's spec
+executor in this process (``official_spec.py``).  Slow: ``.venv/bin/pytest -m slow tests/engine/test_interp_spec.py``."""
 
 from __future__ import annotations
 
 import pytest
-from interp_spec_direct import SUITE, run_file
+from official_spec import NOT_FETCHED, WAST_FILES, assert_all_pass, run_on_ours
 
 pytestmark = [pytest.mark.slow, pytest.mark.official]
 
-NAMES = sorted(p.stem for p in SUITE.glob("*.wast")) if SUITE.is_dir() else []
 
-
-@pytest.mark.skipif(not NAMES, reason="spec testsuite not fetched")
-@pytest.mark.parametrize("name", NAMES)
-def test_wast_file(name):
-    passed, total, fails = run_file(name, "interp")
-    assert passed == total, "\n".join(fails[:20])
+@pytest.mark.skipif(not WAST_FILES, reason=NOT_FETCHED)
+@pytest.mark.parametrize("wast", WAST_FILES, ids=lambda p: p.stem)
+def test_wast_file(wast):
+    assert_all_pass(run_on_ours(wast, "interp"))

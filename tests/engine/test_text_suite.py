@@ -1,6 +1,7 @@
 """The text parser over the official spec testsuite (slow; needs the suite and wasm-tools).
 
-For every ``.wast`` file, converted with ``wasm-tools json-from-wast``:
+For every ``.wast`` file, converted with ``wasm-tools json-from-wast`` by the harness's spec runner
+(``harness.spec.convert``, cached by content):
 
 * text modules wasm-tools left as text (``module quote``) must parse; ``assert_malformed`` text modules must
   raise MalformedError with the suite's wording (a prefix of our message);
@@ -16,43 +17,20 @@ from __future__ import annotations
 
 import collections
 import json
-import os
-import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
+from official_spec import NOT_FETCHED, WAST_FILES
 
 from harness.engine.binary import decode_module
 from harness.engine.errors import MalformedError
 from harness.engine.text import parse_module
 from harness.engine.text.script import parse_script
+from harness.spec.convert import convert
 
 pytestmark = [pytest.mark.slow, pytest.mark.official]
 
-
-def _suite_dir() -> Path | None:
-    for candidate in (os.environ.get("HARNESS_SPEC_DIR"), os.environ.get("WASM_SPEC_TESTSUITE")):
-        if candidate and Path(candidate).is_dir():
-            return Path(candidate)
-    try:
-        from harness.suites.catalog import get_suite
-
-        path = get_suite("spec-2.0").path
-        return path if path.is_dir() else None
-    except Exception:
-        return None
-
-
-def _wasm_tools() -> str | None:
-    local = Path(sys.executable).with_name("wasm-tools")
-    return str(local) if local.exists() else shutil.which("wasm-tools")
-
-
-SUITE = _suite_dir()
-WAST_FILES = sorted(SUITE.glob("*.wast")) if SUITE else []
 _MODULE_ASSERTS = (
     "assert_invalid",
     "assert_unlinkable",
@@ -87,11 +65,13 @@ def _normalised(data: bytes):
     return m
 
 
-def check_file(wast: Path, json_dir: Path) -> tuple[collections.Counter, list[str]]:
-    """Counts and failure descriptions for one ``.wast`` file, given its json-from-wast output folder."""
+def check_file(wast: Path) -> tuple[collections.Counter, list[str]]:
+    """Counts and failure descriptions for one ``.wast`` file."""
     counts: collections.Counter = collections.Counter()
     failures: list[str] = []
-    commands = json.loads((json_dir / f"{wast.stem}.json").read_text())["commands"]
+    json_path = convert(wast)
+    json_dir = json_path.parent
+    commands = json.loads(json_path.read_text())["commands"]
     for cmd in commands:
         if cmd.get("module_type") != "text":
             continue
@@ -146,41 +126,24 @@ def check_file(wast: Path, json_dir: Path) -> tuple[collections.Counter, list[st
     return counts, failures
 
 
-def _json_dir(wast: Path, scratch: Path) -> Path:
-    from harness.paths import spec_json_dir
-
-    cached = spec_json_dir() / wast.stem
-    if (cached / f"{wast.stem}.json").exists():
-        return cached
-    out = scratch / wast.stem
-    out.mkdir(parents=True, exist_ok=True)
-    tool = _wasm_tools()
-    if tool is None:
-        pytest.skip("wasm-tools is not installed")
-    subprocess.run([tool, "json-from-wast", str(wast), "-o", str(out / f"{wast.stem}.json"), "--wasm-dir", str(out)],
-                   check=True, capture_output=True, timeout=300)  # fmt: skip
-    return out
-
-
-@pytest.mark.skipif(not WAST_FILES, reason="spec testsuite not found (harness suites fetch)")
+@pytest.mark.skipif(not WAST_FILES, reason=NOT_FETCHED)
 @pytest.mark.parametrize("wast", WAST_FILES, ids=lambda p: p.stem)
-def test_text_parser_on_spec_file(wast, tmp_path):
-    counts, failures = check_file(wast, _json_dir(wast, tmp_path))
+def test_text_parser_on_spec_file(wast):
+    counts, failures = check_file(wast)
     assert not failures, "\n".join(failures[:20])
 
 
 def main() -> int:
     if not WAST_FILES:
-        print("spec testsuite not found")
+        print(NOT_FETCHED)
         return 2
     total: collections.Counter = collections.Counter()
     all_failures = []
-    with tempfile.TemporaryDirectory() as scratch:
-        for wast in WAST_FILES:
-            counts, failures = check_file(wast, _json_dir(wast, Path(scratch)))
-            print(f"{wast.stem:40} " + " ".join(f"{k}={v}" for k, v in sorted(counts.items())))
-            total.update(counts)
-            all_failures += failures
+    for wast in WAST_FILES:
+        counts, failures = check_file(wast)
+        print(f"{wast.stem:40} " + " ".join(f"{k}={v}" for k, v in sorted(counts.items())))
+        total.update(counts)
+        all_failures += failures
     print("TOTAL", " ".join(f"{k}={v}" for k, v in sorted(total.items())))
     for f in all_failures:
         print("FAIL", f)
