@@ -11,7 +11,7 @@ from __future__ import annotations
 
 # A sieve of Eratosthenes over the bytes [0, $n) of memory that leaves the number of primes below $n in
 # $count (a function body fragment: needs locals $n, $i, $j and $count).  Also the LLVM tier's ``sieve``
-# workload (tests/engine/llvm_bench_workloads.py), so that the two measure the same kernel.
+# workload (benchmarks/llvm_workloads.py), so that the two measure the same kernel.
 SIEVE_COUNT = r"""
     (memory.fill (i32.const 0) (i32.const 1) (local.get $n))
     (local.set $i (i32.const 2))

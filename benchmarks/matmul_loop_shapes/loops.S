@@ -1,6 +1,6 @@
 	.section .note.GNU-stack,"",@progbits
 	.text
-# The inner loops of the bench's matmul kernel (tests/engine/llvm_bench_workloads.py, MATMUL) as two code
+# The inner loops of the bench's matmul kernel (benchmarks/llvm_workloads.py, MATMUL) as two code
 # generators emit them, wrapped in the same i/j loops, so the loop shapes can be timed on the same memory
 # with no engine around them.  x86-64 only.
 #

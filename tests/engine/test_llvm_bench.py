@@ -3,17 +3,22 @@
     .venv/bin/pytest -m perf tests/engine/test_llvm_bench.py --benchmark-only
 
 For a one-screen comparison with wasmtime cranelift and the interpreter (ratios, compile and warm-start
-times) run ``python tests/engine/llvm_bench_workloads.py``.
+times) run ``python benchmarks/llvm_workloads.py``.
 """
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 import pytest
 
 pytest.importorskip("llvmlite")
 pytest.importorskip("pytest_benchmark")
 
-from llvm_bench_workloads import WORKLOADS, OursRunner, WasmtimeRunner, wasm_bytes  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+
+from llvm_workloads import WORKLOADS, OursRunner, WasmtimeRunner, wasm_bytes  # noqa: E402
 
 from harness.engine import api  # noqa: E402
 

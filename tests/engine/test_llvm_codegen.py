@@ -105,9 +105,10 @@ def test_host_thunks_are_batched_and_cached(tmp_path):
     assert len(list(tmp_path.rglob("*.o"))) == 2
 
 
-def test_bench_baseline_copy_runs_side_by_side(tmp_path):
-    """``llvm_bench_workloads.py --baseline DIR`` loads a copy of the tier under another name."""
-    import llvm_bench_workloads as bench
+def test_bench_baseline_copy_runs_side_by_side(tmp_path, monkeypatch):
+    """``benchmarks/llvm_workloads.py --baseline DIR`` loads a copy of the tier under another name."""
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    import llvm_workloads as bench
 
     src = Path(compiler.__file__).parent
     copy = tmp_path / "llvm_copy"
@@ -311,7 +312,7 @@ define i64 @f(i64 %x) {
 
 
 def test_unsafe_omit_leaves_out_exactly_the_named_checks(tmp_path):
-    """The measuring aid behind ``llvm_bench_workloads.py --gap``: "bounds" drops the load/store checks,
+    """The measuring aid behind ``benchmarks/llvm_workloads.py --gap``: "bounds" drops the load/store checks,
     "stack" the stack-floor compare, each variant has its own cache entry, and nothing else is accepted."""
     from harness.engine.binary import decode_module
     from harness.engine.text import parse_module

@@ -1,7 +1,7 @@
 """Compute microbenchmarks for the LLVM tier, and the engines it is compared with.
 
 Each workload is a WAT module exporting ``run`` plus the arguments for a full-size run and a small run (for
-the interpreter, which is ~100x slower).  ``python tests/engine/llvm_bench_workloads.py`` prints per
+the interpreter, which is ~100x slower).  ``python benchmarks/llvm_workloads.py`` prints per
 workload: execution time of ours:llvm (O2), wasmtime cranelift (wasmtime-py, same process, same wasm bytes)
 and ours:interp, the ratios, and the LLVM tier's cold compile and warm (cached) start times.
 
@@ -48,12 +48,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from interp_workloads import SIEVE_COUNT  # a sibling: benchmarks/ is not a package
+
 from harness.engine import api
 from harness.perf.measure import run_measured
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-
-from interp_workloads import SIEVE_COUNT  # noqa: E402 - benchmarks/ is not a package
 
 LOOP_SUM = """(module
   (func (export "run") (param $n i32) (result i64) (local $acc i64)
@@ -110,7 +108,7 @@ MATMUL = """(module
     (local.get $sum)))"""
 
 # Sieve of Eratosthenes over bytes [0, n): returns the number of primes below n (the interpreter benchmark's
-# kernel, defined once in benchmarks/interp_workloads.py).
+# kernel, defined once in interp_workloads.py).
 SIEVE = """(module
   (memory 160)
   (func (export "run") (param $n i32) (result i32) (local $i i32) (local $j i32) (local $count i32)""" + SIEVE_COUNT + """    (local.get $count)))"""
