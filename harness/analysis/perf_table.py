@@ -42,7 +42,7 @@ def _load_and_cores(g: pd.DataFrame) -> tuple[float | None, int]:
     loads = g["loadavg"].dropna()
     if loads.empty:
         return None, 0
-    cores = g.loc[loads.idxmax(), "cores"]
+    cores = g["cores"][g["loadavg"] == loads.max()].iloc[0]
     return float(loads.max()), int(cores) if pd.notna(cores) else 0
 
 

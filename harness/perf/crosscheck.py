@@ -22,6 +22,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import pandas as pd
+
 from ..analysis.perf_table import summarize_rows
 from ..analysis.runs import perf_rows
 from ..analysis.stats import median
@@ -41,6 +43,18 @@ def _hyperfine(cmd: str, runs: int, out_json: Path) -> tuple[list[float], float]
         return None
     res = json.loads(out_json.read_text())["results"][0]
     return list(res.get("times") or [res["median"]]), res.get("user", math.nan) + res.get("system", math.nan)
+
+
+def full_size_commands(df: pd.DataFrame) -> dict[tuple[str, str], tuple[str, list[str]]]:
+    """Per (workload, engine label): the shell command and argv of its first correct full-size run.  (A
+    workload's small size class runs the same program on another input, so it must not stand in.)"""
+    timed = df[(df["metric"] == "wall_time") & (df["outcome"] == "ok") & (df["item"].fillna("full") == "full")]
+    timed = timed.assign(label=timed["extra"].map(lambda e: e.get("label")),
+                         shell=timed["extra"].map(lambda e: e.get("shell")),
+                         argv=timed["extra"].map(lambda e: e.get("argv")))
+    first = timed[timed["shell"].fillna("") != ""].drop_duplicates(["file", "label"])
+    return {(f, label): (shell, argv) for f, label, shell, argv
+            in zip(first["file"], first["label"], first["shell"], first["argv"], strict=True)}
 
 
 def main(args) -> int:
@@ -69,14 +83,7 @@ def main(args) -> int:
     wanted_wl = {w.strip() for w in args.workloads.split(",")}
     lines = [ln for ln in lines if ln.engine.split(" ")[0] in wanted_eng
              and (ln.workload in wanted_wl or ln.workload.split("-")[0] in wanted_wl)]
-    # one shell command per line, taken from the first stored row of that line
-    timed = df[(df["metric"] == "wall_time") & (df["outcome"] == "ok")]
-    timed = timed.assign(label=timed["extra"].map(lambda e: e.get("label")),
-                         shell=timed["extra"].map(lambda e: e.get("shell")),
-                         argv=timed["extra"].map(lambda e: e.get("argv")))
-    first = timed[timed["shell"].fillna("") != ""].drop_duplicates(["file", "label"])
-    shells = {(f, label): (shell, argv) for f, label, shell, argv
-              in zip(first["file"], first["label"], first["shell"], first["argv"], strict=True)}
+    shells = full_size_commands(df)
     cross_run = store.start_run("perf", command=f"harness perf crosscheck (of {run['run_id']})",
                                 extra={"crosscheck_of": run["run_id"]})
     print(f"cross-checking run {run['run_id']} ({run.get('command')})")
