@@ -43,3 +43,30 @@ def test_tier_flags():
     # --no-concurrent-marking: node 20 crashes after TurboFan-only runs without it (see node_flags)
     assert get_adapter("v8").node_flags("turbofan") == ["--no-liftoff", "--no-concurrent-marking"]
     assert "ours" in adapters() and "native32" in adapters()
+
+
+def test_every_stage_finds_its_driver_through_the_adapter():
+    from harness.spec.drivers import in_process_drivers, out_of_process_drivers
+
+    assert in_process_drivers()["wasmtime"] == "harness.spec.drivers.wasmtime_py:WasmtimeDriver"
+    assert out_of_process_drivers() == {"wabt": "harness.spec.drivers.wabt:run_file"}
+    assert {n for n, a in adapters().items() if a.slow_tiers} >= {"ours", "wasm3", "pywasm", "wasmtime"}
+
+
+def test_an_engine_without_a_capability_says_so(tmp_path):
+    from harness.adapters.base import RunnerUnavailable
+    from harness.wasi.drivers import check_available, parse_engine
+
+    with pytest.raises(RunnerUnavailable, match="wabt:interp cannot run wasi"):
+        check_available(parse_engine("wabt"))
+    with pytest.raises(RunnerUnavailable, match="native64 cannot run wasi"):
+        check_available(parse_engine("native64"))
+
+
+def test_hostcheck_is_a_wasi_engine_but_not_a_runtime(tmp_path):
+    from harness.adapters.base import Invocation
+    from harness.wasi.drivers import HOSTCHECK, command, parse_engine
+
+    assert parse_engine("hostcheck") == HOSTCHECK and "hostcheck" not in adapters()
+    argv = command(HOSTCHECK, Invocation(tmp_path / "p.wasm", ["a"]), tmp_path)
+    assert argv[1:5] == ["-m", "harness.wasi.child", "--engine", "hostcheck"] and argv[-2:] == ["--", "a"]
