@@ -38,12 +38,6 @@ def perf_figures(store_path: str | Path) -> PerfFigures:
         sandbox = sandbox_claim_figure(store)
     ladder = ladder_summary(sdf) if sdf is not None else []
     points = compile_vs_exec(df, lines) if df is not None else []
-    command = (run or {}).get("command", "") or ""
-    cl = claims(lines, ladder, points, command, commands, emulation_run=emulation)
-    for c in cl:
-        if c.number == 5:
-            c.command = (srun or {}).get("command", "") or c.command
-        if c.number == 7:  # answered by the conformance rows (WASI escape program, assert_unlinkable)
-            c.figure, c.verdict, c.command = sandbox
-            c.how = "WASI sandbox escape program + spec assert_unlinkable checks"
+    cl = claims(lines, ladder, points, (run or {}).get("command") or "", sandbox, commands,
+                emulation_run=emulation, startup_command=(srun or {}).get("command") or "")
     return PerfFigures(lines, df, run, srun, ladder, points, xdf, cl)
