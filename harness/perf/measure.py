@@ -19,13 +19,11 @@ is a lower bound (exact for engines that reserve their memory at instantiation, 
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import process
 from ..paths import REPO_ROOT, cache_dir
 from .targets import TARGETS, zig_cc
 
@@ -80,7 +78,7 @@ def run_measured(argv: list[str], stdin: Path | None, stdout: Path | None, timeo
     """Spawn ``argv`` with stdin/stdout redirected to files; wait, measure, kill on timeout.
 
     The wall time is the helper's own (CLOCK_MONOTONIC from its fork to its wait4), so neither
-    Python's spawn cost nor this loop's polling interval is in it.  No threads: a watcher thread costs
+    Python's spawn cost nor a polling interval is in it.  No threads: a watcher thread costs
     milliseconds of GIL hand-over, which is more than a native process takes to start.
     """
     err_path = (stdout.with_suffix(stdout.suffix + ".stderr") if stdout else None)
@@ -89,60 +87,21 @@ def run_measured(argv: list[str], stdin: Path | None, stdout: Path | None, timeo
     if helper:
         ru_file.unlink(missing_ok=True)
         argv = [str(helper), str(ru_file), "--", *argv]
-    fin = open(stdin, "rb") if stdin else subprocess.DEVNULL
-    fout = open(stdout, "wb") if stdout else subprocess.DEVNULL
-    ferr = open(err_path, "wb") if err_path else subprocess.DEVNULL
     vm: int | None = None
-    timed_out = False
-    try:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(argv, stdin=fin, stdout=fout, stderr=ferr, env=env, cwd=cwd,
-                                start_new_session=True)
-        if helper and threading.current_thread() is threading.main_thread():
-            # Block in wait4 (polling from Python delays short processes by milliseconds on a busy
-            # machine); a SIGALRM handler kills the process group on timeout.
-            fired = []
 
-            def on_alarm(signum, frame):
-                fired.append(True)
-                try:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                except OSError:
-                    pass
+    def sample(pid: int) -> None:
+        nonlocal vm
+        v = _vm_peak(pid)
+        if v is not None and (vm is None or v > vm):
+            vm = v
 
-            old = signal.signal(signal.SIGALRM, on_alarm)
-            signal.setitimer(signal.ITIMER_REAL, timeout)
-            try:
-                _, status, ru = os.wait4(proc.pid, 0)
-            finally:
-                signal.setitimer(signal.ITIMER_REAL, 0)
-                signal.signal(signal.SIGALRM, old)
-            timed_out = bool(fired)
-        else:
-            deadline = t0 + timeout
-            interval = 0.0005
-            while True:
-                pid, status, ru = os.wait4(proc.pid, os.WNOHANG)
-                if pid:
-                    break
-                if sample_vm and not helper:
-                    v = _vm_peak(proc.pid)
-                    if v is not None and (vm is None or v > vm):
-                        vm = v
-                if time.perf_counter() > deadline and not timed_out:
-                    timed_out = True
-                    try:
-                        os.killpg(proc.pid, signal.SIGKILL)
-                    except OSError:
-                        pass
-                time.sleep(interval)
-                interval = min(0.02, interval * 1.5)
-        wall = time.perf_counter() - t0
-        proc.returncode = os.waitstatus_to_exitcode(status)
-    finally:
-        for f in (fin, fout, ferr):
-            if hasattr(f, "close"):
-                f.close()
+    # With the helper, the helper's own wait4 and clock give the figures, and this side blocks in wait4
+    # (polling from Python delays short processes by milliseconds on a busy machine).
+    with open(stdin, "rb") if stdin else open(os.devnull, "rb") as fin, \
+            open(stdout, "wb") if stdout else open(os.devnull, "wb") as fout, \
+            open(err_path, "wb") if err_path else open(os.devnull, "wb") as ferr:
+        ended = process.run(argv, timeout=timeout, stdin=fin, stdout=fout, stderr=ferr, env=env, cwd=cwd,
+                            poll=sample if sample_vm and not helper else None)
     stderr = ""
     if err_path and err_path.exists():
         stderr = err_path.read_bytes()[-2000:].decode(errors="replace")
@@ -152,10 +111,11 @@ def run_measured(argv: list[str], stdin: Path | None, stdout: Path | None, timeo
             ru_file.unlink(missing_ok=True)
             code = os.waitstatus_to_exitcode(int(wstatus))
             return Measurement(int(w_ns) / 1e9, int(u_us) / 1e6, int(s_us) / 1e6, int(rss),
-                               int(peak) if int(peak) >= 0 else None, code, timed_out, stderr)
+                               int(peak) if int(peak) >= 0 else None, code, ended.timed_out, stderr)
         except (OSError, ValueError):
             pass  # killed before it could write: fall through with the helper's own figures
-    return Measurement(wall, ru.ru_utime, ru.ru_stime, ru.ru_maxrss, vm, proc.returncode, timed_out,
+    ru = ended.rusage
+    return Measurement(ended.seconds, ru.ru_utime, ru.ru_stime, ru.ru_maxrss, vm, ended.returncode, ended.timed_out,
                        stderr, rss_exact=not helper)
 
 

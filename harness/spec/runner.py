@@ -11,12 +11,12 @@ import importlib
 import json
 import os
 import signal
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import process
 from ..adapters.base import EngineSpec
 from ..paths import REPO_ROOT
 from .convert import convert
@@ -109,19 +109,11 @@ def run_in_worker(engine: EngineSpec, script: Script, timeout: float, line: int 
     argv = [sys.executable, "-m", "harness.spec.worker", engine.name, str(script.path)]
     if line is not None:
         argv += ["--line", str(line)]
-    # A session of its own, so a timeout kills the worker and any engine process it started (node).
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_worker_env(),
-                            start_new_session=True)
-    status, message = "ok", ""
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except OSError:
-            proc.kill()
-        out, err = proc.communicate()
-        status, message = "timeout", f"no answer within {timeout:g} s"
+    # The worker leads a process group of its own, so a timeout also kills any engine process it started (node).
+    ended = process.run_captured(argv, timeout=timeout, env=_worker_env())
+    status, message = ("timeout", f"no answer within {timeout:g} s") if ended.exit.timed_out else ("ok", "")
+    out = ended.stdout.decode("utf-8", "replace")
+    err = ended.stderr.decode("utf-8", "replace")
     outcomes: list[Outcome] = []
     done = False
     for text in out.splitlines():
@@ -136,7 +128,7 @@ def run_in_worker(engine: EngineSpec, script: Script, timeout: float, line: int 
         elif "outcome" in d:
             outcomes.append(Outcome.from_dict(d))
     if status == "ok" and not done:
-        rc = proc.returncode
+        rc = ended.exit.returncode
         how = f"killed by {signal.Signals(-rc).name}" if rc < 0 and -rc in signal.valid_signals() else f"exit status {rc}"
         lines = [ln.strip() for ln in err.strip().splitlines() if ln.strip()]
         # the engine's own last words, not the faulthandler's Python stack

@@ -1,20 +1,18 @@
 """Run one WASI program in a child process with a timeout, capturing its output through files.
 
 Output goes to files, not pipes: some engines (node) write stdout non-blocking and lose data with EAGAIN
-on a full pipe, and files never fill up while the harness waits.  The child gets its own process group so
-a timeout kills everything it started.
+on a full pipe, and files never fill up while the harness waits.  ``harness.process`` kills the child's
+whole process group on a timeout, and what it left behind once it exits.
 """
 
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import process
 from ..adapters.base import EngineSpec
 from .drivers import Invocation, command
 
@@ -32,17 +30,6 @@ class RunResult:
     signal: int | None = None  # the child died of this signal
     error: str | None = None  # could not start
     argv: list[str] | None = None
-
-
-def _kill_group(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        pass
 
 
 def run_program(engine: EngineSpec, inv: Invocation, *, cwd: Path | None = None, timeout: float = DEFAULT_TIMEOUT,
@@ -65,34 +52,14 @@ def run_program(engine: EngineSpec, inv: Invocation, *, cwd: Path | None = None,
             os.close(write_end)
         env = dict(os.environ)
         env.setdefault("PYTHONPATH", str(Path(__file__).resolve().parents[2]))
-        start = time.perf_counter()
         with (os.fdopen(read_end, "rb") if read_end is not None else open(in_path, "rb")) as fin, \
                 open(out_path, "wb") as fout, open(err_path, "wb") as ferr:
             try:
-                proc = subprocess.Popen(argv, stdin=fin, stdout=fout, stderr=ferr, cwd=cwd, env=env,
-                                        start_new_session=True)
+                ended = process.run(argv, timeout=timeout, stdin=fin, stdout=fout, stderr=ferr, cwd=cwd, env=env)
             except OSError as e:
                 return RunResult(None, b"", b"", 0.0, error=f"cannot start {argv[0]}: {e.strerror}", argv=argv)
-            timed_out = False
-            try:
-                proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                timed_out = True
-                _kill_group(proc)
-            except BaseException:
-                _kill_group(proc)
-                raise
-            else:
-                # The program is done; anything it left behind in its group goes too.
-                try:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
-        seconds = time.perf_counter() - start
-        rc = proc.returncode
         return RunResult(
-            exit_code=None if timed_out else rc,
-            stdout=out_path.read_bytes(), stderr=err_path.read_bytes(), seconds=seconds,
-            timed_out=timed_out, signal=-rc if (rc is not None and rc < 0 and not timed_out) else None,
-            argv=argv,
+            exit_code=None if ended.timed_out else ended.returncode,
+            stdout=out_path.read_bytes(), stderr=err_path.read_bytes(), seconds=ended.seconds,
+            timed_out=ended.timed_out, signal=ended.signal, argv=argv,
         )

@@ -19,6 +19,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+from .. import process
 from ..errors import HarnessError
 from ..paths import REPO_ROOT, cache_dir
 
@@ -54,11 +55,14 @@ def compile_c(source: Path, out: Path, include: Path) -> None:
     argv = [sys.executable, "-m", "ziglang", "cc", "-target", "wasm32-wasi", "-O2", f"-I{include}", str(source),
             "-o", str(out)]
     try:
-        proc = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+        # zig runs clang and the linker as children of its own: a timeout must take them too
+        done = process.run_captured(argv, timeout=600, stdin=subprocess.DEVNULL)
     except FileNotFoundError:
         raise HarnessError("compiling our WASI programs needs zig (pip install ziglang)") from None
-    if proc.returncode != 0:
-        raise HarnessError(f"compiling {source.name} failed:\n{proc.stderr.strip()}")
+    if done.exit.timed_out:
+        raise HarnessError(f"compiling {source.name} took longer than 600 s; stopped")
+    if done.exit.returncode != 0:
+        raise HarnessError(f"compiling {source.name} failed:\n{done.stderr.decode(errors='replace').strip()}")
 
 
 def _materialize_fixture(group: Path, name: str, entry: dict) -> None:
