@@ -172,12 +172,12 @@ class ResultsStore:
     def _prepare(self) -> None:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
-        have = {r[1] for r in self._db.execute("PRAGMA table_info(runs)")}
-        for column, kind in _ADDED_RUN_COLUMNS.items():
-            if column not in have:
-                self._db.execute(f"ALTER TABLE runs ADD COLUMN {column} {kind}")
         self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-        self._db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
+        missing = {c: kind for c, kind in _ADDED_RUN_COLUMNS.items() if c not in self._columns("runs")}
+        for column, kind in missing.items():
+            self._db.execute(f"ALTER TABLE runs ADD COLUMN {column} {kind}")
+        if missing:
+            self._db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
         self._db.commit()
 
     # -- runs -------------------------------------------------------------------------------------
@@ -194,17 +194,6 @@ class ResultsStore:
         )
         self._db.commit()
         return run_id
-
-    @_reporting("update a run")
-    def update_run(self, run_id: str, *, engines: dict[str, str | None] | None = None,
-                   suites: dict[str, str | None] | None = None) -> None:
-        row = self._db.execute("SELECT engines, suites FROM runs WHERE run_id=?", (run_id,)).fetchone()
-        if row is None:
-            return
-        e = json.loads(row[0] or "{}") | (engines or {})
-        s = json.loads(row[1] or "{}") | (suites or {})
-        self._db.execute("UPDATE runs SET engines=?, suites=? WHERE run_id=?", (json.dumps(e), json.dumps(s), run_id))
-        self._db.commit()
 
     @_reporting("record the end of a run")
     def finish_run(self, run_id: str, status: str = "finished") -> None:
@@ -253,11 +242,6 @@ class ResultsStore:
                 "suites": json.loads(r[8] or "{}"), "extra": json.loads(r[9] or "{}"),
             })
         return out
-
-    @_reporting("read its runs")
-    def latest_run(self, kind: str) -> str | None:
-        row = self._db.execute("SELECT run_id FROM runs WHERE kind=? ORDER BY started DESC LIMIT 1", (kind,)).fetchone()
-        return row[0] if row else None
 
     def dataframe(self, run_ids: list[str] | None = None, suite: str | None = None):
         """Result rows as a pandas DataFrame (``extra`` decoded)."""
