@@ -190,14 +190,14 @@ def main(args: argparse.Namespace) -> int:
         started = time.perf_counter()
         results, failure = run_files([(e, f) for e in engines for f in files], suite_dir, args, run)
         wall = time.perf_counter() - started
-        report(results, [e.name for e in engines], unavailable, wall, suite_dir, args)
+        print_summary(results, [e.name for e in engines], unavailable, wall, suite_dir, args)
         if failure:
             raise HarnessError(str(failure))
     unexpected = [r for r in results if not r.as_expected]
     return 1 if unexpected or (unavailable and not results) else 0
 
 
-def report(results: list[FileResult], names: list[str], unavailable: dict[str, str], wall: float, suite_dir: Path,
+def print_summary(results: list[FileResult], names: list[str], unavailable: dict[str, str], wall: float, suite_dir: Path,
            args: argparse.Namespace) -> None:
     """The matrix, the failures (or the one line asked for), the JSON summary and the draft expectations."""
     if results:
