@@ -6,7 +6,10 @@ scoring is the same for every engine.  Values are raw (see ``harness.spec.values
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
+
+from .. import spectest
 
 
 class DriverFailure(Exception):
@@ -50,7 +53,8 @@ class EngineDied(BaseException):  # noqa: N818 - not an Exception on purpose: it
 
 
 class Driver:
-    """One engine (runtime:tier) in this process.  Subclasses override everything but ``name``.
+    """One engine (runtime:tier) in this process.  Subclasses override ``compile``, ``instantiate``,
+    ``invoke`` and ``get``, and ``host_extern`` when they link ``spectest_exports`` into their instances.
 
     ``reads_text``: whether ``compile`` accepts WebAssembly text; if not, text modules use the binary
     wasm-tools produced, or are skipped when there is none (``module quote`` that must fail to parse).
@@ -68,6 +72,16 @@ class Driver:
         """Instantiate with imports taken from ``registry`` (registered name -> instance); the driver
         builds ``spectest`` from ``harness.spec.spectest`` unless a script registered that name."""
         raise NotImplementedError
+
+    def host_extern(self, decl: spectest.Extern) -> Any:
+        """This engine's object for one ``spectest`` declaration (drivers that build host objects in Python)."""
+        raise NotImplementedError
+
+    @cached_property
+    def spectest_exports(self) -> dict[str, Any]:
+        """``spectest`` in this engine's terms, made on first use and kept: a script's imports of ``table``
+        or ``memory`` all see the same one, as in the reference interpreter."""
+        return spectest.build(self.host_extern)
 
     def invoke(self, instance: Any, field: str, args: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
         raise NotImplementedError

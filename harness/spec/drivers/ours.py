@@ -23,7 +23,6 @@ class OursDriver(Driver):
         self.api = api
         self.errors = errors
         self.store = api.Store(tier=tier, **store_options)
-        self._spectest: dict[str, Any] | None = None
 
     def compile(self, binary: bytes | None, text: str | None = None) -> Any:
         E = self.errors
@@ -34,7 +33,7 @@ class OursDriver(Driver):
         except (E.MalformedError, E.ValidationError) as e:
             raise CompileFailure(getattr(e, "message", str(e))) from None
 
-    def _host(self, decl: spectest.Extern) -> Any:
+    def host_extern(self, decl: spectest.Extern) -> Any:
         api = self.api
         match decl:
             case spectest.Func(params=params, results=results):
@@ -48,11 +47,6 @@ class OursDriver(Driver):
             case _:
                 assert_never(decl)
 
-    def spectest_exports(self) -> dict[str, Any]:
-        if self._spectest is None:
-            self._spectest = spectest.build(self._host)
-        return self._spectest
-
     def _trap(self, e: Exception) -> TrapFailure:
         if isinstance(e, self.errors.Exhaustion):
             return ExhaustionFailure(str(e), getattr(e, "kind", None))
@@ -65,7 +59,7 @@ class OursDriver(Driver):
             if mod in registry:
                 imports[mod] = registry[mod].exports
             elif mod == spectest.NAME:
-                imports[mod] = self.spectest_exports()
+                imports[mod] = self.spectest_exports
         try:
             return self.store.instantiate(module, imports)
         except E.LinkError as e:

@@ -35,7 +35,6 @@ class PywasmDriver(Driver):
     def __init__(self, tier: str):
         super().__init__(tier)
         self.rt = pywasm.Runtime()
-        self._spectest: dict[str, Any] | None = None
 
     def compile(self, binary: bytes | None, text: str | None = None) -> Any:
         try:
@@ -43,7 +42,7 @@ class PywasmDriver(Driver):
         except Exception as e:  # noqa: BLE001 - pywasm signals malformed input with arbitrary errors
             raise CompileFailure(f"{type(e).__name__}: {e}") from None
 
-    def _host(self, decl: spectest.Extern) -> Any:
+    def host_extern(self, decl: spectest.Extern) -> Any:
         rt = self.rt
         match decl:
             case spectest.Func(params=params, results=results):
@@ -59,14 +58,9 @@ class PywasmDriver(Driver):
             case _:
                 assert_never(decl)
 
-    def spectest_exports(self) -> dict[str, Any]:
-        if self._spectest is None:
-            self._spectest = spectest.build(self._host)
-        return self._spectest
-
     def instantiate(self, module: Any, registry: dict[str, Any]) -> Any:
         self.rt.imports = {name: {e.name: e.data for e in inst.exps} for name, inst in registry.items()}
-        self.rt.imports.setdefault(spectest.NAME, self.spectest_exports())
+        self.rt.imports.setdefault(spectest.NAME, self.spectest_exports)
         for imp in module.imps:
             if imp.name not in self.rt.imports.get(imp.module, {}):
                 raise LinkFailure(f"unknown import {imp.module}.{imp.name}")

@@ -81,7 +81,6 @@ class WasmtimeDriver(Driver):
         super().__init__(tier)
         self.engine = wasmtime.Engine(make_config(tier))
         self.store = wasmtime.Store(self.engine)
-        self._spectest: _Instance | None = None
 
     # -- modules ------------------------------------------------------------------------------------
     def compile(self, binary: bytes | None, text: str | None = None) -> Any:
@@ -90,7 +89,7 @@ class WasmtimeDriver(Driver):
         except wasmtime.WasmtimeError as e:
             raise CompileFailure(str(e)) from None
 
-    def _host(self, decl: spectest.Extern) -> Any:
+    def host_extern(self, decl: spectest.Extern) -> Any:
         s = self.store
         match decl:
             case spectest.Func(params=params, results=results):
@@ -105,17 +104,12 @@ class WasmtimeDriver(Driver):
             case _:
                 assert_never(decl)
 
-    def spectest_instance(self) -> _Instance:
-        if self._spectest is None:
-            self._spectest = _Instance(spectest.build(self._host))
-        return self._spectest
-
     def instantiate(self, module: Any, registry: dict[str, Any]) -> Any:
         externs = []
         for imp in module.imports:
             provider = registry.get(imp.module)
             if provider is None and imp.module == spectest.NAME:
-                provider = self.spectest_instance()
+                provider = _Instance(self.spectest_exports)
             ext = provider.exports.get(imp.name) if provider is not None else None
             if ext is None:
                 raise LinkFailure(f"unknown import: {imp.module}::{imp.name}")
