@@ -44,6 +44,7 @@ _lock = threading.Lock()
 _target_machines: dict[tuple[int, bool], llvm.TargetMachine] = {}
 _initialised = False
 
+_X86_HOST = os.uname().machine in ("x86_64", "AMD64")
 _LIBC_SYMBOLS = ("_setjmp", "longjmp", "memcpy", "memmove", "memset", "sigaction")
 _LIBM_SYMBOLS = (
     "ceil", "ceilf", "floor", "floorf", "trunc", "truncf", "roundeven", "roundevenf", "rint", "rintf",
@@ -58,6 +59,13 @@ def _init() -> None:
         return
     llvm.initialize_native_target()
     llvm.initialize_native_asmprinter()
+    if _X86_HOST:
+        # X86CmovConverter's "force mem operand" step rewrites every cmov that reads memory into a branch
+        # around a plain load, even when that load was volatile: a guard-page access whose value only a
+        # select uses then happens on one path only, and its trap with it (see docs/LLVM_TIER.md, "Every
+        # trap stays").  Without it the cmov keeps its memory operand, which x86 reads whatever the
+        # condition.  A process-wide option, parsed once: the pass has no per-function switch.
+        llvm.set_option("", "-x86-cmov-converter-force-mem-operand=false")
     for name in _LIBC_SYMBOLS + _LIBM_SYMBOLS:
         addr = external_address(name)
         if addr:
