@@ -54,9 +54,14 @@ def bytes_identity(data: bytes) -> bytes:
 
 
 def module_identity(module: syntax.Module, data: bytes | None) -> bytes:
+    """What the cache knows a module by: its bytes, or for a module given without them (instantiated
+    unvalidated) its encoding, under a prefix bytes cannot reach.  The encoder walks bodies iteratively,
+    where ``repr`` recursed once per nesting level."""
     if data is not None:
         return bytes_identity(data)
-    return b"repr:" + hashlib.sha256(repr(module).encode()).digest()
+    from ...binary.encode import encode_module  # only for modules without their bytes
+
+    return b"ast:" + hashlib.sha256(encode_module(module)).digest()
 
 
 @contextlib.contextmanager

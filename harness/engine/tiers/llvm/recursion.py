@@ -31,23 +31,21 @@ MAX_INSTRUCTIONS = 120
 COPY_SUFFIX = ".rec"
 
 
-def _walk(body: list, own_index: int, counts: list[int]) -> None:
-    """counts[0] += instructions, counts[1] += direct calls to ``own_index``, over ``body`` and nested bodies."""
-    for ins in body:
-        counts[0] += 1
-        if ins[0] == "call" and ins[1] == own_index:
-            counts[1] += 1
-        for part in ins[1:]:
-            if isinstance(part, list) and part and isinstance(part[0], tuple):
-                _walk(part, own_index, counts)
-
-
 def self_call_sites(body: list, own_index: int) -> tuple[int, int]:
-    """(instruction count, direct self-call sites) of a function body; ``own_index`` in the function
-    index space (imports first)."""
-    counts = [0, 0]
-    _walk(body, own_index, counts)
-    return counts[0], counts[1]
+    """(instruction count, direct self-call sites) of a function body and the bodies nested in it;
+    ``own_index`` in the function index space (imports first).  Iterative: nesting is as deep as the
+    validator accepts."""
+    size = sites = 0
+    pending = [body]
+    while pending:
+        for ins in pending.pop():
+            size += 1
+            if ins[0] == "call" and ins[1] == own_index:
+                sites += 1
+            for part in ins[1:]:
+                if isinstance(part, list) and part and isinstance(part[0], tuple):
+                    pending.append(part)
+    return size, sites
 
 
 def candidates(module: syntax.Module, defined: range | None = None) -> dict[int, int]:

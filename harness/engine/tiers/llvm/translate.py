@@ -20,6 +20,8 @@ return to compiled code normally and the trap is raised from there.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from llvmlite import ir
 
 try:  # llvmlite's name scope is not public API: without it, values are named the ordinary (slower) way
@@ -61,13 +63,17 @@ def make_volatile(instr) -> None:
 
 
 class Label:
+    """A branch target.  A block's or an if's end gets its basic block and result slots from the first
+    branch to it (``FunctionCompiler.target``): a construct nothing branches to keeps its results on the
+    operand stack and its code in the current basic block."""
+
     __slots__ = ("kind", "target", "types", "slots", "height")
 
-    def __init__(self, kind: str, target, types: list[str], slots: list, height: int):
+    def __init__(self, kind: str, target, types: list[str], slots: list | None, height: int):
         self.kind = kind  # "block" | "loop" | "if" | "func"
-        self.target = target  # basic block a branch jumps to (None for "func": a branch returns)
+        self.target = target  # basic block a branch jumps to (None: not made yet, or "func": a branch returns)
         self.types = types  # value types a branch carries
-        self.slots = slots  # allocas the branch stores its values into
+        self.slots = slots  # allocas the branch stores its values into (None: not made yet)
         self.height = height  # operand stack height below the construct's parameters
 
 
@@ -451,6 +457,24 @@ class FunctionCompiler:
     def new_block(self, name: str = "") -> ir.Block:
         return self.fn.append_basic_block(name)
 
+    def later_block(self, name: str) -> ir.Block:
+        """A basic block that joins the function when code is placed in it (``place``), so blocks follow
+        the order control reaches them.  Nested constructs then end in inner-to-outer order, and
+        simplifycfg merges each end into the block before it at constant cost; in creation order it
+        moved the growing merged block every time, quadratic in the nesting depth."""
+        return ir.Block(self.fn, name)
+
+    def place(self, block: ir.Block) -> None:
+        self.fn.basic_blocks.append(block)
+        self.b.position_at_end(block)
+
+    def target(self, lbl: Label) -> ir.Block:
+        """The basic block a branch to ``lbl`` jumps to, made (with the result slots) on first use."""
+        if lbl.target is None:
+            lbl.target = self.later_block(f"{lbl.kind}_end")
+            lbl.slots = [self.alloca(lltype(t)) for t in lbl.types]
+        return lbl.target
+
     def invariant_load(self, base, offset: int, ty: ir.Type):
         """Load a field that is fixed once the instance is linked (see ``_Metadata``)."""
         ld = load_field(self.b, base, offset, ty)
@@ -550,19 +574,48 @@ class FunctionCompiler:
         self.alloca_builder.branch(self.fn.basic_blocks[1])
 
     def body(self, instrs: list) -> None:
+        """Translate ``instrs``, stopping where the code becomes unreachable.
+
+        Iterative, so nesting is bounded by memory, not by Python's stack: a structured instruction
+        (``_NESTED``) is a generator that yields each body it holds and is resumed when that body ends
+        (to close the construct, or to yield the next body, an ``if``'s else)."""
         ops = SCALAR_OPS
-        for ins in instrs:
-            name = ins[0]
-            handler = ops.get(name)
-            if handler is not None:
-                handler(self, ins)
-            else:
-                method = _CONTROL.get(name)
-                if method is None:
-                    method = _other_handler(name)
-                method(self, ins)
-            if not self.reachable:
-                return
+        open_constructs: list[tuple] = []  # (construct's generator, iterator of the body that holds it)
+        it = iter(instrs)
+        while True:
+            inner = None
+            for ins in it:
+                name = ins[0]
+                handler = ops.get(name)
+                if handler is not None:
+                    handler(self, ins)
+                else:
+                    construct = _NESTED.get(name)
+                    if construct is not None:
+                        gen = construct(self, ins)
+                        inner = next(gen)
+                        open_constructs.append((gen, it))
+                        break
+                    method = _CONTROL.get(name)
+                    if method is None:
+                        method = _other_handler(name)
+                    method(self, ins)
+                if not self.reachable:
+                    break
+            if inner is None:  # the body being read has ended: close constructs until one goes on
+                while open_constructs:
+                    gen, outer = open_constructs[-1]
+                    inner = next(gen, None)
+                    if inner is not None:
+                        break
+                    open_constructs.pop()
+                    if self.reachable:
+                        it = outer
+                        break
+                else:
+                    return
+            if inner is not None:
+                it = iter(inner)
 
     # -- branches ----------------------------------------------------------------------------------------
     def branch_to(self, lbl: Label) -> None:
@@ -572,16 +625,24 @@ class FunctionCompiler:
         if lbl.kind == "func":
             pack_results(self.b, vals, lbl.types)
             return
+        target = self.target(lbl)
         for slot, v in zip(lbl.slots, vals, strict=True):
             self.b.store(v, slot)
-        self.b.branch(lbl.target)
+        self.b.branch(target)
 
-    def end_construct(self, lbl: Label, end_bb) -> None:
-        """Finish a block/if: the fallthrough stores its results; continue at ``end_bb`` with them loaded."""
+    def end_construct(self, lbl: Label) -> None:
+        """Finish a block/if.  Nothing branched to its end: the fallthrough's results stay where they are
+        (validation leaves exactly them above the construct's height), or, with no fallthrough either, what
+        follows is unreachable.  Otherwise the fallthrough stores its results like a branch, and code goes
+        on at the end block with them loaded."""
+        if lbl.target is None:
+            if not self.reachable:
+                del self.stack[lbl.height :]
+            return
         if self.reachable:
             self.branch_to(lbl)
         del self.stack[lbl.height :]
-        self.b.position_at_end(end_bb)
+        self.place(lbl.target)
         self.reachable = True
         for slot, t in zip(lbl.slots, lbl.types, strict=True):
             self.push(self.b.load(slot, typ=lltype(t)))
@@ -650,17 +711,18 @@ class FunctionCompiler:
 
 
 # -- control instructions -----------------------------------------------------------------------------------
-def _block(fc: FunctionCompiler, ins) -> None:
+# Structured instructions are generators (see ``FunctionCompiler.body``): each yields the bodies it holds, in
+# order, and finishes the construct when resumed after the last.
+def _block(fc: FunctionCompiler, ins) -> Iterator[list]:
     params, results = fc.block_type(ins[1])
-    end_bb = fc.new_block("block_end")
-    lbl = Label("block", end_bb, results, [fc.alloca(lltype(t)) for t in results], len(fc.stack) - len(params))
+    lbl = Label("block", None, results, None, len(fc.stack) - len(params))
     fc.frames.append(lbl)
-    fc.body(ins[2])
+    yield ins[2]
     fc.frames.pop()
-    fc.end_construct(lbl, end_bb)
+    fc.end_construct(lbl)
 
 
-def _loop(fc: FunctionCompiler, ins) -> None:
+def _loop(fc: FunctionCompiler, ins) -> Iterator[list]:
     params, results = fc.block_type(ins[1])
     b = fc.b
     header = fc.new_block("loop")
@@ -674,7 +736,7 @@ def _loop(fc: FunctionCompiler, ins) -> None:
     for slot, t in zip(slots, params, strict=True):
         fc.push(b.load(slot, typ=lltype(t)))
     fc.frames.append(Label("loop", header, params, slots, height))
-    fc.body(ins[2])
+    yield ins[2]
     fc.frames.pop()
     if fc.reachable:
         vals = fc.popn(len(results))
@@ -682,28 +744,28 @@ def _loop(fc: FunctionCompiler, ins) -> None:
         fc.stack.extend(vals)
 
 
-def _if(fc: FunctionCompiler, ins) -> None:
+def _if(fc: FunctionCompiler, ins) -> Iterator[list]:
     params, results = fc.block_type(ins[1])
     b = fc.b
     cond = fc.pop()
     args = fc.popn(len(params))
-    then_bb, else_bb, end_bb = fc.new_block("then"), fc.new_block("else"), fc.new_block("if_end")
+    then_bb, else_bb = fc.new_block("then"), fc.later_block("else")
     b.cbranch(b.icmp_unsigned("!=", cond, ir.Constant(I32, 0)), then_bb, else_bb)
     height = len(fc.stack)
-    lbl = Label("if", end_bb, results, [fc.alloca(lltype(t)) for t in results], height)
+    lbl = Label("if", None, results, None, height)
     fc.frames.append(lbl)
     b.position_at_end(then_bb)
     fc.stack.extend(args)
-    fc.body(ins[2])
+    yield ins[2]
     if fc.reachable:
         fc.branch_to(lbl)
     del fc.stack[height:]
-    b.position_at_end(else_bb)
+    fc.place(else_bb)
     fc.reachable = True
     fc.stack.extend(args)
-    fc.body(ins[3] if len(ins) > 3 and ins[3] else [])
+    yield ins[3] if len(ins) > 3 and ins[3] else []
     fc.frames.pop()
-    fc.end_construct(lbl, end_bb)
+    fc.end_construct(lbl)
 
 
 def _br(fc: FunctionCompiler, ins) -> None:
@@ -717,7 +779,7 @@ def _br_if(fc: FunctionCompiler, ins) -> None:
     lbl = fc.frames[-1 - ins[1]]
     cont = fc.new_block()
     if lbl.kind != "func" and not lbl.types:
-        b.cbranch(cond, lbl.target, cont)
+        b.cbranch(cond, fc.target(lbl), cont)
     else:
         taken = fc.new_block()
         b.cbranch(cond, taken, cont)
@@ -738,7 +800,7 @@ def _br_table(fc: FunctionCompiler, ins) -> None:
         if blk is None:
             lbl = fc.frames[-1 - depth]
             if lbl.kind != "func" and not lbl.types:
-                blk = lbl.target
+                blk = fc.target(lbl)
             else:
                 blk = fc.new_block()
                 b.position_at_end(blk)
@@ -956,10 +1018,9 @@ def _data_drop(fc: FunctionCompiler, ins) -> None:
     fc.helper("data.drop", [ir.Constant(I64, ins[1])])
 
 
+_NESTED = {"block": _block, "loop": _loop, "if": _if}
+
 _CONTROL = {
-    "block": _block,
-    "loop": _loop,
-    "if": _if,
     "br": _br,
     "br_if": _br_if,
     "br_table": _br_table,
