@@ -17,6 +17,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from ..outcomes import Outcome
 from . import values as V
 from .drivers.base import (
     CompileFailure,
@@ -28,7 +29,7 @@ from .drivers.base import (
     TrapFailure,
     Unsupported,
 )
-from .outcomes import CRASH, FAIL, PASS, SKIP, Outcome
+from .outcomes import CheckOutcome
 from .script import Command, Script
 from .traps import kinds_conflict, text_agrees, trap_class
 
@@ -54,9 +55,9 @@ def _format_results(results: list[tuple[str, Any]]) -> str:
 
 
 def _returned_instead(cmd: Command, expected: str, results: list[tuple[str, Any]],
-                      strict: bool | None = None) -> Outcome:
+                      strict: bool | None = None) -> CheckOutcome:
     """The failure of an assertion that expected a trap, exhaustion or exception when the action returned."""
-    return Outcome(cmd.line, cmd.type, FAIL, expected=expected, actual=f"returned {_format_results(results)}",
+    return CheckOutcome(cmd.line, cmd.type, Outcome.FAIL, expected=expected, actual=f"returned {_format_results(results)}",
                    strict=strict)
 
 
@@ -92,7 +93,7 @@ class Executor:
         return self.driver.compile(*src)
 
     # -- command kinds --------------------------------------------------------------------------------
-    def run(self, script: Script, only_line: int | None = None) -> Iterator[Outcome]:
+    def run(self, script: Script, only_line: int | None = None) -> Iterator[CheckOutcome]:
         for cmd in script.commands:
             if only_line is not None and cmd.line > only_line:
                 break
@@ -100,22 +101,22 @@ class Executor:
             if outcome is not None and (only_line is None or cmd.line == only_line):
                 yield outcome
 
-    def step(self, cmd: Command) -> Outcome | None:
-        handler: Callable[[Command], Outcome | None] | None = getattr(self, "_do_" + cmd.type, None)
+    def step(self, cmd: Command) -> CheckOutcome | None:
+        handler: Callable[[Command], CheckOutcome | None] | None = getattr(self, "_do_" + cmd.type, None)
         if handler is None:
             if cmd.is_check:
-                return Outcome(cmd.line, cmd.type, SKIP, message=f"command {cmd.type} not supported by the runner")
+                return CheckOutcome(cmd.line, cmd.type, Outcome.SKIP, message=f"command {cmd.type} not supported by the runner")
             return None
         try:
             return handler(cmd)
         except Unsupported as e:
-            return Outcome(cmd.line, cmd.type, SKIP, message=e.message)
+            return CheckOutcome(cmd.line, cmd.type, Outcome.SKIP, message=e.message)
         except DriverFailure as e:  # a failure class this command did not expect
-            return Outcome(cmd.line, cmd.type, FAIL, actual=f"{type(e).__name__}: {_short(e)}")
+            return CheckOutcome(cmd.line, cmd.type, Outcome.FAIL, actual=f"{type(e).__name__}: {_short(e)}")
         except Exception as e:  # noqa: BLE001 - the engine (or its binding) crashed on this check
-            return Outcome(cmd.line, cmd.type, CRASH, message=_crash_text(e))
+            return CheckOutcome(cmd.line, cmd.type, Outcome.CRASH, message=_crash_text(e))
 
-    def _do_module(self, cmd: Command) -> Outcome:
+    def _do_module(self, cmd: Command) -> CheckOutcome:
         try:
             module = self._compile(cmd)
             inst = self.driver.instantiate(module, self.registry)
@@ -124,13 +125,13 @@ class Executor:
             raise
         except DriverFailure as e:
             self._set_current(cmd, _Failed(cmd.line, _short(e)))
-            return Outcome(cmd.line, "module", FAIL, expected="module instantiates",
+            return CheckOutcome(cmd.line, "module", Outcome.FAIL, expected="module instantiates",
                            actual=f"{type(e).__name__}: {_short(e)}")
         except Exception:
             self._set_current(cmd, _Failed(cmd.line, "engine crashed"))
             raise
         self._set_current(cmd, inst)
-        return Outcome(cmd.line, "module", PASS)
+        return CheckOutcome(cmd.line, "module", Outcome.PASS)
 
     def _set_current(self, cmd: Command, inst: Any) -> None:
         self.current = inst
@@ -160,100 +161,100 @@ class Executor:
         args = [(a["type"], V.arg_to_raw(a)) for a in action.args]
         return self.driver.invoke(inst, action.field, args)
 
-    def _do_action(self, cmd: Command) -> Outcome:
+    def _do_action(self, cmd: Command) -> CheckOutcome:
         try:
             self._perform(cmd)
         except _NoInstance as e:
-            return Outcome(cmd.line, "action", FAIL, actual=str(e))
+            return CheckOutcome(cmd.line, "action", Outcome.FAIL, actual=str(e))
         except (TrapFailure, ThrownException) as e:
-            return Outcome(cmd.line, "action", FAIL, expected="no trap", actual=f"trap: {_short(e)}")
-        return Outcome(cmd.line, "action", PASS)
+            return CheckOutcome(cmd.line, "action", Outcome.FAIL, expected="no trap", actual=f"trap: {_short(e)}")
+        return CheckOutcome(cmd.line, "action", Outcome.PASS)
 
-    def _do_assert_return(self, cmd: Command) -> Outcome:
+    def _do_assert_return(self, cmd: Command) -> CheckOutcome:
         expected = " ".join(V.format_expected(e) for e in cmd.expected) or "(no results)"
         try:
             results = self._perform(cmd)
         except _NoInstance as e:
-            return Outcome(cmd.line, cmd.type, FAIL, expected=expected, actual=str(e))
+            return CheckOutcome(cmd.line, cmd.type, Outcome.FAIL, expected=expected, actual=str(e))
         except (TrapFailure, ThrownException) as e:
-            return Outcome(cmd.line, cmd.type, FAIL, expected=expected,
+            return CheckOutcome(cmd.line, cmd.type, Outcome.FAIL, expected=expected,
                            actual=f"{type(e).__name__}: {_short(e)}")
         actual = _format_results(results)
         ok = len(results) == len(cmd.expected) and all(
             V.match(e, r) for e, (_, r) in zip(cmd.expected, results, strict=False))
-        return Outcome(cmd.line, cmd.type, PASS if ok else FAIL, expected=expected, actual="" if ok else actual)
+        return CheckOutcome(cmd.line, cmd.type, Outcome.PASS if ok else Outcome.FAIL, expected=expected, actual="" if ok else actual)
 
-    def _judge_trap(self, cmd: Command, e: TrapFailure) -> Outcome:
+    def _judge_trap(self, cmd: Command, e: TrapFailure) -> CheckOutcome:
         strict = text_agrees(cmd.text, e.message) or text_agrees(cmd.text, e.kind)
         if kinds_conflict(cmd.text, e.kind, e.message):
-            return Outcome(cmd.line, cmd.type, FAIL, expected=f"trap: {cmd.text}", actual=f"trap: {_short(e)}",
+            return CheckOutcome(cmd.line, cmd.type, Outcome.FAIL, expected=f"trap: {cmd.text}", actual=f"trap: {_short(e)}",
                            strict=False)
-        return Outcome(cmd.line, cmd.type, PASS, strict=strict,
+        return CheckOutcome(cmd.line, cmd.type, Outcome.PASS, strict=strict,
                        actual="" if strict else f"trap: {_short(e)}")
 
-    def _do_assert_trap(self, cmd: Command) -> Outcome:
+    def _do_assert_trap(self, cmd: Command) -> CheckOutcome:
         if cmd.action is None:  # old-style (assert_trap (module ...)) == uninstantiable
             return self._do_assert_uninstantiable(cmd)
         try:
             results = self._perform(cmd)
         except _NoInstance as e:
-            return Outcome(cmd.line, cmd.type, FAIL, expected=f"trap: {cmd.text}", actual=str(e))
+            return CheckOutcome(cmd.line, cmd.type, Outcome.FAIL, expected=f"trap: {cmd.text}", actual=str(e))
         except ExhaustionFailure as e:
             if trap_class(cmd.text) == "exhaustion":
                 return self._judge_trap(cmd, e)
-            return Outcome(cmd.line, cmd.type, FAIL, expected=f"trap: {cmd.text}",
+            return CheckOutcome(cmd.line, cmd.type, Outcome.FAIL, expected=f"trap: {cmd.text}",
                            actual=f"stack exhausted: {_short(e)}", strict=False)
         except TrapFailure as e:
             return self._judge_trap(cmd, e)
         return _returned_instead(cmd, f"trap: {cmd.text}", results, strict=False)
 
-    def _do_assert_exhaustion(self, cmd: Command) -> Outcome:
+    def _do_assert_exhaustion(self, cmd: Command) -> CheckOutcome:
         try:
             results = self._perform(cmd)
         except _NoInstance as e:
-            return Outcome(cmd.line, cmd.type, FAIL, expected=f"exhaustion: {cmd.text}", actual=str(e))
+            return CheckOutcome(cmd.line, cmd.type, Outcome.FAIL, expected=f"exhaustion: {cmd.text}", actual=str(e))
         except TrapFailure as e:
             if isinstance(e, ExhaustionFailure) or trap_class(e.kind or e.message) == "exhaustion":
-                return Outcome(cmd.line, cmd.type, PASS, strict=text_agrees(cmd.text, e.message))
-            return Outcome(cmd.line, cmd.type, FAIL, expected=f"exhaustion: {cmd.text}",
+                return CheckOutcome(cmd.line, cmd.type, Outcome.PASS, strict=text_agrees(cmd.text, e.message))
+            return CheckOutcome(cmd.line, cmd.type, Outcome.FAIL, expected=f"exhaustion: {cmd.text}",
                            actual=f"trap: {_short(e)}", strict=False)
         return _returned_instead(cmd, f"exhaustion: {cmd.text}", results, strict=False)
 
-    def _do_assert_exception(self, cmd: Command) -> Outcome:
+    def _do_assert_exception(self, cmd: Command) -> CheckOutcome:
         try:
             results = self._perform(cmd)
         except _NoInstance as e:
-            return Outcome(cmd.line, cmd.type, FAIL, expected="exception", actual=str(e))
+            return CheckOutcome(cmd.line, cmd.type, Outcome.FAIL, expected="exception", actual=str(e))
         except ThrownException:
-            return Outcome(cmd.line, cmd.type, PASS)
+            return CheckOutcome(cmd.line, cmd.type, Outcome.PASS)
         except TrapFailure as e:
-            return Outcome(cmd.line, cmd.type, FAIL, expected="exception", actual=f"trap: {_short(e)}")
+            return CheckOutcome(cmd.line, cmd.type, Outcome.FAIL, expected="exception", actual=f"trap: {_short(e)}")
         return _returned_instead(cmd, "exception", results)
 
-    def _rejects(self, cmd: Command, what: str) -> Outcome:
+    def _rejects(self, cmd: Command, what: str) -> CheckOutcome:
         try:
             self._compile(cmd)
         except CompileFailure as e:
             strict = text_agrees(cmd.text, e.message)
-            return Outcome(cmd.line, cmd.type, PASS, strict=strict,
+            return CheckOutcome(cmd.line, cmd.type, Outcome.PASS, strict=strict,
                            actual="" if strict else f"rejected: {_short(e)}")
-        return Outcome(cmd.line, cmd.type, FAIL, expected=f"{what}: {cmd.text}", actual="module accepted",
+        return CheckOutcome(cmd.line, cmd.type, Outcome.FAIL, expected=f"{what}: {cmd.text}", actual="module accepted",
                        strict=False)
 
-    def _do_assert_invalid(self, cmd: Command) -> Outcome:
+    def _do_assert_invalid(self, cmd: Command) -> CheckOutcome:
         return self._rejects(cmd, "invalid")
 
-    def _do_assert_malformed(self, cmd: Command) -> Outcome:
+    def _do_assert_malformed(self, cmd: Command) -> CheckOutcome:
         return self._rejects(cmd, "malformed")
 
-    def _compile_ok(self, cmd: Command) -> tuple[Any, Outcome | None]:
+    def _compile_ok(self, cmd: Command) -> tuple[Any, CheckOutcome | None]:
         try:
             return self._compile(cmd), None
         except CompileFailure as e:
-            return None, Outcome(cmd.line, cmd.type, FAIL, expected=cmd.text or "", strict=False,
+            return None, CheckOutcome(cmd.line, cmd.type, Outcome.FAIL, expected=cmd.text or "", strict=False,
                                  actual=f"module did not compile: {_short(e)}")
 
-    def _do_assert_unlinkable(self, cmd: Command) -> Outcome:
+    def _do_assert_unlinkable(self, cmd: Command) -> CheckOutcome:
         module, bad = self._compile_ok(cmd)
         if bad:
             return bad
@@ -261,25 +262,25 @@ class Executor:
             self.driver.instantiate(module, self.registry)
         except LinkFailure as e:
             strict = text_agrees(cmd.text, e.message)
-            return Outcome(cmd.line, cmd.type, PASS, strict=strict, actual="" if strict else f"link error: {_short(e)}")
+            return CheckOutcome(cmd.line, cmd.type, Outcome.PASS, strict=strict, actual="" if strict else f"link error: {_short(e)}")
         except TrapFailure as e:
-            return Outcome(cmd.line, cmd.type, FAIL, expected=f"unlinkable: {cmd.text}", actual=f"trap: {_short(e)}",
+            return CheckOutcome(cmd.line, cmd.type, Outcome.FAIL, expected=f"unlinkable: {cmd.text}", actual=f"trap: {_short(e)}",
                            strict=False)
-        return Outcome(cmd.line, cmd.type, FAIL, expected=f"unlinkable: {cmd.text}", actual="module instantiated",
+        return CheckOutcome(cmd.line, cmd.type, Outcome.FAIL, expected=f"unlinkable: {cmd.text}", actual="module instantiated",
                        strict=False)
 
-    def _do_assert_uninstantiable(self, cmd: Command) -> Outcome:
+    def _do_assert_uninstantiable(self, cmd: Command) -> CheckOutcome:
         module, bad = self._compile_ok(cmd)
         if bad:
             return bad
         try:
             self.driver.instantiate(module, self.registry)
         except LinkFailure as e:
-            return Outcome(cmd.line, cmd.type, FAIL, expected=f"trap: {cmd.text}", actual=f"link error: {_short(e)}",
+            return CheckOutcome(cmd.line, cmd.type, Outcome.FAIL, expected=f"trap: {cmd.text}", actual=f"link error: {_short(e)}",
                            strict=False)
         except TrapFailure as e:
             return self._judge_trap(cmd, e)
-        return Outcome(cmd.line, cmd.type, FAIL, expected=f"trap: {cmd.text}", actual="module instantiated",
+        return CheckOutcome(cmd.line, cmd.type, Outcome.FAIL, expected=f"trap: {cmd.text}", actual="module instantiated",
                        strict=False)
 
 
@@ -287,6 +288,6 @@ class _NoInstance(Exception):
     pass
 
 
-def run_script(driver: Driver, script: Script, only_line: int | None = None) -> Iterator[Outcome]:
+def run_script(driver: Driver, script: Script, only_line: int | None = None) -> Iterator[CheckOutcome]:
     """Outcomes of every check of ``script`` (or only the one at ``only_line``; earlier commands still run)."""
     return Executor(driver).run(script, only_line)

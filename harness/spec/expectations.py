@@ -20,8 +20,8 @@ from functools import cache
 from pathlib import Path
 
 from ..errors import HarnessError
+from ..outcomes import NOT_PASSING, Outcome
 from ..paths import REPO_ROOT
-from .outcomes import NOT_PASSING, PASS, XFAIL, XPASS
 
 EXPECTATIONS_DIR = REPO_ROOT / "suites" / "spec" / "expectations"
 
@@ -78,9 +78,9 @@ def apply_expectations(result, directory: Path = EXPECTATIONS_DIR) -> None:
             continue
         if o.outcome in NOT_PASSING:
             o.message = f"expected failure ({exp.reason}); " + (o.message or o.actual or o.outcome)
-            o.outcome = XFAIL
-        elif o.outcome == PASS and exp.lines:
-            o.outcome = XPASS
+            o.outcome = Outcome.XFAIL
+        elif o.outcome == Outcome.PASS and exp.lines:
+            o.outcome = Outcome.XPASS
             o.message = f"unexpectedly passed; remove line {o.line} from the expectations ({exp.reason})"
 
 

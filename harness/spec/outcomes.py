@@ -1,10 +1,10 @@
-"""Per-assertion outcomes and how they are classified.
+"""The outcome of one check of a spec script, as the executor yields it and the worker streams it.
 
-``outcome`` is one of PASS, FAIL, SKIP, CRASH, TIMEOUT, ERROR (a harness problem, not the engine's);
-expectations later turn FAIL/CRASH/TIMEOUT on a known failure into XFAIL and PASS on one into XPASS.
-``strict`` is the stricter figure next to the pass/fail verdict: for assert_invalid/malformed/unlinkable
-whether the engine's error text contains the spec's text, for traps whether the trap kind agrees
-(None where it does not apply, e.g. assert_return).
+``outcome`` is a ``harness.outcomes.Outcome``: pass, fail, skip, crash, timeout or error (a harness
+problem, not the engine's); expectations later turn a known failure into xfail and a pass of a listed
+check into xpass.  ``strict`` is the stricter figure next to the pass/fail verdict: for
+assert_invalid/malformed/unlinkable whether the engine's error text contains the spec's text, for traps
+whether the trap kind agrees (None where it does not apply, e.g. assert_return).
 """
 
 from __future__ import annotations
@@ -12,24 +12,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-PASS = "pass"
-FAIL = "fail"
-SKIP = "skip"
-CRASH = "crash"
-TIMEOUT = "timeout"
-ERROR = "error"
-XFAIL = "xfail"
-XPASS = "xpass"
-
-NOT_PASSING = frozenset({FAIL, CRASH, TIMEOUT, ERROR})
-OUTCOMES = (PASS, FAIL, SKIP, CRASH, TIMEOUT, ERROR, XFAIL, XPASS)
+from ..outcomes import Outcome
 
 
 @dataclass
-class Outcome:
+class CheckOutcome:
     line: int
     command: str
-    outcome: str
+    outcome: Outcome
     expected: str = ""
     actual: str = ""
     message: str = ""  # why it failed / was skipped
@@ -41,6 +31,7 @@ class Outcome:
         return {k: v for k, v in d.items() if v not in ("", None) or k in ("line", "command", "outcome")}
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Outcome:
+    def from_dict(cls, d: dict[str, Any]) -> CheckOutcome:
         names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
+        kept = {k: v for k, v in d.items() if k in names}
+        return cls(**{**kept, "outcome": Outcome(kept["outcome"])})

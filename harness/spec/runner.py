@@ -18,10 +18,11 @@ from pathlib import Path
 
 from .. import process
 from ..adapters.base import EngineSpec
+from ..outcomes import NOT_PASSING, PASSED, Outcome
 from ..paths import REPO_ROOT
 from .convert import convert
 from .drivers import in_process_drivers, out_of_process_drivers
-from .outcomes import CRASH, ERROR, NOT_PASSING, PASS, SKIP, TIMEOUT, XFAIL, XPASS, Outcome
+from .outcomes import CheckOutcome
 from .script import Command, Script, load_script
 
 CORPUS_DIR = REPO_ROOT / "suites" / "spec" / "corpus"
@@ -32,7 +33,7 @@ DEFAULT_TIMEOUT = 120.0
 class RawRun:
     """What an engine produced for a file, before gaps are filled."""
 
-    outcomes: list[Outcome]
+    outcomes: list[CheckOutcome]
     status: str = "ok"  # ok | crash | timeout | error
     message: str = ""
 
@@ -43,7 +44,7 @@ class FileResult:
     suite: str
     file: str  # the .wast file name
     path: Path
-    outcomes: list[Outcome] = field(default_factory=list)
+    outcomes: list[CheckOutcome] = field(default_factory=list)
     status: str = "ok"  # ok | crash | timeout | error | unavailable
     message: str = ""
     seconds: float = 0.0
@@ -59,7 +60,7 @@ class FileResult:
 
     @property
     def passed(self) -> int:
-        return self.count(PASS, XPASS)
+        return self.count(*PASSED)
 
     @property
     def failed(self) -> int:
@@ -69,13 +70,13 @@ class FileResult:
     def fully_passed(self) -> bool:
         """Every check passed or was skipped, and at least one ran (a file skipped whole did not pass)."""
         return (self.status == "ok" and self.passed > 0 and not self.not_run
-                and self.passed + self.count(SKIP) == self.total)
+                and self.passed + self.count(Outcome.SKIP) == self.total)
 
     @property
     def as_expected(self) -> bool:
         """No check failed unexpectedly and no known failure passed unexpectedly."""
-        return self.failed == 0 and self.count(XPASS) == 0 and not (self.expected_failure and self.fully_passed
-                                                                      and self.count(XFAIL) == 0)
+        return self.failed == 0 and self.count(Outcome.XPASS) == 0 and not (
+            self.expected_failure and self.fully_passed and self.count(Outcome.XFAIL) == 0)
 
     def strict(self) -> tuple[int, int]:
         """(agreeing, applicable) for the strict figure (error text / trap kind)."""
@@ -114,7 +115,7 @@ def run_in_worker(engine: EngineSpec, script: Script, timeout: float, line: int 
     status, message = ("timeout", f"no answer within {timeout:g} s") if ended.exit.timed_out else ("ok", "")
     out = ended.stdout.decode("utf-8", "replace")
     err = ended.stderr.decode("utf-8", "replace")
-    outcomes: list[Outcome] = []
+    outcomes: list[CheckOutcome] = []
     done = False
     for text in out.splitlines():
         try:
@@ -126,7 +127,7 @@ def run_in_worker(engine: EngineSpec, script: Script, timeout: float, line: int 
         elif d.get("done"):
             done = True
         elif "outcome" in d:
-            outcomes.append(Outcome.from_dict(d))
+            outcomes.append(CheckOutcome.from_dict(d))
     if status == "ok" and not done:
         rc = ended.exit.returncode
         how = f"killed by {signal.Signals(-rc).name}" if rc < 0 and -rc in signal.valid_signals() else f"exit status {rc}"
@@ -148,12 +149,12 @@ def _run_raw(engine: EngineSpec, wast: Path, script: Script, timeout: float, lin
     return getattr(importlib.import_module(modname), fn)(engine, wast, script, timeout, line)
 
 
-def fill_gaps(checks: list[Command], raw: RawRun) -> list[Outcome]:
+def fill_gaps(checks: list[Command], raw: RawRun) -> list[CheckOutcome]:
     """Outcomes for every check: the streamed ones in order, then the rest as crash/timeout/error."""
     got = list(raw.outcomes)
-    rest_kind = {"timeout": TIMEOUT, "crash": CRASH}.get(raw.status, ERROR)
+    rest_kind = {"timeout": Outcome.TIMEOUT, "crash": Outcome.CRASH}.get(raw.status, Outcome.ERROR)
     for cmd in checks[len(got):]:
-        got.append(Outcome(cmd.line, cmd.type, rest_kind, message=raw.message or "no outcome from the engine"))
+        got.append(CheckOutcome(cmd.line, cmd.type, rest_kind, message=raw.message or "no outcome from the engine"))
     return got[: len(checks)] if len(got) > len(checks) else got
 
 
@@ -178,7 +179,7 @@ def skipped_file(engine: EngineSpec, wast: Path, suite_dir: Path, reason: str) -
     """A file deliberately not run (expectations ``skip = true``): every check is a skip with the reason."""
     script = load_script(convert(wast))
     result = FileResult(engine=engine.name, suite=suite_name(suite_dir), file=wast.name, path=wast)
-    result.outcomes = [Outcome(c.line, c.type, SKIP, message=reason) for c in script.checks()]
+    result.outcomes = [CheckOutcome(c.line, c.type, Outcome.SKIP, message=reason) for c in script.checks()]
     result.not_run = reason
     return result
 

@@ -7,22 +7,23 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from ..outcomes import PASSED, UNEXPECTED, Outcome
 from ..results.store import ResultRow
-from .outcomes import CRASH, ERROR, FAIL, PASS, SKIP, TIMEOUT, XFAIL, XPASS
 from .runner import FileResult
 
 
 def file_summary(r: FileResult) -> dict[str, Any]:
     agree, applicable = r.strict()
     return {
-        "total": r.total, "passed": r.passed, "failed": r.count(FAIL), "skipped": r.count(SKIP),
-        "crashed": r.count(CRASH), "timeouts": r.count(TIMEOUT), "errors": r.count(ERROR),
-        "xfail": r.count(XFAIL), "xpass": r.count(XPASS),
+        "total": r.total, "passed": r.passed, "failed": r.count(Outcome.FAIL),
+        "skipped": r.count(Outcome.SKIP), "crashed": r.count(Outcome.CRASH), "timeouts": r.count(Outcome.TIMEOUT),
+        "errors": r.count(Outcome.ERROR),
+        "xfail": r.count(Outcome.XFAIL), "xpass": r.count(Outcome.XPASS),
         "strict_agree": agree, "strict_applicable": applicable,
         "status": r.status, "message": r.message, "seconds": round(r.seconds, 3),
         "fully_passed": r.fully_passed, "as_expected": r.as_expected,
         "expected_failure": r.expected_failure or None, "not_run": r.not_run or None,
-        "failures": [o.to_dict() for o in r.outcomes if o.outcome in (FAIL, CRASH, TIMEOUT, ERROR, XPASS)][:200],
+        "failures": [o.to_dict() for o in r.outcomes if o.outcome in UNEXPECTED][:200],
     }
 
 
@@ -38,13 +39,13 @@ def engine_totals(results: Iterable[FileResult]) -> dict[str, Any]:
         "files_fully_passed_strict": strict_files,
         "checks": sum(r.total for r in results),
         "passed": sum(r.passed for r in results),
-        "failed": sum(r.count(FAIL) for r in results),
-        "skipped": sum(r.count(SKIP) for r in results),
-        "crashed": sum(r.count(CRASH) for r in results),
-        "timeouts": sum(r.count(TIMEOUT) for r in results),
-        "errors": sum(r.count(ERROR) for r in results),
-        "xfail": sum(r.count(XFAIL) for r in results),
-        "xpass": sum(r.count(XPASS) for r in results),
+        "failed": sum(r.count(Outcome.FAIL) for r in results),
+        "skipped": sum(r.count(Outcome.SKIP) for r in results),
+        "crashed": sum(r.count(Outcome.CRASH) for r in results),
+        "timeouts": sum(r.count(Outcome.TIMEOUT) for r in results),
+        "errors": sum(r.count(Outcome.ERROR) for r in results),
+        "xfail": sum(r.count(Outcome.XFAIL) for r in results),
+        "xpass": sum(r.count(Outcome.XPASS) for r in results),
         "strict_agree": agree, "strict_applicable": applicable,
         "seconds": round(sum(r.seconds for r in results), 3),
     }
@@ -111,14 +112,14 @@ def store_rows(r: FileResult) -> list[ResultRow]:
         extra = {k: v for k, v in {"command": o.command, "expected": o.expected, "actual": o.actual,
                                    "strict": o.strict, "reproduce": o.reproduce}.items() if v not in ("", None)}
         rows.append(ResultRow(suite=r.suite, file=r.file, engine=runtime, tier=tier, item=f"line {o.line}",
-                              metric="assertion", value=1.0 if o.outcome in (PASS, XPASS) else 0.0,
+                              metric="assertion", value=1.0 if o.outcome in PASSED else 0.0,
                               outcome=o.outcome, message=(o.message or o.actual or None), extra=extra))
     return rows
 
 
 def failure_table(r: FileResult, limit: int = 60) -> str:
     """The per-check table of a file's problems (pytest failure message, CLI detail)."""
-    bad = [o for o in r.outcomes if o.outcome in (FAIL, CRASH, TIMEOUT, ERROR, XPASS)]
+    bad = [o for o in r.outcomes if o.outcome in UNEXPECTED]
     lines = [f"{r.engine} {r.file}: {r.passed}/{r.total} passed, {len(bad)} unexpected"
              + (f" ({r.status}: {r.message})" if r.status != "ok" else "")]
     for o in bad[:limit]:
@@ -129,7 +130,7 @@ def failure_table(r: FileResult, limit: int = 60) -> str:
             lines.append(f"  {'':6}   reproduce: {o.reproduce}")
     if len(bad) > limit:
         lines.append(f"  ... and {len(bad) - limit} more")
-    if r.expected_failure and r.fully_passed and not r.count(XFAIL):
+    if r.expected_failure and r.fully_passed and not r.count(Outcome.XFAIL):
         lines.append(f"  unexpectedly passed: remove {r.file} from the {r.engine} expectations "
                      f"({r.expected_failure})")
     return "\n".join(lines)

@@ -21,6 +21,7 @@ from ..cli_options import (
     open_store,
 )
 from ..errors import HarnessError
+from ..outcomes import NOT_RUN, UNEXPECTED, Outcome
 from ..results.run import recording
 from ..results.store import ResultRow
 from ..text import LINE, OUTPUT, clip
@@ -114,8 +115,8 @@ def collect_tests(args: argparse.Namespace) -> tuple[list[WasiTest], dict[str, s
     return tests, suites
 
 
-CELL = {"pass": "ok", "fail": "FAIL", "timeout": "TIMEOUT", "crash": "CRASH", "unsupported": "n/a",
-        "skip": "skip", "xfail": "xfail", "xpass": "XPASS"}
+CELL = {Outcome.PASS: "ok", Outcome.FAIL: "FAIL", Outcome.TIMEOUT: "TIMEOUT", Outcome.CRASH: "CRASH",
+        Outcome.UNSUPPORTED: "n/a", Outcome.SKIP: "skip", Outcome.XFAIL: "xfail", Outcome.XPASS: "XPASS"}
 
 
 def matrix(run: SuiteRun, engines: list[str], verbose: bool) -> str:
@@ -127,7 +128,7 @@ def matrix(run: SuiteRun, engines: list[str], verbose: bool) -> str:
     lines = ["test".ljust(width) + "".join(e.ljust(c) for e, c in zip(engines, cols, strict=True))]
     for test_id, row in by_test.items():
         cells = [row.get(e) for e in engines]
-        interesting = any(c is not None and c.verdict not in ("pass", "unsupported") for c in cells)
+        interesting = any(c is not None and c.verdict not in (Outcome.PASS, Outcome.UNSUPPORTED) for c in cells)
         if verbose or interesting:
             lines.append(test_id.ljust(width) + "".join(
                 (CELL[c.verdict] if c else "-").ljust(w) for c, w in zip(cells, cols, strict=True)))
@@ -160,7 +161,7 @@ def store_row(r: TestResult, suite_root: str | None) -> ResultRow:
         except ValueError:
             pass
     return ResultRow(suite="wasi", file=file, item=r.test.id, engine=r.engine.runtime, tier=r.engine.tier or None,
-                     metric="test", value=1.0 if r.outcome == "pass" else 0.0, outcome=r.outcome,
+                     metric="test", value=1.0 if r.outcome == Outcome.PASS else 0.0, outcome=r.outcome,
                      message=clip(r.message, OUTPUT) or None,
                      extra={"group": r.test.group, "seconds": round(r.seconds, 3), "verdict": r.verdict,
                             **({"expected_fail": r.expected_fail} if r.expected_fail else {})})
@@ -188,7 +189,7 @@ def main(args: argparse.Namespace) -> int:
         def on_result(r: TestResult, done: int, total: int) -> None:
             """Show each test as it ends, and commit its row at once (a kill keeps every test that ended)."""
             mark = CELL[r.verdict]
-            detail = f"  {clip(r.message, LINE)}" if r.verdict not in ("pass", "unsupported", "xfail") and r.message else ""
+            detail = f"  {clip(r.message, LINE)}" if r.verdict not in (Outcome.PASS, Outcome.UNSUPPORTED, Outcome.XFAIL) and r.message else ""
             print(f"[{r.engine.name} {done}/{total}] {r.test.id} {mark} {r.seconds:.2f}s{detail}", file=sys.stderr,
                   flush=True)
             recorded.add([store_row(r, root if r.test.group.split("/")[0] != "own" else suites.get("wasi-own"))])
@@ -206,8 +207,8 @@ def main(args: argparse.Namespace) -> int:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(summary, indent=2) + "\n")
-    unexpected = [r for r in run.results if r.verdict in ("fail", "timeout", "crash", "xpass")]
-    nothing_ran = all(r.outcome in ("skip", "unsupported") for r in run.results)
+    unexpected = [r for r in run.results if r.verdict in UNEXPECTED]
+    nothing_ran = all(r.outcome in NOT_RUN for r in run.results)
     return 1 if unexpected or bad or nothing_ran else 0
 
 

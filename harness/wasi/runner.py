@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..adapters.base import EngineSpec
+from ..outcomes import NOT_PASSING, Outcome
 from . import expectations as expectations_mod
 from .child import INTERNAL_EXIT
 from .command_check import NotACommand, check_wasi_command
@@ -32,8 +33,6 @@ from .execute import DEFAULT_TIMEOUT, RunResult, run_program
 from .expectations import FLAKY_PREFIX
 from .testsuite import WasiTest, clean_artifacts
 
-OUTCOMES = ("pass", "fail", "timeout", "crash", "unsupported", "skip")
-
 
 @dataclass
 class TestResult:
@@ -41,19 +40,19 @@ class TestResult:
 
     engine: EngineSpec
     test: WasiTest
-    outcome: str
+    outcome: Outcome
     message: str = ""
     seconds: float = 0.0
     expected_fail: str | None = None  # reason, when the expectations file expects a failure
     exit_code: int | None = None
 
     @property
-    def verdict(self) -> str:
+    def verdict(self) -> Outcome:
         """The outcome seen through expectations: xfail / xpass where they apply."""
-        if self.expected_fail and self.outcome in ("fail", "timeout", "crash"):
-            return "xfail"
-        if self.expected_fail and self.outcome == "pass" and not self.expected_fail.startswith(FLAKY_PREFIX):
-            return "xpass"
+        if self.expected_fail and self.outcome in NOT_PASSING:
+            return Outcome.XFAIL
+        if self.expected_fail and self.outcome == Outcome.PASS and not self.expected_fail.startswith(FLAKY_PREFIX):
+            return Outcome.XPASS
         return self.outcome
 
 
@@ -62,16 +61,16 @@ def _preview(data: bytes, limit: int = 300) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def judge(test: WasiTest, result: RunResult) -> tuple[str, str]:
+def judge(test: WasiTest, result: RunResult) -> tuple[Outcome, str]:
     """(outcome, message) of one finished run."""
     if result.error:
-        return "skip", result.error
+        return Outcome.SKIP, result.error
     if result.timed_out:
-        return "timeout", f"no exit within {result.seconds:.1f}s; killed"
+        return Outcome.TIMEOUT, f"no exit within {result.seconds:.1f}s; killed"
     if result.signal is not None:
-        return "crash", f"engine died of signal {result.signal}; stderr: {_preview(result.stderr)}"
+        return Outcome.CRASH, f"engine died of signal {result.signal}; stderr: {_preview(result.stderr)}"
     if result.exit_code == INTERNAL_EXIT and b"harness: internal error" in result.stderr:
-        return "crash", _preview(result.stderr, 600)
+        return Outcome.CRASH, _preview(result.stderr, 600)
     problems = []
     if result.exit_code != test.spec.exit_code:
         problems.append(f"exit code {result.exit_code}, expected {test.spec.exit_code}")
@@ -84,8 +83,8 @@ def judge(test: WasiTest, result: RunResult) -> tuple[str, str]:
         detail = "; ".join(problems)
         if result.stderr:
             detail += f"; stderr: {_preview(result.stderr)}"
-        return "fail", detail
-    return "pass", ""
+        return Outcome.FAIL, detail
+    return Outcome.PASS, ""
 
 
 def _prepare(test: WasiTest, workdir: Path) -> list[tuple[str, str]] | str:
@@ -111,20 +110,20 @@ def _prepare(test: WasiTest, workdir: Path) -> list[tuple[str, str]] | str:
 def run_test(engine: EngineSpec, test: WasiTest, timeout: float = DEFAULT_TIMEOUT,
              expected_fail: str | None = None) -> TestResult:
     if test.version not in supported_versions(engine):
-        return TestResult(engine, test, "unsupported", f"{test.version} tests need a component runtime "
+        return TestResult(engine, test, Outcome.UNSUPPORTED, f"{test.version} tests need a component runtime "
                           f"({engine} runs WASI preview1 commands)", expected_fail=None)
     if test.spec.unsupported:
-        return TestResult(engine, test, "unsupported", test.spec.unsupported)
+        return TestResult(engine, test, Outcome.UNSUPPORTED, test.spec.unsupported)
     try:
         check_wasi_command(test.path.read_bytes())
     except (NotACommand, OSError) as e:
-        return TestResult(engine, test, "fail", f"not a runnable WASI preview1 command: {e}",
+        return TestResult(engine, test, Outcome.FAIL, f"not a runnable WASI preview1 command: {e}",
                           expected_fail=expected_fail)
     with tempfile.TemporaryDirectory(prefix="harness-wasi-test-") as tmp:
         workdir = Path(tmp)
         dirs = _prepare(test, workdir)
         if isinstance(dirs, str):
-            return TestResult(engine, test, "fail", f"setup: {dirs}", expected_fail=expected_fail)
+            return TestResult(engine, test, Outcome.FAIL, f"setup: {dirs}", expected_fail=expected_fail)
         args = [a.replace("{workdir}", str(workdir)) for a in test.spec.args]
         inv = Invocation(test.path.resolve(), args, dict(test.spec.env), dirs,
                          program_name=test.path.name)
@@ -134,7 +133,7 @@ def run_test(engine: EngineSpec, test: WasiTest, timeout: float = DEFAULT_TIMEOU
     outcome, message = judge(test, result)
     if changed:
         # Judged on the host, not by the guest's own report: this is what a sandbox escape looks like.
-        outcome, message = "fail", (f"{HOST_CHANGED}: {', '.join(changed[:10])}"
+        outcome, message = Outcome.FAIL, (f"{HOST_CHANGED}: {', '.join(changed[:10])}"
                                     + (f" (+{len(changed) - 10} more)" if len(changed) > 10 else "")
                                     + (f"; {message}" if message else ""))
     return TestResult(engine, test, outcome, message, result.seconds, expected_fail, result.exit_code)
@@ -192,11 +191,11 @@ def run_suite(engines: Iterable[EngineSpec], tests: list[WasiTest], *, timeout: 
         def one(test: WasiTest, _engine: EngineSpec = engine, _reason: str | None = reason,
                 _exp: expectations_mod.Expectations = exp) -> TestResult:
             if _reason:
-                return TestResult(_engine, test, "skip", _reason)
+                return TestResult(_engine, test, Outcome.SKIP, _reason)
             try:
                 return run_test(_engine, test, timeout, _exp.reason(test.id))
             except Exception as e:  # a harness-side failure on one test must not end the run
-                return TestResult(_engine, test, "crash", f"harness error: {type(e).__name__}: {e}")
+                return TestResult(_engine, test, Outcome.CRASH, f"harness error: {type(e).__name__}: {e}")
 
         done = 0
         if jobs > 1:
@@ -229,17 +228,17 @@ def summarize(run: SuiteRun) -> dict:
                                                "seconds": round(run.seconds.get(r.engine.name, 0.0), 2)})
         for bucket in (e["total"], e["groups"].setdefault(r.test.group, empty())):
             bucket["total"] += 1
-            if r.outcome == "pass":
+            if r.outcome == Outcome.PASS:
                 bucket["passed"] += 1
-            elif r.outcome in ("fail", "timeout", "crash"):
+            elif r.outcome in NOT_PASSING:
                 bucket["failed"] += 1
-                if r.outcome != "fail":
+                if r.outcome != Outcome.FAIL:
                     bucket[r.outcome] += 1
-            elif r.outcome == "skip":
+            elif r.outcome == Outcome.SKIP:
                 bucket["skipped"] += 1
             else:
                 bucket["unsupported"] += 1
-            if r.verdict in ("xfail", "xpass"):
+            if r.verdict in (Outcome.XFAIL, Outcome.XPASS):
                 bucket[r.verdict] += 1
         if r.engine.name in run.unavailable:
             e["unavailable"] = run.unavailable[r.engine.name]

@@ -10,10 +10,10 @@ from __future__ import annotations
 import pytest
 
 from harness.adapters import get_adapter
+from harness.outcomes import Outcome
 from harness.spec import pytest_plugin
 from harness.spec.drivers import supports_spec
 from harness.spec.expectations import apply_expectations, skip_reason
-from harness.spec.outcomes import XFAIL
 from harness.spec.runner import run_file, suite_name
 from harness.spec.summary import failure_table
 
@@ -33,6 +33,6 @@ def test_spec(spec_case, request):
     pytest_plugin.record(result)
     assert result.total > 0, f"{wast.name} has no checks"
     assert result.as_expected, failure_table(result)
-    if result.count(XFAIL):
-        pytest.xfail(f"{result.count(XFAIL)} known failures: "
+    if result.count(Outcome.XFAIL):
+        pytest.xfail(f"{result.count(Outcome.XFAIL)} known failures: "
                      + (result.expected_failure or "see the expectations file"))

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
+from harness.outcomes import Outcome
 from harness.spec.convert import convert
 from harness.spec.drivers.ours import OursDriver
 from harness.spec.executor import run_script
-from harness.spec.outcomes import PASS, SKIP
 from harness.spec.runner import FileResult
 from harness.spec.script import load_script
 from harness.spec.summary import failure_table
@@ -54,7 +54,7 @@ def assert_all_pass(result: FileResult) -> None:
     """Fail with the harness's table of the checks that did not pass (line, command, expected, actual);
     a skipped check fails too: our engine has no check it cannot express."""
     assert result.outcomes, f"{result.file} has no checks"
-    skips = [o for o in result.outcomes if o.outcome == SKIP]
+    skips = [o for o in result.outcomes if o.outcome == Outcome.SKIP]
     table = failure_table(result, limit=20) + "".join(
-        f"\n  line {o.line:<6} {o.command:<22} {SKIP:<8} {o.message}" for o in skips[:20])
-    assert all(o.outcome == PASS for o in result.outcomes), table
+        f"\n  line {o.line:<6} {o.command:<22} {Outcome.SKIP:<8} {o.message}" for o in skips[:20])
+    assert all(o.outcome == Outcome.PASS for o in result.outcomes), table

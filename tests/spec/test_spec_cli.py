@@ -10,7 +10,7 @@ import pytest
 
 from harness.cli import main
 from harness.spec.expectations import apply_expectations, load_expectations
-from harness.spec.outcomes import Outcome
+from harness.spec.outcomes import CheckOutcome
 from harness.spec.runner import FileResult
 
 pytest.importorskip("wasmtime")
@@ -74,16 +74,16 @@ def test_expectations_turn_failures_into_xfail_and_flag_xpass(tmp_path):
         '[spec."a.wast"]\nreason = "known"\nlines = [2, 3]\n[spec."b.wast"]\nreason = "whole file"\n')
     load_expectations.cache_clear()
     a = FileResult("x:y", "spec", "a.wast", tmp_path / "a.wast",
-                   [Outcome(1, "module", "pass"), Outcome(2, "assert_return", "fail"),
-                    Outcome(3, "assert_return", "pass"), Outcome(4, "assert_return", "fail")])
+                   [CheckOutcome(1, "module", "pass"), CheckOutcome(2, "assert_return", "fail"),
+                    CheckOutcome(3, "assert_return", "pass"), CheckOutcome(4, "assert_return", "fail")])
     apply_expectations(a, tmp_path)
     assert [o.outcome for o in a.outcomes] == ["pass", "xfail", "xpass", "fail"]
     assert not a.as_expected
-    b = FileResult("x:y", "spec", "b.wast", tmp_path / "b.wast", [Outcome(1, "module", "pass")])
+    b = FileResult("x:y", "spec", "b.wast", tmp_path / "b.wast", [CheckOutcome(1, "module", "pass")])
     apply_expectations(b, tmp_path)
     assert b.fully_passed and not b.as_expected  # a known-failing file that passes is reported
     c = FileResult("x:y", "spec", "b.wast", tmp_path / "b.wast",
-                   [Outcome(1, "module", "pass"), Outcome(2, "assert_return", "crash")])
+                   [CheckOutcome(1, "module", "pass"), CheckOutcome(2, "assert_return", "crash")])
     apply_expectations(c, tmp_path)
     assert c.as_expected and c.outcomes[1].outcome == "xfail"
     load_expectations.cache_clear()

@@ -19,8 +19,9 @@ from pathlib import Path
 
 from ...adapters.base import EngineSpec
 from ...adapters.locate import packaged_binary
+from ...outcomes import Outcome
 from ...paths import cache_dir
-from ..outcomes import CRASH, ERROR, FAIL, PASS, TIMEOUT, Outcome
+from ..outcomes import CheckOutcome
 from ..script import Script
 from ..traps import kinds_conflict, text_agrees
 
@@ -94,9 +95,9 @@ def judge(cmd_type: str, expected_text: str | None, report: str) -> tuple[str, b
         message = message.strip(" |")
         if cmd_type in ("assert_trap", "assert_uninstantiable", "assert_exhaustion"):
             if kinds_conflict(expected_text, message):
-                return FAIL, False, f"trapped: {message}"
-        return PASS, text_agrees(expected_text, message), "" if text_agrees(expected_text, message) else message
-    return FAIL, (False if expected_text else None), report
+                return Outcome.FAIL, False, f"trapped: {message}"
+        return Outcome.PASS, text_agrees(expected_text, message), "" if text_agrees(expected_text, message) else message
+    return Outcome.FAIL, (False if expected_text else None), report
 
 
 def run_file(engine: EngineSpec, wast: Path, script: Script, timeout: float, line: int | None = None):
@@ -105,7 +106,7 @@ def run_file(engine: EngineSpec, wast: Path, script: Script, timeout: float, lin
     checks = [c for c in script.checks() if line is None or c.line == line]
     json_path, why = wabt_convert(wast, timeout)
     if json_path is None:
-        return RawRun([Outcome(c.line, c.type, ERROR, message=why) for c in checks], "ok")
+        return RawRun([CheckOutcome(c.line, c.type, Outcome.ERROR, message=why) for c in checks], "ok")
     wabt_lines: dict[int, list[str]] = {}
     for c in json.loads(json_path.read_text())["commands"]:
         wabt_lines.setdefault(int(c["line"]), []).append(c["type"])
@@ -132,19 +133,19 @@ def run_file(engine: EngineSpec, wast: Path, script: Script, timeout: float, lin
             kinds = wabt_lines.get(0, [])  # wabt numbers some commands (module quote) as line 0
         found = next((k for k in kinds if k in names), None)
         if found is None:
-            outcomes.append(Outcome(c.line, c.type, ERROR, message="wabt's wast2json produced no such command"))
+            outcomes.append(CheckOutcome(c.line, c.type, Outcome.ERROR, message="wabt's wast2json produced no such command"))
             continue
         kinds.remove(found)
         pending = reports.get(c.line, [])
         report = next((r for r in pending if report_kind(r) in names), None)
         if report is None:
             if status in ("timeout", "crash"):
-                outcomes.append(Outcome(c.line, c.type, TIMEOUT if status == "timeout" else CRASH, message=message))
+                outcomes.append(CheckOutcome(c.line, c.type, Outcome.TIMEOUT if status == "timeout" else Outcome.CRASH, message=message))
             else:
-                outcomes.append(Outcome(c.line, c.type, PASS))
+                outcomes.append(CheckOutcome(c.line, c.type, Outcome.PASS))
             continue
         pending.remove(report)
         outcome, strict, detail = judge(c.type, c.text, report)
-        outcomes.append(Outcome(c.line, c.type, outcome, strict=strict, actual=detail if outcome != PASS else "",
-                                message=detail if outcome == PASS and detail else ""))
+        outcomes.append(CheckOutcome(c.line, c.type, outcome, strict=strict, actual=detail if outcome != Outcome.PASS else "",
+                                     message=detail if outcome == Outcome.PASS and detail else ""))
     return RawRun(outcomes, "ok")
