@@ -12,7 +12,7 @@ import compileall
 import functools
 import shlex
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..adapters import base
@@ -48,10 +48,10 @@ class Variant:
 
 @dataclass
 class Invocation:
+    """A timed command line, and where the engine writes its phase timings (when it does)."""
+
     argv: list[str]
     phases_file: Path | None = None
-    env: dict[str, str] | None = None
-    notes: list[str] = field(default_factory=list)
 
     def shell(self, stdin: Path | None, stdout: Path | None) -> str:
         s = shlex.join(self.argv)

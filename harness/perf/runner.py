@@ -222,7 +222,7 @@ class PerfRunner:
         if inv.phases_file:
             inv.phases_file.unlink(missing_ok=True)
         load0 = loadavg()
-        m = run_measured(inv.argv, u.stdin, out, self.cfg.timeout, env=inv.env)
+        m = run_measured(inv.argv, u.stdin, out, self.cfg.timeout)
         if m.timed_out:
             outcome = "timeout"
         elif m.returncode != 0:
