@@ -1,62 +1,30 @@
-"""Known failures per engine, kept as data: ``suites/spec/expectations/<runtime>-<tier>.toml``.
+"""Known failures per engine, kept as data in ``suites/spec/expectations/`` (format: ``harness.expectations``).
 
-Format (one table per suite, one entry per file)::
-
-    [spec."linking.wast"]              # suite "spec" = the official testsuite, "corpus" = ours
-    reason = "cannot import functions of other modules"
-    lines = [17, 18]                   # optional: only these checks; without it, any failing check of the file
-    skip = true                        # optional: do not run the file at all (it hangs or takes the machine down)
-
-A failing check covered by an entry becomes ``xfail``; a passing check listed in ``lines`` becomes
-``xpass``, and a file listed without ``lines`` that fully passes is reported as an unexpected pass too, so
-the list stays honest.
+Suites are ``spec`` (the official testsuite) and ``corpus`` (ours); an entry names a ``.wast`` file, with
+optional ``lines`` (only these checks) and ``skip`` (do not run the file).  A failing check covered by an
+entry becomes ``xfail``; a passing check listed in ``lines`` becomes ``xpass``, and a file listed without
+``lines`` that fully passes is reported as an unexpected pass too, so the list stays honest.
 """
 
 from __future__ import annotations
 
-import tomllib
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from ..errors import HarnessError
+from .. import expectations
+from ..expectations import Expectations, Schema
 from ..outcomes import NOT_PASSING, Outcome
 from ..paths import REPO_ROOT
 
 EXPECTATIONS_DIR = REPO_ROOT / "suites" / "spec" / "expectations"
-
-
-@dataclass
-class Expectation:
-    reason: str
-    lines: frozenset[int] = field(default_factory=frozenset)  # empty: the whole file
-    skip: bool = False
-
-
-def expectations_path(engine: str, directory: Path = EXPECTATIONS_DIR) -> Path:
-    return directory / (engine.replace(":", "-") + ".toml")
+SCHEMA = Schema(suites=frozenset({"spec", "corpus"}), keys=frozenset({"lines", "skip"}))
 
 
 @cache
-def load_expectations(engine: str, directory: Path = EXPECTATIONS_DIR) -> dict[tuple[str, str], Expectation]:
-    """{(suite, file): Expectation} for an engine; an absent file means no known failures."""
-    path = expectations_path(engine, directory)
-    if not path.is_file():
-        return {}
-    try:
-        data = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as e:
-        raise HarnessError(f"{path}: not valid TOML: {e}") from None
-    out: dict[tuple[str, str], Expectation] = {}
-    for suite, files in data.items():
-        if not isinstance(files, dict):
-            raise HarnessError(f"{path}: top-level key {suite!r} must be a table of files")
-        for file, entry in files.items():
-            if not isinstance(entry, dict) or not entry.get("reason"):
-                raise HarnessError(f"{path}: [{suite}.\"{file}\"] needs a reason = \"...\"")
-            out[(suite, file)] = Expectation(str(entry["reason"]), frozenset(int(n) for n in entry.get("lines", [])),
-                                             bool(entry.get("skip", False)))
-    return out
+def load_expectations(engine: str, directory: Path = EXPECTATIONS_DIR) -> Expectations:
+    """{(suite, file): Expectation} for ``runtime:tier``; no file means no known failures."""
+    runtime, _, tier = engine.partition(":")
+    return expectations.load(directory, SCHEMA, runtime, tier)
 
 
 def skip_reason(engine: str, suite: str, file: str, directory: Path = EXPECTATIONS_DIR) -> str | None:

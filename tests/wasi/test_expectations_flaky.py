@@ -6,7 +6,8 @@ from harness.wasi.runner import TestResult
 
 
 def _write(tmp_path):
-    (tmp_path / "eng.toml").write_text('[fail]\n"g/broken" = "bug"\n[flaky]\n"g/timing" = "timer granularity"\n')
+    (tmp_path / "eng.toml").write_text('[wasi."g/broken"]\nreason = "bug"\n'
+                                       '[wasi."g/timing"]\nreason = "timer granularity"\nflaky = true\n')
     return load("eng", "t", tmp_path)
 
 
