@@ -71,7 +71,8 @@ def run(argv: Sequence[str], *, timeout: float | None, stdin: Redirect = None, s
 
     ``poll(pid)``, when given, is called every few milliseconds while the child runs (to sample what can
     only be read from a live process); without it the main thread blocks in ``wait4`` and a SIGALRM
-    timer enforces the timeout, which is what keeps short processes from being delayed by polling.
+    timer enforces the timeout, which is what keeps short processes from being delayed by polling
+    (other threads, and a main thread whose alarm is in use already, poll).
     Raises OSError when the program cannot be started; re-raises whatever interrupts the wait, after the
     group is dead.
     """
@@ -82,7 +83,7 @@ def run(argv: Sequence[str], *, timeout: float | None, stdin: Redirect = None, s
         if poll is None and timeout is None:
             _, status, usage = os.wait4(proc.pid, 0)
             timed_out = False
-        elif poll is None and threading.current_thread() is threading.main_thread():
+        elif poll is None and _alarm_is_free():
             status, usage, timed_out = _wait_with_alarm(proc.pid, timeout)
         else:
             status, usage, timed_out = _wait_polling(proc.pid, timeout, poll)
@@ -105,6 +106,11 @@ def run_captured(argv: Sequence[str], *, timeout: float | None, stdin: Redirect 
         out.seek(0)
         err.seek(0)
         return Captured(ended, out.read(), err.read())
+
+
+def _alarm_is_free() -> bool:
+    """SIGALRM can time the wait: only the main thread gets signals, and nobody else's alarm is armed."""
+    return threading.current_thread() is threading.main_thread() and signal.getitimer(signal.ITIMER_REAL)[0] == 0
 
 
 def _wait_with_alarm(pid: int, timeout: float) -> tuple[int, resource.struct_rusage, bool]:

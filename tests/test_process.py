@@ -140,3 +140,17 @@ def test_rusage_is_the_childs():
     code = "b = bytearray(64 << 20); b[::4096] = b'x' * len(b[::4096])"
     ended = process.run([sys.executable, "-c", code], timeout=60)
     assert ended.rusage.ru_maxrss > 64 * 1024  # KiB
+
+
+def test_an_alarm_armed_by_the_caller_is_left_alone(tmp_path):
+    fired = []
+    previous = signal.signal(signal.SIGALRM, lambda signum, frame: fired.append(signum))
+    signal.setitimer(signal.ITIMER_REAL, 60)
+    try:
+        ended = process.run(["sleep", "30"], timeout=0.3)
+        remaining = signal.getitimer(signal.ITIMER_REAL)[0]
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert ended.timed_out and not fired
+    assert 50 < remaining <= 60
