@@ -1,11 +1,11 @@
 """Running a child process with a timeout, so that nothing it started outlives it.
 
-Every engine, worker and tool the harness starts runs through ``run``: the child leads a session (and so
-a process group) of its own, out of reach of the terminal's Ctrl-C, and the whole group is killed with
-SIGKILL and the child reaped when the timeout passes, when the parent stops waiting for any reason (an
-exception, Ctrl-C, ``SystemExit`` from a SIGTERM handler), and when the child exits leaving processes
-behind in its group.  The wait goes through ``os.wait4``, so the caller also gets the kernel's resource
-usage of the child (``ru_maxrss`` is the child's own peak RSS once it has exec'd).
+Engines, spec workers and builds run through ``run``: the child leads a session (and so a process group)
+of its own, out of reach of the terminal's Ctrl-C, and the whole group is killed with SIGKILL and the
+child reaped when the timeout passes, when the parent stops waiting for any reason (an exception,
+Ctrl-C, ``SystemExit`` from a SIGTERM handler), and when the child exits leaving processes behind in its
+group.  The wait goes through ``os.wait4``, so the caller also gets the kernel's resource usage of the
+child (whose ``ru_maxrss`` counts the harness image it was forked from: see ``harness.perf.measure``).
 
 Output goes wherever the caller points it; ``run_captured`` collects it through temporary files rather
 than pipes, because some engines (node) write non-blocking and lose data on a full pipe, and a file never
