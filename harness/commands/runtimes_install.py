@@ -11,10 +11,10 @@ import shutil
 import subprocess
 import sys
 
-from .adapters.cargo_runtimes import CargoRuntimeAdapter
-from .adapters.registry import adapters
-from .errors import HarnessError
-from .paths import tools_dir
+from ..adapters.cargo_runtimes import CargoRuntimeAdapter
+from ..adapters.registry import adapters
+from ..errors import HarnessError
+from ..paths import tools_dir
 
 
 def buildable() -> dict[str, CargoRuntimeAdapter]:

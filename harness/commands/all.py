@@ -17,10 +17,10 @@ import subprocess
 import sys
 import time
 
-from .adapters import adapters
-from .adapters.base import SPEC, WASI
-from .paths import default_results_db
-from .suites.catalog import get_suite
+from ..adapters import adapters
+from ..adapters.base import SPEC, WASI
+from ..paths import default_results_db
+from ..suites.catalog import get_suite
 
 HELP = "run everything available here (spec, WASI, perf) and render the reports"
 DESCRIPTION = __doc__
