@@ -1,0 +1,1 @@
+"""The subcommands that belong to no single stage: ``harness run``, ``all`` and ``runtimes``."""
