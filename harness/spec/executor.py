@@ -8,6 +8,9 @@ Scoring rules (shared by every engine):
 - assert_exhaustion: must exhaust the stack (a trap of another kind fails).
 - assert_invalid / assert_malformed: rejection passes; ``strict`` says whether the error text agrees.
 - assert_unlinkable: instantiation must fail while linking (a trap does not count).
+- every action: the export it names must be in the module's binary, and of its kind (a function for
+  ``invoke``, a global for ``get``), else it fails before the driver is asked: an engine that answers
+  for an export the module lacks must not pass.
 A Python exception from the driver is the engine crashing on that check (outcome ``crash``); the run goes on.
 """
 
@@ -32,6 +35,7 @@ from .drivers.base import (
 from .outcomes import CheckOutcome
 from .script import Command, Script
 from .traps import kinds_conflict, text_agrees, trap_class
+from .wasm_sections import read_exports
 
 TEXT_ONLY = "text module on an engine that only takes binaries"
 
@@ -42,6 +46,18 @@ class _Failed:
     def __init__(self, line: int, why: str):
         self.line = line
         self.why = why
+
+
+class _Instance:
+    """A driver's instance and the exports (name -> kind) its module's binary declares; ``exports`` is None
+    when there is no binary to read (a text module given to a driver that reads text)."""
+
+    def __init__(self, handle: Any, exports: dict[str, str] | None):
+        self.handle = handle
+        self.exports = exports
+
+
+ACTION_KINDS = {"invoke": "func", "get": "global"}
 
 
 def _short(e: BaseException) -> str:
@@ -92,6 +108,15 @@ class Executor:
             raise Unsupported(TEXT_ONLY)
         return self.driver.compile(*src)
 
+    @staticmethod
+    def _exports(cmd: Command) -> dict[str, str] | None:
+        """The exports of the module ``cmd`` defines, read from its binary (wasm-tools writes one for every
+        module that is meant to instantiate), never from the engine."""
+        binary = cmd.filename if cmd.module_type != "text" else cmd.binary_filename
+        if binary is None or not binary.is_file():
+            return None
+        return read_exports(binary.read_bytes())
+
     # -- command kinds --------------------------------------------------------------------------------
     def run(self, script: Script, only_line: int | None = None) -> Iterator[CheckOutcome]:
         for cmd in script.commands:
@@ -130,7 +155,7 @@ class Executor:
         except Exception:
             self._set_current(cmd, _Failed(cmd.line, "engine crashed"))
             raise
-        self._set_current(cmd, inst)
+        self._set_current(cmd, _Instance(inst, self._exports(cmd)))
         return CheckOutcome(cmd.line, "module", Outcome.PASS)
 
     def _set_current(self, cmd: Command, inst: Any) -> None:
@@ -140,31 +165,37 @@ class Executor:
 
     def _do_register(self, cmd: Command) -> None:
         inst = self.named.get(cmd.name) if cmd.name else self.current
-        if inst is not None and not isinstance(inst, _Failed) and cmd.register_as:
-            self.registry[cmd.register_as] = inst
+        if isinstance(inst, _Instance) and cmd.register_as:
+            self.registry[cmd.register_as] = inst.handle
         return None
 
-    def _instance(self, module: str | None) -> Any:
+    def _instance(self, module: str | None) -> _Instance:
         inst = self.named.get(module) if module else self.current
         if inst is None:
-            raise _NoInstance(f"no module {module or ''} instantiated before this command".replace("  ", " "))
+            raise _NotPerformed(f"no module {module or ''} instantiated before this command".replace("  ", " "))
         if isinstance(inst, _Failed):
-            raise _NoInstance(f"the module of line {inst.line} did not instantiate ({inst.why})")
+            raise _NotPerformed(f"the module of line {inst.line} did not instantiate ({inst.why})")
         return inst
 
     def _perform(self, cmd: Command) -> list[tuple[str, Any]]:
         action = cmd.action
         assert action is not None
         inst = self._instance(action.module)
+        if inst.exports is not None:
+            kind, wanted = inst.exports.get(action.field), ACTION_KINDS.get(action.kind)
+            if kind is None:
+                raise _NotPerformed(f"the module has no export {action.field!r}")
+            if kind != wanted:
+                raise _NotPerformed(f"export {action.field!r} is a {kind}, not a {wanted}")
         if action.kind == "get":
-            return [self.driver.get(inst, action.field)]
+            return [self.driver.get(inst.handle, action.field)]
         args = [(a["type"], V.arg_to_raw(a)) for a in action.args]
-        return self.driver.invoke(inst, action.field, args)
+        return self.driver.invoke(inst.handle, action.field, args)
 
     def _do_action(self, cmd: Command) -> CheckOutcome:
         try:
             self._perform(cmd)
-        except _NoInstance as e:
+        except _NotPerformed as e:
             return CheckOutcome(cmd.line, "action", Outcome.FAIL, actual=str(e))
         except (TrapFailure, ThrownException) as e:
             return CheckOutcome(cmd.line, "action", Outcome.FAIL, expected="no trap", actual=f"trap: {_short(e)}")
@@ -174,7 +205,7 @@ class Executor:
         expected = " ".join(V.format_expected(e) for e in cmd.expected) or "(no results)"
         try:
             results = self._perform(cmd)
-        except _NoInstance as e:
+        except _NotPerformed as e:
             return CheckOutcome(cmd.line, cmd.type, Outcome.FAIL, expected=expected, actual=str(e))
         except (TrapFailure, ThrownException) as e:
             return CheckOutcome(cmd.line, cmd.type, Outcome.FAIL, expected=expected,
@@ -197,7 +228,7 @@ class Executor:
             return self._do_assert_uninstantiable(cmd)
         try:
             results = self._perform(cmd)
-        except _NoInstance as e:
+        except _NotPerformed as e:
             return CheckOutcome(cmd.line, cmd.type, Outcome.FAIL, expected=f"trap: {cmd.text}", actual=str(e))
         except ExhaustionFailure as e:
             if trap_class(cmd.text) == "exhaustion":
@@ -211,7 +242,7 @@ class Executor:
     def _do_assert_exhaustion(self, cmd: Command) -> CheckOutcome:
         try:
             results = self._perform(cmd)
-        except _NoInstance as e:
+        except _NotPerformed as e:
             return CheckOutcome(cmd.line, cmd.type, Outcome.FAIL, expected=f"exhaustion: {cmd.text}", actual=str(e))
         except TrapFailure as e:
             if isinstance(e, ExhaustionFailure) or trap_class(e.kind or e.message) == "exhaustion":
@@ -223,7 +254,7 @@ class Executor:
     def _do_assert_exception(self, cmd: Command) -> CheckOutcome:
         try:
             results = self._perform(cmd)
-        except _NoInstance as e:
+        except _NotPerformed as e:
             return CheckOutcome(cmd.line, cmd.type, Outcome.FAIL, expected="exception", actual=str(e))
         except ThrownException:
             return CheckOutcome(cmd.line, cmd.type, Outcome.PASS)
@@ -284,8 +315,8 @@ class Executor:
                        strict=False)
 
 
-class _NoInstance(Exception):
-    pass
+class _NotPerformed(Exception):
+    """The action has nothing to run: no instance, or no export of that name and kind."""
 
 
 def run_script(driver: Driver, script: Script, only_line: int | None = None) -> Iterator[CheckOutcome]:

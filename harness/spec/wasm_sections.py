@@ -2,6 +2,8 @@
 
 Drivers whose engine API does not expose import/export types (pywasm3) need them to link imports and
 to type results; this reads only the sections involved and stops at anything it does not understand.
+The executor reads a module's exports from its bytes (``read_exports``) so that an action on an export
+the module lacks fails whatever the engine answers.
 """
 
 from __future__ import annotations
@@ -9,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 VALTYPES = {0x7F: "i32", 0x7E: "i64", 0x7D: "f32", 0x7C: "f64", 0x7B: "v128", 0x70: "funcref", 0x6F: "externref"}
-KINDS = {0: "func", 1: "table", 2: "memory", 3: "global"}
+KINDS = {0: "func", 1: "table", 2: "memory", 3: "global", 4: "tag"}
+MAGIC = b"\0asm"
 
 
 @dataclass
@@ -120,3 +123,27 @@ def read_module_info(data: bytes) -> ModuleInfo:
                 info.exports[name] = (kind, s.u32())
         r.pos = end
     return info
+
+
+def read_exports(data: bytes) -> dict[str, str] | None:
+    """Export name -> kind ("func", "table", "memory", "global", "tag") of a module binary, reading only
+    its export section; None when ``data`` is not a WebAssembly binary (or is cut short inside a section)."""
+    if not data.startswith(MAGIC):
+        return None
+    r = _Reader(data, 8)
+    try:
+        while r.pos < len(data):
+            sid = r.byte()
+            size = r.u32()
+            if sid == 7:
+                s = _Reader(data, r.pos, r.pos + size)
+                exports = {}
+                for _ in range(s.u32()):
+                    name = s.name()
+                    exports[name] = KINDS.get(s.byte(), "?")
+                    s.u32()
+                return exports
+            r.pos += size
+    except IndexError:
+        return None
+    return {}

@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from harness.spec.drivers.base import Driver, LinkFailure
+from harness.spec.drivers.ours import OursDriver
 
 
 class MisbehavingDriver(Driver):
@@ -38,3 +39,21 @@ class MisbehavingDriver(Driver):
 class BrokenStartDriver(MisbehavingDriver):
     def __init__(self, tier: str):
         raise RuntimeError("cannot load the engine library")
+
+
+class NoValuesForMissingExportsDriver(OursDriver):
+    """Our interpreter with issue 19's planted mutation: an action on an export the instance lacks (or
+    that is of another kind) returns no values instead of failing.  The executor must fail it anyway."""
+
+    def __init__(self, tier: str):
+        super().__init__("interp")
+
+    def invoke(self, instance: Any, field: str, args: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+        if not isinstance(instance.exports.get(field), self.api.FuncInstance):
+            return []
+        return super().invoke(instance, field, args)
+
+    def get(self, instance: Any, field: str) -> tuple[str, Any]:
+        if not isinstance(instance.exports.get(field), self.api.GlobalInstance):
+            return ("i32", 0)
+        return super().get(instance, field)

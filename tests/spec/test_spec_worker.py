@@ -8,6 +8,7 @@ import json
 import pytest
 
 from harness.adapters.base import EngineSpec
+from harness.engine.text import parse_module
 from harness.spec.drivers import EXTRA_ENV
 from harness.spec.runner import fill_gaps, run_in_worker
 from harness.spec.script import load_script
@@ -21,7 +22,9 @@ def fake_drivers(monkeypatch):
 
 
 def script_with(tmp_path, *fields):
-    (tmp_path / "m.wasm").write_bytes(b"\0asm\1\0\0\0")
+    # the executor acts only on exports the module declares: export every field the fake answers for
+    exports = " ".join(f'(func (export "{f}"))' for f in sorted(set(fields)))
+    (tmp_path / "m.wasm").write_bytes(parse_module(f"(module {exports})"))
     commands = [{"type": "module", "line": 1, "filename": "m.wasm", "module_type": "binary"}]
     for i, f in enumerate(fields):
         commands.append({"type": "assert_return", "line": i + 2, "expected": [{"type": "i32", "value": "1"}],
