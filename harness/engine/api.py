@@ -93,7 +93,13 @@ def _llvm_tier(**opts: Any) -> Tier:
     return LLVMTier(**opts)
 
 
-TIERS: dict[str, Callable[..., Tier]] = {"interp": _interp_tier, "llvm": _llvm_tier}
+def _singlepass_tier(**opts: Any) -> Tier:
+    from .tiers.singlepass.tier import SinglepassTier
+
+    return SinglepassTier(**opts)
+
+
+TIERS: dict[str, Callable[..., Tier]] = {"interp": _interp_tier, "llvm": _llvm_tier, "singlepass": _singlepass_tier}
 
 
 def _to_raw(t: str, v: Any) -> Any:

@@ -13,7 +13,7 @@ from harness.engine import api
 from harness.engine.tiers import Tier
 
 CONTRACT = [name for name, member in vars(Tier).items() if inspect.isfunction(member) and not name.startswith("_")]
-OPTIONS = {"interp": {}, "llvm": {"cache_dir": False}}  # no cache directory touched
+OPTIONS = {"interp": {}, "llvm": {"cache_dir": False}, "singlepass": {}}  # no cache directory touched
 
 
 def signature_drift(tier: object) -> list[str]:

@@ -1,0 +1,347 @@
+"""The Python side of the singlepass tier: per-store native state, the stubs every module's code shares (the
+entry trampoline, the trap exit, the thunk that calls a host function), and the callback through which
+generated code reaches Python.
+
+Who owns what (as in the LLVM tier): memory bytes are the runtime's ``MemoryInstance`` mapping, whose size is
+mirrored in a memory cell; globals live in native cells copied from and back to ``GlobalInstance.value`` at
+every crossing between Python and native code; tables are mirrored natively (a function record's address or
+an externref handle per element, 0 for null), changed by generated code only through the callback, and
+picked up from Python on entry.  A funcref is the address of a function record ``{type id, code, ctx}``.
+
+How a trap unwinds: the entry trampoline saves the stack pointer in the State (chaining the previous one, so
+host code may re-enter); generated code that traps puts the trap code in ``eax`` and jumps to the trap exit,
+which restores that stack pointer and returns the code from the trampoline.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import threading
+from typing import Any
+
+from ... import syntax
+from ...errors import Exhaustion, Trap
+from ...runtime.objects import FuncInstance, GlobalInstance, TableInstance
+from . import layout as L
+from .codemem import CodeBlock
+from .x86_64.encoder import R12, R13, R14, R15, RAX, RBP, RBX, RCX, RDI, RDX, RSI, RSP, Assembler, Label, Mem
+
+ENTRY = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p)
+CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_int32, ctypes.c_void_p, ctypes.c_uint64)
+U64 = ctypes.c_uint64
+MASK32 = 0xFFFFFFFF
+MASK64 = 0xFFFFFFFFFFFFFFFF
+MAX_REENTRY = 100  # nested host -> wasm entries (each holds Python and ctypes frames on the native stack)
+_MASKS = {"i32": MASK32, "f32": MASK32, "i64": MASK64, "f64": MASK64}
+
+_type_ids: dict[syntax.FuncType, int] = {}
+_type_lock = threading.Lock()
+
+
+def canonical_type_id(ft: syntax.FuncType) -> int:
+    """Process-wide id of a function type: structurally equal types get equal ids (``call_indirect``'s check)."""
+    with _type_lock:
+        tid = _type_ids.get(ft)
+        if tid is None:
+            tid = _type_ids[ft] = len(_type_ids) + 1
+        return tid
+
+
+def u64_array(n: int):
+    return (U64 * max(n, 1))()
+
+
+def _addr(arr) -> int:
+    return ctypes.addressof(arr)
+
+
+class Stubs:
+    """The shared machine code: ``entry(code, ctx, slots) -> trap code``, the trap exit, the host thunk."""
+
+    def __init__(self) -> None:
+        a = Assembler()
+        exit_ = Label()
+        # entry: save the C callee-saved registers, chain the saved stack pointer, call wasm code
+        a.push(RBP)
+        a.mov_rr(RBP, RSP)
+        for r in (RBX, R12, R13, R14, R15):
+            a.push(r)
+        a.load(RAX, Mem(RSI, L.CTX_STATE))
+        a.push(RAX)  # rbp-48: the State
+        a.push_m(Mem(RAX, L.ST_SAVED_RSP))  # rbp-56: the enclosing entry's saved stack pointer
+        a.alu_ri("sub", RSP, 8, True)  # rbp-64: keeps calls 16-byte aligned
+        a.store(Mem(RAX, L.ST_SAVED_RSP), RSP)
+        have_limit = Label()
+        a.load(RCX, Mem(RAX, L.ST_LIMIT))
+        a.test_rr(RCX, RCX, True)
+        a.jcc("ne", have_limit)
+        a.mov_rr(RCX, RSP)
+        a.alu_rm("sub", RCX, Mem(RAX, L.ST_BUDGET), True)
+        a.store(Mem(RAX, L.ST_LIMIT), RCX)
+        a.bind(have_limit)
+        a.mov_rr(RAX, RDI)
+        a.mov_rr(RDI, RSI)
+        a.mov_rr(RSI, RDX)
+        a.call_r(RAX)
+        a.alu_rr("xor", RAX, RAX, False)
+        a.bind(exit_)
+        a.load(RCX, Mem(RBP, -48))
+        a.load(RDX, Mem(RBP, -56))
+        a.store(Mem(RCX, L.ST_SAVED_RSP), RDX)
+        a.lea(RSP, Mem(RBP, -40))
+        for r in (R15, R14, R13, R12, RBX, RBP):
+            a.pop(r)
+        a.ret()
+        # trap exit: eax holds the code, r15 a context; back to the innermost entry's frame
+        self.trap_exit_offset = len(a.buf)
+        a.load(RCX, Mem(R15, L.CTX_STATE))
+        a.load(RSP, Mem(RCX, L.ST_SAVED_RSP))
+        a.lea(RBP, Mem(RSP, 64))
+        a.jmp(exit_)
+        # host thunk: a wasm-ABI function (rdi = host context, rsi = slots) calling the callback
+        self.host_thunk_offset = len(a.buf)
+        a.push(RBP)
+        a.mov_rr(RBP, RSP)
+        a.push(R15)
+        a.push(RSI)
+        a.mov_rr(R15, RDI)
+        a.load(RAX, Mem(RDI, L.CTX_STATE))
+        a.mov_rr(RDX, RSI)
+        a.alu_rr("xor", RSI, RSI, False)
+        a.alu_rr("xor", RCX, RCX, False)
+        a.call_r(Mem(RAX, L.ST_CALLBACK))
+        failed = Label()
+        a.test_rr(RAX, RAX, False)
+        a.jcc("ne", failed)
+        a.pop(RSI)
+        a.pop(R15)
+        a.pop(RBP)
+        a.ret()
+        a.bind(failed)
+        a.jmp_r(Mem(R15, L.CTX_TRAP_EXIT))
+        self.block = CodeBlock(bytes(a.buf))
+        self.entry = ENTRY(self.block.address)
+        self.trap_exit = self.block.address + self.trap_exit_offset
+        self.host_thunk = self.block.address + self.host_thunk_offset
+
+
+_stubs: Stubs | None = None
+
+
+def stubs() -> Stubs:
+    global _stubs
+    if _stubs is None:
+        _stubs = Stubs()
+    return _stubs
+
+
+class TableMirror:
+    """Native copy of a ``TableInstance``'s elements, and the cell generated code reads."""
+
+    def __init__(self, table: TableInstance):
+        self.table = table
+        self.cell = u64_array(2)
+        self.array = u64_array(1)
+        self.shadow: list = []
+
+    def sync_from_python(self, store: NativeStore) -> None:
+        elems = self.table.elements
+        if elems == self.shadow and len(self.array) >= len(elems):
+            return
+        n = len(elems)
+        if len(self.array) < n:
+            self.array = u64_array(max(n, 2 * len(self.array)))
+        to_native = store.ref_to_native
+        arr = self.array
+        for i, ref in enumerate(elems):
+            arr[i] = to_native(ref)
+        self.cell[0] = _addr(arr)
+        self.cell[1] = n
+        self.shadow = list(elems)
+
+
+class NativeStore:
+    """One store's native state and the registries that map native values back to runtime objects."""
+
+    def __init__(self, stack_budget: int | None = None):
+        self.stubs = stubs()
+        self.state = u64_array(L.ST_SIZE // 8)
+        self._callback = CALLBACK(self._on_callback)
+        self.state[L.ST_CALLBACK // 8] = ctypes.cast(self._callback, ctypes.c_void_p).value
+        self.state_addr = _addr(self.state)
+        self.stack_budget = stack_budget
+        self.keyed: dict[int, Any] = {}  # CTX_KEY -> NativeInstance or host FuncInstance
+        self.records: dict[int, FuncInstance] = {}  # record address -> function
+        self.mem_cells: dict[int, tuple[Any, Any]] = {}
+        self.tables: dict[int, TableMirror] = {}
+        self.globals: dict[int, tuple[GlobalInstance, Any]] = {}
+        self.mutable_globals: list[tuple[GlobalInstance, Any]] = []
+        self.handles: list[Any] = [None]
+        self.handle_of: dict[int, int] = {}
+        self.pending: BaseException | None = None
+        self.depth = 0
+        self._keep: list[Any] = []
+
+    def new_key(self, obj: Any) -> int:
+        key = len(self.keyed) + 1
+        self.keyed[key] = obj
+        return key
+
+    def context_header(self, ctx, key: int) -> None:
+        ctx[L.CTX_STATE // 8] = self.state_addr
+        ctx[L.CTX_TRAP_EXIT // 8] = self.stubs.trap_exit
+        ctx[L.CTX_KEY // 8] = key
+
+    # -- references ------------------------------------------------------------------------------------
+    def ref_to_native(self, ref: Any) -> int:
+        if ref is None:
+            return 0
+        if isinstance(ref, FuncInstance):
+            return self.record_of(ref)
+        h = self.handle_of.get(id(ref))
+        if h is None:
+            h = len(self.handles)
+            self.handles.append(ref)
+            self.handle_of[id(ref)] = h
+        return h
+
+    def ref_from_native(self, valtype: str, value: int) -> Any:
+        if value == 0:
+            return None
+        return self.records[value] if valtype == "funcref" else self.handles[value]
+
+    def record_of(self, fi: FuncInstance) -> int:
+        """The address of ``fi``'s function record: its own code in this store, otherwise the host thunk,
+        which calls ``fi.call`` from Python (host functions, and functions of other tiers or stores)."""
+        native = fi.native
+        if native is not None and native[0] is self:
+            return native[1]
+        hostctx = u64_array(3)
+        self.context_header(hostctx, self.new_key(fi))
+        rec = u64_array(3)
+        rec[0] = canonical_type_id(fi.type)
+        rec[1] = self.stubs.host_thunk
+        rec[2] = _addr(hostctx)
+        self._keep.append(hostctx)
+        return self.register_record(fi, rec)
+
+    def register_record(self, fi: FuncInstance, rec) -> int:
+        addr = _addr(rec)
+        self.records[addr] = fi
+        fi.native = (self, addr, rec)
+        return addr
+
+    # -- cells -----------------------------------------------------------------------------------------
+    def mem_cell(self, mem) -> int:
+        entry = self.mem_cells.get(id(mem))
+        if entry is None:
+            cell = u64_array(2)
+            cell[0] = mem.address
+            cell[1] = mem.size * 65536
+            entry = self.mem_cells[id(mem)] = (mem, cell)
+        return _addr(entry[1])
+
+    def table_cell(self, table: TableInstance) -> int:
+        mirror = self.tables.get(id(table))
+        if mirror is None:
+            mirror = self.tables[id(table)] = TableMirror(table)
+            mirror.sync_from_python(self)
+        return _addr(mirror.cell)
+
+    def global_cell(self, g: GlobalInstance) -> int:
+        entry = self.globals.get(id(g))
+        if entry is None:
+            cell = u64_array(1)
+            entry = self.globals[id(g)] = (g, cell)
+            cell[0] = self.to_native(g.type.valtype, g.value)
+            if g.type.mutable:
+                self.mutable_globals.append(entry)
+        return _addr(entry[1])
+
+    # -- values --------------------------------------------------------------------------------------
+    def to_native(self, t: str, v: Any) -> int:
+        mask = _MASKS.get(t)
+        return v & mask if mask is not None else self.ref_to_native(v)
+
+    def from_native(self, t: str, v: int) -> Any:
+        mask = _MASKS.get(t)
+        return v & mask if mask is not None else self.ref_from_native(t, v)
+
+    # -- crossings -------------------------------------------------------------------------------------
+    def sync_in(self, tables: bool = True) -> None:
+        """Python -> native, before generated code runs (or resumes after a callback)."""
+        for mem, cell in self.mem_cells.values():
+            cell[1] = mem.size * 65536
+        for g, cell in self.mutable_globals:
+            cell[0] = self.to_native(g.type.valtype, g.value)
+        if tables:
+            for mirror in self.tables.values():
+                mirror.sync_from_python(self)
+
+    def sync_out(self) -> None:
+        """native -> Python, whenever control returns to Python."""
+        for g, cell in self.mutable_globals:
+            g.value = self.from_native(g.type.valtype, cell[0])
+
+    def call_entry(self, code: int, ctx: int, ft: syntax.FuncType, args: list) -> list:
+        if len(args) != len(ft.params):  # the interpreter's error, word for word
+            raise TypeError(f"function of type {ft} takes {len(ft.params)} arguments, got {len(args)}")
+        slots = u64_array(max(len(ft.params), len(ft.results)))
+        for i, (t, v) in enumerate(zip(ft.params, args, strict=True)):
+            slots[i] = self.to_native(t, v)
+        if self.depth >= MAX_REENTRY:
+            raise Exhaustion("call stack exhausted", "call stack exhausted (host/wasm re-entry too deep)")
+        if self.depth == 0:  # outermost: the entry trampoline sets a fresh stack limit
+            self.state[L.ST_LIMIT // 8] = 0
+            self.state[L.ST_BUDGET // 8] = self.stack_budget or default_stack_budget()
+        self.sync_in()
+        self.depth += 1
+        try:
+            rc = self.stubs.entry(code, ctx, _addr(slots))
+        finally:
+            self.depth -= 1
+            self.sync_out()
+        if rc:
+            self.raise_trap(rc)
+        return [self.from_native(t, slots[i]) for i, t in enumerate(ft.results)]
+
+    def raise_trap(self, rc: int) -> None:
+        if rc == L.TRAP_PENDING:
+            exc, self.pending = self.pending, None
+            raise exc if exc is not None else Trap("unreachable", "singlepass tier: lost host exception")
+        kind = L.TRAP_KINDS[rc] if 0 < rc < len(L.TRAP_KINDS) else f"trap code {rc}"
+        if kind == L.TRAP_KINDS[-1]:
+            raise Exhaustion(kind)
+        raise Trap(kind)
+
+    def _on_callback(self, ctx: int, op: int, slots_addr: int, imm: int) -> int:
+        try:
+            target = self.keyed[U64.from_address(ctx + L.CTX_KEY).value]
+            self.sync_out()
+            if op == L.OP_HOST:
+                ft = target.type
+                slots = (U64 * max(len(ft.params), len(ft.results), 1)).from_address(slots_addr)
+                results = target.call([self.from_native(t, slots[i]) for i, t in enumerate(ft.params)])
+                for i, (t, v) in enumerate(zip(ft.results, results, strict=True)):
+                    slots[i] = self.to_native(t, v)
+            else:
+                slots = (U64 * 3).from_address(slots_addr)
+                slots[0] = target.helper(L.HELPER_OPS[op], slots, imm) & MASK64
+            self.sync_in(tables=op == L.OP_HOST)
+            return 0
+        except BaseException as exc:  # noqa: BLE001 - every failure must unwind generated code, not crash it
+            if type(exc) is Trap and exc.kind in L.TRAP_CODES and str(exc) == exc.kind:
+                return L.TRAP_CODES[exc.kind]
+            self.pending = exc
+            return L.TRAP_PENDING
+
+
+_MAIN_THREAD = threading.main_thread().ident
+
+
+def default_stack_budget() -> int:
+    """Native stack generated code may use: 4 MiB of the main thread's 8, half of another thread's."""
+    if threading.get_ident() == _MAIN_THREAD:
+        return 4 << 20
+    size = threading.stack_size() or (2 << 20)
+    return max(size // 2, 64 << 10)

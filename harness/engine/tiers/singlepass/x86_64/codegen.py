@@ -1,0 +1,1205 @@
+"""x86-64 code for a validated module in one pass over each function body (docs/SINGLEPASS_TIER.md).
+
+The abstract value stack: each wasm operand is a constant (an immediate, never materialised until an
+instruction needs it in a register), a register (general or xmm), or *spilled* to its canonical slot, the
+frame slot of its stack position.  Registers are taken from a free pool, and when the pool is empty the
+oldest register value is spilled.  At every control-flow join (block, loop and if entry, else, end) and
+before every call the whole stack is spilled, so that a join's state is always "every value in its slot":
+branches then only store their values into the target's result slots.
+
+The internal ABI of a wasm function: ``rdi`` its VMContext, ``rsi`` the address of an array of 8-byte slots
+holding its arguments, where it writes its results (the caller's value-stack slots, so results need no
+copy).  It keeps ``rbp``, ``rsp`` and ``r15`` (its VMContext while it runs) and may change every other
+register.  Frame: return address, saved ``rbp``, saved ``r15``, the slot pointer, then ``rsp`` at the
+locals (8 bytes each) followed by the value-stack slots; calls happen with ``rsp`` 16-byte aligned.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+from .. import layout as L
+from ..errors import UnsupportedError
+from .encoder import (
+    R8,
+    R9,
+    R10,
+    R11,
+    R12,
+    R13,
+    R14,
+    R15,
+    RAX,
+    RBP,
+    RBX,
+    RCX,
+    RDI,
+    RDX,
+    RSI,
+    RSP,
+    Assembler,
+    Label,
+    Mem,
+    fits_i32,
+)
+
+CONST, REG, SLOT = 0, 1, 2  # kinds of abstract stack entries
+GPRS = (RAX, RCX, RDX, RBX, RSI, RDI, R8, R9, R12, R13, R14)  # r10, r11: scratch; r15: VMContext
+XMMS = tuple(range(14))  # xmm14, xmm15: scratch
+X14, X15 = 14, 15
+FLOAT = ("f32", "f64")
+SUPPORTED_TYPES = ("i32", "i64", "f32", "f64", "funcref", "externref")
+_PATCH = 1 << 30  # placeholder of a 32-bit field patched when the frame size is known
+_TRAP_IN_EAX = -1  # the trap "code" of a failed callback: the callback's return value is already in eax
+
+_ALU = {"add": "add", "sub": "sub", "and": "and", "or": "or", "xor": "xor"}
+_INT_CMP = {"eq": "e", "ne": "ne", "lt_s": "l", "lt_u": "b", "gt_s": "g", "gt_u": "a", "le_s": "le", "le_u": "be",
+            "ge_s": "ge", "ge_u": "ae"}
+_SHIFTS = {"shl": "shl", "shr_s": "sar", "shr_u": "shr", "rotl": "rol", "rotr": "ror"}
+_LOADS = {  # op: (bytes, sign-extend, result type)
+    "i32.load": (4, False, "i32"), "i64.load": (8, False, "i64"), "f32.load": (4, False, "f32"),
+    "f64.load": (8, False, "f64"), "i32.load8_s": (1, True, "i32"), "i32.load8_u": (1, False, "i32"),
+    "i32.load16_s": (2, True, "i32"), "i32.load16_u": (2, False, "i32"), "i64.load8_s": (1, True, "i64"),
+    "i64.load8_u": (1, False, "i64"), "i64.load16_s": (2, True, "i64"), "i64.load16_u": (2, False, "i64"),
+    "i64.load32_s": (4, True, "i64"), "i64.load32_u": (4, False, "i64"),
+}
+_STORES = {"i32.store": 4, "i64.store": 8, "f32.store": 4, "f64.store": 8, "i32.store8": 1, "i32.store16": 2,
+           "i64.store8": 1, "i64.store16": 2, "i64.store32": 4}
+_ROUND = {"ceil": 10, "floor": 9, "trunc": 11, "nearest": 8}  # roundss/sd modes, inexact exception suppressed
+_SIGN = {"f32": 1 << 31, "f64": 1 << 63}
+# float -> int truncation: (lower bound, lower bound inclusive?, upper bound exclusive), per (dst, signed)
+_TRUNC_BOUNDS = {
+    ("i32", True, "f32"): (-2.0**31, True, 2.0**31), ("i32", True, "f64"): (-2.0**31 - 1, False, 2.0**31),
+    ("i32", False, "f32"): (-1.0, False, 2.0**32), ("i32", False, "f64"): (-1.0, False, 2.0**32),
+    ("i64", True, "f32"): (-2.0**63, True, 2.0**63), ("i64", True, "f64"): (-2.0**63, True, 2.0**63),
+    ("i64", False, "f32"): (-1.0, False, 2.0**64), ("i64", False, "f64"): (-1.0, False, 2.0**64),
+}
+
+
+def _bits(t: str, value: float) -> int:
+    if t == "f32":
+        return struct.unpack("<I", struct.pack("<f", value))[0]
+    return struct.unpack("<Q", struct.pack("<d", value))[0]
+
+
+def _signed(v: int, w: bool) -> int:
+    bits = 64 if w else 32
+    v &= (1 << bits) - 1
+    return v - (1 << bits) if v >> (bits - 1) else v
+
+
+class Entry:
+    """One abstract stack value: ``kind`` CONST (``value`` the bits), REG (``value`` the register) or SLOT."""
+
+    __slots__ = ("kind", "type", "value")
+
+    def __init__(self, kind: int, type_: str, value: int = 0):
+        self.kind = kind
+        self.type = type_
+        self.value = value
+
+
+class Ctl:
+    """A control frame: where branches go, what they carry, and the stack height beneath its operands."""
+
+    __slots__ = ("kind", "label", "height", "params", "results", "body", "pos", "else_body", "else_label",
+                 "unreachable", "targeted")
+
+    def __init__(self, kind: str, label: Label, height: int, params: tuple, results: tuple, body: list):
+        self.kind = kind
+        self.label = label
+        self.height = height
+        self.params = params
+        self.results = results
+        self.body = body
+        self.pos = 0
+        self.else_body: list | None = None
+        self.else_label: Label | None = None
+        self.unreachable = False
+        self.targeted = False
+
+    @property
+    def branch_types(self) -> tuple:
+        return self.params if self.kind == "loop" else self.results
+
+
+class ModuleLayout:
+    """What every function of a module needs to know about the others: types, labels, VMContext offsets."""
+
+    def __init__(self, module: Any):
+        self.module = module
+        self.n_imported = len(module.imported("func"))
+        n_tables = len(module.imported("table")) + len(module.tables)
+        n_globals = len(module.imported("global")) + len(module.globals)
+        self.global_types = [i.desc.valtype for i in module.imported("global")] + [g.type.valtype
+                                                                                  for g in module.globals]
+        self.offsets = L.ctx_offsets(n_tables, n_globals, self.n_imported + len(module.funcs), len(module.types))
+        self.labels = [Label() for _ in module.funcs]
+
+    def block_type(self, bt: Any) -> tuple[tuple, tuple]:
+        if bt is None:
+            return (), ()
+        if isinstance(bt, str):
+            return (), (bt,)
+        ft = self.module.types[bt]
+        return tuple(ft.params), tuple(ft.results)
+
+
+class FunctionCompiler:
+    """Emits one function into the module's assembler."""
+
+    def __init__(self, layout: ModuleLayout, asm: Assembler, index: int):
+        self.layout = layout
+        self.a = asm
+        self.index = index  # in the module's funcs (not counting imports)
+        m = layout.module
+        func = m.funcs[index]
+        self.ft = m.types[func.type_idx]
+        self.locals = list(self.ft.params) + list(func.locals)
+        self.body = func.body
+        self.stack: list[Entry] = []
+        self.free_gprs = list(GPRS)
+        self.free_xmms = list(XMMS)
+        self.max_depth = 0
+        self.traps: dict[int, Label] = {}
+        self.frames: list[Ctl] = []
+
+    # -- errors ---------------------------------------------------------------------------------------
+    def unsupported(self, what: str) -> UnsupportedError:
+        m = self.layout.module
+        idx = self.layout.n_imported + self.index
+        name = m.func_names.get(idx)
+        return UnsupportedError(f"singlepass tier: function {idx}{f' ({name})' if name else ''}: {what} "
+                                "is not supported yet")
+
+    # -- frame slots ----------------------------------------------------------------------------------
+    def slot(self, depth: int) -> Mem:
+        return Mem(RSP, 8 * (len(self.locals) + depth))
+
+    def local(self, i: int) -> Mem:
+        return Mem(RSP, 8 * i)
+
+    # -- registers ------------------------------------------------------------------------------------
+    def alloc(self, t: str) -> int:
+        pool = self.free_xmms if t in FLOAT else self.free_gprs
+        if not pool:
+            want_xmm = t in FLOAT
+            for d, e in enumerate(self.stack):
+                if e.kind == REG and (e.type in FLOAT) == want_xmm:
+                    self.spill(d)
+                    break
+        return pool.pop()
+
+    def free(self, e: Entry) -> None:
+        if e.kind == REG:
+            (self.free_xmms if e.type in FLOAT else self.free_gprs).append(e.value)
+
+    def take(self, reg: int) -> None:
+        """Claim a specific free general register."""
+        self.free_gprs.remove(reg)
+
+    def evict(self, reg: int) -> None:
+        """Make general register ``reg`` free by spilling the stack value that holds it."""
+        for d, e in enumerate(self.stack):
+            if e.kind == REG and e.value == reg and e.type not in FLOAT:
+                self.spill(d)
+                return
+
+    # -- moving values --------------------------------------------------------------------------------
+    def store_const(self, mem: Mem, e: Entry) -> None:
+        v = e.value or 0
+        if e.type in ("i32", "f32"):
+            self.a.store_i32(mem, _signed(v, False), w=False)
+        elif fits_i32(_signed(v, True)):
+            self.a.store_i32(mem, _signed(v, True), w=True)
+        else:
+            self.a.store_i32(mem, _signed(v & 0xFFFFFFFF, False), w=False)
+            self.a.store_i32(Mem(mem.base, mem.disp + 4, mem.index, mem.scale), _signed(v >> 32, False), w=False)
+
+    def store_reg(self, mem: Mem, t: str, reg: int) -> None:
+        if t in FLOAT:
+            self.a.movs_store(mem, reg, t == "f64")
+        else:
+            self.a.store(mem, reg, w=t != "i32")
+
+    def load_reg(self, reg: int, t: str, mem: Mem) -> None:
+        if t in FLOAT:
+            self.a.movs_load(reg, mem, t == "f64")
+        else:
+            self.a.load(reg, mem, w=t != "i32")
+
+    def spill(self, d: int) -> None:
+        e = self.stack[d]
+        if e.kind == REG:
+            self.store_reg(self.slot(d), e.type, e.value)
+            self.free(e)
+        elif e.kind == CONST:
+            self.store_const(self.slot(d), e)
+        e.kind = SLOT
+
+    def spill_all(self) -> None:
+        for d, e in enumerate(self.stack):
+            if e.kind != SLOT:
+                self.spill(d)
+
+    def copy_to(self, mem: Mem, e: Entry, depth: int) -> None:
+        """Store the value of ``e`` (at stack ``depth``) into ``mem`` without changing the abstract state."""
+        if e.kind == REG:
+            self.store_reg(mem, e.type, e.value)
+        elif e.kind == CONST:
+            self.store_const(mem, e)
+        else:
+            self.a.load(R11, self.slot(depth))
+            self.a.store(mem, R11)
+
+    def materialize(self, e: Entry, reg: int) -> None:
+        """Put the value of CONST or SLOT entry ``e`` into ``reg`` (its kind's register file)."""
+        a = self.a
+        if e.kind == CONST:
+            if e.type in FLOAT:
+                if e.value == 0:
+                    a.logic_p("xor", reg, reg, False)
+                else:
+                    a.mov_ri(R11, e.value, w=e.type == "f64")
+                    a.movd_xr(reg, R11, e.type == "f64")
+            elif e.value == 0:
+                a.alu_rr("xor", reg, reg, False)
+            else:
+                a.mov_ri(reg, e.value or 0, w=e.type != "i32")
+        else:
+            raise AssertionError("materialize of a slot needs its depth")
+
+    def pop(self) -> Entry:
+        return self.stack.pop()
+
+    def to_reg(self, e: Entry, depth: int | None = None) -> int:
+        """A register holding ``e``'s value that the caller now owns (``e`` was popped)."""
+        if e.kind == REG:
+            return e.value
+        reg = self.alloc(e.type)
+        if e.kind == CONST:
+            self.materialize(e, reg)
+        else:
+            self.load_reg(reg, e.type, self.slot(len(self.stack) if depth is None else depth))
+        return reg
+
+    def pop_reg(self) -> int:
+        e = self.stack.pop()
+        return self.to_reg(e, len(self.stack))
+
+    def push_reg(self, t: str, reg: int) -> None:
+        self.stack.append(Entry(REG, t, reg))
+        self.max_depth = max(self.max_depth, len(self.stack))
+
+    def push_const(self, t: str, value: Any) -> None:
+        self.stack.append(Entry(CONST, t, value))
+        self.max_depth = max(self.max_depth, len(self.stack))
+
+    def push_slots(self, types: tuple | list) -> None:
+        for t in types:
+            self.stack.append(Entry(SLOT, t))
+        self.max_depth = max(self.max_depth, len(self.stack))
+
+    def stage(self, e: Entry, depth: int, scratch: int) -> None:
+        """Copy a popped general value into a scratch register and release its register."""
+        a = self.a
+        if e.kind == REG:
+            a.mov_rr(scratch, e.value)
+            self.free(e)
+        elif e.kind == CONST:
+            a.mov_ri(scratch, e.value or 0, w=e.type != "i32")
+        else:
+            a.load(scratch, self.slot(depth), w=e.type != "i32")
+
+    def trap(self, code: int) -> Label:
+        label = self.traps.get(code)
+        if label is None:
+            label = self.traps[code] = Label()
+        return label
+
+    # -- the function ---------------------------------------------------------------------------------
+    def compile(self) -> None:
+        for t in self.locals + list(self.ft.results):
+            if t not in SUPPORTED_TYPES:
+                raise self.unsupported(f"a {t} local, parameter or result")
+        a = self.a
+        a.bind(self.layout.labels[self.index])
+        a.push(RBP)
+        a.mov_rr(RBP, RSP)
+        a.push(R15)
+        a.push(RSI)
+        a.mov_rr(R15, RDI)
+        # stack check: this frame must fit above the store's limit (Exhaustion otherwise)
+        a.load(RAX, Mem(R15, L.CTX_STATE))
+        a.lea(RCX, Mem(RSP, -_PATCH))
+        check_field = len(a.buf) - 4
+        a.alu_rm("cmp", RCX, Mem(RAX, L.ST_LIMIT), True)
+        a.jcc("b", self.trap(L.TRAP_CODES["call stack exhausted"]))
+        a.alu_ri("sub", RSP, _PATCH, True)
+        frame_field = len(a.buf) - 4
+        for i in range(len(self.ft.params)):
+            a.load(RAX, Mem(RSI, 8 * i))
+            a.store(self.local(i), RAX)
+        if len(self.locals) > len(self.ft.params):
+            a.alu_rr("xor", RAX, RAX, False)
+            for i in range(len(self.ft.params), len(self.locals)):
+                a.store(self.local(i), RAX)
+        self.frames.append(Ctl("func", Label(), 0, (), tuple(self.ft.results), self.body))
+        self.run()  # ends by binding the function frame's label: the epilogue, results from their slots
+        n = len(self.ft.results)
+        if n:
+            a.load(R11, Mem(RBP, -16))
+            for i in range(n):
+                a.load(R10, self.slot(i))
+                a.store(Mem(R11, 8 * i), R10)
+        a.load(R15, Mem(RBP, -8))
+        a.mov_rr(RSP, RBP)
+        a.pop(RBP)
+        a.ret()
+        for code, label in self.traps.items():
+            a.bind(label)
+            if code != _TRAP_IN_EAX:
+                a.mov_ri(RAX, code, w=False)
+            a.jmp_r(Mem(R15, L.CTX_TRAP_EXIT))
+        frame = 8 * (len(self.locals) + self.max_depth)
+        frame += -frame % 16
+        a.patch_i32(check_field, -frame)
+        a.patch_i32(frame_field, frame)
+
+    def run(self) -> None:
+        frames = self.frames
+        handlers = _HANDLERS
+        while frames:
+            f = frames[-1]
+            if f.pos < len(f.body) and not f.unreachable:
+                ins = f.body[f.pos]
+                f.pos += 1
+                op = ins[0]
+                h = handlers.get(op)
+                if h is None:
+                    raise self.unsupported(f"instruction {op}")
+                h(self, ins)
+            elif f.kind == "if" and f.else_body is not None:
+                self.begin_else(f)
+            else:
+                self.end_frame(f)
+
+    # -- control --------------------------------------------------------------------------------------
+    def enter(self, kind: str, bt: Any, body: list) -> Ctl:
+        params, results = self.layout.block_type(bt)
+        for t in params + results:
+            if t not in SUPPORTED_TYPES:
+                raise self.unsupported(f"a block of {t} values")
+        self.spill_all()
+        f = Ctl(kind, Label(), len(self.stack) - len(params), params, results, body)
+        self.frames.append(f)
+        return f
+
+    def reset_to(self, height: int, types: tuple) -> None:
+        while len(self.stack) > height:
+            self.free(self.stack.pop())
+        self.push_slots(types)
+
+    def begin_else(self, f: Ctl) -> None:
+        if not f.unreachable:
+            self.spill_all()
+            self.a.jmp(f.label)
+            f.targeted = True
+        assert f.else_label is not None
+        self.a.bind(f.else_label)
+        f.body, f.pos, f.else_body, f.unreachable = f.else_body, 0, None, False  # type: ignore[assignment]
+        self.reset_to(f.height, f.params)
+
+    def end_frame(self, f: Ctl) -> None:
+        self.frames.pop()
+        reachable = not f.unreachable
+        if reachable:
+            self.spill_all()
+        if f.kind == "if" and f.else_label is not None and f.else_label.pos is None:
+            self.a.bind(f.else_label)  # an if without else: the false path falls through to the end
+            reachable = True
+        if f.kind != "loop":
+            self.a.bind(f.label)
+            reachable = reachable or f.targeted
+        self.reset_to(f.height, f.results)
+        if self.frames and not reachable:
+            self.frames[-1].unreachable = True
+
+    def branch_moves(self, target: Ctl) -> None:
+        """Store the branch's values into the target's slots (leaving the abstract state as it is)."""
+        n = len(target.branch_types)
+        base = len(self.stack) - n
+        for i in range(n):
+            e = self.stack[base + i]
+            if base + i == target.height + i and e.kind == SLOT:
+                continue
+            self.copy_to(self.slot(target.height + i), e, base + i)
+
+    def in_place(self, target: Ctl) -> bool:
+        n = len(target.branch_types)
+        return len(self.stack) - n == target.height
+
+    def op_block(self, ins: tuple) -> None:
+        self.enter("block", ins[1], ins[2])
+
+    def op_loop(self, ins: tuple) -> None:
+        f = self.enter("loop", ins[1], ins[2])
+        self.a.bind(f.label)
+
+    def op_if(self, ins: tuple) -> None:
+        cond = self.pop_reg()
+        self.free_gprs.append(cond)
+        f = self.enter("if", ins[1], ins[2])
+        f.else_body = ins[3]
+        f.else_label = Label()
+        self.a.test_rr(cond, cond, False)
+        self.a.jcc("e", f.else_label)
+
+    def op_br(self, ins: tuple) -> None:
+        target = self.frames[-1 - ins[1]]
+        target.targeted = True
+        self.branch_moves(target)
+        self.a.jmp(target.label)
+        self.frames[-1].unreachable = True
+
+    def op_br_if(self, ins: tuple) -> None:
+        target = self.frames[-1 - ins[1]]
+        target.targeted = True
+        cond = self.pop_reg()
+        self.free_gprs.append(cond)
+        a = self.a
+        if self.in_place(target):
+            n = len(target.branch_types)
+            for d in range(len(self.stack) - n, len(self.stack)):
+                self.spill(d)
+            a.test_rr(cond, cond, False)
+            a.jcc("ne", target.label)
+            return
+        skip = Label()
+        a.test_rr(cond, cond, False)
+        a.jcc("e", skip)
+        self.branch_moves(target)
+        a.jmp(target.label)
+        a.bind(skip)
+
+    def op_br_table(self, ins: tuple) -> None:
+        labels, default = ins[1], ins[2]
+        index = self.pop_reg()
+        self.free_gprs.append(index)
+        self.spill_all()
+        a = self.a
+        stubs: list[tuple[Label, Ctl]] = []
+        by_depth: dict[int, Label] = {}
+
+        def dest(depth: int) -> Label:
+            label = by_depth.get(depth)
+            if label is None:
+                target = self.frames[-1 - depth]
+                target.targeted = True
+                if self.in_place(target):
+                    label = target.label
+                else:
+                    label = Label()
+                    stubs.append((label, target))
+                by_depth[depth] = label
+            return label
+
+        a.alu_ri("cmp", index, _signed(len(labels), False), False)
+        a.jcc("ae", dest(default))
+        if labels:
+            table = Label()
+            a.lea_rip(R11, table)
+            a.load_ext(R10, Mem(R11, 0, index, 4), 4, True, True)
+            a.alu_rr("add", R10, R11, True)
+            a.jmp_r(R10)
+            a.bind(table)
+            for depth in labels:
+                a.table_entry(dest(depth), table)
+        for label, target in stubs:
+            a.bind(label)
+            self.branch_moves(target)
+            a.jmp(target.label)
+        self.frames[-1].unreachable = True
+
+    def op_return(self, ins: tuple) -> None:
+        self.op_br(("br", len(self.frames) - 1))
+
+    def op_unreachable(self, ins: tuple) -> None:
+        self.a.jmp(self.trap(L.TRAP_CODES["unreachable"]))
+        self.frames[-1].unreachable = True
+
+    def op_nop(self, ins: tuple) -> None:
+        pass
+
+    # -- calls ----------------------------------------------------------------------------------------
+    def call_sequence(self, ft: Any, emit_call) -> None:
+        for t in tuple(ft.params) + tuple(ft.results):
+            if t not in SUPPORTED_TYPES:
+                raise self.unsupported(f"a call with a {t} value")
+        self.spill_all()
+        base = len(self.stack) - len(ft.params)
+        self.a.lea(RSI, self.slot(base))
+        emit_call()
+        del self.stack[base:]
+        self.push_slots(ft.results)
+
+    def op_call(self, ins: tuple) -> None:
+        idx = ins[1]
+        m, a = self.layout.module, self.a
+        ft = m.func_type(idx)
+
+        def emit() -> None:
+            if idx >= self.layout.n_imported:
+                a.mov_rr(RDI, R15)
+                a.call(self.layout.labels[idx - self.layout.n_imported])
+            else:
+                a.load(RAX, Mem(R15, self.layout.offsets["funcs"] + 8 * idx))
+                a.load(RDI, Mem(RAX, L.REC_CTX))
+                a.call_r(Mem(RAX, L.REC_CODE))
+
+        self.call_sequence(ft, emit)
+
+    def op_call_indirect(self, ins: tuple) -> None:
+        type_idx, table = ins[1], ins[2]
+        ft = self.layout.module.types[type_idx]
+        index = self.pop_reg()
+        self.free_gprs.append(index)
+        a, offs = self.a, self.layout.offsets
+
+        def emit() -> None:
+            a.load(RAX, Mem(R15, offs["tables"] + 8 * table))
+            a.alu_rm("cmp", index, Mem(RAX, L.TABLE_SIZE), True)
+            a.jcc("ae", self.trap(L.TRAP_CODES["undefined element"]))
+            a.load(RAX, Mem(RAX, L.TABLE_ELEMS))
+            a.load(RAX, Mem(RAX, 0, index, 8))
+            a.test_rr(RAX, RAX, True)
+            a.jcc("e", self.trap(L.TRAP_CODES["uninitialized element"]))
+            a.load(R10, Mem(R15, offs["types"] + 8 * type_idx))
+            a.alu_rm("cmp", R10, Mem(RAX, L.REC_TYPE), True)
+            a.jcc("ne", self.trap(L.TRAP_CODES["indirect call type mismatch"]))
+            a.load(RDI, Mem(RAX, L.REC_CTX))
+            a.call_r(Mem(RAX, L.REC_CODE))
+
+        a.mov_rr(R11, index)  # the call sequence sets rsi and the check rax before reading the index
+        index = R11
+        self.call_sequence(ft, emit)
+
+    def helper_call(self, op: str, n_args: int, result: str | None, imm: int = 0) -> None:
+        """Operations left to Python (``NativeInstance.helper``): operands in their slots, result in the first."""
+        self.spill_all()
+        base = len(self.stack) - n_args
+        a = self.a
+        a.mov_rr(RDI, R15)
+        a.mov_ri(RSI, L.HELPER_CODES[op], w=False)
+        a.lea(RDX, self.slot(base))
+        a.mov_ri(RCX, imm)
+        a.load(RAX, Mem(R15, L.CTX_STATE))
+        a.call_r(Mem(RAX, L.ST_CALLBACK))
+        failed = self.trap(_TRAP_IN_EAX)
+        a.test_rr(RAX, RAX, False)
+        a.jcc("ne", failed)
+        del self.stack[base:]
+        self.max_depth = max(self.max_depth, base + 1)
+        if result:
+            self.push_slots((result,))
+
+    # -- locals, globals, references ---------------------------------------------------------------------
+    def op_local_get(self, ins: tuple) -> None:
+        t = self.locals[ins[1]]
+        reg = self.alloc(t)
+        self.load_reg(reg, t, self.local(ins[1]))
+        self.push_reg(t, reg)
+
+    def set_local(self, i: int, e: Entry) -> None:
+        if e.kind == REG:
+            self.store_reg(self.local(i), e.type, e.value)
+        elif e.kind == CONST:
+            self.store_const(self.local(i), e)
+        else:
+            self.a.load(R11, self.slot(len(self.stack)))
+            self.a.store(self.local(i), R11)
+
+    def op_local_set(self, ins: tuple) -> None:
+        e = self.pop()
+        self.set_local(ins[1], e)
+        self.free(e)
+
+    def op_local_tee(self, ins: tuple) -> None:
+        e = self.pop()
+        self.set_local(ins[1], e)
+        self.stack.append(e)
+
+    def op_global_get(self, ins: tuple) -> None:
+        t = self.layout.global_types[ins[1]]
+        if t not in SUPPORTED_TYPES:
+            raise self.unsupported(f"a {t} global")
+        self.a.load(R11, Mem(R15, self.layout.offsets["globals"] + 8 * ins[1]))
+        reg = self.alloc(t)
+        self.load_reg(reg, t, Mem(R11, 0))
+        self.push_reg(t, reg)
+
+    def op_global_set(self, ins: tuple) -> None:
+        t = self.layout.global_types[ins[1]]
+        if t not in SUPPORTED_TYPES:
+            raise self.unsupported(f"a {t} global")
+        reg = self.pop_reg()
+        self.a.load(R11, Mem(R15, self.layout.offsets["globals"] + 8 * ins[1]))
+        self.store_reg(Mem(R11, 0), t, reg)
+        self.free(Entry(REG, t, reg))
+
+    def op_const(self, ins: tuple) -> None:
+        self.push_const(ins[0][:3], ins[1])
+
+    def op_ref_null(self, ins: tuple) -> None:
+        self.push_const(ins[1], 0)
+
+    def op_ref_func(self, ins: tuple) -> None:
+        reg = self.alloc("funcref")
+        self.a.load(reg, Mem(R15, self.layout.offsets["funcs"] + 8 * ins[1]))
+        self.push_reg("funcref", reg)
+
+    def op_ref_is_null(self, ins: tuple) -> None:
+        reg = self.pop_reg()
+        a = self.a
+        a.test_rr(reg, reg, True)
+        a.setcc("e", reg)
+        a.movzx8(reg, reg)
+        self.push_reg("i32", reg)
+
+    def op_drop(self, ins: tuple) -> None:
+        self.free(self.pop())
+
+    def op_select(self, ins: tuple) -> None:
+        cond = self.pop_reg()
+        b = self.pop()
+        t = b.type
+        rb = self.to_reg(b, len(self.stack))
+        ra = self.pop_reg()
+        a = self.a
+        a.test_rr(cond, cond, False)
+        if t in FLOAT:
+            keep = Label()
+            a.jcc("ne", keep)
+            a.movaps(ra, rb)
+            a.bind(keep)
+        else:
+            a.cmov("e", ra, rb, t != "i32")
+        self.free_gprs.append(cond)
+        self.free(Entry(REG, t, rb))
+        self.push_reg(t, ra)
+
+    # -- tables and bulk memory (helpers) ---------------------------------------------------------------
+    def op_table_size(self, ins: tuple) -> None:
+        reg = self.alloc("i32")
+        self.a.load(reg, Mem(R15, self.layout.offsets["tables"] + 8 * ins[1]))
+        self.a.load(reg, Mem(reg, L.TABLE_SIZE), w=False)
+        self.push_reg("i32", reg)
+
+    def op_table_get(self, ins: tuple) -> None:
+        elem = self.table_elem(ins[1])
+        self.helper_call("table.get", 1, elem, ins[1])
+
+    def table_elem(self, t: int) -> str:
+        m = self.layout.module
+        imported = m.imported("table")
+        return imported[t].desc.elem if t < len(imported) else m.tables[t - len(imported)].elem
+
+    def op_table_set(self, ins: tuple) -> None:
+        self.helper_call("table.set", 2, None, ins[1])
+
+    def op_table_grow(self, ins: tuple) -> None:
+        self.helper_call("table.grow", 2, "i32", ins[1])
+
+    def op_table_fill(self, ins: tuple) -> None:
+        self.helper_call("table.fill", 3, None, ins[1])
+
+    def op_table_copy(self, ins: tuple) -> None:
+        self.helper_call("table.copy", 3, None, ins[1] | ins[2] << 32)
+
+    def op_table_init(self, ins: tuple) -> None:
+        self.helper_call("table.init", 3, None, ins[2] | ins[1] << 32)
+
+    def op_elem_drop(self, ins: tuple) -> None:
+        self.helper_call("elem.drop", 0, None, ins[1])
+
+    def op_memory_grow(self, ins: tuple) -> None:
+        self.helper_call("memory.grow", 1, "i32")
+
+    def op_memory_init(self, ins: tuple) -> None:
+        self.helper_call("memory.init", 3, None, ins[1])
+
+    def op_data_drop(self, ins: tuple) -> None:
+        self.helper_call("data.drop", 0, None, ins[1])
+
+    def op_memory_copy(self, ins: tuple) -> None:
+        self.helper_call("memory.copy", 3, None)
+
+    def op_memory_fill(self, ins: tuple) -> None:
+        self.helper_call("memory.fill", 3, None)
+
+    def op_memory_size(self, ins: tuple) -> None:
+        reg = self.alloc("i32")
+        self.a.load(reg, Mem(R15, L.CTX_MEMORY))
+        self.a.load(reg, Mem(reg, L.MEM_SIZE))
+        self.a.shift_i("shr", reg, 16, True)
+        self.push_reg("i32", reg)
+
+    # -- memory accesses ------------------------------------------------------------------------------
+    def address(self, addr: int, offset: int, size: int) -> Mem:
+        """Bounds-check ``addr + offset .. + size`` against the memory's current size (trapping when out of
+        bounds) and return the operand of the access; uses r10 and r11."""
+        a = self.a
+        end = offset + size
+        if fits_i32(end):
+            a.lea(R11, Mem(addr, end))
+        else:
+            a.mov_ri(R11, end)
+            a.alu_rr("add", R11, addr, True)
+        a.load(R10, Mem(R15, L.CTX_MEMORY))
+        a.alu_rm("cmp", R11, Mem(R10, L.MEM_SIZE), True)
+        a.jcc("a", self.trap(L.TRAP_CODES["out of bounds memory access"]))
+        a.load(R10, Mem(R10, L.MEM_BASE))
+        if fits_i32(offset):
+            return Mem(R10, offset, addr)
+        return Mem(R10, -size, R11)
+
+    def op_load(self, ins: tuple) -> None:
+        size, signed, t = _LOADS[ins[0]]
+        addr = self.pop_reg()
+        mem = self.address(addr, ins[2], size)
+        a = self.a
+        if t in FLOAT:
+            self.free_gprs.append(addr)
+            reg = self.alloc(t)
+            a.movs_load(reg, mem, t == "f64")
+        else:
+            reg = addr
+            if size == 8 or (size == 4 and not signed):
+                a.load(reg, mem, w=size == 8)
+            else:
+                a.load_ext(reg, mem, size, signed, t == "i64")
+        self.push_reg(t, reg)
+
+    def op_store(self, ins: tuple) -> None:
+        size = _STORES[ins[0]]
+        value = self.pop()
+        t = value.type
+        val = self.to_reg(value, len(self.stack))
+        addr = self.pop_reg()
+        mem = self.address(addr, ins[2], size)
+        a = self.a
+        if t in FLOAT:
+            a.movs_store(mem, val, t == "f64")
+        elif size == 1:
+            a.store8(mem, val)
+        elif size == 2:
+            a.store16(mem, val)
+        else:
+            a.store(mem, val, w=size == 8)
+        self.free(Entry(REG, t, val))
+        self.free_gprs.append(addr)
+
+    # -- integer arithmetic ---------------------------------------------------------------------------
+    def op_int_binary(self, ins: tuple) -> None:
+        w = ins[0][1] == "6"
+        op = ins[0][4:]
+        b = self.pop()
+        t = b.type
+        if b.kind == CONST and fits_i32(_signed(b.value, w)) and op in _ALU:
+            ra = self.pop_reg()
+            self.a.alu_ri(_ALU[op], ra, _signed(b.value, w), w)
+        else:
+            rb = self.to_reg(b, len(self.stack))
+            ra = self.pop_reg()
+            if op == "mul":
+                self.a.imul_rr(ra, rb, w)
+            else:
+                self.a.alu_rr(_ALU[op], ra, rb, w)
+            self.free_gprs.append(rb)
+        self.push_reg(t, ra)
+
+    def op_int_compare(self, ins: tuple) -> None:
+        w = ins[0][1] == "6"
+        cc = _INT_CMP[ins[0][4:]]
+        b = self.pop()
+        a = self.a
+        if b.kind == CONST and fits_i32(_signed(b.value, w)):
+            ra = self.pop_reg()
+            a.alu_ri("cmp", ra, _signed(b.value, w), w)
+        else:
+            rb = self.to_reg(b, len(self.stack))
+            ra = self.pop_reg()
+            a.alu_rr("cmp", ra, rb, w)
+            self.free_gprs.append(rb)
+        a.setcc(cc, ra)
+        a.movzx8(ra, ra)
+        self.push_reg("i32", ra)
+
+    def op_eqz(self, ins: tuple) -> None:
+        reg = self.pop_reg()
+        a = self.a
+        a.test_rr(reg, reg, ins[0][1] == "6")
+        a.setcc("e", reg)
+        a.movzx8(reg, reg)
+        self.push_reg("i32", reg)
+
+    def op_int_unary(self, ins: tuple) -> None:
+        t, op = ins[0][:3], ins[0][4:]
+        w = t == "i64"
+        bits = 64 if w else 32
+        reg = self.pop_reg()
+        a = self.a
+        if op == "popcnt":
+            a.bit_scan("popcnt", reg, reg, w)
+        elif op == "clz":
+            a.bit_scan("bsr", reg, reg, w)
+            a.mov_ri(R10, 2 * bits - 1, w=False)
+            a.cmov("e", reg, R10, w)
+            a.alu_ri("xor", reg, bits - 1, w)
+        else:  # ctz
+            a.bit_scan("bsf", reg, reg, w)
+            a.mov_ri(R10, bits, w=False)
+            a.cmov("e", reg, R10, w)
+        self.push_reg(t, reg)
+
+    def op_shift(self, ins: tuple) -> None:
+        t = ins[0][:3]
+        w = t == "i64"
+        op = _SHIFTS[ins[0][4:]]
+        b = self.pop()
+        a = self.a
+        if b.kind == CONST:
+            ra = self.pop_reg()
+            a.shift_i(op, ra, b.value & (63 if w else 31), w)
+            self.push_reg(t, ra)
+            return
+        self.stage(b, len(self.stack), R10)
+        av = self.pop()
+        self.stage(av, len(self.stack), R11)
+        self.evict(RCX)
+        a.mov_rr(RCX, R10)
+        a.shift_cl(op, R11, w)
+        res = self.alloc(t)
+        a.mov_rr(res, R11)
+        self.push_reg(t, res)
+
+    def op_divide(self, ins: tuple) -> None:
+        t, op = ins[0][:3], ins[0][4:]
+        w = t == "i64"
+        a = self.a
+        b = self.pop()
+        self.stage(b, len(self.stack), R10)
+        av = self.pop()
+        self.stage(av, len(self.stack), R11)
+        self.evict(RAX)
+        self.evict(RDX)
+        self.take(RAX)
+        self.take(RDX)
+        a.mov_rr(RAX, R11)
+        a.test_rr(R10, R10, w)
+        a.jcc("e", self.trap(L.TRAP_CODES["integer divide by zero"]))
+        signed = op.endswith("_s")
+        done = Label()
+        if signed:
+            normal = Label()
+            a.alu_ri("cmp", R10, -1, w)
+            a.jcc("ne", normal)
+            if op == "rem_s":  # x rem -1 = 0 (idiv would fault on the minimum value)
+                a.alu_rr("xor", RDX, RDX, False)
+                a.jmp(done)
+            else:
+                if w:
+                    a.mov_ri(R11, 1 << 63)
+                    a.alu_rr("cmp", RAX, R11, True)
+                else:
+                    a.alu_ri("cmp", RAX, -(1 << 31), False)
+                a.jcc("e", self.trap(L.TRAP_CODES["integer overflow"]))
+            a.bind(normal)
+            a.sign_extend_rax(w)
+            a.unary("idiv", R10, w)
+        else:
+            a.alu_rr("xor", RDX, RDX, False)
+            a.unary("div", R10, w)
+        a.bind(done)
+        keep, other = (RAX, RDX) if op.startswith("div") else (RDX, RAX)
+        self.free_gprs.append(other)
+        self.push_reg(t, keep)
+
+    def op_extend(self, ins: tuple) -> None:
+        name = ins[0]
+        t = name[:3]
+        reg = self.pop_reg()
+        a = self.a
+        if name == "i64.extend_i32_u" or name == "i32.wrap_i64":
+            a.mov_rr(reg, reg, w=False)
+        elif name == "i64.extend_i32_s" or name == "i64.extend32_s":
+            a.load_ext(reg, reg, 4, True, True)
+        else:
+            size = 1 if "8" in name.split(".")[1] else 2
+            a.load_ext(reg, reg, size, True, t == "i64")
+        self.push_reg(t, reg)
+
+    # -- floating point -------------------------------------------------------------------------------
+    def op_float_binary(self, ins: tuple) -> None:
+        t, op = ins[0][:3], ins[0][4:]
+        d = t == "f64"
+        rb = self.pop_reg()
+        ra = self.pop_reg()
+        a = self.a
+        if op in ("min", "max"):
+            nan, equal, done = Label(), Label(), Label()
+            a.ucomis(ra, rb, d)
+            a.jcc("p", nan)
+            a.jcc("e", equal)
+            a.sse(op, ra, rb, d)
+            a.jmp(done)
+            a.bind(equal)  # equal values; for zeros the sign decides: or for min (-0 wins), and for max
+            a.logic_p("or" if op == "min" else "and", ra, rb, d)
+            a.jmp(done)
+            a.bind(nan)
+            a.sse("add", ra, rb, d)  # a NaN operand propagates (quieted)
+            a.bind(done)
+        elif op == "copysign":
+            a.movd_rx(R11, ra, d)
+            a.movd_rx(R10, rb, d)
+            self.sign_mask(t, R10, keep_sign=True)
+            self.sign_mask(t, R11, keep_sign=False)
+            a.alu_rr("or", R11, R10, d)
+            a.movd_xr(ra, R11, d)
+        else:
+            a.sse(op, ra, rb, d)
+        self.free_xmms.append(rb)
+        self.push_reg(t, ra)
+
+    def sign_mask(self, t: str, reg: int, keep_sign: bool) -> None:
+        """Keep only the sign bit of the float bits in ``reg``, or everything but it (shifts: no mask constant)."""
+        a = self.a
+        d = t == "f64"
+        bits = 64 if d else 32
+        if keep_sign:
+            a.shift_i("shr", reg, bits - 1, d)
+            a.shift_i("shl", reg, bits - 1, d)
+        else:
+            a.shift_i("shl", reg, 1, d)
+            a.shift_i("shr", reg, 1, d)
+
+    def op_float_unary(self, ins: tuple) -> None:
+        t, op = ins[0][:3], ins[0][4:]
+        d = t == "f64"
+        reg = self.pop_reg()
+        a = self.a
+        if op == "sqrt":
+            a.sse("sqrt", reg, reg, d)
+        elif op in _ROUND:
+            a.round_s(reg, reg, _ROUND[op], d)
+        else:  # neg, abs: on the bits
+            a.movd_rx(R11, reg, d)
+            if op == "abs":
+                self.sign_mask(t, R11, keep_sign=False)
+            else:
+                a.mov_ri(R10, _SIGN[t], w=d)
+                a.alu_rr("xor", R11, R10, d)
+            a.movd_xr(reg, R11, d)
+        self.push_reg(t, reg)
+
+    def op_float_compare(self, ins: tuple) -> None:
+        t, op = ins[0][:3], ins[0][4:]
+        d = t == "f64"
+        rb = self.pop_reg()
+        ra = self.pop_reg()
+        a = self.a
+        res = self.alloc("i32")
+        if op in ("eq", "ne"):
+            a.ucomis(ra, rb, d)
+            a.setcc("e" if op == "eq" else "ne", res)
+            a.setcc("np" if op == "eq" else "p", R10)
+            a.alu_rr("and" if op == "eq" else "or", res, R10, False)
+        else:
+            x, y = (rb, ra) if op in ("lt", "le") else (ra, rb)
+            a.ucomis(x, y, d)
+            a.setcc("a" if op in ("lt", "gt") else "ae", res)
+        a.movzx8(res, res)
+        self.free_xmms.append(ra)
+        self.free_xmms.append(rb)
+        self.push_reg("i32", res)
+
+    def float_const(self, xmm: int, t: str, value: float) -> None:
+        self.a.mov_ri(R11, _bits(t, value), w=t == "f64")
+        self.a.movd_xr(xmm, R11, t == "f64")
+
+    def op_convert(self, ins: tuple) -> None:
+        name = ins[0]
+        t, src = name[:3], name[-3:]
+        signed = name[-5] == "s"
+        d = t == "f64"
+        reg = self.pop_reg()
+        res = self.alloc(t)
+        a = self.a
+        if src == "i32":
+            if signed:
+                a.cvt_int_to_float(res, reg, d, False)
+            else:
+                a.cvt_int_to_float(res, reg, d, True)  # zero-extended: exact as a signed 64-bit value
+        elif signed:
+            a.cvt_int_to_float(res, reg, d, True)
+        else:
+            big, done = Label(), Label()
+            a.test_rr(reg, reg, True)
+            a.jcc("s", big)
+            a.cvt_int_to_float(res, reg, d, True)
+            a.jmp(done)
+            a.bind(big)  # halve with the lost bit kept (round to odd), convert, double
+            a.mov_rr(R11, reg)
+            a.shift_i("shr", R11, 1, True)
+            a.mov_rr(R10, reg)
+            a.alu_ri("and", R10, 1, True)
+            a.alu_rr("or", R11, R10, True)
+            a.cvt_int_to_float(res, R11, d, True)
+            a.sse("add", res, res, d)
+            a.bind(done)
+        self.free_gprs.append(reg)
+        self.push_reg(t, res)
+
+    def op_truncate(self, ins: tuple) -> None:
+        name = ins[0]
+        sat = "_sat_" in name
+        t, src = name[:3], name[-3:]
+        signed = name[-5] == "s"
+        d = src == "f64"
+        w = t == "i64"
+        x = self.pop_reg()
+        res = self.alloc(t)
+        a = self.a
+        lo, lo_inclusive, hi = _TRUNC_BOUNDS[t, signed, src]
+        done = Label()
+        if sat:
+            nan_l, low_l, high_l = Label(), Label(), Label()
+        else:
+            nan_l = self.trap(L.TRAP_CODES["invalid conversion to integer"])
+            low_l = high_l = self.trap(L.TRAP_CODES["integer overflow"])
+        a.ucomis(x, x, d)
+        a.jcc("p", nan_l)
+        self.float_const(X15, src, lo)
+        a.ucomis(x, X15, d)
+        a.jcc("b" if lo_inclusive else "be", low_l)
+        self.float_const(X15, src, hi)
+        a.ucomis(x, X15, d)
+        a.jcc("ae", high_l)
+        if t == "i64" and not signed:
+            small = Label()
+            self.float_const(X15, src, 2.0**63)
+            a.ucomis(x, X15, d)
+            a.jcc("b", small)
+            a.movaps(X14, x)
+            a.sse("sub", X14, X15, d)
+            a.cvt_float_to_int(res, X14, d, True)
+            a.mov_ri(R10, 1 << 63)
+            a.alu_rr("xor", res, R10, True)
+            a.jmp(done)
+            a.bind(small)
+            a.cvt_float_to_int(res, x, d, True)
+        elif t == "i32" and not signed:
+            a.cvt_float_to_int(res, x, d, True)
+            a.mov_rr(res, res, w=False)
+        else:
+            a.cvt_float_to_int(res, x, d, w)
+        if sat:
+            a.jmp(done)
+            bits = 64 if w else 32
+            for label, value in ((nan_l, 0), (low_l, -(1 << (bits - 1)) if signed else 0),
+                                 (high_l, (1 << (bits - 1)) - 1 if signed else (1 << bits) - 1)):
+                a.bind(label)
+                a.mov_ri(res, value & ((1 << bits) - 1), w=w)
+                if label is not high_l:
+                    a.jmp(done)
+        a.bind(done)
+        self.free_xmms.append(x)
+        self.push_reg(t, res)
+
+    def op_float_width(self, ins: tuple) -> None:
+        t = ins[0][:3]
+        reg = self.pop_reg()
+        self.a.cvt_float_width(reg, reg, t == "f64")
+        self.push_reg(t, reg)
+
+    def op_reinterpret(self, ins: tuple) -> None:
+        t = ins[0][:3]
+        e = self.pop()
+        if e.kind == CONST:
+            self.push_const(t, e.value)
+            return
+        src = self.to_reg(e, len(self.stack))
+        res = self.alloc(t)
+        d = t in ("i64", "f64")
+        if t in FLOAT:
+            self.a.movd_xr(res, src, d)
+            self.free_gprs.append(src)
+        else:
+            self.a.movd_rx(res, src, d)
+            self.free_xmms.append(src)
+        self.push_reg(t, res)
+
+
+def _handlers() -> dict[str, Any]:
+    F = FunctionCompiler
+    h: dict[str, Any] = {
+        "block": F.op_block, "loop": F.op_loop, "if": F.op_if, "br": F.op_br, "br_if": F.op_br_if,
+        "br_table": F.op_br_table, "return": F.op_return, "unreachable": F.op_unreachable, "nop": F.op_nop,
+        "call": F.op_call, "call_indirect": F.op_call_indirect, "drop": F.op_drop, "select": F.op_select,
+        "local.get": F.op_local_get, "local.set": F.op_local_set, "local.tee": F.op_local_tee,
+        "global.get": F.op_global_get, "global.set": F.op_global_set,
+        "i32.const": F.op_const, "i64.const": F.op_const, "f32.const": F.op_const, "f64.const": F.op_const,
+        "ref.null": F.op_ref_null, "ref.func": F.op_ref_func, "ref.is_null": F.op_ref_is_null,
+        "table.size": F.op_table_size, "table.get": F.op_table_get, "table.set": F.op_table_set,
+        "table.grow": F.op_table_grow, "table.fill": F.op_table_fill, "table.copy": F.op_table_copy,
+        "table.init": F.op_table_init, "elem.drop": F.op_elem_drop, "memory.size": F.op_memory_size,
+        "memory.grow": F.op_memory_grow, "memory.init": F.op_memory_init, "data.drop": F.op_data_drop,
+        "memory.copy": F.op_memory_copy, "memory.fill": F.op_memory_fill,
+        "i32.wrap_i64": F.op_extend, "i64.extend_i32_s": F.op_extend, "i64.extend_i32_u": F.op_extend,
+        "f32.demote_f64": F.op_float_width, "f64.promote_f32": F.op_float_width,
+    }
+    for op in _LOADS:
+        h[op] = F.op_load
+    for op in _STORES:
+        h[op] = F.op_store
+    for t in ("i32", "i64"):
+        for op in ("add", "sub", "mul", "and", "or", "xor"):
+            h[f"{t}.{op}"] = F.op_int_binary
+        for op in _INT_CMP:
+            h[f"{t}.{op}"] = F.op_int_compare
+        for op in _SHIFTS:
+            h[f"{t}.{op}"] = F.op_shift
+        for op in ("div_s", "div_u", "rem_s", "rem_u"):
+            h[f"{t}.{op}"] = F.op_divide
+        for op in ("clz", "ctz", "popcnt"):
+            h[f"{t}.{op}"] = F.op_int_unary
+        h[f"{t}.eqz"] = F.op_eqz
+        h[f"{t}.extend8_s"] = h[f"{t}.extend16_s"] = F.op_extend
+        for f in FLOAT:
+            for s in ("s", "u"):
+                h[f"{t}.trunc_{f}_{s}"] = h[f"{t}.trunc_sat_{f}_{s}"] = F.op_truncate
+                h[f"{f}.convert_{t}_{s}"] = F.op_convert
+    h["i64.extend32_s"] = F.op_extend
+    for f in FLOAT:
+        for op in ("add", "sub", "mul", "div", "min", "max", "copysign"):
+            h[f"{f}.{op}"] = F.op_float_binary
+        for op in ("sqrt", "ceil", "floor", "trunc", "nearest", "neg", "abs"):
+            h[f"{f}.{op}"] = F.op_float_unary
+        for op in ("eq", "ne", "lt", "gt", "le", "ge"):
+            h[f"{f}.{op}"] = F.op_float_compare
+    h["i32.reinterpret_f32"] = h["i64.reinterpret_f64"] = F.op_reinterpret
+    h["f32.reinterpret_i32"] = h["f64.reinterpret_i64"] = F.op_reinterpret
+    return h
+
+
+_HANDLERS = _handlers()
+
+
+def compile_module(module: Any) -> tuple[bytes, list[int]]:
+    """The machine code of every function ``module`` defines, and each function's offset in it."""
+    layout = ModuleLayout(module)
+    asm = Assembler()
+    for i in range(len(module.funcs)):
+        FunctionCompiler(layout, asm, i).compile()
+    return bytes(asm.buf), [label.pos for label in layout.labels]
