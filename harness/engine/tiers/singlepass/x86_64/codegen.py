@@ -1030,8 +1030,8 @@ class FunctionCompiler:
 
     def op_convert(self, ins: tuple) -> None:
         name = ins[0]
-        t, src = name[:3], name[-3:]
-        signed = name[-5] == "s"
+        t, src = name[:3], name[-5:-2]  # f32.convert_i64_u
+        signed = name.endswith("_s")
         d = t == "f64"
         reg = self.pop_reg()
         res = self.alloc(t)
@@ -1064,8 +1064,8 @@ class FunctionCompiler:
     def op_truncate(self, ins: tuple) -> None:
         name = ins[0]
         sat = "_sat_" in name
-        t, src = name[:3], name[-3:]
-        signed = name[-5] == "s"
+        t, src = name[:3], name[-5:-2]  # i32.trunc_sat_f64_u
+        signed = name.endswith("_s")
         d = src == "f64"
         w = t == "i64"
         x = self.pop_reg()
