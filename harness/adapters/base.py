@@ -113,6 +113,11 @@ class Adapter:
     def engines(self) -> list[EngineSpec]:
         return [EngineSpec(self.runtime, t) for t in self.tiers]
 
+    def variants(self) -> list[EngineSpec]:
+        """Tiers that are another configuration of a tier (a bounds mode, an optimisation level): only their
+        names select them, and ``harness all``, which runs the spec suite on each."""
+        return []
+
     def capabilities(self, tier: str) -> frozenset[str]:
         return self.capabilities_by_tier.get(tier, frozenset())
 

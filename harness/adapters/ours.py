@@ -4,25 +4,56 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .base import ALL, PHASES, Adapter, Availability, Invocation, child_command, has_module
+from .base import ALL, PHASES, SPEC, Adapter, Availability, EngineSpec, Invocation, child_command, has_module
 
 TIERS = ("interp", "singlepass", "llvm")
+# Every bounds mode and optimisation level of the LLVM tier a user can ask for, as a tier of its own so the
+# spec suite judges each (``llvm`` is the tier's default: guard pages on x86-64 Linux, explicit checks
+# elsewhere, O2).  Only ``harness all`` and explicit names run them; the spec suite is their only capability.
+LLVM_VARIANTS: dict[str, dict[str, object]] = {
+    "llvm-guard": {"bounds": "guard"},
+    "llvm-explicit": {"bounds": "explicit"},
+    "llvm-O0": {"opt_level": 0},
+    "llvm-O1": {"opt_level": 1},
+    "llvm-O3": {"opt_level": 3},
+    "llvm-explicit-O0": {"bounds": "explicit", "opt_level": 0},
+}
+
+
+def store_options(tier: str) -> tuple[str, dict[str, object]]:
+    """The engine tier and ``api.Store`` options of one of our tiers or its variants."""
+    return ("llvm", dict(LLVM_VARIANTS[tier])) if tier in LLVM_VARIANTS else (tier, {})
 
 
 class OursAdapter(Adapter):
     def __init__(self) -> None:
         super().__init__(
             runtime="ours",
-            tiers=TIERS,
+            tiers=(*TIERS, *LLVM_VARIANTS),
             default_tier="interp",
             description="this project's engine (harness.engine)",
             install_hint="part of the harness: reinstall from a full checkout (bash scripts/setup)",
-            capabilities_by_tier={t: ALL | {PHASES} for t in TIERS},
+            capabilities_by_tier={**{t: ALL | {PHASES} for t in TIERS},
+                                  **dict.fromkeys(LLVM_VARIANTS, frozenset({SPEC}))},
             spec_driver="harness.spec.drivers.ours:OursDriver",
             slow_tiers=frozenset({"interp", "singlepass"}),
         )
 
+    def engines(self) -> list[EngineSpec]:
+        return [e for e in super().engines() if e.tier not in LLVM_VARIANTS]
+
+    def variants(self) -> list[EngineSpec]:
+        """The LLVM tier's variants that differ from ``ours:llvm`` on this host (there, the bounds mode
+        ``auto`` picks is ``llvm`` itself)."""
+        if not self.available("llvm"):
+            return []
+        from harness.engine.tiers.llvm import faults
+
+        same = "llvm-guard" if faults.preferred() else "llvm-explicit"
+        return [EngineSpec(self.runtime, v) for v in LLVM_VARIANTS if v != same]
+
     def _probe(self, tier: str) -> Availability:
+        tier = store_options(tier)[0]
         if tier == "interp":
             ok = has_module("harness.engine.api")
             return Availability(ok, "" if ok else "the engine's embedding API is missing from this checkout")

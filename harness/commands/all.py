@@ -36,7 +36,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def _available(capability: str) -> str:
     names = []
     for adapter in adapters().values():
-        for eng in adapter.engines():
+        for eng in [*adapter.engines(), *adapter.variants()]:
             if capability in adapter.capabilities(eng.tier) and adapter.available(eng.tier):
                 names.append(eng.name)
     return ",".join(names)

@@ -2,7 +2,8 @@
 
 The API already speaks raw values (docs/ENGINE_API.md), so this driver only maps the engine's error
 classes onto the executor's and builds ``spectest`` from the API's host objects.  The engine's own tests
-construct it with store options (``OursDriver("llvm", opt_level=0, cache_dir=False)``).
+construct it with store options (``OursDriver("llvm", opt_level=0, cache_dir=False)``); a variant tier
+(``llvm-explicit``, ``llvm-O0``: ``harness.adapters.ours.LLVM_VARIANTS``) is the LLVM tier with its options.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ class OursDriver(Driver):
 
     def __init__(self, tier: str, **store_options: Any):
         super().__init__(tier)
+        from harness.adapters.ours import store_options as variant_options
         from harness.engine import api, errors
 
         self.api = api
         self.errors = errors
-        self.store = api.Store(tier=tier, **store_options)
+        engine_tier, options = variant_options(tier)
+        self.store = api.Store(tier=engine_tier, **{**options, **store_options})
 
     def compile(self, binary: bytes | None, text: str | None = None) -> Any:
         E = self.errors
