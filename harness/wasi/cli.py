@@ -24,10 +24,11 @@ from ..errors import HarnessError
 from ..outcomes import NOT_RUN, UNEXPECTED, Outcome
 from ..results.run import recording
 from ..results.store import ResultRow
+from ..suites.catalog import present_commit
 from ..text import LINE, OUTPUT, clip
 from .drivers import HOSTCHECK, parse_engine
 from .execute import DEFAULT_TIMEOUT
-from .runner import SuiteRun, TestResult, run_suite, summarize
+from .runner import SuiteRun, TestResult, reproduce_command, run_suite, summarize
 from .testsuite import WasiTest, discover
 
 HELP = "run the WASI testsuite (wasm32-wasip1 c/rust/assemblyscript) and our WASI programs on engines"
@@ -164,6 +165,8 @@ def store_row(r: TestResult, suite_root: str | None) -> ResultRow:
                      metric="test", value=1.0 if r.outcome == Outcome.PASS else 0.0, outcome=r.outcome,
                      message=clip(r.message, OUTPUT) or None,
                      extra={"group": r.test.group, "seconds": round(r.seconds, 3), "verdict": r.verdict,
+                            "reproduce": reproduce_command(r.engine.name, r.test.id, suite_root),
+                            **({"argv": r.argv} if r.argv else {}),
                             **({"expected_fail": r.expected_fail} if r.expected_fail else {})})
 
 
@@ -183,7 +186,7 @@ def main(args: argparse.Namespace) -> int:
 
         versions = {e.name: (None if e == HOSTCHECK else get_adapter(e.runtime).version()) for e in engines}
     root = suites.get("wasi")
-    with recording(store, "wasi", command_line("wasi"), versions, {k: None for k in suites},
+    with recording(store, "wasi", command_line("wasi"), versions, {k: present_commit(Path(d)) for k, d in suites.items()},
                    extra={"suite_dirs": suites, "bad_engines": bad}) as recorded:
 
         def on_result(r: TestResult, done: int, total: int) -> None:

@@ -45,6 +45,7 @@ class TestResult:
     seconds: float = 0.0
     expected_fail: str | None = None  # reason, when the expectations file expects a failure
     exit_code: int | None = None
+    argv: list[str] | None = None  # the engine's command line (its paths are in a temporary work dir)
 
     @property
     def verdict(self) -> Outcome:
@@ -136,7 +137,13 @@ def run_test(engine: EngineSpec, test: WasiTest, timeout: float = DEFAULT_TIMEOU
         outcome, message = Outcome.FAIL, (f"{HOST_CHANGED}: {', '.join(changed[:10])}"
                                     + (f" (+{len(changed) - 10} more)" if len(changed) > 10 else "")
                                     + (f"; {message}" if message else ""))
-    return TestResult(engine, test, outcome, message, result.seconds, expected_fail, result.exit_code)
+    return TestResult(engine, test, outcome, message, result.seconds, expected_fail, result.exit_code, result.argv)
+
+
+def reproduce_command(engine: str, test_id: str, suite_dir: str | None) -> str:
+    """The command that reruns one test alone: our own programs with ``--own``, others from their suite dir."""
+    where = "--own" if test_id.startswith("own/") else f"--suite-dir {suite_dir}" if suite_dir else ""
+    return " ".join(p for p in ("harness wasi --engines", engine, where, "-k", test_id) if p)
 
 
 HOST_CHANGED = "host files outside the preopened directories changed"
