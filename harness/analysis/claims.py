@@ -8,9 +8,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .perf_table import Line, geomeans
+from .perf_table import REAL, Geomean, Line, geomean_figures
 from .runs import BASELINE, EMULATED
-from .stats import geomean
+from .stats import firm, geomean
 from .studies import find_line, pointer_study
 from .units import duration, fmt
 
@@ -26,6 +26,21 @@ class Claim:
 
 
 COMPRESSION = ("gzip-compress", "gzip-decompress", "bzip2-compress", "bzip2-decompress")
+NOISY = "can't tell (noisy: rerun with --repeat 10 on an idle machine)"
+
+
+def verdict_of(*answers: bool | None) -> str:
+    """A claim's verdict from its conditions, each answered by ``stats.firm``: it holds when every one is
+    inside its bounds, does not hold when any is outside, and otherwise an interval straddles a threshold."""
+    if any(a is False for a in answers):
+        return "does not hold"
+    if all(a is True for a in answers):
+        return "holds"
+    return NOISY
+
+
+def _bounds(g: Geomean) -> str:
+    return f"[{fmt(g.lo)}, {fmt(g.hi)}]" if not math.isnan(g.lo) else "[n/a: single repeats]"
 
 
 def claims(lines: list[Line], ladder: list[dict], compile_points: list[dict], command: str,
@@ -35,19 +50,20 @@ def claims(lines: list[Line], ladder: list[dict], compile_points: list[dict], co
     engine's lines, ``startup_command`` the ladder's run; ``sandbox`` is ``sandbox_claim_figure``'s
     (figure, verdict, command) for claim 7."""
     # Claims are about real programs: geometric means over gzip/bzip2/sqlite, not the microbenchmarks.
-    gm = geomeans([ln for ln in lines if not ln.workload.startswith("micro-")])
+    gm = geomean_figures(lines, REAL)
     commands = commands or {}
     out = []
     # 1: LLVM tier within 5-10%
     llvm = {k: v for k, v in gm.items() if "llvm" in k}
     if llvm:
-        best = min(llvm.items(), key=lambda kv: kv[1])
-        v = "holds" if best[1] <= 1.10 else "does not hold"
+        best = min(llvm.items(), key=lambda kv: kv[1].value)
+        v = verdict_of(firm(best[1].lo, best[1].hi, high=1.10))
         real = [ln for ln in lines if ln.engine == best[0] and ln.outcome == "ok" and ln.size_class == "full"
                 and not ln.workload.startswith("micro-")]
         per = ", ".join(f"{ln.workload} {ln.ratio:.2f}x" for ln in real)
         failed = [ln for ln in lines if ln.engine == best[0] and ln.outcome != "ok"]
-        fig = f"{best[0]}: geometric mean {best[1]:.2f}x native64" + (f" ({per})" if per else "")
+        fig = (f"{best[0]}: geometric mean {best[1].value:.2f}x native64 {_bounds(best[1])} over "
+               f"{len(best[1].workloads)} {REAL}" + (f" ({per})" if per else "") + "; holds when within 1.10x")
         if best[0].startswith("ours:"):
             slowest = max((ln.hi for ln in real if not math.isnan(ln.hi)), default=math.nan)
             fig += (" - whole process (Python start, loading or compiling the module, execution). Our engine "
@@ -58,10 +74,11 @@ def claims(lines: list[Line], ladder: list[dict], compile_points: list[dict], co
         out.append(Claim(1, "An LLVM-based wasm tier runs real programs within about 5-10% of native code.",
                          fig, v, commands.get(best[0], command), "throughput"))
     else:
-        best = min(((k, v) for k, v in gm.items() if not k.startswith("native")), key=lambda kv: kv[1], default=None)
-        fig = "no LLVM-based tier was measured (ours:llvm not in this checkout, wasmer:llvm not built)"
+        best = min(((k, v) for k, v in gm.items() if not k.startswith("native")), key=lambda kv: kv[1].value,
+                   default=None)
+        fig = "no LLVM-based tier was measured on real programs (ours:llvm not in this checkout, wasmer:llvm not built)"
         if best:
-            fig += f"; fastest tier measured: {best[0]} at {best[1]:.2f}x native64 (geometric mean)"
+            fig += f"; fastest tier measured: {best[0]} at {best[1].value:.2f}x native64 (geometric mean)"
         out.append(Claim(1, "An LLVM-based wasm tier runs real programs within about 5-10% of native code.",
                          fig, "can't tell here", command, "throughput"))
     # 2: compression + pointer size
@@ -105,18 +122,21 @@ def claims(lines: list[Line], ladder: list[dict], compile_points: list[dict], co
     # 3: V8 vs native
     tf = gm.get("v8:turbofan")
     lo = gm.get("v8:liftoff")
-    tf_exec = geomean([p["exec_ratio"] for p in compile_points if p["engine"] == "v8:turbofan"
-                   and not p["workload"].startswith("micro-") and not math.isnan(p["exec_ratio"])])
+    tf_points = [p for p in compile_points if p["engine"] == "v8:turbofan" and not p["workload"].startswith("micro-")
+                 and not math.isnan(p["exec_ratio"])]
+    tf_exec = Geomean(geomean([p["exec_ratio"] for p in tf_points]), geomean([p["exec_lo"] for p in tf_points]),
+                      geomean([p["exec_hi"] for p in tf_points]), [p["workload"] for p in tf_points])
     if tf is not None:
         # The paper timed execution inside a browser, so the verdict uses the execute phase (node driver,
         # performance.now() around _start); the whole-process figure is shown as well.
-        basis = tf_exec if not math.isnan(tf_exec) else tf
-        v3 = "holds" if 1.3 <= basis <= 1.7 else "does not hold"
-        fig = (f"v8:turbofan on gzip, bzip2, sqlite: execution only {fmt(tf_exec)}x native64 (includes any TurboFan "
-               f"compilation V8 defers to first call), whole process (node start + compile + run) {tf:.2f}x "
+        basis = tf_exec if tf_points else tf
+        v3 = verdict_of(firm(basis.lo, basis.hi, 1.3, 1.7))
+        fig = (f"v8:turbofan on {REAL}: execution only {fmt(tf_exec.value)}x native64 "
+               f"{_bounds(tf_exec) if tf_points else ''} (includes any TurboFan compilation V8 defers to first call), "
+               f"whole process (node start + compile + run) {tf.value:.2f}x {_bounds(tf)} "
                "(geometric means; 'holds' when execution is within 1.3-1.7x)")
         if lo is not None:
-            fig += f"; v8:liftoff {lo:.2f}x"
+            fig += f"; v8:liftoff {lo.value:.2f}x"
         fig += "; asm.js/JS not measured"
     else:
         v3, fig = "can't tell here", "no V8 tier measured"
@@ -132,17 +152,18 @@ def claims(lines: list[Line], ladder: list[dict], compile_points: list[dict], co
         if eng == "wasmtime:winch" and ("wasmtime:cranelift", prog) in by:
             c = by[("wasmtime:cranelift", prog)]
             if p["compile"] and not math.isnan(p["exec_ratio"]) and not math.isnan(c["exec_ratio"]):
-                pairs.append((prog, c["compile"] / p["compile"], p["exec_ratio"] / c["exec_ratio"]))
+                pairs.append((c["compile"] / p["compile"], p["exec_ratio"] / c["exec_ratio"],
+                              p["exec_lo"] / c["exec_hi"], p["exec_hi"] / c["exec_lo"]))
     if pairs:
-        cs = [x[1] for x in pairs]
-        es = [x[2] for x in pairs]
-        gc, ge = geomean(cs), geomean(es)
+        gc, ge, ge_lo, ge_hi = (geomean([x[i] for x in pairs]) for i in range(4))
         # The claim names magnitudes, so the direction alone is not enough: "holds" needs a compile speed-up
-        # of at least 10x (the claimed 15-20x with slack for noise) and code at most 1.6x slower.
-        v4 = "holds" if gc >= 10 and 1 < ge <= 1.6 else "does not hold"
-        fig = (f"winch compiles {gc:.1f}x faster than cranelift and its code runs {ge:.2f}x slower (geometric means "
-               f"over {len(pairs)} programs; claimed 15-20x and 1.1-1.5x; holds when >= 10x and <= 1.6x)")
-        if v4 != "holds" and gc > 1 and ge > 1:
+        # of at least 10x (the claimed 15-20x with slack for noise) and code at most 1.6x slower.  Compile
+        # times are medians of a few runs of seconds (no interval); the code's slowdown has one.
+        v4 = verdict_of(gc >= 10, firm(ge_lo, ge_hi, 1.0, 1.6))
+        fig = (f"winch compiles {gc:.1f}x faster than cranelift and its code runs {ge:.2f}x slower "
+               f"[{fmt(ge_lo)}, {fmt(ge_hi)}] (geometric means over {len(pairs)} programs; claimed 15-20x and "
+               "1.1-1.5x; holds when >= 10x and <= 1.6x)")
+        if v4 == "does not hold" and gc > 1 and ge > 1:
             fig += " - the direction holds, the claimed compile-speed magnitude does not"
     else:
         v4, fig = "can't tell here", "needs both wasmtime:winch and wasmtime:cranelift with --metrics compile"
@@ -154,9 +175,11 @@ def claims(lines: list[Line], ladder: list[dict], compile_points: list[dict], co
     dock = [r for r in ladder if r["engine"] == "docker" and r["n"] and r["cache"] == "warm"]
     inst = [r for r in ladder if r["engine"] == "wasmtime-py" and r["n"] and r["cache"] == "in-memory"]
     if dock and inst:
-        d, w = dock[0]["median"], min(r["median"] for r in inst)
-        v5 = "holds" if d >= 0.1 and w < 1e-3 else "does not hold"
-        fig = f"docker run (warm) {duration(d)}; wasm instantiate+run in-process {duration(w)} ({d / w:,.0f}x)"
+        d, w = dock[0], min(inst, key=lambda r: r["median"])
+        v5 = verdict_of(firm(d["lo"], d["hi"], low=0.1), firm(w["lo"], w["hi"], high=1e-3))
+        fig = (f"docker run (warm) {duration(d['median'])} [{duration(d['lo'])}, {duration(d['hi'])}], n={d['n']}; "
+               f"wasm instantiate+run in-process {duration(w['median'])} [{duration(w['lo'])}, {duration(w['hi'])}], "
+               f"n={w['n']} ({d['median'] / w['median']:,.0f}x); holds when docker >= 100 ms and wasm < 1 ms")
     else:
         v5, fig = "can't tell here", "the startup ladder lacks the docker or in-process rungs (Docker not reachable?)"
     out.append(Claim(5, "A container needs at least 100-150 ms to start, a wasm module starts in microseconds.",
@@ -175,6 +198,14 @@ NOT_WASM = (BASELINE, "native32", EMULATED)
 EMULATED_MIN, WASM_MAX = 3.0, 1.5
 CLAIM6_RULE = (f"holds when the emulated build is >= {EMULATED_MIN:g}x native64 and the best wasm tier "
                f"<= {WASM_MAX:g}x, both geometric means over the same full-size workloads")
+
+
+def _geo(lns: list[Line]) -> Geomean:
+    """The geometric mean of these lines' ratios with the geometric means of their interval ends."""
+    los, his = [ln.ratio_lo for ln in lns], [ln.ratio_hi for ln in lns]
+    bounded = not any(math.isnan(x) for x in los + his)
+    return Geomean(geomean([ln.ratio for ln in lns]), geomean(los) if bounded else math.nan,
+                   geomean(his) if bounded else math.nan, [ln.workload for ln in lns])
 
 
 def _ok_full(lines: list[Line], engine: str) -> dict[str, Line]:
@@ -214,15 +245,16 @@ def claim6(lines: list[Line], command: str = "", commands: dict[str, str] | None
         return Claim(6, text, f"{emulator}: geometric mean {g:.2f}x native64 over {len(emu)} workloads ({per}); "
                               f"no wasm tier measured on the same workloads{broken}", "can't tell here", cmd, how)
     common, wasm_g, eng = best
-    emu_g = geomean([emu[wl].ratio for wl in common])
-    verdict = "holds" if emu_g >= EMULATED_MIN and wasm_g <= WASM_MAX else "does not hold"
+    w = _ok_full(lines, eng)
+    emu_g, wasm_g = _geo([emu[wl] for wl in common]), _geo([w[wl] for wl in common])
+    verdict = verdict_of(firm(emu_g.lo, emu_g.hi, low=EMULATED_MIN), firm(wasm_g.lo, wasm_g.hi, high=WASM_MAX))
     per = ", ".join(f"{wl} {emu[wl].ratio:.2f}x" for wl in common)
-    fig = (f"emulated ({emulator}): {emu_g:.2f}x native64; wasm ({eng}, whole process incl. any compilation): "
-           f"{wasm_g:.2f}x native64 - geometric means over the same {len(common)} workloads "
+    fig = (f"emulated ({emulator}): {emu_g.value:.2f}x native64 {_bounds(emu_g)}; wasm ({eng}, whole process incl. "
+           f"any compilation): {wasm_g.value:.2f}x native64 {_bounds(wasm_g)} - geometric means over the same "
+           f"{len(common)} workloads "
            f"(emulated per workload: {per})")
     real = [wl for wl in common if not wl.startswith("micro-")]
     if real and len(real) < len(common):
-        w = _ok_full(lines, eng)
         fig += (f"; real programs only ({len(real)}): emulated {geomean([emu[wl].ratio for wl in real]):.2f}x, "
                 f"wasm {geomean([w[wl].ratio for wl in real]):.2f}x")
     fig += broken

@@ -1,5 +1,6 @@
 """Everything the perf report shows, computed from the store in one place: the merged throughput lines,
-the startup ladder, compile points, the newest cross-check and the claims with their verdicts."""
+the startup ladder, compile points, the newest cross-check, the claims with their verdicts, how noisy
+the measurements were and where they come from."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pandas as pd
 from ..results.store import ResultsStore
 from .claims import Claim, claims
 from .perf_table import Line
+from .provenance import Provenance, provenance
 from .runs import emulation_run, latest, merged_lines
 from .sandbox import sandbox_claim_figure
 from .startup import ladder_summary
@@ -27,6 +29,23 @@ class PerfFigures:
     compile_points: list[dict]
     crosscheck: pd.DataFrame | None
     claims: list[Claim]
+    noise: str | None  # why the run's figures are noisy, when enough of them are to colour every verdict
+    provenance: Provenance
+
+
+# A run is noisy when at least this share of its lines carry a warning (wide interval, busy machine).
+NOISY_SHARE = 0.25
+
+
+def noise_note(lines: list[Line]) -> str | None:
+    """A sentence for the top of the report when the run was noisy, naming how many figures and why."""
+    warned = [ln for ln in lines if ln.warning]
+    if not lines or len(warned) < max(1, NOISY_SHARE * len(lines)):
+        return None
+    busy = sum("busy" in ln.warning for ln in warned)
+    wide = sum("wide CI" in ln.warning for ln in warned)
+    return (f"{len(warned)} of {len(lines)} figures were measured on a busy machine ({busy}) or have a wide "
+            f"interval ({wide})")
 
 
 def perf_figures(store_path: str | Path) -> PerfFigures:
@@ -36,8 +55,9 @@ def perf_figures(store_path: str | Path) -> PerfFigures:
         _, xdf = latest(store, "perf-crosscheck")
         emulation = emulation_run(store)
         sandbox = sandbox_claim_figure(store)
+        prov = provenance(store, ("perf",))
     ladder = ladder_summary(sdf) if sdf is not None else []
     points = compile_vs_exec(df, lines) if df is not None else []
     cl = claims(lines, ladder, points, (run or {}).get("command") or "", sandbox, commands,
                 emulation_run=emulation, startup_command=(srun or {}).get("command") or "")
-    return PerfFigures(lines, df, run, srun, ladder, points, xdf, cl)
+    return PerfFigures(lines, df, run, srun, ladder, points, xdf, cl, noise_note(lines), prov)

@@ -81,13 +81,45 @@ def summarize_rows(df: pd.DataFrame, baseline: str = "native64", metric: str = "
     return lines
 
 
-def geomeans(lines: list[Line]) -> dict[str, float]:
-    """Geometric mean of ratios per engine over the full-size workloads it ran correctly."""
-    per: dict[str, list[float]] = {}
+REAL, MICRO = "real programs", "micro-benchmarks"
+GEOMEAN_DEFINITION = (f"geometric mean of an engine's ratios to the baseline over the full-size workloads it ran "
+                      f"correctly, {REAL} (gzip, bzip2, sqlite...) and {MICRO} (micro-*) never mixed; its bounds "
+                      "are the geometric means of the ratios' 95% interval ends")
+
+
+def workload_set(workload: str) -> str:
+    return MICRO if workload.startswith("micro-") else REAL
+
+
+@dataclass
+class Geomean:
+    """One engine's geometric mean over one workload set (``GEOMEAN_DEFINITION``)."""
+
+    value: float
+    lo: float  # NaN when any ratio has no interval (a single repeat)
+    hi: float
+    workloads: list[str]
+
+
+def geomean_figures(lines: list[Line], workloads: str = REAL) -> dict[str, Geomean]:
+    """Per engine, its ``Geomean`` over ``workloads`` (``REAL`` or ``MICRO``)."""
+    per: dict[str, list[Line]] = {}
     for ln in lines:
-        if ln.outcome == "ok" and ln.size_class == "full" and not math.isnan(ln.ratio):
-            per.setdefault(ln.engine, []).append(ln.ratio)
-    return {k: geomean(v) for k, v in per.items()}
+        if (ln.outcome == "ok" and ln.size_class == "full" and not math.isnan(ln.ratio)
+                and workload_set(ln.workload) == workloads):
+            per.setdefault(ln.engine, []).append(ln)
+    out = {}
+    for engine, lns in per.items():
+        los, his = [ln.ratio_lo for ln in lns], [ln.ratio_hi for ln in lns]
+        bounded = not any(math.isnan(x) for x in los + his)
+        out[engine] = Geomean(geomean([ln.ratio for ln in lns]), geomean(los) if bounded else math.nan,
+                              geomean(his) if bounded else math.nan, sorted(ln.workload for ln in lns))
+    return out
+
+
+def geomeans(lines: list[Line], workloads: str = REAL) -> dict[str, float]:
+    """Per engine, the value of its ``Geomean`` over ``workloads``."""
+    return {k: g.value for k, g in geomean_figures(lines, workloads).items()}
 
 
 def format_table(lines: list[Line], baseline: str) -> str:
@@ -102,11 +134,12 @@ def format_table(lines: list[Line], baseline: str) -> str:
             tail += f"  ! {ln.warning}"
         out.append(f"{ln.workload:22s} {ln.size_class:5s} {ln.engine:34s} {ln.n:2d} {fmt(ln.median, '9.3f'):>9s} "
                    f"{ci:>17s} {fmt(ln.ratio, '10.2f'):>10s} {rci:>13s}  {tail}")
-    gm = geomeans(lines)
-    if gm:
-        out.append("")
-        out.append("geometric mean of ratios (full size, correct runs): "
-                   + ", ".join(f"{k} {v:.2f}" for k, v in sorted(gm.items(), key=lambda kv: kv[1])))
+    for kind in (REAL, MICRO):
+        gm = geomeans(lines, kind)
+        if gm:
+            out.append("")
+            out.append(f"geometric mean of ratios over the {kind} (full size, correct runs): "
+                       + ", ".join(f"{k} {v:.2f}" for k, v in sorted(gm.items(), key=lambda kv: kv[1])))
     return "\n".join(out)
 
 

@@ -10,8 +10,10 @@ stored conformance rows rather than perf rows:
 The WASI runner also checks the host itself: every file and directory around the preopened ones is
 snapshotted before and after each test, and any change fails the test with ``HOST_CHANGED`` in its message.
 
-Verdict: "does not hold" when any engine changed host files outside its preopens (in any WASI test);
-"holds" when every engine that ran the escape program blocked every attempt.  An ``ESCAPED`` line with no
+Verdict: "does not hold" when any engine changed host files outside its preopens (in any WASI test), or
+linked a module whose imports do not match what it was given (that module then reaches host functions with
+types it was never given); "holds" when every engine that ran the escape program blocked every attempt and
+every engine refused every unlinkable module.  An ``ESCAPED`` line with no
 host change is the guest's view only: an engine with a virtual filesystem (wasmer serves its own ``/``) lets
 ``opendir("/")`` or a link into its in-memory root succeed without touching the host, so such results make
 the verdict "can't tell here" with the engines and attempts named.  Other failures of the program (wrong
@@ -79,8 +81,13 @@ def sandbox_claim_figure(store: ResultsStore) -> tuple[str, str, str]:
         unl = spec[spec["extra"].map(lambda x: (x or {}).get("command") == "assert_unlinkable")]
         if len(unl):
             latest = unl.assign(label=[engine_label(e, t) for e, t in zip(unl["engine"], unl["tier"], strict=True)])
-            counts = latest.groupby("label")["outcome"].agg(lambda s: f"{int((s == 'pass').sum())}/{len(s)}")
-            parts.append("assert_unlinkable refused: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+            refused = latest.groupby("label")["outcome"].agg(lambda s: (int((s == "pass").sum()), len(s)))
+            parts.append("assert_unlinkable refused: " + ", ".join(f"{k} {r}/{n}" for k, (r, n) in refused.items()))
+            linked = [f"{k} ({n - r} of {n})" for k, (r, n) in refused.items() if r < n]
+            if linked:
+                parts.append("modules that must not link were linked by " + ", ".join(linked)
+                             + ": those engines do not hold the claim")
+                verdict = "does not hold"
     if not parts:
         parts.append("no WASI sandbox results stored: run harness wasi --own")
     return "; ".join(parts), verdict, "harness wasi --own --engines ours,wasmtime,v8,pywasm"

@@ -24,7 +24,9 @@ def ladder_summary(df: pd.DataFrame) -> list[dict]:
                     "outcome": bad["outcome"].iloc[0] if failed else "ok",
                     "message": bad["message"].iloc[0] if failed else "",
                     "argv": next((e.get("argv") for e in g["extra"] if e.get("argv")), None),
-                    "method": g["extra"].iloc[0].get("method", "")})
+                    "method": g["extra"].iloc[0].get("method", ""),
+                    # a single sample has no interval: it cannot be ranked against its neighbours
+                    "note": "one sample: no interval, not comparable with the other rungs" if s.n == 1 else ""})
     out.sort(key=lambda r: (math.isnan(r["median"]), r["median"]))
     return out
 

@@ -53,13 +53,25 @@ class Summary:
         return (self.hi - self.lo) / 2 / self.median if self.median else math.inf
 
 
+def firm(lo: float, hi: float, low: float = -math.inf, high: float = math.inf) -> bool | None:
+    """Whether an interval lies inside [low, high] (True), outside it (False), or straddles an end or is
+    missing (None): a verdict is firm only when the whole interval is on one side of its threshold."""
+    if math.isnan(lo) or math.isnan(hi):
+        return None
+    if low <= lo and hi <= high:
+        return True
+    if hi < low or lo > high:
+        return False
+    return None
+
+
 def summarize(xs: Iterable[float | None], seed: int = 1) -> Summary:
-    """Median and its percentile-bootstrap CI (a single sample has an interval of itself)."""
+    """Median and its percentile-bootstrap CI (a single sample has none: its interval is NaN, shown n/a)."""
     xs = _measured(xs)
     if not xs:
         return Summary(0, math.nan, math.nan, math.nan)
     if len(xs) == 1:
-        return Summary(1, xs[0], xs[0], xs[0])
+        return Summary(1, xs[0], math.nan, math.nan)
     lo, hi = _interval(bootstrap_medians(xs, np.random.default_rng(seed)))
     return Summary(len(xs), median(xs), lo, hi)
 

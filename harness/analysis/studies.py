@@ -9,7 +9,7 @@ import pandas as pd
 
 from .perf_table import Line
 from .runs import BASELINE
-from .stats import median
+from .stats import median, summarize
 
 
 def find_line(lines: list[Line], workload: str, engine: str, size: str = "full") -> Line | None:
@@ -41,15 +41,20 @@ def compile_vs_exec(df: pd.DataFrame, lines: list[Line]) -> list[dict]:
         ex = [ln for ln in lines if ln.engine == label and ln.workload in used.split(",") and ln.outcome == "ok"]
         out.append({"engine": f"{engine}:{tier}", "program": file.removeprefix("compile:"),
                     "compile": median(list(g["value"].dropna())),
-                    "exec_ratio": ex[0].ratio if ex else math.nan, "workload": ex[0].workload if ex else ""})
+                    "exec_ratio": ex[0].ratio if ex else math.nan, "exec_lo": ex[0].ratio_lo if ex else math.nan,
+                    "exec_hi": ex[0].ratio_hi if ex else math.nan, "workload": ex[0].workload if ex else ""})
     ph = df[(df["metric"] == "compile_time") & (df["engine"] == "v8") & (df["outcome"] == "ok")]
     ex_rows = df[(df["metric"] == "execute_time") & (df["engine"] == "v8") & (df["outcome"] == "ok")]
     for (wl, tier), g in ph.groupby(["file", "tier"]):
         ex = ex_rows[(ex_rows["file"] == wl) & (ex_rows["tier"] == tier)]["value"].dropna()
         base = find_line(lines, wl, BASELINE)
-        r = median(list(ex)) / base.median if (len(ex) and base and base.median) else math.nan
+        usable = bool(len(ex) and base and base.median)
+        s = summarize(list(ex))
+        # bounds from the two intervals' ends: the execute phase's own, and the baseline's whole run
         out.append({"engine": f"v8:{tier}", "program": wl, "compile": median(list(g["value"].dropna())),
-                    "exec_ratio": r, "workload": wl})
+                    "exec_ratio": s.median / base.median if usable else math.nan,
+                    "exec_lo": s.lo / base.hi if usable else math.nan,
+                    "exec_hi": s.hi / base.lo if usable else math.nan, "workload": wl})
     return out
 
 

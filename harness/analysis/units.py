@@ -1,4 +1,5 @@
-"""How figures are written in claims and reports: a missing figure is "-", durations in µs, ms or s."""
+"""How figures are written in claims and reports: a missing figure is "-", durations in µs, ms or s,
+memory in KiB or MiB."""
 
 from __future__ import annotations
 
@@ -13,3 +14,10 @@ def duration(x: float | None) -> str:
     if x is None or math.isnan(x):
         return "-"
     return f"{x * 1e6:.0f} µs" if x < 1e-3 else (f"{x * 1000:.1f} ms" if x < 1 else f"{x:.2f} s")
+
+
+def memory(kib: float | None) -> str:
+    """A size given in KiB, in KiB below one MiB (a tiny process must not read as 0.0 MiB)."""
+    if kib is None or math.isnan(kib):
+        return "-"
+    return f"{kib:.0f} KiB" if kib < 1024 else f"{kib / 1024:.1f} MiB"

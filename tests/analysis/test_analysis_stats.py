@@ -5,6 +5,7 @@ import numpy as np
 
 from harness.analysis.stats import (
     bootstrap_medians,
+    firm,
     geomean,
     median,
     ratio,
@@ -44,6 +45,16 @@ def test_ratio_verdicts():
 def test_single_samples_cannot_tell():
     r = ratio([2.0], [1.0])
     assert r.value == 2.0 and r.verdict == "can't tell"
+    s = summarize([8.8e-3])  # one sample has no interval (shown n/a), not [8.8 ms, 8.8 ms]
+    assert s.median == 8.8e-3 and math.isnan(s.lo) and math.isnan(s.hi)
+
+
+def test_firm_only_when_the_interval_is_on_one_side_of_each_bound():
+    assert firm(1.01, 1.08, high=1.10) is True
+    assert firm(1.12, 1.30, high=1.10) is False
+    assert firm(0.29, 3.40, high=1.10) is None  # straddles the bound: noisy
+    assert firm(1.35, 1.6, 1.3, 1.7) is True and firm(1.8, 2.0, 1.3, 1.7) is False
+    assert firm(math.nan, math.nan, high=1.10) is None
 
 
 def test_verdict_edges():
