@@ -10,11 +10,12 @@ from ..cli_options import add_store
 from ..errors import HarnessError
 from ..paths import REPO_ROOT, default_results_db
 from ..results.store import ResultsStore
+from .html import render
 
 HELP = "render HTML reports (conformance matrix, perf) from stored results alone"
 DESCRIPTION = HELP + """
 
-  harness report            both reports
+  harness report            both reports, and reports/index.html linking them
   harness report spec       the conformance matrix (spec + WASI suites), reports/conformance/index.html
   harness report perf       the performance report, reports/perf/index.html"""
 
@@ -44,10 +45,26 @@ def main(args: argparse.Namespace) -> int:
         renderers.append(render_perf_report)
     try:
         out.mkdir(parents=True, exist_ok=True)
-        written = [render(db, out) for render in renderers]
+        written = [render_report(db, out) for render_report in renderers]
+        written.append(render_index(db, out))
     except OSError as e:
         raise HarnessError(f"cannot write the report to {e.filename or out} ({e.strerror or e}); pass --out a "
                            "folder you can write") from None
     for w in written:
         print(f"wrote {w}", file=sys.stderr)
     return 0
+
+
+# Each report a folder may hold: (its page, name, what it answers).
+REPORTS = (("conformance/index.html", "Conformance", "which engines pass which spec and WASI checks, every "
+            "failure with the command that reproduces it"),
+           ("perf/index.html", "Performance", "the public claims about wasm speed and start-up, measured here, "
+            "with throughput, startup, pointer, compile and memory figures"),
+           ("dashboard/index.html", "Dashboard", "runs over time"))
+
+
+def render_index(db: Path, out: Path) -> Path:
+    """``<out>/index.html``, linking the reports present in ``out``."""
+    present = [r for r in REPORTS if (out / r[0]).is_file()]
+    missing = [name for page, name, _ in REPORTS[:2] if not (out / page).is_file()]
+    return render("index.html", out / "index.html", reports=present, missing=missing, store=str(db))

@@ -1,115 +1,112 @@
-"""The conformance report: a files x engines matrix per suite, coloured by pass rate, with a page per
-(engine, file) listing every assertion that did not pass and the command that reproduces it.
+"""The conformance report: an engines x suites summary first, then per suite a line per engine and a
+files x engines matrix coloured by pass rate, with a page per (engine, file) listing every check that did
+not pass, grouped by reason, each with the command that reproduces it alone.
 
-Rendered from stored rows alone, with the counts of ``harness.analysis.conformance`` (the latest run
-per (suite, engine, file) wins).
+Rendered from stored rows alone, with the counts of ``harness.analysis.conformance`` (the latest run per
+(suite, engine, file) wins).
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
-import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from ..analysis.conformance import latest_rows, summarise
+from ..analysis.conformance import (
+    CATEGORY_NAMES,
+    Check,
+    Counts,
+    Group,
+    engine_totals,
+    failure_groups,
+    latest_rows,
+    output_mismatches,
+    strict_agreement,
+    summarise,
+    summary_json,
+)
+from ..analysis.provenance import provenance
 from ..results import ResultsStore
-from .html import esc, page, rate_colour
+from .html import render
+
+SUITE_TITLES = {"spec": "WebAssembly spec testsuite", "corpus": "our spec corpus", "wasi": "WASI testsuite",
+                "wasi-own": "our WASI programs", "wasi-corpus": "WASI corpus"}
+# A detail page shows this many checks of a group in full; the rest by their item (same command, another
+# line), which keeps a page of thousands of identical known failures small.
+SHOWN = 30
 
 
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text)
 
 
+def detail_name(suite: str, label: str, file: str) -> str:
+    return f"{_slug(suite)}__{_slug(label)}__{_slug(file)}.html"
+
+
+@dataclass
+class Diff:
+    stream: str
+    lines: list[tuple[str, str]]  # (css class, text)
+
+
+def _diffs(check: Check) -> list[Diff]:
+    """A WASI test's output against the expected output, as a unified diff per stream."""
+    out = []
+    for stream, actual, expected in output_mismatches(check.message):
+        lines = []
+        for ln in list(difflib.unified_diff(expected.splitlines(), actual.splitlines(), "expected", "actual",
+                                            lineterm="", n=2)):
+            cls = "hunk" if ln.startswith("@@") else "del" if ln.startswith("-") else "add" if ln.startswith("+") else ""
+            lines.append((cls, ln))
+        out.append(Diff(stream, lines))
+    return out
+
+
+_LINE_ARG = re.compile(r"^(.* --line )(\d+)$")
+
+
+def folded_command(checks: list[Check]) -> str | None:
+    """The command every check of a folded group reruns with, its line number as N, when they share it."""
+    prefixes = {m.group(1) if (m := _LINE_ARG.match(c.reproduce)) else None for c in checks}
+    if len(prefixes) == 1 and None not in prefixes:
+        return prefixes.pop() + "N"
+    return None
+
+
 def render_conformance_report(store_path: str | Path, out_dir: str | Path) -> Path:
-    """Write ``<out_dir>/conformance/index.html`` (+ detail pages); return the index path."""
-    store = ResultsStore(store_path)
+    """Write ``<out_dir>/conformance/index.html`` (+ detail pages and summary.json); return the index path."""
     out = Path(out_dir) / "conformance"
     (out / "detail").mkdir(parents=True, exist_ok=True)
-    df = latest_rows(store)
+    with ResultsStore(store_path) as store:
+        df = latest_rows(store)
+        prov = provenance(store, ("spec", "wasi"))
     summary = summarise(df) if not df.empty else {}
-    runs = store.runs()
-    machine = runs[-1]["machine"] if runs else {}
-    versions: dict[str, str] = {}
-    for r in runs:
-        versions.update({k: v for k, v in (r.get("engines") or {}).items() if v})
-
-    parts: list[str] = []
-    if not summary:
-        parts.append("<p>No conformance results in the store yet. Run <code>harness spec</code> or "
-                     "<code>harness wasi</code> first.</p>")
-    parts.append("<p>Each cell: checks passed / checks run for that file and engine; <i>known</i> = failures listed in "
-                 "the engine's expectations file, <i>skipped</i> = checks the engine cannot express (with the reason on "
-                 "the detail page). Click a cell for every check that did not pass and the command that reproduces it.</p>")
-    parts.append('<p class="legend">Pass rate: '
-                 + "".join(f'<span style="background:{rate_colour(r)}">{int(r * 100)}%</span>'
-                           for r in (0.0, 0.5, 0.9, 1.0)) + "</p>")
+    suites = []
     for suite, engines in summary.items():
         labels = sorted(engines)
         files = sorted({f for e in engines.values() for f in e})
-        parts.append(f"<h2>{esc(suite)}: {len(files)} files</h2>")
-        # totals per engine
-        head = "".join(f"<th>{esc(label)}</th>" for label in labels)
-        tot_cells, full_cells = [], []
-        for label in labels:
-            cells = engines[label].values()
-            p, t = sum(c["passed"] for c in cells), sum(c["total"] for c in cells)
-            full = sum(1 for c in cells if c["total"] and c["passed"] == c["total"])
-            tot_cells.append(f'<td style="background:{rate_colour(p / t if t else None)}">{p}/{t}</td>')
-            full_cells.append(f"<td>{full}/{len(cells)}</td>")
-        parts.append("<table><tr><th class=name>file</th>" + head + "</tr>"
-                     + "<tr><td class=name><b>assertions passed</b></td>" + "".join(tot_cells) + "</tr>"
-                     + "<tr><td class=name><b>files fully passing</b></td>" + "".join(full_cells) + "</tr>")
-        for f in files:
-            row = [f"<td class=name>{esc(f)}</td>"]
-            for label in labels:
-                c = engines[label].get(f)
-                if c is None:
-                    row.append('<td class="na">-</td>')
-                    continue
-                # The colour is the real pass rate: expected failures keep CI green but are still failures.
-                rate = c["passed"] / c["total"] if c["total"] else None
-                link = f"detail/{_slug(suite)}__{_slug(label)}__{_slug(f)}.html"
-                notes = [f"{c['skipped']} skipped"] if c["skipped"] else []
-                notes += [f"{c['xfail']} known"] if c["xfail"] else []
-                extra = f" ({', '.join(notes)})" if notes else ""
-                row.append(f'<td style="background:{rate_colour(rate)}"><a href="{link}">'
-                           f"{c['passed']}/{c['total']}{extra}</a></td>")
-            parts.append("<tr>" + "".join(row) + "</tr>")
-        parts.append("</table>")
-        # detail pages
-        sub = df[df["suite"] == suite]
-        for (label, f), g in sub.groupby(["label", "file"]):
-            bad = g[~g["outcome"].isin(["pass"])]
-            lines = [f"<p><a href='../index.html'>back</a> &middot; {esc(suite)} &middot; {esc(label)} &middot; "
-                     f"{esc(f)}: {int((g['outcome'] == 'pass').sum())}/{len(g)} passed</p>"]
-            if bad.empty:
-                lines.append("<p>Every assertion passed.</p>")
-            else:
-                lines.append("<table><tr><th class=name>item</th><th class=name>outcome</th>"
-                             "<th class=name>message</th><th class=name>reproduce</th></tr>")
-                for _, r in bad.iterrows():
-                    extra = r["extra"] or {}
-                    repro = extra.get("repro") or extra.get("argv") or ""
-                    if isinstance(repro, list):
-                        repro = " ".join(repro)
-                    lines.append(f"<tr><td class=name>{esc(r['item'])}</td>"
-                                 f"<td class='name outcome-{esc(r['outcome'])}'>{esc(r['outcome'])}</td>"
-                                 f"<td class=name style='white-space:normal'>{esc(r['message'])}</td>"
-                                 f"<td class=name><code>{esc(repro)}</code></td></tr>")
-                lines.append("</table>")
-            (out / "detail" / f"{_slug(suite)}__{_slug(label)}__{_slug(f)}.html").write_text(
-                page(f"{label} on {f}", "".join(lines)))
-    if versions:
-        parts.append("<h2>Engine versions</h2><table>"
-                     + "".join(f"<tr><td class=name>{esc(k)}</td><td class=name>{esc(v)}</td></tr>"
-                               for k, v in sorted(versions.items())) + "</table>")
-    subtitle = (f"Rendered {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} from {esc(store_path)}; "
-                f"machine: {esc(machine.get('arch', '?'))}, {esc(machine.get('cpu', '?'))}, "
-                f"{esc(machine.get('os', '?'))}, Python {esc(machine.get('python', '?'))}. "
-                "Invalid/malformed modules are scored by rejection; error-message text agreement is a separate strict figure.")
-    index = out / "index.html"
-    index.write_text(page("WebAssembly conformance", "".join(parts), subtitle))
-    (out / "summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True))
-    store.close()
+        totals = {label: engine_totals(engines[label]) for label in labels}
+        suites.append({"name": suite, "title": SUITE_TITLES.get(suite, suite), "labels": labels, "files": files,
+                       "cells": engines, "totals": totals})
+        for (label, f), g in df[df["suite"] == suite].groupby(["label", "file"]):
+            _render_detail(out / "detail" / detail_name(suite, label, f), suite, label, f, engines[label][f],
+                           failure_groups(g))
+    all_labels = sorted({label for s in suites for label in s["labels"]})
+    spec = df[df["suite"] == "spec"] if not df.empty else df
+    index = render("conformance.html", out / "index.html", suites=suites, labels=all_labels, store=str(store_path),
+                   strict=strict_agreement(spec) if not spec.empty else {}, prov=prov, detail_name=detail_name)
+    (out / "summary.json").write_text(json.dumps(summary_json(summary), indent=1, sort_keys=True))
     return index
+
+
+def _render_detail(path: Path, suite: str, label: str, file: str, counts: Counts, groups: list[Group]) -> None:
+    shown = []
+    for g in groups:
+        head, rest = g.checks[:SHOWN], g.checks[SHOWN:]
+        shown.append({"group": g, "name": CATEGORY_NAMES[g.category], "head": [(c, _diffs(c)) for c in head],
+                      "rest": rest, "command": folded_command(rest) if rest else None})
+    render("conformance_detail.html", path, suite=suite, title=SUITE_TITLES.get(suite, suite), label=label,
+           file=file, counts=counts, groups=shown)
