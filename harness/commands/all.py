@@ -7,19 +7,30 @@ failing stage never loses another's results, then renders the reports from the s
 2. WASI: the official WASI testsuite when fetched, and our own WASI programs, on every WASI-capable engine;
 3. perf: the workloads and microbenchmarks on the default engine set (``--quick`` for a short smoke run);
 4. ``harness report``.
+
+Ctrl-C or SIGTERM is passed on to the stage running, which gets a few seconds to mark its run
+``interrupted`` before its process group is killed; the stages after it do not run.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
 
 from ..adapters import adapters
 from ..adapters.base import SPEC, WASI
+from ..cli_options import add_engines, add_store
+from ..interrupts import Terminated
 from ..paths import default_results_db
+from ..process import kill_group
 from ..suites.catalog import get_suite
 
 HELP = "run everything available here (spec, WASI, perf) and render the reports"
@@ -27,10 +38,10 @@ DESCRIPTION = __doc__
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", default=None, help="results store (default: reports/results.db)")
+    add_store(p, optional=False)
     p.add_argument("--skip", default="", help="comma-separated stages to skip: spec,wasi,perf")
     p.add_argument("--quick", action="store_true", help="smaller perf inputs and fewer repeats (a smoke run)")
-    p.add_argument("--engines", default=None, help="restrict every stage to these engines")
+    add_engines(p, None, "every stage runs only these; without it each stage runs every engine available here")
 
 
 def _available(capability: str) -> str:
@@ -43,7 +54,7 @@ def _available(capability: str) -> str:
 
 
 def main(args: argparse.Namespace) -> int:
-    db = args.db or str(default_results_db())
+    db = str(args.db or default_results_db())
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     stages: list[tuple[str, list[str]]] = []
     official_spec = get_suite("spec-2.0").path.is_dir() or bool(os.environ.get("HARNESS_SPEC_DIR"))
@@ -66,15 +77,61 @@ def main(args: argparse.Namespace) -> int:
         if args.quick:
             perf += ["--repeat", "3", "--size", "2"]
         stages.append(("perf", perf))
+    with _signals_raise():
+        return _run_stages(stages, db)
+
+
+def _run_stages(stages: list[tuple[str, list[str]]], db: str) -> int:
     failed = []
     for name, argv in stages:
         print(f"== harness {' '.join(argv)}", file=sys.stderr)
         t0 = time.monotonic()
-        rc = subprocess.run([sys.executable, "-m", "harness", *argv]).returncode
+        rc = _run_stage(argv)
         print(f"== {name}: exit {rc} after {time.monotonic() - t0:.0f} s", file=sys.stderr)
         if rc not in (0, 1):  # 1 = some tests failed: a result, not a breakdown
             failed.append(name)
-    rc = subprocess.run([sys.executable, "-m", "harness", "report", "--db", db]).returncode
+    rc = _run_stage(["report", "--db", db])
     if failed:
         print(f"harness all: stages that could not run: {', '.join(failed)} (see their messages above)", file=sys.stderr)
     return 2 if failed or rc else 0
+
+
+STAGE_GRACE = 3.0
+"""Seconds a stage has, after the signal is passed on, to record its run as interrupted and exit."""
+
+
+def _run_stage(argv: list[str]) -> int:
+    """``python -m harness ARGV`` in a process group of its own; a signal to this command is passed on to
+    it, and the group is killed if it has not ended ``STAGE_GRACE`` seconds later."""
+    proc = subprocess.Popen([sys.executable, "-m", "harness", *argv], start_new_session=True)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt as e:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM if isinstance(e, Terminated) else signal.SIGINT)
+            proc.wait(timeout=STAGE_GRACE)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            pass
+        raise
+    finally:
+        kill_group(proc.pid)
+        proc.wait()
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+
+
+@contextmanager
+def _signals_raise() -> Iterator[None]:
+    """SIGINT and SIGTERM raise (``Terminated`` for SIGTERM) without killing the stage, unlike
+    ``interrupts.stop_on_signals``: the stage is to hear the signal itself."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.signal(signum, _raise_interrupt) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

