@@ -6,5 +6,6 @@ three-way verdict, noise warnings), ``perf_table`` (one line per workload and en
 ``runs`` (which stored runs a figure comes from, with the machine that measured them), ``startup``
 (the ladder's summary), ``studies`` (pointer study, compile vs execution, memory), ``claims`` and
 ``sandbox`` (the claims' verdicts), ``perf_figures`` (all of the perf report's figures),
-``conformance`` (pass/fail counts per suite, engine and file).
+``conformance`` (counts per suite, engine and file by verdict, and the checks that did not pass grouped by
+reason), ``provenance`` (the runs, machines and engine versions behind a report).
 """

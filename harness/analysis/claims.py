@@ -139,7 +139,7 @@ def claims(lines: list[Line], ladder: list[dict], compile_points: list[dict], co
             fig += f"; v8:liftoff {lo.value:.2f}x"
         fig += "; asm.js/JS not measured"
     else:
-        v3, fig = "can't tell here", "no V8 tier measured"
+        v3, fig = "can't tell here", f"no V8 tier measured on {REAL}"
     out.append(Claim(3, "Browser wasm runs 1.45-1.55x native on SPEC (Not So Fast, ATC 2019); asm.js/JS 2-3x.",
                      fig, v3, commands.get("v8:turbofan", commands.get("v8:liftoff", command)),
                      "V8 tiers vs native64 on the same workloads"))
