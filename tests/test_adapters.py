@@ -45,6 +45,18 @@ def test_tier_flags():
     assert "ours" in adapters() and "native32" in adapters()
 
 
+def test_wasmtime_uses_its_compile_cache_only_when_asked(tmp_path):
+    from harness.adapters.base import Invocation
+
+    wasmtime = get_adapter("wasmtime")
+    if wasmtime.binary() is None:
+        pytest.skip("the wasmtime CLI is not installed")
+    cold = wasmtime.wasi_command("cranelift", Invocation(tmp_path / "p.wasm"), tmp_path)
+    warm = wasmtime.wasi_command("cranelift", Invocation(tmp_path / "p.wasm", compile_cache=True), tmp_path)
+    assert "cache=n" in cold and "cache=y" not in cold
+    assert "cache=y" in warm and "cache=n" not in warm
+
+
 def test_every_stage_finds_its_driver_through_the_adapter():
     from harness.spec.drivers import in_process_drivers, out_of_process_drivers
 

@@ -80,6 +80,7 @@ class Invocation:
     dirs: list[tuple[str, str]] = field(default_factory=list)
     program_name: str | None = None  # argv[0]; the file's name when None
     precompiled: bool = False  # run the runtime's ahead-of-time artefact of ``wasm`` (see Adapter.precompile)
+    compile_cache: bool = False  # let the runtime keep compiled code on disk across runs (a warm start)
     phases_file: Path | None = None  # where a runtime that ``writes_phases`` puts its phase timings
 
     @property

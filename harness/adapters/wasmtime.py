@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import platform
 import shutil
-import subprocess
 from pathlib import Path
 
+from .. import process
+from ..text import clip_start
 from .base import (
     ALL,
     PERF,
@@ -87,8 +88,9 @@ class WasmtimeAdapter(Adapter):
         return wasm.with_name(f"{wasm.stem}.{tier}.cwasm")
 
     def wasi_command(self, tier: str, inv: Invocation, scratch: Path) -> list[str]:
-        # cache=n: every run pays compilation, as a cold start does; a precompiled run is the other end.
-        argv = [self._cli(), "run", *self.cli_flags(tier), "-C", "cache=n"]
+        # cache=n unless asked: every run pays compilation, as a cold start does; a precompiled run is the
+        # other end.
+        argv = [self._cli(), "run", *self.cli_flags(tier), "-C", f"cache={'y' if inv.compile_cache else 'n'}"]
         for host, guest in inv.dirs:
             argv += ["--dir", f"{host}::{guest}"]
         argv += [*env_flags(inv.env), "--argv0", inv.argv0]
@@ -104,8 +106,8 @@ class WasmtimeAdapter(Adapter):
     def precompile(self, tier: str, wasm: Path, timeout: float = 600) -> Path:
         out = self.cwasm_path(wasm, tier)
         if not out.exists() or out.stat().st_mtime < wasm.stat().st_mtime:
-            r = subprocess.run(self.compile_command(tier, wasm, out), capture_output=True, text=True,
-                               timeout=timeout)
-            if r.returncode:
-                raise RunnerUnavailable(f"wasmtime compile failed: {r.stderr.strip()[-300:]}")
+            done = process.run_captured(self.compile_command(tier, wasm, out), timeout=timeout)
+            if done.exit.returncode:
+                why = "timed out" if done.exit.timed_out else clip_start(done.stderr.decode(errors="replace").strip())
+                raise RunnerUnavailable(f"wasmtime compile failed: {why}")
         return out

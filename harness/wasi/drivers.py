@@ -10,19 +10,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..adapters.base import WASI, Adapter, EngineSpec, Invocation, RunnerUnavailable, UnknownEngineError
+from ..adapters.base import WASI, Adapter, EngineSpec, Invocation, UnknownEngineError
 from ..adapters.hostcheck import HostcheckAdapter
 from ..adapters.registry import get_adapter
 from .testsuite import PREVIEW1
 
-__all__ = ["HOSTCHECK", "DriverUnavailable", "Invocation", "adapter_for", "check_available", "command",
+__all__ = ["HOSTCHECK", "Invocation", "adapter_for", "check_available", "command",
            "parse_engine", "supported_versions"]
 
 HOSTCHECK = EngineSpec("hostcheck", "")
 _HOSTCHECK_ADAPTER = HostcheckAdapter()
-
-# The engine exists but cannot run WASI programs here (missing binary, no WASI support).
-DriverUnavailable = RunnerUnavailable
 
 
 def adapter_for(engine: EngineSpec) -> Adapter:
@@ -47,7 +44,7 @@ def supported_versions(engine: EngineSpec) -> set[str]:
 
 
 def check_available(engine: EngineSpec) -> None:
-    """Raise DriverUnavailable with the reason and the fix when the engine cannot run WASI here."""
+    """Raise RunnerUnavailable with the reason and the fix when the engine cannot run WASI here."""
     adapter_for(engine).check(engine.tier, WASI)
 
 

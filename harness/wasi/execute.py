@@ -39,7 +39,7 @@ def run_program(engine: EngineSpec, inv: Invocation, *, cwd: Path | None = None,
         scratch = Path(scratch_name)
         try:
             argv = command(engine, inv, scratch)
-        except Exception as e:  # DriverUnavailable and friends
+        except Exception as e:  # RunnerUnavailable and friends
             return RunResult(None, b"", b"", 0.0, error=str(e))
         out_path, err_path, in_path = scratch / "stdout", scratch / "stderr", scratch / "stdin"
         in_path.write_bytes(stdin)

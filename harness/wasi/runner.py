@@ -23,12 +23,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..adapters.base import EngineSpec
+from ..adapters.base import EngineSpec, RunnerUnavailable
 from ..outcomes import NOT_PASSING, Outcome
 from . import expectations as expectations_mod
 from .child import INTERNAL_EXIT
 from .command_check import NotACommand, check_wasi_command
-from .drivers import DriverUnavailable, Invocation, check_available, supported_versions
+from .drivers import Invocation, check_available, supported_versions
 from .execute import DEFAULT_TIMEOUT, RunResult, run_program
 from .expectations import FLAKY_PREFIX
 from .testsuite import WasiTest, clean_artifacts
@@ -190,7 +190,7 @@ def run_suite(engines: Iterable[EngineSpec], tests: list[WasiTest], *, timeout: 
         try:
             check_available(engine)
             reason = None
-        except DriverUnavailable as e:
+        except RunnerUnavailable as e:
             reason = str(e)
             run.unavailable[engine.name] = reason
         start = time.perf_counter()

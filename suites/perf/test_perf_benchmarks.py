@@ -19,9 +19,10 @@ import os
 
 import pytest
 
+from harness.adapters.base import RunnerUnavailable
 from harness.adapters.registry import parse_engines
 from harness.perf.builder import build_all, build_record
-from harness.perf.launch import Unsupported, Variant
+from harness.perf.launch import Variant
 from harness.perf.measure import run_measured
 from harness.perf.recipes import load_workloads
 from harness.perf.runner import PerfConfig, PerfRunner, Unit
@@ -63,7 +64,7 @@ def test_workload(benchmark, runner, workload, engine):
     if u.failed:
         pytest.skip(f"{u.failed}: {u.extra.get('why', '')}")
     if u.invocation is None:
-        raise Unsupported(engine)
+        raise RunnerUnavailable(engine)
     out = runner.cfg.scratch / f"{workload}.{engine.replace(':', '_')}.out"
     benchmark.extra_info.update(argv=u.invocation.argv, program_sha256=u.extra.get("program_sha256"),
                                 input_sha256=u.extra.get("input_sha256"))

@@ -11,8 +11,9 @@ import os
 
 import pytest
 
+from harness.adapters.base import RunnerUnavailable
 from harness.wasi import expectations
-from harness.wasi.drivers import DriverUnavailable, check_available
+from harness.wasi.drivers import check_available
 from harness.wasi.runner import run_test
 
 TIMEOUT = float(os.environ.get("HARNESS_WASI_TIMEOUT", "120"))
@@ -22,7 +23,7 @@ def test_wasi(wasi_case, request):
     engine, kind, test = wasi_case
     try:
         check_available(engine)
-    except DriverUnavailable as e:
+    except RunnerUnavailable as e:
         pytest.skip(str(e))
     if kind == "own":
         test = request.getfixturevalue("own_tests")[test]

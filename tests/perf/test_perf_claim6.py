@@ -7,13 +7,13 @@ import shutil
 import pytest
 
 from harness.adapters import native, registry
-from harness.adapters.base import PERF, EngineSpec
+from harness.adapters.base import PERF, EngineSpec, RunnerUnavailable
 from harness.adapters.native import QemuUserAdapter, foreign_arch
 from harness.adapters.registry import get_adapter, parse_engines
 from harness.analysis.claims import CLAIM6_RULE, claim6
 from harness.analysis.perf_table import Line
 from harness.perf import launch
-from harness.perf.launch import Unsupported, Variant
+from harness.perf.launch import Variant
 from harness.perf.targets import TARGETS, compile_argv, foreign_triple
 from harness.report.perf import render_perf_report
 from harness.results.store import ResultRow, ResultsStore
@@ -95,7 +95,7 @@ def test_invocation_runs_the_program_under_the_emulator(monkeypatch, tmp_path):
 
 def test_invocation_says_why_when_the_emulator_is_missing(monkeypatch, tmp_path):
     monkeypatch.setattr(shutil, "which", _which({}))
-    with pytest.raises(Unsupported, match="qemu-user-static"):
+    with pytest.raises(RunnerUnavailable, match="qemu-user-static"):
         launch.invocation(Variant(EngineSpec("qemu-user", "")), tmp_path / "prog", [], tmp_path)
 
 

@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from harness.adapters import adapters
-from harness.adapters.base import WASI, EngineSpec, Invocation
+from harness.adapters.base import WASI, EngineSpec, Invocation, RunnerUnavailable
 from harness.adapters.native import NativeAdapter, QemuUserAdapter
 from harness.engine.text import parse_module
 from harness.perf import launch, measure
@@ -92,7 +92,7 @@ def test_our_engine_runs_in_one_process_through_the_wasi_driver(tmp_path):
 
 
 def test_a_tier_of_ours_that_is_not_available_is_unsupported_not_a_crash(tmp_path):
-    with pytest.raises(launch.Unsupported, match="later release"):
+    with pytest.raises(RunnerUnavailable, match="later release"):
         launch.invocation(Variant(EngineSpec("ours", "singlepass")), tmp_path / "p.wasm", [], tmp_path)
 
 
@@ -111,6 +111,27 @@ def test_startup_ladder_times_our_engine_as_whole_processes(tmp_path, monkeypatc
         ("ours interp process", "n/a", "ok"), ("ours interp process", "n/a", "ok"),
         ("ours llvm process", "warm-cache", "ok"), ("ours llvm process", "warm-cache", "ok")]
     assert all(0 < r.value < 10 for r in rows)
+
+
+def test_startup_ladder_times_the_wasmtime_cli_with_its_adapters_command_lines(tmp_path):
+    """Cold (compiling every run), warm (its compile cache primed) and precompiled: each the argv the
+    adapter gives ``harness perf`` for that invocation."""
+    from harness.perf import startup
+
+    wasmtime = adapters()["wasmtime"]
+    if not wasmtime.available("cranelift") or wasmtime.binary() is None:
+        pytest.skip("the wasmtime CLI is not installed")
+    wasm = tmp_path / "trivial.wasm"
+    wasm.write_bytes(parse_module('(module (memory (export "memory") 1) (func (export "_start")))'))
+    rows = []
+    startup._wasmtime_cli_rungs(rows.extend, wasm, "cranelift", 1, tmp_path, log=print)
+    assert [(r.file, r.item, r.outcome) for r in rows] == [
+        ("wasmtime CLI cranelift cold", "cold", "ok"), ("wasmtime CLI cranelift warm cache", "warm-cache", "ok"),
+        ("wasmtime CLI cranelift precompiled", "precompiled", "ok")]
+    cold, warm, precompiled = (r.extra["argv"] for r in rows)
+    assert cold == wasmtime.run_command("cranelift", Invocation(wasm), tmp_path)
+    assert warm == wasmtime.run_command("cranelift", Invocation(wasm, compile_cache=True), tmp_path)
+    assert precompiled == wasmtime.run_command("cranelift", Invocation(wasm, precompiled=True), tmp_path)
 
 
 def _wasi_engines() -> list[EngineSpec]:

@@ -149,7 +149,8 @@ def test_opening_a_symlink_without_follow_gives_eloop(host):
 @pytest.mark.parametrize("engine", ["hostcheck", "ours:interp"])
 def test_compiled_escape_attempts_are_all_blocked(engine):
     pytest.importorskip("ziglang")
-    from harness.wasi.drivers import DriverUnavailable, check_available, parse_engine
+    from harness.adapters.base import RunnerUnavailable
+    from harness.wasi.drivers import check_available, parse_engine
     from harness.wasi.programs import build_own_suite
     from harness.wasi.runner import run_test
     from harness.wasi.testsuite import discover
@@ -157,7 +158,7 @@ def test_compiled_escape_attempts_are_all_blocked(engine):
     spec = parse_engine(engine)
     try:
         check_available(spec)
-    except DriverUnavailable as e:
+    except RunnerUnavailable as e:
         pytest.skip(str(e))
     test = {t.name: t for t in discover(build_own_suite())}["sandbox_escape"]
     result = run_test(spec, test, timeout=300)
