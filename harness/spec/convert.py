@@ -1,7 +1,9 @@
 """``.wast`` -> JSON commands plus module files, with ``wasm-tools json-from-wast``, cached by content hash.
 
-The cache lives in ``<cache>/wast-json/<sha256>/`` where the hash covers the script's bytes and the
-converter's identity, so editing a script or upgrading wasm-tools converts again and nothing else does.
+The cache lives in ``<cache>/wast-json/<sha256>/`` where the hash covers the script's name and bytes and
+the converter's identity, so editing a script or upgrading wasm-tools converts again and nothing else does.
+The name is in the key because the files inside are named after it: two scripts with the same text and
+different names need an entry each.
 Conversion writes into a temporary directory and renames it, so parallel workers never see half a cache entry.
 """
 
@@ -16,13 +18,18 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
+from .. import process
 from ..adapters.locate import packaged_binary
 from ..errors import HarnessError
 from ..paths import cache_dir
 
 
 class MalformedWastError(HarnessError):
-    """The ``.wast`` script itself does not parse; the message names file and line."""
+    """The ``.wast`` script itself does not parse; the message names file and line (``line``, 0 if unknown)."""
+
+    def __init__(self, message: str, line: int = 0):
+        super().__init__(message)
+        self.line = line
 
 
 @cache
@@ -42,21 +49,22 @@ def _tool_identity() -> str:
         return str(wasm_tools())
 
 
-def script_hash(data: bytes) -> str:
-    return hashlib.sha256(_tool_identity().encode() + b"\0" + data).hexdigest()
+def script_hash(name: str, data: bytes) -> str:
+    return hashlib.sha256(b"\0".join([_tool_identity().encode(), name.encode(), data])).hexdigest()
 
 
 _LOCATION = re.compile(r"-->\s*(?P<file>.*?):(?P<line>\d+):(?P<col>\d+)")
 
 
-def _error_line(path: Path, stderr: str) -> str:
-    """wasm-tools' multi-line diagnostic -> ``FILE:LINE:COL: malformed .wast: MESSAGE``."""
+def diagnostic(path: Path, stderr: str, what: str) -> tuple[str, int]:
+    """wasm-tools' multi-line diagnostic -> (``FILE:LINE:COL: WHAT: MESSAGE``, LINE or 0): one line, whatever
+    the length of the source line it quotes."""
     lines = [ln for ln in stderr.splitlines() if ln.strip()]
     message = next((ln.removeprefix("error:").strip() for ln in lines if ln.startswith("error")),
                    lines[0].strip() if lines else "wasm-tools failed")
     loc = _LOCATION.search(stderr)
     where = f"{path}:{loc['line']}:{loc['col']}" if loc else str(path)
-    return f"{where}: malformed .wast: {message} (fix the script or pass -k to leave it out)"
+    return f"{where}: {what}: {message}", int(loc["line"]) if loc else 0
 
 
 def convert(path: str | Path) -> Path:
@@ -70,7 +78,7 @@ def convert(path: str | Path) -> Path:
     except OSError as e:
         raise HarnessError(f"cannot read {path}: {e.strerror}") from None
     stem = path.stem
-    target = cache_dir() / "wast-json" / script_hash(data)
+    target = cache_dir() / "wast-json" / script_hash(path.name, data)
     json_path = target / f"{stem}.json"
     if json_path.is_file():
         return json_path
@@ -80,10 +88,10 @@ def convert(path: str | Path) -> Path:
         # Convert a copy named like the original so diagnostics and module file names match it.
         src = tmp / path.name
         src.write_bytes(data)
-        out = subprocess.run([str(wasm_tools()), "json-from-wast", path.name, "-o", f"{stem}.json",
-                              "--wasm-dir", "."], cwd=tmp, capture_output=True, text=True, timeout=120)
-        if out.returncode != 0:
-            raise MalformedWastError(_error_line(path, out.stderr))
+        out = process.run_captured([str(wasm_tools()), "json-from-wast", path.name, "-o", f"{stem}.json",
+                                    "--wasm-dir", "."], cwd=tmp, timeout=120)
+        if out.exit.returncode != 0:
+            raise MalformedWastError(_error_line(path, out.stderr.decode(errors="replace")))
         src.unlink()
         try:
             os.rename(tmp, target)

@@ -52,6 +52,15 @@ def test_conversion_is_cached_by_content(tmp_path, cache):
     assert convert(wast) != first
 
 
+def test_scripts_with_the_same_text_and_different_names_convert_each(tmp_path, cache):
+    """The files of a conversion are named after the script, so the cache entry must be too."""
+    for name in ("one.wast", "two.wast"):
+        (tmp_path / name).write_text(SCRIPT)
+    one, two = convert(tmp_path / "one.wast"), convert(tmp_path / "two.wast")
+    assert (one.name, two.name) == ("one.json", "two.json")
+    assert load_script(one).commands[0].filename.is_file() and load_script(two).commands[0].filename.is_file()
+
+
 def test_malformed_wast_is_one_line_with_file_and_line(tmp_path, cache):
     wast = tmp_path / "bad.wast"
     wast.write_text("(module)\n\n(assert_return (invoke \"f\") (i32.const))\n")
