@@ -82,7 +82,15 @@ def _build(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from ..adapters.base import PERF
     from ..adapters.registry import parse_engines
-    from ..analysis.perf_table import format_compile, format_table, geomeans, lines_json, summarize_rows
+    from ..analysis.perf_table import (
+        MICRO,
+        REAL,
+        format_compile,
+        format_table,
+        geomeans,
+        lines_json,
+        summarize_rows,
+    )
     from ..analysis.runs import perf_rows
     from ..analysis.startup import format_ladder
     from ..cli_options import command_line, open_store
@@ -136,10 +144,12 @@ def _run(args: argparse.Namespace) -> int:
     print()
     print(f"run {run_id}   store {store.path}")
     print(format_table(lines, args.baseline))
-    cpu = geomeans(summarize_rows(df, args.baseline, metric="cpu_time"))
-    if cpu:
-        print("CPU time (user+sys) geometric means, less sensitive to a busy machine: "
-              + ", ".join(f"{k} {v:.2f}" for k, v in sorted(cpu.items(), key=lambda kv: kv[1])))
+    cpu_lines = summarize_rows(df, args.baseline, metric="cpu_time")
+    for kind in (REAL, MICRO):
+        cpu = geomeans(cpu_lines, kind)
+        if cpu:
+            print(f"CPU time (user+sys) geometric means over the {kind}, less sensitive to a busy machine: "
+                  + ", ".join(f"{k} {v:.2f}" for k, v in sorted(cpu.items(), key=lambda kv: kv[1])))
     compile_table = format_compile(df)
     if compile_table:
         print()
