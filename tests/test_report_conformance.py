@@ -102,3 +102,19 @@ def test_the_pass_rate_scale_is_ordered_from_dark_to_light():
     steps = [lightness(rate_colour(r / 20)) for r in range(21)]
     assert steps == sorted(steps) and steps[0] < steps[-1]
     assert rate_colour(None) == NOTHING_RAN
+
+
+def test_a_stored_wasi_row_carries_the_command_that_reruns_it(tmp_path):
+    from harness.adapters.base import EngineSpec
+    from harness.wasi.cli import store_row
+    from harness.wasi.runner import TestResult
+    from harness.wasi.testsuite import WasiTest, parse_spec
+
+    suite = tmp_path / "wasi"
+    test = WasiTest(suite / "tests/c/testsuite/wasm32-wasip1/fd_read.wasm", "c/wasm32-wasip1", "wasm32-wasip1",
+                    parse_spec({"exit_code": 0}))
+    result = TestResult(EngineSpec("wasmtime", "cranelift"), test, "fail", "exit code 1, expected 0",
+                        expected_fail="known", argv=["wasmtime", "run", "fd_read.wasm"])
+    row = store_row(result, str(suite))
+    assert row.extra["reproduce"] == f"harness wasi --engines wasmtime:cranelift --suite-dir {suite} -k c/wasm32-wasip1/fd_read"
+    assert row.extra["argv"] == ["wasmtime", "run", "fd_read.wasm"] and row.extra["verdict"] == "xfail"
