@@ -50,13 +50,22 @@ def _ratio_axis(ax, which: str, values: list[float]) -> None:
     from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
     finite = [v for v in values if v > 0 and not math.isnan(v)] or [1.0]
-    lo, hi = min(min(finite), 0.9) / 1.2, max(max(finite), 1.1) * 1.2
+    lo, hi = min(min(finite) / 1.2, 0.5), max(max(finite) * 1.2, 2.0)  # at least 0.5x to 2x: three ticks
     (ax.set_xscale if which == "x" else ax.set_yscale)("log")
     (ax.set_xlim if which == "x" else ax.set_ylim)(lo, hi)
     axis = ax.xaxis if which == "x" else ax.yaxis
     axis.set_major_locator(FixedLocator([t for t in RATIO_TICKS if lo <= t <= hi]))
     axis.set_minor_locator(NullLocator())
     axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}x"))
+
+
+def _duration_axis(axis, set_scale) -> None:
+    """A log axis of seconds labelled as durations (100 µs, 1.0 ms, 2.00 s) instead of powers of ten."""
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    set_scale("log")
+    axis.set_major_formatter(FuncFormatter(lambda v, _: duration(v)))
+    axis.set_minor_formatter(NullFormatter())
 
 
 def _err(value: float, lo: float, hi: float) -> tuple[float, float]:
@@ -125,9 +134,9 @@ def chart_ladder(ladder: list[dict], out: Path) -> Path | None:
                 va="center", fontsize=7)
     ax.set_yticks(range(len(rows)), [f"{r['rung']} [{r['cache']}]" for r in rows], fontsize=8)
     ax.invert_yaxis()
-    ax.set_xscale("log")
+    _duration_axis(ax.xaxis, ax.set_xscale)
     ax.set_xlim(right=max(m + e for m, e in zip(meds, err[1], strict=True)) * 8)
-    ax.set_xlabel("time to run a program that does nothing (s, log scale)")
+    ax.set_xlabel("time to run a program that does nothing (log scale)")
     used = [n for n in names if any(kinds.get(r["engine"], "wasm engine CLI") == n for r in rows)]
     ax.legend(handles=[Patch(color=colour[n], label=n) for n in used], fontsize=8, loc="lower right")
     return _save(plt, fig, out / "startup.png")
@@ -179,11 +188,7 @@ def chart_compile(points: list[dict], out: Path) -> Path | None:
         for p in sel:
             ax.annotate(p["workload"], (p["compile"], p["exec_ratio"]), fontsize=7, xytext=(4, 3),
                         textcoords="offset points")
-    from matplotlib.ticker import FuncFormatter
-
-    ax.set_xscale("log")
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: duration(v)))
-    ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+    _duration_axis(ax.xaxis, ax.set_xscale)
     ax.set_xlabel("compile time (log scale)")
     _ratio_axis(ax, "y", [x for p in pts for x in (p["exec_lo"], p["exec_hi"], p["exec_ratio"])])
     ax.set_ylabel(f"execution time / {BASELINE} (log scale)")
