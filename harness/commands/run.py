@@ -13,7 +13,6 @@ from ..adapters.base import EngineSpec
 from ..cli_options import add_timeout
 from ..errors import HarnessError
 from ..interrupts import stop_on_signals
-from ..text import clip_start
 from .exit_on_signal import exit_on_signals
 
 HELP = "run a WASI preview1 program (.wasm or .wat) on an engine, stdio and exit code passed through"
@@ -51,8 +50,9 @@ def _wat_to_wasm(path: Path, out_dir: Path) -> Path:
     if tool is not None:
         ended = process.run_captured([str(tool), "parse", str(path), "-o", str(out)], timeout=120)
         if ended.exit.returncode != 0:
-            why = clip_start(ended.stderr.decode(errors="replace").strip())
-            raise HarnessError(f"{path}: not valid WebAssembly text: {why}")
+            from ..spec.convert import diagnostic
+
+            raise HarnessError(diagnostic(path, ended.stderr.decode(errors="replace"), "not valid WebAssembly text")[0])
         return out
     try:
         from ..engine import text

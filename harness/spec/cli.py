@@ -26,7 +26,6 @@ from ..cli_options import (
 from ..errors import HarnessError
 from ..interrupts import kill_children
 from ..results.run import Run, recording
-from .convert import MalformedWastError
 from .drivers import supports_spec
 from .expectations import apply_expectations, draft_entries, skip_reason
 from .runner import CORPUS_DIR, DEFAULT_TIMEOUT, FileResult, discover, run_file, skipped_file, suite_name
@@ -114,16 +113,14 @@ def progress(done: int, total: int, r: FileResult) -> None:
 
 
 def run_files(tasks: list[tuple[EngineSpec, Path]], suite_dir: Path, args: argparse.Namespace,
-              run: Run) -> tuple[list[FileResult], MalformedWastError | None]:
+              run: Run) -> list[FileResult]:
     """Run every (engine, file) on a pool of threads (each waits on its worker process) and store each file's
     rows as soon as it finishes, so an interrupt or a kill keeps every finished file.
 
-    A malformed script stops the queue (the files running finish); so does an interrupt, which also kills
-    the running files' workers and does not wait for them.
+    An interrupt cancels the queue, kills the running files' workers and does not wait for them.
     """
     suite = suite_name(suite_dir)
     results: list[FileResult] = []
-    failure: MalformedWastError | None = None
     pool = ThreadPoolExecutor(max_workers=args.jobs)
     pending: set[Future] = set()
     try:
@@ -138,13 +135,7 @@ def run_files(tasks: list[tuple[EngineSpec, Path]], suite_dir: Path, args: argpa
             for fut in done:
                 if fut.cancelled():
                     continue
-                try:
-                    r = fut.result()
-                except MalformedWastError as e:
-                    failure = failure or e
-                    for queued in pending:
-                        queued.cancel()
-                    continue
+                r = fut.result()
                 apply_expectations(r)
                 results.append(r)
                 run.add(store_rows(r))
@@ -155,7 +146,7 @@ def run_files(tasks: list[tuple[EngineSpec, Path]], suite_dir: Path, args: argpa
         _abandon(pool, pending)
         raise
     pool.shutdown()
-    return results, failure
+    return results
 
 
 def _abandon(pool: ThreadPoolExecutor, pending: set[Future]) -> None:
@@ -188,11 +179,12 @@ def main(args: argparse.Namespace) -> int:
     with recording(store, "spec", command_line("spec"), versions, suites,
                    extra={"suite_dir": str(suite_dir), "unavailable": unavailable}) as run:
         started = time.perf_counter()
-        results, failure = run_files([(e, f) for e in engines for f in files], suite_dir, args, run)
+        results = run_files([(e, f) for e in engines for f in files], suite_dir, args, run)
         wall = time.perf_counter() - started
         print_summary(results, [e.name for e in engines], unavailable, wall, suite_dir, args)
-        if failure:
-            raise HarnessError(str(failure))
+        malformed = next((r.message for r in results if r.status == "malformed"), None)
+        if malformed:  # counted and stored as an error like any file; the user's script needs fixing: exit 2
+            raise HarnessError(malformed)
     unexpected = [r for r in results if not r.as_expected]
     return 1 if unexpected or (unavailable and not results) else 0
 

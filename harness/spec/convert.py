@@ -91,7 +91,8 @@ def convert(path: str | Path) -> Path:
         out = process.run_captured([str(wasm_tools()), "json-from-wast", path.name, "-o", f"{stem}.json",
                                     "--wasm-dir", "."], cwd=tmp, timeout=120)
         if out.exit.returncode != 0:
-            raise MalformedWastError(_error_line(path, out.stderr.decode(errors="replace")))
+            text, line = diagnostic(path, out.stderr.decode(errors="replace"), "malformed .wast")
+            raise MalformedWastError(f"{text} (fix the script or pass -k to leave it out)", line)
         src.unlink()
         try:
             os.rename(tmp, target)

@@ -20,7 +20,7 @@ from .. import process
 from ..adapters.base import EngineSpec
 from ..outcomes import NOT_PASSING, PASSED, Outcome
 from ..paths import REPO_ROOT
-from .convert import convert
+from .convert import MalformedWastError, convert
 from .drivers import in_process_drivers, out_of_process_drivers
 from .outcomes import CheckOutcome
 from .script import Command, Script, load_script
@@ -45,7 +45,7 @@ class FileResult:
     file: str  # the .wast file name
     path: Path
     outcomes: list[CheckOutcome] = field(default_factory=list)
-    status: str = "ok"  # ok | crash | timeout | error | unavailable
+    status: str = "ok"  # ok | crash | timeout | error | unavailable | malformed (the script does not parse)
     message: str = ""
     seconds: float = 0.0
     expected_failure: str = ""  # reason when the whole file is a known failure
@@ -160,10 +160,16 @@ def fill_gaps(checks: list[Command], raw: RawRun) -> list[CheckOutcome]:
 
 def run_file(engine: EngineSpec, wast: Path, suite_dir: Path, timeout: float = DEFAULT_TIMEOUT,
              line: int | None = None) -> FileResult:
-    """Convert (cached) and run one file on one engine.  Raises MalformedWastError for a bad script."""
+    """Convert (cached) and run one file on one engine.  A script that does not parse is one ``error``
+    check at the line wasm-tools names, so it counts in every total and store like any failure."""
     start = time.perf_counter()
     result = FileResult(engine=engine.name, suite=suite_name(suite_dir), file=wast.name, path=wast)
-    script = load_script(convert(wast))
+    try:
+        script = load_script(convert(wast))
+    except MalformedWastError as e:
+        result.outcomes = [CheckOutcome(e.line, "script", Outcome.ERROR, message=str(e))]
+        result.status, result.message = "malformed", str(e)
+        return result
     checks = [c for c in script.checks() if line is None or c.line == line]
     raw = _run_raw(engine, wast, script, timeout, line)
     result.outcomes = fill_gaps(checks, raw)

@@ -47,6 +47,9 @@ def imports_exports(data: bytes) -> tuple[list[tuple[str, str]], list[str]]:
         sid = data[pos]
         size, pos = _leb(data, pos + 1)
         end = pos + size
+        if end > len(data):
+            raise NotACommand(f"truncated module: section {sid} at byte {pos:#x} has {size} bytes, "
+                              f"{end - len(data)} past the end of the file")
         if sid == 2:
             count, p = _leb(data, pos)
             for _ in range(count):
