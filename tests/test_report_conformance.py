@@ -32,6 +32,7 @@ def _store(tmp_path):
                  for i in range(100, 2100)]
         rows += [_spec("utf8.wast", i, "skip", message="text module on an engine that only takes binaries")
                  for i in range(5)]
+        rows.append(_spec("br.wast", 1, "xpass", message="listed as failing, yet passed"))
         store.add(new, rows)
         store.finish_run(new)
         wasi = store.start_run("wasi", suites={"wasi": "3db7f5d1"})
@@ -55,12 +56,15 @@ def test_summary_lines_matrix_and_summary_json(tmp_path):
     index = render_conformance_report(_store(tmp_path), tmp_path / "out")
     text = index.read_text()
     assert text.index("At a glance") < text.index("i32.wast")  # the summary comes before the matrix
-    assert "wasmtime:cranelift   4 passed, 1 unexpected, 2,000 known, 5 skipped; 1/3 files fully passing" in text
+    assert ("wasmtime:cranelift   5 passed, 1 unexpected, 1 unexpectedly passed, 2,000 known, 5 skipped; "
+            "2/4 files fully passing") in text
     assert "wasmtime:cranelift   0 passed, 0 unexpected, 1 known, 1 unsupported; 0/1 files fully passing" in text
     colour, body = _cell(text, "i32.wast").groups()
     assert colour == PASS_RAMP[0] and body.strip().startswith("4/4")  # the newer run replaced the failing one
     colour, body = _cell(text, "f32.wast").groups()
     assert colour == rate_colour(0.0) and "1 unexpected" in body
+    colour, body = _cell(text, "br.wast").groups()
+    assert colour == PASS_RAMP[0] and "1 unexpectedly passed" in body  # passed, yet told apart
     colour, body = _cell(text, "utf8.wast").groups()
     assert colour == NOTHING_RAN and body.strip().startswith("skipped")  # grey, not a failure
     colour, body = _cell(text, "rust/wasm32-wasip3").groups()
