@@ -1,4 +1,5 @@
-"""What the reports share: the jinja2 templates (``templates/``), escaping and the pass-rate colour scale.
+"""What the reports share: the jinja2 templates (``templates/``, escaping on), their filters and the
+pass-rate colour scale.
 
 Pages carry everything they need (inline CSS, images next to them): a report opened from a copied folder
 or an offline machine looks the same.
@@ -6,7 +7,6 @@ or an offline machine looks the same.
 
 from __future__ import annotations
 
-import html
 import math
 import time
 from functools import cache
@@ -22,10 +22,6 @@ TEMPLATES = Path(__file__).parent / "templates"
 # from a full pass to none, so the order reads without telling hues apart.  Index 0 is a 100% pass rate.
 PASS_RAMP = ("#ffffd9", "#edf8b1", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#253494", "#081d58")
 NOTHING_RAN = "#d9d9d9"  # skipped or unsupported only: grey, outside the scale
-
-
-def esc(value: object) -> str:
-    return html.escape("" if value is None else str(value))
 
 
 def _rgb(hex_colour: str) -> tuple[int, int, int]:
