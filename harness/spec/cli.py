@@ -27,7 +27,7 @@ from ..errors import HarnessError
 from ..interrupts import kill_children
 from ..results.run import Run, recording
 from .drivers import supports_spec
-from .expectations import apply_expectations, draft_entries, skip_reason
+from .expectations import apply_expectations, draft_entries, skip_reason, stale
 from .runner import CORPUS_DIR, DEFAULT_TIMEOUT, FileResult, discover, run_file, skipped_file, suite_name
 from .summary import failure_table, matrix, store_rows, summary_json, write_json
 
@@ -72,6 +72,14 @@ def resolve_suite_dir(arg: Path | None) -> Path:
         raise HarnessError(f"suite directory {path} is not readable; fetch it with 'harness suites fetch' "
                            "or pass --suite-dir")
     return path
+
+
+def whole_suite(args: argparse.Namespace) -> bool:
+    """Every file of a suite the expectations are written for runs: our corpus or the official suite, with no
+    ``-k``/``--file`` narrowing it (a folder of one's own given as ``--suite-dir`` is a selection too), so an
+    entry naming none of its files is stale."""
+    chosen_by_us = args.suite_dir is None or str(args.suite_dir) == "official"
+    return chosen_by_us and not (args.pattern or args.file)
 
 
 def split_available(engines: list[EngineSpec]) -> tuple[list[EngineSpec], dict[str, str]]:
@@ -172,6 +180,10 @@ def main(args: argparse.Namespace) -> int:
         raise HarnessError(f"no {what} in {suite_dir}")
     if not engines:
         raise HarnessError("none of the requested engines is available here (see 'harness runtimes')")
+    if whole_suite(args):
+        names = [f.name for f in files]
+        for message in sorted({m for e in engines for m in stale(e.name, suite_name(suite_dir), names)}):
+            print(f"harness spec: warning: {message}", file=sys.stderr)
 
     store = open_store(args)
     versions = {e.name: get_adapter(e.runtime).version() for e in engines} if store else {}

@@ -8,6 +8,7 @@ entry becomes ``xfail``; a passing check listed in ``lines`` becomes ``xpass``, 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
@@ -25,6 +26,11 @@ def load_expectations(engine: str, directory: Path = EXPECTATIONS_DIR) -> Expect
     """{(suite, file): Expectation} for ``runtime:tier``; no file means no known failures."""
     runtime, _, tier = engine.partition(":")
     return expectations.load(directory, SCHEMA, runtime, tier)
+
+
+def stale(engine: str, suite: str, files: Iterable[str], directory: Path = EXPECTATIONS_DIR) -> list[str]:
+    """The engine's entries for ``suite`` naming none of its ``files`` (every file it has), as messages."""
+    return expectations.unmatched(load_expectations(engine, directory), suite, files)
 
 
 def skip_reason(engine: str, suite: str, file: str, directory: Path = EXPECTATIONS_DIR) -> str | None:

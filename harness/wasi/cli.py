@@ -28,6 +28,7 @@ from ..suites.catalog import present_commit
 from ..text import LINE, OUTPUT, clip
 from .drivers import HOSTCHECK, parse_engine
 from .execute import DEFAULT_TIMEOUT
+from .expectations import stale
 from .runner import SuiteRun, TestResult, reproduce_command, run_suite, summarize
 from .testsuite import WasiTest, discover
 
@@ -48,12 +49,15 @@ examples:
 DEFAULT_ENGINES = "wasmtime,v8,pywasm,ours:interp"
 
 
+DEFAULT_VERSIONS = "wasm32-wasip1,wasm32-wasip3"
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_engines(p, DEFAULT_ENGINES)
     p.add_argument("--suite-dir", type=Path, default=None, help="wasi-testsuite checkout (or its tests/ dir)")
     p.add_argument("--own", action="store_true", help="run our own programs (suites/wasi/programs)")
     p.add_argument("--official", action="store_true", help="with --own: run the official suite too")
-    p.add_argument("--versions", default="wasm32-wasip1,wasm32-wasip3",
+    p.add_argument("--versions", default=DEFAULT_VERSIONS,
                    help="WASI versions to list (default: both; p3 tests show as unsupported)")
     add_pattern(p, "tests")
     add_timeout(p, DEFAULT_TIMEOUT, "one test")
@@ -179,6 +183,12 @@ def main(args: argparse.Namespace) -> int:
     tests, suites = collect_tests(args)
     if not tests:
         raise HarnessError("no WASI tests selected" + (f" (pattern {args.pattern!r})" if args.pattern else ""))
+    if not args.pattern and args.versions == DEFAULT_VERSIONS:
+        # every test of the suites that run is here (a --suite-dir of one's own is a selection, not the suite)
+        ids = [t.id for t in tests]
+        own, official = "wasi-own" in suites, "wasi" in suites and args.suite_dir is None
+        for message in sorted({m for e in engines for m in stale(e.runtime, e.tier, ids, own=own, official=official)}):
+            print(f"harness wasi: warning: {message}", file=sys.stderr)
     store = open_store(args)
     versions = {}
     if store:

@@ -7,6 +7,7 @@ A test expected to fail that passes is reported as ``xpass`` so stale entries ge
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,3 +38,15 @@ def load(runtime: str, tier: str, directory: Path = EXPECTATIONS_DIR) -> Expecta
     entries = expectations.load(directory, SCHEMA, runtime, tier).values()
     return Expectations(fail={e.item: e.reason for e in entries if not e.flaky},
                         flaky={e.item: e.reason for e in entries if e.flaky})
+
+
+OWN_PREFIX = "own/"  # test ids of our own programs; every other id is the official suite's
+
+
+def stale(runtime: str, tier: str, test_ids: Iterable[str], *, own: bool, official: bool,
+          directory: Path = EXPECTATIONS_DIR) -> list[str]:
+    """The engine's entries naming no test of the suites that ran (``own``: our programs, ``official``: the
+    wasi-testsuite), as messages; entries of a suite that did not run are not judged."""
+    ran = [e for e in expectations.load(directory, SCHEMA, runtime, tier).values()
+           if (own if e.item.startswith(OWN_PREFIX) else official)]
+    return expectations.unmatched({(e.suite, e.item): e for e in ran}, SUITE, test_ids)

@@ -117,3 +117,23 @@ def test_non_positive_timeouts_and_jobs_are_refused(suite, capsys, option, value
     assert stop.value.code == 2
     err = capsys.readouterr().err
     assert f"argument {option}" in err and f"{why}, got '{value}'" in err
+
+
+def test_a_stale_entry_is_warned_about_when_the_whole_suite_runs(suite, tmp_path, monkeypatch, capsys):
+    from harness.expectations import Expectation
+    from harness.spec import expectations
+
+    entry = Expectation("it used to fail", tmp_path / "wasmtime.toml", "spec", "gone.wast")
+    monkeypatch.setattr(expectations, "load_expectations", lambda engine, directory=None: {("spec", "gone.wast"): entry})
+    monkeypatch.setenv("HARNESS_SPEC_DIR", str(suite))
+    warning = f'harness spec: warning: {tmp_path / "wasmtime.toml"}: [spec."gone.wast"]: matches no file'
+    run("--engines", "wasmtime", "--no-store")
+    assert warning in capsys.readouterr().err
+    run("--engines", "wasmtime", "--no-store", "-k", "good")  # a selection says nothing of the other files
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_run_refuses_a_negative_timeout(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["run", "--timeout", "-1", str(tmp_path / "p.wasm")])
+    assert stop.value.code == 2 and "must be a positive number of seconds" in capsys.readouterr().err

@@ -97,6 +97,27 @@ def test_wasi_runner_matrix_store_and_json(tmp_path, capsys):
     assert "mini/wasm32-wasip1" in captured.out and "TIMEOUT" in captured.out
 
 
+def test_wasi_runner_warns_of_entries_naming_no_test_of_a_suite_that_ran(tmp_path, monkeypatch, capsys):
+    from harness import expectations
+    from harness.wasi import expectations as wasi_expectations
+
+    suite = _mini_suite(tmp_path / "suite")
+    (tmp_path / "exp").mkdir()
+    (tmp_path / "exp" / "wasmtime.toml").write_text(
+        '[wasi."mini/wasm32-wasip1/gone"]\nreason = "x"\n[wasi."own/wasm32-wasip1/not_run"]\nreason = "y"\n')
+    real_load = expectations.load
+    monkeypatch.setattr(wasi_expectations.expectations, "load",
+                        lambda directory, schema, runtime, tier: real_load(tmp_path / "exp", schema, runtime, tier))
+    monkeypatch.setenv("HARNESS_WASI_DIR", str(suite))
+    main(["wasi", "--engines", "wasmtime", "--timeout", "2", "--no-store"])
+    warnings = [ln for ln in capsys.readouterr().err.splitlines() if "warning" in ln]
+    # our own programs did not run: their entry is not judged
+    assert warnings == [f'harness wasi: warning: {tmp_path / "exp" / "wasmtime.toml"}: '
+                        '[wasi."mini/wasm32-wasip1/gone"]: matches no test of the wasi suite']
+    main(["wasi", "--engines", "wasmtime", "--timeout", "2", "--no-store", "-k", "hello"])
+    assert "warning" not in capsys.readouterr().err
+
+
 def test_wasi_runner_unknown_engines_only_is_an_error(tmp_path, capsys):
     suite = _mini_suite(tmp_path / "suite")
     assert main(["wasi", "--engines", "nosuch", "--suite-dir", str(suite), "--no-store"]) == 2
