@@ -37,6 +37,18 @@ class Provenance:
 SETTINGS = ("repeat", "warmup", "size_mb", "seed", "baseline", "metrics", "suite_dir", "suite_dirs")
 
 
+def _settings(extra: dict) -> dict[str, object]:
+    """The run's settings a reader compares, one per line (a run's suite folders each on their own)."""
+    out: dict[str, object] = {}
+    for k in SETTINGS:
+        value = extra.get(k)
+        if isinstance(value, dict):
+            out.update({f"{name} folder": folder for name, folder in value.items()})
+        elif value is not None:
+            out[k] = value
+    return out
+
+
 def provenance(store: ResultsStore, kinds: tuple[str, ...]) -> Provenance:
     """The runs of ``kinds`` (``spec``, ``wasi``, ``perf``) in the store, oldest first."""
     out = Provenance()
@@ -52,7 +64,7 @@ def provenance(store: ResultsStore, kinds: tuple[str, ...]) -> Provenance:
         extra = r.get("extra") or {}
         out.runs.append(RunInfo(r["run_id"], r["kind"], r.get("command") or "", r["started"], r.get("finished"),
                                 r.get("status") or "", dict(r.get("suites") or {}),
-                                {k: extra[k] for k in SETTINGS if k in extra}, key))
+                                _settings(extra), key))
         for engine, version in (r.get("engines") or {}).items():
             if version:
                 out.versions.setdefault(engine, {})[r["kind"]] = str(version)

@@ -35,8 +35,9 @@ def format_ladder(df: pd.DataFrame) -> str:
     lines = [f"{'startup rung':40s} {'cache':12s} {'n':>3s} {'median':>10s} {'95% CI':>23s} {'min':>10s}", "-" * 103]
     for r in ladder_summary(df):
         if r["n"]:
+            ci = "n/a" if math.isnan(r["lo"]) else f"[{_ms(r['lo'])}, {_ms(r['hi'])}]"
             lines.append(f"{r['rung']:40s} {str(r['cache']):12s} {r['n']:3d} {_ms(r['median']):>10s} "
-                         f"[{_ms(r['lo'])}, {_ms(r['hi'])}] {_ms(r['min']):>10s}")
+                         f"{ci:>23s} {_ms(r['min']):>10s}")
         else:
             lines.append(f"{r['rung']:40s} {str(r['cache']):12s}   0 {r['outcome']}: {str(r['message'])[:60]}")
     return "\n".join(lines)
