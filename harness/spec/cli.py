@@ -28,6 +28,7 @@ from ..interrupts import kill_children
 from ..results.run import Run, recording
 from .drivers import supports_spec
 from .expectations import apply_expectations, draft_entries, skip_reason, stale
+from .outcomes import FileStatus
 from .runner import CORPUS_DIR, DEFAULT_TIMEOUT, FileResult, discover, run_file, skipped_file, suite_name
 from .summary import failure_table, matrix, store_rows, summary_json, write_json
 
@@ -115,7 +116,7 @@ def suite_commit(suite_dir: Path) -> str | None:
 
 def progress(done: int, total: int, r: FileResult) -> None:
     state = "ok" if r.fully_passed else ("known failures" if r.as_expected else "UNEXPECTED")
-    extra = f" [{r.status}: {r.message}]" if r.status != "ok" else ""
+    extra = f" [{r.status}: {r.message}]" if r.status != FileStatus.OK else ""
     print(f"[{done}/{total}] {r.engine:<20} {r.file:<40} {r.passed}/{r.total} {state} "
           f"{r.seconds:.1f}s{extra}", file=sys.stderr, flush=True)
 
@@ -194,7 +195,7 @@ def main(args: argparse.Namespace) -> int:
         results = run_files([(e, f) for e in engines for f in files], suite_dir, args, run)
         wall = time.perf_counter() - started
         print_summary(results, [e.name for e in engines], unavailable, wall, suite_dir, args)
-        malformed = next((r.message for r in results if r.status == "malformed"), None)
+        malformed = next((r.message for r in results if r.status == FileStatus.MALFORMED), None)
         if malformed:  # counted and stored as an error like any file; the user's script needs fixing: exit 2
             raise HarnessError(malformed)
     unexpected = [r for r in results if not r.as_expected]

@@ -10,9 +10,30 @@ whether the trap kind agrees (None where it does not apply, e.g. assert_return).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
+from enum import StrEnum
 from typing import Any
 
 from ..outcomes import Outcome
+
+
+class FileStatus(StrEnum):
+    """How an engine's run of one ``.wast`` file ended, beside the outcomes of its checks."""
+
+    OK = "ok"
+    """The engine answered for every check it was given."""
+    CRASH = "crash"
+    """Its process died before the end."""
+    TIMEOUT = "timeout"
+    """It gave no answer within the file's timeout."""
+    ERROR = "error"
+    """The harness could not run it (no driver, the engine's library failed to load)."""
+    MALFORMED = "malformed"
+    """The script itself does not parse."""
+
+    @property
+    def unreached(self) -> Outcome:
+        """The outcome of each check the engine did not get to."""
+        return {FileStatus.CRASH: Outcome.CRASH, FileStatus.TIMEOUT: Outcome.TIMEOUT}.get(self, Outcome.ERROR)
 
 
 @dataclass

@@ -20,9 +20,10 @@ from .. import process
 from ..adapters.base import EngineSpec
 from ..outcomes import NOT_PASSING, PASSED, Outcome
 from ..paths import REPO_ROOT
+from ..text import clip
 from .convert import MalformedWastError, convert
 from .drivers import in_process_drivers, out_of_process_drivers
-from .outcomes import CheckOutcome
+from .outcomes import CheckOutcome, FileStatus
 from .script import Command, Script, load_script
 
 CORPUS_DIR = REPO_ROOT / "suites" / "spec" / "corpus"
@@ -34,7 +35,7 @@ class RawRun:
     """What an engine produced for a file, before gaps are filled."""
 
     outcomes: list[CheckOutcome]
-    status: str = "ok"  # ok | crash | timeout | error
+    status: FileStatus = FileStatus.OK
     message: str = ""
 
 
@@ -45,7 +46,7 @@ class FileResult:
     file: str  # the .wast file name
     path: Path
     outcomes: list[CheckOutcome] = field(default_factory=list)
-    status: str = "ok"  # ok | crash | timeout | error | unavailable | malformed (the script does not parse)
+    status: FileStatus = FileStatus.OK
     message: str = ""
     seconds: float = 0.0
     expected_failure: str = ""  # reason when the whole file is a known failure
@@ -69,7 +70,7 @@ class FileResult:
     @property
     def fully_passed(self) -> bool:
         """Every check passed or was skipped, and at least one ran (a file skipped whole did not pass)."""
-        return (self.status == "ok" and self.passed > 0 and not self.not_run
+        return (self.status == FileStatus.OK and self.passed > 0 and not self.not_run
                 and self.passed + self.count(Outcome.SKIP) == self.total)
 
     @property
@@ -112,7 +113,8 @@ def run_in_worker(engine: EngineSpec, script: Script, timeout: float, line: int 
         argv += ["--line", str(line)]
     # The worker leads a process group of its own, so a timeout also kills any engine process it started (node).
     ended = process.run_captured(argv, timeout=timeout, env=_worker_env())
-    status, message = ("timeout", f"no answer within {timeout:g} s") if ended.exit.timed_out else ("ok", "")
+    status, message = ((FileStatus.TIMEOUT, f"no answer within {timeout:g} s") if ended.exit.timed_out
+                       else (FileStatus.OK, ""))
     out = ended.stdout.decode("utf-8", "replace")
     err = ended.stderr.decode("utf-8", "replace")
     outcomes: list[CheckOutcome] = []
@@ -123,19 +125,19 @@ def run_in_worker(engine: EngineSpec, script: Script, timeout: float, line: int 
         except json.JSONDecodeError:
             continue  # an engine printing to stdout; not ours
         if "fatal" in d:
-            status, message = "error", d["fatal"]
+            status, message = FileStatus.ERROR, d["fatal"]
         elif d.get("done"):
             done = True
         elif "outcome" in d:
             outcomes.append(CheckOutcome.from_dict(d))
-    if status == "ok" and not done:
+    if status == FileStatus.OK and not done:
         rc = ended.exit.returncode
         how = f"killed by {signal.Signals(-rc).name}" if rc < 0 and -rc in signal.valid_signals() else f"exit status {rc}"
         lines = [ln.strip() for ln in err.strip().splitlines() if ln.strip()]
         # the engine's own last words, not the faulthandler's Python stack
         last = next((ln for ln in reversed(lines) if not ln.startswith(("File ", "Current thread", "Fatal Python",
                                                                          "Thread 0x", "<"))), "")
-        status, message = "crash", f"engine process died ({how})" + (f": {last[:200]}" if last else "")
+        status, message = FileStatus.CRASH, f"engine process died ({how})" + (f": {clip(last, 200)}" if last else "")
     return RawRun(outcomes, status, message)
 
 
@@ -144,7 +146,7 @@ def _run_raw(engine: EngineSpec, wast: Path, script: Script, timeout: float, lin
         return run_in_worker(engine, script, timeout, line)
     target = out_of_process_drivers().get(engine.runtime)
     if target is None:
-        return RawRun([], "error", f"{engine} has no spec driver")
+        return RawRun([], FileStatus.ERROR, f"{engine} has no spec driver")
     modname, _, fn = target.partition(":")
     return getattr(importlib.import_module(modname), fn)(engine, wast, script, timeout, line)
 
@@ -152,9 +154,8 @@ def _run_raw(engine: EngineSpec, wast: Path, script: Script, timeout: float, lin
 def fill_gaps(checks: list[Command], raw: RawRun) -> list[CheckOutcome]:
     """Outcomes for every check: the streamed ones in order, then the rest as crash/timeout/error."""
     got = list(raw.outcomes)
-    rest_kind = {"timeout": Outcome.TIMEOUT, "crash": Outcome.CRASH}.get(raw.status, Outcome.ERROR)
     for cmd in checks[len(got):]:
-        got.append(CheckOutcome(cmd.line, cmd.type, rest_kind, message=raw.message or "no outcome from the engine"))
+        got.append(CheckOutcome(cmd.line, cmd.type, raw.status.unreached, message=raw.message or "no outcome from the engine"))
     return got[: len(checks)] if len(got) > len(checks) else got
 
 
@@ -168,7 +169,7 @@ def run_file(engine: EngineSpec, wast: Path, suite_dir: Path, timeout: float = D
         script = load_script(convert(wast))
     except MalformedWastError as e:
         result.outcomes = [CheckOutcome(e.line, "script", Outcome.ERROR, message=str(e))]
-        result.status, result.message = "malformed", str(e)
+        result.status, result.message = FileStatus.MALFORMED, str(e)
         return result
     checks = [c for c in script.checks() if line is None or c.line == line]
     raw = _run_raw(engine, wast, script, timeout, line)

