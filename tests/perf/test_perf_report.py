@@ -65,5 +65,5 @@ def test_a_noisy_run_opens_with_a_banner_and_no_firm_verdict(tmp_path):
     text = render_perf_report(_store(tmp_path, 3.0, 50.0), tmp_path / "out").read_text()
     assert text.index("Noisy run") < text.index('id="claims"')
     assert "--repeat 10" in text
-    claim1 = _claim(text, 1)
-    assert "can&#39;t tell (noisy" in claim1
+    for n in (1, 2):  # the LLVM tier's geomean, the compression ratios: measured, but not firm
+        assert "can&#39;t tell (noisy" in _claim(text, n)
