@@ -23,7 +23,7 @@ from ..analysis.units import duration, memory
 from .html import render
 
 # Okabe-Ito: distinguishable with any common colour-vision deficiency; markers differ as well.
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442")
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#999999")
 MARKERS = ("o", "s", "D", "^", "v", "P", "X", "<")
 RATIO_TICKS = (0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500)
 
@@ -111,7 +111,8 @@ def chart_throughput(lines: list[Line], out: Path) -> Path | None:
 
 
 LADDER_KINDS = (("native64", "native process"), ("native32", "native process"), ("docker", "Docker container"),
-                ("wasmtime-py", "wasm in-process"))
+                ("wasmtime-py", "wasmtime-py in-process"))
+OTHER_RUNG = "other wasm engines"
 
 
 def chart_ladder(ladder: list[dict], out: Path) -> Path | None:
@@ -122,13 +123,13 @@ def chart_ladder(ladder: list[dict], out: Path) -> Path | None:
     from matplotlib.patches import Patch
 
     kinds = dict(LADDER_KINDS)
-    names = sorted(set(kinds.values())) + ["wasm engine CLI"]
+    names = sorted(set(kinds.values())) + [OTHER_RUNG]
     colour = {name: PALETTE[i] for i, name in enumerate(names)}
     fig, ax = plt.subplots(figsize=(9, 0.35 * len(rows) + 1.8))
     meds = [r["median"] for r in rows]
     err = list(zip(*(_err(r["median"], r["lo"], r["hi"]) for r in rows), strict=True))
     ax.barh(range(len(rows)), meds, xerr=err, capsize=2,
-            color=[colour[kinds.get(r["engine"], "wasm engine CLI")] for r in rows])
+            color=[colour[kinds.get(r["engine"], OTHER_RUNG)] for r in rows])
     for i, r in enumerate(rows):
         ax.text(r["median"] * 1.15 + err[1][i], i, duration(r["median"]) + (" (n=1)" if r["n"] == 1 else ""),
                 va="center", fontsize=7)
@@ -137,7 +138,7 @@ def chart_ladder(ladder: list[dict], out: Path) -> Path | None:
     _duration_axis(ax.xaxis, ax.set_xscale)
     ax.set_xlim(right=max(m + e for m, e in zip(meds, err[1], strict=True)) * 8)
     ax.set_xlabel("time to run a program that does nothing (log scale)")
-    used = [n for n in names if any(kinds.get(r["engine"], "wasm engine CLI") == n for r in rows)]
+    used = [n for n in names if any(kinds.get(r["engine"], OTHER_RUNG) == n for r in rows)]
     ax.legend(handles=[Patch(color=colour[n], label=n) for n in used], fontsize=8, loc="lower right")
     return _save(plt, fig, out / "startup.png")
 
