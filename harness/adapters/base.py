@@ -119,6 +119,11 @@ class Adapter:
         names select them, and ``harness all``, which runs the spec suite on each."""
         return []
 
+    def partial(self) -> dict[str, str]:
+        """Tiers that do not pass the whole spec suite yet, each with what it covers: only their names select
+        them (not a bare runtime, not ``harness all``); ``harness runtimes`` lists them with that note."""
+        return {}
+
     def capabilities(self, tier: str) -> frozenset[str]:
         return self.capabilities_by_tier.get(tier, frozenset())
 

@@ -7,6 +7,7 @@ import json
 import sys
 
 from ..adapters import adapters
+from ..adapters.base import EngineSpec
 
 HELP = "list every known engine:tier with availability, version and how to install what is missing"
 
@@ -22,13 +23,14 @@ def collect() -> list[dict]:
     rows = []
     for adapter in adapters().values():
         version = adapter.version()
-        for eng in adapter.engines():
+        partial = adapter.partial()
+        for eng in [*adapter.engines(), *(EngineSpec(adapter.runtime, t) for t in partial)]:
             av = adapter.available(eng.tier)
             rows.append({
                 "engine": eng.name, "available": av.ok, "version": version if av.ok else None,
                 "capabilities": sorted(adapter.capabilities(eng.tier)), "why_not": av.reason or None,
                 "install": (av.install or adapter.install_hint) if not av.ok else None,
-                "description": adapter.description,
+                "description": adapter.description, "partial": partial.get(eng.tier),
             })
     return rows
 
@@ -46,7 +48,7 @@ def main(args: argparse.Namespace) -> int:
     width = max(len(r["engine"]) for r in rows) + 2
     for r in rows:
         mark = "yes" if r["available"] else "no "
-        detail = r["version"] or ""
+        detail = (r["version"] or "") + (f"  ({r['partial']})" if r["partial"] else "")
         if not r["available"]:
             detail = f"{r['why_not']}" + (f"  -> {r['install']}" if r["install"] else "")
         caps = ",".join(r["capabilities"])
