@@ -26,6 +26,7 @@
 (assert_return (invoke "div_s" (i64.const -9) (i64.const 4)) (i64.const -2))
 (assert_return (invoke "div_u" (i64.const -1) (i64.const 2)) (i64.const 0x7fffffffffffffff))
 (assert_trap (invoke "div_s" (i64.const 0x8000000000000000) (i64.const -1)) "integer overflow")
+(assert_trap (invoke "div_s" (i64.const 1) (i64.const 0)) "integer divide by zero")
 (assert_trap (invoke "div_u" (i64.const 1) (i64.const 0)) "integer divide by zero")
 (assert_return (invoke "rem_s" (i64.const 0x8000000000000000) (i64.const -1)) (i64.const 0))
 (assert_return (invoke "rem_s" (i64.const -9) (i64.const 4)) (i64.const -1))

@@ -1,0 +1,36 @@
+;; Every operand of an instruction is type-checked, whatever produced it and in either position: a
+;; validator that only counts operands (or forgets one instruction's types) must fail here many times, not
+;; once.  i32.add is the probe's example; its neighbours share the same table-driven check.
+(assert_invalid (module (func (result i32) (i32.add (i64.const 1) (i32.const 2)))) "type mismatch")
+(assert_invalid (module (func (result i32) (i32.add (i32.const 1) (i64.const 2)))) "type mismatch")
+(assert_invalid (module (func (result i32) (i32.add (f32.const 1) (i32.const 2)))) "type mismatch")
+(assert_invalid (module (func (result i32) (i32.add (i32.const 1) (f64.const 2)))) "type mismatch")
+(assert_invalid (module (func (result i32) (i32.add (f32.const 1) (f32.const 2)))) "type mismatch")
+(assert_invalid (module (func (result i32) (i32.add (i64.const 1) (i64.const 2)))) "type mismatch")
+(assert_invalid (module (func (param i64) (result i32) (i32.add (local.get 0) (i32.const 2)))) "type mismatch")
+(assert_invalid (module (global f64 (f64.const 0)) (func (result i32) (i32.add (i32.const 1) (global.get 0))))
+  "type mismatch")
+(assert_invalid (module (func $f (result i64) (i64.const 1)) (func (result i32) (i32.add (call $f) (i32.const 2))))
+  "type mismatch")
+(assert_invalid (module (func (result i32) (i32.add (block (result f32) (f32.const 1)) (i32.const 2))))
+  "type mismatch")
+(assert_invalid (module (func (result i32) (i32.add (ref.null func) (i32.const 2)))) "type mismatch")
+(assert_invalid (module (func (param i32 f32) (result i32) (i32.add (local.get 1) (local.get 0)))) "type mismatch")
+(assert_invalid (module (func (result i32) (i32.sub (i32.const 1) (i64.const 2)))) "type mismatch")
+(assert_invalid (module (func (result i64) (i64.add (i32.const 1) (i64.const 2)))) "type mismatch")
+(assert_invalid (module (func (result f32) (f32.add (f32.const 1) (f64.const 2)))) "type mismatch")
+;; values left over at the end of a block or function are as invalid as missing ones
+(assert_invalid (module (func (i32.const 1))) "type mismatch")
+(assert_invalid (module (func (result i32) (i32.const 1) (i32.const 2))) "type mismatch")
+(assert_invalid (module (func (block (i32.const 1)))) "type mismatch")
+(assert_invalid (module (func (block (result i32) (i32.const 1) (i32.const 2)) (drop))) "type mismatch")
+(assert_invalid (module (func (loop (i64.const 1)))) "type mismatch")
+(assert_invalid (module (func (if (i32.const 1) (then (i32.const 1))))) "type mismatch")
+;; and the same instructions with the right operands are valid and compute
+(module
+  (func $f (result i32) (i32.const 40))
+  (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+  (func (export "add-call") (result i32) (i32.add (call $f) (block (result i32) (i32.const 2)))))
+(assert_return (invoke "add" (i32.const 0xffffffff) (i32.const 1)) (i32.const 0))
+(assert_return (invoke "add" (i32.const 0x7fffffff) (i32.const 1)) (i32.const 0x80000000))
+(assert_return (invoke "add-call") (i32.const 42))
