@@ -154,3 +154,29 @@ def test_an_alarm_armed_by_the_caller_is_left_alone(tmp_path):
         signal.signal(signal.SIGALRM, previous)
     assert ended.timed_out and not fired
     assert 50 < remaining <= 60
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_child_dies_with_a_parent_killed_outright(tmp_path):
+    """SIGKILL leaves the parent no chance to kill the group: the kernel kills the child instead."""
+    import subprocess
+
+    pidfile = tmp_path / "child.pid"
+    parent = subprocess.Popen([sys.executable, "-c", "import sys; from harness import process; "
+                               "process.run(['sh', '-c', 'echo $$ > \"$1\"; exec sleep 300', 'sh', sys.argv[1]], "
+                               "timeout=None)", str(pidfile)])
+    deadline = time.monotonic() + 30
+    while not (pidfile.exists() and pidfile.read_text().strip()):
+        assert time.monotonic() < deadline and parent.poll() is None
+        time.sleep(0.02)
+    child = int(pidfile.read_text())
+    assert _alive(child)
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 5
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    alive = _alive(child)
+    if alive:
+        os.kill(child, signal.SIGKILL)
+    assert not alive

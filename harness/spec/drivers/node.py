@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ... import process
 from ...adapters.registry import V8Adapter
+from ...text import clip_start
 from .. import spectest
 from ..values import BITS, HostRef
 from .base import (
@@ -58,8 +60,10 @@ class NodeDriver(Driver):
         if node is None:
             raise RuntimeError("node is not on PATH")
         argv = [str(node), *V8Adapter.node_flags(tier), "--experimental-wasm-type-reflection", str(JS_DRIVER)]
+        # In the worker's process group, which the runner kills whole; and killed by the kernel should the
+        # worker itself be killed alone.  Not through process.run: the driver talks to it while it runs.
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True, bufsize=1)
+                                     text=True, bufsize=1, preexec_fn=process.die_with_parent())
         self._id = 0
         self._spectest: _Instance | None = None
 
@@ -72,8 +76,8 @@ class NodeDriver(Driver):
         except (BrokenPipeError, OSError):
             line = ""
         if not line:
-            err = self.proc.stderr.read()[-500:] if self.proc.poll() is not None else ""
-            raise EngineDied(f"node exited (status {self.proc.poll()}): {err.strip()}")
+            err = clip_start(self.proc.stderr.read().strip()) if self.proc.poll() is not None else ""
+            raise EngineDied(f"node exited (status {self.proc.poll()}): {err}")
         reply = json.loads(line)
         error = reply.get("error")
         if error is None:
