@@ -78,6 +78,6 @@ def test_shallow_nesting_matches_the_interpreter():
 @pytest.mark.slow
 @pytest.mark.parametrize("opt_level", [0, 2])
 def test_hundred_thousand_levels(opt_level):
-    """100,000 levels (33,334 blocks, 33,333 loops, 33,333 ifs): about 20-50 s and 1 GB on a 2-core
-    machine, nearly all of it building IR with llvmlite."""
+    """100,000 levels (33,334 blocks, 33,333 loops, 33,333 ifs): 30-40 s on a busy 2-core machine, nearly
+    all of it building IR with llvmlite."""
     check(100_000, opt_level)
