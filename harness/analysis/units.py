@@ -1,5 +1,5 @@
 """How figures are written in claims and reports: a missing figure is "-", durations in µs, ms or s,
-memory in KiB or MiB."""
+memory in KiB, MiB or GiB."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ def duration(x: float | None) -> str:
 
 
 def memory(kib: float | None) -> str:
-    """A size given in KiB, in KiB below one MiB (a tiny process must not read as 0.0 MiB)."""
+    """A size given in KiB, in KiB below one MiB (a tiny process must not read as 0.0 MiB), GiB above one."""
     if kib is None or math.isnan(kib):
         return "-"
-    return f"{kib:.0f} KiB" if kib < 1024 else f"{kib / 1024:.1f} MiB"
+    if kib < 1024:
+        return f"{kib:.0f} KiB"
+    return f"{kib / 1024:.1f} MiB" if kib < 1024**2 else f"{kib / 1024**2:.2f} GiB"
