@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .base import ALL, Adapter, Availability, Invocation, child_command, has_module
+from .base import ALL, Adapter, Availability, EngineSpec, Invocation, child_command, has_module
 
 
 class Wasm3Adapter(Adapter):
@@ -33,4 +33,4 @@ class Wasm3Adapter(Adapter):
             return None
 
     def wasi_command(self, tier: str, inv: Invocation, scratch: Path) -> list[str]:
-        return child_command(f"{self.runtime}:{tier}", inv)
+        return child_command(EngineSpec(self.runtime, tier).name, inv)

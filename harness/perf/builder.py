@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..errors import HarnessError
 from ..paths import cache_dir
+from ..text import LINE, clip, clip_start
 from . import sources
 from .recipes import PERF_SUITE, Program, load_programs
 from .targets import TARGETS, Target, compile_argv
@@ -80,7 +81,7 @@ def source_tree(prog: Program, log=print) -> Path | None:
             r = subprocess.run(cmd, shell=True, cwd=tree, capture_output=True, text=True, timeout=1800)
             if r.returncode:
                 raise HarnessError(f"{prog.recipe}: prepare step {cmd!r} failed in {tree}: "
-                                   f"{(r.stderr or r.stdout).strip()[-400:]}")
+                                   f"{clip_start((r.stderr or r.stdout).strip())}")
         stamp.write_text("ok")
     return tree
 
@@ -165,7 +166,7 @@ def build_all(programs: list[str] | None = None, targets: list[str] | None = Non
         rec = build_one(prog, target, tree, force)
         first = rec.message.splitlines()[0] if rec.message else ""
         log(f"  {prog.name:12s} {target.name:9s} {'ok' if rec.ok else 'FAILED'}"
-            f"{'' if rec.ok else ': ' + first[:150]}")
+            f"{'' if rec.ok else ': ' + clip(first, LINE)}")
         return rec
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:

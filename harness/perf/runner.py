@@ -21,6 +21,7 @@ from pathlib import Path
 from ..adapters.base import EngineSpec, RunnerUnavailable
 from ..adapters.registry import get_adapter
 from ..results.store import ResultRow
+from ..text import LINE, clip, clip_start
 from . import launch
 from .builder import binary_path, build_record, perf_cache
 from .checks import digest
@@ -140,7 +141,7 @@ class PerfRunner:
         args = w.argv(_scale(w, size_class))
         m = run_measured([str(binary_path(w.program, ref_target)), *args], stdin, out, self.cfg.timeout)
         if m.returncode != 0:
-            self.log(f"reference run of {w.name} on native64 failed (exit {m.returncode}): {m.stderr.strip()[-200:]}")
+            self.log(f"reference run of {w.name} on native64 failed (exit {m.returncode}): {clip_start(m.stderr.strip(), LINE)}")
             return None
         d = digest(out, w.check, w.normalize)
         if w.check == "stdout-equals-input":
@@ -181,7 +182,7 @@ class PerfRunner:
             u.failed, u.extra["why"] = "build-failed", f"{w.program} was not built for {v.target}: run `harness perf build`"
             return u
         if not rec.ok:
-            u.failed, u.extra["why"] = "build-failed", f"{w.program} does not build for {v.target}: {rec.message[:300]}"
+            u.failed, u.extra["why"] = "build-failed", f"{w.program} does not build for {v.target}: {clip(rec.message)}"
             return u
         u.program = Path(rec.path)
         u.extra["program_sha256"] = rec.sha256
@@ -235,7 +236,7 @@ class PerfRunner:
                      loadavg=load0, user=m.user, sys=m.sys, checked=u.expected is not None, warmup=not record)
         msg = None
         if outcome != "ok":
-            msg = (f"{outcome}: exit {m.returncode}" + (f"; stderr: {m.stderr.strip()[-300:]}" if m.stderr.strip() else "")
+            msg = (f"{outcome}: exit {m.returncode}" + (f"; stderr: {clip_start(m.stderr.strip())}" if m.stderr.strip() else "")
                    if outcome != "wrong-output" else "output differs from native64's (same sources)")
             u.failed = outcome
         if not record and outcome == "ok":
@@ -281,7 +282,7 @@ class PerfRunner:
                  "cache": "cold (cache=n)", "loadavg": loadavg(), "wasm_bytes": wasm.stat().st_size,
                  "used_by": programs}
         rows = [ResultRow(metric="compile_time", value=m.wall if ok else None, unit="s",
-                          outcome="ok" if ok else "crash", message=None if ok else m.stderr[-300:], extra=extra, **base)]
+                          outcome="ok" if ok else "crash", message=None if ok else clip_start(m.stderr), extra=extra, **base)]
         if ok:
             rows.append(ResultRow(metric="code_size", value=float(tmp.stat().st_size), unit="B", outcome="ok",
                                   extra=extra, **base))
@@ -315,7 +316,7 @@ class PerfRunner:
                     pass
             rows.append(ResultRow(metric=metric, value=m.wall if ok else None, unit="s",
                                   outcome="ok" if ok else ("timeout" if m.timed_out else "crash"),
-                                  message=None if ok else m.stderr[-300:], extra=extra, **base))
+                                  message=None if ok else clip_start(m.stderr), extra=extra, **base))
             if ok and state == "cold" and "phases" in extra:
                 rows.append(ResultRow(metric="code_size", value=float(extra["phases"]["object_bytes"]), unit="B",
                                       outcome="ok", extra=extra, **base))

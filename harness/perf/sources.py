@@ -16,6 +16,7 @@ import tarfile
 from pathlib import Path
 
 from ..errors import HarnessError
+from ..text import clip_start
 from .recipes import Source
 
 DEB_SRC_LIST = Path("/etc/apt/sources.list.d/harness-deb-src.sources")
@@ -69,7 +70,7 @@ def ensure_deb_src(log=print) -> None:
     log(f"wrote {DEB_SRC_LIST}; running apt-get update")
     r = subprocess.run(["apt-get", "update"], capture_output=True, text=True, timeout=600)
     if r.returncode:
-        raise HarnessError(f"apt-get update failed: {r.stderr.strip()[-400:]}")
+        raise HarnessError(f"apt-get update failed: {clip_start(r.stderr.strip())}")
 
 
 def _verify(path: Path, expected: str) -> None:
@@ -95,7 +96,7 @@ def fetch(src: Source, downloads: Path, log=print) -> Path:
                            cwd=downloads, capture_output=True, text=True, timeout=900)
         if r.returncode or not (dsc.exists() and orig.exists()):
             raise HarnessError(f"apt-get source {src.debian_package}={src.debian_version} failed: "
-                               f"{(r.stderr or r.stdout).strip()[-400:]}; is that version still in the archive? "
+                               f"{clip_start((r.stderr or r.stdout).strip())}; is that version still in the archive? "
                                "Update the recipe in suites/perf/recipes")
     _verify(dsc, src.dsc_sha256)
     _verify(orig, src.orig_sha256)

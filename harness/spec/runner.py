@@ -137,7 +137,7 @@ def run_in_worker(engine: EngineSpec, script: Script, timeout: float, line: int 
         # the engine's own last words, not the faulthandler's Python stack
         last = next((ln for ln in reversed(lines) if not ln.startswith(("File ", "Current thread", "Fatal Python",
                                                                          "Thread 0x", "<"))), "")
-        status, message = FileStatus.CRASH, f"engine process died ({how})" + (f": {clip(last, 200)}" if last else "")
+        status, message = FileStatus.CRASH, f"engine process died ({how})" + (f": {clip(last)}" if last else "")
     return RawRun(outcomes, status, message)
 
 

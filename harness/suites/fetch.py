@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 from ..errors import HarnessError
+from ..text import clip
 from .catalog import SuiteSource, present_commit
 
 
@@ -45,7 +46,7 @@ def fetch_suite(src: SuiteSource, origin: str | None = None, progress=print) -> 
         r = _git("checkout", "--quiet", "--force", src.commit, cwd=dest)
         if r.returncode != 0:
             raise HarnessError(
-                f"{src.name}: commit {src.commit} is not in {url} ({(r2.stderr or r.stderr).strip()[:200]}); "
+                f"{src.name}: commit {src.commit} is not in {url} ({clip((r2.stderr or r.stderr).strip())}); "
                 "use --from with a clone that has it"
             )
     progress(f"{src.name}: checked out {src.commit[:10]} in {dest}")
