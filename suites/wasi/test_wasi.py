@@ -1,8 +1,8 @@
 """WASI programs on every engine: exit code and output as the expectations say.
 
-A known failure (suites/wasi/expectations/<runtime>.toml) is an xfail; an unexpected pass of a listed
-test fails the item, so stale entries are noticed (a blanket ``[all]`` entry does not: it marks an engine
-as not ready yet).
+A known failure (a ``[wasi."<test id>"]`` entry in suites/wasi/expectations/<runtime>.toml or
+<runtime>-<tier>.toml) is an xfail; an unexpected pass of a listed test fails the item, so stale entries
+are noticed, except for a ``flaky`` one, which may pass.
 """
 
 from __future__ import annotations
