@@ -20,7 +20,8 @@ DESCRIPTION = """Run a WASI preview1 command on one engine, like 'wasmtime run'.
 
 The program sees only the directories given with --dir (HOST, or HOST::GUEST to choose the name it sees),
 only the environment given with --env, and the arguments after '--'.  The exit status is the program's;
-124 when --timeout expires; 134 after a trap (as wasmtime); 2 when the harness cannot start it.
+124 when --timeout expires; 134 after a trap (as wasmtime); 2 when the harness cannot start it; 130 or
+143 after Ctrl-C or SIGTERM, which end the engine too.
 
 examples:
   harness run hello.wasm
