@@ -41,9 +41,15 @@ def caught(name: str, suite_dir, files: tuple[str, ...]) -> dict[str, int]:
 
 
 def _needs(mutation_name: str) -> None:
-    tier = MUTATIONS[mutation_name].tier
-    if not (avail := get_adapter("ours").available(tier)):
-        pytest.skip(f"ours:{tier} is not available: {avail.reason}")
+    m = MUTATIONS[mutation_name]
+    if not (avail := get_adapter("ours").available(m.tier)):
+        pytest.skip(f"ours:{m.tier} is not available: {avail.reason}")
+    if m.options.get("bounds") == "guard":
+        from harness.engine.runtime import memory
+        from harness.engine.tiers.llvm import faults
+
+        if not (faults.supported() and memory.guarded_reservations()):
+            pytest.skip("guard-page bounds need Linux on x86-64 or aarch64 without an address-space limit")
 
 
 @pytest.mark.parametrize("name", MUTATIONS)
