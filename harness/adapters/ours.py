@@ -29,6 +29,19 @@ def store_options(tier: str) -> tuple[str, dict[str, object]]:
     return ("llvm", dict(LLVM_VARIANTS[tier])) if tier in LLVM_VARIANTS else (tier, {})
 
 
+def _guard_pages() -> Availability:
+    """Whether this host can run the LLVM tier's guard-page code (``faults.preferred`` says when it is the default)."""
+    from harness.engine.runtime import memory
+    from harness.engine.tiers.llvm import faults
+
+    if not faults.supported():
+        return Availability(False, "guard-page bounds need Linux on x86-64 or aarch64")
+    if not memory.guarded_reservations():
+        return Availability(False, "guard-page bounds need 8 GiB reservations, which the address-space limit "
+                                   "(ulimit -v) forbids")
+    return Availability(True)
+
+
 class OursAdapter(Adapter):
     def __init__(self) -> None:
         super().__init__(
@@ -60,7 +73,10 @@ class OursAdapter(Adapter):
         return [EngineSpec(self.runtime, v) for v in LLVM_VARIANTS if v != same]
 
     def _probe(self, tier: str) -> Availability:
-        tier = store_options(tier)[0]
+        tier, options = store_options(tier)
+        if options.get("bounds") == "guard":
+            base = self._probe(tier)
+            return base if not base else _guard_pages()
         if tier == "interp":
             ok = has_module("harness.engine.api")
             return Availability(ok, "" if ok else "the engine's embedding API is missing from this checkout")
