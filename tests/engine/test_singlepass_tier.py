@@ -185,6 +185,26 @@ def test_memory_accesses_bounds_and_growth_match_the_interpreter() -> None:
     assert_same(MEMORY, calls)
 
 
+BULK = """(module
+  (memory (export "mem") 1)
+  (data (i32.const 0) "0123456789abcdefghij")
+  (func (export "copy") (param i32 i32 i32) (memory.copy (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "fill") (param i32 i32 i32) (memory.fill (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "init") (param i32 i32 i32) (memory.init 0 (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "drop") (data.drop 0))
+  (func (export "peek") (param i32) (result i64 i64 i64)
+    (i64.load (local.get 0)) (i64.load offset=8 (local.get 0)) (i64.load offset=16 (local.get 0))))"""
+
+
+def test_bulk_memory_matches_the_interpreter_overlapping_and_out_of_bounds() -> None:
+    calls = [("copy", [2, 0, 10]), ("peek", [0]), ("copy", [0, 3, 10]), ("peek", [0]), ("copy", [5, 5, 8]),
+             ("fill", [4, 0x17A, 3]), ("peek", [0]), ("copy", [65530, 0, 6]), ("copy", [65530, 0, 7]),
+             ("copy", [0, 65531, 6]), ("fill", [65536, 1, 0]), ("fill", [65537, 1, 0]), ("fill", [1, 2, 0xFFFFFFFF]),
+             ("peek", [65512]), ("init", [30, 2, 5]), ("peek", [24]), ("init", [0, 18, 3]), ("drop", []),
+             ("init", [0, 0, 0]), ("init", [0, 0, 1]), ("copy", [0xFFFFFFFF, 0, 0]), ("copy", [1, 1, 0])]
+    assert_same(BULK, calls)
+
+
 CALLS = """(module
   (type $ii (func (param i32) (result i32)))
   (import "host" "twice" (func $twice (param i32) (result i32)))

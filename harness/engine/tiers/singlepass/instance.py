@@ -62,23 +62,13 @@ class NativeInstance:
             r = mem.grow(s[0] & MASK32)
             store.mem_cells[id(mem)][1][1] = mem.size * 65536
             return r & MASK32
-        if op in ("memory.init", "memory.copy", "memory.fill"):
+        if op == "memory.init":
             mem = inst.mems[0]
             d, src, n = s[0] & MASK32, s[1] & MASK32, s[2] & MASK32
-            size = mem.size * 65536
-            if op == "memory.init":
-                data = inst.datas[imm] or b""
-                if src + n > len(data) or d + n > size:
-                    raise Trap(TRAP_OOB_MEMORY)
-                mem.buf[d : d + n] = data[src : src + n]
-            elif op == "memory.copy":
-                if src + n > size or d + n > size:
-                    raise Trap(TRAP_OOB_MEMORY)
-                ctypes.memmove(mem.address + d, mem.address + src, n)
-            else:
-                if d + n > size:
-                    raise Trap(TRAP_OOB_MEMORY)
-                ctypes.memset(mem.address + d, src & 0xFF, n)
+            data = inst.datas[imm] or b""
+            if src + n > len(data) or d + n > mem.size * 65536:
+                raise Trap(TRAP_OOB_MEMORY)
+            mem.buf[d : d + n] = data[src : src + n]
             return 0
         if op == "data.drop":
             inst.datas[imm] = None
@@ -126,9 +116,6 @@ class NativeInstance:
             raise NotImplementedError(op)
         store.tables[id(table)].sync_from_python(store)
         return 0
-
-    def ref(self, table, native: int) -> Any:
-        return self.store.ref_from_native(table.elem, native)
 
 
 class CompiledSinglepass:

@@ -50,6 +50,6 @@ TRAP_PENDING = 100  # Python raised: the exception waits on the Python side
 
 # -- Callback operations -------------------------------------------------------------------------------------
 OP_HOST = 0  # call the host function whose context is ``ctx``
-HELPER_OPS = ("host", "memory.grow", "memory.init", "data.drop", "memory.copy", "memory.fill", "table.get",
+HELPER_OPS = ("host", "memory.grow", "memory.init", "data.drop", "table.get",
               "table.set", "table.grow", "table.fill", "table.copy", "table.init", "elem.drop")
 HELPER_CODES = {name: i for i, name in enumerate(HELPER_OPS)}

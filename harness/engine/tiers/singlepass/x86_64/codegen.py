@@ -732,11 +732,53 @@ class FunctionCompiler:
     def op_data_drop(self, ins: tuple) -> None:
         self.helper_call("data.drop", 0, None, ins[1])
 
+    def bulk_operands(self, regs: tuple[int, int, int]) -> None:
+        """Spill, load the three i32 operands of a bulk memory instruction into ``regs`` (zero-extended) and
+        pop them; r11 is left holding the memory cell."""
+        self.spill_all()
+        base = len(self.stack) - 3
+        for i, reg in enumerate(regs):
+            self.a.load(reg, self.slot(base + i), w=False)
+        del self.stack[base:]
+        self.a.load(R11, Mem(R15, L.CTX_MEMORY))
+
+    def check_range(self, start: int, length: int) -> None:
+        """Trap unless ``start + length`` (zero-extended u32s, so no wrap-around) is within the memory."""
+        self.a.lea(R10, Mem(start, 0, length))
+        self.a.alu_rm("cmp", R10, Mem(R11, L.MEM_SIZE), True)
+        self.a.jcc("a", self.trap(L.TRAP_CODES["out of bounds memory access"]))
+
     def op_memory_copy(self, ins: tuple) -> None:
-        self.helper_call("memory.copy", 3, None)
+        """memory.copy as ``rep movsb``, downwards when the destination overlaps the source from above."""
+        a = self.a
+        self.bulk_operands((RDI, RSI, RCX))
+        self.check_range(RSI, RCX)
+        self.check_range(RDI, RCX)
+        a.load(R10, Mem(R11, L.MEM_BASE))
+        a.alu_rr("add", RSI, R10, True)
+        a.alu_rr("add", RDI, R10, True)
+        forward, done = Label(), Label()
+        a.alu_rr("cmp", RDI, RSI, True)
+        a.jcc("be", forward)
+        a.lea(R11, Mem(RSI, 0, RCX))
+        a.alu_rr("cmp", RDI, R11, True)
+        a.jcc("ae", forward)
+        a.lea(RSI, Mem(RSI, -1, RCX))
+        a.lea(RDI, Mem(RDI, -1, RCX))
+        a.direction(down=True)
+        a.rep_string("movsb")
+        a.direction(down=False)
+        a.jmp(done)
+        a.bind(forward)
+        a.rep_string("movsb")
+        a.bind(done)
 
     def op_memory_fill(self, ins: tuple) -> None:
-        self.helper_call("memory.fill", 3, None)
+        """memory.fill as ``rep stosb``."""
+        self.bulk_operands((RDI, RAX, RCX))
+        self.check_range(RDI, RCX)
+        self.a.alu_rm("add", RDI, Mem(R11, L.MEM_BASE), True)
+        self.a.rep_string("stosb")
 
     def op_memory_size(self, ins: tuple) -> None:
         reg = self.alloc("i32")

@@ -279,6 +279,15 @@ class Assembler:
     def ud2(self) -> None:
         self.buf += b"\x0f\x0b"
 
+    def rep_string(self, op: str) -> None:
+        """``rep movsb`` (copy rcx bytes from [rsi] to [rdi]) or ``rep stosb`` (store al into rcx bytes at
+        [rdi]), in the direction the direction flag says."""
+        self.buf += {"movsb": b"\xf3\xa4", "stosb": b"\xf3\xaa"}[op]
+
+    def direction(self, down: bool) -> None:
+        """std (string operations go down) or cld (up, what the C ABI expects at every call and return)."""
+        self.buf.append(0xFD if down else 0xFC)
+
     def lea_rip(self, dst: int, label: Label) -> None:
         self._emit(b"\x8d", dst, Mem(None, label), True)  # type: ignore[arg-type]
 
