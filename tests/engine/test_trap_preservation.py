@@ -13,14 +13,16 @@ Here a seeded generator writes functions that perform one trapping operation (ea
 with offsets; ``memory.fill``/``copy``/``init``; ``table.get``/``set``; ``call_indirect`` with a bad index,
 a null entry or a wrong signature; integer division and remainder; every float-to-int truncation), whose
 result is then unused, used on one branch only, used only by a ``select``, used only after a loop, or
-overwritten (or followed or preceded by another trap: the first one must win), and calls each with inputs
+overwritten (or followed or preceded by another trap: the first one must win; or made in a function of its
+own, whose caller drops or selects the result), and calls each with inputs
 that trap and inputs that do not, on both sides of each branch.
+
 Many functions share one module, compiled once per configuration: ``ours:interp``, ``ours:llvm`` at O0 and
 O2 (O1 and O3 too under ``-m slow``) with guard pages and with explicit bounds checks, ``ours:singlepass``
 on the modules without SIMD (every other seed; it has no SIMD yet), and ``wasmtime:cranelift`` (the
-wasmtime package, the reference).  Each call's result, or the class of its
-trap, must be the same everywhere, and so must the memory and the table ``$data`` after the last call (a
-store that traps writes nothing; the ones before it stay).
+wasmtime package, the reference).  Each call's result, or the class of its trap, must be the same
+everywhere, and so must the memory and the table ``$data`` after the last call (a store that traps writes
+nothing; the ones before it stay).
 
 The default run checks 6 modules of 80 functions (480 cases, ~4,500 calls per configuration, a few seconds);
 ``pytest -m slow`` checks 40 more modules (3,200 cases) at every optimisation level.  Without the fix for the
@@ -200,6 +202,9 @@ SHAPES: dict[str, str] = {
     # two traps in a row: with $c = 0 the division traps too, and only the first trap may be reported
     "before-other-trap": "(local.set $v {op}) (drop (i32.div_u (i32.const 1) (local.get $c))) {use_v}",
     "after-other-trap": "(drop (i32.div_u (i32.const 1) (local.get $c))) (local.set $v {op}) {k}",
+    # the operation alone in a function of its own, which LLVM may inline and then find the result unused
+    "in-callee": "(drop {call}) {k}",
+    "in-callee-select": "(select {use_call} {k} (local.get $c))",
 }
 
 
@@ -224,10 +229,14 @@ def generate(seed: int, n: int = FUNCS_PER_MODULE) -> tuple[str, list[Case]]:
         op = kinds[i](rng, simd) if i < len(kinds) else rng.choices(kinds, weights)[0](rng, simd)
         shape = rng.choice(sorted(SHAPES))
         expr = op.wat.replace("X", "(local.get $x)")
+        call = f"(call $h{i} (local.get $x))"
         body = SHAPES[shape].format(op=expr, k=f"(i64.const {rng.randrange(1000)})", use_op=_use(op.type, expr),
-                                    use_v=_use(op.type, "(local.get $v)"), const_t=_const(op.type, rng))
+                                    use_v=_use(op.type, "(local.get $v)"), const_t=_const(op.type, rng),
+                                    call=call, use_call=_use(op.type, call))
         wat = (f'(func (export "f{i}") (param $x i32) (param $c i32) (result i64) (local $v {op.type}) (local $i i32)\n'
                f"  {body})")
+        if "{call}" in SHAPES[shape] or "{use_call}" in SHAPES[shape]:
+            wat += f"\n(func $h{i} (param $x i32) (result {op.type}) {expr})"
         cases.append(Case(op, shape, wat))
     return MODULE.format(funcs="\n".join(c.wat for c in cases)), cases
 
