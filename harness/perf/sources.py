@@ -8,7 +8,6 @@ build of that program with a message saying which file and what to do.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from ..errors import HarnessError
 from ..text import clip_start
+from .checks import sha256_path
 from .recipes import Source
 
 DEB_SRC_LIST = Path("/etc/apt/sources.list.d/harness-deb-src.sources")
@@ -28,14 +28,6 @@ Suites: {suite} {suite}-updates
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 """
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _have_deb_src() -> bool:
@@ -74,7 +66,7 @@ def ensure_deb_src(log=print) -> None:
 
 
 def _verify(path: Path, expected: str) -> None:
-    got = sha256_file(path)
+    got = sha256_path(path)
     if got != expected:
         raise HarnessError(f"{path}: sha256 {got} does not match the recipe's {expected}; delete the file "
                            "and run `harness perf build` again, or update the recipe if Debian changed the package")
