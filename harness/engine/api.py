@@ -13,7 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 from . import syntax
-from .errors import LinkError
+from .errors import LinkError, UnsupportedFeature
+from .features import EXTENDED_CONST, WASM3
 from .runtime import (
     FuncInstance,
     GlobalInstance,
@@ -26,7 +27,7 @@ from .syntax import FuncType, GlobalType, Limits, MemType, TableType
 from .tiers import Tier
 
 __all__ = ["Module", "Store", "Instance", "host_func", "MemoryInstance", "TableInstance", "GlobalInstance",
-           "FuncInstance", "FuncType", "GlobalType", "Limits", "MemType", "TableType", "TIERS"]
+           "FuncInstance", "FuncType", "GlobalType", "Limits", "MemType", "TableType", "TIERS", "TIER_FEATURES"]
 
 
 class Module:
@@ -39,23 +40,34 @@ class Module:
         self.ast = ast
         self.data = data
         self.validated = validated
+        self._features: frozenset[str] | None = None
 
     @classmethod
-    def from_bytes(cls, data: bytes, validate: bool = True) -> Module:
+    def from_bytes(cls, data: bytes, validate: bool = True, features: frozenset[str] = WASM3) -> Module:
+        """Decode and validate; ``features`` picks the rules (``features.WASM3``, or ``WASM2`` for 2.0's)."""
         from .binary import decode_module
 
         ast = decode_module(bytes(data))
         if validate:
             from .valid import validate_module
 
-            validate_module(ast)
+            validate_module(ast, features)
         return cls(ast, bytes(data), validate)
 
     @classmethod
-    def from_text(cls, source: str) -> Module:
+    def from_text(cls, source: str, features: frozenset[str] = WASM3) -> Module:
         from .text import parse_module
 
-        return cls.from_bytes(parse_module(source))
+        return cls.from_bytes(parse_module(source), features=features)
+
+    @property
+    def features(self) -> frozenset[str]:
+        """The 3.0 features the module uses that a tier may lack (``features.used_by``, computed once)."""
+        if self._features is None:
+            from .features import used_by
+
+            self._features = frozenset(used_by(self.ast))
+        return self._features
 
     @property
     def imports(self) -> list[tuple[str, str, str, Any]]:
@@ -100,6 +112,12 @@ def _singlepass_tier(**opts: Any) -> Tier:
 
 
 TIERS: dict[str, Callable[..., Tier]] = {"interp": _interp_tier, "llvm": _llvm_tier, "singlepass": _singlepass_tier}
+
+# The 3.0 features (harness.engine.features) each tier compiles; a module using another one is refused with
+# UnsupportedFeature naming it, before the tier sees it.  Extended constants are evaluated by the shared
+# instantiation, so every tier has them.
+TIER_FEATURES: dict[str, frozenset[str]] = {"interp": WASM3, "llvm": frozenset((EXTENDED_CONST,)),
+                                            "singlepass": frozenset((EXTENDED_CONST,))}
 
 
 def _to_raw(t: str, v: Any) -> Any:
@@ -175,6 +193,11 @@ class Store:
         return Module.from_bytes(data)
 
     def instantiate(self, module: Module, imports: dict[str, dict[str, Any]] | None = None) -> Instance:
+        supported = TIER_FEATURES.get(self.tier_name, WASM3)
+        if supported != WASM3:
+            missing = sorted(module.features - supported)
+            if missing:
+                raise UnsupportedFeature(missing, self.tier_name)
         externs = resolve_imports(module.ast, imports)
         return Instance(self, self.tier.instantiate(module.ast, externs, module.data if module.validated else None))
 

@@ -42,6 +42,15 @@ class LinkError(WasmError):
     """Instantiation failed while matching imports (assert_unlinkable)."""
 
 
+class UnsupportedFeature(WasmError):
+    """A valid module uses WebAssembly 3.0 features this tier does not compile (``features``, by name)."""
+
+    def __init__(self, features: list[str], tier: str):
+        self.features = features
+        self.tier = tier
+        super().__init__(f"unsupported: the {tier} tier does not compile {', '.join(features)} (WebAssembly 3.0)")
+
+
 class Trap(WasmError):
     """A runtime trap.  ``kind`` is the spec's wording, e.g. "integer divide by zero", "unreachable"."""
 

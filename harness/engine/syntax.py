@@ -65,18 +65,20 @@ class Limits(Frozen):
 
 
 class TableType(Frozen):
-    __slots__ = ("limits", "elem")
+    __slots__ = ("limits", "elem", "addr")
 
-    def __init__(self, limits: Limits, elem: str):
+    def __init__(self, limits: Limits, elem: str, addr: str = "i32"):
         self.limits = limits
         self.elem = elem  # "funcref" | "externref"
+        self.addr = addr  # address type: "i64" for a table64 (memory64 proposal)
 
 
 class MemType(Frozen):
-    __slots__ = ("limits",)
+    __slots__ = ("limits", "addr")
 
-    def __init__(self, limits: Limits):
+    def __init__(self, limits: Limits, addr: str = "i32"):
         self.limits = limits  # in 64 KiB pages
+        self.addr = addr  # address type: "i64" for a memory64
 
 
 class GlobalType(Frozen):

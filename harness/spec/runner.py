@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .. import process
 from ..adapters.base import EngineSpec
+from ..errors import HarnessError
 from ..outcomes import NOT_PASSING, PASSED, Outcome
 from ..paths import REPO_ROOT
 from ..text import clip
@@ -98,21 +99,34 @@ def reproduce_command(engine: str, suite_dir: Path, file: str, line: int) -> str
     return f"harness spec --engines {engine}{suite} --file {file} --line {line}"
 
 
-def _worker_env() -> dict[str, str]:
+def wasm_version(suite_dir: Path) -> str:
+    """Whose validation rules a suite's modules follow (they differ: 2.0 rejects two memories, 3.0 accepts
+    them): "3.0" for the spec-3.0 suite, "2.0" for anything else.  Our engine's driver reads it."""
+    from ..suites.catalog import get_suite
+
+    try:
+        return "3.0" if Path(suite_dir).resolve() == get_suite("spec-3.0").path.resolve() else "2.0"
+    except (OSError, HarnessError):
+        return "2.0"
+
+
+def _worker_env(wasm: str = "2.0") -> dict[str, str]:
     env = dict(os.environ)
+    env["HARNESS_WASM_VERSION"] = wasm
     root = str(REPO_ROOT)
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env.setdefault("PYTHONFAULTHANDLER", "1")
     return env
 
 
-def run_in_worker(engine: EngineSpec, script: Script, timeout: float, line: int | None = None) -> RawRun:
+def run_in_worker(engine: EngineSpec, script: Script, timeout: float, line: int | None = None,
+                  wasm: str = "2.0") -> RawRun:
     """Run a converted script in a worker subprocess; parse its JSON lines; classify how it ended."""
     argv = [sys.executable, "-m", "harness.spec.worker", engine.name, str(script.path)]
     if line is not None:
         argv += ["--line", str(line)]
     # The worker leads a process group of its own, so a timeout also kills any engine process it started (node).
-    ended = process.run_captured(argv, timeout=timeout, env=_worker_env())
+    ended = process.run_captured(argv, timeout=timeout, env=_worker_env(wasm))
     status, message = ((FileStatus.TIMEOUT, f"no answer within {timeout:g} s") if ended.exit.timed_out
                        else (FileStatus.OK, ""))
     out = ended.stdout.decode("utf-8", "replace")
@@ -143,7 +157,7 @@ def run_in_worker(engine: EngineSpec, script: Script, timeout: float, line: int 
 
 def _run_raw(engine: EngineSpec, wast: Path, script: Script, timeout: float, line: int | None) -> RawRun:
     if engine.runtime in in_process_drivers():
-        return run_in_worker(engine, script, timeout, line)
+        return run_in_worker(engine, script, timeout, line, wasm_version(wast.parent))
     target = out_of_process_drivers().get(engine.runtime)
     if target is None:
         return RawRun([], FileStatus.ERROR, f"{engine} has no spec driver")

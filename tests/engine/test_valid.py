@@ -1,4 +1,5 @@
-"""The validator on hand-built IR: the typing algorithm and every module-level rule, with spec wording."""
+"""The validator on hand-built IR: the typing algorithm and every module-level rule, with spec wording
+(the 2.0 rules: ``invalid`` validates with ``features.WASM2``; test_wasm3_* check where 3.0 differs)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import pytest
 
 from harness.engine import syntax as S
 from harness.engine.errors import ValidationError
+from harness.engine.features import WASM2
 from harness.engine.valid import validate_module
 
 VOID = S.FuncType((), ())
@@ -18,7 +20,7 @@ def module(body: list, params=(), results=(), locals_=(), **kw) -> S.Module:
 
 def invalid(m: S.Module, message: str) -> ValidationError:
     with pytest.raises(ValidationError) as info:
-        validate_module(m)
+        validate_module(m, WASM2)
     assert info.value.message.startswith(message), info.value.message
     return info.value
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from .. import syntax as S
 from ..errors import ValidationError
+from ..features import WASM3
 from ..records import Record
 
 
 class Context(Record):
-    __slots__ = ("types", "funcs", "tables", "mems", "globals", "imported_globals", "elems", "datas", "refs")
+    __slots__ = ("types", "funcs", "tables", "mems", "globals", "imported_globals", "elems", "datas", "refs",
+                 "features")
 
     def __init__(self, types: list[S.FuncType], funcs: list[S.FuncType], tables: list[S.TableType],
                  mems: list[S.MemType], globals: list[S.GlobalType], imported_globals: int, elems: list[str],
-                 datas: int, refs: set[int] | None = None):
+                 datas: int, refs: set[int] | None = None, features: frozenset[str] = WASM3):
         self.types = types
         self.funcs = funcs  # imports first
         self.tables = tables
@@ -22,6 +24,7 @@ class Context(Record):
         self.elems = elems  # reference type of each element segment
         self.datas = datas  # number of data segments
         self.refs = set() if refs is None else refs  # C.refs: functions that ref.func in code may name
+        self.features = features  # the proposals whose rules apply (features.WASM2 or WASM3)
 
     def type_(self, idx: int) -> S.FuncType:
         if not 0 <= idx < len(self.types):
@@ -29,7 +32,7 @@ class Context(Record):
         return self.types[idx]
 
 
-def build_context(m: S.Module) -> Context:
+def build_context(m: S.Module, features: frozenset[str] = WASM3) -> Context:
     """Collect C from the module; raises "unknown type" for a function whose type index is out of range."""
     types = list(m.types)
 
@@ -66,4 +69,4 @@ def build_context(m: S.Module) -> Context:
             if ins[0] == "ref.func":
                 refs.add(ins[1])
     return Context(types, funcs, tables, mems, globals_, imported_globals,
-                   [e.type for e in m.elems], len(m.datas), refs)
+                   [e.type for e in m.elems], len(m.datas), refs, features)

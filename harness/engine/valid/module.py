@@ -1,20 +1,25 @@
-"""Validation of a whole module (wasm 2.0): limits, constant expressions, segments, exports, start, code."""
+"""Validation of a whole module (wasm 2.0, and 3.0 where ``features`` says so): limits, constant
+expressions, segments, exports, start, code."""
 
 from __future__ import annotations
 
 from .. import syntax as S
 from ..errors import ValidationError
+from ..features import EXTENDED_CONST, GC, MULTI_MEMORY, WASM3
 from .code import validate_function
 from .context import Context, build_context
 
 MAX_PAGES = 65536
 _CONST_OPS = {"i32.const": "i32", "i64.const": "i64", "f32.const": "f32", "f64.const": "f64",
               "v128.const": "v128"}
+_CONST_ARITH = {"i32.add": "i32", "i32.sub": "i32", "i32.mul": "i32",
+                "i64.add": "i64", "i64.sub": "i64", "i64.mul": "i64"}
 
 
-def validate_module(m: S.Module) -> None:
-    """Raise :class:`ValidationError` (spec wording) unless ``m`` is valid."""
-    c = build_context(m)
+def validate_module(m: S.Module, features: frozenset[str] = WASM3) -> None:
+    """Raise :class:`ValidationError` (spec wording) unless ``m`` is valid under the rules of ``features``
+    (:data:`~harness.engine.features.WASM3` by default, ``WASM2`` for the 2.0 rules)."""
+    c = build_context(m, features)
     for i, imp in enumerate(m.imports):
         where = f"import {i} ({imp.module}.{imp.name})"
         if imp.kind == "table":
@@ -25,10 +30,12 @@ def validate_module(m: S.Module) -> None:
         _check_limits(t.limits, None, f"table {i}")
     for i, mt in enumerate(m.mems):
         _check_limits(mt.limits, MAX_PAGES, f"memory {i}")
-    if len(c.mems) > 1:
+    if len(c.mems) > 1 and MULTI_MEMORY not in features:
         raise ValidationError("multiple memories")
     for i, g in enumerate(m.globals):
-        check_const(c, g.init, g.type.valtype, f"global {c.imported_globals + i}")
+        # 3.0: an initialiser may read any earlier immutable global; 2.0: imported ones only
+        readable = c.imported_globals + i if GC in features else c.imported_globals
+        check_const(c, g.init, g.type.valtype, f"global {c.imported_globals + i}", readable)
     for i, e in enumerate(m.elems):
         where = f"elem segment {i}"
         if e.mode == "active":
@@ -79,13 +86,22 @@ def _check_limits(lim: S.Limits, bound: int | None, where: str) -> None:
         raise ValidationError("size minimum must not be greater than maximum", where)
 
 
-def check_const(c: Context, expr: list, expected: str, where: str) -> None:
-    """A constant expression of type ``expected`` (2.0: consts, ref.null, ref.func, imported immutable globals)."""
+def check_const(c: Context, expr: list, expected: str, where: str, readable: int | None = None) -> None:
+    """A constant expression of type ``expected``: consts, ref.null, ref.func, immutable globals (the first
+    ``readable`` ones: by default all of them in 3.0, the imported ones in 2.0), and in 3.0 the
+    extended-const integer arithmetic."""
+    if readable is None:
+        readable = len(c.globals) if GC in c.features else c.imported_globals
     stack: list[str] = []
     for ins in expr:
         name = ins[0]
         if name in _CONST_OPS:
             stack.append(_CONST_OPS[name])
+        elif name in _CONST_ARITH and EXTENDED_CONST in c.features:
+            t = _CONST_ARITH[name]
+            if stack[-2:] != [t, t]:
+                raise ValidationError("type mismatch", where)
+            stack.pop()
         elif name == "ref.null":
             stack.append(ins[1])
         elif name == "ref.func":
@@ -94,7 +110,7 @@ def check_const(c: Context, expr: list, expected: str, where: str) -> None:
             stack.append("funcref")
         elif name == "global.get":
             x = ins[1]
-            if not 0 <= x < c.imported_globals:
+            if not 0 <= x < readable:
                 raise ValidationError(f"unknown global {x}", where)
             g = c.globals[x]
             if g.mutable:
