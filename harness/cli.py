@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from .adapters.base import UnknownEngineError
+from .adapters.declared import ENV as ENGINES_FILE_ENV
+from .cli_options import add_engines_file
 from .errors import HarnessError
 from .interrupts import Terminated
 
@@ -22,6 +25,7 @@ SUBCOMMANDS = {
     "run": "harness.commands.run",
     "perf": "harness.perf.cli",
     "report": "harness.report.cli",
+    "images": "harness.images.cli",
     "all": "harness.commands.all",
 }
 
@@ -36,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
         "'harness runtimes' lists them.",
     )
     parser.add_argument("--version", action="version", version=f"harness {__version__}")
+    add_engines_file(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, modname in SUBCOMMANDS.items():
         mod = importlib.import_module(modname)
@@ -52,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "_main", None):
         parser.print_help()
         return 2
+    if getattr(args, "engines_file", None):  # in the environment, so every process the harness starts reads it
+        os.environ[ENGINES_FILE_ENV] = str(args.engines_file.resolve())
     try:
         return int(args._main(args) or 0)
     except (HarnessError, UnknownEngineError) as e:

@@ -41,6 +41,14 @@ def add_engines(p: argparse.ArgumentParser, default: str, detail: str = "") -> N
     p.add_argument("--engines", default=default,
                    help="comma-separated runtime[:tier] list ('harness runtimes' lists them)"
                         + (f"; {detail}" if detail else "") + " (default: %(default)s)")
+    add_engines_file(p)
+
+
+def add_engines_file(p: argparse.ArgumentParser) -> None:
+    """``--engines-file``: also a global option, so SUPPRESS keeps a subcommand from resetting it."""
+    p.add_argument("--engines-file", type=Path, default=argparse.SUPPRESS, metavar="PATH",
+                   help="TOML file declaring engines by their command lines (default: ./harness.toml, else "
+                        "engines.toml in the user config dir; docs/DECLARED_ENGINES.md)")
 
 
 def add_store(p: argparse.ArgumentParser, *, optional: bool = True) -> None:

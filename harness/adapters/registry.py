@@ -4,6 +4,11 @@ Adding a runtime: write its adapter module in this package (see ``base.Adapter``
 ``harness/spec/drivers/`` if it has one, and add one line to ``BUILTIN``.  ``$HARNESS_ADAPTERS`` names extra
 adapter modules (``pkg.module,other.module``, each with a module-level ``ADAPTER``), which is how tests
 add a fake runtime that every stage, in every process, then sees.
+
+Runtimes can also live outside the harness: packages ship adapters through the entry-point group
+``harness.adapters`` (``plugins``), and users declare engines by their command lines in TOML
+(``declared``).  Each adapter's source (built-in, plugin, declared) and every one that could not be loaded
+are kept for ``harness runtimes``.
 """
 
 from __future__ import annotations
@@ -11,8 +16,10 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cache
 
+from . import declared, plugins
 from .base import Adapter, EngineSpec, UnknownEngineError
 from .cargo_runtimes import WamrAdapter, WasmerAdapter, WasmiAdapter
 from .native import NativeAdapter, QemuUserAdapter
@@ -42,21 +49,59 @@ BUILTIN: list[Callable[[], Adapter]] = [
 EXTRA_ENV = "HARNESS_ADAPTERS"
 
 
+BUILT_IN = "built-in"
+
+
+@dataclass
+class Known:
+    """Every runtime this process knows, where each came from, and what could not be loaded."""
+
+    adapters: dict[str, Adapter] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, adapter: Adapter, source: str) -> None:
+        if adapter.runtime in self.adapters:
+            self.errors.append(f"{source}: runtime {adapter.runtime!r} is already defined "
+                               f"({self.sources[adapter.runtime]}); it is ignored (fix: rename it)")
+            return
+        self.adapters[adapter.runtime] = adapter
+        self.sources[adapter.runtime] = source
+
+
 @cache
-def adapters() -> dict[str, Adapter]:
-    """All known runtimes by name: the built-in ones, then those of ``$HARNESS_ADAPTERS``."""
-    items = [make() for make in BUILTIN]
+def known() -> Known:
+    """The built-in runtimes, then those of ``$HARNESS_ADAPTERS``, of plugins, and of the declarations file."""
+    out = Known()
+    for make in BUILTIN:
+        out.add(make(), BUILT_IN)
     for name in [m.strip() for m in os.environ.get(EXTRA_ENV, "").split(",") if m.strip()]:
-        items.append(importlib.import_module(name).ADAPTER)
-    return {a.runtime: a for a in items}
+        out.add(importlib.import_module(name).ADAPTER, f"${EXTRA_ENV} module {name}")
+    found, errors = plugins.load_plugins()
+    out.errors += errors
+    for plugin in found:
+        out.add(plugin.adapter, plugin.source)
+    path = declared.declarations_file()
+    if path is not None:
+        adapters_, mistakes = declared.load(path, set(out.adapters))
+        out.errors += [str(e) for e in mistakes]
+        for adapter in adapters_:
+            out.add(adapter, f"declared in {path}")
+    return out
+
+
+def adapters() -> dict[str, Adapter]:
+    """All known runtimes by name (see ``known``)."""
+    return known().adapters
 
 
 def get_adapter(runtime: str) -> Adapter:
     try:
         return adapters()[runtime]
     except KeyError:
+        errors = "".join(f"; {e}" for e in known().errors)
         raise UnknownEngineError(
-            f"unknown runtime {runtime!r}; known: {', '.join(adapters())} (see 'harness runtimes')"
+            f"unknown runtime {runtime!r}; known: {', '.join(adapters())} (see 'harness runtimes'){errors}"
         ) from None
 
 

@@ -1,4 +1,6 @@
-"""``harness runtimes``: every known engine:tier, whether it is available here, its version, and why not."""
+"""``harness runtimes``: every known engine:tier, whether it is available here, its version, and why not;
+where each runtime comes from (built-in, a plugin package and its version, or the file that declares it),
+and one line for each plugin or declaration that could not be loaded."""
 
 from __future__ import annotations
 
@@ -6,14 +8,16 @@ import argparse
 import json
 import sys
 
-from ..adapters import adapters
 from ..adapters.base import EngineSpec
+from ..adapters.registry import known
+from ..cli_options import add_engines_file
 
 HELP = "list every known engine:tier with availability, version and how to install what is missing"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    add_engines_file(p)
     sub = p.add_subparsers(dest="action")
     inst = sub.add_parser("install", help="build a runtime from crates.io with cargo into the harness cache")
     inst.add_argument("names", nargs="+", help="runtimes to build: wasmer, wasmi")
@@ -21,7 +25,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def collect() -> list[dict]:
     rows = []
-    for adapter in adapters().values():
+    sources = known().sources
+    for adapter in known().adapters.values():
         version = adapter.version()
         partial = adapter.partial()
         for eng in [*adapter.engines(), *(EngineSpec(adapter.runtime, t) for t in partial)]:
@@ -31,6 +36,7 @@ def collect() -> list[dict]:
                 "capabilities": sorted(adapter.capabilities(eng.tier)), "why_not": av.reason or None,
                 "install": (av.install or adapter.install_hint) if not av.ok else None,
                 "description": adapter.description, "partial": partial.get(eng.tier),
+                "source": sources[adapter.runtime],
             })
     return rows
 
@@ -41,9 +47,12 @@ def main(args: argparse.Namespace) -> int:
 
         return install(args.names)
     rows = collect()
+    errors = known().errors
     if args.json:
         json.dump(rows, sys.stdout, indent=2)
         print()
+        for line in errors:
+            print(f"harness runtimes: {line}", file=sys.stderr)
         return 0
     width = max(len(r["engine"]) for r in rows) + 2
     for r in rows:
@@ -52,5 +61,7 @@ def main(args: argparse.Namespace) -> int:
         if not r["available"]:
             detail = f"{r['why_not']}" + (f"  -> {r['install']}" if r["install"] else "")
         caps = ",".join(r["capabilities"])
-        print(f"{r['engine']:<{width}} {mark}  {caps:<22} {detail}")
+        print(f"{r['engine']:<{width}} {mark}  {caps:<22} {detail}  [{r['source']}]")
+    for line in errors:
+        print(f"error: {line}")
     return 0
