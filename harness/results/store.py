@@ -125,6 +125,41 @@ class ResultRow:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def inspect_store(path: str | Path) -> int:
+    """The schema version of the store at ``path``, read without writing to it (a merge's inputs are
+    shards and artefacts that stay as they were): a ``StoreError`` if it is damaged or half-written,
+    another program's, or from a newer harness whose rows this one could not copy whole."""
+    path = Path(path)
+    if not path.is_file():
+        raise StoreError(f"results store {path} does not exist")
+    try:
+        db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as e:
+        raise StoreError(f"results store {path}: cannot open it ({e})") from None
+    try:
+        damage = [r[0] for r in db.execute("PRAGMA quick_check")]
+        if damage != ["ok"]:
+            raise StoreError(f"results store {path} is damaged ({'; '.join(damage[:3])})")
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if not {"runs", "results", "meta"} <= tables:
+            raise StoreError(f"results store {path} is not a results store (tables: {', '.join(sorted(tables)) or 'none'})")
+        version = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        columns = {r[1] for r in db.execute("PRAGMA table_info(results)")}
+    except sqlite3.DatabaseError as e:
+        raise StoreError(f"results store {path} is damaged or half-written ({e})") from None
+    finally:
+        db.close()
+    if version is None or not version[0].isdigit():
+        raise StoreError(f"results store {path} has no schema version: it was not written by the harness")
+    if int(version[0]) > SCHEMA_VERSION:
+        raise StoreError(f"results store {path} has schema {version[0]}, newer than this harness's "
+                         f"{SCHEMA_VERSION}: merge it with the harness that wrote it")
+    lacking = set(_ROW_COLUMNS.split(", ")) - columns
+    if lacking:
+        raise StoreError(f"results store {path} lacks the result columns {', '.join(sorted(lacking))}")
+    return int(version[0])
+
+
 class ResultsStore:
     def __init__(self, path: str | Path):
         """Open (or create) the store at ``path``.
