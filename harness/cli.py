@@ -25,6 +25,8 @@ SUBCOMMANDS = {
     "run": "harness.commands.run",
     "perf": "harness.perf.cli",
     "report": "harness.report.cli",
+    "results": "harness.results.cli",
+    "dashboard": "harness.dashboard.cli",
     "images": "harness.images.cli",
     "all": "harness.commands.all",
 }

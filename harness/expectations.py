@@ -55,8 +55,10 @@ Expectations = dict[tuple[str, str], Expectation]
 
 
 def engine_files(directory: Path, runtime: str, tier: str) -> list[Path]:
-    """The files that can hold an engine's entries, every-tier first."""
-    return [directory / f"{runtime}.toml"] + ([directory / f"{runtime}-{tier}.toml"] if tier else [])
+    """The files that can hold an engine's entries, every-tier first.  A runtime in its container image
+    (``wasmtime@docker``) has the runtime's own entries, then any of its own."""
+    names = list(dict.fromkeys([runtime.partition("@")[0], runtime]))
+    return [directory / f"{name}{suffix}.toml" for name in names for suffix in ["", *([f"-{tier}"] if tier else [])]]
 
 
 def load(directory: Path, schema: Schema, runtime: str, tier: str) -> Expectations:

@@ -22,6 +22,8 @@ from functools import cache
 from . import declared, plugins
 from .base import Adapter, EngineSpec, UnknownEngineError
 from .cargo_runtimes import WamrAdapter, WasmerAdapter, WasmiAdapter
+from .container import MARK as CONTAINER_MARK
+from .container import container_adapter
 from .native import NativeAdapter, QemuUserAdapter
 from .ours import OursAdapter
 from .pywasm import PywasmAdapter
@@ -96,6 +98,9 @@ def adapters() -> dict[str, Adapter]:
 
 
 def get_adapter(runtime: str) -> Adapter:
+    """The adapter of ``runtime``; ``RUNTIME@docker[-ARCH]`` is that runtime in its container image."""
+    if CONTAINER_MARK in runtime:
+        return container_adapter(runtime, get_adapter(runtime.partition(CONTAINER_MARK)[0]))
     try:
         return adapters()[runtime]
     except KeyError:

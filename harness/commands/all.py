@@ -27,7 +27,9 @@ from types import FrameType
 
 from ..adapters import adapters
 from ..adapters.base import SPEC, WASI
+from ..adapters.container import container_adapters
 from ..cli_options import add_engines, add_store
+from ..images.recipes import host_arch
 from ..interrupts import Terminated
 from ..paths import default_results_db
 from ..process import kill_group
@@ -50,7 +52,12 @@ def _available(capability: str) -> str:
         for eng in [*adapter.engines(), *adapter.variants()]:
             if capability in adapter.capabilities(eng.tier) and adapter.available(eng.tier):
                 names.append(eng.name)
-    return ",".join(names)
+    # Runtimes in their container images too, for the host's architecture, when those images are built.
+    boxed = [e.name for a in container_adapters((host_arch(),)) for e in a.engines()
+             if capability in a.capabilities(e.tier) and a.available(e.tier)]
+    if boxed:
+        print(f"harness all: {capability} also in containers (images built here): {', '.join(boxed)}", file=sys.stderr)
+    return ",".join(names + boxed)
 
 
 def main(args: argparse.Namespace) -> int:

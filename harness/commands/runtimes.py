@@ -9,6 +9,7 @@ import json
 import sys
 
 from ..adapters.base import EngineSpec
+from ..adapters.container import container_adapters
 from ..adapters.registry import known
 from ..cli_options import add_engines_file
 
@@ -26,7 +27,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def collect() -> list[dict]:
     rows = []
     sources = known().sources
-    for adapter in known().adapters.values():
+    # then each runtime in its container image (harness images build makes what is missing)
+    for adapter in [*known().adapters.values(), *container_adapters()]:
         version = adapter.version()
         partial = adapter.partial()
         for eng in [*adapter.engines(), *(EngineSpec(adapter.runtime, t) for t in partial)]:
@@ -36,7 +38,7 @@ def collect() -> list[dict]:
                 "capabilities": sorted(adapter.capabilities(eng.tier)), "why_not": av.reason or None,
                 "install": (av.install or adapter.install_hint) if not av.ok else None,
                 "description": adapter.description, "partial": partial.get(eng.tier),
-                "source": sources[adapter.runtime],
+                "source": sources.get(adapter.runtime, "container"),
             })
     return rows
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import process
+from ..images import guard
 from ..paths import REPO_ROOT, cache_dir
 from .targets import TARGETS, zig_cc
 
@@ -86,7 +87,10 @@ def run_measured(argv: list[str], stdin: Path | None, stdout: Path | None, timeo
     ru_file = (stdout.with_suffix(stdout.suffix + ".rusage") if stdout else Path(f"/tmp/harness-rusage-{os.getpid()}"))
     if helper:
         ru_file.unlink(missing_ok=True)
-        argv = [str(helper), str(ru_file), "--", *argv]
+        prefix = [str(helper), str(ru_file.resolve()), "--"]
+        # In a container the helper runs inside it, so the container's start is not in the figures.
+        argv = (guard.wrap_inside(argv, prefix, ro=[str(helper)], rw=[str(ru_file.parent.resolve())])
+                if guard.is_guarded(argv) else [*prefix, *argv])
     vm: int | None = None
 
     def sample(pid: int) -> None:

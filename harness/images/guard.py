@@ -1,0 +1,99 @@
+"""``python -m harness.images.guard``: start one container with ``docker run --rm`` and make sure it is
+removed however the client ends.  It imports nothing of the harness but this module, so it starts fast.
+
+The harness kills a timed-out or interrupted child with SIGKILL (``harness.process``); killing the
+``docker`` client that way leaves its container running, and ``--rm`` never fires.  So before becoming
+the client (``exec``) this forks a watcher in a session of its own, out of reach of that kill, which
+waits for the client's end of a pipe to close (at any exit, even SIGKILL) and then runs
+``docker rm -f`` on the container's name.  The command line says what to mount::
+
+    python -m harness.images.guard IMAGE NAME [--platform P] [--ro PATH]... [--rw PATH]... -- ARGV...
+
+Every path is mounted at the same path inside, so the runtime's own command line runs unchanged;
+``--ro`` mounts are read-only.  ``wrap_inside`` adds a command (the rusage helper) in front of ARGV,
+so what it measures is the runtime inside the container, without the container's start.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+MODULE = "harness.images.guard"
+LABEL = "org.wasm-harness"
+"""Prefix of the labels on the harness's images and containers (a container left behind is findable)."""
+CONTAINER_LABEL = f"{LABEL}.run"
+
+
+def client() -> str:
+    """The Docker client: ``$HARNESS_DOCKER`` names another (tests point it at a fake one)."""
+    return os.environ.get("HARNESS_DOCKER", "docker")
+
+
+def command(image: str, name: str, argv: list[str], ro: list[str], rw: list[str], platform: str | None = None) -> list[str]:
+    """The guard's own command line (what the adapters return)."""
+    opts = [a for p in ro for a in ("--ro", p)] + [a for p in rw for a in ("--rw", p)]
+    return [sys.executable, "-m", MODULE, image, name, *(["--platform", platform] if platform else []), *opts,
+            "--", *argv]
+
+
+def is_guarded(argv: list[str]) -> bool:
+    return len(argv) > 3 and argv[1:3] == ["-m", MODULE]
+
+
+def wrap_inside(argv: list[str], prefix: list[str], ro: list[str], rw: list[str]) -> list[str]:
+    """``argv`` (a guard command line) with ``prefix`` run in front of the runtime inside the container and
+    the paths it needs mounted."""
+    cut = argv.index("--")
+    extra = [a for p in ro for a in ("--ro", p)] + [a for p in rw for a in ("--rw", p)]
+    return [*argv[:cut], *extra, "--", *prefix, *argv[cut + 1:]]
+
+
+def docker_argv(image: str, name: str, platform: str | None, ro: list[str], rw: list[str], argv: list[str]) -> list[str]:
+    mounts = [a for p in ro for a in ("-v", f"{p}:{p}:ro")] + [a for p in rw for a in ("-v", f"{p}:{p}")]
+    return [client(), "run", "--rm", "-i", "--name", name, "--label", CONTAINER_LABEL, "--network", "none",
+            "--user", f"{os.getuid()}:{os.getgid()}", "--log-driver", "none",
+            *(["--platform", platform] if platform else []), *mounts, image, *argv]
+
+
+def _parse(args: list[str]) -> tuple[str, str, str | None, list[str], list[str], list[str]]:
+    image, name, rest = args[0], args[1], args[2:]
+    platform, ro, rw = None, [], []
+    while rest and rest[0] != "--":
+        flag, value, rest = rest[0], rest[1], rest[2:]
+        if flag == "--platform":
+            platform = value
+        else:
+            (ro if flag == "--ro" else rw).append(value)
+    return image, name, platform, ro, rw, rest[1:]
+
+
+def _watch(read_end: int, name: str) -> None:
+    """In the forked watcher: wait for the client to end, then remove its container."""
+    os.setsid()
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    try:
+        while os.read(read_end, 1):
+            pass
+    finally:
+        subprocess.run([client(), "rm", "-f", name], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os._exit(0)
+
+
+def main(args: list[str]) -> None:
+    image, name, platform, ro, rw, argv = _parse(args)
+    read_end, write_end = os.pipe()
+    if os.fork() == 0:
+        os.close(write_end)
+        _watch(read_end, name)
+    os.close(read_end)
+    os.set_inheritable(write_end, True)  # held by the docker client until it ends
+    cmd = docker_argv(image, name, platform, ro, rw, argv)
+    os.execvp(cmd[0], cmd)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,153 @@
+"""Container recipes and engines without a Docker engine: recipe digests and tags, the ``@docker`` engine
+names, the command lines the container adapter builds, and one clear line when Docker is missing or
+refuses.  What needs a real engine and a built image is in ``tests/containers/``."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+
+from harness.adapters import container
+from harness.adapters.base import Availability, Invocation, UnknownEngineError
+from harness.adapters.registry import get_adapter, parse_engines
+from harness.expectations import engine_files
+from harness.images import docker, guard, recipes
+from harness.images.cli import main as images_main
+
+
+@pytest.fixture
+def recipe_copy(tmp_path, monkeypatch):
+    """The recipes copied into a folder of the test's own, so a test can edit them."""
+    shutil.copytree(recipes.RECIPES_DIR, tmp_path / "containers")
+    monkeypatch.setattr(recipes, "RECIPES_DIR", tmp_path / "containers")
+    recipes.recipes.cache_clear()
+    yield tmp_path / "containers"
+    recipes.recipes.cache_clear()
+
+
+def test_digest_is_stable_and_covers_the_recipe_and_the_base(recipe_copy):
+    before = {n: r.digest() for n, r in recipes.recipes().items()}
+    recipes.recipes.cache_clear()
+    assert {n: r.digest() for n, r in recipes.recipes().items()} == before
+
+    (recipe_copy / "wasmi" / "Dockerfile").write_text((recipe_copy / "wasmi" / "Dockerfile").read_text() + "# x\n")
+    recipes.recipes.cache_clear()
+    assert recipes.load("wasmi").digest() != before["wasmi"]
+    assert recipes.load("wasmtime").digest() == before["wasmtime"]
+
+    (recipe_copy / "base" / "recipe.toml").write_text((recipe_copy / "base" / "recipe.toml").read_text() + "# y\n")
+    recipes.recipes.cache_clear()
+    assert recipes.load("wasmtime").digest() != before["wasmtime"], "a new base must give every runtime a new tag"
+
+
+def test_tag_is_version_arch_and_digest():
+    r = recipes.load("wasmtime")
+    assert re.fullmatch(r"harness/wasmtime:49\.0\.4-amd64-[0-9a-f]{12}", r.tag("amd64"))
+    assert r.tag("arm64").endswith(f"-arm64-{r.digest()[:12]}")
+    assert recipes.load("base").tag("amd64").startswith("harness/base:bookworm-amd64-")
+
+
+def test_every_runtime_recipe_names_a_known_runtime_and_its_tiers():
+    for r in recipes.runtime_recipes():
+        adapter = get_adapter(r.name)
+        assert set(r.tiers) <= set(adapter.tiers), r.name
+        assert (r.folder / "Dockerfile").is_file()
+
+
+def test_engine_names():
+    assert [e.name for e in parse_engines("wasmtime@docker:winch,wasmi@docker")] == \
+        ["wasmtime@docker:winch", "wasmi@docker:interp"]
+    assert container.split("wasmtime@docker-arm64") == ("wasmtime", "arm64")
+    assert container.split("wasmtime") is None
+    with pytest.raises(UnknownEngineError, match="no container recipe for pywasm"):
+        get_adapter("pywasm@docker")
+    assert "emulated" in get_adapter("wasmtime@docker-arm64").description
+
+
+def test_container_engines_share_their_runtimes_expectations():
+    files = [p.name for p in engine_files(Path("x"), "wasmtime@docker", "winch")]
+    assert files[:2] == ["wasmtime.toml", "wasmtime-winch.toml"]
+
+
+@pytest.fixture
+def built(monkeypatch):
+    """Docker reachable and every image built, as far as the adapters can tell."""
+    monkeypatch.setattr(container, "_docker_reachable", lambda: Availability(True))
+    monkeypatch.setattr(container, "_image", lambda tag: docker.Image(tag, "sha256:" + "ab" * 32, "", 1, {}))
+
+
+def _mounts(argv: list[str]) -> tuple[list[str], list[str]]:
+    cut = argv.index("--")
+    flags = argv[5:cut]
+    return ([flags[i + 1] for i in range(0, len(flags), 2) if flags[i] == "--ro"],
+            [flags[i + 1] for i in range(0, len(flags), 2) if flags[i] == "--rw"])
+
+
+def test_command_runs_the_images_binary_with_only_scratch_and_preopens_writable(built, tmp_path):
+    wasm = tmp_path / "prog" / "p.wasm"
+    wasm.parent.mkdir()
+    wasm.write_bytes(b"")
+    scratch, pre = tmp_path / "scratch", tmp_path / "work" / "fs"
+    argv = get_adapter("wasmtime@docker").wasi_command("winch", Invocation(wasm, dirs=[(str(pre), "fs")]), scratch)
+    assert guard.is_guarded(argv)
+    inner = argv[argv.index("--") + 1:]
+    assert inner[:4] == ["/usr/local/bin/wasmtime", "run", "-C", "compiler=winch"]
+    ro, rw = _mounts(argv)
+    assert ro == [str(wasm.parent)] and sorted(rw) == sorted([str(pre), str(scratch)])
+    assert argv[3] == recipes.load("wasmtime").tag()
+
+
+def test_helper_runs_inside_the_container(built, tmp_path):
+    argv = get_adapter("wasmi@docker").run_command("interp", Invocation(tmp_path / "p.wasm"), tmp_path)
+    wrapped = guard.wrap_inside(argv, ["/h", "/r/ru", "--"], ro=["/h"], rw=["/r"])
+    cut = wrapped.index("--")
+    assert wrapped[cut + 1:cut + 4] == ["/h", "/r/ru", "--"] and wrapped[cut + 4] == "/usr/local/bin/wasmi"
+    ro, rw = _mounts(wrapped)
+    assert "/h" in ro and "/r" in rw
+    docker_argv = guard.docker_argv(*guard._parse(wrapped[3:])[:5], ["x"])
+    assert "/h:/h:ro" in docker_argv and "/r:/r" in docker_argv and "--rm" in docker_argv
+    assert docker_argv[docker_argv.index("--network") + 1] == "none"
+
+
+def _fake_docker(tmp_path: Path, body: str) -> Path:
+    script = tmp_path / "docker"
+    script.write_text(f"#!/bin/sh\n{body}\n")
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return script
+
+
+@pytest.mark.parametrize(("body", "says"), [
+    ("echo 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?' >&2;"
+     " exit 1", "not reachable: Cannot connect"),
+    ("echo 'permission denied while trying to connect to the Docker daemon socket' >&2; exit 1", "no permission"),
+])
+def test_docker_down_is_one_line_with_the_fix(tmp_path, monkeypatch, capsys, body, says):
+    monkeypatch.setenv("HARNESS_DOCKER", str(_fake_docker(tmp_path, body)))
+    av = docker.reachable()
+    assert not av and says in av.reason and av.install and "\n" not in av.reason
+    monkeypatch.setattr(container, "_docker_reachable", docker.reachable)
+    adapter = container.ContainerAdapter(get_adapter("wasmtime"), recipes.host_arch())
+    assert says in adapter.available("cranelift").reason
+
+
+def test_missing_client_and_cli_error(tmp_path, monkeypatch):
+    from harness.errors import HarnessError
+
+    monkeypatch.setenv("HARNESS_DOCKER", str(tmp_path / "no-docker"))
+    assert "is not installed" in docker.reachable().reason
+    import argparse
+
+    with pytest.raises(HarnessError, match="not installed"):
+        images_main(argparse.Namespace(action="list", arch="amd64", json=False))
+
+
+def test_missing_image_names_the_build_command(tmp_path, monkeypatch):
+    monkeypatch.setenv("HARNESS_DOCKER", str(_fake_docker(tmp_path, 'case "$1" in version) echo 20.10;; *) exit 1;; esac')))
+    monkeypatch.setattr(container, "_docker_reachable", docker.reachable)
+    monkeypatch.setattr(container, "_image", docker.inspect)
+    av = container.ContainerAdapter(get_adapter("wasmi"), recipes.host_arch()).available("interp")
+    assert not av and "is not built" in av.reason and av.install == "harness images build wasmi"
