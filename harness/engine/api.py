@@ -47,7 +47,7 @@ class Module:
         """Decode and validate; ``features`` picks the rules (``features.WASM3``, or ``WASM2`` for 2.0's)."""
         from .binary import decode_module
 
-        ast = decode_module(bytes(data))
+        ast = decode_module(bytes(data), features=features)
         if validate:
             from .valid import validate_module
 

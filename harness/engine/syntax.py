@@ -17,6 +17,9 @@ Conventions (the contract between the engine's stages; change them only together
   - memory access: ``("i32.load", align_log2, offset)``; lanes: ``("v128.load8_lane", align_log2, offset, lane)``
   - ``("memory.size",)``, ``("memory.grow",)``, ``("memory.copy",)``, ``("memory.fill",)``,
     ``("memory.init", dataidx)``, ``("data.drop", dataidx)``
+  - multi-memory: an instruction on a memory other than 0 carries its index last (``("i32.load", a, o, 1)``,
+    ``("memory.size", 1)``, ``("memory.copy", dst, src)``, ``("memory.init", dataidx, 1)``), so memory-0 code
+    keeps the 2.0 shape; ``binary.opcodes.memory_index(ins)`` reads it
   - ``("i32.const", n)`` and ``("i64.const", n)`` with ``n`` the *unsigned* bit pattern;
     ``("f32.const", bits)`` / ``("f64.const", bits)`` with the raw IEEE bits as an unsigned int (so NaN
     payloads survive); ``("v128.const", n)`` with the 128-bit little-endian value as an unsigned int

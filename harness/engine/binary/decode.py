@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .. import syntax as S
 from ..errors import MalformedError
+from ..features import MEMORY64, MULTI_MEMORY, WASM3
 from .opcodes import (
     BY_BYTE,
     BY_PREFIX,
@@ -39,14 +40,16 @@ _OPX: dict[int, dict[int, tuple[str, str]]] = {
 _OP1[0x1C] = ("select", "select_t")
 
 
-def decode_module(data: bytes, bodies: bool = True) -> S.Module:
+def decode_module(data: bytes, bodies: bool = True, features: frozenset[str] = WASM3) -> S.Module:
     """Decode a binary module.  Raises :class:`MalformedError` (never another exception) on bad input.
 
     ``bodies=False`` leaves function bodies and locals undecoded (``Module.bodies_skipped``): all that
     instantiating a module needs when its code is already compiled and the bytes were validated before,
-    as on a warm start of the LLVM tier (a large program's bodies are most of its decode time)."""
+    as on a warm start of the LLVM tier (a large program's bodies are most of its decode time).
+    ``features``: the 2.0 binary format (``WASM2``) wants zero bytes where 3.0 reads memory indices, and
+    knows no 64-bit limits."""
     try:
-        return _Decoder(bytes(data), bodies).module()
+        return _Decoder(bytes(data), bodies, features).module()
     except MalformedError:
         raise
     except (RecursionError, MemoryError, OverflowError) as e:  # defensive: report, never crash
@@ -56,10 +59,12 @@ def decode_module(data: bytes, bodies: bool = True) -> S.Module:
 
 
 class _Decoder:
-    def __init__(self, data: bytes, bodies: bool = True):
+    def __init__(self, data: bytes, bodies: bool = True, features: frozenset[str] = WASM3):
         self.r = Reader(data)
         self.uses_data_idx = False
         self.bodies = bodies
+        self.multi_memory = MULTI_MEMORY in features
+        self.memory64 = MEMORY64 in features
 
     # ------------------------------------------------------------------------------------------ types
     def valtype(self) -> str:
@@ -81,16 +86,29 @@ class _Decoder:
             raise r.fail("malformed reference type", r.pos - 1)
         return t
 
-    def limits(self) -> S.Limits:
+    def limits(self) -> tuple[S.Limits, str]:
+        """Limits and their address type (flag bit 2: 64-bit, memory64)."""
         r = self.r
-        has_max = r.uleb(1)
-        lo = r.u32()
-        hi = r.u32() if has_max else None
-        return S.Limits(lo, hi)
+        if not self.memory64:
+            has_max = r.uleb(1)
+            lo = r.u32()
+            return S.Limits(lo, r.u32() if has_max else None), "i32"
+        start = r.pos
+        flags = r.byte()
+        if flags not in (0, 1, 4, 5):
+            raise r.fail("malformed limits flags", start)
+        read = r.u64 if flags & 4 else r.u32
+        lo = read()
+        return S.Limits(lo, read() if flags & 1 else None), "i64" if flags & 4 else "i32"
+
+    def memtype(self) -> S.MemType:
+        lim, addr = self.limits()
+        return S.MemType(lim, addr)
 
     def tabletype(self) -> S.TableType:
         elem = self.reftype()
-        return S.TableType(self.limits(), elem)
+        lim, addr = self.limits()
+        return S.TableType(lim, elem, addr)
 
     def globaltype(self) -> S.GlobalType:
         t = self.valtype()
@@ -169,7 +187,8 @@ class _Decoder:
                 if name == "data.drop":
                     self.uses_data_idx = True
             elif imm == "memarg":
-                cur.append((name, *self.memarg()))
+                a, o, x = self.memarg()
+                cur.append((name, a, o, x) if x else (name, a, o))
             elif imm == "i32":
                 cur.append((name, r.sleb(32) & 0xFFFFFFFF))
             elif imm == "i64":
@@ -192,17 +211,17 @@ class _Decoder:
                 ti = r.u32()
                 cur.append((name, ti, r.u32()))
             elif imm == "zero":
-                self.zero()
-                cur.append((name,))
+                x = self.zero()
+                cur.append((name, x) if x else (name,))
             elif imm == "zero2":
-                self.zero()
-                self.zero()
-                cur.append((name,))
+                d = self.zero()
+                s = self.zero()
+                cur.append((name, d, s) if d or s else (name,))
             elif imm == "idx_zero":
                 idx = r.u32()
-                self.zero()
+                x = self.zero()
                 self.uses_data_idx = True
-                cur.append((name, idx))
+                cur.append((name, idx, x) if x else (name, idx))
             elif imm == "idx2":
                 a = r.u32()
                 cur.append((name, a, r.u32()))
@@ -211,8 +230,9 @@ class _Decoder:
             elif imm == "lane":
                 cur.append((name, r.byte()))
             elif imm == "memarg_lane":
-                a, o = self.memarg()
-                cur.append((name, a, o, r.byte()))
+                a, o, x = self.memarg()
+                lane = r.byte()
+                cur.append((name, a, o, lane, x) if x else (name, a, o, lane))
             elif imm == "v128":
                 cur.append((name, int.from_bytes(r.bytes(16), "little")))
             elif imm == "shuffle":
@@ -222,18 +242,27 @@ class _Decoder:
             else:  # pragma: no cover - every kind in the table is handled above
                 raise AssertionError(imm)
 
-    def memarg(self) -> tuple[int, int]:
+    def memarg(self) -> tuple[int, int, int]:
+        """Alignment, offset and memory index (3.0: flag bit 6 says an index follows; offsets are u64)."""
         r = self.r
         start = r.pos
         align = r.u32()
+        mem = 0
+        if self.multi_memory and align & 0x40:
+            align &= ~0x40
+            mem = r.u32()
         if align >= 32:
             raise r.fail("malformed memop flags", start)
-        return align, r.u32()
+        return align, r.u64() if self.memory64 else r.u32(), mem
 
-    def zero(self) -> None:
+    def zero(self) -> int:
+        """A memory index in 3.0 (multi-memory); the reserved zero byte in 2.0."""
         r = self.r
+        if self.multi_memory:
+            return r.u32()
         if r.byte() != 0:
             raise r.fail("zero byte expected", r.pos - 1)
+        return 0
 
     # --------------------------------------------------------------------------------------- sections
     def module(self) -> S.Module:
@@ -282,7 +311,7 @@ class _Decoder:
             elif sid == 4:
                 m.tables = self.vec(self.tabletype)
             elif sid == 5:
-                m.mems = self.vec(lambda: S.MemType(self.limits()))
+                m.mems = self.vec(self.memtype)
             elif sid == 6:
                 m.globals = self.vec(lambda: S.Global(self.globaltype(), self.expr()))
             elif sid == 7:
@@ -327,7 +356,7 @@ class _Decoder:
         if kind == 1:
             return S.Import(mod, name, "table", self.tabletype())
         if kind == 2:
-            return S.Import(mod, name, "memory", S.MemType(self.limits()))
+            return S.Import(mod, name, "memory", self.memtype())
         if kind == 3:
             return S.Import(mod, name, "global", self.globaltype())
         raise r.fail("malformed import kind", r.pos - 1)

@@ -56,14 +56,21 @@ def _valtype(t: str) -> bytes:
     return bytes((VALTYPE_CODES[t],))
 
 
-def _limits(lim: S.Limits) -> bytes:
+def _limits(lim: S.Limits, addr: str = "i32") -> bytes:
+    flags = 4 if addr == "i64" else 0
     if lim.max is None:
-        return b"\x00" + uleb(lim.min)
-    return b"\x01" + uleb(lim.min) + uleb(lim.max)
+        return bytes((flags,)) + uleb(lim.min)
+    return bytes((flags | 1,)) + uleb(lim.min) + uleb(lim.max)
 
 
 def _tabletype(t: S.TableType) -> bytes:
-    return _valtype(t.elem) + _limits(t.limits)
+    return _valtype(t.elem) + _limits(t.limits, t.addr)
+
+
+def _memarg(align: int, offset: int, mem: int) -> bytes:
+    if mem:
+        return uleb(align | 0x40) + uleb(mem) + uleb(offset)
+    return uleb(align) + uleb(offset)
 
 
 def _globaltype(g: S.GlobalType) -> bytes:
@@ -122,9 +129,9 @@ def encode_expr(body: list, out: bytearray | None = None) -> bytes:
         elif imm in ("idx", "label"):
             out += uleb(ins[1])
         elif imm == "memarg":
-            out += uleb(ins[1]) + uleb(ins[2])
+            out += _memarg(ins[1], ins[2], ins[3] if len(ins) > 3 else 0)
         elif imm == "memarg_lane":
-            out += uleb(ins[1]) + uleb(ins[2]) + bytes((ins[3],))
+            out += _memarg(ins[1], ins[2], ins[4] if len(ins) > 4 else 0) + bytes((ins[3],))
         elif imm == "i32":
             out += sleb(_signed(ins[1], 32))
         elif imm == "i64":
@@ -139,12 +146,12 @@ def encode_expr(body: list, out: bytearray | None = None) -> bytes:
             out += _vec([uleb(label) for label in ins[1]]) + uleb(ins[2])
         elif imm in ("call_indirect", "idx2"):
             out += uleb(ins[1]) + uleb(ins[2])
-        elif imm == "zero":
-            out.append(0)
+        elif imm == "zero":  # memory index (0 when absent)
+            out += uleb(ins[1] if len(ins) > 1 else 0)
         elif imm == "zero2":
-            out += b"\x00\x00"
+            out += uleb(ins[1]) + uleb(ins[2]) if len(ins) > 2 else b"\x00\x00"
         elif imm == "idx_zero":
-            out += uleb(ins[1]) + b"\x00"
+            out += uleb(ins[1]) + uleb(ins[2] if len(ins) > 2 else 0)
         elif imm == "reftype":
             out += _valtype(ins[1])
         elif imm == "lane":
@@ -168,7 +175,7 @@ def _import(imp: S.Import) -> bytes:
     if imp.kind == "table":
         return head + _tabletype(d)
     if imp.kind == "memory":
-        return head + _limits(d.limits)
+        return head + _limits(d.limits, d.addr)
     return head + _globaltype(d)
 
 
@@ -240,7 +247,7 @@ def encode_module(m: S.Module) -> bytes:
     if m.tables:
         out += _section(4, _vec([_tabletype(t) for t in m.tables]))
     if m.mems:
-        out += _section(5, _vec([_limits(mt.limits) for mt in m.mems]))
+        out += _section(5, _vec([_limits(mt.limits, mt.addr) for mt in m.mems]))
     if m.globals:
         out += _section(6, _vec([_globaltype(g.type) + encode_expr(g.init) for g in m.globals]))
     if m.exports:

@@ -30,11 +30,11 @@ kind                      binary                                         IR imme
 ``"idx"``                 u32 (local/global/func/table/data/elem index)  ``i``
 ``"call_indirect"``       typeidx u32, tableidx u32                      ``typeidx, tableidx``
 ``"select_t"``            vec(valtype)                                   ``(valtype, ...)``
-``"memarg"``              align u32, offset u32                          ``align_log2, offset``
-``"memarg_lane"``         align u32, offset u32, lane byte               ``align_log2, offset, lane``
-``"zero"``                one 0x00 byte                                  none
-``"zero2"``               two 0x00 bytes                                 none
-``"idx_zero"``            u32, one 0x00 byte (memory.init)               ``dataidx``
+``"memarg"``              flags u32, [memidx u32], offset u32/u64        ``align_log2, offset[, memidx]``
+``"memarg_lane"``         memarg, lane byte                              ``align_log2, offset, lane[, memidx]``
+``"zero"``                memidx u32 (2.0: one 0x00 byte)                ``[memidx]``
+``"zero2"``               two memidx u32 (dst, src)                      ``[dst, src]``
+``"idx_zero"``            dataidx u32, memidx u32 (memory.init)          ``dataidx[, memidx]``
 ``"idx2"``                u32 u32 (table.init, table.copy)               ``a, b`` (binary order)
 ``"i32"`` / ``"i64"``     signed LEB128                                  unsigned bit pattern
 ``"f32"`` / ``"f64"``     little-endian IEEE bits                        raw bits (unsigned int)
@@ -322,6 +322,16 @@ for _n, _c, _imm, _sig in _ROWS:
         if _c in BY_BYTE:
             raise AssertionError(f"duplicate encoding {_c:#x} for {_n}")
         BY_BYTE[_c] = _n
+
+# Where an instruction's memory index sits in its IR tuple (absent: memory 0, the 2.0 shape), by immediate kind.
+_MEMIDX_AT = {"memarg": 3, "memarg_lane": 4, "zero": 1, "zero2": 1, "idx_zero": 2}
+
+
+def memory_index(ins: tuple, source: bool = False) -> int:
+    """The memory an instruction accesses (``source``: memory.copy's source memory)."""
+    at = _MEMIDX_AT[OPCODES[ins[0]][1]] + (1 if source else 0)
+    return ins[at] if len(ins) > at else 0
+
 
 # Value type and reference type bytes.
 VALTYPE_BYTES: dict[int, str] = {0x7F: "i32", 0x7E: "i64", 0x7D: "f32", 0x7C: "f64", 0x7B: "v128",

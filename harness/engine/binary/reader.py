@@ -104,6 +104,9 @@ class Reader:
             return data[pos]
         return self.uleb(32)
 
+    def u64(self) -> int:
+        return self.uleb(64)
+
     def len32(self) -> int:
         """A length or count: never more than the bytes left in the file, so huge counts fail fast."""
         start = self.pos

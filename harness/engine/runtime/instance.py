@@ -64,9 +64,10 @@ def extern_matches(ext: Extern, kind: str, expected: Any) -> bool:
         return ext.type == expected
     if kind == "table":
         t = ext.type
-        return t.elem == expected.elem and _limits_match(t.limits, expected.limits)
+        return t.elem == expected.elem and t.addr == expected.addr and _limits_match(t.limits, expected.limits)
     if kind == "memory":
-        return _limits_match(ext.type.limits, expected.limits)
+        t = ext.type
+        return t.addr == expected.addr and _limits_match(t.limits, expected.limits)
     return ext.type == expected
 
 

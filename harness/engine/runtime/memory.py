@@ -31,6 +31,7 @@ from ..syntax import Limits, MemType
 
 PAGE_SIZE = 65536
 MAX_PAGES = 65536  # 4 GiB: the wasm32 address space
+MAX_PAGES64 = 1 << 48  # a memory64's limit (its reservation is still at most 4 GiB: grow fails past that)
 # any u32 address + u32 offset + a 16-byte access stays inside a reservation of this size
 GUARDED_RESERVATION = (8 << 30) + PAGE_SIZE
 GUARD_BOUNDED = PAGE_SIZE  # past the maximum size, when the guarded reservation cannot be had
@@ -155,10 +156,12 @@ class MemoryInstance:
 
     def __init__(self, memtype: MemType):
         lim = memtype.limits
-        if lim.min > MAX_PAGES or (lim.max is not None and lim.max > MAX_PAGES):
-            raise ValueError("memory size must be at most 65536 pages (4GiB)")
+        bound = MAX_PAGES64 if memtype.addr == "i64" else MAX_PAGES
+        if lim.min > bound or (lim.max is not None and lim.max > bound):
+            raise ValueError(f"memory size must be at most {bound} pages")
         self._max = lim.max
-        sizes = reservation_sizes(lim.min, lim.max)
+        self.addr = memtype.addr
+        sizes = reservation_sizes(lim.min, None if lim.max is None else min(lim.max, MAX_PAGES))
         found = _reserve_largest(sizes)
         if found is None:
             # memories that died in reference cycles hold their reservations until the collector runs,
@@ -176,7 +179,7 @@ class MemoryInstance:
         self.address: int = address
         self.reserved: int = size
         self.guarded = size >= GUARDED_RESERVATION
-        spec_limit = MAX_PAGES if lim.max is None else lim.max
+        spec_limit = bound if lim.max is None else lim.max
         self.max_reachable = min(spec_limit, (size - GUARD_BOUNDED) // PAGE_SIZE)
         self._whole = memoryview(_mapping(address, size)).cast("B")
         self.size = 0
@@ -202,7 +205,7 @@ class MemoryInstance:
 
     @property
     def type(self) -> MemType:
-        return MemType(Limits(self.size, self._max))
+        return MemType(Limits(self.size, self._max), self.addr)
 
     @property
     def max(self) -> int | None:

@@ -12,6 +12,7 @@ from typing import Any
 from ..syntax import FuncType, GlobalType, Limits, TableType
 
 MAX_TABLE = 0xFFFFFFFF
+MAX_TABLE64 = 0xFFFFFFFFFFFFFFFF
 MASKS = {"i32": 0xFFFFFFFF, "i64": 0xFFFFFFFFFFFFFFFF, "f32": 0xFFFFFFFF, "f64": 0xFFFFFFFFFFFFFFFF,
          "v128": (1 << 128) - 1}
 
@@ -28,11 +29,12 @@ class TableInstance:
     def __init__(self, tabletype: TableType, init: Any = None):
         self.elem = tabletype.elem
         self.max = tabletype.limits.max
+        self.addr = tabletype.addr
         self.elements: list = [init] * tabletype.limits.min
 
     @property
     def type(self) -> TableType:
-        return TableType(Limits(len(self.elements), self.max), self.elem)
+        return TableType(Limits(len(self.elements), self.max), self.elem, self.addr)
 
     @property
     def size(self) -> int:
@@ -41,7 +43,7 @@ class TableInstance:
     def grow(self, delta: int, init: Any = None) -> int:
         """Grow by ``delta`` entries filled with ``init``; the old size, or -1 when the limit forbids it."""
         old = len(self.elements)
-        limit = MAX_TABLE if self.max is None else self.max
+        limit = (MAX_TABLE if self.addr == "i32" else MAX_TABLE64) if self.max is None else self.max
         if delta < 0 or old + delta > limit:
             return -1
         if old + delta > 10_000_000:  # a host limit, as the spec allows: growing may fail

@@ -103,7 +103,8 @@ def _build() -> dict[str, str]:
         "global.get": "global", "global.set": "global",
         "table.get": "table", "table.set": "table", "table.size": "table", "table.grow": "table",
         "table.fill": "table", "table.copy": "table.copy", "table.init": "table.init",
-        "elem.drop": "elem", "memory.init": "data", "data.drop": "data",
+        "elem.drop": "elem", "memory.init": "memory.init", "data.drop": "data",
+        "memory.size": "memory", "memory.grow": "memory", "memory.fill": "memory", "memory.copy": "memory.copy",
         "ref.null": "ref.null", "select": "select", "i8x16.shuffle": "shuffle",
     })  # fmt: skip
     return kinds

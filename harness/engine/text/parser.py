@@ -240,10 +240,16 @@ class ModuleParser:
             self.ids[space][tok.text] = i
         return i
 
-    def limits(self) -> Limits:
-        lo = self.nat()
-        hi = self.nat() if self.at_nat() else None
+    def limits(self, bits: int = 32) -> Limits:
+        lo = self.nat(bits)
+        hi = self.nat(bits) if self.at_nat() else None
         return Limits(lo, hi)
+
+    def addrtype(self) -> str:
+        """An optional ``i32``/``i64`` before limits (memory64)."""
+        if self.at_kw("i64") or self.at_kw("i32"):
+            return self.next().text
+        return "i32"
 
     def globaltype(self) -> GlobalType:
         if self.at_field("mut"):
@@ -384,10 +390,12 @@ class ModuleParser:
                         raise self.err(f"import after {DEF_WORDS[first_def]}", tok)
                 else:
                     first_def = first_def or kind
-                    if kind == "table" and self.at_kind(KEYWORD) and self.peek().text in REFTYPES:
-                        if self.at_field_at(1, "elem"):
+                    skip = 1 if self.at_kw("i64") or self.at_kw("i32") else 0
+                    tok = self.peek(skip)
+                    if kind == "table" and tok is not None and tok.kind == KEYWORD and tok.text in REFTYPES:
+                        if self.at_field_at(skip + 1, "elem"):
                             self.counts["elem"] += 1
-                    if kind == "memory" and self.at_field("data"):
+                    if kind == "memory" and self.at_field_at(skip, "data"):
                         self.counts["data"] += 1
                 self.bind(kind, ident)
             elif kind in ("elem", "data"):
@@ -453,10 +461,12 @@ class ModuleParser:
             idx, _ = self.typeuse()
             desc = idx
         elif kind == "table":
-            limits = self.limits()
-            desc = TableType(limits, self.reftype())
+            addr = self.addrtype()
+            limits = self.limits(64 if addr == "i64" else 32)
+            desc = TableType(limits, self.reftype(), addr)
         elif kind == "memory":
-            desc = MemType(self.limits())
+            addr = self.addrtype()
+            desc = MemType(self.limits(64 if addr == "i64" else 32), addr)
         else:
             desc = self.globaltype()
         self.m.imports.append(Import(module, name, kind, desc))
@@ -522,6 +532,7 @@ class ModuleParser:
         if imp:
             self.import_desc(imp[0], imp[1], "table")
             return
+        addr = self.addrtype()
         if self.at_kind(KEYWORD) and self.peek().text in REFTYPES:
             elem = self.reftype()
             self.expect(LPAR)
@@ -536,11 +547,11 @@ class ModuleParser:
                     items.append([("ref.func", self.idx("func"))])
             self.expect(RPAR)
             n = len(items)
-            self.m.tables.append(TableType(Limits(n, n), elem))
-            self.m.elems.append(Elem(elem, items, "active", index, [("i32.const", 0)]))
+            self.m.tables.append(TableType(Limits(n, n), elem, addr))
+            self.m.elems.append(Elem(elem, items, "active", index, [(f"{addr}.const", 0)]))
             return
-        limits = self.limits()
-        self.m.tables.append(TableType(limits, self.reftype()))
+        limits = self.limits(64 if addr == "i64" else 32)
+        self.m.tables.append(TableType(limits, self.reftype(), addr))
 
     def field_memory(self) -> None:
         self.opt_id()
@@ -550,6 +561,7 @@ class ModuleParser:
         if imp:
             self.import_desc(imp[0], imp[1], "memory")
             return
+        addr = self.addrtype()
         if self.at_field("data"):
             self.next()
             self.next()
@@ -558,10 +570,10 @@ class ModuleParser:
                 data += self.string()
             self.expect(RPAR)
             pages = (len(data) + 0xFFFF) // 0x10000
-            self.m.mems.append(MemType(Limits(pages, pages)))
-            self.m.datas.append(Data(bytes(data), "active", index, [("i32.const", 0)]))
+            self.m.mems.append(MemType(Limits(pages, pages), addr))
+            self.m.datas.append(Data(bytes(data), "active", index, [(f"{addr}.const", 0)]))
             return
-        self.m.mems.append(MemType(self.limits()))
+        self.m.mems.append(MemType(self.limits(64 if addr == "i64" else 32), addr))
 
     def field_global(self) -> None:
         self.opt_id()
@@ -832,6 +844,10 @@ class ModuleParser:
             align = v
         return align.bit_length() - 1, offset
 
+    def _nat_at(self, k: int) -> bool:
+        tok = self.peek(k)
+        return tok is not None and tok.kind == KEYWORD and parse_nat(tok.text) is not None
+
     def lane(self) -> int:
         """A lane index: a u8 ("malformed lane index" past 255; anything but a natural number does not fit)."""
         tok = self.next()
@@ -886,9 +902,24 @@ class ModuleParser:
                 return (name, self.number(int_bits, int(t[1:])))
             return (name, self.number(float_bits, int(t[1:])))
         if kind == "mem":
-            return (name, *self.memarg(name))
+            x = self.idx("memory") if self.at_idx() else 0
+            a, o = self.memarg(name)
+            return (name, a, o, x) if x else (name, a, o)
         if kind == "memlane":
-            return (name, *self.memarg(name), self.lane())
+            # a memory index, then the lane: two naturals in a row means the first is the memory
+            x = self.idx("memory") if self.at_kind(ID) or (self.at_nat() and self._nat_at(1)) else 0
+            a, o = self.memarg(name)
+            lane = self.lane()
+            return (name, a, o, lane, x) if x else (name, a, o, lane)
+        if kind == "memory":
+            x = self.idx("memory") if self.at_idx() else 0
+            return (name, x) if x else (name,)
+        if kind == "memory.copy":
+            if self.at_idx():
+                dst = self.idx("memory")
+                src = self.idx("memory")
+                return (name, dst, src) if dst or src else (name,)
+            return (name,)
         if kind == "label":
             return (name, self.label_idx())
         if kind == "local":
@@ -927,6 +958,14 @@ class ModuleParser:
             return (name, self.idx("elem"))
         if kind == "data":
             self.uses_data_count = True
+            return (name, self.idx("data"))
+        if kind == "memory.init":
+            self.uses_data_count = True
+            nxt = self.peek(1)
+            if nxt is not None and (nxt.kind == ID or (nxt.kind == KEYWORD and parse_nat(nxt.text) is not None)):
+                x = self.idx("memory")
+                d = self.idx("data")
+                return (name, d, x) if x else (name, d)
             return (name, self.idx("data"))
         if kind == "ref.null":
             t = self.next()

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .. import syntax as S
-from ..binary.opcodes import LANES, NATURAL_ALIGN, SIGNATURES
+from ..binary.opcodes import LANES, NATURAL_ALIGN, SIGNATURES, memory_index
 from ..errors import ValidationError
 from .context import Context
 
@@ -103,11 +103,11 @@ class _Checker:
         del self.vals[frame.height:]
         frame.unreachable = True
 
-    def mem(self, name: str, align: int | None = None) -> None:
-        if not self.c.mems:
-            raise _err("unknown memory 0")
-        if align is not None and align > NATURAL_ALIGN[name]:
-            raise _err("alignment must not be larger than natural")
+    def mem(self, x: int) -> str:
+        """Memory ``x``'s address type."""
+        if not 0 <= x < len(self.c.mems):
+            raise _err(f"unknown memory {x}")
+        return self.c.mems[x].addr
 
     def table(self, t: int) -> S.TableType:
         if not 0 <= t < len(self.c.tables):
@@ -143,12 +143,6 @@ Handler = Callable[[_Checker, tuple], None]
 
 
 # -- immediates of instructions typed by a fixed signature: checked before their operands are popped --------
-def _memarg(v: _Checker, ins: tuple) -> None:
-    v.mem(ins[0], ins[1])
-    if len(ins) > 3 and ins[3] >= LANES[ins[0]]:
-        raise _err("invalid lane index")
-
-
 def _lane(v: _Checker, ins: tuple) -> None:
     if ins[1] >= LANES[ins[0]]:
         raise _err("invalid lane index")
@@ -159,27 +153,8 @@ def _shuffle(v: _Checker, ins: tuple) -> None:
         raise _err("invalid lane index")
 
 
-def _memory(v: _Checker, ins: tuple) -> None:
-    v.mem(ins[0])
-
-
-def _memory_init(v: _Checker, ins: tuple) -> None:
-    v.mem(ins[0])
-    v.data(ins[1])
-
-
 def _data_drop(v: _Checker, ins: tuple) -> None:
     v.data(ins[1])
-
-
-def _table_init(v: _Checker, ins: tuple) -> None:
-    if v.table(ins[2]).elem != v.elem(ins[1]):
-        raise _err(_MISMATCH)
-
-
-def _table_copy(v: _Checker, ins: tuple) -> None:
-    if v.table(ins[1]).elem != v.table(ins[2]).elem:
-        raise _err(_MISMATCH)
 
 
 def _elem_drop(v: _Checker, ins: tuple) -> None:
@@ -188,18 +163,65 @@ def _elem_drop(v: _Checker, ins: tuple) -> None:
 
 _IMMEDIATES: dict[str, Handler] = {
     **{name: _lane for name in LANES if name not in NATURAL_ALIGN},
-    **{name: _memarg for name in NATURAL_ALIGN},
     "i8x16.shuffle": _shuffle,
-    "memory.size": _memory,
-    "memory.grow": _memory,
-    "memory.copy": _memory,
-    "memory.fill": _memory,
-    "memory.init": _memory_init,
     "data.drop": _data_drop,
-    "table.init": _table_init,
-    "table.copy": _table_copy,
     "elem.drop": _elem_drop,
 }
+
+
+# -- memory: the address type is the memory's (i64 for a memory64) ----------------------------------------
+def _access(v: _Checker, ins: tuple) -> None:  # loads and stores, scalar and v128, lanes too
+    name = ins[0]
+    at = v.mem(memory_index(ins))
+    if ins[1] > NATURAL_ALIGN[name]:
+        raise _err("alignment must not be larger than natural")
+    if at == "i32" and ins[2] >= 1 << 32:
+        raise _err("offset out of range")
+    if name in LANES and ins[3] >= LANES[name]:
+        raise _err("invalid lane index")
+    params, results = SIGNATURES[name]
+    v.pops((at,) + params[1:])
+    v.vals.extend(results)
+
+
+def _memory_size(v: _Checker, ins: tuple) -> None:
+    v.vals.append(v.mem(memory_index(ins)))
+
+
+def _memory_grow(v: _Checker, ins: tuple) -> None:
+    at = v.mem(memory_index(ins))
+    v.pop(at)
+    v.vals.append(at)
+
+
+def _memory_fill(v: _Checker, ins: tuple) -> None:
+    at = v.mem(memory_index(ins))
+    v.pops((at, "i32", at))
+
+
+def _memory_copy(v: _Checker, ins: tuple) -> None:
+    dst = v.mem(memory_index(ins))
+    src = v.mem(memory_index(ins, source=True))
+    v.pops((dst, src, "i32" if "i32" in (dst, src) else "i64"))
+
+
+def _memory_init(v: _Checker, ins: tuple) -> None:
+    at = v.mem(memory_index(ins))
+    v.data(ins[1])
+    v.pops((at, "i32", "i32"))
+
+
+_TABLE_INDEXED = frozenset(("table.copy", "table.init"))  # typed by their tables' address types, below
+_MEMORY: dict[str, Handler] = {
+    **dict.fromkeys(NATURAL_ALIGN, _access),
+    "memory.size": _memory_size,
+    "memory.grow": _memory_grow,
+    "memory.fill": _memory_fill,
+    "memory.copy": _memory_copy,
+    "memory.init": _memory_init,
+}
+# the fixed signatures, less the memory instructions (their address type depends on the memory)
+_FIXED = {name: sig for name, sig in SIGNATURES.items() if name not in _MEMORY and name not in _TABLE_INDEXED}
 
 
 # -- control ---------------------------------------------------------------------------------------------
@@ -266,7 +288,7 @@ def _call_indirect(v: _Checker, ins: tuple) -> None:
     if v.table(ins[2]).elem != "funcref":
         raise _err(_MISMATCH)
     ft = v.c.type_(ins[1])
-    v.pop("i32")
+    v.pop(v.table(ins[2]).addr)
     v.pops(ft.params)
     v.vals.extend(ft.results)
 
@@ -342,34 +364,47 @@ def _ref_func(v: _Checker, ins: tuple) -> None:
 
 # -- tables ----------------------------------------------------------------------------------------------
 def _table_get(v: _Checker, ins: tuple) -> None:
-    t = v.table(ins[1]).elem
-    v.pop("i32")
-    v.vals.append(t)
+    t = v.table(ins[1])
+    v.pop(t.addr)
+    v.vals.append(t.elem)
 
 
 def _table_set(v: _Checker, ins: tuple) -> None:
-    t = v.table(ins[1]).elem
-    v.pop(t)
-    v.pop("i32")
+    t = v.table(ins[1])
+    v.pop(t.elem)
+    v.pop(t.addr)
 
 
 def _table_size(v: _Checker, ins: tuple) -> None:
-    v.table(ins[1])
-    v.vals.append("i32")
+    v.vals.append(v.table(ins[1]).addr)
 
 
 def _table_grow(v: _Checker, ins: tuple) -> None:
-    t = v.table(ins[1]).elem
-    v.pop("i32")
-    v.pop(t)
-    v.vals.append("i32")
+    t = v.table(ins[1])
+    v.pop(t.addr)
+    v.pop(t.elem)
+    v.vals.append(t.addr)
 
 
 def _table_fill(v: _Checker, ins: tuple) -> None:
-    t = v.table(ins[1]).elem
-    v.pop("i32")
-    v.pop(t)
-    v.pop("i32")
+    t = v.table(ins[1])
+    v.pop(t.addr)
+    v.pop(t.elem)
+    v.pop(t.addr)
+
+
+def _table_copy(v: _Checker, ins: tuple) -> None:
+    dst, src = v.table(ins[1]), v.table(ins[2])
+    if dst.elem != src.elem:
+        raise _err(_MISMATCH)
+    v.pops((dst.addr, src.addr, "i32" if "i32" in (dst.addr, src.addr) else "i64"))
+
+
+def _table_init(v: _Checker, ins: tuple) -> None:
+    t = v.table(ins[2])
+    if t.elem != v.elem(ins[1]):
+        raise _err(_MISMATCH)
+    v.pops((t.addr, "i32", "i32"))
 
 
 _INSTRUCTIONS: dict[str, Handler] = {
@@ -399,6 +434,9 @@ _INSTRUCTIONS: dict[str, Handler] = {
     "table.size": _table_size,
     "table.grow": _table_grow,
     "table.fill": _table_fill,
+    "table.copy": _table_copy,
+    "table.init": _table_init,
+    **_MEMORY,
 }
 
 
@@ -407,7 +445,7 @@ def validate_function(c: Context, ftype: S.FuncType, local_types: list[str], bod
     ctrls = [_Frame("func", (), tuple(ftype.results), 0, iter(body))]
     v = _Checker(c, list(ftype.params) + list(local_types), ctrls)
     vals, pops = v.vals, v.pops
-    signatures, immediates, instructions = SIGNATURES, _IMMEDIATES, _INSTRUCTIONS
+    signatures, immediates, instructions = _FIXED, _IMMEDIATES, _INSTRUCTIONS
     while ctrls:
         frame = ctrls[-1]
         ins = next(frame.it, _DONE)

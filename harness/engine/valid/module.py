@@ -10,6 +10,7 @@ from .code import validate_function
 from .context import Context, build_context
 
 MAX_PAGES = 65536
+MAX_PAGES64 = 1 << 48
 _CONST_OPS = {"i32.const": "i32", "i64.const": "i64", "f32.const": "f32", "f64.const": "f64",
               "v128.const": "v128"}
 _CONST_ARITH = {"i32.add": "i32", "i32.sub": "i32", "i32.mul": "i32",
@@ -23,13 +24,13 @@ def validate_module(m: S.Module, features: frozenset[str] = WASM3) -> None:
     for i, imp in enumerate(m.imports):
         where = f"import {i} ({imp.module}.{imp.name})"
         if imp.kind == "table":
-            _check_limits(imp.desc.limits, None, where)
+            _check_table(imp.desc, where)
         elif imp.kind == "memory":
-            _check_limits(imp.desc.limits, MAX_PAGES, where)
+            _check_memory(imp.desc, where)
     for i, t in enumerate(m.tables):
-        _check_limits(t.limits, None, f"table {i}")
+        _check_table(t, f"table {i}")
     for i, mt in enumerate(m.mems):
-        _check_limits(mt.limits, MAX_PAGES, f"memory {i}")
+        _check_memory(mt, f"memory {i}")
     if len(c.mems) > 1 and MULTI_MEMORY not in features:
         raise ValidationError("multiple memories")
     for i, g in enumerate(m.globals):
@@ -41,7 +42,7 @@ def validate_module(m: S.Module, features: frozenset[str] = WASM3) -> None:
         if e.mode == "active":
             if not 0 <= e.table < len(c.tables):
                 raise ValidationError(f"unknown table {e.table}", where)
-            check_const(c, e.offset or [], "i32", where)
+            check_const(c, e.offset or [], c.tables[e.table].addr, where)
             if c.tables[e.table].elem != e.type:
                 raise ValidationError("type mismatch", where)
         for item in e.init:
@@ -51,7 +52,7 @@ def validate_module(m: S.Module, features: frozenset[str] = WASM3) -> None:
         if d.mode == "active":
             if not 0 <= d.memory < len(c.mems):
                 raise ValidationError(f"unknown memory {d.memory}", where)
-            check_const(c, d.offset or [], "i32", where)
+            check_const(c, d.offset or [], c.mems[d.memory].addr, where)
     nimported = len(c.funcs) - len(m.funcs)
     for i, f in enumerate(m.funcs):
         idx = nimported + i
@@ -78,10 +79,24 @@ def validate_module(m: S.Module, features: frozenset[str] = WASM3) -> None:
         names.add(exp.name)
 
 
-def _check_limits(lim: S.Limits, bound: int | None, where: str) -> None:
+def _check_memory(mt: S.MemType, where: str) -> None:
+    if mt.addr == "i64":
+        _check_limits(mt.limits, MAX_PAGES64, "memory size must be at most 2^48 pages (16 EiB)", where)
+    else:
+        _check_limits(mt.limits, MAX_PAGES, "memory size must be at most 65536 pages (4GiB)", where)
+
+
+def _check_table(t: S.TableType, where: str) -> None:
+    if t.addr == "i64":
+        _check_limits(t.limits, None, "", where)
+    else:
+        _check_limits(t.limits, 0xFFFFFFFF, "table size must be at most 2^32-1", where)
+
+
+def _check_limits(lim: S.Limits, bound: int | None, message: str, where: str) -> None:
     if bound is not None:
         if lim.min > bound or (lim.max is not None and lim.max > bound):
-            raise ValidationError("memory size must be at most 65536 pages (4GiB)", where)
+            raise ValidationError(message, where)
     if lim.max is not None and lim.min > lim.max:
         raise ValidationError("size minimum must not be greater than maximum", where)
 

@@ -27,6 +27,7 @@ import re
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+from ...binary.opcodes import memory_index
 from ...syntax import FuncType, Module
 from .helpers import LD_EXTEND, LD_SPLAT
 from .optable import LOADS, OPS, STORES, VIEWS
@@ -108,6 +109,9 @@ class ModuleContext:
         self.global_types = [imp.desc for imp in module.imported("global")] + [g.type for g in module.globals]
         self.n_imported_funcs = len(module.imported("func"))
         self.has_mem = bool(module.mems or module.imported("memory"))
+        # address type of each memory and table (memory64: "i64")
+        self.mem_addr = [imp.desc.addr for imp in module.imported("memory")] + [mt.addr for mt in module.mems]
+        self.table_addr = [imp.desc.addr for imp in module.imported("table")] + [t.addr for t in module.tables]
         self.consts: dict[str, Any] = {}  # name -> Python value, bound into the namespace
         self.fold: dict[str, Any] | None = None  # helper namespace for constant folding (set by the tier)
         self._const_names: dict[tuple, str] = {}
@@ -606,8 +610,17 @@ class FuncCodegen:
 Handler = Callable[[FuncCodegen, tuple], bool]
 
 
-def _addr(a: Entry, off: int) -> str:
-    return f"{a.expr} + {off}" if off else a.expr
+def _addr(a: Entry, off: int, wide: bool = False) -> str:
+    """The effective address; a memory64's is clamped below 2**63, so an address no buffer reaches still
+    fails as an index (IndexError, struct.error: out of bounds) instead of overflowing ``ssize_t``."""
+    e = f"{a.expr} + {off}" if off else a.expr
+    return f"min({e}, 0x7fffffffffffffff)" if wide else e
+
+
+def _mem(g: FuncCodegen, ins: tuple) -> tuple[int, bool]:
+    """The memory ``ins`` accesses and whether it is a memory64."""
+    x = memory_index(ins)
+    return x, g.ctx.mem_addr[x] == "i64"
 
 
 # -- variables --
@@ -667,7 +680,13 @@ def _f64_const(g: FuncCodegen, ins: tuple) -> bool:
 def _load(g: FuncCodegen, ins: tuple) -> bool:
     helper, post = LOADS[ins[0]]
     a = g.pop()
-    addr = _addr(a, ins[2])
+    x, wide = _mem(g, ins)
+    addr = _addr(a, ins[2], wide)
+    if x:  # another memory than 0: through its current buffer, without the typed views
+        buf = f"M{x}.buf"
+        v = f"{buf}[{addr}]" if helper is None else f"{helper}({buf}, {addr})[0]"
+        g.push_stmt(post.format(v=v))
+        return True
     g.uses_mem = True
     if helper is None:
         v = f"mb[{addr}]"
@@ -684,9 +703,14 @@ def _load(g: FuncCodegen, ins: tuple) -> bool:
 def _store(g: FuncCodegen, ins: tuple) -> bool:
     helper, vt = STORES[ins[0]]
     v, a = g.pop(), g.pop()
-    addr = _addr(a, ins[2])
-    g.uses_mem = True
+    x, wide = _mem(g, ins)
+    addr = _addr(a, ins[2], wide)
     val = vt.format(v=v.expr)
+    if x:
+        buf = f"M{x}.buf"
+        g.emit(f"{buf}[{addr}] = {val}" if helper is None else f"{helper}({buf}, {addr}, {val})")
+        return True
+    g.uses_mem = True
     if helper is None:
         g.emit(f"mb[{addr}] = {val}")
     elif helper in VIEWS:
@@ -700,34 +724,41 @@ def _store(g: FuncCodegen, ins: tuple) -> bool:
 
 
 def _memory_size(g: FuncCodegen, ins: tuple) -> bool:
+    x = memory_index(ins)
+    if x:
+        g.push_stmt(f"(len(M{x}.buf) >> 16)")
+        return True
     g.uses_mem = True
     g.push_stmt("(len(mb) >> 16)")
     return True
 
 
 def _memory_grow(g: FuncCodegen, ins: tuple) -> bool:
-    g.uses_mem = True
+    x, wide = _mem(g, ins)
     n = g.pop()
-    g.push_stmt(f"(M0.grow({n.expr}) & 0xffffffff)")
-    g.emit(_MB_RELOAD)
+    g.push_stmt(f"(M{x}.grow({n.expr}) & {'0xffffffffffffffff' if wide else '0xffffffff'})")
+    if not x:
+        g.uses_mem = True
+        g.emit(_MB_RELOAD)
     return True
 
 
 def _memory_fill(g: FuncCodegen, ins: tuple) -> bool:
     n, v, d = g.pop(), g.pop(), g.pop()
-    g.emit(f"mem_fill(M0, {d.expr}, {v.expr}, {n.expr})")
+    g.emit(f"mem_fill(M{memory_index(ins)}, {d.expr}, {v.expr}, {n.expr})")
     return True
 
 
 def _memory_copy(g: FuncCodegen, ins: tuple) -> bool:
     n, s, d = g.pop(), g.pop(), g.pop()
-    g.emit(f"mem_copy(M0, {d.expr}, {s.expr}, {n.expr})")
+    dst, src = memory_index(ins), memory_index(ins, source=True)
+    g.emit(f"mem_copy(M{dst}, M{src}, {d.expr}, {s.expr}, {n.expr})")
     return True
 
 
 def _memory_init(g: FuncCodegen, ins: tuple) -> bool:
     n, s, d = g.pop(), g.pop(), g.pop()
-    g.emit(f"mem_init(M0, INST, {ins[1]}, {d.expr}, {s.expr}, {n.expr})")
+    g.emit(f"mem_init(M{memory_index(ins)}, INST, {ins[1]}, {d.expr}, {s.expr}, {n.expr})")
     return True
 
 
@@ -848,7 +879,8 @@ def _table_size(g: FuncCodegen, ins: tuple) -> bool:
 
 def _table_grow(g: FuncCodegen, ins: tuple) -> bool:
     n, v = g.pop(), g.pop()
-    g.push_stmt(f"tbl_grow(T{ins[1]}, {v.expr}, {n.expr})")
+    mask = "0xffffffffffffffff" if g.ctx.table_addr[ins[1]] == "i64" else "0xffffffff"
+    g.push_stmt(f"(tbl_grow(T{ins[1]}, {v.expr}, {n.expr}) & {mask})")
     return True
 
 
@@ -876,40 +908,47 @@ def _elem_drop(g: FuncCodegen, ins: tuple) -> bool:
 
 
 # -- v128 memory forms (the arithmetic is exec.simd's, see _simd) --
-def _v128_load(g: FuncCodegen, ins: tuple) -> bool:
-    a = g.pop()
+def _vmem(g: FuncCodegen, ins: tuple, a: Entry) -> tuple[str, str]:
+    """The buffer and effective address of a ``v128`` memory form."""
+    x, wide = _mem(g, ins)
+    if x:
+        return f"M{x}.buf", _addr(a, ins[2], wide)
     g.uses_mem = True
-    g.push_stmt(f"ld_v128(mb, {_addr(a, ins[2])})")
+    return "mb", _addr(a, ins[2], wide)
+
+
+def _v128_load(g: FuncCodegen, ins: tuple) -> bool:
+    buf, addr = _vmem(g, ins, g.pop())
+    g.push_stmt(f"ld_v128({buf}, {addr})")
     return True
 
 
 def _v128_store(g: FuncCodegen, ins: tuple) -> bool:
-    v, a = g.pop(), g.pop()
-    g.uses_mem = True
-    g.emit(f"st_v128(mb, {_addr(a, ins[2])}, {v.expr})")
+    v = g.pop()
+    buf, addr = _vmem(g, ins, g.pop())
+    g.emit(f"st_v128({buf}, {addr}, {v.expr})")
     return True
 
 
 def _v128_load_widened(g: FuncCodegen, ins: tuple) -> bool:  # extending, splatting and zero-filling loads
     op = ins[0]
-    a = g.pop()
-    g.uses_mem = True
+    buf, addr = _vmem(g, ins, g.pop())
     name = g.ctx.const(("vld", op), (LD_EXTEND.get(op) or LD_SPLAT[op]))
-    g.push_stmt(f"{name}(mb, {_addr(a, ins[2])})")
+    g.push_stmt(f"{name}({buf}, {addr})")
     return True
 
 
 def _v128_load_lane(g: FuncCodegen, ins: tuple) -> bool:
-    v, a = g.pop(), g.pop()
-    g.uses_mem = True
-    g.push_stmt(f"ld_lane(mb, {_addr(a, ins[2])}, {v.expr}, {_LANE_BYTES[ins[0]]}, {ins[3]})")
+    v = g.pop()
+    buf, addr = _vmem(g, ins, g.pop())
+    g.push_stmt(f"ld_lane({buf}, {addr}, {v.expr}, {_LANE_BYTES[ins[0]]}, {ins[3]})")
     return True
 
 
 def _v128_store_lane(g: FuncCodegen, ins: tuple) -> bool:
-    v, a = g.pop(), g.pop()
-    g.uses_mem = True
-    g.emit(f"st_lane(mb, {_addr(a, ins[2])}, {v.expr}, {_LANE_BYTES[ins[0]]}, {ins[3]})")
+    v = g.pop()
+    buf, addr = _vmem(g, ins, g.pop())
+    g.emit(f"st_lane({buf}, {addr}, {v.expr}, {_LANE_BYTES[ins[0]]}, {ins[3]})")
     return True
 
 

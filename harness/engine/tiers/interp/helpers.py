@@ -33,12 +33,12 @@ def mem_fill(mem, d: int, val: int, n: int) -> None:
         buf[d : d + n] = bytes((val & 0xFF,)) * n
 
 
-def mem_copy(mem, d: int, s: int, n: int) -> None:
-    buf = mem.buf
-    if s + n > len(buf) or d + n > len(buf):
+def mem_copy(dst, src, d: int, s: int, n: int) -> None:
+    dbuf, sbuf = dst.buf, src.buf
+    if s + n > len(sbuf) or d + n > len(dbuf):
         _oob_mem()
     if n:
-        buf[d : d + n] = bytes(buf[s : s + n])
+        dbuf[d : d + n] = bytes(sbuf[s : s + n])
 
 
 def mem_init(mem, inst, x: int, d: int, s: int, n: int) -> None:
@@ -87,7 +87,7 @@ def tbl_init(tab, inst, x: int, d: int, s: int, n: int) -> None:
 
 
 def tbl_grow(tab, init, n: int) -> int:
-    return tab.grow(n, init) & M32
+    return tab.grow(n, init)
 
 
 def call_fail(f) -> None:
