@@ -350,7 +350,7 @@ class DeclaredAdapter(Adapter):
             slow_tiers=decl.slow_tiers,
         )
         self.declaration = decl
-        self.features = decl.features
+        self.declared_features = decl.features
         self.source = f"declared in {decl.path}"
         self._version: str | None = None
 

@@ -43,9 +43,10 @@ TEXT_ONLY = "text module on an engine that only takes binaries"
 class _Failed:
     """Stands for a module that did not instantiate, so later actions on it fail with the reason."""
 
-    def __init__(self, line: int, why: str):
+    def __init__(self, line: int, why: str, unsupported: Unsupported | None = None):
         self.line = line
         self.why = why
+        self.unsupported = unsupported  # the module could not be tried: its actions cannot be either
 
 
 class _Instance:
@@ -135,7 +136,7 @@ class Executor:
         try:
             return handler(cmd)
         except Unsupported as e:
-            return CheckOutcome(cmd.line, cmd.type, Outcome.SKIP, message=e.message)
+            return CheckOutcome(cmd.line, cmd.type, e.outcome, message=e.message)
         except DriverFailure as e:  # a failure class this command did not expect
             return CheckOutcome(cmd.line, cmd.type, Outcome.FAIL, actual=f"{type(e).__name__}: {_short(e)}")
         except Exception as e:  # noqa: BLE001 - the engine (or its binding) crashed on this check
@@ -146,7 +147,7 @@ class Executor:
             module = self._compile(cmd)
             inst = self.driver.instantiate(module, self.registry)
         except Unsupported as e:
-            self._set_current(cmd, _Failed(cmd.line, e.message))
+            self._set_current(cmd, _Failed(cmd.line, e.message, e))
             raise
         except DriverFailure as e:
             self._set_current(cmd, _Failed(cmd.line, _short(e)))
@@ -173,6 +174,8 @@ class Executor:
         inst = self.named.get(module) if module else self.current
         if inst is None:
             raise _NotPerformed(f"no module {module or ''} instantiated before this command".replace("  ", " "))
+        if isinstance(inst, _Failed) and inst.unsupported is not None:
+            raise type(inst.unsupported)(f"the module of line {inst.line} was not run ({inst.why})")
         if isinstance(inst, _Failed):
             raise _NotPerformed(f"the module of line {inst.line} did not instantiate ({inst.why})")
         return inst

@@ -19,7 +19,7 @@ from pathlib import Path
 from .. import process
 from ..adapters.base import EngineSpec
 from ..errors import HarnessError
-from ..outcomes import NOT_PASSING, PASSED, Outcome
+from ..outcomes import NOT_PASSING, NOT_RUN, PASSED, Outcome
 from ..paths import REPO_ROOT
 from ..text import clip
 from .convert import MalformedWastError, convert
@@ -70,9 +70,9 @@ class FileResult:
 
     @property
     def fully_passed(self) -> bool:
-        """Every check passed or was skipped, and at least one ran (a file skipped whole did not pass)."""
+        """Every check passed or was not run, and at least one ran (a file skipped whole did not pass)."""
         return (self.status == FileStatus.OK and self.passed > 0 and not self.not_run
-                and self.passed + self.count(Outcome.SKIP) == self.total)
+                and self.passed + self.count(*NOT_RUN) == self.total)
 
     @property
     def as_expected(self) -> bool:

@@ -17,7 +17,8 @@ def file_summary(r: FileResult) -> dict[str, Any]:
     agree, applicable = r.strict()
     return {
         "total": r.total, "passed": r.passed, "failed": r.count(Outcome.FAIL),
-        "skipped": r.count(Outcome.SKIP), "crashed": r.count(Outcome.CRASH), "timeouts": r.count(Outcome.TIMEOUT),
+        "skipped": r.count(Outcome.SKIP), "unsupported": r.count(Outcome.UNSUPPORTED),
+        "crashed": r.count(Outcome.CRASH), "timeouts": r.count(Outcome.TIMEOUT),
         "errors": r.count(Outcome.ERROR),
         "xfail": r.count(Outcome.XFAIL), "xpass": r.count(Outcome.XPASS),
         "strict_agree": agree, "strict_applicable": applicable,
@@ -42,6 +43,7 @@ def engine_totals(results: Iterable[FileResult]) -> dict[str, Any]:
         "passed": sum(r.passed for r in results),
         "failed": sum(r.count(Outcome.FAIL) for r in results),
         "skipped": sum(r.count(Outcome.SKIP) for r in results),
+        "unsupported": sum(r.count(Outcome.UNSUPPORTED) for r in results),
         "crashed": sum(r.count(Outcome.CRASH) for r in results),
         "timeouts": sum(r.count(Outcome.TIMEOUT) for r in results),
         "errors": sum(r.count(Outcome.ERROR) for r in results),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
+from ...outcomes import Outcome
 from .. import spectest
 
 
@@ -46,6 +47,15 @@ class ThrownException(DriverFailure):
 
 class Unsupported(DriverFailure):
     """The engine cannot express this check (e.g. v128 values through its API): the check is skipped."""
+
+    outcome = Outcome.SKIP
+
+
+class Inexpressible(Unsupported):
+    """No engine driven this way can run this check (a registered module, state kept from one action to the
+    next, when each action is a process of its own): the check is ``unsupported``."""
+
+    outcome = Outcome.UNSUPPORTED
 
 
 class EngineDied(BaseException):  # noqa: N818 - not an Exception on purpose: it must end the worker

@@ -1,0 +1,66 @@
+"""Which exported functions of a module may change its instance's state.
+
+An engine driven one process per action starts every action from a freshly instantiated module.  That is
+the state the script means only while no earlier action could have changed it: a store, ``global.set``, a
+table or memory operation that writes, ``data.drop``/``elem.drop``, or a call that may reach one.  Indirect
+calls (``call_indirect``, ``call_ref``) count as writes: which function they reach is known only at run
+time.  Calls to imported functions do not (the driver links only ``spectest``, whose functions write
+nothing).
+"""
+
+from __future__ import annotations
+
+WRITES = frozenset({
+    "global.set", "memory.grow", "memory.fill", "memory.copy", "memory.init", "data.drop",
+    "table.set", "table.grow", "table.fill", "table.copy", "table.init", "elem.drop",
+    "call_indirect", "return_call_indirect", "call_ref", "return_call_ref",
+})
+CALLS = frozenset({"call", "return_call"})
+
+
+def _writes(name: str) -> bool:
+    return name in WRITES or ".store" in name or ".atomic." in name
+
+
+def _scan(body: list, calls: set[int]) -> bool:
+    """Whether ``body`` writes state itself; the functions it calls go into ``calls``."""
+    writes = False
+    stack = [body]
+    while stack:
+        for instr in stack.pop():
+            name = instr[0]
+            if _writes(name):
+                writes = True
+            elif name in CALLS:
+                calls.add(instr[1])
+            for item in instr[1:]:
+                if isinstance(item, list):
+                    stack.append(item)
+    return writes
+
+
+def writing_exports(binary: bytes) -> frozenset[str] | None:
+    """The exported functions that may change the module's state, or None when the module cannot be read
+    here (then every export is taken to write)."""
+    from ...engine.binary.decode import decode_module
+
+    try:
+        module = decode_module(binary)
+    except Exception:  # noqa: BLE001 - a module our decoder does not take: assume the worst
+        return None
+    imported = sum(1 for i in module.imports if i.kind == "func")
+    direct: dict[int, bool] = {}
+    callees: dict[int, set[int]] = {}
+    for n, func in enumerate(module.funcs):
+        calls: set[int] = set()
+        direct[imported + n] = _scan(func.body, calls)
+        callees[imported + n] = calls
+    writes = {f for f, w in direct.items() if w}
+    changed = True
+    while changed:  # a function writes when any function it calls does
+        changed = False
+        for f, calls in callees.items():
+            if f not in writes and calls & writes:
+                writes.add(f)
+                changed = True
+    return frozenset(e.name for e in module.exports if e.kind == "func" and e.index in writes)
