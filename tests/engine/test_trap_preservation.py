@@ -26,7 +26,7 @@ nothing; the ones before it stay).
 
 The default run checks 6 modules of 80 functions (480 cases, ~4,500 calls per configuration, a few seconds);
 ``pytest -m slow`` checks 40 more modules (3,200 cases) at every optimisation level.  Without the fix for the
-issue (``jit._init``), all 6 default modules fail, on guard-page loads at O1-O3 (3 to 12 calls each).
+issue (``jit._init``), 5 of the 6 default modules fail, on guard-page loads at O1-O3 (3 to 15 calls each).
 """
 
 from __future__ import annotations
