@@ -44,7 +44,7 @@ from .encoder import (
     fits_i32,
 )
 
-CONST, REG, SLOT = 0, 1, 2  # kinds of abstract stack entries
+CONST, REG, SLOT, FLAGS = 0, 1, 2, 3  # kinds of abstract stack entries (FLAGS: an i32 compare in eflags)
 GPRS = (RAX, RCX, RDX, RBX, RSI, RDI, R8, R9, R12, R13, R14)  # r10, r11: scratch; r15: VMContext
 XMMS = tuple(range(14))  # xmm14, xmm15: scratch
 X14, X15 = 14, 15
@@ -56,6 +56,9 @@ _TRAP_IN_EAX = -1  # the trap "code" of a failed callback: the callback's return
 _ALU = {"add": "add", "sub": "sub", "and": "and", "or": "or", "xor": "xor"}
 _INT_CMP = {"eq": "e", "ne": "ne", "lt_s": "l", "lt_u": "b", "gt_s": "g", "gt_u": "a", "le_s": "le", "le_u": "be",
             "ge_s": "ge", "ge_u": "ae"}
+_INVERSE = {"e": "ne", "ne": "e", "l": "ge", "ge": "l", "g": "le", "le": "g", "b": "ae", "ae": "b", "a": "be",
+            "be": "a"}
+_FLAG_CONSUMERS = ("if", "br_if")  # take a compare's result from eflags (compare and branch fused)
 _SHIFTS = {"shl": "shl", "shr_s": "sar", "shr_u": "shr", "rotl": "rol", "rotr": "ror"}
 _LOADS = {  # op: (bytes, sign-extend, result type)
     "i32.load": (4, False, "i32"), "i64.load": (8, False, "i64"), "f32.load": (4, False, "f32"),
@@ -90,11 +93,12 @@ def _signed(v: int, w: bool) -> int:
 
 
 class Entry:
-    """One abstract stack value: ``kind`` CONST (``value`` the bits), REG (``value`` the register) or SLOT."""
+    """One abstract stack value: ``kind`` CONST (``value`` the bits), REG (``value`` the register), SLOT, or
+    FLAGS (``value`` the condition code under which an i32 compare just emitted is true)."""
 
     __slots__ = ("kind", "type", "value")
 
-    def __init__(self, kind: int, type_: str, value: int = 0):
+    def __init__(self, kind: int, type_: str, value: Any = 0):
         self.kind = kind
         self.type = type_
         self.value = value
@@ -229,8 +233,17 @@ class FunctionCompiler:
         else:
             self.a.load(reg, mem, w=t != "i32")
 
+    def materialize_flags(self, e: Entry) -> None:
+        """Turn a FLAGS entry into a register holding 0 or 1 (setcc and movzx leave eflags alone)."""
+        reg = self.alloc("i32")
+        self.a.setcc(e.value, reg)
+        self.a.movzx8(reg, reg)
+        e.kind, e.value = REG, reg
+
     def spill(self, d: int) -> None:
         e = self.stack[d]
+        if e.kind == FLAGS:
+            self.materialize_flags(e)
         if e.kind == REG:
             self.store_reg(self.slot(d), e.type, e.value)
             self.free(e)
@@ -376,6 +389,8 @@ class FunctionCompiler:
                 ins = f.body[f.pos]
                 f.pos += 1
                 op = ins[0]
+                if self.stack and self.stack[-1].kind == FLAGS and op not in _FLAG_CONSUMERS:
+                    self.materialize_flags(self.stack[-1])
                 h = handlers.get(op)
                 if h is None:
                     raise self.unsupported(f"instruction {op}")
@@ -447,14 +462,23 @@ class FunctionCompiler:
         f = self.enter("loop", ins[1], ins[2])
         self.a.bind(f.label)
 
-    def op_if(self, ins: tuple) -> None:
-        cond = self.pop_reg()
+    def pop_condition(self) -> str:
+        """Pop an i32 condition for a branch: the condition code under which it is true.  A compare just
+        before is still in eflags; anything else is tested (spills and moves in between leave eflags alone)."""
+        e = self.pop()
+        if e.kind == FLAGS:
+            return e.value
+        cond = self.to_reg(e, len(self.stack))
         self.free_gprs.append(cond)
+        self.a.test_rr(cond, cond, False)
+        return "ne"
+
+    def op_if(self, ins: tuple) -> None:
+        cc = self.pop_condition()
         f = self.enter("if", ins[1], ins[2])
         f.else_body = ins[3]
         f.else_label = Label()
-        self.a.test_rr(cond, cond, False)
-        self.a.jcc("e", f.else_label)
+        self.a.jcc(_INVERSE[cc], f.else_label)
 
     def op_br(self, ins: tuple) -> None:
         target = self.frames[-1 - ins[1]]
@@ -466,19 +490,16 @@ class FunctionCompiler:
     def op_br_if(self, ins: tuple) -> None:
         target = self.frames[-1 - ins[1]]
         target.targeted = True
-        cond = self.pop_reg()
-        self.free_gprs.append(cond)
+        cc = self.pop_condition()
         a = self.a
         if self.in_place(target):
             n = len(target.branch_types)
             for d in range(len(self.stack) - n, len(self.stack)):
                 self.spill(d)
-            a.test_rr(cond, cond, False)
-            a.jcc("ne", target.label)
+            a.jcc(cc, target.label)
             return
         skip = Label()
-        a.test_rr(cond, cond, False)
-        a.jcc("e", skip)
+        a.jcc(_INVERSE[cc], skip)
         self.branch_moves(target)
         a.jmp(target.label)
         a.bind(skip)
@@ -874,17 +895,18 @@ class FunctionCompiler:
             ra = self.pop_reg()
             a.alu_rr("cmp", ra, rb, w)
             self.free_gprs.append(rb)
-        a.setcc(cc, ra)
-        a.movzx8(ra, ra)
-        self.push_reg("i32", ra)
+        self.free_gprs.append(ra)
+        self.push_flags(cc)
+
+    def push_flags(self, cc: str) -> None:
+        self.stack.append(Entry(FLAGS, "i32", cc))
+        self.max_depth = max(self.max_depth, len(self.stack))
 
     def op_eqz(self, ins: tuple) -> None:
         reg = self.pop_reg()
-        a = self.a
-        a.test_rr(reg, reg, ins[0][1] == "6")
-        a.setcc("e", reg)
-        a.movzx8(reg, reg)
-        self.push_reg("i32", reg)
+        self.a.test_rr(reg, reg, ins[0][1] == "6")
+        self.free_gprs.append(reg)
+        self.push_flags("e")
 
     def op_int_unary(self, ins: tuple) -> None:
         t, op = ins[0][:3], ins[0][4:]
