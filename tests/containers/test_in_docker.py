@@ -1,0 +1,77 @@
+"""Runtimes in their container images, for real: our WASI programs give the same outcome per test in the
+image as on the host, a hanging program's container is killed and removed, and perf's timing is taken
+inside the container.  Skipped, saying what to build, where Docker or the images are missing (as on a
+fresh CI machine: building the base takes minutes and needs root)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from harness.adapters.base import EngineSpec, Invocation
+from harness.adapters.registry import get_adapter
+from harness.images import docker
+from harness.perf.measure import run_measured
+from harness.wasi.execute import run_program
+from harness.wasi.programs import build_own_suite
+from harness.wasi.runner import run_test
+from harness.wasi.testsuite import discover
+
+# (module (memory (export "memory") 1) (func (export "_start") (loop (br 0))))
+SPIN = bytes.fromhex("0061736d01000000" "010401600000" "03020100" "0503010001"
+                     "071302065f7374617274000006" "6d656d6f72790200" "0a09010700" "03400c000b0b")
+
+
+def _needs(runtime: str) -> None:
+    av = get_adapter(f"{runtime}@docker").available(get_adapter(runtime).default_tier)
+    if not av:
+        pytest.skip(f"{runtime}@docker: {av.reason} ({av.install})")
+
+
+def _no_leftovers(deadline: float = 20.0) -> list[str]:
+    """The harness's containers still there once the guards have had ``deadline`` seconds to remove them."""
+    end = time.monotonic() + deadline
+    while (left := docker.leftover_containers()) and time.monotonic() < end:
+        time.sleep(0.5)
+    return left
+
+
+@pytest.fixture(scope="module")
+def own():
+    return discover(build_own_suite())
+
+
+@pytest.mark.parametrize("runtime", ["wasmtime", "wasmi"])
+def test_own_programs_same_outcome_in_the_image(runtime, own):
+    _needs(runtime)
+    local = EngineSpec(runtime, get_adapter(runtime).default_tier)
+    if not get_adapter(runtime).available(local.tier):
+        pytest.skip(f"{local} is not available here to compare with")
+    boxed = EngineSpec(f"{runtime}@docker", local.tier)
+    outcomes = {t.id: (run_test(local, t, 60).outcome, run_test(boxed, t, 60).outcome) for t in own}
+    assert {k: v for k, v in outcomes.items() if v[0] != v[1]} == {}
+    assert _no_leftovers() == []
+
+
+def test_a_hanging_program_is_killed_and_its_container_removed(tmp_path):
+    _needs("wasmtime")
+    wasm = tmp_path / "spin.wasm"
+    wasm.write_bytes(SPIN)
+    t0 = time.monotonic()
+    result = run_program(EngineSpec("wasmtime@docker", "cranelift"), Invocation(wasm), timeout=5)
+    assert result.timed_out and time.monotonic() - t0 < 30
+    assert _no_leftovers() == []
+
+
+def test_perf_times_the_runtime_inside_the_container(tmp_path):
+    _needs("wasmtime")
+    hello = next(t for t in discover(build_own_suite()) if t.id.endswith("/hello"))
+    argv = get_adapter("wasmtime@docker").run_command("cranelift", Invocation(Path(hello.path)), tmp_path)
+    t0 = time.monotonic()
+    m = run_measured(argv, None, tmp_path / "out", 120)
+    elapsed = time.monotonic() - t0
+    assert m.returncode == 0 and (tmp_path / "out").read_bytes().startswith(b"Hello")
+    # the container's start (most of a second) is outside the helper's figures
+    assert m.rss_exact and m.wall < elapsed / 2, (m.wall, elapsed)
