@@ -421,8 +421,9 @@ class BrokenDeclaration(Adapter):
     """An engine whose declaration has a mistake: listed, never available, the mistake as the reason."""
 
     def __init__(self, name: str, error: str) -> None:
+        # every capability and a driver's name, so that whichever command asks for it is told the mistake
         super().__init__(runtime=name, tiers=("",), default_tier="", description="declaration with a mistake",
-                         capabilities_by_tier={"": ALL})
+                         capabilities_by_tier={"": ALL}, spec_driver=f"harness.spec.drivers.declared_cli:{name}")
         self.error = error
 
     def _probe(self, tier: str) -> Availability:
