@@ -10,7 +10,9 @@ capabilities it has, and how to run things on it:
   which run the executable built for their ``program_target``;
 - ``precompile``/``compile_command`` for a runtime with an ahead-of-time step (``precompiles``);
 - ``spec_driver``: where its spec conformance driver lives (``harness/spec/drivers/``);
-- ``slow_tiers``: tiers too slow for the full-size perf inputs (they run the small size class).
+- ``slow_tiers``: tiers too slow for the full-size perf inputs (they run the small size class);
+- ``features(tier)``: which WebAssembly 3.0 proposals the tier has and how its spec driver turns each on
+  (``FeatureSupport``), declared as data in the adapter module and recorded with every spec run.
 
 Adding a runtime therefore takes one adapter module here (plus its spec driver in ``harness/spec/drivers/``
 when it has one) and one line in ``registry.py``; nothing in ``harness/spec``, ``harness/wasi`` or
@@ -31,6 +33,19 @@ WASI = "wasi"  # run a WASI preview1 program
 PHASES = "phases"  # reports compile / instantiate / execute separately
 PERF = "perf"  # can be timed on workloads (WASI programs or native executables)
 ALL = frozenset({SPEC, WASI, PERF})
+
+# The proposals WebAssembly 3.0 adds to 2.0, named as the spec's proposals repository and our engine
+# (``harness.engine.features``) name them.
+GC = "gc"
+FUNCTION_REFERENCES = "function-references"
+EXCEPTIONS = "exceptions"
+TAIL_CALL = "tail-call"
+MEMORY64 = "memory64"
+MULTI_MEMORY = "multi-memory"
+RELAXED_SIMD = "relaxed-simd"
+EXTENDED_CONST = "extended-const"
+WASM3_FEATURES = (GC, FUNCTION_REFERENCES, EXCEPTIONS, TAIL_CALL, MEMORY64, MULTI_MEMORY, RELAXED_SIMD,
+                  EXTENDED_CONST)
 
 
 class UnknownEngineError(ValueError):
@@ -68,6 +83,33 @@ class Availability:
 
     def __bool__(self) -> bool:
         return self.ok
+
+
+@dataclass(frozen=True)
+class FeatureSupport:
+    """How one engine:tier has one proposal: whether it does, and what its spec driver sets to turn it on
+    (``enable``: Config attributes, command-line flags; empty when it is on by default).  Only a feature
+    declared unsupported lets the spec runner report a check that needs it as ``unsupported`` instead of
+    failing, so an engine that merely has it switched off cannot hide behind it."""
+
+    supported: bool
+    enable: tuple[str, ...] = ()
+    note: str = ""  # what is missing or partial, or where the declaration comes from
+
+    def describe(self) -> str:
+        """``on``, the switches that turn it on, or ``unsupported`` with the note (run records, reports)."""
+        if not self.supported:
+            return f"unsupported ({self.note})" if self.note else "unsupported"
+        how = " ".join(self.enable) if self.enable else "on"
+        return f"{how} ({self.note})" if self.note else how
+
+
+def supported(*enable: str, note: str = "") -> FeatureSupport:
+    return FeatureSupport(True, tuple(enable), note)
+
+
+def unsupported(note: str = "") -> FeatureSupport:
+    return FeatureSupport(False, (), note)
 
 
 @dataclass
@@ -110,6 +152,8 @@ class Adapter:
     writes_phases: bool = False  # wasi_command writes compile/instantiate/execute ms to inv.phases_file
     # Writes stdio non-blocking and loses output on a full pipe: whoever runs it gives it files.
     stdio_to_files: bool = False
+    # tier -> WebAssembly 3.0 feature -> support; a feature left out is undeclared (nothing is assumed)
+    features_by_tier: dict[str, dict[str, FeatureSupport]] = field(default_factory=dict)
 
     def engines(self) -> list[EngineSpec]:
         return [EngineSpec(self.runtime, t) for t in self.tiers]
@@ -126,6 +170,14 @@ class Adapter:
 
     def capabilities(self, tier: str) -> frozenset[str]:
         return self.capabilities_by_tier.get(tier, frozenset())
+
+    def features(self, tier: str) -> dict[str, FeatureSupport]:
+        """The WebAssembly 3.0 proposals ``tier`` declares, each with how its spec driver enables it."""
+        return dict(self.features_by_tier.get(tier, {}))
+
+    def unsupported_features(self, tier: str) -> frozenset[str]:
+        """The proposals ``tier`` declares it lacks: checks needing them are ``unsupported``, not failures."""
+        return frozenset(f for f, s in self.features(tier).items() if not s.supported)
 
     def available(self, tier: str) -> Availability:
         """Never raises: a missing runtime is an outcome."""

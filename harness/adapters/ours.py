@@ -4,7 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .base import ALL, PHASES, SPEC, Adapter, Availability, EngineSpec, Invocation, child_command, has_module
+from .base import (
+    ALL,
+    PHASES,
+    SPEC,
+    WASM3_FEATURES,
+    Adapter,
+    Availability,
+    EngineSpec,
+    FeatureSupport,
+    Invocation,
+    child_command,
+    has_module,
+    supported,
+    unsupported,
+)
 
 TIERS = ("interp", "singlepass", "llvm")
 # tiers that do not yet pass the whole spec suite, with what they cover (docs/SINGLEPASS_TIER.md): only an
@@ -89,6 +103,14 @@ class OursAdapter(Adapter):
 
         reason = unavailable_reason()
         return Availability(not reason, reason)
+
+    def features(self, tier: str) -> dict[str, FeatureSupport]:
+        """What the engine says each tier compiles (``harness.engine.api.TIER_FEATURES``): always on, no
+        switch; the driver validates by the suite's version."""
+        from harness.engine.api import TIER_FEATURES
+
+        has = TIER_FEATURES.get(store_options(tier)[0], frozenset())
+        return {f: supported() if f in has else unsupported("not compiled by this tier yet") for f in WASM3_FEATURES}
 
     def version(self) -> str | None:
         from .. import __version__

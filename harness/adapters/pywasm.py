@@ -5,7 +5,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .base import ALL, Adapter, Availability, EngineSpec, Invocation, child_command, has_module
+from .base import (
+    ALL,
+    EXTENDED_CONST,
+    WASM3_FEATURES,
+    Adapter,
+    Availability,
+    EngineSpec,
+    Invocation,
+    child_command,
+    has_module,
+    supported,
+    unsupported,
+)
+
+# pywasm 2.2 implements WebAssembly 2.0; of 3.0 it decodes extended constant expressions only (a module of
+# each proposal, 2026-12-07: the others fail to decode).
+FEATURES = {**{f: unsupported("pywasm 2.2 implements WebAssembly 2.0") for f in WASM3_FEATURES},
+            EXTENDED_CONST: supported()}
 
 
 class PywasmAdapter(Adapter):
@@ -17,6 +34,7 @@ class PywasmAdapter(Adapter):
             capabilities_by_tier={"interp": ALL},
             spec_driver="harness.spec.drivers.pywasm_py:PywasmDriver",
             slow_tiers=frozenset({"interp"}),
+            features_by_tier={"interp": FEATURES},
         )
 
     def _probe(self, tier: str) -> Availability:

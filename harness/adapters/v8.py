@@ -7,10 +7,42 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from .base import ALL, PHASES, Adapter, Availability, Invocation, RunnerUnavailable, env_flags
+from .base import (
+    ALL,
+    EXCEPTIONS,
+    EXTENDED_CONST,
+    FUNCTION_REFERENCES,
+    GC,
+    MEMORY64,
+    MULTI_MEMORY,
+    PHASES,
+    RELAXED_SIMD,
+    TAIL_CALL,
+    Adapter,
+    Availability,
+    Invocation,
+    RunnerUnavailable,
+    env_flags,
+    supported,
+    unsupported,
+)
 
 NODE_WASI_DRIVER = Path(__file__).with_name("node_wasi_driver.js")
 TIERS = ("liftoff", "turbofan")
+
+# WebAssembly 3.0 in node 20's V8 (11.3), from ``node --v8-options`` and a module of each proposal
+# (measured on node 20.20, 2026-12-07): the flags the spec driver passes to node.
+FEATURES = {
+    GC: unsupported("V8 11.3 has a pre-standard GC draft only: --experimental-wasm-gc rejects the final "
+                    "opcodes (invalid gc opcode: fb00)"),
+    FUNCTION_REFERENCES: supported("--experimental-wasm-typed-funcref"),
+    EXCEPTIONS: unsupported("V8 11.3 has the legacy try/catch only, no exnref or try_table"),
+    TAIL_CALL: supported(),
+    MEMORY64: supported("--experimental-wasm-memory64"),
+    MULTI_MEMORY: unsupported("V8 11.3: memory count exceeds internal limit of 1"),
+    RELAXED_SIMD: supported("--experimental-wasm-relaxed-simd"),
+    EXTENDED_CONST: supported("--experimental-wasm-extended-const"),
+}
 
 
 class V8Adapter(Adapter):
@@ -25,6 +57,7 @@ class V8Adapter(Adapter):
             spec_driver="harness.spec.drivers.node:NodeDriver",  # executor in the worker, V8 in a node child
             writes_phases=True,
             stdio_to_files=True,  # node:wasi writes stdio non-blocking: EAGAIN on a full pipe loses output
+            features_by_tier=dict.fromkeys(TIERS, FEATURES),
         )
 
     def binary(self) -> Path | None:

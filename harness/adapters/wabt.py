@@ -5,8 +5,35 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .base import SPEC, Adapter, Availability
+from .base import (
+    EXCEPTIONS,
+    EXTENDED_CONST,
+    FUNCTION_REFERENCES,
+    GC,
+    MEMORY64,
+    MULTI_MEMORY,
+    RELAXED_SIMD,
+    SPEC,
+    TAIL_CALL,
+    Adapter,
+    Availability,
+    supported,
+    unsupported,
+)
 from .locate import package_dir, packaged_binary
+
+# WebAssembly 3.0 in wabt 1.0.42 (``spectest-interp --help``, and a module of each proposal through
+# wasm-validate): the flags its spec driver passes to wast2json and spectest-interp.
+FEATURES = {
+    GC: unsupported("wabt 1.0.42 reads GC types (--enable-gc) but none of its instructions"),
+    FUNCTION_REFERENCES: supported("--enable-function-references"),
+    EXCEPTIONS: supported(),
+    TAIL_CALL: supported(),
+    MEMORY64: supported(),
+    MULTI_MEMORY: supported(),
+    RELAXED_SIMD: supported(),
+    EXTENDED_CONST: supported(),
+}
 
 
 class WabtAdapter(Adapter):
@@ -18,6 +45,7 @@ class WabtAdapter(Adapter):
             capabilities_by_tier={"interp": frozenset({SPEC})},
             spec_driver="harness.spec.drivers.wabt:run_file",
             spec_in_worker=False,
+            features_by_tier={"interp": FEATURES},
         )
 
     def binary(self, name: str = "spectest-interp") -> Path | None:

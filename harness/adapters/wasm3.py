@@ -5,7 +5,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .base import ALL, Adapter, Availability, EngineSpec, Invocation, child_command, has_module
+from .base import (
+    ALL,
+    MEMORY64,
+    TAIL_CALL,
+    WASM3_FEATURES,
+    Adapter,
+    Availability,
+    EngineSpec,
+    Invocation,
+    child_command,
+    has_module,
+    supported,
+    unsupported,
+)
+
+# wasm3 0.5 is a 2.0-era interpreter: of 3.0 it runs return_call (a module of each proposal, 2026-12-07);
+# it reads an i64 memory's limits without complaint, but documents no memory64, so that stays unsupported.
+FEATURES = {**{f: unsupported("wasm3 0.5 predates it") for f in WASM3_FEATURES}, TAIL_CALL: supported(),
+            MEMORY64: unsupported("not in wasm3's documented features")}
 
 
 class Wasm3Adapter(Adapter):
@@ -17,6 +35,7 @@ class Wasm3Adapter(Adapter):
             capabilities_by_tier={"interp": ALL},
             spec_driver="harness.spec.drivers.wasm3_py:Wasm3Driver",
             slow_tiers=frozenset({"interp"}),
+            features_by_tier={"interp": FEATURES},
         )
 
     def _probe(self, tier: str) -> Availability:

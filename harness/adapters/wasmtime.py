@@ -11,8 +11,16 @@ from .. import process
 from ..text import clip_start
 from .base import (
     ALL,
+    EXCEPTIONS,
+    EXTENDED_CONST,
+    FUNCTION_REFERENCES,
+    GC,
+    MEMORY64,
+    MULTI_MEMORY,
     PERF,
     PHASES,
+    RELAXED_SIMD,
+    TAIL_CALL,
     WASI,
     Adapter,
     Availability,
@@ -21,10 +29,35 @@ from .base import (
     env_flags,
     has_module,
     run_version,
+    supported,
+    unsupported,
 )
 from .locate import packaged_binary
 
 TIERS = ("cranelift", "winch", "pulley")
+
+# WebAssembly 3.0 in wasmtime-py 51's terms: the ``Config`` attributes the spec driver sets true.
+# Extended constant expressions have no switch there: they are always on.
+_FEATURES = {
+    GC: supported("wasm_gc", "wasm_function_references"),
+    FUNCTION_REFERENCES: supported("wasm_function_references"),
+    EXCEPTIONS: supported("wasm_exceptions"),
+    TAIL_CALL: supported("wasm_tail_call"),
+    MEMORY64: supported("wasm_memory64"),
+    MULTI_MEMORY: supported("wasm_multi_memory"),
+    RELAXED_SIMD: supported("wasm_relaxed_simd"),
+    EXTENDED_CONST: supported(),
+}
+# Winch compiles neither GC nor typed function references nor relaxed SIMD: wasmtime 49's own `wasmtime wast
+# -C compiler=winch` refuses their modules ("struct indexed types not supported without the gc feature"),
+# and wasmtime-py 51 dies of SIGSEGV when a Winch engine is configured with them (measured 2026-12-07).
+_WINCH_LACKS = "Winch has no code generation for it (wasmtime 49-51)"
+FEATURES_BY_TIER = {
+    "cranelift": _FEATURES,
+    "winch": {**_FEATURES, GC: unsupported(_WINCH_LACKS), FUNCTION_REFERENCES: unsupported(_WINCH_LACKS),
+              RELAXED_SIMD: unsupported(_WINCH_LACKS)},
+    "pulley": _FEATURES,
+}
 
 
 class WasmtimeAdapter(Adapter):
@@ -39,6 +72,7 @@ class WasmtimeAdapter(Adapter):
             spec_driver="harness.spec.drivers.wasmtime_py:WasmtimeDriver",
             slow_tiers=frozenset({"pulley"}),
             precompiles=True,
+            features_by_tier=FEATURES_BY_TIER,
         )
 
     def binary(self) -> Path | None:

@@ -29,27 +29,43 @@ from ..results.run import Run, recording
 from .drivers import supports_spec
 from .expectations import apply_expectations, draft_entries, skip_reason, stale
 from .outcomes import FileStatus
-from .runner import CORPUS_DIR, DEFAULT_TIMEOUT, FileResult, discover, run_file, skipped_file, suite_name
+from .runner import (
+    CORPUS_DIR,
+    DEFAULT_TIMEOUT,
+    FileResult,
+    discover,
+    run_file,
+    skipped_file,
+    suite_name,
+    wasm_version,
+)
 from .summary import failure_table, matrix, store_rows, summary_json, write_json
 
 HELP = "run .wast spec scripts (official suite or our corpus) with per-assertion outcomes"
 DESCRIPTION = """Run WebAssembly spec scripts (.wast) on engines and score every module, action and assertion.
 
-Default suite: our own corpus (suites/spec/corpus); the official suite with --suite-dir or $HARNESS_SPEC_DIR.
-Each failing check prints a command that reproduces it alone (--file F --line N).
+Suites by name (--suite): spec-2.0 and spec-3.0, the official testsuites pinned in harness/suites/catalog.toml
+and fetched by 'harness suites fetch', or corpus, ours (the default); or any folder of .wast files with
+--suite-dir ('official' there is spec-2.0) or $HARNESS_SPEC_DIR.  A suite's WebAssembly version decides which
+features the drivers turn on: under 3.0, every proposal each engine declares ('harness runtimes'); a check
+needing one it lacks is 'unsupported', named.  Each failing check prints a command that reproduces it alone.
 
 examples:
-  harness spec --engines wasmtime,wabt
-  harness spec --engines wasmtime:cranelift,wasmtime:winch --suite-dir ~/.cache/wasm-harness/suites/testsuite-2.0
-  harness spec --engines v8:liftoff --file f32.wast --line 2510
+  harness spec --engines wasmtime,wabt --suite spec-3.0
+  harness spec --engines wasmtime:cranelift,wasmtime:winch --suite-dir ~/.cache/wasm-harness/suites/spec-2.0
+  harness spec --engines v8:liftoff --suite spec-2.0 --file f32.wast --line 2510
 """
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_engines(p, "wasmtime")
-    p.add_argument("--suite-dir", type=Path, default=None,
-                   help="directory of .wast files (default: $HARNESS_SPEC_DIR or our corpus); 'official' = the "
-                        "spec-2.0 suite fetched by 'harness suites fetch'")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--suite", choices=suite_choices(), default=None,
+                       help="a suite by name: the official spec-2.0 or spec-3.0 (fetched by 'harness suites "
+                            "fetch'), or corpus (ours; the default)")
+    where.add_argument("--suite-dir", type=Path, default=None,
+                       help="directory of .wast files (default: $HARNESS_SPEC_DIR or our corpus); 'official' = the "
+                            "spec-2.0 suite")
     add_pattern(p, "files")
     p.add_argument("--file", default=None, help="one file (name in the suite dir, or a path)")
     p.add_argument("--line", type=int, default=None, help="with --file: only the check on this line")
@@ -63,11 +79,23 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "suites/spec/expectations/<runtime>-<tier>.toml)")
 
 
-def resolve_suite_dir(arg: Path | None) -> Path:
-    if arg is not None and str(arg) == "official":
-        from ..suites.catalog import spec_suite_dir
+def suite_choices() -> list[str]:
+    from ..suites.catalog import spec_suites
 
-        return spec_suite_dir()
+    return [*spec_suites(), "corpus"]
+
+
+def resolve_suite_dir(arg: Path | None, suite: str | None = None) -> Path:
+    """The directory a ``--suite`` name or ``--suite-dir`` names (``official``: spec-2.0)."""
+    if suite == "corpus":
+        return CORPUS_DIR
+    if suite is not None or (arg is not None and str(arg) == "official"):
+        from ..suites.catalog import get_suite
+
+        path = get_suite(suite or "spec-2.0").path
+        if not path.is_dir():
+            raise HarnessError(f"suite {suite or 'spec-2.0'} is not fetched ({path}); run 'harness suites fetch'")
+        return path
     path = arg or (Path(os.environ["HARNESS_SPEC_DIR"]) if os.environ.get("HARNESS_SPEC_DIR") else CORPUS_DIR)
     if not path.is_dir():
         raise HarnessError(f"suite directory {path} is not readable; fetch it with 'harness suites fetch' "
@@ -79,8 +107,32 @@ def whole_suite(args: argparse.Namespace) -> bool:
     """Every file of a suite the expectations are written for runs: our corpus or the official suite, with no
     ``-k``/``--file`` narrowing it (a folder of one's own given as ``--suite-dir`` is a selection too), so an
     entry naming none of its files is stale."""
-    chosen_by_us = args.suite_dir is None or str(args.suite_dir) == "official"
+    chosen_by_us = args.suite_dir is None or str(args.suite_dir) == "official"  # or --suite NAME
     return chosen_by_us and not (args.pattern or args.file)
+
+
+def suite_label(suite_dir: Path) -> str:
+    """The suite as reports name it: ``spec-2.0``/``spec-3.0`` for a catalogued checkout, ``corpus``, or the
+    directory's own name with its WebAssembly version."""
+    from ..suites.catalog import catalogued_spec_suite
+
+    src = catalogued_spec_suite(suite_dir)
+    if src is not None:
+        return src.name
+    if suite_name(suite_dir) == "corpus":
+        return "corpus"
+    return f"{Path(suite_dir).name} (wasm {wasm_version(suite_dir)})"
+
+
+def engine_features(engines: list[EngineSpec], wasm: str) -> dict[str, dict[str, str]]:
+    """Per engine, each 3.0 feature as this run's drivers have it (recorded with the run): how it is turned
+    on, or why not; every one off under a 2.0 suite."""
+    out = {}
+    for e in engines:
+        declared = get_adapter(e.runtime).features(e.tier)
+        out[e.name] = {f: s.describe() if wasm == "3.0" or not s.supported else "off (2.0 suite)"
+                       for f, s in declared.items()}
+    return out
 
 
 def split_available(engines: list[EngineSpec]) -> tuple[list[EngineSpec], dict[str, str]]:
@@ -172,7 +224,7 @@ def main(args: argparse.Namespace) -> int:
     engines, unavailable = split_available(parse_engines(args.engines, capability=SPEC))
     for name, why in unavailable.items():
         print(f"harness spec: {name} is not available: {why}", file=sys.stderr)
-    suite_dir = resolve_suite_dir(args.suite_dir)
+    suite_dir = resolve_suite_dir(args.suite_dir, args.suite)
     if args.line is not None and not args.file:
         raise HarnessError("--line needs --file (the .wast file the line belongs to)")
     files = discover(suite_dir, args.pattern, args.file)
@@ -189,8 +241,11 @@ def main(args: argparse.Namespace) -> int:
     store = open_store(args)
     versions = {e.name: get_adapter(e.runtime).version() for e in engines} if store else {}
     suites = {suite_name(suite_dir): suite_commit(suite_dir)} if store else {}
+    wasm = wasm_version(suite_dir)
+    print(f"harness spec: {suite_label(suite_dir)} (WebAssembly {wasm}) from {suite_dir}", file=sys.stderr)
     with recording(store, "spec", command_line("spec"), versions, suites,
-                   extra={"suite_dir": str(suite_dir), "unavailable": unavailable}) as run:
+                   extra={"suite_dir": str(suite_dir), "suite": suite_label(suite_dir), "wasm": wasm,
+                          "features": engine_features(engines, wasm), "unavailable": unavailable}) as run:
         started = time.perf_counter()
         results = run_files([(e, f) for e in engines for f in files], suite_dir, args, run)
         wall = time.perf_counter() - started
@@ -219,7 +274,8 @@ def print_summary(results: list[FileResult], names: list[str], unavailable: dict
         elif not r.as_expected and not args.verbose:
             print(failure_table(r, limit=10), file=sys.stderr)
     if args.json:
-        write_json(args.json, summary_json(results, names, unavailable, wall, suite_dir))
+        write_json(args.json, summary_json(results, names, unavailable, wall, suite_dir, suite_label(suite_dir),
+                                           wasm_version(suite_dir)))
     if args.draft_expectations:
         args.draft_expectations.write_text(draft_entries(results))
 

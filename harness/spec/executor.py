@@ -11,7 +11,13 @@ Scoring rules (shared by every engine):
 - every action: the export it names must be in the module's binary, and of its kind (a function for
   ``invoke``, a global for ``get``), else it fails before the driver is asked: an engine that answers
   for an export the module lacks must not pass.
+- a check that does not pass in an engine that declares a 3.0 feature it needs unsupported
+  (``Driver.features_off``; ``harness.spec.proposals`` says which feature: the file, the module's binary,
+  the engine's words) is ``unsupported`` with ``feature X off in this engine``, and so is every action on
+  a module that failed that way.
 A Python exception from the driver is the engine crashing on that check (outcome ``crash``); the run goes on.
+``module definition`` / ``module instance`` (3.0 scripts) compile once and instantiate by name; they are not
+checks themselves.
 """
 
 from __future__ import annotations
@@ -20,13 +26,15 @@ import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ..outcomes import Outcome
+from ..outcomes import PASSED, Outcome
+from . import proposals
 from . import values as V
 from .drivers.base import (
     CompileFailure,
     Driver,
     DriverFailure,
     ExhaustionFailure,
+    FeatureOff,
     LinkFailure,
     ThrownException,
     TrapFailure,
@@ -53,9 +61,10 @@ class _Instance:
     """A driver's instance and the exports (name -> kind) its module's binary declares; ``exports`` is None
     when there is no binary to read (a text module given to a driver that reads text)."""
 
-    def __init__(self, handle: Any, exports: dict[str, str] | None):
+    def __init__(self, handle: Any, exports: dict[str, str] | None, binary: bytes | None = None):
         self.handle = handle
         self.exports = exports
+        self.binary = binary  # read for the features an action on it needs
 
 
 ACTION_KINDS = {"invoke": "func", "get": "global"}
@@ -78,6 +87,11 @@ def _returned_instead(cmd: Command, expected: str, results: list[tuple[str, Any]
                    strict=strict)
 
 
+def off_message(features: set[str] | frozenset[str]) -> str:
+    """The message of a check that needs features the engine lacks."""
+    return f"feature {', '.join(sorted(features))} off in this engine"
+
+
 def _crash_text(e: BaseException) -> str:
     tb = traceback.extract_tb(e.__traceback__)
     where = f" at {tb[-1].filename.rsplit('/', 1)[-1]}:{tb[-1].lineno}" if tb else ""
@@ -85,18 +99,57 @@ def _crash_text(e: BaseException) -> str:
 
 
 class Executor:
-    def __init__(self, driver: Driver):
+    def __init__(self, driver: Driver, file_features: tuple[str, ...] = ()):
         self.driver = driver
         self.current: Any = None
         self.named: dict[str, Any] = {}
         self.registry: dict[str, Any] = {}
+        self.definitions: dict[str | None, tuple[Any, Command]] = {}
+        self.missing: dict[str, str] = {}  # registered name -> why its module is missing (a feature off)
+        self.file_features = frozenset(file_features)  # the proposals the script's file belongs to
+
+    # -- features the engine lacks ---------------------------------------------------------------------
+    def _blamed(self, cmd: Command, outcome: CheckOutcome) -> frozenset[str]:
+        """The features this engine lacks that ``cmd`` needs, by the file, the module's binary, or the
+        engine's words, most trusted first; empty when nothing it lacks is involved."""
+        off = self.driver.features_off
+        if not off or outcome.outcome in PASSED or outcome.outcome in (Outcome.SKIP, Outcome.UNSUPPORTED):
+            return frozenset()
+        if self.file_features & off:
+            return self.file_features & off
+        module = self._module_binary(cmd)
+        if module is not None and (found := proposals.module_features(module) & off):
+            return frozenset(found)
+        words = f"{outcome.actual} {outcome.message}"
+        imported = {f for name, why in self.missing.items() if f"{name}::" in words
+                    for f in off if f in why}  # an import from a module that could not be made
+        return frozenset(imported or proposals.named_in(words) & off)
+
+    def _module_binary(self, cmd: Command) -> bytes | None:
+        if cmd.action is not None:
+            inst = self.named.get(cmd.action.module) if cmd.action.module else self.current
+            return getattr(inst, "binary", None)
+        return self._binary(cmd)
+
+    @staticmethod
+    def _binary(cmd: Command) -> bytes | None:
+        path = cmd.filename if cmd.module_type != "text" else cmd.binary_filename
+        return path.read_bytes() if path is not None and path.is_file() else None
+
+    def _judged(self, cmd: Command, outcome: CheckOutcome) -> CheckOutcome:
+        blamed = self._blamed(cmd, outcome)
+        if not blamed:
+            return outcome
+        return CheckOutcome(cmd.line, cmd.type, Outcome.UNSUPPORTED, message=off_message(blamed),
+                            expected=outcome.expected, actual=outcome.actual)
 
     # -- module loading -------------------------------------------------------------------------------
     def _module_source(self, cmd: Command) -> tuple[bytes | None, str | None] | None:
-        """(binary, text) to compile, or None when this engine cannot take the module at all."""
+        """(binary, text) to compile, or None when this engine cannot take the module at all.  Text that
+        is not UTF-8 keeps its bytes as surrogates: rejecting it is the engine's job."""
         if cmd.module_type == "text" and cmd.filename is not None:
             if self.driver.reads_text:
-                return None, cmd.filename.read_text()
+                return None, cmd.filename.read_bytes().decode("utf-8", "surrogateescape")
             if cmd.binary_filename is not None and cmd.binary_filename.is_file():
                 return cmd.binary_filename.read_bytes(), None
             return None
@@ -134,7 +187,8 @@ class Executor:
                 return CheckOutcome(cmd.line, cmd.type, Outcome.SKIP, message=f"command {cmd.type} not supported by the runner")
             return None
         try:
-            return handler(cmd)
+            outcome = handler(cmd)
+            return self._judged(cmd, outcome) if outcome is not None else None
         except Unsupported as e:
             return CheckOutcome(cmd.line, cmd.type, e.outcome, message=e.message)
         except DriverFailure as e:  # a failure class this command did not expect
@@ -145,19 +199,61 @@ class Executor:
     def _do_module(self, cmd: Command) -> CheckOutcome:
         try:
             module = self._compile(cmd)
+        except Exception as e:
+            return self._not_instantiated(cmd, e)
+        return self._instantiate_as(cmd, cmd, module)
+
+    def _instantiate_as(self, cmd: Command, source: Command, module: Any) -> CheckOutcome:
+        """Instantiate ``module`` (defined by ``source``) as the instance ``cmd`` names."""
+        try:
             inst = self.driver.instantiate(module, self.registry)
-        except Unsupported as e:
-            self._set_current(cmd, _Failed(cmd.line, e.message, e))
-            raise
-        except DriverFailure as e:
-            self._set_current(cmd, _Failed(cmd.line, _short(e)))
-            return CheckOutcome(cmd.line, "module", Outcome.FAIL, expected="module instantiates",
-                           actual=f"{type(e).__name__}: {_short(e)}")
-        except Exception:
-            self._set_current(cmd, _Failed(cmd.line, "engine crashed"))
-            raise
-        self._set_current(cmd, _Instance(inst, self._exports(cmd)))
+        except Exception as e:
+            return self._not_instantiated(cmd, e, source)
+        self._set_current(cmd, _Instance(inst, self._exports(source), self._binary(source)))
         return CheckOutcome(cmd.line, "module", Outcome.PASS)
+
+    def _not_instantiated(self, cmd: Command, e: Exception, source: Command | None = None) -> CheckOutcome:
+        """Keep why the module of ``cmd`` (defined by ``source``) is not there, for the actions on it and
+        the modules importing from it, and score that."""
+        failed = self._failure(cmd, e, source or cmd)
+        self._set_current(cmd, failed)
+        if isinstance(e, Unsupported) or not isinstance(e, DriverFailure):
+            raise e
+        if failed.unsupported is not None:
+            return CheckOutcome(cmd.line, "module", Outcome.UNSUPPORTED, message=failed.why,
+                                expected="module instantiates", actual=f"{type(e).__name__}: {_short(e)}")
+        return CheckOutcome(cmd.line, "module", Outcome.FAIL, expected="module instantiates",
+                            actual=f"{type(e).__name__}: {_short(e)}")
+
+    def _failure(self, cmd: Command, e: Exception, source: Command) -> _Failed:
+        """What stands for a module that failed with ``e``: unsupported when a feature the engine lacks is
+        to blame."""
+        if isinstance(e, Unsupported):
+            return _Failed(cmd.line, e.message, e)
+        if not isinstance(e, DriverFailure):
+            return _Failed(cmd.line, "engine crashed")
+        tried = CheckOutcome(cmd.line, "module", Outcome.FAIL, actual=f"{type(e).__name__}: {_short(e)}")
+        blamed = self._blamed(source, tried)
+        if blamed:
+            return _Failed(cmd.line, off_message(blamed), FeatureOff(off_message(blamed)))
+        return _Failed(cmd.line, _short(e))
+
+    def _do_module_definition(self, cmd: Command) -> None:
+        """Compile a module to instantiate later by name; a failure shows in the checks that use it."""
+        try:
+            self.definitions[cmd.name] = (self._compile(cmd), cmd)
+        except Exception as e:  # noqa: BLE001 - kept for its instances' actions, which report it
+            self.definitions[cmd.name] = (self._failure(cmd, e, cmd), cmd)
+
+    def _do_module_instance(self, cmd: Command) -> None:
+        module, source = self.definitions.get(cmd.definition, (None, cmd))
+        if module is None or isinstance(module, _Failed):
+            self._set_current(cmd, module or _Failed(cmd.line, f"no module definition {cmd.definition}"))
+            return
+        try:
+            self._instantiate_as(cmd, source, module)
+        except Exception:  # noqa: BLE001 - recorded as the instance's failure for the actions on it
+            pass
 
     def _set_current(self, cmd: Command, inst: Any) -> None:
         self.current = inst
@@ -168,6 +264,8 @@ class Executor:
         inst = self.named.get(cmd.name) if cmd.name else self.current
         if isinstance(inst, _Instance) and cmd.register_as:
             self.registry[cmd.register_as] = inst.handle
+        elif isinstance(inst, _Failed) and isinstance(inst.unsupported, FeatureOff) and cmd.register_as:
+            self.missing[cmd.register_as] = inst.why  # what importing from it will fail for
         return None
 
     def _instance(self, module: str | None) -> _Instance:
@@ -324,4 +422,4 @@ class _NotPerformed(Exception):
 
 def run_script(driver: Driver, script: Script, only_line: int | None = None) -> Iterator[CheckOutcome]:
     """Outcomes of every check of ``script`` (or only the one at ``only_line``; earlier commands still run)."""
-    return Executor(driver).run(script, only_line)
+    return Executor(driver, proposals.file_features(script.source)).run(script, only_line)

@@ -18,7 +18,6 @@ from pathlib import Path
 
 from .. import process
 from ..adapters.base import EngineSpec
-from ..errors import HarnessError
 from ..outcomes import NOT_PASSING, NOT_RUN, PASSED, Outcome
 from ..paths import REPO_ROOT
 from ..text import clip
@@ -87,11 +86,14 @@ class FileResult:
 
 
 def suite_name(suite_dir: Path) -> str:
-    """``corpus`` for our own corpus, ``spec`` for anything else (the official suite or a copy)."""
+    """``corpus`` for our own corpus, ``spec-3.0`` for a 3.0 testsuite, ``spec`` for anything else (the
+    spec-2.0 suite or a copy: its rows keep the name they always had)."""
     try:
-        return "corpus" if Path(suite_dir).resolve() == CORPUS_DIR.resolve() else "spec"
+        if Path(suite_dir).resolve() == CORPUS_DIR.resolve():
+            return "corpus"
     except OSError:
         return "spec"
+    return "spec-3.0" if wasm_version(suite_dir) == "3.0" else "spec"
 
 
 def reproduce_command(engine: str, suite_dir: Path, file: str, line: int) -> str:
@@ -100,14 +102,11 @@ def reproduce_command(engine: str, suite_dir: Path, file: str, line: int) -> str
 
 
 def wasm_version(suite_dir: Path) -> str:
-    """Whose validation rules a suite's modules follow (they differ: 2.0 rejects two memories, 3.0 accepts
-    them): "3.0" for the spec-3.0 suite, "2.0" for anything else.  Our engine's driver reads it."""
-    from ..suites.catalog import get_suite
+    """Whose validation rules and features a suite's modules follow (they differ: 2.0 rejects two memories,
+    3.0 accepts them): ``harness.suites.catalog.wasm_version``.  The spec drivers read it."""
+    from ..suites.catalog import wasm_version as version
 
-    try:
-        return "3.0" if Path(suite_dir).resolve() == get_suite("spec-3.0").path.resolve() else "2.0"
-    except (OSError, HarnessError):
-        return "2.0"
+    return version(suite_dir)
 
 
 def _worker_env(wasm: str = "2.0") -> dict[str, str]:

@@ -39,7 +39,8 @@ class Action:
 class Command:
     type: str
     line: int
-    name: str | None = None  # module name ($M) or the module register names
+    name: str | None = None  # module name ($M), the module register names, or a module_instance's name
+    definition: str | None = None  # module_instance: the module_definition it instantiates
     register_as: str | None = None
     module_type: str | None = None  # "binary" | "text"
     filename: Path | None = None
@@ -74,7 +75,8 @@ def parse_command(raw: dict[str, Any], base: Path) -> Command:
         return base / raw[key] if raw.get(key) else None
 
     return Command(
-        type=raw["type"], line=int(raw.get("line", 0)), name=raw.get("name"), register_as=raw.get("as"),
+        type=raw["type"], line=int(raw.get("line", 0)), name=raw.get("name", raw.get("instance")),
+        definition=raw.get("module"), register_as=raw.get("as"),
         module_type=raw.get("module_type"), filename=path("filename"), binary_filename=path("binary_filename"),
         action=_action(raw.get("action")), expected=raw.get("expected", []), text=raw.get("text"),
     )

@@ -55,12 +55,14 @@ def engine_totals(results: Iterable[FileResult]) -> dict[str, Any]:
 
 
 def summary_json(results: list[FileResult], engines: list[str], unavailable: dict[str, str],
-                 wall_seconds: float, suite_dir: Path) -> dict[str, Any]:
+                 wall_seconds: float, suite_dir: Path, suite: str = "", wasm: str = "") -> dict[str, Any]:
+    """The run as JSON; ``suite`` and ``wasm`` name the suite and its WebAssembly version."""
     by_engine: dict[str, dict[str, Any]] = {}
     for e in engines:
         rs = [r for r in results if r.engine == e]
         by_engine[e] = {"totals": engine_totals(rs), "files": {r.file: file_summary(r) for r in rs}}
-    return {"suite_dir": str(suite_dir), "wall_seconds": round(wall_seconds, 3), "engines": by_engine,
+    return {"suite": suite, "wasm": wasm, "suite_dir": str(suite_dir), "wall_seconds": round(wall_seconds, 3),
+            "engines": by_engine,
             "unavailable": unavailable}
 
 
@@ -98,6 +100,9 @@ def matrix(results: list[FileResult], engines: list[str]) -> str:
     lines.append("TOTAL checks".ljust(width) + "  " + "  ".join(t.rjust(c) for t, c in zip(totals, cols, strict=True)))
     skipped = [str(engine_totals(r for r in results if r.engine == e)["skipped"]) for e in engines]
     lines.append("skipped checks".ljust(width) + "  " + "  ".join(t.rjust(c) for t, c in zip(skipped, cols, strict=True)))
+    off = [engine_totals(r for r in results if r.engine == e)["unsupported"] for e in engines]
+    if any(off):  # checks needing a feature the engine lacks: neither passed nor failed
+        lines.append("unsupported checks".ljust(width) + "  " + "  ".join(str(n).rjust(c) for n, c in zip(off, cols, strict=True)))
     files_line = []
     for e in engines:
         t = engine_totals(r for r in results if r.engine == e)

@@ -115,7 +115,7 @@ def match(expected: dict[str, Any], actual: Any) -> bool:
         return isinstance(actual, int) and not isinstance(actual, bool) and _match_scalar(t, expected["value"], actual)
     # references
     value = expected.get("value")
-    if value == "null":
+    if value == "null" or t == "refnull" or t.startswith("null"):  # (ref.null), (ref.null none): only null
         return actual is None
     if value is None:  # (ref.func) / (ref.extern) without a number: any non-null reference
         return actual is not None
@@ -136,8 +136,8 @@ def format_expected(expected: dict[str, Any]) -> str:
             return f"{t} {text}"
         return format_raw(t, parse_int(text, BITS[t]))
     value = expected.get("value")
-    if value == "null":
-        return f"ref.null {t.removesuffix('ref')}"
+    if value == "null" or t == "refnull" or t.startswith("null"):
+        return f"ref.null {t.removesuffix('ref').removesuffix('null')}".rstrip()
     if value is None:
         return f"non-null {t}"
     return f"ref.extern {value}" if t in ("externref", "anyref") else f"{t} {value}"

@@ -6,6 +6,7 @@ import os
 import subprocess
 import tomllib
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from ..errors import HarnessError
@@ -22,6 +23,8 @@ class SuiteSource:
     commit: str
     layout: str
     branch: str | None = None
+    wasm: str | None = None  # the WebAssembly version a spec suite tests
+
 
     @property
     def path(self) -> Path:
@@ -60,6 +63,35 @@ def spec_suite_dir(explicit: str | os.PathLike | None = None, suite: str = "spec
         how = "run 'harness suites fetch' or pass --suite-dir DIR (a folder of .wast files)"
         raise HarnessError(f"spec suite directory {path} does not exist; {how}")
     return path
+
+
+def spec_suites() -> dict[str, SuiteSource]:
+    """The catalogued spec testsuites by name (``spec-2.0``, ``spec-3.0``)."""
+    return {name: src for name, src in catalog().items() if src.layout == "spec"}
+
+
+def catalogued_spec_suite(path: Path) -> SuiteSource | None:
+    """The catalogued spec suite whose checkout ``path`` is, or None."""
+    try:
+        where = Path(path).resolve()
+        return next((s for s in spec_suites().values() if s.path.resolve() == where), None)
+    except OSError:
+        return None
+
+
+@cache
+def wasm_version(path: Path) -> str:
+    """The WebAssembly version a directory of ``.wast`` files tests: a catalogued suite's ``wasm``, else
+    "3.0" when any top-level file belongs to a 3.0 proposal (``harness.spec.proposals``), else "2.0"."""
+    from ..spec.proposals import suite_is_3_0
+
+    src = catalogued_spec_suite(path)
+    if src is not None and src.wasm:
+        return src.wasm
+    try:
+        return "3.0" if suite_is_3_0([p.name for p in Path(path).glob("*.wast")]) else "2.0"
+    except OSError:
+        return "2.0"
 
 
 def wasi_suite_dir(explicit: str | os.PathLike | None = None) -> Path:

@@ -6,11 +6,41 @@ scoring is the same for every engine.  Values are raw (see ``harness.spec.values
 
 from __future__ import annotations
 
+import os
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...outcomes import Outcome
 from .. import spectest
+
+if TYPE_CHECKING:
+    from ...adapters.base import FeatureSupport
+
+WASM_VERSION_ENV = "HARNESS_WASM_VERSION"  # set by the runner for the worker: the suite's WebAssembly version
+
+
+def wasm_version() -> str:
+    """The WebAssembly version of the suite this worker runs ("2.0" unless the runner says otherwise)."""
+    return os.environ.get(WASM_VERSION_ENV, "2.0")
+
+
+def enabled_features(runtime: str, tier: str, version: str | None = None) -> dict[str, FeatureSupport]:
+    """The 3.0 features a driver turns on, with how (its adapter's declaration): under a 3.0 suite every
+    one the engine has; under 2.0 none, since 2.0's scripts expect, say, a second memory to be rejected."""
+    if (version or wasm_version()) != "3.0":
+        return {}
+    from ...adapters.registry import get_adapter
+
+    return {f: s for f, s in get_adapter(runtime).features(tier).items() if s.supported}
+
+
+def features_off(runtime: str, tier: str, version: str | None = None) -> frozenset[str]:
+    """The 3.0 features a 3.0 suite needs that the engine declares it lacks (none under 2.0)."""
+    if (version or wasm_version()) != "3.0":
+        return frozenset()
+    from ...adapters.registry import get_adapter
+
+    return get_adapter(runtime).unsupported_features(tier)
 
 
 class DriverFailure(Exception):
@@ -58,6 +88,12 @@ class Inexpressible(Unsupported):
     outcome = Outcome.UNSUPPORTED
 
 
+class FeatureOff(Unsupported):
+    """The check needs a WebAssembly 3.0 feature this engine declares it lacks: ``unsupported``, named."""
+
+    outcome = Outcome.UNSUPPORTED
+
+
 class EngineDied(BaseException):  # noqa: N818 - not an Exception on purpose: it must end the worker
     """The engine process behind a driver is gone; the worker stops and the runner marks the rest crash."""
 
@@ -71,6 +107,9 @@ class Driver:
     """
 
     reads_text = False
+    # The 3.0 features this engine lacks in the suite being run (``features_off``; set by ``load_driver``):
+    # a check needing one is ``unsupported``.
+    features_off: frozenset[str] = frozenset()
 
     def __init__(self, tier: str):
         self.tier = tier

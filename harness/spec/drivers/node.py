@@ -1,7 +1,8 @@
 """V8 through node: the executor runs in the worker as for every in-process engine, and this driver
 forwards compile / instantiate / invoke / get to ``v8_driver.js`` in a node child process (one per file).
 
-Tiers are node flags from the adapter (``--liftoff-only`` / ``--no-liftoff --no-concurrent-marking``).  ``spectest`` is
+Tiers are node flags from the adapter (``--liftoff-only`` / ``--no-liftoff --no-concurrent-marking``), and a
+3.0 suite adds the ``--experimental-wasm-*`` flags of the proposals the adapter declares.  ``spectest`` is
 sent to the child as data (``harness.spec.spectest.as_json``), which builds it with the JS API; its functions
 are ``WebAssembly.Function`` objects, so imports of them are type-checked like those of wasm functions.
 """
@@ -28,6 +29,7 @@ from .base import (
     LinkFailure,
     ThrownException,
     TrapFailure,
+    enabled_features,
 )
 
 JS_DRIVER = Path(__file__).with_name("v8_driver.js")
@@ -59,7 +61,9 @@ class NodeDriver(Driver):
         node = V8Adapter().binary()
         if node is None:
             raise RuntimeError("node is not on PATH")
-        argv = [str(node), *V8Adapter.node_flags(tier), "--experimental-wasm-type-reflection", str(JS_DRIVER)]
+        features = [flag for support in enabled_features("v8", tier).values() for flag in support.enable]
+        argv = [str(node), *V8Adapter.node_flags(tier), *features, "--experimental-wasm-type-reflection",
+                str(JS_DRIVER)]
         # In the worker's process group, which the runner kills whole; and killed by the kernel should the
         # worker itself be killed alone.  Not through process.run: the driver talks to it while it runs.
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

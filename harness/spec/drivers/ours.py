@@ -12,7 +12,7 @@ import os
 from typing import Any, assert_never
 
 from .. import spectest
-from .base import CompileFailure, Driver, ExhaustionFailure, LinkFailure, TrapFailure, Unsupported
+from .base import CompileFailure, Driver, ExhaustionFailure, FeatureOff, LinkFailure, TrapFailure
 
 
 class OursDriver(Driver):
@@ -70,8 +70,8 @@ class OursDriver(Driver):
             return self.store.instantiate(module, imports)
         except E.LinkError as e:
             raise LinkFailure(str(e)) from None
-        except E.UnsupportedFeature as e:
-            raise Unsupported(str(e)) from None
+        except E.UnsupportedFeature as e:  # the tier's declared lack (OursAdapter.features)
+            raise FeatureOff(f"feature {', '.join(sorted(e.features))} off in this engine ({e})") from None
         except E.Trap as e:
             raise self._trap(e) from None
 

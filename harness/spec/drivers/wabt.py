@@ -5,6 +5,8 @@ for rejected modules and traps, and a ``N/M tests passed.`` summary.  Every chec
 ran and did not report is a pass; a reported line fails (or passes, with its message for the strict
 figure).  When several checks share a line, reports are assigned to them in order of kind.
 spectest-interp brings its own ``spectest`` module, with the values declared in ``harness.spec.spectest``.
+A 3.0 suite passes both tools the ``--enable-*`` flags the adapter declares, and a failing check that needs a
+feature wabt lacks is ``unsupported`` as in the executor (the file's proposal, the module, wabt's words).
 """
 
 from __future__ import annotations
@@ -21,9 +23,12 @@ from ...adapters.base import EngineSpec
 from ...adapters.locate import packaged_binary
 from ...outcomes import Outcome
 from ...paths import cache_dir
+from .. import proposals
+from ..executor import off_message
 from ..outcomes import CheckOutcome, FileStatus
-from ..script import Script
+from ..script import Command, Script
 from ..traps import kinds_conflict, text_agrees
+from .base import enabled_features, features_off
 
 # wabt spells assert_uninstantiable the pre-2.0 way.
 _KIND_ALIASES = {"assert_uninstantiable": "assert_trap", "assert_trap": "assert_uninstantiable"}
@@ -37,11 +42,12 @@ def _bin(name: str) -> Path:
     return Path(path)
 
 
-def wabt_convert(wast: Path, timeout: float) -> tuple[Path | None, str]:
-    """wabt's own JSON for a .wast (cached by name and content: the files inside are named after the
-    script); (None, error) when wabt cannot parse it."""
+def wabt_convert(wast: Path, timeout: float, flags: tuple[str, ...] = ()) -> tuple[Path | None, str]:
+    """wabt's own JSON for a .wast (cached by name, content and feature flags: the files inside are named
+    after the script); (None, error) when wabt cannot parse it."""
     data = wast.read_bytes()
-    target = cache_dir() / "wabt-json" / hashlib.sha256(wast.name.encode() + b"\0" + data).hexdigest()
+    key = wast.name.encode() + b"\0" + data + "".join(f"\0{f}" for f in flags).encode()
+    target = cache_dir() / "wabt-json" / hashlib.sha256(key).hexdigest()
     json_path = target / f"{wast.stem}.json"
     if json_path.is_file():
         return json_path, ""
@@ -49,7 +55,7 @@ def wabt_convert(wast: Path, timeout: float) -> tuple[Path | None, str]:
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
     try:
         (tmp / wast.name).write_bytes(data)
-        out = process.run_captured([str(_bin("wast2json")), wast.name, "-o", f"{wast.stem}.json"], cwd=tmp,
+        out = process.run_captured([str(_bin("wast2json")), *flags, wast.name, "-o", f"{wast.stem}.json"], cwd=tmp,
                                    timeout=timeout)
         if out.exit.returncode != 0:
             stderr = out.stderr.decode(errors="replace")
@@ -103,17 +109,19 @@ def judge(cmd_type: str, expected_text: str | None, report: str) -> tuple[str, b
 
 
 def run_file(engine: EngineSpec, wast: Path, script: Script, timeout: float, line: int | None = None):
-    from ..runner import RawRun
+    from ..runner import RawRun, wasm_version
 
     checks = [c for c in script.checks() if line is None or c.line == line]
-    json_path, why = wabt_convert(wast, timeout)
+    version = wasm_version(wast.parent)
+    flags = tuple(f for s in enabled_features(engine.runtime, engine.tier, version).values() for f in s.enable)
+    json_path, why = wabt_convert(wast, timeout, flags)
     if json_path is None:
         return RawRun([CheckOutcome(c.line, c.type, Outcome.ERROR, message=why) for c in checks])
     wabt_lines: dict[int, list[str]] = {}
     for c in json.loads(json_path.read_text())["commands"]:
         wabt_lines.setdefault(int(c["line"]), []).append(c["type"])
     status, message = FileStatus.OK, ""
-    out = process.run_captured([str(_bin("spectest-interp")), json_path.name], cwd=json_path.parent,
+    out = process.run_captured([str(_bin("spectest-interp")), *flags, json_path.name], cwd=json_path.parent,
                                timeout=timeout)
     stdout = out.stdout.decode(errors="replace")
     if out.exit.timed_out:
@@ -148,4 +156,26 @@ def run_file(engine: EngineSpec, wast: Path, script: Script, timeout: float, lin
         outcome, strict, detail = judge(c.type, c.text, report)
         outcomes.append(CheckOutcome(c.line, c.type, outcome, strict=strict, actual=detail if outcome != Outcome.PASS else "",
                                      message=detail if outcome == Outcome.PASS and detail else ""))
+    off = features_off(engine.runtime, engine.tier, version)
+    if off:
+        outcomes = [_judged(c, o, script, wast.name, off) for c, o in zip(checks, outcomes, strict=True)]
     return RawRun(outcomes)
+
+
+def _judged(cmd: Command, o: CheckOutcome, script: Script, file: str, off: frozenset[str]) -> CheckOutcome:
+    """``unsupported`` for a check that did not pass and needs a feature wabt lacks (as the executor judges
+    in-process engines): the file's proposal, else its module's (the last one defined before an action)."""
+    if o.outcome in (Outcome.PASS, Outcome.SKIP):
+        return o
+    blamed = set(proposals.file_features(file)) & off
+    if not blamed:
+        module = cmd if cmd.action is None else next(
+            (c for c in reversed(script.commands) if c.type == "module" and c.line < cmd.line), None)
+        path = module and (module.filename if module.module_type != "text" else module.binary_filename)
+        if path is not None and path.is_file():
+            blamed = proposals.module_features(path.read_bytes()) & off
+    blamed = blamed or proposals.named_in(f"{o.actual} {o.message}") & off
+    if not blamed:
+        return o
+    return CheckOutcome(o.line, o.command, Outcome.UNSUPPORTED, message=off_message(blamed), expected=o.expected,
+                        actual=o.actual)
