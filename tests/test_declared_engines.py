@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.adapters.base import Invocation
+from harness.adapters.base import Invocation, RunnerUnavailable
 from harness.adapters.declared import DeclaredAdapter, expand, load
 from harness.engine.text import parse_module
 from harness.spec.drivers.base import Unsupported
@@ -66,6 +66,15 @@ def test_the_wasi_command_fills_every_placeholder(tmp_path):
     assert argv[1:] == ["run", "--fast", "--dir", "/h::/g", "--env", "K=V", "--argv0", "prog",
                         str((tmp_path / "p.wasm").resolve()), "a", "b c"]
     assert Path(argv[0]).name == "sh"
+
+
+def test_a_program_needing_what_the_command_cannot_pass_is_refused_not_run_without_it(tmp_path):
+    (mine,), _ = _load(tmp_path, GOOD.replace('"{dirs}", "{env}", ', ""))
+    with pytest.raises(RunnerUnavailable, match=r"no way to pass environment variables \(no \{env\}"):
+        mine.wasi_command("fast", Invocation(tmp_path / "p.wasm", env={"K": "V"}), tmp_path)
+    with pytest.raises(RunnerUnavailable, match="no way to pass preopened directories"):
+        mine.wasi_command("fast", Invocation(tmp_path / "p.wasm", dirs=[("/h", "/g")]), tmp_path)
+    assert mine.wasi_command("fast", Invocation(tmp_path / "p.wasm"), tmp_path)[-1].endswith("p.wasm")
 
 
 def test_expand_replaces_inside_elements_and_splices_lists():

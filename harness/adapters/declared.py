@@ -411,6 +411,10 @@ class DeclaredAdapter(Adapter):
         if wasi is None:
             raise RunnerUnavailable(f"{self.runtime} declares no [wasi] command", f"add one to {self.declaration.path}")
         self.check(tier, WASI)
+        for part, wanted, what in (("dirs", inv.dirs, "preopened directories"), ("env", inv.env, "environment variables")):
+            if wanted and "{" + part + "}" not in wasi["command"]:
+                raise RunnerUnavailable(f"{self.runtime} declares no way to pass {what} (no {{{part}}} in wasi.command)",
+                                        f"add it, and wasi.{part.rstrip('s')}, to {self.declaration.path}")
         dirs = [a for host, guest in inv.dirs for a in expand(wasi["dir"], {"host": host, "guest": guest}, {})]
         env = [a for k, v in inv.env.items() for a in expand(wasi["env"], {"name": k, "value": v}, {})]
         return self.command(wasi["command"], tier, {"program": str(inv.wasm.resolve()), "argv0": inv.argv0},
