@@ -7,7 +7,7 @@ Only x86-64 Linux has a code generator so far (``x86_64/``); elsewhere the tier 
 
 from __future__ import annotations
 
-import platform
+import os
 import sys
 
 # CPU features the x86-64 code generator emits instructions of (roundss/roundsd, popcnt)
@@ -16,7 +16,7 @@ REQUIRED_FLAGS = ("sse4_1", "popcnt")
 
 def unavailable_reason() -> str:
     """Why this host cannot run the tier, or "" when it can: the harness's adapter asks before listing it."""
-    machine = platform.machine().lower()
+    machine = os.uname().machine.lower() if hasattr(os, "uname") else "unknown"
     if not sys.platform.startswith("linux") or machine not in ("x86_64", "amd64"):
         return f"the singlepass tier generates x86-64 Linux code only so far, not {sys.platform}/{machine}"
     try:
