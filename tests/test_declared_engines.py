@@ -56,6 +56,8 @@ def test_a_good_declaration_gives_an_available_adapter(tmp_path):
     assert mine.capabilities("fast") == {"spec", "wasi", "perf"}
     assert mine.available("fast") and mine.version() == "mine 1.0"
     assert mine.spec_driver == "harness.spec.drivers.declared_cli:mine"
+    (gc,), _ = _load(tmp_path, GOOD.replace("tiers =", 'features = ["gc"]\nmissing_features = ["memory64"]\ntiers ='))
+    assert gc.features("slow")["gc"].supported and gc.unsupported_features("fast") == {"memory64"}
 
 
 def test_the_wasi_command_fills_every_placeholder(tmp_path):
@@ -92,6 +94,8 @@ def test_expand_replaces_inside_elements_and_splices_lists():
      "default_tier 'turbo' is not one of its tiers"),
     (GOOD.replace("invoke = [", "invoek = ["), ":13:", "unknown key 'invoek'"),
     (GOOD + "trap_exit = 134\n", ":14:", "trap_exit must be a list of exit statuses"),
+    (GOOD.replace("tiers =", 'features = ["tail-calls"]\ntiers ='), ":4:",
+     "'tail-calls', which is not a WebAssembly 3.0 proposal (fix: did you mean 'tail-call'?)"),
     (GOOD + 'exhaustion = "("\n', ":14:", "spec.exhaustion is not a regular expression"),
     ("[engine.mine\n", ":1:", "not valid TOML"),
 ])

@@ -20,7 +20,21 @@ from pathlib import Path
 import platformdirs
 
 from ..errors import HarnessError
-from .base import ALL, PERF, SPEC, WASI, Adapter, Availability, Invocation, RunnerUnavailable, run_version
+from .base import (
+    ALL,
+    PERF,
+    SPEC,
+    WASI,
+    WASM3_FEATURES,
+    Adapter,
+    Availability,
+    FeatureSupport,
+    Invocation,
+    RunnerUnavailable,
+    run_version,
+    supported,
+    unsupported,
+)
 from .locate import packaged_binary
 
 ENV = "HARNESS_ENGINES_FILE"
@@ -46,7 +60,7 @@ COMMANDS: dict[tuple[str, str], tuple[frozenset[str], frozenset[str]]] = {
     ("spec", "preload"): (frozenset({"name", "path"}), frozenset({"name", "path"})),
 }
 ENGINE_KEYS = {"description", "binary", "binary_package", "install", "version", "tiers", "default_tier",
-               "features", "slow_tiers", "wasi", "spec"}
+               "features", "missing_features", "slow_tiers", "wasi", "spec"}
 WASI_KEYS = {"command", "dir", "env"}
 SPEC_KEYS = {"validate", "instantiate", "invoke", "preload", "trap_exit", "exhaustion", "link_error", "message",
              "result", "int_args", "float_args", "float_results", "timeout", "env"}
@@ -97,7 +111,8 @@ class Declaration:
     binary_package: str | None = None
     install: str = ""
     version: list[str] | None = None
-    features: tuple[str, ...] = ()
+    features: tuple[str, ...] = ()  # WebAssembly 3.0 proposals it has
+    missing_features: tuple[str, ...] = ()  # and those it declares it lacks (their checks are unsupported)
     slow_tiers: frozenset[str] = frozenset()
     wasi: dict[str, list[str]] | None = None
     spec: SpecCommands | None = None
@@ -242,7 +257,16 @@ def _declaration(path: Path, finder: _Lines, name: str, table: object, taken: se
     if default_tier not in tiers:
         raise fail(("default_tier",), f"default_tier {default_tier!r} is not one of its tiers",
                    f"use one of {', '.join(tiers)}")
-    features = tuple(strings(table.get("features", []), ("features",)))
+    features, missing = (tuple(strings(table.get(key, []), (key,))) for key in ("features", "missing_features"))
+    for key, names in (("features", features), ("missing_features", missing)):
+        for feature in names:
+            if feature not in WASM3_FEATURES:
+                close = difflib.get_close_matches(feature, WASM3_FEATURES, n=1)
+                raise fail((key,), f"{key} names {feature!r}, which is not a WebAssembly 3.0 proposal",
+                           f"did you mean {close[0]!r}?" if close else f"use {', '.join(WASM3_FEATURES)}")
+    if set(features) & set(missing):
+        raise fail(("missing_features",), f"{sorted(set(features) & set(missing))[0]!r} is both in features and "
+                   "missing_features", "keep it in one of them")
     slow = frozenset(strings(table.get("slow_tiers", []), ("slow_tiers",)))
     if slow - set(tiers):
         raise fail(("slow_tiers",), f"slow_tiers names no tier {sorted(slow - set(tiers))[0]!r}",
@@ -250,7 +274,7 @@ def _declaration(path: Path, finder: _Lines, name: str, table: object, taken: se
     decl = Declaration(name=name, path=path, line=finder.line(at) or 0, tiers=tiers, default_tier=default_tier,
                        description=text("description", "") or "", binary=text("binary"),
                        binary_package=text("binary_package"), install=text("install", "") or "",
-                       features=features, slow_tiers=slow)
+                       features=features, missing_features=missing, slow_tiers=slow)
     if "version" in table:
         decl.version = command("", "version", table["version"])
     for section, keys in (("wasi", WASI_KEYS), ("spec", SPEC_KEYS)):
@@ -336,6 +360,13 @@ def expand(template: list[str], values: dict[str, str], lists: dict[str, list[st
     return argv
 
 
+def _feature_support(decl: Declaration) -> dict[str, FeatureSupport]:
+    """The declared proposals, each on by default (a CLI's flags for them belong in its commands)."""
+    note = f"declared in {decl.path}"
+    return {**{f: supported(note=note) for f in decl.features},
+            **{f: unsupported(note=note) for f in decl.missing_features}}
+
+
 class DeclaredAdapter(Adapter):
     """An engine run through the command lines its declaration gives."""
 
@@ -348,9 +379,9 @@ class DeclaredAdapter(Adapter):
             capabilities_by_tier={t: frozenset(caps) for t in decl.tiers},
             spec_driver=f"harness.spec.drivers.declared_cli:{decl.name}" if decl.spec else None,
             slow_tiers=decl.slow_tiers,
+            features_by_tier={t: _feature_support(decl) for t in decl.tiers},
         )
         self.declaration = decl
-        self.declared_features = decl.features
         self.source = f"declared in {decl.path}"
         self._version: str | None = None
 
