@@ -195,3 +195,7 @@ def test_which_exports_may_change_the_instance():
       (func (export "indirect") (call_indirect (type $t) (i32.const 0)))
       (func (export "calls_pure") (drop (call $pure))))""")
     assert writing_exports(binary) == {"calls_store", "sets", "indirect"}
+    pure = parse_module("""(module (table 1 funcref) (type $t (func (result i32))) (elem (i32.const 0) $k)
+      (func $k (result i32) (i32.const 7))
+      (func (export "indirect") (result i32) (call_indirect (type $t) (i32.const 0))))""")
+    assert writing_exports(pure) == set()  # no function writes, so no indirect call can

@@ -2,10 +2,10 @@
 
 An engine driven one process per action starts every action from a freshly instantiated module.  That is
 the state the script means only while no earlier action could have changed it: a store, ``global.set``, a
-table or memory operation that writes, ``data.drop``/``elem.drop``, or a call that may reach one.  Indirect
-calls (``call_indirect``, ``call_ref``) count as writes: which function they reach is known only at run
-time.  Calls to imported functions do not (the driver links only ``spectest``, whose functions write
-nothing).
+table or memory operation that writes, ``data.drop``/``elem.drop``, or a call that may reach one.  An
+indirect call (``call_indirect``, ``call_ref``) may reach any function of the module, so it writes when
+any function does.  Calls to imported functions do not (the driver links only ``spectest``, whose
+functions write nothing; a module importing anything else is not run at all).
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from __future__ import annotations
 WRITES = frozenset({
     "global.set", "memory.grow", "memory.fill", "memory.copy", "memory.init", "data.drop",
     "table.set", "table.grow", "table.fill", "table.copy", "table.init", "elem.drop",
-    "call_indirect", "return_call_indirect", "call_ref", "return_call_ref",
 })
 CALLS = frozenset({"call", "return_call"})
+INDIRECT = frozenset({"call_indirect", "return_call_indirect", "call_ref", "return_call_ref"})
+ANY = -1  # the callee of an indirect call: any function
 
 
 def _writes(name: str) -> bool:
@@ -23,7 +24,8 @@ def _writes(name: str) -> bool:
 
 
 def _scan(body: list, calls: set[int]) -> bool:
-    """Whether ``body`` writes state itself; the functions it calls go into ``calls``."""
+    """Whether ``body`` writes state itself; the functions it calls (``ANY`` for an indirect call) go into
+    ``calls``."""
     writes = False
     stack = [body]
     while stack:
@@ -33,6 +35,8 @@ def _scan(body: list, calls: set[int]) -> bool:
                 writes = True
             elif name in CALLS:
                 calls.add(instr[1])
+            elif name in INDIRECT:
+                calls.add(ANY)
             for item in instr[1:]:
                 if isinstance(item, list):
                     stack.append(item)
@@ -49,18 +53,18 @@ def writing_exports(binary: bytes) -> frozenset[str] | None:
     except Exception:  # noqa: BLE001 - a module our decoder does not take: assume the worst
         return None
     imported = sum(1 for i in module.imports if i.kind == "func")
-    direct: dict[int, bool] = {}
     callees: dict[int, set[int]] = {}
+    writes: set[int] = set()
     for n, func in enumerate(module.funcs):
         calls: set[int] = set()
-        direct[imported + n] = _scan(func.body, calls)
+        if _scan(func.body, calls):
+            writes.add(imported + n)
         callees[imported + n] = calls
-    writes = {f for f, w in direct.items() if w}
     changed = True
-    while changed:  # a function writes when any function it calls does
+    while changed:  # a function writes when a function it may call does
         changed = False
         for f, calls in callees.items():
-            if f not in writes and calls & writes:
+            if f not in writes and (calls & writes or (ANY in calls and writes)):
                 writes.add(f)
                 changed = True
     return frozenset(e.name for e in module.exports if e.kind == "func" and e.index in writes)
