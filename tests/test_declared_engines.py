@@ -167,6 +167,7 @@ def test_results_in_every_accepted_form(tmp_path):
     assert values[:8] == [0xFFFFFFFF, 16, 1, 0x8000000000000000, 0x4008000000000000, 0x7F800000, 0x7FA00000,
                           316912650112397582603894390785]
     assert values[8] is None
+    assert [v for _, v in parse_results("007\n-0x1\n", ("i32", "i64"), c)] == [7, 0xFFFFFFFFFFFFFFFF]
     with pytest.raises(Unsupported, match="NaN without its bits"):
         parse_results("NaN\n", ("f32",), c)
     with pytest.raises(ValueError, match="expected 2 result"):

@@ -318,7 +318,8 @@ def parse_value(t: str, text: str, c: SpecCommands) -> Any:
     if sep and tail.strip() == t:
         text = head.strip()
     if t in ("i32", "i64", "v128") or (t in ("f32", "f64") and c.float_results == "bits"):
-        return int(text, 0) & ((1 << BITS[t]) - 1)
+        hexadecimal = text.lower().lstrip("+-").startswith("0x")
+        return int(text, 16 if hexadecimal else 10) & ((1 << BITS[t]) - 1)
     if t in ("f32", "f64"):
         return parse_float(t, text)
     if "null" in text.lower():
