@@ -1,4 +1,4 @@
-"""The instruction table of wasm 2.0, shared by the decoder, the encoder, the validator and the text parser.
+"""The instruction table of wasm 2.0 and the 3.0 additions, shared by the decoder, the encoder, the validator and the text parser.
 
 One row per instruction: text-format name, binary encoding, immediate kind and (for instructions whose
 typing is a fixed signature) the stack signature.  Everything else in the engine derives from this
@@ -69,6 +69,8 @@ _row("br_table", 0x0E, "br_table")
 _row("return", 0x0F)
 _row("call", 0x10, "idx")
 _row("call_indirect", 0x11, "call_indirect")
+_row("return_call", 0x12, "idx")  # tail calls (3.0)
+_row("return_call_indirect", 0x13, "call_indirect")
 _row("drop", 0x1A)
 _row("select", 0x1B)  # also 0x1C with a type vector; see SELECT_T
 _row("local.get", 0x20, "idx")

@@ -80,10 +80,12 @@ class FuncInstance:
     * ``call(raw_args) -> list of raw results``: set by the tier when the instance is linked (host
       functions have it from the start).  It performs no trap translation: use the API's ``invoke``.
     * ``interp``: the interpreter's internal calling convention for this function (filled lazily by the
-      interpreter; other tiers may keep their own attributes alongside, e.g. ``native``).
+      interpreter; other tiers may keep their own attributes alongside, e.g. ``native``);
+    * ``tail``: for an interpreted function that makes tail calls, its body, which returns the next call
+      (``interp.helpers.TailCall``) instead of making it, for the caller's trampoline; else ``None``.
     """
 
-    __slots__ = ("type", "module", "code_index", "host", "call", "interp", "native", "name", "__weakref__")
+    __slots__ = ("type", "module", "code_index", "host", "call", "interp", "tail", "native", "name", "__weakref__")
 
     def __init__(self, functype: FuncType, module: Any = None, code_index: int | None = None,
                  host: Callable | None = None, name: str | None = None):
@@ -92,6 +94,7 @@ class FuncInstance:
         self.code_index = code_index
         self.host = host
         self.interp = None
+        self.tail = None
         self.native = None
         self.name = name
         self.call: Callable[[list], list] | None = self._host_call if host is not None else None

@@ -99,6 +99,7 @@ def _build() -> dict[str, str]:
         "block": "block", "loop": "block", "if": "block",
         "br": "label", "br_if": "label", "br_table": "br_table",
         "call": "func", "ref.func": "func", "call_indirect": "call_indirect",
+        "return_call": "func", "return_call_indirect": "call_indirect",
         "local.get": "local", "local.set": "local", "local.tee": "local",
         "global.get": "global", "global.set": "global",
         "table.get": "table", "table.set": "table", "table.size": "table", "table.grow": "table",

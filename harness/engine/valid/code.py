@@ -293,6 +293,27 @@ def _call_indirect(v: _Checker, ins: tuple) -> None:
     v.vals.extend(ft.results)
 
 
+def _tail(v: _Checker, ft: S.FuncType) -> None:
+    """A tail call returns the callee's results as the caller's own: they must be the same types."""
+    if tuple(ft.results) != tuple(v.ctrls[0].results):
+        raise _err(_MISMATCH)
+    v.pops(ft.params)
+    v.set_unreachable()
+
+
+def _return_call(v: _Checker, ins: tuple) -> None:
+    _tail(v, v.func(ins[1]))
+
+
+def _return_call_indirect(v: _Checker, ins: tuple) -> None:
+    t = v.table(ins[2])
+    if t.elem != "funcref":
+        raise _err(_MISMATCH)
+    ft = v.c.type_(ins[1])
+    v.pop(t.addr)
+    _tail(v, ft)
+
+
 # -- parametric ------------------------------------------------------------------------------------------
 def _drop(v: _Checker, ins: tuple) -> None:
     v.pop()
@@ -419,6 +440,8 @@ _INSTRUCTIONS: dict[str, Handler] = {
     "nop": _nop,
     "call": _call,
     "call_indirect": _call_indirect,
+    "return_call": _return_call,
+    "return_call_indirect": _return_call_indirect,
     "drop": _drop,
     "select": _select,
     "local.get": _local_get,

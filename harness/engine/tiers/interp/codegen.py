@@ -169,6 +169,7 @@ class FuncCodegen:
         self.uses_br = False
         self.fresh: tuple[Entry, int] | None = None  # the slot statement emitted last, for retarget_fresh
         self.at_tail = False  # is the instruction being translated the last of its body?
+        self.tail_calls = False  # does it make tail calls (then its body returns TailCall, see tier.py)?
 
     # ---- output ----
     def emit(self, line: str) -> None:
@@ -829,6 +830,34 @@ def _call_indirect(g: FuncCodegen, ins: tuple) -> bool:
     return True
 
 
+def _return_call(g: FuncCodegen, ins: tuple) -> bool:
+    """``ft<i>``: the body of function i when it makes tail calls itself, else its callable (tier.py)."""
+    ft = g.ctx.func_types[ins[1]]
+    args = g.popn(len(ft.params))
+    g.tail_calls = True
+    g.emit(f"return TailCall(ft{ins[1]}, ({''.join(a.expr + ', ' for a in args)}))")
+    return False
+
+
+def _return_call_indirect(g: FuncCodegen, ins: tuple) -> bool:
+    ft = g.ctx.types[ins[1]]
+    idx = g.pop()
+    args = g.popn(len(ft.params))
+    iv = idx.expr
+    if not (iv.isidentifier() or iv.isdigit()):
+        g.emit(f"_i = {iv}")
+        iv = "_i"
+    ty = f"TY{ins[1]}"
+    g.emit(f"_e = T{ins[2]}.elements")
+    g.emit(f"if {iv} >= len(_e): raise Trap(TRAP_UNDEFINED_ELEMENT)")
+    g.emit(f"_f = _e[{iv}]")
+    g.emit(f"if _f is None or (_f.type is not {ty} and _f.type != {ty}): call_fail(_f)")
+    g.tail_calls = True
+    g.emit(f"return TailCall(_f.tail or _f.interp or interp_callable(_f), "
+           f"({''.join(a.expr + ', ' for a in args)}))")
+    return False
+
+
 # -- parametric --
 def _drop(g: FuncCodegen, ins: tuple) -> bool:
     g.pop()
@@ -1007,6 +1036,8 @@ _INSTRUCTIONS: dict[str, Handler] = {
     "nop": _nop,
     "call": _call,
     "call_indirect": _call_indirect,
+    "return_call": _return_call,
+    "return_call_indirect": _return_call_indirect,
     "drop": _drop,
     "select": _select,
     "ref.null": _ref_null,

@@ -90,6 +90,29 @@ def tbl_grow(tab, init, n: int) -> int:
     return tab.grow(n, init)
 
 
+class TailCall:
+    """What a function's body returns instead of making a tail call: its trampoline makes the call, so a
+    chain of tail calls runs in constant Python stack."""
+
+    __slots__ = ("fn", "args")
+
+    def __init__(self, fn, args: tuple):
+        self.fn = fn
+        self.args = args
+
+
+def trampoline(body):
+    """The callable of a function whose ``body`` may return :class:`TailCall`: it makes those calls."""
+
+    def entry(*args):
+        r = body(*args)
+        while type(r) is TailCall:
+            r = r.fn(*r.args)
+        return r
+
+    return entry
+
+
 def call_fail(f) -> None:
     """Why an inlined ``call_indirect`` check failed (the table slot is null, or of another type)."""
     if f is None:

@@ -129,6 +129,7 @@ class CompiledInterp:
         self.codes: dict[int, Any] = {}
         self.sources: dict[int, str] = {}
         self.flat: set[int] = set()
+        self.tails: set[int] = set()  # functions making tail calls: their code returns TailCall
 
     def code_for(self, index: int):
         """The compiled code object defining ``f<index>`` (translated on first use)."""
@@ -141,7 +142,8 @@ class CompiledInterp:
             src = None
             if not self.force_flat:
                 try:
-                    src = "\n".join(FuncCodegen(self.ctx, index).generate())
+                    gen = FuncCodegen(self.ctx, index)
+                    src = "\n".join(gen.generate())
                     code = compile(src, f"<wasm function {index}>", "exec")
                 except (TooDeep, SyntaxError, RecursionError, MemoryError):
                     code = None
@@ -149,8 +151,11 @@ class CompiledInterp:
                 from .flatgen import FlatCodegen
 
                 self.flat.add(index)
-                src = "\n".join(FlatCodegen(self.ctx, index).generate())
+                gen = FlatCodegen(self.ctx, index)
+                src = "\n".join(gen.generate())
                 code = compile(src, f"<wasm function {index}>", "exec")
+            if gen.tail_calls:
+                self.tails.add(index)
         finally:
             sys.setrecursionlimit(old)
         self.sources[index] = src
@@ -176,7 +181,7 @@ class CompiledInterp:
             ns[f"F{i}"] = fi
         n_imp = self.ctx.n_imported_funcs
         for i in range(n_imp):
-            ns[f"f{i}"] = interp_callable(inst.funcs[i])
+            ns[f"f{i}"] = ns[f"ft{i}"] = interp_callable(inst.funcs[i])
         for i, t in enumerate(inst.tables):
             ns[f"T{i}"] = t
         for i, m in enumerate(inst.mems):
@@ -191,7 +196,7 @@ class CompiledInterp:
                 self._install(ns, i, fi)
             else:
                 stub = self._stub(ns, i, fi)
-                ns[f"f{i}"] = stub
+                ns[f"f{i}"] = ns[f"ft{i}"] = stub
                 fi.interp = stub
                 fi.call = raw_caller(stub, fi.type)
 
@@ -201,6 +206,10 @@ class CompiledInterp:
         exec(code, ns)
         fn = ns[f"f{index}"]
         fn.__qualname__ = fn.__name__ = fi.name or f"wasm_func_{index}"
+        ns[f"ft{index}"] = fn
+        if index in self.tails:  # its code returns the tail calls it makes: a trampoline makes them
+            fi.tail = fn
+            fn = ns[f"f{index}"] = helpers.trampoline(fn)
         fi.interp = fn
         fi.call = raw_caller(fn, fi.type)
         return fn
