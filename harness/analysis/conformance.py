@@ -23,7 +23,8 @@ from ..results import ResultsStore
 from ..results.labels import engine_label
 from ..wasi.runner import reproduce_command
 
-CONFORMANCE_SUITES = ("spec", "corpus", "wasi", "wasi-corpus", "wasi-own")
+CONFORMANCE_SUITES = ("spec", "spec-3.0", "corpus", "wasi", "wasi-corpus", "wasi-own")
+WASM3_SUITE = "spec-3.0"
 CONFORMANCE_METRICS = ("assertion", "test")  # one row per check; timings and other metrics are not counted
 
 
@@ -204,6 +205,54 @@ def failure_groups(g: pd.DataFrame) -> list[Group]:
                       str(repro or ""), " ".join(argv) if isinstance(argv, list) else str(argv))
         groups.setdefault((category, reason), Group(category, reason, [])).checks.append(check)
     return sorted(groups.values(), key=lambda gr: (CATEGORY_ORDER.index(gr.category), -len(gr.checks), gr.reason))
+
+
+# -- the 3.0 features x engines matrix -------------------------------------------------------------
+@dataclass
+class FeatureCell:
+    """One proposal's files on one engine: their counts, and the engine's declared support for it as the run
+    recorded it (how the driver turned it on, or why it is unsupported; "" when the run did not say)."""
+
+    counts: Counts
+    declared: str
+
+
+@dataclass
+class FeatureMatrix:
+    proposals: list[tuple[str, int]]  # (proposal, number of files), core first, then in 3.0's order
+    labels: list[str]
+    cells: dict[tuple[str, str], FeatureCell]
+
+
+def feature_matrix(store: ResultsStore, files: dict[str, dict[str, Counts]]) -> FeatureMatrix:
+    """The 3.0 suite's files grouped by proposal (``harness.spec.proposals``: the testsuite's layout), per
+    engine the counts of each group, with what each engine declared for the feature in its latest 3.0 run."""
+    from ..adapters.base import WASM3_FEATURES
+    from ..spec.proposals import CORE, proposal
+
+    declared: dict[str, dict[str, str]] = {}
+    for run in store.runs("spec"):  # oldest first: the latest run's declaration wins
+        extra = run.get("extra") or {}
+        if extra.get("wasm") == "3.0":
+            declared.update(extra.get("features") or {})
+    groups: dict[str, set[str]] = {}
+    cells: dict[tuple[str, str], FeatureCell] = {}
+    for label, by_file in files.items():
+        for f, c in by_file.items():
+            p = proposal(f)
+            groups.setdefault(p, set()).add(f)
+            cell = cells.setdefault((p, label), FeatureCell(Counts(), declared.get(label, {}).get(p, "")))
+            cell.counts = cell.counts.add(c)
+    order = [CORE, *WASM3_FEATURES]
+    present = sorted(groups, key=lambda p: order.index(p) if p in order else len(order))
+    return FeatureMatrix([(p, len(groups[p])) for p in present], sorted(files), cells)
+
+
+def unsupported_checks(df: pd.DataFrame) -> dict[str, int]:
+    """Per engine, the spec checks that needed a feature it lacks (outcome ``unsupported``): the strict
+    figure's companion, neither passed nor failed."""
+    spec = df[df["suite"].isin(("spec", WASM3_SUITE))]
+    return {str(label): int((g["verdict"] == Outcome.UNSUPPORTED).sum()) for label, g in spec.groupby("label")}
 
 
 # -- the strict figure: error wording -------------------------------------------------------------

@@ -3,7 +3,8 @@
 Runs every stage on the engines and suites available here, each stage in its own process so one
 failing stage never loses another's results, then renders the reports from the store:
 
-1. spec conformance: the official spec testsuite when fetched (else our corpus) on every spec-capable engine;
+1. spec conformance: our corpus, and the official spec testsuites when fetched (2.0, then 3.0 with every
+   feature each engine has turned on), on every spec-capable engine;
 2. WASI: the official WASI testsuite when fetched, and our own WASI programs, on every WASI-capable engine;
 3. perf: the workloads and microbenchmarks on the default engine set (``--quick`` for a short smoke run);
 4. ``harness report``.
@@ -74,6 +75,8 @@ def main(args: argparse.Namespace) -> int:
         stages.append(("spec corpus", spec))
         if official_spec:
             stages.append(("spec official", [*spec, "--suite-dir", "official"]))
+        if get_suite("spec-3.0").path.is_dir():
+            stages.append(("spec 3.0", [*spec, "--suite", "spec-3.0"]))
     if "wasi" not in skip:
         wasi = ["wasi", "--engines", args.engines or _available(WASI), "--db", db, "--own"]
         stages.append(("wasi", [*wasi, "--official"] if official_wasi else wasi))

@@ -1,5 +1,6 @@
-"""The conformance report: an engines x suites summary first, then per suite a line per engine and a
-files x engines matrix coloured by pass rate, with a page per (engine, file) listing every check that did
+"""The conformance report: the WebAssembly 3.0 features x engines matrix first (the 3.0 suite's files grouped
+by proposal, each engine's pass rate and declared support), an engines x suites summary, then per suite a line
+per engine and a files x engines matrix coloured by pass rate, with a page per (engine, file) listing every check that did
 not pass, grouped by reason, each with the command that reproduces it alone.
 
 Rendered from stored rows alone, with the counts of ``harness.analysis.conformance`` (the latest run per
@@ -16,22 +17,26 @@ from pathlib import Path
 
 from ..analysis.conformance import (
     CATEGORY_NAMES,
+    WASM3_SUITE,
     Check,
     Counts,
     Group,
     engine_totals,
     failure_groups,
+    feature_matrix,
     latest_rows,
     output_mismatches,
     strict_agreement,
     summarise,
     summary_json,
+    unsupported_checks,
 )
 from ..analysis.provenance import provenance
 from ..results import ResultsStore
 from .html import render
 
-SUITE_TITLES = {"spec": "WebAssembly spec testsuite", "corpus": "our spec corpus", "wasi": "WASI testsuite",
+SUITE_TITLES = {"spec": "WebAssembly spec testsuite 2.0", WASM3_SUITE: "WebAssembly spec testsuite 3.0",
+                "corpus": "our spec corpus", "wasi": "WASI testsuite",
                 "wasi-own": "our WASI programs", "wasi-corpus": "WASI corpus"}
 # A detail page shows this many checks of a group in full; the rest by their item (same command, another
 # line), which keeps a page of thousands of identical known failures small.
@@ -83,7 +88,8 @@ def render_conformance_report(store_path: str | Path, out_dir: str | Path) -> Pa
     with ResultsStore(store_path) as store:
         df = latest_rows(store)
         prov = provenance(store, ("spec", "wasi"))
-    summary = summarise(df) if not df.empty else {}
+        summary = summarise(df) if not df.empty else {}
+        features = feature_matrix(store, summary[WASM3_SUITE]) if WASM3_SUITE in summary else None
     suites = []
     for suite, engines in summary.items():
         labels = sorted(engines)
@@ -97,7 +103,9 @@ def render_conformance_report(store_path: str | Path, out_dir: str | Path) -> Pa
     all_labels = sorted({label for s in suites for label in s["labels"]})
     spec = df[df["suite"] == "spec"] if not df.empty else df
     index = render("conformance.html", out / "index.html", suites=suites, labels=all_labels, store=str(store_path),
-                   strict=strict_agreement(spec) if not spec.empty else {}, prov=prov, detail_name=detail_name)
+                   strict=strict_agreement(spec) if not spec.empty else {},
+                   unsupported=unsupported_checks(df) if not df.empty else {}, features=features, prov=prov,
+                   detail_name=detail_name)
     (out / "summary.json").write_text(json.dumps(summary_json(summary), indent=1, sort_keys=True))
     return index
 

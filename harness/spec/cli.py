@@ -64,8 +64,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                        help="a suite by name: the official spec-2.0 or spec-3.0 (fetched by 'harness suites "
                             "fetch'), or corpus (ours; the default)")
     where.add_argument("--suite-dir", type=Path, default=None,
-                       help="directory of .wast files (default: $HARNESS_SPEC_DIR or our corpus); 'official' = the "
-                            "spec-2.0 suite")
+                       help="directory of .wast files (default: $HARNESS_SPEC_DIR or our corpus); 'official' = "
+                            "$HARNESS_SPEC_DIR or else the spec-2.0 suite")
     add_pattern(p, "files")
     p.add_argument("--file", default=None, help="one file (name in the suite dir, or a path)")
     p.add_argument("--line", type=int, default=None, help="with --file: only the check on this line")
@@ -89,13 +89,17 @@ def resolve_suite_dir(arg: Path | None, suite: str | None = None) -> Path:
     """The directory a ``--suite`` name or ``--suite-dir`` names (``official``: spec-2.0)."""
     if suite == "corpus":
         return CORPUS_DIR
-    if suite is not None or (arg is not None and str(arg) == "official"):
+    if suite is not None:
         from ..suites.catalog import get_suite
 
-        path = get_suite(suite or "spec-2.0").path
+        path = get_suite(suite).path
         if not path.is_dir():
-            raise HarnessError(f"suite {suite or 'spec-2.0'} is not fetched ({path}); run 'harness suites fetch'")
+            raise HarnessError(f"suite {suite} is not fetched ({path}); run 'harness suites fetch'")
         return path
+    if arg is not None and str(arg) == "official":
+        from ..suites.catalog import spec_suite_dir
+
+        return spec_suite_dir()
     path = arg or (Path(os.environ["HARNESS_SPEC_DIR"]) if os.environ.get("HARNESS_SPEC_DIR") else CORPUS_DIR)
     if not path.is_dir():
         raise HarnessError(f"suite directory {path} is not readable; fetch it with 'harness suites fetch' "

@@ -1,6 +1,6 @@
 """Known failures per engine, kept as data in ``suites/spec/expectations/`` (format: ``harness.expectations``).
 
-Suites are ``spec`` (the official testsuite) and ``corpus`` (ours); an entry names a ``.wast`` file, with
+Suites are ``spec`` (the official 2.0 testsuite), ``spec-3.0`` and ``corpus`` (ours); an entry names a ``.wast`` file, with
 optional ``lines`` (only these checks) and ``skip`` (do not run the file).  A failing check covered by an
 entry becomes ``xfail``; a passing check listed in ``lines`` becomes ``xpass``, and a file listed without
 ``lines`` that fully passes is reported as an unexpected pass too, so the list stays honest.
@@ -18,7 +18,7 @@ from ..outcomes import NOT_PASSING, Outcome
 from ..paths import REPO_ROOT
 
 EXPECTATIONS_DIR = REPO_ROOT / "suites" / "spec" / "expectations"
-SCHEMA = Schema(suites=frozenset({"spec", "corpus"}), keys=frozenset({"lines", "skip"}))
+SCHEMA = Schema(suites=frozenset({"spec", "spec-3.0", "corpus"}), keys=frozenset({"lines", "skip"}))
 
 
 @cache

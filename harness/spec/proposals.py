@@ -247,7 +247,8 @@ _WORDS = {
     RELAXED_SIMD: re.compile(r"relaxed", re.I),
     EXTENDED_CONST: re.compile(r"extended.const|not allowed in constant expressions", re.I),
 }
-_NOT_THERE = re.compile(r"not (enabled|supported|implemented|allowed)|unsupported|enable (with|via)|requires", re.I)
+_NOT_THERE = re.compile(r"not (enabled|supported|implemented|allowed)|unsupported|enable (with|via)|requires|"
+                        r"only one|exceeds internal limit", re.I)
 
 
 def named_in(message: str) -> set[str]:

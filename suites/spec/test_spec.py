@@ -1,6 +1,6 @@
 """Spec conformance: every (engine, .wast file) is one item; the failure message is the per-check table.
 
-Rows go to the results store (suite "corpus" for ours, "spec" for the official suite).  Known failures
+Rows go to the results store (suite "corpus" for ours, "spec" for the official 2.0 suite, "spec-3.0" for 3.0's).  Known failures
 come from suites/spec/expectations/<runtime>-<tier>.toml; an unexpected pass fails the item too, so the
 expectations stay honest.
 """
