@@ -70,5 +70,6 @@ def draft_entries(results) -> str:
             continue
         common = Counter((o.actual or o.message or o.outcome)[:100] for o in bad).most_common(1)[0][0]
         reason = " ".join(common.split()).replace("\\", "/").replace('"', "'")
-        out.append(f"# {r.engine}: {len(bad)} of {r.total} checks\n[{r.suite}.\"{r.file}\"]\nreason = \"{reason}\"\n")
+        suite = f'"{r.suite}"' if "." in r.suite else r.suite  # spec-3.0 is one key, not two
+        out.append(f"# {r.engine}: {len(bad)} of {r.total} checks\n[{suite}.\"{r.file}\"]\nreason = \"{reason}\"\n")
     return "\n".join(out)

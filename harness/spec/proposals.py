@@ -6,8 +6,9 @@ Three sources, most trusted first:
    and the names say where a file came from (``struct.wast`` is GC's, ``load64.wast`` memory64's,
    ``load1.wast`` multi-memory's numbered copy of ``load.wast``): :func:`file_features`;
 2. the module's binary, for the files 3.0 changed in place (``ref_null.wast`` returns an ``exnref``,
-   ``global.wast`` has extended constants): its types, imports, tables, memories, tags and constant
-   expressions (:func:`module_features`; function bodies are not decoded);
+   ``global.wast`` has extended constants and reads its own globals in them, which came with GC): its types,
+   imports, tables, memories, tags, globals, element and data segments (:func:`module_features`; function
+   bodies are not decoded);
 3. the engine's own words, last: wasmtime's "function references support is not enabled", V8's "enable with
    --experimental-wasm-gc" (:func:`named_in`).
 
@@ -87,8 +88,9 @@ class _Cut(Exception):
 
 
 class _Scan:
-    def __init__(self, data: bytes, pos: int, end: int, found: set[str]):
+    def __init__(self, data: bytes, pos: int, end: int, found: set[str], imported_globals: int = 0):
         self.data, self.pos, self.end, self.found = data, pos, end, found
+        self.imported_globals = imported_globals
 
     def byte(self) -> int:
         if self.pos >= self.end:
@@ -158,7 +160,10 @@ class _Scan:
             elif op == 0xFB:
                 self.found.add(GC)
                 raise _Cut
-            elif op in (0x41, 0x42, 0x23, 0xD2):
+            elif op == 0x23:
+                if self.u32() >= self.imported_globals:  # a global of the module itself: 3.0, with GC
+                    self.found.add(GC)
+            elif op in (0x41, 0x42, 0xD2):
                 self.u32()
             elif op == 0x43:
                 self.pos += 4
@@ -179,13 +184,13 @@ def module_features(data: bytes) -> set[str]:
     found: set[str] = set()
     if not data.startswith(b"\0asm"):
         return found
-    pos, memories = 8, 0
+    pos, memories, imported_globals = 8, 0, 0
     try:
         while pos < len(data):
             head = _Scan(data, pos, len(data), found)
             sid = head.byte()
             size = head.u32()
-            s = _Scan(data, head.pos, head.pos + size, found)
+            s = _Scan(data, head.pos, head.pos + size, found, imported_globals)
             pos = head.pos + size
             if sid == 13:
                 found.add(EXCEPTIONS)
@@ -211,6 +216,7 @@ def module_features(data: bytes) -> set[str]:
                         memories += 1
                         s.limits()
                     elif kind == 3:
+                        imported_globals += 1
                         s.valtype()
                         s.byte()
                     elif kind == 4:
@@ -229,11 +235,40 @@ def module_features(data: bytes) -> set[str]:
                     s.valtype()
                     s.byte()
                     s.const_expr()
+            elif sid == 9:
+                for _ in range(s.u32()):
+                    _elem_segment(s)
+            elif sid == 11:
+                for _ in range(s.u32()):
+                    flags = s.u32()
+                    if flags == 2:
+                        s.u32()
+                    if flags != 1:
+                        s.const_expr()
+                    s.pos += s.u32()
     except (_Cut, IndexError):
         pass
     if memories > 1:
         found.add(MULTI_MEMORY)
     return found
+
+
+def _elem_segment(s: _Scan) -> None:
+    """One element segment (its eight encodings): offsets and initialisers as constant expressions."""
+    flags = s.u32()
+    if flags in (2, 6):
+        s.u32()  # table index
+    if flags in (0, 2, 4, 6):
+        s.const_expr()  # offset
+    if flags in (1, 2, 3):
+        s.byte()  # elemkind
+    elif flags in (5, 6, 7):
+        s.valtype()
+    for _ in range(s.u32()):
+        if flags < 4:
+            s.u32()
+        else:
+            s.const_expr()
 
 
 # -- engines' words -----------------------------------------------------------------------------------------
@@ -247,7 +282,7 @@ _WORDS = {
     RELAXED_SIMD: re.compile(r"relaxed", re.I),
     EXTENDED_CONST: re.compile(r"extended.const|not allowed in constant expressions", re.I),
 }
-_NOT_THERE = re.compile(r"not (enabled|supported|implemented|allowed)|unsupported|enable (with|via)|requires|"
+_NOT_THERE = re.compile(r"not (enabled|supported|implemented|allowed)|unsupported|enable (with|via)|\brequired?s?\b|"
                         r"only one|exceeds internal limit", re.I)
 
 

@@ -21,6 +21,13 @@ MODULES = {
         "0061736d0100000001050160000169030201000a06010400d0690b", {"exceptions"}),
     "(module (global i32 (i32.add (i32.const 1) (i32.const 2))))": (
         "0061736d010000000609017f00410141026a0b", {"extended-const"}),
+    "(module (global $a i32 (i32.const 1)) (global i32 (global.get $a)))": (
+        "0061736d01000000060b027f0041010b7f0023000b000b046e616d65070401000161", {"gc"}),
+    '(module (global $a (import "m" "g") i32) (global i32 (global.get $a)))': (
+        "0061736d01000000020801016d0167037f000606017f0023000b000b046e616d65070401000161", set()),
+    "(module (type $t (func)) (table 1 funcref) (func $f) (elem (i32.const 0) (ref $t) (ref.func $f)))": (
+        "0061736d0100000001040160000003020100040401700001090c01060041000b640001d2000b0a040102000b0011046e616d6501"
+        "0401000166040401000174", {"function-references"}),
     "(module (memory 1) (func (result i32) (i32.const 1)) (global i32 (i32.const 1)))": (
         "0061736d010000000105016000017f0302010005030100010606017f0041010b0a0601040041010b", set()),
 }
@@ -56,6 +63,7 @@ def test_a_binary_cut_short_or_not_wasm_gives_what_was_found():
 @pytest.mark.parametrize(("message", "want"), [
     ("function references support is not enabled (at offset 0x1f)", {"function-references"}),
     ("struct indexed types not supported without the gc feature", {"gc"}),
+    ("function references required for non-nullable types (at offset 0x78)", {"function-references"}),
     ("CompileError: WebAssembly.Module(): invalid memory limits flags 0x4 (enable via --experimental-wasm-memory64)",
      {"memory64"}),
     ("memory count of 2 exceeds internal limit of 1", {"multi-memory"}),
