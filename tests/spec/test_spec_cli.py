@@ -137,3 +137,38 @@ def test_run_refuses_a_negative_timeout(tmp_path, capsys):
     with pytest.raises(SystemExit) as stop:
         main(["run", "--timeout", "-1", str(tmp_path / "p.wasm")])
     assert stop.value.code == 2 and "must be a positive number of seconds" in capsys.readouterr().err
+
+
+TAIL_CALL = """(module (func $f (result i32) (i32.const 7)) (func (export "f") (result i32) (return_call $f)))
+(assert_return (invoke "f") (i32.const 7))
+"""
+
+
+def test_suites_by_name_turn_on_their_version_s_features(tmp_path, monkeypatch):
+    """--suite spec-3.0 is the catalogued checkout, named in the JSON with its version, and its drivers turn on
+    what the engine has (return_call needs wasmtime's tail calls switched on: 2.0 leaves them off)."""
+    monkeypatch.setenv("HARNESS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("HARNESS_SUITES", str(tmp_path / "suites"))
+    three = tmp_path / "suites" / "spec-3.0"
+    three.mkdir(parents=True)
+    (three / "return_call.wast").write_text(TAIL_CALL)
+    js, db = tmp_path / "s.json", tmp_path / "r.db"
+    assert run("--engines", "wasmtime:cranelift", "--suite", "spec-3.0", "--json", js, "--db", db) == 0
+    data = json.loads(js.read_text())
+    assert (data["suite"], data["wasm"]) == ("spec-3.0", "3.0")
+    assert data["engines"]["wasmtime:cranelift"]["totals"]["passed"] == 2
+    with sqlite3.connect(db) as c:
+        assert {r[0] for r in c.execute("SELECT suite FROM results")} == {"spec-3.0"}
+        extra = json.loads(c.execute("SELECT extra FROM runs").fetchone()[0])
+    assert extra["wasm"] == "3.0" and extra["features"]["wasmtime:cranelift"]["tail-call"] == "wasm_tail_call"
+    two = tmp_path / "two"
+    two.mkdir()
+    (two / "calls.wast").write_text(TAIL_CALL)
+    assert run("--engines", "wasmtime:cranelift", "--suite-dir", two, "--json", js, "--no-store") == 1
+    assert json.loads(js.read_text())["wasm"] == "2.0"
+
+
+def test_a_suite_not_fetched_says_how_to_get_it(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("HARNESS_SUITES", str(tmp_path / "none"))
+    assert run("--engines", "wasmtime", "--suite", "spec-3.0", "--no-store") == 2
+    assert "harness suites fetch" in capsys.readouterr().err
