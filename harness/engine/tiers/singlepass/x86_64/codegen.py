@@ -11,7 +11,9 @@ The internal ABI of a wasm function: ``rdi`` its VMContext, ``rsi`` the address 
 holding its arguments, where it writes its results (the caller's value-stack slots, so results need no
 copy).  It keeps ``rbp``, ``rsp`` and ``r15`` (its VMContext while it runs) and may change every other
 register.  Frame: return address, saved ``rbp``, saved ``r15``, the slot pointer, then ``rsp`` at the
-locals (8 bytes each) followed by the value-stack slots; calls happen with ``rsp`` 16-byte aligned.
+locals (8 bytes each) followed by the value-stack slots; calls happen with ``rsp`` 16-byte aligned.  In a
+module with a memory, ``r13`` holds its cell and ``r14`` its base (loaded at entry and after every wasm call;
+calls into C keep them), so an access costs one compare with the current size and no loads.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from .encoder import (
 
 CONST, REG, SLOT, FLAGS = 0, 1, 2, 3  # kinds of abstract stack entries (FLAGS: an i32 compare in eflags)
 GPRS = (RAX, RCX, RDX, RBX, RSI, RDI, R8, R9, R12, R13, R14)  # r10, r11: scratch; r15: VMContext
+MEM_CELL, MEM_BASE = R13, R14  # pinned in modules with a memory: its cell and its (never moving) base
 XMMS = tuple(range(14))  # xmm14, xmm15: scratch
 X14, X15 = 14, 15
 FLOAT = ("f32", "f64")
@@ -140,6 +143,7 @@ class ModuleLayout:
                                                                                   for g in module.globals]
         self.offsets = L.ctx_offsets(n_tables, n_globals, self.n_imported + len(module.funcs), len(module.types))
         self.labels = [Label() for _ in module.funcs]
+        self.has_memory = bool(module.mems or module.imported("memory"))
 
     def block_type(self, bt: Any) -> tuple[tuple, tuple]:
         if bt is None:
@@ -163,7 +167,8 @@ class FunctionCompiler:
         self.locals = list(self.ft.params) + list(func.locals)
         self.body = func.body
         self.stack: list[Entry] = []
-        self.free_gprs = list(GPRS)
+        pinned = (MEM_CELL, MEM_BASE) if layout.has_memory else ()
+        self.free_gprs = [r for r in GPRS if r not in pinned]
         self.free_xmms = list(XMMS)
         self.max_depth = 0
         self.traps: dict[int, Label] = {}
@@ -358,6 +363,7 @@ class FunctionCompiler:
             a.alu_rr("xor", RAX, RAX, False)
             for i in range(len(self.ft.params), len(self.locals)):
                 a.store(self.local(i), RAX)
+        self.pin_memory()
         self.frames.append(Ctl("func", Label(), 0, (), tuple(self.ft.results), self.body))
         self.run()  # ends by binding the function frame's label: the epilogue, results from their slots
         n = len(self.ft.results)
@@ -562,6 +568,7 @@ class FunctionCompiler:
         base = len(self.stack) - len(ft.params)
         self.a.lea(RSI, self.slot(base))
         emit_call()
+        self.pin_memory()  # the callee may belong to a module with another memory
         del self.stack[base:]
         self.push_slots(ft.results)
 
@@ -809,9 +816,15 @@ class FunctionCompiler:
         self.push_reg("i32", reg)
 
     # -- memory accesses ------------------------------------------------------------------------------
+    def pin_memory(self) -> None:
+        """Load the pinned memory registers (at entry and after wasm calls; C calls keep them)."""
+        if self.layout.has_memory:
+            self.a.load(MEM_CELL, Mem(R15, L.CTX_MEMORY))
+            self.a.load(MEM_BASE, Mem(MEM_CELL, L.MEM_BASE))
+
     def address(self, addr: int, offset: int, size: int) -> Mem:
         """Bounds-check ``addr + offset .. + size`` against the memory's current size (trapping when out of
-        bounds) and return the operand of the access; uses r10 and r11."""
+        bounds) and return the operand of the access; uses r11."""
         a = self.a
         end = offset + size
         if fits_i32(end):
@@ -819,13 +832,11 @@ class FunctionCompiler:
         else:
             a.mov_ri(R11, end)
             a.alu_rr("add", R11, addr, True)
-        a.load(R10, Mem(R15, L.CTX_MEMORY))
-        a.alu_rm("cmp", R11, Mem(R10, L.MEM_SIZE), True)
+        a.alu_rm("cmp", R11, Mem(MEM_CELL, L.MEM_SIZE), True)
         a.jcc("a", self.trap(L.TRAP_CODES["out of bounds memory access"]))
-        a.load(R10, Mem(R10, L.MEM_BASE))
         if fits_i32(offset):
-            return Mem(R10, offset, addr)
-        return Mem(R10, -size, R11)
+            return Mem(MEM_BASE, offset, addr)
+        return Mem(MEM_BASE, -size, R11)
 
     def op_load(self, ins: tuple) -> None:
         size, signed, t = _LOADS[ins[0]]
