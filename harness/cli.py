@@ -26,6 +26,7 @@ SUBCOMMANDS = {
     "perf": "harness.perf.cli",
     "report": "harness.report.cli",
     "results": "harness.results.cli",
+    "dashboard": "harness.dashboard.cli",
     "images": "harness.images.cli",
     "all": "harness.commands.all",
 }

@@ -1,0 +1,1 @@
+"""The nightly dashboard: a static site rendered from a history store (``harness dashboard``)."""
