@@ -188,7 +188,7 @@ def test_spectest_as_a_module_matches_the_declarations():
 
 def test_which_exports_may_change_the_instance():
     binary = parse_module("""(module
-      (memory 1) (global $g (mut i32) (i32.const 0)) (table 1 funcref) (type $t (func))
+      (memory 1) (global $g (mut i32) (i32.const 0)) (table 1 funcref) (type $t (func)) (elem (i32.const 0) $store)
       (func $pure (export "pure") (result i32) (i32.load (i32.const 0)))
       (func $store (i32.store (i32.const 0) (i32.const 1)))
       (func (export "calls_store") (block (call $store)))
@@ -200,3 +200,15 @@ def test_which_exports_may_change_the_instance():
       (func $k (result i32) (i32.const 7))
       (func (export "indirect") (result i32) (call_indirect (type $t) (i32.const 0))))""")
     assert writing_exports(pure) == set()  # no function writes, so no indirect call can
+    mixed = parse_module("""(module (table 1 funcref) (type $t (func (result i32))) (elem (i32.const 0) $k)
+      (memory 1) (global $r (ref null func) (ref.func $w))
+      (func $k (result i32) (i32.const 7))
+      (func $w (result i32) (i32.store (i32.const 0) (i32.const 1)) (i32.const 1))
+      (func $unreferenced (export "store") (i32.store (i32.const 0) (i32.const 2)))
+      (func (export "indirect") (result i32) (call_indirect (type $t) (i32.const 0))))""")
+    assert writing_exports(mixed) == {"store", "indirect"}  # $w's reference is taken (global $r)
+    assert writing_exports(parse_module(
+        """(module (table 1 funcref) (type $t (func (result i32))) (elem (i32.const 0) $k) (memory 1)
+      (func $k (result i32) (i32.const 7))
+      (func (export "store") (i32.store (i32.const 0) (i32.const 2)))
+      (func (export "indirect") (result i32) (call_indirect (type $t) (i32.const 0))))""")) == {"store"}

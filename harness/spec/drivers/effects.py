@@ -3,8 +3,8 @@
 An engine driven one process per action starts every action from a freshly instantiated module.  That is
 the state the script means only while no earlier action could have changed it: a store, ``global.set``, a
 table or memory operation that writes, ``data.drop``/``elem.drop``, or a call that may reach one.  An
-indirect call (``call_indirect``, ``call_ref``) may reach any function of the module, so it writes when
-any function does.  Calls to imported functions do not (the driver links only ``spectest``, whose
+indirect call (``call_indirect``, ``call_ref``) may reach any function whose reference the module takes
+(``ref.func`` in its code, globals or element segments), so it writes when one of those does.  Calls to imported functions do not (the driver links only ``spectest``, whose
 functions write nothing; a module importing anything else is not run at all).
 """
 
@@ -16,16 +16,16 @@ WRITES = frozenset({
 })
 CALLS = frozenset({"call", "return_call"})
 INDIRECT = frozenset({"call_indirect", "return_call_indirect", "call_ref", "return_call_ref"})
-ANY = -1  # the callee of an indirect call: any function
+ANY = -1  # the callee of an indirect call: any function whose reference is taken
 
 
 def _writes(name: str) -> bool:
     return name in WRITES or ".store" in name or ".atomic." in name
 
 
-def _scan(body: list, calls: set[int]) -> bool:
+def _scan(body: list, calls: set[int], referenced: set[int]) -> bool:
     """Whether ``body`` writes state itself; the functions it calls (``ANY`` for an indirect call) go into
-    ``calls``."""
+    ``calls``, those it takes a reference to into ``referenced``."""
     writes = False
     stack = [body]
     while stack:
@@ -37,6 +37,8 @@ def _scan(body: list, calls: set[int]) -> bool:
                 calls.add(instr[1])
             elif name in INDIRECT:
                 calls.add(ANY)
+            elif name == "ref.func":
+                referenced.add(instr[1])
             for item in instr[1:]:
                 if isinstance(item, list):
                     stack.append(item)
@@ -55,16 +57,19 @@ def writing_exports(binary: bytes) -> frozenset[str] | None:
     imported = sum(1 for i in module.imports if i.kind == "func")
     callees: dict[int, set[int]] = {}
     writes: set[int] = set()
+    referenced: set[int] = set()
+    for expr in [g.init for g in module.globals] + [item for e in module.elems for item in e.init]:
+        _scan(expr, set(), referenced)
     for n, func in enumerate(module.funcs):
         calls: set[int] = set()
-        if _scan(func.body, calls):
+        if _scan(func.body, calls, referenced):
             writes.add(imported + n)
         callees[imported + n] = calls
     changed = True
     while changed:  # a function writes when a function it may call does
         changed = False
         for f, calls in callees.items():
-            if f not in writes and (calls & writes or (ANY in calls and writes)):
+            if f not in writes and (calls & writes or (ANY in calls and referenced & writes)):
                 writes.add(f)
                 changed = True
     return frozenset(e.name for e in module.exports if e.kind == "func" and e.index in writes)
