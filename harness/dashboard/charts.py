@@ -47,11 +47,13 @@ def _value_axis(ax, unit: str | None) -> None:
 
 
 def series_chart(nights: list[str], lines: dict[str, list[Point]], noise: dict[str, Noise],
-                 changes: list[Change], unit: str | None, link: Callable[[str], str], title: str) -> str:
+                 changes: list[Change], missing: dict[str, list[str]], unit: str | None,
+                 link: Callable[[str], str], title: str) -> str:
     """One metric over the nights, a panel per architecture (their levels differ: one axis would flatten
     both).  Shaded: the level of the nights before the last one, widened by the series' noise; the last
     night's point is drawn larger; confirmed steps are vertical lines (orange: regression, green:
-    improvement), suspected ones dotted."""
+    improvement), suspected ones dotted; a night with no measurement (a shard that failed) is a red
+    cross on the axis, not a point."""
     plt = _plt()
     fig, axes = plt.subplots(1, len(lines), figsize=(4.6 * len(lines) + 1.2, 2.5), squeeze=False)
     x_of = {n: i for i, n in enumerate(nights)}
@@ -66,6 +68,10 @@ def series_chart(nights: list[str], lines: dict[str, list[Point]], noise: dict[s
             level = sorted(p.value for p in points[:-1])[(len(points) - 1) // 2]
             spread = math.exp(BAND * noise[where].sigma)
             ax.axhspan(level / spread, level * spread, color=colour, alpha=0.15, lw=0)
+        gaps = [x_of[n] for n in missing.get(where, [])]
+        if gaps:
+            ax.scatter(gaps, [0.0] * len(gaps), marker="x", color=REGRESSION, s=40, zorder=5, clip_on=False,
+                       transform=ax.get_xaxis_transform(), label="missing")
         for c in changes:
             if c.key.where == where:
                 ax.axvline(x_of[c.night] - 0.5, color=REGRESSION if c.kind == "regression" else IMPROVEMENT,

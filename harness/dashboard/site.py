@@ -107,8 +107,9 @@ class Site:
             lines = {k.where: pts for k, pts in self.history.series.items() if ChartKey.of(k) == key}
             noise = {k.where: self.noise[k] for k in self.history.series if ChartKey.of(k) == key}
             steps = [c for c in self.changes if ChartKey.of(c.key) == key]
+            missing = {k.where: self.history.missing_nights(k) for k in self.history.series if ChartKey.of(k) == key}
             unit = "s" if key.metric.endswith("_time") else None
-            svg = series_chart(self.history.nights, lines, noise, steps, unit, run_page, key.title)
+            svg = series_chart(self.history.nights, lines, noise, steps, missing, unit, run_page, key.title)
             self.charts[key] = ids_unique(svg, key.anchor)
         return self.charts[key]
 
@@ -123,7 +124,7 @@ def _latest(site: Site) -> list[Latest]:
         before = sorted(p.value for p in points[:-1])
         out.append(Latest(key, points[-1].value, before[len(before) // 2] if before else None, site.noise[key],
                           by_key.get(key), sorted(points[-1].runs)[0]))
-    return out
+    return sorted(out, key=lambda x: (x.change is None, x.within_noise))  # what moved first
 
 
 def _conformance_lines(counts: list[ConformanceCount], name) -> dict[str, list[ConformanceCount]]:
@@ -163,7 +164,7 @@ def render_site(db: Path, out: Path) -> Path:
            latest=[x for x in _latest(site) if x.key.metric == HEADLINE_METRIC], last_counts=last_counts,
            columns=columns, pivot=dict(sorted(pivot.items())), db=db)
     for engine in engines:
-        keys = sorted({ChartKey.of(k) for k in history.series if k.engine == engine})
+        keys = sorted({ChartKey.of(k) for k in history.series if k.engine == engine}, key=_headline_first)
         counts = [c for c in history.conformance if c.engine == engine]
         conformance = {suite: conformance_chart(history.nights, _conformance_lines(
             [c for c in counts if c.suite == suite], _where), run_page, f"{suite} on {engine}: passed checks per night")
@@ -171,7 +172,7 @@ def render_site(db: Path, out: Path) -> Path:
         _write(out / f"engine-{slug(engine)}.html", "dashboard_engine.html", **common, engine=engine,
                charts=[(k, site.chart(k)) for k in keys], conformance=conformance)
     for suite, file in workloads:
-        keys = sorted({ChartKey.of(k) for k in history.series if (k.suite, k.file) == (suite, file)})
+        keys = sorted({ChartKey.of(k) for k in history.series if (k.suite, k.file) == (suite, file)}, key=_headline_first)
         _write(out / f"workload-{slug(file)}.html", "dashboard_workload.html", **common, workload=file,
                charts=[(k, site.chart(k)) for k in keys])
     for suite in suites:
@@ -187,6 +188,10 @@ def render_site(db: Path, out: Path) -> Path:
            min_effect=MIN_EFFECT, confirm_nights=CONFIRM_NIGHTS,
            charts={ChartKey.of(c.key): site.chart(ChartKey.of(c.key)) for c in site.changes})
     return out / "index.html"
+
+
+def _headline_first(key: ChartKey) -> tuple:
+    return (key.metric != HEADLINE_METRIC, key.emulated, key.file, key.item, key.engine, key.metric)
 
 
 def _previous_counts(history: History) -> dict[tuple, ConformanceCount]:
