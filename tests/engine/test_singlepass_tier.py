@@ -152,6 +152,13 @@ CONTROL = """(module
     (i32.add (local.get 0) (i32.add (local.get 0) (i32.add (local.get 0) (i32.add (local.get 0)
     (i32.add (local.get 0) (i32.add (local.get 0) (i32.add (local.get 0) (i32.div_u (local.get 0)
     (i32.add (local.get 0) (i32.const 1))))))))))))))))))
+  (func (export "locals") (param i32 i64) (result i32 i32 i32 i64 i64)
+    (local.get 0)
+    (local.set 0 (i32.add (local.get 0) (i32.const 1)))
+    (local.get 0)
+    (local.tee 0 (i32.mul (local.get 0) (local.get 0)))
+    (local.get 1)
+    (block (result i64) (local.set 1 (i64.sub (local.get 1) (local.get 1))) (local.get 1)))
   (func (export "unreachable") (unreachable)))"""
 
 
@@ -159,6 +166,7 @@ def test_control_flow_matches_the_interpreter() -> None:
     calls = [("switch", [i]) for i in (0, 1, 2, 3, 4, 0xFFFFFFFF)] + [("loop", [n]) for n in (1, 5, 1000)]
     calls += [("if", [c]) for c in (0, 1)] + [("select", [c, f64(1.5), f64(-2.0)]) for c in (0, 3)]
     calls += [("spills", [v]) for v in (0, 5, 0xFFFFFFFF)] + [("unreachable", [])]
+    calls += [("locals", [v, 7]) for v in (0, 5, 0xFFFFFFFF)]
     assert_same(CONTROL, calls)
 
 

@@ -46,7 +46,7 @@ from .encoder import (
     fits_i32,
 )
 
-CONST, REG, SLOT, FLAGS = 0, 1, 2, 3  # kinds of abstract stack entries (FLAGS: an i32 compare in eflags)
+CONST, REG, SLOT, FLAGS, LOCAL = 0, 1, 2, 3, 4  # kinds of abstract stack entries (see Entry)
 GPRS = (RAX, RCX, RDX, RBX, RSI, RDI, R8, R9, R12, R13, R14)  # r10, r11: scratch; r15: VMContext
 MEM_CELL, MEM_BASE = R13, R14  # pinned in modules with a memory: its cell and its (never moving) base
 XMMS = tuple(range(14))  # xmm14, xmm15: scratch
@@ -96,8 +96,10 @@ def _signed(v: int, w: bool) -> int:
 
 
 class Entry:
-    """One abstract stack value: ``kind`` CONST (``value`` the bits), REG (``value`` the register), SLOT, or
-    FLAGS (``value`` the condition code under which an i32 compare just emitted is true)."""
+    """One abstract stack value: ``kind`` CONST (``value`` the bits), REG (``value`` the register), SLOT,
+    FLAGS (``value`` the condition code under which an i32 compare just emitted is true), or LOCAL (``value``
+    the index of a local whose current value it is: ``local.get`` loads nothing until the value is used, and
+    an instruction may take it as a memory operand)."""
 
     __slots__ = ("kind", "type", "value")
 
@@ -245,6 +247,10 @@ class FunctionCompiler:
         self.a.movzx8(reg, reg)
         e.kind, e.value = REG, reg
 
+    def home(self, e: Entry, depth: int) -> Mem:
+        """Where the value of a SLOT or LOCAL entry at stack ``depth`` is in memory."""
+        return self.local(e.value) if e.kind == LOCAL else self.slot(depth)
+
     def spill(self, d: int) -> None:
         e = self.stack[d]
         if e.kind == FLAGS:
@@ -254,6 +260,9 @@ class FunctionCompiler:
             self.free(e)
         elif e.kind == CONST:
             self.store_const(self.slot(d), e)
+        elif e.kind == LOCAL:  # memory to memory without a register: spills happen while r10/r11 hold values
+            self.a.push_m(self.local(e.value))
+            self.a.pop_m(self.slot(d))
         e.kind = SLOT
 
     def spill_all(self) -> None:
@@ -268,7 +277,7 @@ class FunctionCompiler:
         elif e.kind == CONST:
             self.store_const(mem, e)
         else:
-            self.a.load(R11, self.slot(depth))
+            self.a.load(R11, self.home(e, depth))
             self.a.store(mem, R11)
 
     def materialize(self, e: Entry, reg: int) -> None:
@@ -299,7 +308,7 @@ class FunctionCompiler:
         if e.kind == CONST:
             self.materialize(e, reg)
         else:
-            self.load_reg(reg, e.type, self.slot(len(self.stack) if depth is None else depth))
+            self.load_reg(reg, e.type, self.home(e, len(self.stack) if depth is None else depth))
         return reg
 
     def pop_reg(self) -> int:
@@ -328,7 +337,7 @@ class FunctionCompiler:
         elif e.kind == CONST:
             a.mov_ri(scratch, e.value or 0, w=e.type != "i32")
         else:
-            a.load(scratch, self.slot(depth), w=e.type != "i32")
+            a.load(scratch, self.home(e, depth), w=e.type != "i32")
 
     def trap(self, code: int) -> Label:
         label = self.traps.get(code)
@@ -634,18 +643,21 @@ class FunctionCompiler:
 
     # -- locals, globals, references ---------------------------------------------------------------------
     def op_local_get(self, ins: tuple) -> None:
-        t = self.locals[ins[1]]
-        reg = self.alloc(t)
-        self.load_reg(reg, t, self.local(ins[1]))
-        self.push_reg(t, reg)
+        self.stack.append(Entry(LOCAL, self.locals[ins[1]], ins[1]))
+        self.max_depth = max(self.max_depth, len(self.stack))
 
     def set_local(self, i: int, e: Entry) -> None:
+        """Store popped ``e`` into local ``i``, after spilling the stack's LOCAL entries that stand for the
+        local's old value."""
+        for d, other in enumerate(self.stack):
+            if other.kind == LOCAL and other.value == i:
+                self.spill(d)
         if e.kind == REG:
             self.store_reg(self.local(i), e.type, e.value)
         elif e.kind == CONST:
             self.store_const(self.local(i), e)
-        else:
-            self.a.load(R11, self.slot(len(self.stack)))
+        elif e.kind != LOCAL or e.value != i:
+            self.a.load(R11, self.home(e, len(self.stack)))
             self.a.store(self.local(i), R11)
 
     def op_local_set(self, ins: tuple) -> None:
@@ -883,6 +895,12 @@ class FunctionCompiler:
         if b.kind == CONST and fits_i32(_signed(b.value, w)) and op in _ALU:
             ra = self.pop_reg()
             self.a.alu_ri(_ALU[op], ra, _signed(b.value, w), w)
+        elif b.kind == LOCAL:
+            ra = self.pop_reg()
+            if op == "mul":
+                self.a.imul_rr(ra, self.local(b.value), w)
+            else:
+                self.a.alu_rm(_ALU[op], ra, self.local(b.value), w)
         else:
             rb = self.to_reg(b, len(self.stack))
             ra = self.pop_reg()
@@ -901,6 +919,9 @@ class FunctionCompiler:
         if b.kind == CONST and fits_i32(_signed(b.value, w)):
             ra = self.pop_reg()
             a.alu_ri("cmp", ra, _signed(b.value, w), w)
+        elif b.kind == LOCAL:
+            ra = self.pop_reg()
+            a.alu_rm("cmp", ra, self.local(b.value), w)
         else:
             rb = self.to_reg(b, len(self.stack))
             ra = self.pop_reg()

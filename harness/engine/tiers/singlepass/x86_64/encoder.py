@@ -197,6 +197,10 @@ class Assembler:
     def push_m(self, mem: Mem) -> None:
         self._emit(b"\xff", 6, mem)
 
+    def pop_m(self, mem: Mem) -> None:
+        """``pop [mem]`` (an ``rsp``-based address is taken after the pop: push m1; pop m2 copies m1 to m2)."""
+        self._emit(b"\x8f", 0, mem)
+
     # -- integer arithmetic ---------------------------------------------------------------------------
     def alu_rr(self, op: str, dst: int, src: int, w: bool) -> None:
         self._emit(bytes((_ALU[op] << 3 | 1,)), src, dst, w)
@@ -216,7 +220,8 @@ class Assembler:
     def test_rr(self, a: int, b: int, w: bool) -> None:
         self._emit(b"\x85", b, a, w)
 
-    def imul_rr(self, dst: int, src: int, w: bool) -> None:
+    def imul_rr(self, dst: int, src: int | Mem, w: bool) -> None:
+        """``imul dst, src`` (a register or memory source)."""
         self._emit(b"\x0f\xaf", dst, src, w)
 
     def imul_rri(self, dst: int, src: int, imm: int, w: bool) -> None:
