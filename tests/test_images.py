@@ -49,6 +49,9 @@ def test_tag_is_version_arch_and_digest():
     assert re.fullmatch(r"harness/wasmtime:49\.0\.4-amd64-[0-9a-f]{12}", r.tag("amd64"))
     assert r.tag("arm64").endswith(f"-arm64-{r.digest()[:12]}")
     assert recipes.load("base").tag("amd64").startswith("harness/base:bookworm-amd64-")
+    assert recipes.load("v8").tag("amd64").startswith("harness/v8:18.20.4_dfsg-1_deb12u2-amd64-")
+    for r in recipes.recipes().values():
+        assert re.fullmatch(r"harness/[a-z0-9]+:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}", r.tag("arm64")), r.tag("arm64")
 
 
 def test_every_runtime_recipe_names_a_known_runtime_and_its_tiers():
@@ -97,7 +100,8 @@ def test_command_runs_the_images_binary_with_only_scratch_and_preopens_writable(
     inner = argv[argv.index("--") + 1:]
     assert inner[:4] == ["/usr/local/bin/wasmtime", "run", "-C", "compiler=winch"]
     ro, rw = _mounts(argv)
-    assert ro == [str(wasm.parent)] and sorted(rw) == sorted([str(pre), str(scratch)])
+    assert str(wasm.parent) in ro and sorted(rw) == sorted([str(pre), str(scratch)])
+    assert all(Path(p).is_relative_to(wasm.parent) for p in ro)
     assert argv[3] == recipes.load("wasmtime").tag()
 
 
@@ -108,7 +112,7 @@ def test_helper_runs_inside_the_container(built, tmp_path):
     assert wrapped[cut + 1:cut + 4] == ["/h", "/r/ru", "--"] and wrapped[cut + 4] == "/usr/local/bin/wasmi"
     ro, rw = _mounts(wrapped)
     assert "/h" in ro and "/r" in rw
-    docker_argv = guard.docker_argv(*guard._parse(wrapped[3:])[:5], ["x"])
+    docker_argv = guard.docker_argv(*guard._parse(wrapped[3:])[:4], ["x"])
     assert "/h:/h:ro" in docker_argv and "/r:/r" in docker_argv and "--rm" in docker_argv
     assert docker_argv[docker_argv.index("--network") + 1] == "none"
 

@@ -3,8 +3,9 @@
 
 The command line is the runtime's own adapter's, with the image's binary in place of the local one,
 wrapped by ``harness.images.guard`` in ``docker run --rm``: every host path the run touches is mounted at
-the same path inside (so the command line needs no rewriting), read-only except the run's scratch folder
-and the test's own copies of its preopened directories; no network.  A killed or timed-out run's container
+the same path inside (so the command line needs no rewriting: the program's folder and any other host file
+the command names), read-only except the run's scratch folder and the test's own copies of its preopened
+directories; no network.  A killed or timed-out run's container
 is removed by the guard.  ``harness perf`` runs its rusage helper inside the container
 (``harness.perf.measure``), so throughput does not count the container's start.
 
@@ -84,13 +85,14 @@ class ContainerAdapter(Adapter):
         av = self._probe(self.default_tier)
         if not av:
             raise RunnerUnavailable(f"{self.runtime} is not available: {av.reason}", av.install)
-        ro = {str(inv.wasm.resolve().parent)}
         rw = {str(Path(host).resolve()) for host, _ in inv.dirs} | {str(scratch.resolve())}
         if inv.phases_file:
             rw.add(str(inv.phases_file.resolve().parent))
+        # the program's folder, and any other host file the command names (node's WASI driver)
+        ro = {str(inv.wasm.resolve().parent)} | {a for a in argv[1:] if a.startswith("/") and os.path.exists(a)
+                                                 and not any(Path(a).is_relative_to(w) for w in rw)}
         name = f"harness-{self.inner.runtime}-{os.getpid()}-{next(_names)}"
-        platform = f"linux/{self.arch}" if self.arch != host_arch() else None
-        return guard.command(self.tag, name, argv, sorted(ro - rw), sorted(rw), platform)
+        return guard.command(self.tag, name, argv, sorted(ro - rw), sorted(rw))
 
     def wasi_command(self, tier: str, inv: Invocation, scratch: Path) -> list[str]:
         return self._wrap(self._in_image().wasi_command(tier, inv, scratch), inv, scratch)

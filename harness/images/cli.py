@@ -54,7 +54,8 @@ def main(args: argparse.Namespace) -> int:
             _log(f"FAILED {e}")
             failed.append(name)
     if failed:
-        _log(f"not built: {', '.join(failed)} (fix the cause above, then: harness images build {' '.join(failed)})")
+        arch = "" if args.arch == host_arch() else f" --arch {args.arch}"
+        _log(f"not built: {', '.join(failed)} (fix the cause above, then: harness images build {' '.join(failed)}{arch})")
     return 1 if failed else 0
 
 

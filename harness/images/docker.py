@@ -72,8 +72,9 @@ def run_checked(args: list[str], what: str, timeout: float, input_bytes: bytes |
     except subprocess.TimeoutExpired:
         raise BuildFailed(f"{what}: docker {args[0]} timed out after {timeout:.0f} s") from None
     if r.returncode:
-        tail = r.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
-        raise BuildFailed(f"{what}: docker {args[0]} failed: {tail[0]}")
+        lines = [ln for ln in r.stderr.decode(errors="replace").strip().splitlines()
+                 if ln.strip() and not ln.startswith("Run 'docker")]  # the client's pointer to --help
+        raise BuildFailed(f"{what}: docker {args[0]} failed: {(lines or ['no output'])[-1]}")
     return r.stdout.decode(errors="replace")
 
 

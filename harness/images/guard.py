@@ -7,7 +7,7 @@ the client (``exec``) this forks a watcher in a session of its own, out of reach
 waits for the client's end of a pipe to close (at any exit, even SIGKILL) and then runs
 ``docker rm -f`` on the container's name.  The command line says what to mount::
 
-    python -m harness.images.guard IMAGE NAME [--platform P] [--ro PATH]... [--rw PATH]... -- ARGV...
+    python -m harness.images.guard IMAGE NAME [--ro PATH]... [--rw PATH]... -- ARGV...
 
 Every path is mounted at the same path inside, so the runtime's own command line runs unchanged;
 ``--ro`` mounts are read-only.  ``wrap_inside`` adds a command (the rusage helper) in front of ARGV,
@@ -31,11 +31,10 @@ def client() -> str:
     return os.environ.get("HARNESS_DOCKER", "docker")
 
 
-def command(image: str, name: str, argv: list[str], ro: list[str], rw: list[str], platform: str | None = None) -> list[str]:
+def command(image: str, name: str, argv: list[str], ro: list[str], rw: list[str]) -> list[str]:
     """The guard's own command line (what the adapters return)."""
     opts = [a for p in ro for a in ("--ro", p)] + [a for p in rw for a in ("--rw", p)]
-    return [sys.executable, "-m", MODULE, image, name, *(["--platform", platform] if platform else []), *opts,
-            "--", *argv]
+    return [sys.executable, "-m", MODULE, image, name, *opts, "--", *argv]
 
 
 def is_guarded(argv: list[str]) -> bool:
@@ -50,23 +49,21 @@ def wrap_inside(argv: list[str], prefix: list[str], ro: list[str], rw: list[str]
     return [*argv[:cut], *extra, "--", *prefix, *argv[cut + 1:]]
 
 
-def docker_argv(image: str, name: str, platform: str | None, ro: list[str], rw: list[str], argv: list[str]) -> list[str]:
+def docker_argv(image: str, name: str, ro: list[str], rw: list[str], argv: list[str]) -> list[str]:
     mounts = [a for p in ro for a in ("-v", f"{p}:{p}:ro")] + [a for p in rw for a in ("-v", f"{p}:{p}")]
     return [client(), "run", "--rm", "-i", "--name", name, "--label", CONTAINER_LABEL, "--network", "none",
             "--user", f"{os.getuid()}:{os.getgid()}", "--log-driver", "none",
-            *(["--platform", platform] if platform else []), *mounts, image, *argv]
+            *mounts, image, *argv]
 
 
-def _parse(args: list[str]) -> tuple[str, str, str | None, list[str], list[str], list[str]]:
+def _parse(args: list[str]) -> tuple[str, str, list[str], list[str], list[str]]:
     image, name, rest = args[0], args[1], args[2:]
-    platform, ro, rw = None, [], []
+    ro: list[str] = []
+    rw: list[str] = []
     while rest and rest[0] != "--":
         flag, value, rest = rest[0], rest[1], rest[2:]
-        if flag == "--platform":
-            platform = value
-        else:
-            (ro if flag == "--ro" else rw).append(value)
-    return image, name, platform, ro, rw, rest[1:]
+        (ro if flag == "--ro" else rw).append(value)
+    return image, name, ro, rw, rest[1:]
 
 
 def _watch(read_end: int, name: str) -> None:
@@ -84,14 +81,14 @@ def _watch(read_end: int, name: str) -> None:
 
 
 def main(args: list[str]) -> None:
-    image, name, platform, ro, rw, argv = _parse(args)
+    image, name, ro, rw, argv = _parse(args)
     read_end, write_end = os.pipe()
     if os.fork() == 0:
         os.close(write_end)
         _watch(read_end, name)
     os.close(read_end)
     os.set_inheritable(write_end, True)  # held by the docker client until it ends
-    cmd = docker_argv(image, name, platform, ro, rw, argv)
+    cmd = docker_argv(image, name, ro, rw, argv)
     os.execvp(cmd[0], cmd)
 
 

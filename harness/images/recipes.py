@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import platform
+import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
@@ -59,7 +60,9 @@ class Recipe:
         return hashlib.sha256(f"{self.files_digest()} {load(BASE).digest()}".encode()).hexdigest()
 
     def tag(self, arch: str | None = None) -> str:
-        return f"{REPOSITORY}/{self.name}:{self.version}-{arch or host_arch()}-{self.digest()[:12]}"
+        # a Docker tag allows [A-Za-z0-9_.-]: Debian's 18.20.4+dfsg-1~deb12u2 becomes 18.20.4_dfsg-1_deb12u2
+        version = re.sub(r"[^A-Za-z0-9_.-]", "_", self.version)
+        return f"{REPOSITORY}/{self.name}:{version}-{arch or host_arch()}-{self.digest()[:12]}"
 
 
 def _read(folder: Path) -> Recipe:
