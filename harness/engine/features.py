@@ -25,6 +25,8 @@ WASM3: frozenset[str] = frozenset((EXTENDED_CONST, MULTI_MEMORY, MEMORY64, TAIL_
 
 _CONST_ARITH = frozenset(("i32.add", "i32.sub", "i32.mul", "i64.add", "i64.sub", "i64.mul"))
 _TAIL_CALLS = frozenset(("return_call", "return_call_indirect", "return_call_ref"))
+_FUNCTION_REFERENCES = frozenset(("call_ref", "return_call_ref", "ref.as_non_null", "br_on_null", "br_on_non_null"))
+_TYPES_2_0 = frozenset(S.VAL_TYPES)
 
 
 def _const_exprs(m: S.Module):
@@ -66,10 +68,20 @@ def used_by(m: S.Module) -> set[str]:
         used.add(MEMORY64)
     if any(ins[0] in _CONST_ARITH for expr in _const_exprs(m) for ins in expr):
         used.add(EXTENDED_CONST)
+    declared = [t for ft in m.types for t in ft.params + ft.results] + [t.elem for t in tables]
+    declared += [g.type.valtype for g in m.globals] + [imp.desc.valtype for imp in m.imported("global")]
+    # (element segments are the shared instantiation's: 3.0 types function indices (ref func), harmlessly)
+    if m.table_inits or any(t not in _TYPES_2_0 for t in declared):
+        used.add(FUNCTION_REFERENCES)
     for f in m.funcs:
+        if any(t not in _TYPES_2_0 for t in f.locals):
+            used.add(FUNCTION_REFERENCES)
         for ins in _instructions(f.body):
-            if ins[0] in _TAIL_CALLS:
+            name = ins[0]
+            if name in _TAIL_CALLS:
                 used.add(TAIL_CALL)
+            if name in _FUNCTION_REFERENCES or (name == "ref.null" and ins[1] not in _TYPES_2_0):
+                used.add(FUNCTION_REFERENCES)
     return used
 
 

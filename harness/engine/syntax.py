@@ -3,7 +3,9 @@ the interpreter and the compiler tiers consume.
 
 Conventions (the contract between the engine's stages; change them only together):
 
-* Value types are strings: ``"i32" "i64" "f32" "f64" "v128" "funcref" "externref"``.
+* Value types are strings: ``"i32" "i64" "f32" "f64" "v128" "funcref" "externref"``, and the other 3.0
+  reference types as :mod:`harness.engine.types` writes them (``"(ref 3)"``, ``"(ref null func)"`` is
+  ``"funcref"``; ``("ref.null", t)`` carries the nullable type ``t``).
 * An instruction is a tuple whose first item is its text-format name (``"i32.add"``), followed by its
   immediates:
 
@@ -162,7 +164,7 @@ class Module(Record):
     """A module's sections; every list is empty in a new one, filled by the decoder or the text parser."""
 
     __slots__ = ("types", "imports", "funcs", "tables", "mems", "globals", "exports", "start", "elems",
-                 "datas", "data_count", "customs", "func_names", "bodies_skipped")
+                 "datas", "data_count", "customs", "func_names", "bodies_skipped", "table_inits")
 
     def __init__(self, types: list[FuncType] | None = None, imports: list[Import] | None = None,
                  funcs: list[Func] | None = None, tables: list[TableType] | None = None,
@@ -186,6 +188,8 @@ class Module(Record):
         self.func_names = {} if func_names is None else func_names  # from the name section, when present
         # decoded for already-compiled code: funcs have no locals/body (decode_module)
         self.bodies_skipped = bodies_skipped
+        # 3.0: initialiser of a defined table (by its index among m.tables), when it has one
+        self.table_inits: dict[int, Expr] = {}
 
     def imported(self, kind: str) -> list[Import]:
         return [imp for imp in self.imports if imp.kind == kind]

@@ -159,7 +159,8 @@ def test_all_sections_decode():
     assert m.exports == [S.Export("f", "func", 1), S.Export("g", "global", 1)]
     assert m.start == 1
     assert [e.mode for e in m.elems] == ["active", "passive", "active", "declarative"] * 2
-    assert [e.type for e in m.elems] == ["funcref"] * 5 + ["externref", "externref", "funcref"]
+    # function indices are references that cannot be null in 3.0 (funcref in 2.0)
+    assert [e.type for e in m.elems] == ["(ref func)"] * 4 + ["funcref", "externref", "externref", "funcref"]
     assert m.elems[0].init == [[("ref.func", 0)]] and m.elems[0].offset == [("i32.const", 0)]
     assert m.elems[6].table == 1 and m.elems[5].init == [[("ref.null", "externref")]]
     assert m.data_count == 3

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from .. import syntax as S
 from ..errors import MalformedError
-from ..features import MEMORY64, MULTI_MEMORY, WASM3
+from ..features import FUNCTION_REFERENCES, MEMORY64, MULTI_MEMORY, WASM3
+from ..types import HEAP_BY_BYTE, ref
 from .opcodes import (
     BY_BYTE,
     BY_PREFIX,
@@ -64,6 +65,7 @@ class _Decoder:
         self.uses_data_idx = False
         self.bodies = bodies
         self.multi_memory = MULTI_MEMORY in features
+        self.typed_refs = FUNCTION_REFERENCES in features
         self.memory64 = MEMORY64 in features
 
     # ------------------------------------------------------------------------------------------ types
@@ -72,16 +74,39 @@ class _Decoder:
         b = r.byte()
         t = VALTYPE_BYTES.get(b)
         if t is None:
+            t = self.ref_tail(b)
+        if t is None:
             if b & 0x80:  # a (non-canonical) LEB128: report its encoding errors first
                 r.pos -= 1
                 r.sleb(7)
             raise r.fail("malformed value type", r.pos - 1)
         return t
 
+    def ref_tail(self, b: int) -> str | None:
+        """The 3.0 reference type that byte ``b`` starts (``ref null? ht`` or an abstract shorthand)."""
+        if not self.typed_refs:
+            return None
+        if b in (0x63, 0x64):
+            return ref(b == 0x63, self.heaptype())
+        heap = HEAP_BY_BYTE.get(b)
+        return None if heap is None else ref(True, heap)
+
+    def heaptype(self) -> str | int:
+        r = self.r
+        b = r.peek()
+        if b is not None and b in HEAP_BY_BYTE:
+            r.pos += 1
+            return HEAP_BY_BYTE[b]
+        start = r.pos
+        idx = r.sleb(33)
+        if idx < 0:
+            raise r.fail("malformed heap type", start)
+        return idx
+
     def reftype(self) -> str:
         r = self.r
         b = r.byte()
-        t = REFTYPE_BYTES.get(b)
+        t = REFTYPE_BYTES.get(b) or self.ref_tail(b)
         if t is None:
             raise r.fail("malformed reference type", r.pos - 1)
         return t
@@ -109,6 +134,18 @@ class _Decoder:
         elem = self.reftype()
         lim, addr = self.limits()
         return S.TableType(lim, elem, addr)
+
+    def table(self, m: S.Module) -> S.TableType:
+        """A table of the table section; 3.0's ``0x40 0x00 tabletype expr`` form gives it an initialiser."""
+        r = self.r
+        if self.typed_refs and r.peek() == 0x40:
+            r.pos += 1
+            if r.byte() != 0:
+                raise r.fail("malformed table", r.pos - 1)
+            t = self.tabletype()
+            m.table_inits[len(m.tables)] = self.expr()  # the table's index among the defined ones
+            return t
+        return self.tabletype()
 
     def globaltype(self) -> S.GlobalType:
         t = self.valtype()
@@ -225,8 +262,11 @@ class _Decoder:
             elif imm == "idx2":
                 a = r.u32()
                 cur.append((name, a, r.u32()))
-            elif imm == "reftype":
-                cur.append((name, self.reftype()))
+            elif imm == "reftype":  # ref.null's heap type, as the nullable reference type
+                if self.typed_refs:
+                    cur.append((name, ref(True, self.heaptype())))
+                else:
+                    cur.append((name, self.reftype()))
             elif imm == "lane":
                 cur.append((name, r.byte()))
             elif imm == "memarg_lane":
@@ -309,7 +349,8 @@ class _Decoder:
             elif sid == 3:
                 func_types = self.vec(r.u32)
             elif sid == 4:
-                m.tables = self.vec(self.tabletype)
+                for _ in range(r.len32()):
+                    m.tables.append(self.table(m))
             elif sid == 5:
                 m.mems = self.vec(self.memtype)
             elif sid == 6:
@@ -412,11 +453,11 @@ class _Decoder:
         if flags & 4:  # expressions
             etype = self.reftype() if flags & 3 else "funcref"
             init = self.vec(self.expr)
-        else:  # function indices
+        else:  # function indices: in 3.0 references that cannot be null
             if flags & 3:
                 if r.byte() != 0:
                     raise r.fail("malformed element kind", r.pos - 1)
-            etype = "funcref"
+            etype = "(ref func)" if self.typed_refs else "funcref"
             init = [[("ref.func", i)] for i in self.vec(r.u32)]
         return S.Elem(etype, init, mode, table, offset)
 

@@ -8,6 +8,7 @@ module holds (an invalid module encodes to an invalid binary, which is what ``as
 from __future__ import annotations
 
 from .. import syntax as S
+from .. import types
 from .opcodes import ELSE, EMPTY_BLOCKTYPE, END, OPCODES, SELECT_T, VALTYPE_CODES
 
 _KIND_CODES = {"func": 0, "table": 1, "memory": 2, "global": 3}
@@ -53,7 +54,22 @@ def _vec(items: list[bytes]) -> bytes:
 
 
 def _valtype(t: str) -> bytes:
-    return bytes((VALTYPE_CODES[t],))
+    code = VALTYPE_CODES.get(t)
+    if code is not None:
+        return bytes((code,))
+    parsed = types.parse(t)
+    if parsed is None:
+        raise ValueError(f"cannot encode value type {t!r}")
+    nullable, heap = parsed
+    if nullable and isinstance(heap, str):
+        return _heaptype(heap)
+    return (b"\x63" if nullable else b"\x64") + _heaptype(heap)
+
+
+def _heaptype(heap: str | int) -> bytes:
+    if isinstance(heap, int):
+        return sleb(heap)
+    return bytes((types.ABSTRACT[heap][0],))
 
 
 def _limits(lim: S.Limits, addr: str = "i32") -> bytes:
@@ -152,8 +168,8 @@ def encode_expr(body: list, out: bytearray | None = None) -> bytes:
             out += uleb(ins[1]) + uleb(ins[2]) if len(ins) > 2 else b"\x00\x00"
         elif imm == "idx_zero":
             out += uleb(ins[1]) + uleb(ins[2] if len(ins) > 2 else 0)
-        elif imm == "reftype":
-            out += _valtype(ins[1])
+        elif imm == "reftype":  # ref.null: the heap type
+            out += _heaptype(types.parse(ins[1])[1])
         elif imm == "lane":
             out.append(ins[1])
         elif imm == "shuffle":
@@ -180,12 +196,13 @@ def _import(imp: S.Import) -> bytes:
 
 
 def _elem(e: S.Elem) -> bytes:
-    func_indices = e.type == "funcref" and all(len(x) == 1 and x[0][0] == "ref.func" for x in e.init)
+    # function indices: what the text format's "func $f ..." lists are, of type (ref func) in 3.0
+    func_indices = e.type == "(ref func)" and all(len(x) == 1 and x[0][0] == "ref.func" for x in e.init)
     items = ([uleb(x[0][1]) for x in e.init] if func_indices else [encode_expr(x) for x in e.init])
     exprs = 0 if func_indices else 4
     if e.mode == "active":
         offset = encode_expr(e.offset or [])
-        if e.table == 0 and e.type == "funcref":
+        if e.table == 0 and (func_indices or e.type == "funcref"):
             return uleb(exprs) + offset + _vec(items)
         kind = b"\x00" if func_indices else _valtype(e.type)
         return uleb(2 | exprs) + uleb(e.table) + offset + kind + _vec(items)
@@ -245,7 +262,8 @@ def encode_module(m: S.Module) -> bytes:
     if m.funcs:
         out += _section(3, _vec([uleb(f.type_idx) for f in m.funcs]))
     if m.tables:
-        out += _section(4, _vec([_tabletype(t) for t in m.tables]))
+        out += _section(4, _vec([b"\x40\x00" + _tabletype(t) + encode_expr(m.table_inits[i]) if i in m.table_inits
+                                 else _tabletype(t) for i, t in enumerate(m.tables)]))
     if m.mems:
         out += _section(5, _vec([_limits(mt.limits, mt.addr) for mt in m.mems]))
     if m.globals:

@@ -71,6 +71,8 @@ _row("call", 0x10, "idx")
 _row("call_indirect", 0x11, "call_indirect")
 _row("return_call", 0x12, "idx")  # tail calls (3.0)
 _row("return_call_indirect", 0x13, "call_indirect")
+_row("call_ref", 0x14, "idx")  # typed function references (3.0)
+_row("return_call_ref", 0x15, "idx")
 _row("drop", 0x1A)
 _row("select", 0x1B)  # also 0x1C with a type vector; see SELECT_T
 _row("local.get", 0x20, "idx")
@@ -155,6 +157,9 @@ for _i, (_n, _s) in enumerate(_CONV):
 _row("ref.null", 0xD0, "reftype")
 _row("ref.is_null", 0xD1)
 _row("ref.func", 0xD2, "idx")
+_row("ref.as_non_null", 0xD4)
+_row("br_on_null", 0xD5, "label")
+_row("br_on_non_null", 0xD6, "label")
 
 # ------------------------------------------------------------------------------------------ 0xFC prefix
 _SAT = [("i32.trunc_sat_f32_s", "f32:i32"), ("i32.trunc_sat_f32_u", "f32:i32"),

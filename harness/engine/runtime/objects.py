@@ -60,7 +60,7 @@ class GlobalInstance:
 
     def __init__(self, globaltype: GlobalType, value: Any = None):
         self.type = globaltype
-        if value is None and globaltype.valtype not in ("funcref", "externref"):
+        if value is None and globaltype.valtype in MASKS:
             value = 0
         self.value = normalize_raw(globaltype.valtype, value)
 

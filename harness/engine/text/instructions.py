@@ -100,6 +100,8 @@ def _build() -> dict[str, str]:
         "br": "label", "br_if": "label", "br_table": "br_table",
         "call": "func", "ref.func": "func", "call_indirect": "call_indirect",
         "return_call": "func", "return_call_indirect": "call_indirect",
+        "call_ref": "type", "return_call_ref": "type", "ref.as_non_null": "none",
+        "br_on_null": "label", "br_on_non_null": "label",
         "local.get": "local", "local.set": "local", "local.tee": "local",
         "global.get": "global", "global.set": "global",
         "table.get": "table", "table.set": "table", "table.size": "table", "table.grow": "table",

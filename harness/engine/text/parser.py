@@ -10,6 +10,7 @@ to the type section in textual order, as the spec prescribes.
 
 from __future__ import annotations
 
+from .. import types
 from ..errors import MalformedError
 from ..syntax import (
     Data,
@@ -29,9 +30,8 @@ from .instructions import KINDS, NATURAL_ALIGN
 from .lexer import ID, KEYWORD, LPAR, RPAR, STRING, Token, error
 from .numbers import NumberError, float_bits, int_bits, is_number, parse_nat
 
-VALTYPES = frozenset(("i32", "i64", "f32", "f64", "v128", "funcref", "externref"))
-REFTYPES = frozenset(("funcref", "externref"))
-HEAPTYPES = {"func": "funcref", "extern": "externref"}
+REFTYPES = frozenset(types.SHORTHANDS)
+VALTYPES = frozenset(("i32", "i64", "f32", "f64", "v128")) | REFTYPES
 SPACES = ("type", "func", "table", "memory", "global", "elem", "data")
 SPACE_WORDS = {
     "type": "type", "func": "function", "table": "table", "memory": "memory", "global": "global",
@@ -47,14 +47,15 @@ SHAPES = {
     "f64x2": (2, 64),
 }
 U32_MAX = (1 << 32) - 1
+FUNC_INDICES = "(ref func)"  # the type of an element segment listing function indices (3.0)
 KEYWORDS = frozenset(
     """
 module binary quote type func param result local import export table memory global elem data start offset
 item declare mut then else end funcref externref extern i32 i64 f32 f64 v128 i8x16 i16x8 i32x4 i64x2 f32x4
 f64x2 nan:canonical nan:arithmetic register invoke get assert_return assert_trap assert_exhaustion
-assert_malformed assert_invalid assert_unlinkable assert_uninstantiable ref.extern input output
+assert_malformed assert_invalid assert_unlinkable assert_uninstantiable ref.extern input output ref null
 """.split()
-)
+) | frozenset(types.ABSTRACT) | frozenset(types.SHORTHANDS)
 
 
 def is_known_keyword(text: str) -> bool:
@@ -196,6 +197,8 @@ class ModuleParser:
             raise self.err("malformed UTF-8 encoding", tok) from None
 
     def valtype(self) -> str:
+        if self.at_field("ref"):
+            return self.ref_type()
         tok = self.next()
         if tok.kind == KEYWORD and tok.text in VALTYPES:
             return tok.text
@@ -204,12 +207,39 @@ class ModuleParser:
         raise self.unexpected(tok)
 
     def reftype(self) -> str:
+        if self.at_field("ref"):
+            return self.ref_type()
         tok = self.next()
         if tok.kind == KEYWORD and tok.text in REFTYPES:
             return tok.text
         if tok.kind == KEYWORD:
             raise self.err(f"unknown operator {tok.text}", tok)
         raise self.unexpected(tok)
+
+    def ref_type(self) -> str:
+        """``(ref null? heaptype)``."""
+        self.next()
+        self.next()
+        nullable = self.at_kw("null")
+        if nullable:
+            self.next()
+        heap = self.heaptype()
+        self.expect(RPAR)
+        return types.ref(nullable, heap)
+
+    def heaptype(self) -> str | int:
+        """An abstract heap type (``func``, ``extern``, ...) or a type index."""
+        tok = self.peek()
+        if tok is not None and tok.kind == KEYWORD and tok.text in types.ABSTRACT:
+            self.next()
+            return tok.text
+        if tok is not None and (tok.kind == ID or (tok.kind == KEYWORD and parse_nat(tok.text) is not None)):
+            return self.idx("type")
+        tok = self.next()
+        raise self.err(f"unknown operator {tok.text}", tok) if tok.kind == KEYWORD else self.unexpected(tok)
+
+    def at_reftype(self) -> bool:
+        return self.at_field("ref") or (self.at_kind(KEYWORD) and self.peek().text in REFTYPES)
 
     def idx(self, space: str) -> int:
         """An index into a module-level index space, as a number or an identifier."""
@@ -395,6 +425,12 @@ class ModuleParser:
                     if kind == "table" and tok is not None and tok.kind == KEYWORD and tok.text in REFTYPES:
                         if self.at_field_at(skip + 1, "elem"):
                             self.counts["elem"] += 1
+                    elif kind == "table" and self.at_field_at(skip, "ref"):
+                        k = skip
+                        while self.peek(k) is not None and self.peek(k).kind != RPAR:
+                            k += 1
+                        if self.at_field_at(k + 1, "elem"):
+                            self.counts["elem"] += 1
                     if kind == "memory" and self.at_field_at(skip, "data"):
                         self.counts["data"] += 1
                 self.bind(kind, ident)
@@ -533,25 +569,29 @@ class ModuleParser:
             self.import_desc(imp[0], imp[1], "table")
             return
         addr = self.addrtype()
-        if self.at_kind(KEYWORD) and self.peek().text in REFTYPES:
+        if self.at_reftype():
             elem = self.reftype()
             self.expect(LPAR)
             self.expect_kw("elem")
+            seg_type = elem
             if self.at_kind(LPAR):
                 items = []
                 while not self.at_kind(RPAR):
                     items.append(self.elem_expr())
             else:
+                seg_type = FUNC_INDICES
                 items = []
                 while not self.at_kind(RPAR):
                     items.append([("ref.func", self.idx("func"))])
             self.expect(RPAR)
             n = len(items)
             self.m.tables.append(TableType(Limits(n, n), elem, addr))
-            self.m.elems.append(Elem(elem, items, "active", index, [(f"{addr}.const", 0)]))
+            self.m.elems.append(Elem(seg_type, items, "active", index, [(f"{addr}.const", 0)]))
             return
         limits = self.limits(64 if addr == "i64" else 32)
         self.m.tables.append(TableType(limits, self.reftype(), addr))
+        if not self.at_kind(RPAR):  # 3.0: an initialiser for the table's elements
+            self.m.table_inits[len(self.m.tables) - 1] = self.instrs()
 
     def field_memory(self) -> None:
         self.opt_id()
@@ -629,8 +669,8 @@ class ModuleParser:
             items = []
             while self.at_idx():
                 items.append([("ref.func", self.idx("func"))])
-            return "funcref", items
-        if self.at_kind(KEYWORD) and self.peek().text in REFTYPES:
+            return FUNC_INDICES, items
+        if self.at_reftype():
             t = self.reftype()
             items = []
             while self.at_kind(LPAR):
@@ -640,7 +680,7 @@ class ModuleParser:
             items = []
             while self.at_idx():
                 items.append([("ref.func", self.idx("func"))])
-            return "funcref", items
+            return FUNC_INDICES, items
         raise self.unexpected()
 
     def field_elem(self) -> None:
@@ -968,20 +1008,19 @@ class ModuleParser:
                 return (name, d, x) if x else (name, d)
             return (name, self.idx("data"))
         if kind == "ref.null":
-            t = self.next()
-            if t.kind == KEYWORD and t.text in HEAPTYPES:
-                return (name, HEAPTYPES[t.text])
-            raise self.err(f"unknown operator {t.text}", t) if t.kind == KEYWORD else self.unexpected(t)
+            return (name, types.ref(True, self.heaptype()))
+        if kind == "type":
+            return (name, self.idx("type"))
         if kind == "select":
             if self.at_field("result"):
-                types: list[str] = []
+                results: list[str] = []
                 while self.at_field("result"):
                     self.next()
                     self.next()
                     while not self.at_kind(RPAR):
-                        types.append(self.valtype())
+                        results.append(self.valtype())
                     self.next()
-                return (name, tuple(types))
+                return (name, tuple(results))
             return (name,)
         if kind == "shuffle":
             lanes = []

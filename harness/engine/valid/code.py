@@ -15,21 +15,24 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .. import syntax as S
+from .. import types
 from ..binary.opcodes import LANES, NATURAL_ALIGN, SIGNATURES, memory_index
 from ..errors import ValidationError
+from ..features import FUNCTION_REFERENCES
 from .context import Context
 
 UNKNOWN = None  # the operand type of unreachable code
 _NUM_VEC = frozenset(("i32", "i64", "f32", "f64", "v128", None))
 _REF = frozenset(("funcref", "externref", None))
+_DEFAULTABLE = frozenset(("i32", "i64", "f32", "f64", "v128"))
 _DONE = object()
 _MISMATCH = "type mismatch"
 
 
 class _Frame:
-    __slots__ = ("kind", "params", "results", "height", "unreachable", "it", "else_body")
+    __slots__ = ("kind", "params", "results", "height", "unreachable", "it", "else_body", "uninit")
 
-    def __init__(self, kind, params, results, height, it, else_body=None):
+    def __init__(self, kind, params, results, height, it, else_body=None, uninit=None):
         self.kind = kind
         self.params = params
         self.results = results
@@ -37,6 +40,7 @@ class _Frame:
         self.unreachable = False
         self.it = it
         self.else_body = else_body
+        self.uninit = uninit  # the locals not yet set when the block began (None: all were)
 
     def labels(self) -> tuple:
         return self.params if self.kind == "loop" else self.results
@@ -50,13 +54,14 @@ class _Checker:
     """The state of one function body's check: the context, its locals, the operand and control stacks,
     and the spec's auxiliary operations on them (``pop``, ``label``, ``set_unreachable``, index lookups)."""
 
-    __slots__ = ("c", "locals", "vals", "ctrls")
+    __slots__ = ("c", "locals", "vals", "ctrls", "uninit")
 
-    def __init__(self, c: Context, local_types: list[str], ctrls: list[_Frame]):
+    def __init__(self, c: Context, local_types: list[str], ctrls: list[_Frame], uninit: set[int]):
         self.c = c
         self.locals = local_types
         self.vals: list = []
         self.ctrls = ctrls
+        self.uninit = uninit  # non-nullable reference locals not set yet on this path (3.0)
 
     def pop(self, expect=UNKNOWN):
         frame = self.ctrls[-1]
@@ -68,7 +73,7 @@ class _Checker:
         actual = vals.pop()
         if actual is UNKNOWN:
             return expect
-        if expect is not UNKNOWN and actual != expect:
+        if expect is not UNKNOWN and actual != expect and not self.c.matches(actual, expect):
             raise _err(_MISMATCH)
         return actual
 
@@ -82,13 +87,15 @@ class _Checker:
         if cond:
             self.pop("i32")
         self.pops(params)
-        self.ctrls.append(_Frame(kind, params, results, len(self.vals), iter(body), else_body))
+        uninit = frozenset(self.uninit) if self.uninit else None
+        self.ctrls.append(_Frame(kind, params, results, len(self.vals), iter(body), else_body, uninit))
         self.vals.extend(params)
 
     def blocktype(self, bt) -> tuple[tuple, tuple]:
         if bt is None:
             return (), ()
         if isinstance(bt, str):
+            self.c.check_type(bt)
             return (), (bt,)
         ft = self.c.type_(bt)
         return ft.params, ft.results
@@ -285,7 +292,7 @@ def _call(v: _Checker, ins: tuple) -> None:
 
 
 def _call_indirect(v: _Checker, ins: tuple) -> None:
-    if v.table(ins[2]).elem != "funcref":
+    if not _is_funcs(v, v.table(ins[2]).elem):
         raise _err(_MISMATCH)
     ft = v.c.type_(ins[1])
     v.pop(v.table(ins[2]).addr)
@@ -295,7 +302,9 @@ def _call_indirect(v: _Checker, ins: tuple) -> None:
 
 def _tail(v: _Checker, ft: S.FuncType) -> None:
     """A tail call returns the callee's results as the caller's own: they must be the same types."""
-    if tuple(ft.results) != tuple(v.ctrls[0].results):
+    own = v.ctrls[0].results
+    if len(ft.results) != len(own) or any(a != b and not v.c.matches(a, b)
+                                          for a, b in zip(ft.results, own, strict=True)):
         raise _err(_MISMATCH)
     v.pops(ft.params)
     v.set_unreachable()
@@ -305,9 +314,13 @@ def _return_call(v: _Checker, ins: tuple) -> None:
     _tail(v, v.func(ins[1]))
 
 
+def _is_funcs(v: _Checker, t: str) -> bool:
+    return t == "funcref" or v.c.matches(t, "funcref")
+
+
 def _return_call_indirect(v: _Checker, ins: tuple) -> None:
     t = v.table(ins[2])
-    if t.elem != "funcref":
+    if not _is_funcs(v, t.elem):
         raise _err(_MISMATCH)
     ft = v.c.type_(ins[1])
     v.pop(t.addr)
@@ -324,6 +337,7 @@ def _select(v: _Checker, ins: tuple) -> None:
         if len(ins[1]) != 1:
             raise _err("invalid result arity")
         t = ins[1][0]
+        v.c.check_type(t)
         v.pop("i32")
         v.pop(t)
         v.pop(t)
@@ -341,16 +355,23 @@ def _select(v: _Checker, ins: tuple) -> None:
 
 # -- variables -------------------------------------------------------------------------------------------
 def _local_get(v: _Checker, ins: tuple) -> None:
-    v.vals.append(v.local(ins[1]))
+    t = v.local(ins[1])
+    if v.uninit and ins[1] in v.uninit:
+        raise _err("uninitialized local")
+    v.vals.append(t)
 
 
 def _local_set(v: _Checker, ins: tuple) -> None:
     v.pop(v.local(ins[1]))
+    if v.uninit:
+        v.uninit.discard(ins[1])
 
 
 def _local_tee(v: _Checker, ins: tuple) -> None:
     t = v.local(ins[1])
     v.pop(t)
+    if v.uninit:
+        v.uninit.discard(ins[1])
     v.vals.append(t)
 
 
@@ -367,12 +388,19 @@ def _global_set(v: _Checker, ins: tuple) -> None:
 
 # -- references ------------------------------------------------------------------------------------------
 def _ref_null(v: _Checker, ins: tuple) -> None:
+    v.c.check_type(ins[1])
     v.vals.append(ins[1])
 
 
-def _ref_is_null(v: _Checker, ins: tuple) -> None:
-    if v.pop() not in _REF:
+def _pop_ref(v: _Checker) -> str | None:
+    t = v.pop()
+    if t not in _REF and not types.is_ref(t):
         raise _err(_MISMATCH)
+    return t
+
+
+def _ref_is_null(v: _Checker, ins: tuple) -> None:
+    _pop_ref(v)
     v.vals.append("i32")
 
 
@@ -380,7 +408,53 @@ def _ref_func(v: _Checker, ins: tuple) -> None:
     v.func(ins[1])
     if ins[1] not in v.c.refs:
         raise _err("undeclared function reference")
-    v.vals.append("funcref")
+    # 3.0: a reference to the function's own type (a subtype of funcref)
+    v.vals.append(types.ref(False, v.c.func_type_idx[ins[1]]) if FUNCTION_REFERENCES in v.c.features else "funcref")
+
+
+def _ref_as_non_null(v: _Checker, ins: tuple) -> None:
+    t = _pop_ref(v)
+    v.vals.append(UNKNOWN if t is UNKNOWN else types.non_null(t))
+
+
+def _br_on_null(v: _Checker, ins: tuple) -> None:
+    t = _pop_ref(v)
+    labels = v.label(ins[1]).labels()
+    v.pops(labels)
+    v.vals.extend(labels)
+    v.vals.append(UNKNOWN if t is UNKNOWN else types.non_null(t))
+
+
+def _br_on_non_null(v: _Checker, ins: tuple) -> None:
+    labels = v.label(ins[1]).labels()
+    if not labels or not types.is_ref(labels[-1]):
+        raise _err(_MISMATCH)
+    t = _pop_ref(v)
+    if t is not UNKNOWN and not v.c.matches(types.non_null(t), labels[-1]):
+        raise _err(_MISMATCH)
+    rest = labels[:-1]
+    v.pops(rest)
+    v.vals.extend(rest)
+
+
+def _func_type(v: _Checker, x: int) -> S.FuncType:
+    ft = v.c.type_(x)
+    if v.c.kinds[x] != "func":
+        raise _err(_MISMATCH)
+    return ft
+
+
+def _call_ref(v: _Checker, ins: tuple) -> None:
+    ft = _func_type(v, ins[1])
+    v.pop(types.ref(True, ins[1]))
+    v.pops(ft.params)
+    v.vals.extend(ft.results)
+
+
+def _return_call_ref(v: _Checker, ins: tuple) -> None:
+    ft = _func_type(v, ins[1])
+    v.pop(types.ref(True, ins[1]))
+    _tail(v, ft)
 
 
 # -- tables ----------------------------------------------------------------------------------------------
@@ -416,14 +490,15 @@ def _table_fill(v: _Checker, ins: tuple) -> None:
 
 def _table_copy(v: _Checker, ins: tuple) -> None:
     dst, src = v.table(ins[1]), v.table(ins[2])
-    if dst.elem != src.elem:
+    if dst.elem != src.elem and not v.c.matches(src.elem, dst.elem):
         raise _err(_MISMATCH)
     v.pops((dst.addr, src.addr, "i32" if "i32" in (dst.addr, src.addr) else "i64"))
 
 
 def _table_init(v: _Checker, ins: tuple) -> None:
     t = v.table(ins[2])
-    if t.elem != v.elem(ins[1]):
+    e = v.elem(ins[1])
+    if t.elem != e and not v.c.matches(e, t.elem):
         raise _err(_MISMATCH)
     v.pops((t.addr, "i32", "i32"))
 
@@ -452,6 +527,11 @@ _INSTRUCTIONS: dict[str, Handler] = {
     "ref.null": _ref_null,
     "ref.is_null": _ref_is_null,
     "ref.func": _ref_func,
+    "ref.as_non_null": _ref_as_non_null,
+    "br_on_null": _br_on_null,
+    "br_on_non_null": _br_on_non_null,
+    "call_ref": _call_ref,
+    "return_call_ref": _return_call_ref,
     "table.get": _table_get,
     "table.set": _table_set,
     "table.size": _table_size,
@@ -466,7 +546,11 @@ _INSTRUCTIONS: dict[str, Handler] = {
 def validate_function(c: Context, ftype: S.FuncType, local_types: list[str], body: list) -> None:
     """Type-check ``body`` of a function of type ``ftype``; raises :class:`ValidationError`."""
     ctrls = [_Frame("func", (), tuple(ftype.results), 0, iter(body))]
-    v = _Checker(c, list(ftype.params) + list(local_types), ctrls)
+    np = len(ftype.params)
+    for t in local_types:
+        c.check_type(t)
+    uninit = {np + i for i, t in enumerate(local_types) if t not in _DEFAULTABLE and not types.nullable(t)}
+    v = _Checker(c, list(ftype.params) + list(local_types), ctrls, uninit)
     vals, pops = v.vals, v.pops
     signatures, immediates, instructions = _FIXED, _IMMEDIATES, _INSTRUCTIONS
     while ctrls:
@@ -476,6 +560,8 @@ def validate_function(c: Context, ftype: S.FuncType, local_types: list[str], bod
             pops(frame.results)
             if len(vals) != frame.height:
                 raise _err(_MISMATCH)
+            if frame.uninit is not None:  # what a block sets is unset again after it (3.0)
+                v.uninit = set(frame.uninit)
             if frame.else_body is not None:  # end of the then-branch: start the else-branch
                 frame.it = iter(frame.else_body)
                 frame.else_body = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import syntax as S
+from .. import types
 from ..errors import ValidationError
 from ..features import WASM3
 from ..records import Record
@@ -10,11 +11,12 @@ from ..records import Record
 
 class Context(Record):
     __slots__ = ("types", "funcs", "tables", "mems", "globals", "imported_globals", "elems", "datas", "refs",
-                 "features")
+                 "features", "kinds", "supers", "canon", "func_type_idx")
 
     def __init__(self, types: list[S.FuncType], funcs: list[S.FuncType], tables: list[S.TableType],
                  mems: list[S.MemType], globals: list[S.GlobalType], imported_globals: int, elems: list[str],
-                 datas: int, refs: set[int] | None = None, features: frozenset[str] = WASM3):
+                 datas: int, refs: set[int] | None = None, features: frozenset[str] = WASM3,
+                 func_type_idx: list[int] | None = None):
         self.types = types
         self.funcs = funcs  # imports first
         self.tables = tables
@@ -25,11 +27,47 @@ class Context(Record):
         self.datas = datas  # number of data segments
         self.refs = set() if refs is None else refs  # C.refs: functions that ref.func in code may name
         self.features = features  # the proposals whose rules apply (features.WASM2 or WASM3)
+        self.kinds = ["func"] * len(types)  # what each defined type is (GC adds "struct", "array")
+        self.supers: list[int | None] = [None] * len(types)  # declared supertype of each (GC)
+        self.canon = canonical_ids(types)  # equivalent types share an id
+        self.func_type_idx = [] if func_type_idx is None else func_type_idx  # type index of each function
+
+    def matches(self, actual: str, expected: str) -> bool:
+        """Value subtyping beyond equality (3.0 reference types)."""
+        a, b = types.parse(actual), types.parse(expected)
+        if a is None or b is None or (a[0] and not b[0]):
+            return False
+        return types.heap_sub(a[1], b[1], self.kinds, self.supers, self.canon)
+
+    def check_type(self, t: str) -> None:
+        """``unknown type`` for a reference to a type index the module does not define."""
+        parsed = types.parse(t)
+        if parsed is not None and isinstance(parsed[1], int) and parsed[1] >= len(self.types):
+            raise ValidationError(f"unknown type {parsed[1]}")
 
     def type_(self, idx: int) -> S.FuncType:
         if not 0 <= idx < len(self.types):
             raise ValidationError(f"unknown type {idx}")
         return self.types[idx]
+
+
+def canonical_ids(defined: list[S.FuncType]) -> list[int]:
+    """One id per type, shared by equivalent types: each type's structure with the types it refers to
+    replaced by their ids (a reference to itself by a marker: a type on its own is its own rec group)."""
+    ids: dict[tuple, int] = {}
+    out: list[int] = []
+
+    def norm(t: str, i: int):
+        parsed = types.parse(t)
+        if parsed is None or not isinstance(parsed[1], int):
+            return t
+        j = parsed[1]
+        return (parsed[0], "self" if j == i else out[j] if j < len(out) else ("forward", j))
+
+    for i, ft in enumerate(defined):
+        key = (tuple(norm(t, i) for t in ft.params), tuple(norm(t, i) for t in ft.results))
+        out.append(ids.setdefault(key, len(ids)))
+    return out
 
 
 def build_context(m: S.Module, features: frozenset[str] = WASM3) -> Context:
@@ -42,12 +80,14 @@ def build_context(m: S.Module, features: frozenset[str] = WASM3) -> Context:
         return types[idx]
 
     funcs: list[S.FuncType] = []
+    func_type_idx: list[int] = []
     tables: list[S.TableType] = []
     mems: list[S.MemType] = []
     globals_: list[S.GlobalType] = []
     for i, imp in enumerate(m.imports):
         if imp.kind == "func":
             funcs.append(ftype(imp.desc, f"import {i} ({imp.module}.{imp.name})"))
+            func_type_idx.append(imp.desc)
         elif imp.kind == "table":
             tables.append(imp.desc)
         elif imp.kind == "memory":
@@ -57,6 +97,7 @@ def build_context(m: S.Module, features: frozenset[str] = WASM3) -> Context:
     imported_globals = len(globals_)
     for f in m.funcs:
         funcs.append(ftype(f.type_idx, f"func {len(funcs)}"))
+        func_type_idx.append(f.type_idx)
     tables.extend(m.tables)
     mems.extend(m.mems)
     globals_.extend(g.type for g in m.globals)
@@ -64,9 +105,9 @@ def build_context(m: S.Module, features: frozenset[str] = WASM3) -> Context:
     for exp in m.exports:
         if exp.kind == "func":
             refs.add(exp.index)
-    for expr in [g.init for g in m.globals] + [e for el in m.elems for e in el.init]:
+    for expr in [g.init for g in m.globals] + [e for el in m.elems for e in el.init] + list(m.table_inits.values()):
         for ins in expr:
             if ins[0] == "ref.func":
                 refs.add(ins[1])
     return Context(types, funcs, tables, mems, globals_, imported_globals,
-                   [e.type for e in m.elems], len(m.datas), refs, features)
+                   [e.type for e in m.elems], len(m.datas), refs, features, func_type_idx)

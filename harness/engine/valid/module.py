@@ -4,8 +4,9 @@ expressions, segments, exports, start, code."""
 from __future__ import annotations
 
 from .. import syntax as S
+from .. import types
 from ..errors import ValidationError
-from ..features import EXTENDED_CONST, GC, MULTI_MEMORY, WASM3
+from ..features import EXTENDED_CONST, FUNCTION_REFERENCES, GC, MULTI_MEMORY, WASM3
 from .code import validate_function
 from .context import Context, build_context
 
@@ -21,14 +22,31 @@ def validate_module(m: S.Module, features: frozenset[str] = WASM3) -> None:
     """Raise :class:`ValidationError` (spec wording) unless ``m`` is valid under the rules of ``features``
     (:data:`~harness.engine.features.WASM3` by default, ``WASM2`` for the 2.0 rules)."""
     c = build_context(m, features)
+    try:
+        for ft in m.types:
+            for t in ft.params + ft.results:
+                c.check_type(t)
+        for t in [imp.desc.valtype for imp in m.imported("global")] + [g.type.valtype for g in m.globals]:
+            c.check_type(t)
+        for t in [imp.desc.elem for imp in m.imported("table")] + [t.elem for t in m.tables] + [e.type for e in m.elems]:
+            c.check_type(t)
+    except ValidationError as e:
+        raise ValidationError(e.message, "types") from None
     for i, imp in enumerate(m.imports):
         where = f"import {i} ({imp.module}.{imp.name})"
         if imp.kind == "table":
             _check_table(imp.desc, where)
         elif imp.kind == "memory":
             _check_memory(imp.desc, where)
+    ntables = len(m.imported("table"))
     for i, t in enumerate(m.tables):
-        _check_table(t, f"table {i}")
+        where = f"table {ntables + i}"
+        _check_table(t, where)
+        init = m.table_inits.get(i)
+        if init is not None:  # tables come before globals: only imported ones are there to read
+            check_const(c, init, t.elem, where, c.imported_globals)
+        elif not types.nullable(t.elem):
+            raise ValidationError("type mismatch", where)
     for i, mt in enumerate(m.mems):
         _check_memory(mt, f"memory {i}")
     if len(c.mems) > 1 and MULTI_MEMORY not in features:
@@ -43,7 +61,7 @@ def validate_module(m: S.Module, features: frozenset[str] = WASM3) -> None:
             if not 0 <= e.table < len(c.tables):
                 raise ValidationError(f"unknown table {e.table}", where)
             check_const(c, e.offset or [], c.tables[e.table].addr, where)
-            if c.tables[e.table].elem != e.type:
+            if c.tables[e.table].elem != e.type and not c.matches(e.type, c.tables[e.table].elem):
                 raise ValidationError("type mismatch", where)
         for item in e.init:
             check_const(c, item, e.type, where)
@@ -118,11 +136,13 @@ def check_const(c: Context, expr: list, expected: str, where: str, readable: int
                 raise ValidationError("type mismatch", where)
             stack.pop()
         elif name == "ref.null":
+            c.check_type(ins[1])
             stack.append(ins[1])
         elif name == "ref.func":
             if not 0 <= ins[1] < len(c.funcs):
                 raise ValidationError(f"unknown function {ins[1]}", where)
-            stack.append("funcref")
+            stack.append(types.ref(False, c.func_type_idx[ins[1]]) if FUNCTION_REFERENCES in c.features
+                         else "funcref")
         elif name == "global.get":
             x = ins[1]
             if not 0 <= x < readable:
@@ -133,5 +153,5 @@ def check_const(c: Context, expr: list, expected: str, where: str, readable: int
             stack.append(g.valtype)
         else:
             raise ValidationError("constant expression required", where)
-    if stack != [expected]:
+    if len(stack) != 1 or (stack[0] != expected and not c.matches(stack[0], expected)):
         raise ValidationError("type mismatch", where)

@@ -77,12 +77,15 @@ class Label:
         self.tail_of: Label | None = None
 
 
+_BRANCHES = frozenset(("br", "br_if", "br_on_null", "br_on_non_null"))  # one label immediate
+
+
 def scan_targets(body: list, targeted: dict[int, bool]) -> set[int]:
     """Relative branch depths escaping ``body``; records for each construct whether a branch targets it."""
     out: set[int] = set()
     for ins in body:
         op = ins[0]
-        if op == "br" or op == "br_if":
+        if op in _BRANCHES:
             out.add(ins[1])
         elif op == "br_table":
             out.update(ins[1])
@@ -338,7 +341,7 @@ class FuncCodegen:
         np = len(self.type.params)
         groups: dict[str, list[str]] = {}
         for i, t in enumerate(self.func.locals):
-            groups.setdefault(_ZERO[t], []).append(f"l{np + i}")
+            groups.setdefault(_ZERO.get(t, "None"), []).append(f"l{np + i}")  # references: None
         for zero, names in groups.items():
             for k in range(0, len(names), 200):
                 head.append("    " + " = ".join(names[k : k + 200]) + f" = {zero}")
@@ -839,6 +842,63 @@ def _return_call(g: FuncCodegen, ins: tuple) -> bool:
     return False
 
 
+def _funcref_callee(g: FuncCodegen, ins: tuple) -> list[Entry]:
+    """Pop a ``call_ref``'s arguments and reference; the reference is in ``_f`` after a null check."""
+    ft = g.ctx.types[ins[1]]
+    ref = g.pop()
+    args = g.popn(len(ft.params))
+    g.emit(f"_f = {ref.expr}")
+    g.emit("if _f is None: raise Trap('null function reference')")
+    return args
+
+
+def _call_ref(g: FuncCodegen, ins: tuple) -> bool:
+    args = _funcref_callee(g, ins)
+    n = len(g.ctx.types[ins[1]].results)
+    g.push_results(n, f"(_f.interp or interp_callable(_f))({', '.join(a.expr for a in args)})")
+    if g.ctx.has_mem:
+        g.emit(_MB_RELOAD)
+    return True
+
+
+def _return_call_ref(g: FuncCodegen, ins: tuple) -> bool:
+    args = _funcref_callee(g, ins)
+    g.tail_calls = True
+    g.emit(f"return TailCall(_f.tail or _f.interp or interp_callable(_f), "
+           f"({''.join(a.expr + ', ' for a in args)}))")
+    return False
+
+
+def _ref_as_non_null(g: FuncCodegen, ins: tuple) -> bool:
+    e = g.pop()
+    g.push_stmt(e.expr)
+    g.emit(f"if {g.stack[-1].expr} is None: raise Trap('null reference')")
+    return True
+
+
+def _br_on_null(g: FuncCodegen, ins: tuple) -> bool:
+    e = g.pop()
+    g.push_stmt(e.expr)
+    ref = g.pop()
+    g.emit(f"if {ref.expr} is None:")
+    g.indent()
+    g.branch(ins[1])
+    g.ind -= 1
+    g.stack.append(ref)
+    return True
+
+
+def _br_on_non_null(g: FuncCodegen, ins: tuple) -> bool:
+    e = g.pop()
+    g.push_stmt(e.expr)  # in its slot: the branch carries it as the label's last value
+    g.emit(f"if {g.stack[-1].expr} is not None:")
+    g.indent()
+    g.branch(ins[1])
+    g.ind -= 1
+    g.pop()
+    return True
+
+
 def _return_call_indirect(g: FuncCodegen, ins: tuple) -> bool:
     ft = g.ctx.types[ins[1]]
     idx = g.pop()
@@ -1038,6 +1098,11 @@ _INSTRUCTIONS: dict[str, Handler] = {
     "call_indirect": _call_indirect,
     "return_call": _return_call,
     "return_call_indirect": _return_call_indirect,
+    "call_ref": _call_ref,
+    "return_call_ref": _return_call_ref,
+    "ref.as_non_null": _ref_as_non_null,
+    "br_on_null": _br_on_null,
+    "br_on_non_null": _br_on_non_null,
     "drop": _drop,
     "select": _select,
     "ref.null": _ref_null,
