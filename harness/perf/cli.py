@@ -19,7 +19,8 @@ from ..text import LINE, clip
 HELP = "measure throughput, startup, memory and compile time of engines against native code"
 DESCRIPTION = __doc__
 
-METRICS = ("startup", "throughput", "memory", "compile")
+METRICS = ("startup", "throughput", "memory", "compile", "instructions")
+DEFAULT_METRICS = ("startup", "throughput", "memory", "compile")  # instructions: valgrind is slow
 DEFAULT_ENGINES = "ours:llvm,wasmtime:cranelift,wasmtime:winch,v8:turbofan,native64,native32,qemu-user"
 
 
@@ -31,7 +32,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                                     "emulation) are engines too")
     p.add_argument("--workloads", default="gzip,bzip2,sqlite,micro",
                    help="groups (gzip,bzip2,sqlite,micro) or workload names from suites/perf/workloads.toml")
-    p.add_argument("--metrics", default=",".join(METRICS), help=f"any of {','.join(METRICS)}")
+    p.add_argument("--metrics", default=",".join(DEFAULT_METRICS),
+                   help=f"any of {','.join(METRICS)} (default {','.join(DEFAULT_METRICS)}; instructions: a count per "
+                        "workload and engine from hardware counters, or valgrind where the machine has none)")
     p.add_argument("--baseline", default="native64", help="engine every ratio is relative to")
     p.add_argument("--repeat", type=positive_int, default=5, help="measured runs per workload and engine (default 5)")
     p.add_argument("--warmup", type=int, default=1, help="unrecorded runs first (default 1)")
@@ -130,7 +133,7 @@ def _run(args: argparse.Namespace) -> int:
                 run.add(rows)
                 rows_seen.extend(rows)
 
-        if workloads and metrics & {"throughput", "memory", "compile"}:
+        if workloads and metrics & {"throughput", "memory", "compile", "instructions"}:
             PerfRunner(cfg, emit, log=lambda s: print(s, file=sys.stderr)).run()
         if "startup" in metrics:
             from .startup import run_ladder

@@ -325,6 +325,18 @@ class PerfRunner:
         shutil.rmtree(cache, ignore_errors=True)
         return rows
 
+    def measure_instructions(self, u: Unit) -> list[ResultRow]:
+        """The unit's instruction count, once (``instructions``: hardware counters or valgrind)."""
+        from .instructions import SLOWDOWN, count
+
+        assert u.invocation is not None
+        c = count(u.invocation.argv, u.stdin, self.cfg.timeout * SLOWDOWN)
+        return [ResultRow(suite=SUITE, file=u.workload.name, item=u.size_class, engine=u.variant.engine.runtime,
+                          tier=u.variant.engine.tier or None, metric="instructions",
+                          value=float(c.value) if c.value is not None else None, unit="instructions",
+                          outcome="ok" if c.value is not None else ("timeout" if "timeout" in (c.message or "") else "unsupported"),
+                          message=c.message, extra={**u.extra, "argv": u.invocation.argv, "counter": c.source})]
+
     # -- the run ----------------------------------------------------------------------------------
     def run(self) -> list[Unit]:
         cfg = self.cfg
@@ -388,6 +400,12 @@ class PerfRunner:
                     v = rows[0].value
                     prog.step(f"compile {rep + 1}/{cfg.repeat}  {wasm.name} {engine.name}  "
                               + (f"{v:.3f} s" if v is not None else "FAILED"))
+        if "instructions" in cfg.metrics:
+            for u in live:
+                if not u.failed:
+                    rows = self.measure_instructions(u)
+                    self.emit(rows)
+                    self.log(f"instructions  {u.key}  {rows[0].value or rows[0].message}  ({rows[0].extra['counter']})")
         return units
 
 
