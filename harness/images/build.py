@@ -157,7 +157,7 @@ def build_runtime(recipe: Recipe, arch: str, log: Callable[[str], None]) -> None
         native = binary is not None and arch == host_arch()
         version = (run_version([str(binary), "--version"]) if native else None) or recipe.version
         labels = [a for lbl in _labels(recipe, arch, version) for a in ("--label", lbl)]
-        docker.run_checked(["build", "--build-arg", f"BASE={base.tag(arch)}",
+        docker.run_checked(["build", "--force-rm", "--build-arg", f"BASE={base.tag(arch)}",
                             "--build-arg", f"VERSION={recipe.version}", *labels, "-t", recipe.tag(arch), str(context)],
                            f"{recipe.name}: build", 1800)
 

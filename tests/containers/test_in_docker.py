@@ -5,6 +5,10 @@ fresh CI machine: building the base takes minutes and needs root)."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -30,10 +34,16 @@ def _needs(runtime: str) -> None:
         pytest.skip(f"{runtime}@docker: {av.reason} ({av.install})")
 
 
-def _no_leftovers(deadline: float = 20.0) -> list[str]:
-    """The harness's containers still there once the guards have had ``deadline`` seconds to remove them."""
+def _ours(pid: int) -> list[str]:
+    """Containers started by the harness in process ``pid`` (named ``harness-RUNTIME-PID-N``), running or
+    not: other runs on this machine may have theirs."""
+    return [n for n in docker.leftover_containers() if n.split("-")[-2:-1] == [str(pid)]]
+
+
+def _no_leftovers(pid: int | None = None, deadline: float = 20.0) -> list[str]:
+    """Our containers still there once the guards have had ``deadline`` seconds to remove them."""
     end = time.monotonic() + deadline
-    while (left := docker.leftover_containers()) and time.monotonic() < end:
+    while (left := _ours(pid or os.getpid())) and time.monotonic() < end:
         time.sleep(0.5)
     return left
 
@@ -63,6 +73,21 @@ def test_a_hanging_program_is_killed_and_its_container_removed(tmp_path):
     result = run_program(EngineSpec("wasmtime@docker", "cranelift"), Invocation(wasm), timeout=5)
     assert result.timed_out and time.monotonic() - t0 < 30
     assert _no_leftovers() == []
+
+
+def test_ctrl_c_leaves_no_container(tmp_path):
+    _needs("wasmtime")
+    wasm = tmp_path / "spin.wasm"
+    wasm.write_bytes(SPIN)
+    proc = subprocess.Popen([sys.executable, "-m", "harness", "run", "--engine", "wasmtime@docker", str(wasm)],
+                            stderr=subprocess.DEVNULL)
+    end = time.monotonic() + 30
+    while not _ours(proc.pid) and time.monotonic() < end:  # until its container runs
+        time.sleep(0.2)
+    assert _ours(proc.pid), "the container never started"
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=30) in (130, -signal.SIGINT)  # exit 130, or dying of the signal as a shell shows 130
+    assert _no_leftovers(proc.pid) == []
 
 
 def test_perf_times_the_runtime_inside_the_container(tmp_path):
