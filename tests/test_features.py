@@ -28,7 +28,7 @@ def test_what_the_reference_engines_declare():
     assert wasmtime.unsupported_features("pulley") == frozenset()
     assert wasmtime.unsupported_features("winch") == {"gc", "function-references", "relaxed-simd"}
     assert wasmtime.features("cranelift")["gc"].enable == ("wasm_gc", "wasm_function_references")
-    assert v8.unsupported_features("turbofan") == {"gc", "exceptions", "multi-memory"}
+    assert v8.unsupported_features("turbofan") == {"gc", "function-references", "exceptions", "multi-memory"}
     assert v8.features("liftoff")["memory64"].enable == ("--experimental-wasm-memory64",)
     assert wabt.features("interp")["function-references"].enable == ("--enable-function-references",)
 

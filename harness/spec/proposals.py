@@ -108,8 +108,10 @@ class _Scan:
             if not b & 0x80:
                 return result
 
-    def name(self) -> None:
-        self.pos += self.u32()
+    def skip(self) -> None:
+        """A name or a data segment's bytes: a length, then that many bytes."""
+        n = self.u32()
+        self.pos += n
 
     def heap(self) -> None:
         b = self.byte()
@@ -204,8 +206,8 @@ def module_features(data: bytes) -> set[str]:
                             s.valtype()
             elif sid == 2:
                 for _ in range(s.u32()):
-                    s.name()
-                    s.name()
+                    s.skip()
+                    s.skip()
                     kind = s.byte()
                     if kind == 0:
                         s.u32()
@@ -245,7 +247,7 @@ def module_features(data: bytes) -> set[str]:
                         s.u32()
                     if flags != 1:
                         s.const_expr()
-                    s.pos += s.u32()
+                    s.skip()
     except (_Cut, IndexError):
         pass
     if memories > 1:
@@ -278,12 +280,13 @@ _WORDS = {
     EXCEPTIONS: re.compile(r"exceptions? (proposal|support)|exnref|experimental-wasm-eh", re.I),
     TAIL_CALL: re.compile(r"tail.calls?\b|return.call", re.I),
     MEMORY64: re.compile(r"memory64|memory limits flags 0x[4-7]|experimental-wasm-memory64", re.I),
-    MULTI_MEMORY: re.compile(r"multi.memory|multiple memories|memory count of \d+ exceeds|only one memory", re.I),
+    MULTI_MEMORY: re.compile(r"multi.memory|multiple memories|memory count of \d+ exceeds|(only|at most) one memory",
+                              re.I),
     RELAXED_SIMD: re.compile(r"relaxed", re.I),
     EXTENDED_CONST: re.compile(r"extended.const|not allowed in constant expressions", re.I),
 }
 _NOT_THERE = re.compile(r"not (enabled|supported|implemented|allowed)|unsupported|enable (with|via)|\brequired?s?\b|"
-                        r"only one|exceeds internal limit", re.I)
+                        r"(only|at most) one|exceeds internal limit", re.I)
 
 
 def named_in(message: str) -> set[str]:

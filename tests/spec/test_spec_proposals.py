@@ -69,6 +69,7 @@ def test_a_binary_cut_short_or_not_wasm_gives_what_was_found():
     ("memory count of 2 exceeds internal limit of 1", {"multi-memory"}),
     ("memory size must be at most 65536 pages", set()),  # not said to be a missing feature
     ("only one memory per module is supported", {"multi-memory"}),
+    ("WebAssembly.Module(): At most one memory is supported @+8", {"multi-memory"}),
     ("type mismatch: expected i32, found i64", set()),
     ("", set()),
 ])
@@ -87,3 +88,12 @@ def test_a_suite_is_3_0_when_a_file_belongs_to_a_proposal(tmp_path):
     (three / "struct.wast").write_text("(module)")
     assert wasm_version(two) == "2.0"
     assert wasm_version(three) == "3.0"
+
+
+
+def test_imports_count_memories_and_globals():
+    """Two imported memories are multi-memory; an imported global read in a constant expression is 2.0."""
+    # (module (import "M" "a" (memory 1)) (import "M" "b" (memory 1)) (import "M" "g" (global i32))
+    #         (global i32 (global.get 0)))
+    binary = bytes.fromhex("0061736d01000000021603014d0161020001014d0162020001014d0167037f000606017f0023000b")
+    assert module_features(binary) == {"multi-memory"}
