@@ -14,6 +14,8 @@ import sys
 import pytest
 from stage_runs import harness, runs_a_program, runs_spec_files, runs_the_wasi_suite, times_a_workload
 
+from harness.adapters.registry import Known
+from harness.adapters.wasmtime import WasmtimeAdapter
 from harness.paths import REPO_ROOT
 
 ENGINE = "plugin-interp"
@@ -77,3 +79,12 @@ def test_a_plugin_that_raises_on_import_is_one_line_and_the_others_run(env, tmp_
     assert "plugin broken-plugin 0.3" in line and "RuntimeError: this engine is not built for this machine" in line
     assert any(ln.startswith(f"{ENGINE}:interp ") for ln in r.stdout.splitlines())
     runs_a_program(broken, ENGINE, tmp_path)
+
+
+def test_a_plugin_cannot_take_a_name_the_harness_has_already():
+    known = Known()
+    known.add(WasmtimeAdapter(), "built-in")
+    known.add(WasmtimeAdapter(), "plugin wasmtime-fork 2.0")
+    assert known.sources == {"wasmtime": "built-in"}
+    assert known.errors == ["plugin wasmtime-fork 2.0: runtime 'wasmtime' is already defined (built-in); it is "
+                            "ignored (fix: rename it)"]
