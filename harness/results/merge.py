@@ -45,8 +45,6 @@ def _remove(path: Path) -> None:
 
 def merge_stores(inputs: list[Path], into: Path) -> list[MergedInput]:
     """Merge ``inputs`` into the history store ``into`` (created if absent); what each input added."""
-    # Closing the store's last connection folds its write-ahead log into the file, so the file moved into
-    # place is whole.
     report = [MergedInput(Path(p), inspect_store(p)) for p in inputs]
     if into.exists():
         inspect_store(into)
@@ -67,6 +65,9 @@ def merge_stores(inputs: list[Path], into: Path) -> list[MergedInput]:
                 item.runs_added = len(runs) - item.runs_present
                 item.partial = [run_id for run_id, status in runs if run_id not in have and status != "finished"]
                 item.rows_added = history.merge_from(item.path)
+        with sqlite3.connect(work) as db:  # one file, no write-ahead log beside it: a history is copied around
+            db.execute("PRAGMA journal_mode=DELETE")
+        db.close()
         os.replace(work, into)
     finally:
         _remove(work)
