@@ -115,8 +115,10 @@ def run_file(engine: EngineSpec, wast: Path, script: Script, timeout: float, lin
     version = wasm_version(wast.parent)
     flags = tuple(f for s in enabled_features(engine.runtime, engine.tier, version).values() for f in s.enable)
     json_path, why = wabt_convert(wast, timeout, flags)
-    if json_path is None:
-        return RawRun([CheckOutcome(c.line, c.type, Outcome.ERROR, message=why) for c in checks])
+    off = features_off(engine.runtime, engine.tier, version)
+    if json_path is None:  # wabt's parser rejects the script: a feature it lacks, or an error
+        rejected = [CheckOutcome(c.line, c.type, Outcome.ERROR, message=why) for c in checks]
+        return RawRun([_judged(c, o, script, wast.name, off) for c, o in zip(checks, rejected, strict=True)])
     wabt_lines: dict[int, list[str]] = {}
     for c in json.loads(json_path.read_text())["commands"]:
         wabt_lines.setdefault(int(c["line"]), []).append(c["type"])
@@ -156,7 +158,6 @@ def run_file(engine: EngineSpec, wast: Path, script: Script, timeout: float, lin
         outcome, strict, detail = judge(c.type, c.text, report)
         outcomes.append(CheckOutcome(c.line, c.type, outcome, strict=strict, actual=detail if outcome != Outcome.PASS else "",
                                      message=detail if outcome == Outcome.PASS and detail else ""))
-    off = features_off(engine.runtime, engine.tier, version)
     if off:
         outcomes = [_judged(c, o, script, wast.name, off) for c, o in zip(checks, outcomes, strict=True)]
     return RawRun(outcomes)
