@@ -72,13 +72,14 @@ class Module:
     @property
     def imports(self) -> list[tuple[str, str, str, Any]]:
         m = self.ast
-        return [(i.module, i.name, i.kind, m.types[i.desc] if i.kind == "func" else i.desc) for i in m.imports]
+        return [(i.module, i.name, i.kind, m.types[i.desc] if i.kind in ("func", "tag") else i.desc)
+                for i in m.imports]
 
     @property
     def exports(self) -> list[tuple[str, str, Any]]:
         m = self.ast
         out = []
-        n = {k: m.imported(k) for k in ("func", "table", "memory", "global")}
+        n = {k: m.imported(k) for k in ("func", "table", "memory", "global", "tag")}
         for e in m.exports:
             k, i = e.kind, e.index
             if k == "func":
@@ -87,6 +88,8 @@ class Module:
                 t = n["table"][i].desc if i < len(n["table"]) else m.tables[i - len(n["table"])]
             elif k == "memory":
                 t = n["memory"][i].desc if i < len(n["memory"]) else m.mems[i - len(n["memory"])]
+            elif k == "tag":
+                t = m.types[n["tag"][i].desc if i < len(n["tag"]) else m.tags[i - len(n["tag"])]]
             else:
                 t = n["global"][i].desc if i < len(n["global"]) else m.globals[i - len(n["global"])].type
             out.append((e.name, k, t))

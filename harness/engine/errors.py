@@ -51,6 +51,17 @@ class UnsupportedFeature(WasmError):
         super().__init__(f"unsupported: the {tier} tier does not compile {', '.join(features)} (WebAssembly 3.0)")
 
 
+class WasmException(WasmError):
+    """A WebAssembly exception (3.0 exception handling) thrown and not caught in wasm: ``tag`` is the
+    ``runtime.TagInstance`` thrown, ``values`` its arguments (as the tier holds them).  As an ``exnref`` the
+    exception object itself is the reference."""
+
+    def __init__(self, tag: object, values: tuple):
+        self.tag = tag
+        self.values = values
+        super().__init__("uncaught WebAssembly exception")
+
+
 class Trap(WasmError):
     """A runtime trap.  ``kind`` is the spec's wording, e.g. "integer divide by zero", "unreachable"."""
 

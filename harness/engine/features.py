@@ -25,6 +25,7 @@ WASM3: frozenset[str] = frozenset((EXTENDED_CONST, MULTI_MEMORY, MEMORY64, TAIL_
 
 _CONST_ARITH = frozenset(("i32.add", "i32.sub", "i32.mul", "i64.add", "i64.sub", "i64.mul"))
 _TAIL_CALLS = frozenset(("return_call", "return_call_indirect", "return_call_ref"))
+_EXCEPTIONS = frozenset(("throw", "throw_ref", "try_table"))
 _FUNCTION_REFERENCES = frozenset(("call_ref", "return_call_ref", "ref.as_non_null", "br_on_null", "br_on_non_null"))
 _TYPES_2_0 = frozenset(S.VAL_TYPES)
 
@@ -48,7 +49,7 @@ def _instructions(body: list):
         for ins in stack.pop():
             yield ins
             name = ins[0]
-            if name in ("block", "loop"):
+            if name in ("block", "loop", "try_table"):
                 stack.append(ins[2])
             elif name == "if":
                 stack.append(ins[2])
@@ -68,6 +69,8 @@ def used_by(m: S.Module) -> set[str]:
         used.add(MEMORY64)
     if any(ins[0] in _CONST_ARITH for expr in _const_exprs(m) for ins in expr):
         used.add(EXTENDED_CONST)
+    if m.tags or m.imported("tag"):
+        used.add(EXCEPTIONS)
     declared = [t for ft in m.types for t in ft.params + ft.results] + [t.elem for t in tables]
     declared += [g.type.valtype for g in m.globals] + [imp.desc.valtype for imp in m.imported("global")]
     # (element segments are the shared instantiation's: 3.0 types function indices (ref func), harmlessly)
@@ -80,6 +83,8 @@ def used_by(m: S.Module) -> set[str]:
             name = ins[0]
             if name in _TAIL_CALLS:
                 used.add(TAIL_CALL)
+            if name in _EXCEPTIONS:
+                used.add(EXCEPTIONS)
             if name in _FUNCTION_REFERENCES or (name == "ref.null" and ins[1] not in _TYPES_2_0):
                 used.add(FUNCTION_REFERENCES)
     return used

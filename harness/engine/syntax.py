@@ -29,6 +29,8 @@ Conventions (the contract between the engine's stages; change them only together
   - ``("table.get", t)``, ``("table.set", t)``, ``("table.size", t)``, ``("table.grow", t)``,
     ``("table.fill", t)``, ``("table.copy", dst, src)``, ``("table.init", elemidx, tableidx)``,
     ``("elem.drop", elemidx)``
+  - exceptions: ``("throw", tagidx)``, ``("throw_ref",)``, ``("try_table", bt, body, catches)`` with each
+    catch ``(kind, tagidx or None, label)``, kind one of ``catch catch_ref catch_all catch_all_ref``
   - lane ops: ``("i8x16.extract_lane_s", lane)``, ``("i8x16.shuffle", (16 lane indices))``
   - everything else has no immediates: ``("i32.add",)``, ``("drop",)``, ``("unreachable",)``
 
@@ -100,8 +102,8 @@ class Import(Frozen):
     def __init__(self, module: str, name: str, kind: str, desc: int | TableType | MemType | GlobalType):
         self.module = module
         self.name = name
-        self.kind = kind  # "func" | "table" | "memory" | "global"
-        self.desc = desc  # type index for functions
+        self.kind = kind  # "func" | "table" | "memory" | "global" | "tag"
+        self.desc = desc  # type index for functions and tags
 
 
 class Export(Frozen):
@@ -164,7 +166,7 @@ class Module(Record):
     """A module's sections; every list is empty in a new one, filled by the decoder or the text parser."""
 
     __slots__ = ("types", "imports", "funcs", "tables", "mems", "globals", "exports", "start", "elems",
-                 "datas", "data_count", "customs", "func_names", "bodies_skipped", "table_inits")
+                 "datas", "data_count", "customs", "func_names", "bodies_skipped", "table_inits", "tags")
 
     def __init__(self, types: list[FuncType] | None = None, imports: list[Import] | None = None,
                  funcs: list[Func] | None = None, tables: list[TableType] | None = None,
@@ -190,6 +192,7 @@ class Module(Record):
         self.bodies_skipped = bodies_skipped
         # 3.0: initialiser of a defined table (by its index among m.tables), when it has one
         self.table_inits: dict[int, Expr] = {}
+        self.tags: list[int] = []  # 3.0 exception handling: each defined tag's (function) type index
 
     def imported(self, kind: str) -> list[Import]:
         return [imp for imp in self.imports if imp.kind == kind]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .. import syntax as S
 from ..errors import MalformedError
-from ..features import FUNCTION_REFERENCES, MEMORY64, MULTI_MEMORY, WASM3
+from ..features import EXCEPTIONS, FUNCTION_REFERENCES, MEMORY64, MULTI_MEMORY, WASM3
 from ..types import HEAP_BY_BYTE, ref
 from .opcodes import (
     BY_BYTE,
@@ -30,7 +30,8 @@ VERSION = b"\x01\x00\x00\x00"
 MAX_LOCALS = 1_000_000  # implementation limit (the spec's own limit is 2**32 - 1)
 
 # Position of each non-custom section in the required order (the data count section sits before code).
-SECTION_ORDER = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 6: 6, 7: 7, 8: 8, 9: 9, 12: 10, 10: 11, 11: 12}
+SECTION_ORDER = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 13: 5.5, 6: 6, 7: 7, 8: 8, 9: 9, 12: 10, 10: 11, 11: 12}
+CATCH_KINDS = ("catch", "catch_ref", "catch_all", "catch_all_ref")
 
 # Dispatch tables: byte -> (name, immediate kind).
 _OP1: list[tuple[str, str] | None] = [None] * 256
@@ -66,6 +67,7 @@ class _Decoder:
         self.bodies = bodies
         self.multi_memory = MULTI_MEMORY in features
         self.typed_refs = FUNCTION_REFERENCES in features
+        self.exceptions = EXCEPTIONS in features
         self.memory64 = MEMORY64 in features
 
     # ------------------------------------------------------------------------------------------ types
@@ -196,6 +198,8 @@ class _Decoder:
                 name, bt, outer, then = stack.pop()
                 if name == "if":
                     outer.append(("if", bt, then, cur) if then is not None else ("if", bt, cur, []))
+                elif name == "try_table":  # ``then`` holds its catch clauses
+                    outer.append(("try_table", bt, cur, then))
                 else:
                     outer.append((name, bt, cur))
                 cur = outer
@@ -237,6 +241,10 @@ class _Decoder:
             elif imm == "block" or imm == "if":
                 bt = self.blocktype()
                 stack.append((name, bt, cur, None))
+                cur = []
+            elif imm == "try_table":
+                bt = self.blocktype()
+                stack.append((name, bt, cur, tuple(self.vec(self.catch))))
                 cur = []
             elif imm == "label":
                 cur.append((name, r.u32()))
@@ -282,6 +290,14 @@ class _Decoder:
             else:  # pragma: no cover - every kind in the table is handled above
                 raise AssertionError(imm)
 
+    def catch(self) -> tuple[str, int | None, int]:
+        r = self.r
+        k = r.byte()
+        if k > 3:
+            raise r.fail("malformed catch clause", r.pos - 1)
+        tag = r.u32() if k < 2 else None
+        return CATCH_KINDS[k], tag, r.u32()
+
     def memarg(self) -> tuple[int, int, int]:
         """Alignment, offset and memory index (3.0: flag bit 6 says an index follows; offsets are u64)."""
         r = self.r
@@ -325,7 +341,7 @@ class _Decoder:
         while not r.eof():
             sec_start = r.pos
             sid = data[r.pos]
-            if sid > 12:
+            if sid > 13 or (sid == 13 and not self.exceptions):
                 raise MalformedError("malformed section id", sec_start)
             if sid != 0:
                 order = SECTION_ORDER[sid]
@@ -371,6 +387,8 @@ class _Decoder:
                 m.funcs = bodies
             elif sid == 11:
                 m.datas = self.vec(self.data)
+            elif sid == 13:
+                m.tags = self.vec(self.tagtype)
             if r.pos != start + size:
                 raise MalformedError("section size mismatch", start)
         if len(func_types) != (code_count or 0):
@@ -400,15 +418,23 @@ class _Decoder:
             return S.Import(mod, name, "memory", self.memtype())
         if kind == 3:
             return S.Import(mod, name, "global", self.globaltype())
+        if kind == 4 and self.exceptions:
+            return S.Import(mod, name, "tag", self.tagtype())
         raise r.fail("malformed import kind", r.pos - 1)
+
+    def tagtype(self) -> int:
+        r = self.r
+        if r.byte() != 0:
+            raise r.fail("malformed tag attribute", r.pos - 1)
+        return r.u32()
 
     def export(self) -> S.Export:
         r = self.r
         name = r.name()
         kind = r.byte()
-        if kind > 3:
+        if kind > (4 if self.exceptions else 3):
             raise r.fail("malformed export kind", r.pos - 1)
-        return S.Export(name, ("func", "table", "memory", "global")[kind], r.u32())
+        return S.Export(name, ("func", "table", "memory", "global", "tag")[kind], r.u32())
 
     def code(self) -> S.Func:
         r = self.r

@@ -11,7 +11,8 @@ from .. import syntax as S
 from .. import types
 from .opcodes import ELSE, EMPTY_BLOCKTYPE, END, OPCODES, SELECT_T, VALTYPE_CODES
 
-_KIND_CODES = {"func": 0, "table": 1, "memory": 2, "global": 3}
+_KIND_CODES = {"func": 0, "table": 1, "memory": 2, "global": 3, "tag": 4}
+_CATCH_CODES = {"catch": 0, "catch_ref": 1, "catch_all": 2, "catch_all_ref": 3}
 
 
 def uleb(n: int) -> bytes:
@@ -139,6 +140,14 @@ def encode_expr(body: list, out: bytearray | None = None) -> bytes:
         if imm == "block":
             out += _blocktype(ins[1])
             stack.append((iter(ins[2]), None))
+        elif imm == "try_table":
+            out += _blocktype(ins[1]) + uleb(len(ins[3]))
+            for kind, tag, label in ins[3]:
+                out.append(_CATCH_CODES[kind])
+                if tag is not None:
+                    out += uleb(tag)
+                out += uleb(label)
+            stack.append((iter(ins[2]), None))
         elif imm == "if":
             out += _blocktype(ins[1])
             stack.append((iter(ins[2]), ins[3] if ins[3] else None))
@@ -188,6 +197,8 @@ def _import(imp: S.Import) -> bytes:
     d = imp.desc
     if imp.kind == "func":
         return head + uleb(d)
+    if imp.kind == "tag":
+        return head + b"\x00" + uleb(d)
     if imp.kind == "table":
         return head + _tabletype(d)
     if imp.kind == "memory":
@@ -243,7 +254,7 @@ def _uses_data_count(m: S.Module) -> bool:
                 name = ins[0]
                 if name in ("memory.init", "data.drop"):
                     return True
-                if name in ("block", "loop"):
+                if name in ("block", "loop", "try_table"):
                     stack.append(ins[2])
                 elif name == "if":
                     stack.append(ins[2])
@@ -266,6 +277,8 @@ def encode_module(m: S.Module) -> bytes:
                                  else _tabletype(t) for i, t in enumerate(m.tables)]))
     if m.mems:
         out += _section(5, _vec([_limits(mt.limits, mt.addr) for mt in m.mems]))
+    if m.tags:
+        out += _section(13, _vec([b"\x00" + uleb(t) for t in m.tags]))
     if m.globals:
         out += _section(6, _vec([_globaltype(g.type) + encode_expr(g.init) for g in m.globals]))
     if m.exports:

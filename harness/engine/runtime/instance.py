@@ -14,10 +14,11 @@ from typing import Any, Protocol
 from ..errors import TRAP_OOB_MEMORY, TRAP_OOB_TABLE, LinkError, Trap
 from ..syntax import FuncType, GlobalType, Limits, MemType, Module, TableType
 from .memory import MemoryInstance
-from .objects import FuncInstance, GlobalInstance, TableInstance
+from .objects import FuncInstance, GlobalInstance, TableInstance, TagInstance
 
-Extern = FuncInstance | TableInstance | MemoryInstance | GlobalInstance
-_KIND_CLASS = {"func": FuncInstance, "table": TableInstance, "memory": MemoryInstance, "global": GlobalInstance}
+Extern = FuncInstance | TableInstance | MemoryInstance | GlobalInstance | TagInstance
+_KIND_CLASS = {"func": FuncInstance, "table": TableInstance, "memory": MemoryInstance, "global": GlobalInstance,
+               "tag": TagInstance}
 
 
 class CompiledModule(Protocol):
@@ -42,6 +43,7 @@ class ModuleInstance:
         self.tables: list[TableInstance] = []
         self.mems: list[MemoryInstance] = []
         self.globals: list[GlobalInstance] = []
+        self.tags: list[TagInstance] = []
         self.elems: list[list | None] = []
         self.datas: list[bytes | None] = []
         self.exports: dict[str, Extern] = {}
@@ -60,7 +62,7 @@ def extern_matches(ext: Extern, kind: str, expected: Any) -> bool:
     """Extern subtyping (spec 4.5.2): does ``ext`` fit an import of ``kind`` with type ``expected``?"""
     if not isinstance(ext, _KIND_CLASS[kind]):
         return False
-    if kind == "func":
+    if kind == "func" or kind == "tag":
         return ext.type == expected
     if kind == "table":
         t = ext.type
@@ -120,7 +122,7 @@ def resolve_imports(module: Module, imports: dict[str, dict[str, Extern]] | None
         ext = imports.get(imp.module, {}).get(imp.name)
         if ext is None:
             raise LinkError(f"unknown import {imp.module!r}.{imp.name!r}")
-        expected = module.types[imp.desc] if imp.kind == "func" else imp.desc
+        expected = module.types[imp.desc] if imp.kind in ("func", "tag") else imp.desc
         if not extern_matches(ext, imp.kind, expected):
             got = getattr(ext, "type", type(ext).__name__)
             raise LinkError(f"incompatible import type for {imp.module!r}.{imp.name!r}: "
@@ -138,8 +140,10 @@ def instantiate(module: Module, externs: list[Extern], compiled: CompiledModule,
     """
     inst = ModuleInstance(module)
     inst.compiled = compiled
+    spaces = {"func": inst.funcs, "table": inst.tables, "memory": inst.mems, "global": inst.globals,
+              "tag": inst.tags}
     for imp, ext in zip(module.imports, externs, strict=True):
-        {"func": inst.funcs, "table": inst.tables, "memory": inst.mems, "global": inst.globals}[imp.kind].append(ext)
+        spaces[imp.kind].append(ext)
     for i, f in enumerate(module.funcs):
         idx = len(inst.funcs)
         inst.funcs.append(FuncInstance(module.types[f.type_idx], inst, i, name=module.func_names.get(idx)))
@@ -151,9 +155,9 @@ def instantiate(module: Module, externs: list[Extern], compiled: CompiledModule,
     for i, tt in enumerate(module.tables):
         init = module.table_inits.get(i)
         inst.tables.append(TableInstance(tt, None if init is None else eval_const(init, inst)))
+    inst.tags.extend(TagInstance(module.types[t]) for t in module.tags)
     inst.elems = [[eval_const(e, inst) for e in seg.init] for seg in module.elems]
     inst.datas = [d.init for d in module.datas]
-    spaces = {"func": inst.funcs, "table": inst.tables, "memory": inst.mems, "global": inst.globals}
     for ex in module.exports:
         inst.exports[ex.name] = spaces[ex.kind][ex.index]
     compiled.link(inst)

@@ -55,6 +55,18 @@ class TableInstance:
         return f"<TableInstance {self.elem} size={len(self.elements)} max={self.max}>"
 
 
+class TagInstance:
+    """An exception tag (3.0): ``type`` is the :class:`FuncType` of its arguments; identity is the tag."""
+
+    __slots__ = ("type",)
+
+    def __init__(self, functype: FuncType):
+        self.type = functype
+
+    def __repr__(self) -> str:
+        return f"<TagInstance {self.type}>"
+
+
 class GlobalInstance:
     """A global: ``type`` and the raw ``value``."""
 

@@ -96,7 +96,8 @@ def _build() -> dict[str, str]:
     for shape in ("i32x4", "i64x2", "f32x4", "f64x2"):
         kinds[f"{shape}.extract_lane"] = kinds[f"{shape}.replace_lane"] = "lane"
     kinds.update({
-        "block": "block", "loop": "block", "if": "block",
+        "block": "block", "loop": "block", "if": "block", "try_table": "block",
+        "throw": "tag", "throw_ref": "none",
         "br": "label", "br_if": "label", "br_table": "br_table",
         "call": "func", "ref.func": "func", "call_indirect": "call_indirect",
         "return_call": "func", "return_call_indirect": "call_indirect",

@@ -32,12 +32,12 @@ from .numbers import NumberError, float_bits, int_bits, is_number, parse_nat
 
 REFTYPES = frozenset(types.SHORTHANDS)
 VALTYPES = frozenset(("i32", "i64", "f32", "f64", "v128")) | REFTYPES
-SPACES = ("type", "func", "table", "memory", "global", "elem", "data")
+SPACES = ("type", "func", "table", "memory", "global", "elem", "data", "tag")
 SPACE_WORDS = {
     "type": "type", "func": "function", "table": "table", "memory": "memory", "global": "global",
-    "elem": "elem segment", "data": "data segment",
+    "elem": "elem segment", "data": "data segment", "tag": "tag",
 }  # fmt: skip
-DEF_WORDS = {"func": "function", "table": "table", "memory": "memory", "global": "global"}
+DEF_WORDS = {"func": "function", "table": "table", "memory": "memory", "global": "global", "tag": "tag"}
 SHAPES = {
     "i8x16": (16, 8),
     "i16x8": (8, 16),
@@ -53,7 +53,8 @@ KEYWORDS = frozenset(
 module binary quote type func param result local import export table memory global elem data start offset
 item declare mut then else end funcref externref extern i32 i64 f32 f64 v128 i8x16 i16x8 i32x4 i64x2 f32x4
 f64x2 nan:canonical nan:arithmetic register invoke get assert_return assert_trap assert_exhaustion
-assert_malformed assert_invalid assert_unlinkable assert_uninstantiable ref.extern input output ref null
+assert_malformed assert_invalid assert_unlinkable assert_uninstantiable ref.extern input output ref null tag
+catch catch_ref catch_all catch_all_ref
 """.split()
 ) | frozenset(types.ABSTRACT) | frozenset(types.SHORTHANDS)
 
@@ -389,7 +390,7 @@ class ModuleParser:
             if kw is None:
                 raise self.err("unexpected end of input")
             if kw.kind != KEYWORD or kw.text not in (
-                "type", "import", "func", "table", "memory", "global", "export", "start", "elem", "data",
+                "type", "import", "func", "table", "memory", "global", "export", "start", "elem", "data", "tag",
             ):  # fmt: skip
                 raise self.unexpected(kw)
             start = self.pos
@@ -503,6 +504,8 @@ class ModuleParser:
         elif kind == "memory":
             addr = self.addrtype()
             desc = MemType(self.limits(64 if addr == "i64" else 32), addr)
+        elif kind == "tag":
+            desc, _ = self.typeuse()
         else:
             desc = self.globaltype()
         self.m.imports.append(Import(module, name, kind, desc))
@@ -625,6 +628,17 @@ class ModuleParser:
             return
         gt = self.globaltype()
         self.m.globals.append(Global(gt, self.instrs()))
+
+    def field_tag(self) -> None:
+        self.opt_id()
+        index = self.nimported["tag"] + len(self.m.tags)
+        self.add_exports(self.inline_exports(), "tag", index)
+        imp = self.inline_import()
+        if imp:
+            self.import_desc(imp[0], imp[1], "tag")
+            return
+        idx, _ = self.typeuse()
+        self.m.tags.append(idx)
 
     def field_export(self) -> None:
         name = self.name()
@@ -775,6 +789,7 @@ class ModuleParser:
         self.label_def()
         label = labels[-1]
         bt = self.blocktype()
+        catches = self.catches() if name == "try_table" else None
         body = self.instrs()
         if name == "if":
             else_body: list = []
@@ -790,7 +805,22 @@ class ModuleParser:
         self.expect_kw("end")
         self.end_label(label)
         labels.pop()
-        out.append((name, bt, body))
+        out.append((name, bt, body, catches) if catches is not None else (name, bt, body))
+
+    def catches(self) -> tuple:
+        """A try_table's catch clauses; their labels are counted from outside it (its own is not in scope)."""
+        labels = self.fn_labels()
+        own = labels.pop()
+        out = []
+        while self.at_field("catch") or self.at_field("catch_ref") or self.at_field("catch_all") \
+                or self.at_field("catch_all_ref"):
+            self.next()
+            kind = self.next().text
+            tag = self.idx("tag") if kind in ("catch", "catch_ref") else None
+            out.append((kind, tag, self.label_idx()))
+            self.expect(RPAR)
+        labels.append(own)
+        return tuple(out)
 
     def folded(self, out: list) -> None:
         self.expect(LPAR)
@@ -824,9 +854,10 @@ class ModuleParser:
                 labels.pop()
                 out.append(("if", bt, then_body, else_body))
             else:
+                catches = self.catches() if name == "try_table" else None
                 body = self.instrs()
                 labels.pop()
-                out.append((name, bt, body))
+                out.append((name, bt, body, catches) if catches is not None else (name, bt, body))
             self.expect(RPAR)
             return
         instr = self.immediates(name, kind, tok)
@@ -1011,6 +1042,8 @@ class ModuleParser:
             return (name, types.ref(True, self.heaptype()))
         if kind == "type":
             return (name, self.idx("type"))
+        if kind == "tag":
+            return (name, self.idx("tag"))
         if kind == "select":
             if self.at_field("result"):
                 results: list[str] = []

@@ -135,6 +135,11 @@ class _Checker:
             raise _err(f"unknown function {f}")
         return self.c.funcs[f]
 
+    def tag(self, x: int) -> S.FuncType:
+        if not 0 <= x < len(self.c.tags):
+            raise _err(f"unknown tag {x}")
+        return self.c.tags[x]
+
     def glob(self, g: int) -> S.GlobalType:
         if not 0 <= g < len(self.c.globals):
             raise _err(f"unknown global {g}")
@@ -234,6 +239,29 @@ _FIXED = {name: sig for name, sig in SIGNATURES.items() if name not in _MEMORY a
 # -- control ---------------------------------------------------------------------------------------------
 def _block(v: _Checker, ins: tuple) -> None:  # block and loop
     v.open(ins[0], ins[1], ins[2])
+
+
+def _try_table(v: _Checker, ins: tuple) -> None:
+    """A block whose catch clauses branch (from outside it) with the caught exception's values."""
+    for kind, tag, label in ins[3]:
+        payload = tuple(v.tag(tag).params) if tag is not None else ()
+        if kind.endswith("_ref"):
+            payload += ("(ref exn)",)
+        types_ = v.label(label).labels()
+        if len(types_) != len(payload) or any(a != b and not v.c.matches(a, b)
+                                              for a, b in zip(payload, types_, strict=True)):
+            raise _err(_MISMATCH)
+    v.open("block", ins[1], ins[2])
+
+
+def _throw(v: _Checker, ins: tuple) -> None:
+    v.pops(v.tag(ins[1]).params)
+    v.set_unreachable()
+
+
+def _throw_ref(v: _Checker, ins: tuple) -> None:
+    v.pop("exnref")
+    v.set_unreachable()
 
 
 def _if(v: _Checker, ins: tuple) -> None:
@@ -507,6 +535,9 @@ _INSTRUCTIONS: dict[str, Handler] = {
     "block": _block,
     "loop": _block,
     "if": _if,
+    "try_table": _try_table,
+    "throw": _throw,
+    "throw_ref": _throw_ref,
     "br": _br,
     "br_if": _br_if,
     "br_table": _br_table,

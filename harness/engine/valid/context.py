@@ -11,12 +11,12 @@ from ..records import Record
 
 class Context(Record):
     __slots__ = ("types", "funcs", "tables", "mems", "globals", "imported_globals", "elems", "datas", "refs",
-                 "features", "kinds", "supers", "canon", "func_type_idx")
+                 "features", "kinds", "supers", "canon", "func_type_idx", "tags")
 
     def __init__(self, types: list[S.FuncType], funcs: list[S.FuncType], tables: list[S.TableType],
                  mems: list[S.MemType], globals: list[S.GlobalType], imported_globals: int, elems: list[str],
                  datas: int, refs: set[int] | None = None, features: frozenset[str] = WASM3,
-                 func_type_idx: list[int] | None = None):
+                 func_type_idx: list[int] | None = None, tags: list[S.FuncType] | None = None):
         self.types = types
         self.funcs = funcs  # imports first
         self.tables = tables
@@ -31,6 +31,7 @@ class Context(Record):
         self.supers: list[int | None] = [None] * len(types)  # declared supertype of each (GC)
         self.canon = canonical_ids(types)  # equivalent types share an id
         self.func_type_idx = [] if func_type_idx is None else func_type_idx  # type index of each function
+        self.tags = [] if tags is None else tags  # each tag's type (imports first)
 
     def matches(self, actual: str, expected: str) -> bool:
         """Value subtyping beyond equality (3.0 reference types)."""
@@ -81,6 +82,7 @@ def build_context(m: S.Module, features: frozenset[str] = WASM3) -> Context:
 
     funcs: list[S.FuncType] = []
     func_type_idx: list[int] = []
+    tags: list[S.FuncType] = []
     tables: list[S.TableType] = []
     mems: list[S.MemType] = []
     globals_: list[S.GlobalType] = []
@@ -92,12 +94,15 @@ def build_context(m: S.Module, features: frozenset[str] = WASM3) -> Context:
             tables.append(imp.desc)
         elif imp.kind == "memory":
             mems.append(imp.desc)
+        elif imp.kind == "tag":
+            tags.append(ftype(imp.desc, f"import {i} ({imp.module}.{imp.name})"))
         else:
             globals_.append(imp.desc)
     imported_globals = len(globals_)
     for f in m.funcs:
         funcs.append(ftype(f.type_idx, f"func {len(funcs)}"))
         func_type_idx.append(f.type_idx)
+    tags.extend(ftype(t, f"tag {len(tags)}") for t in m.tags)
     tables.extend(m.tables)
     mems.extend(m.mems)
     globals_.extend(g.type for g in m.globals)
@@ -110,4 +115,4 @@ def build_context(m: S.Module, features: frozenset[str] = WASM3) -> Context:
             if ins[0] == "ref.func":
                 refs.add(ins[1])
     return Context(types, funcs, tables, mems, globals_, imported_globals,
-                   [e.type for e in m.elems], len(m.datas), refs, features, func_type_idx)
+                   [e.type for e in m.elems], len(m.datas), refs, features, func_type_idx, tags)

@@ -85,8 +85,11 @@ def validate_module(m: S.Module, features: frozenset[str] = WASM3) -> None:
         ft = c.funcs[m.start]
         if ft.params or ft.results:
             raise ValidationError("start function must have type [] -> []", "start")
+    for i, tt in enumerate(c.tags):
+        if tt.results:
+            raise ValidationError("non-empty tag result type", f"tag {i}")
     names: set[str] = set()
-    spaces = {"func": c.funcs, "table": c.tables, "memory": c.mems, "global": c.globals}
+    spaces = {"func": c.funcs, "table": c.tables, "memory": c.mems, "global": c.globals, "tag": c.tags}
     for exp in m.exports:
         space = spaces[exp.kind]
         if not 0 <= exp.index < len(space):

@@ -12,7 +12,15 @@ import os
 from typing import Any, assert_never
 
 from .. import spectest
-from .base import CompileFailure, Driver, ExhaustionFailure, FeatureOff, LinkFailure, TrapFailure
+from .base import (
+    CompileFailure,
+    Driver,
+    ExhaustionFailure,
+    FeatureOff,
+    LinkFailure,
+    ThrownException,
+    TrapFailure,
+)
 
 
 class OursDriver(Driver):
@@ -74,6 +82,8 @@ class OursDriver(Driver):
             raise FeatureOff(f"feature {', '.join(sorted(e.features))} off in this engine ({e})") from None
         except E.Trap as e:
             raise self._trap(e) from None
+        except E.WasmException as e:  # thrown by the start function
+            raise ThrownException(str(e)) from None
 
     def invoke(self, instance: Any, field: str, args: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
         func = instance.exports.get(field)
@@ -83,6 +93,8 @@ class OursDriver(Driver):
             results = self.store.invoke(func, [raw for _, raw in args])
         except self.errors.Trap as e:
             raise self._trap(e) from None
+        except self.errors.WasmException as e:
+            raise ThrownException(str(e)) from None
         except RecursionError:
             raise ExhaustionFailure("call stack exhausted (Python recursion limit)") from None
         return list(zip(func.type.results, results, strict=False))

@@ -94,6 +94,10 @@ def scan_targets(body: list, targeted: dict[int, bool]) -> set[int]:
             inner = scan_targets(ins[2], targeted)
             targeted[id(ins)] = 0 in inner
             out.update(d - 1 for d in inner if d)
+        elif op == "try_table":  # a catch clause's label is counted from outside the try_table
+            inner = scan_targets(ins[2], targeted) | {label + 1 for _, _, label in ins[3]}
+            targeted[id(ins)] = 0 in inner
+            out.update(d - 1 for d in inner if d)
         elif op == "if":
             inner = scan_targets(ins[2], targeted) | scan_targets(ins[3] or [], targeted)
             targeted[id(ins)] = 0 in inner
@@ -111,6 +115,7 @@ class ModuleContext:
                                            range(len(module.imported("func")) + len(module.funcs))]
         self.global_types = [imp.desc for imp in module.imported("global")] + [g.type for g in module.globals]
         self.n_imported_funcs = len(module.imported("func"))
+        self.tag_types = [module.types[i.desc] for i in module.imported("tag")] + [module.types[t] for t in module.tags]
         self.has_mem = bool(module.mems or module.imported("memory"))
         # address type of each memory and table (memory64: "i64")
         self.mem_addr = [imp.desc.addr for imp in module.imported("memory")] + [mt.addr for mt in module.mems]
@@ -596,6 +601,59 @@ class FuncCodegen:
         self.reset_stack(h, len(results))
         return r1 or r2 or targeted
 
+    def try_table(self, ins: tuple) -> bool:
+        """``try:`` around the body; its ``except`` branches to each matching catch clause's label with the
+        exception's values (and the exception itself for the ``_ref`` forms), or re-raises."""
+        self.fresh = None
+        params, results = self.ctx.block_type(ins[1])
+        h = len(self.stack) - len(params)
+        self.flush()
+        targeted = self.targeted.get(id(ins), False)
+        lab = Label("block", h, len(results), len(results), self._uid(), targeted)
+        self.labels.append(lab)
+        if targeted:
+            self.open_pyloop(lab)
+        base = self.stack[:h]
+        self.emit("try:")
+        self.indent()
+        n0 = len(self.lines)
+        falls = self.body(ins[2])
+        if falls:
+            self.flush()
+        if targeted:
+            self.emit("break")
+        if len(self.lines) == n0:
+            self.emit("pass")
+        self.ind -= 1
+        x = f"_x{lab.uid}"
+        self.emit(f"except WasmException as {x}:")
+        self.indent()
+        caught_all = False
+        for kind, tag, label in ins[3]:
+            payload = []
+            if tag is not None:
+                n = len(self.ctx.tag_types[tag].params)
+                payload = [Entry(f"{x}.values[{i}]") for i in range(n)]
+                self.emit(f"if {x}.tag is TG{tag}:")
+                self.indent()
+            if kind.endswith("_ref"):
+                payload.append(Entry(x))
+            self.stack = base + payload
+            self.branch(label + 1)
+            if tag is not None:
+                self.ind -= 1
+            else:
+                caught_all = True
+                break
+        if not caught_all:
+            self.emit("raise")
+        self.ind -= 1
+        self.labels.pop()
+        if targeted:
+            self.close_pyloop(lab)
+        self.reset_stack(h, len(results))
+        return falls or targeted
+
     # ---- one instruction; False when what follows is unreachable ----
     def instr(self, ins: tuple) -> bool:
         op = ins[0]
@@ -918,6 +976,21 @@ def _return_call_indirect(g: FuncCodegen, ins: tuple) -> bool:
     return False
 
 
+# -- exceptions --
+def _throw(g: FuncCodegen, ins: tuple) -> bool:
+    args = g.popn(len(g.ctx.tag_types[ins[1]].params))
+    g.emit(f"raise WasmException(TG{ins[1]}, ({''.join(a.expr + ', ' for a in args)}))")
+    return False
+
+
+def _throw_ref(g: FuncCodegen, ins: tuple) -> bool:
+    e = g.pop()
+    g.emit(f"_e = {e.expr}")
+    g.emit("if _e is None: raise Trap('null exception reference')")
+    g.emit("raise _e.with_traceback(None)")
+    return False
+
+
 # -- parametric --
 def _drop(g: FuncCodegen, ins: tuple) -> bool:
     g.pop()
@@ -1088,6 +1161,9 @@ _INSTRUCTIONS: dict[str, Handler] = {
     "block": FuncCodegen.block,
     "loop": FuncCodegen.loop,
     "if": FuncCodegen.if_,
+    "try_table": FuncCodegen.try_table,
+    "throw": _throw,
+    "throw_ref": _throw_ref,
     "br": _br,
     "br_if": _br_if,
     "br_table": _br_table,

@@ -101,7 +101,11 @@ class FlatCodegen(FuncCodegen):
         self.reset_stack(h, len(results))
         return True
 
-    handlers = {**FuncCodegen.handlers, "block": block, "loop": loop, "if": if_}
+    def try_table(self, ins: tuple) -> bool:
+        raise NotImplementedError("interpreter: try_table in a function nested too deeply for the structured "
+                                  "translation (the flat one has no try blocks)")
+
+    handlers = {**FuncCodegen.handlers, "block": block, "loop": loop, "if": if_, "try_table": try_table}
 
     # ---- the function ----
     def generate(self) -> list[str]:

@@ -43,6 +43,7 @@ def _helpers() -> dict[str, Any]:
     for fmt in "IQdH":
         ns[f"ST_{fmt}"] = _struct_fn(fmt, "st")
     ns["Trap"] = Trap
+    ns["WasmException"] = errors.WasmException
     ns["copysign"] = math.copysign
     ns["__builtins__"] = __builtins__
     return ns
@@ -188,6 +189,8 @@ class CompiledInterp:
             ns[f"M{i}"] = m
         for i, g in enumerate(inst.globals):
             ns[f"G{i}"] = g
+        for i, tag in enumerate(inst.tags):
+            ns[f"TG{i}"] = tag
         for i, t in enumerate(inst.types):
             ns[f"TY{i}"] = t
         for i in range(n_imp, len(inst.funcs)):
