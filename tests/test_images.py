@@ -155,3 +155,29 @@ def test_missing_image_names_the_build_command(tmp_path, monkeypatch):
     monkeypatch.setattr(container, "_image", docker.inspect)
     av = container.ContainerAdapter(get_adapter("wasmi"), recipes.host_arch()).available("interp")
     assert not av and "is not built" in av.reason and av.install == "harness images build wasmi"
+
+
+def test_a_failing_build_is_one_line_and_the_others_are_built(monkeypatch):
+    from harness.images import build as build_mod
+
+    built_here = {recipes.load("base").tag("amd64")}
+    monkeypatch.setattr(build_mod.docker, "inspect",
+                        lambda tag: docker.Image(tag, "sha256:0", "", 0, {}) if tag in built_here else None)
+
+    def runtime(recipe, arch, log):
+        if recipe.name == "wasmi":
+            raise docker.BuildFailed("wasmi: cargo install wasmi_cli@2.0.0 failed: error: linker `cc` not found")
+
+    monkeypatch.setattr(build_mod, "build_runtime", runtime)
+    logs: list[str] = []
+    done, failed = build_mod.build(["wasmi", "wasmtime"], "amd64", logs.append)
+    assert failed == ["wasmi"] and [(b.name, b.reused) for b in done] == [("base", True), ("wasmtime", False)]
+    assert [line for line in logs if "FAILED" in line] == \
+        ["FAILED wasmi: cargo install wasmi_cli@2.0.0 failed: error: linker `cc` not found"]
+
+    def no_base(recipe, arch, log):
+        raise docker.BuildFailed("base: debootstrap failed (exit 1): E: no network")
+
+    built_here.clear()
+    monkeypatch.setattr(build_mod, "build_base", no_base)
+    assert build_mod.build(["wasmi", "wasmtime"], "amd64", logs.append) == ([], ["base", "wasmi", "wasmtime"])

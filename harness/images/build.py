@@ -162,11 +162,14 @@ def build_runtime(recipe: Recipe, arch: str, log: Callable[[str], None]) -> None
                            f"{recipe.name}: build", 1800)
 
 
-def build(names: list[str], arch: str, log: Callable[[str], None] = print, force: bool = False) -> list[Built]:
-    """Build the base (always first) and the named runtime images; those built already are reused."""
-    wanted = [BASE, *[n for n in names if n != BASE]]
+def build(names: list[str], arch: str, log: Callable[[str], None] = print,
+          force: bool = False) -> tuple[list[Built], list[str]]:
+    """Build the base (always first) and the named runtime images; those built already are reused.  An image
+    that fails is logged and the others are still built (none when the base fails).  Returns what was
+    built or reused, and the names that failed."""
     done: list[Built] = []
-    for name in wanted:
+    wanted = [BASE, *[n for n in names if n != BASE]]
+    for i, name in enumerate(wanted):
         recipe = load(name)
         tag = recipe.tag(arch)
         if docker.inspect(tag) is not None and not force:
@@ -174,7 +177,14 @@ def build(names: list[str], arch: str, log: Callable[[str], None] = print, force
             log(f"{name}: {tag} is built already")
             continue
         t0 = time.monotonic()
-        (build_base if recipe.kind == BASE else build_runtime)(recipe, arch, log)
+        try:
+            (build_base if recipe.kind == BASE else build_runtime)(recipe, arch, log)
+        except BuildFailed as e:
+            log(f"FAILED {e}")
+            if name == BASE:
+                return done, wanted[i:]
+            continue
         done.append(Built(name, tag, time.monotonic() - t0, reused=False))
         log(f"{name}: built {tag} in {done[-1].seconds:.0f} s")
-    return done
+    built = {b.name for b in done}
+    return done, [n for n in wanted if n not in built]

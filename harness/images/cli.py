@@ -17,7 +17,6 @@ import sys
 from ..errors import HarnessError
 from . import docker
 from .build import build
-from .docker import BuildFailed
 from .recipes import ARCHES, host_arch, recipes, runtime_recipes
 
 HELP = "build the reference runtimes' container images (harness images build/list)"
@@ -45,18 +44,14 @@ def main(args: argparse.Namespace) -> int:
         raise HarnessError(f"{av.reason} ({av.install})")
     if args.action == "list":
         return _list(args.arch, args.json)
-    names = args.names or [r.name for r in runtime_recipes()]
-    failed = []
-    for name in names:
-        try:
-            build([name], args.arch, _log, args.force)
-        except BuildFailed as e:
-            _log(f"FAILED {e}")
-            failed.append(name)
+    _, failed = build(args.names or [r.name for r in runtime_recipes()], args.arch, _log, args.force)
     if failed:
-        arch = "" if args.arch == host_arch() else f" --arch {args.arch}"
-        _log(f"not built: {', '.join(failed)} (fix the cause above, then: harness images build {' '.join(failed)}{arch})")
+        _log(f"not built: {', '.join(failed)} (fix the cause above, then: {_build_command(failed, args.arch)})")
     return 1 if failed else 0
+
+
+def _build_command(names: list[str], arch: str) -> str:
+    return " ".join(["harness images build", *names, *([] if arch == host_arch() else ["--arch", arch])])
 
 
 def _list(arch: str, as_json: bool) -> int:
@@ -71,8 +66,9 @@ def _list(arch: str, as_json: bool) -> int:
         json.dump(rows, sys.stdout, indent=2)
         print()
         return 0
+    width = max(len(row["tag"]) for row in rows)
     for row in rows:
         state = f"built {row['image_id'][7:19]} {row['size_mb']} MB" if row["built"] else \
-            f"not built -> harness images build {row['recipe'] if row['kind'] == 'runtime' else ''}".rstrip()
-        print(f"{row['recipe']:<10} {row['tag']:<48} {state}")
+            f"not built -> {_build_command([row['recipe']] if row['kind'] == 'runtime' else [], arch)}"
+        print(f"{row['recipe']:<10} {row['tag']:<{width}}  {state}")
     return 0
