@@ -85,6 +85,8 @@ def used_by(m: S.Module) -> set[str]:
                 used.add(TAIL_CALL)
             if name in _EXCEPTIONS:
                 used.add(EXCEPTIONS)
+            if ".relaxed_" in name:
+                used.add(RELAXED_SIMD)
             if name in _FUNCTION_REFERENCES or (name == "ref.null" and ins[1] not in _TYPES_2_0):
                 used.add(FUNCTION_REFERENCES)
     return used

@@ -302,6 +302,16 @@ _simd(240, "f64x2.add f64x2.sub f64x2.mul f64x2.div f64x2.min f64x2.max f64x2.pm
 _simd(248, "i32x4.trunc_sat_f32x4_s i32x4.trunc_sat_f32x4_u f32x4.convert_i32x4_s f32x4.convert_i32x4_u "
       "i32x4.trunc_sat_f64x2_s_zero i32x4.trunc_sat_f64x2_u_zero f64x2.convert_low_i32x4_s "
       "f64x2.convert_low_i32x4_u", _UN)
+# relaxed SIMD (3.0)
+_simd(0x100, "i8x16.relaxed_swizzle", _BIN)
+_simd(0x101, "i32x4.relaxed_trunc_f32x4_s i32x4.relaxed_trunc_f32x4_u i32x4.relaxed_trunc_f64x2_s_zero "
+      "i32x4.relaxed_trunc_f64x2_u_zero", _UN)
+_simd(0x105, "f32x4.relaxed_madd f32x4.relaxed_nmadd f64x2.relaxed_madd f64x2.relaxed_nmadd "
+      "i8x16.relaxed_laneselect i16x8.relaxed_laneselect i32x4.relaxed_laneselect i64x2.relaxed_laneselect",
+      "v128 v128 v128:v128")
+_simd(0x10D, "f32x4.relaxed_min f32x4.relaxed_max f64x2.relaxed_min f64x2.relaxed_max i16x8.relaxed_q15mulr_s "
+      "i16x8.relaxed_dot_i8x16_i7x16_s", _BIN)
+_simd(0x113, "i32x4.relaxed_dot_i8x16_i7x16_add_s", "v128 v128 v128:v128")
 for _c, _n, _s in _SIMD:
     _row(_n, (FD, _c), "", _s)
 

@@ -1,4 +1,5 @@
-"""Numerics of the wasm 2.0 fixed-width SIMD (``v128``) instructions that compute on values.
+"""Numerics of the wasm 2.0 fixed-width SIMD (``v128``) instructions that compute on values, and of 3.0's
+relaxed SIMD (each with a fixed, documented choice: see the section at the end).
 
 Why a table of plain functions: every tier that interprets (the interpreter, constant folding, tests) needs
 the same bit-exact lane arithmetic, and keeping it free of stacks and frames makes it testable against a
@@ -805,6 +806,67 @@ _def("f64x2.convert_low_i32x4_s", V_V, _f64x2_convert_low_i32x4_s)
 _def("f64x2.convert_low_i32x4_u", V_V, _f64x2_convert_low_i32x4_u)
 _def("f32x4.demote_f64x2_zero", V_V, _f32x4_demote_f64x2_zero)
 _def("f64x2.promote_low_f32x4", V_V, _f64x2_promote_low_f32x4)
+
+# ------------------------------------------------- relaxed SIMD (3.0): the deterministic choice of each
+# The spec lets each relaxed instruction pick among a few results; ours are fixed, so every run and every
+# host agree: swizzle, trunc, laneselect, min/max and q15mulr behave as their strict counterparts
+# (swizzle zeroes out-of-range lanes, trunc saturates, laneselect is bitselect); madd/nmadd round twice
+# (a multiply, then an add: not fused); the i7 dot products multiply signed by signed and wrap.
+def _relaxed_as(name: str, strict: str) -> None:
+    _def(name, SIMD_TYPES[strict], SIMD_OPS[strict])
+
+
+for _name, _strict in (
+    ("i8x16.relaxed_swizzle", "i8x16.swizzle"),
+    ("i32x4.relaxed_trunc_f32x4_s", "i32x4.trunc_sat_f32x4_s"),
+    ("i32x4.relaxed_trunc_f32x4_u", "i32x4.trunc_sat_f32x4_u"),
+    ("i32x4.relaxed_trunc_f64x2_s_zero", "i32x4.trunc_sat_f64x2_s_zero"),
+    ("i32x4.relaxed_trunc_f64x2_u_zero", "i32x4.trunc_sat_f64x2_u_zero"),
+    ("i8x16.relaxed_laneselect", "v128.bitselect"),
+    ("i16x8.relaxed_laneselect", "v128.bitselect"),
+    ("i32x4.relaxed_laneselect", "v128.bitselect"),
+    ("i64x2.relaxed_laneselect", "v128.bitselect"),
+    ("f32x4.relaxed_min", "f32x4.min"),
+    ("f32x4.relaxed_max", "f32x4.max"),
+    ("f64x2.relaxed_min", "f64x2.min"),
+    ("f64x2.relaxed_max", "f64x2.max"),
+    ("i16x8.relaxed_q15mulr_s", "i16x8.q15mulr_sat_s"),
+):
+    _relaxed_as(_name, _strict)
+
+
+def _make_madd(shape: str, negate: bool) -> Callable[[int, int, int], int]:
+    mul, add, neg = SIMD_OPS[f"{shape}.mul"], SIMD_OPS[f"{shape}.add"], SIMD_OPS[f"{shape}.neg"]
+
+    def madd(a: int, b: int, c: int) -> int:
+        p = mul(a, b)
+        return add(neg(p) if negate else p, c)
+
+    return madd
+
+
+for _shape in ("f32x4", "f64x2"):
+    _def(f"{_shape}.relaxed_madd", VVV_V, _make_madd(_shape, False))
+    _def(f"{_shape}.relaxed_nmadd", VVV_V, _make_madd(_shape, True))
+
+
+def _relaxed_dot_i16(a: int, b: int, _unpack=_SH[8].s.unpack, _pack=_SH[16].u.pack) -> int:
+    x = _unpack(a.to_bytes(16, _LE))
+    y = _unpack(b.to_bytes(16, _LE))
+    return int.from_bytes(_pack(*[(x[i] * y[i] + x[i + 1] * y[i + 1]) & 0xFFFF for i in range(0, 16, 2)]), _LE)
+
+
+def _relaxed_dot_add_i32(a: int, b: int, c: int, _unpack=_SH[8].s.unpack, _unpack32=_SH[32].s.unpack,
+                         _pack=_SH[32].u.pack) -> int:
+    x = _unpack(a.to_bytes(16, _LE))
+    y = _unpack(b.to_bytes(16, _LE))
+    acc = _unpack32(c.to_bytes(16, _LE))
+    return int.from_bytes(_pack(*[(sum(x[i + k] * y[i + k] for k in range(4)) + acc[i // 4]) & _I32M
+                                  for i in range(0, 16, 4)]), _LE)
+
+
+_def("i16x8.relaxed_dot_i8x16_i7x16_s", VV_V, _relaxed_dot_i16)
+_def("i32x4.relaxed_dot_i8x16_i7x16_add_s", VVV_V, _relaxed_dot_add_i32)
 
 # Ops whose float lanes may be NaN results (the spec allows any arithmetic NaN there; canonical when all NaN
 # operands were canonical). Tests compare these lanes by NaN-ness rather than by bits.
