@@ -68,6 +68,8 @@ def test_engine_names():
     assert container.split("wasmtime") is None
     with pytest.raises(UnknownEngineError, match="no container recipe for pywasm"):
         get_adapter("pywasm@docker")
+    with pytest.raises(UnknownEngineError, match="no 'riscv64' images"):
+        get_adapter("wasmtime@docker-riscv64")
     assert "emulated" in get_adapter("wasmtime@docker-arm64").description
 
 

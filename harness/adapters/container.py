@@ -5,9 +5,9 @@ The command line is the runtime's own adapter's, with the image's binary in plac
 wrapped by ``harness.images.guard`` in ``docker run --rm``: every host path the run touches is mounted at
 the same path inside (so the command line needs no rewriting: the program's folder and any other host file
 the command names), read-only except the run's scratch folder and the test's own copies of its preopened
-directories; no network.  A killed or timed-out run's container
-is removed by the guard.  ``harness perf`` runs its rusage helper inside the container
-(``harness.perf.measure``), so throughput does not count the container's start.
+directories; no network.  A killed or timed-out run's container is removed by the guard.  ``harness perf``
+runs its rusage helper inside the container (``harness.perf.measure``), so throughput does not count the
+container's start.  No ahead-of-time step (``precompiles``): the compile metric is the local runtime's.
 
 An image is used only when its tag (runtime version + recipe digest) is built here; ``version()`` names
 the image id and the recipe digest, so each run's metadata records exactly which build ran.
@@ -22,8 +22,8 @@ from functools import cache
 from pathlib import Path
 
 from ..images import docker, guard
-from ..images.recipes import host_arch, load, runtime_recipes
-from .base import PERF, WASI, Adapter, Availability, Invocation, RunnerUnavailable, UnknownEngineError
+from ..images.recipes import ARCHES, host_arch, load, runtime_recipes
+from .base import PERF, PHASES, WASI, Adapter, Availability, Invocation, RunnerUnavailable, UnknownEngineError
 
 MARK = "@docker"
 """``wasmtime@docker`` is wasmtime in its image for the host's architecture; ``wasmtime@docker-arm64`` for arm64."""
@@ -50,10 +50,13 @@ class ContainerAdapter(Adapter):
             description=f"{inner.runtime} in its {arch} container image"
                         + (" (emulated by qemu-user: timings are not native)" if foreign else ""),
             install_hint=f"harness images build {inner.runtime}" + (f" --arch {arch}" if foreign else ""),
-            capabilities_by_tier={t: inner.capabilities(t) & {WASI, PERF} for t in inner.tiers},
+            # phases only from a command line that writes them (node's driver), not from an in-process API
+            capabilities_by_tier={t: inner.capabilities(t) & {WASI, PERF, *([PHASES] if inner.writes_phases else [])}
+                                  for t in inner.tiers},
             slow_tiers=inner.slow_tiers,
             program_target=inner.program_target,
             stdio_to_files=inner.stdio_to_files,
+            writes_phases=inner.writes_phases,
         )
 
     @property
@@ -121,6 +124,8 @@ def container_adapter(runtime: str, inner: Adapter) -> ContainerAdapter:
     parsed = split(runtime)
     if parsed is None or parsed[0] != inner.runtime:
         raise UnknownEngineError(f"{runtime!r} is not a container engine name (RUNTIME{MARK}[-ARCH])")
+    if parsed[1] not in ARCHES:
+        raise UnknownEngineError(f"{runtime!r}: no {parsed[1]!r} images (architectures: {', '.join(ARCHES)})")
     if inner.runtime not in {r.name for r in runtime_recipes()}:
         raise UnknownEngineError(f"no container recipe for {inner.runtime}; recipes: "
                                  f"{', '.join(r.name for r in runtime_recipes())} (containers/)")
@@ -128,7 +133,7 @@ def container_adapter(runtime: str, inner: Adapter) -> ContainerAdapter:
     return _adapters[runtime]
 
 
-def container_adapters(arches: tuple[str, ...] = ("amd64", "arm64")) -> list[ContainerAdapter]:
+def container_adapters(arches: tuple[str, ...] = ARCHES) -> list[ContainerAdapter]:
     """One per recipe and architecture, for listings (``harness runtimes``, ``harness all``)."""
     from .registry import get_adapter
 
