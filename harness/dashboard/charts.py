@@ -50,7 +50,8 @@ def series_chart(nights: list[str], lines: dict[str, list[Point]], noise: dict[s
                  changes: list[Change], missing: dict[str, list[str]], unit: str | None,
                  link: Callable[[str], str], title: str) -> str:
     """One metric over the nights, a panel per architecture (their levels differ: one axis would flatten
-    both).  Shaded: the level of the nights before the last one, widened by the series' noise; the last
+    both).  Shaded: the level of the nights before the last one (since the last step), widened by the
+    series' noise, from that step on; the last
     night's point is drawn larger; confirmed steps are vertical lines (orange: regression, green:
     improvement), suspected ones dotted; a night with no measurement (a shard that failed) is a red
     cross on the axis, not a point."""
@@ -64,10 +65,13 @@ def series_chart(nights: list[str], lines: dict[str, list[Point]], noise: dict[s
         dots = ax.scatter(xs, ys, color=colour, marker=marker, s=22, zorder=3)
         dots.set_urls([link(sorted(p.runs)[0]) for p in points])
         ax.scatter(xs[-1:], ys[-1:], color=colour, marker=marker, s=70, zorder=4, edgecolors="black")
-        if len(points) >= 3:
-            level = sorted(p.value for p in points[:-1])[(len(points) - 1) // 2]
+        since = max([c.index for c in changes if c.key.where == where and c.index < len(points) - 1], default=0)
+        if len(points) - since >= 3:
+            before = sorted(p.value for p in points[since:-1])
+            level = before[len(before) // 2]
             spread = math.exp(BAND * noise[where].sigma)
-            ax.axhspan(level / spread, level * spread, color=colour, alpha=0.15, lw=0)
+            ax.fill_between([x_of[points[since].night] - 0.5, len(nights) - 0.5], level / spread, level * spread, color=colour,
+                            alpha=0.15, lw=0)
         gaps = [x_of[n] for n in missing.get(where, [])]
         if gaps:
             ax.scatter(gaps, [0.0] * len(gaps), marker="x", color=REGRESSION, s=40, zorder=5, clip_on=False,

@@ -80,7 +80,7 @@ class Latest:
 
     key: SeriesKey
     value: float
-    level: float | None  # median of the nights before
+    level: float | None  # median of the nights before, since the series' last step
     noise: Noise
     change: Change | None
     run_id: str
@@ -115,13 +115,14 @@ class Site:
 
 
 def _latest(site: Site) -> list[Latest]:
-    by_key = {c.key: c for c in site.changes}
+    by_key = {c.key: c for c in sorted(site.changes, key=lambda c: c.index)}  # each series' latest change
     last = site.history.nights[-1]
     out = []
     for key, points in sorted(site.history.series.items()):
         if points[-1].night != last:
             continue
-        before = sorted(p.value for p in points[:-1])
+        since = by_key[key].index if key in by_key and by_key[key].index < len(points) - 1 else 0
+        before = sorted(p.value for p in points[since:-1])
         out.append(Latest(key, points[-1].value, before[len(before) // 2] if before else None, site.noise[key],
                           by_key.get(key), sorted(points[-1].runs)[0]))
     return sorted(out, key=lambda x: (x.change is None, x.within_noise))  # what moved first
