@@ -49,3 +49,8 @@ def test_ambiguous_engine_messages_cover_several_kinds():
     assert not kinds_conflict("undefined element", "TABLE_OUT_OF_BOUNDS")
     assert kinds_conflict("uninitialized element", "TABLE_OUT_OF_BOUNDS")
     assert not kinds_conflict("unreachable", None, "some message nobody can classify")
+
+
+def test_an_exception_that_was_thrown_passes():
+    """spectest-interp reports a caught ``assert_exception`` with no message after ``passed``."""
+    assert judge("assert_exception", None, "assert_exception passed") == ("pass", None, "")
