@@ -526,3 +526,10 @@ def test_random_float_literals_match_wasm_tools(t, tmp_path):
     theirs = decode_module(out.read_bytes())
     mine = decode_module(parse_module(src))
     assert [f.body for f in mine.funcs] == [f.body for f in theirs.funcs]
+
+
+@pytest.mark.parametrize("src, message", [("(@a \x01)", "illegal character"), ("(@a \udc80)", "malformed UTF-8")])
+def test_annotation_bodies_are_tokens(src: str, message: str) -> None:
+    with pytest.raises(MalformedError, match=message):
+        parse_module(src)
+    parse_module("(@a \t\r\n x (y \"s\") ;; \x01\n)")

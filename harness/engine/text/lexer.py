@@ -154,6 +154,10 @@ def _skip_annotation(src: str, i: int) -> int:
             depth -= 1
             if depth == 0:
                 return i + 1
+        elif c not in IDCHARS and c not in " \t\n\r":  # an annotation's body is tokens too
+            if "\ud800" <= c <= "\udfff":  # a byte that was not UTF-8 (the reader's surrogate escape)
+                raise error(src, i, "malformed UTF-8 encoding")
+            raise error(src, i, f"illegal character {c!r} in annotation")
         i += 1
     raise error(src, start, "unclosed annotation (unexpected end of input)")
 
