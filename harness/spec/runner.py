@@ -186,13 +186,27 @@ def run_file(engine: EngineSpec, wast: Path, suite_dir: Path, timeout: float = D
         return result
     checks = [c for c in script.checks() if line is None or c.line == line]
     raw = _run_raw(engine, wast, script, timeout, line)
-    result.outcomes = fill_gaps(checks, raw)
+    result.outcomes = _lacking(engine, wast, wasm_version(suite_dir), fill_gaps(checks, raw))
     result.status, result.message = raw.status, raw.message
     for o in result.outcomes:
         if o.outcome in NOT_PASSING:
             o.reproduce = reproduce_command(engine.name, suite_dir, wast.name, o.line)
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _lacking(engine: EngineSpec, wast: Path, wasm: str, outcomes: list[CheckOutcome]) -> list[CheckOutcome]:
+    """An engine that dies or hangs on a file of a proposal it declares it lacks: the checks it never
+    reached are ``unsupported`` (the feature named), not crashes."""
+    from .drivers.base import features_off
+    from .proposals import file_features
+
+    off = features_off(engine.runtime, engine.tier, wasm) & set(file_features(wast.name))
+    if not off:
+        return outcomes
+    why = f"feature {', '.join(sorted(off))} off in this engine"
+    return [CheckOutcome(o.line, o.command, Outcome.UNSUPPORTED, message=f"{why} ({o.message})")
+            if o.outcome in (Outcome.CRASH, Outcome.TIMEOUT) else o for o in outcomes]
 
 
 def skipped_file(engine: EngineSpec, wast: Path, suite_dir: Path, reason: str) -> FileResult:

@@ -46,8 +46,7 @@ def load_driver(runtime: str, tier: str) -> Driver:
         raise KeyError(f"no in-process spec driver for {runtime}")
     modname, _, cls = target.partition(":")
     driver = getattr(importlib.import_module(modname), cls)(tier)
-    if runtime in _declared(in_worker=True):  # a test's fake engine has no adapter to declare features
-        driver.features_off = features_off(runtime, tier)
+    driver.features_off = features_off(runtime, tier)
     return driver
 
 
