@@ -69,8 +69,7 @@ def used_by(m: S.Module) -> set[str]:
         used.add(MEMORY64)
     if any(ins[0] in _CONST_ARITH for expr in _const_exprs(m) for ins in expr):
         used.add(EXTENDED_CONST)
-    if m.tags or m.imported("tag"):
-        used.add(EXCEPTIONS)
+    # (tags alone are the shared instantiation's: a tier needs exception handling only for the instructions)
     declared = [t for ft in m.types for t in ft.params + ft.results] + [t.elem for t in tables]
     declared += [g.type.valtype for g in m.globals] + [imp.desc.valtype for imp in m.imported("global")]
     # (element segments are the shared instantiation's: 3.0 types function indices (ref func), harmlessly)

@@ -94,3 +94,6 @@ def test_compiled_tiers_refuse_exceptions_by_name(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setitem(api.TIER_FEATURES, "interp", api.TIER_FEATURES["llvm"])
     with pytest.raises(UnsupportedFeature, match="exceptions"):
         api.Store("interp").instantiate(api.Module.from_text(EXN))
+    # tags alone are instantiation's: a tier without exception handling takes them
+    tags = api.Store("interp").instantiate(api.Module.from_text('(module (tag (export "t") (param i32)))'))
+    assert tags.exports["t"].type.params == ("i32",)
