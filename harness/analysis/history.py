@@ -135,6 +135,7 @@ class History:
     series: dict[SeriesKey, list[Point]]
     conformance: list[ConformanceCount]
     changes: list[StateChange]
+    remeasured: dict[SeriesKey, list[float]] = field(default_factory=dict)  # re-measurement runs' values
 
     def missing_nights(self, key: SeriesKey) -> list[str]:
         """Nights after the series began with no measurement of it (a shard failed or was cut short)."""
@@ -155,8 +156,11 @@ def _runs(db: sqlite3.Connection) -> dict[str, Run]:
     return out
 
 
-def _series(db: sqlite3.Connection, runs: dict[str, Run]) -> dict[SeriesKey, list[Point]]:
+def _series(db: sqlite3.Connection, runs: dict[str, Run]) -> tuple[dict[SeriesKey, list[Point]], dict[SeriesKey, list[float]]]:
+    """The nightly points of every series, and apart from them the values of re-measurement runs
+    (``extra.remeasure``: run to confirm a suspected step, not a night of their own)."""
     values: dict[tuple[SeriesKey, str], dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    remeasured: dict[SeriesKey, list[float]] = defaultdict(list)
     metrics = ", ".join(f"'{m}'" for m in CONFORMANCE_METRICS)
     for run_id, suite, file, item, engine, tier, arch, metric, value in db.execute(
             "SELECT run_id, suite, file, item, engine, tier, arch, metric, value FROM results "
@@ -165,13 +169,16 @@ def _series(db: sqlite3.Connection, runs: dict[str, Run]) -> dict[SeriesKey, lis
         if run is None:
             continue
         key = SeriesKey(suite, file, item or "", engine_label(engine, tier), metric, arch or run.arch, run.emulated)
-        values[(key, run.night)][run_id].append(value)
+        if run.extra.get("remeasure"):
+            remeasured[key].append(value)
+        else:
+            values[(key, run.night)][run_id].append(value)
     series: dict[SeriesKey, list[Point]] = defaultdict(list)
     for (key, night), by_run in sorted(values.items()):
         every = [v for vs in by_run.values() for v in vs]
         series[key].append(Point(night, statistics.median(every),
                                  {r: statistics.median(vs) for r, vs in by_run.items()}, len(every)))
-    return dict(series)
+    return dict(series), dict(remeasured)
 
 
 def _conformance(db: sqlite3.Connection, runs: dict[str, Run]) -> tuple[list[ConformanceCount], list[StateChange]]:
@@ -220,8 +227,8 @@ def load_history(path: str | Path) -> History:
     db = sqlite3.connect(f"{Path(path).absolute().as_uri()}?mode=ro", uri=True)
     try:
         runs = _runs(db)
-        series = _series(db, runs)
+        series, remeasured = _series(db, runs)
         counts, changes = _conformance(db, runs)
     finally:
         db.close()
-    return History(runs, sorted({r.night for r in runs.values()}), series, counts, changes)
+    return History(runs, sorted({r.night for r in runs.values()}), series, counts, changes, remeasured)

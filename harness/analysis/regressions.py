@@ -12,7 +12,8 @@ outliers cannot fool, a size threshold set by that noise, and confirmation befor
   ``Z`` times the noise of that difference and by at least ``MIN_EFFECT``.
 - **Confirmation.**  A step is *confirmed* once it has held for ``CONFIRM_NIGHTS`` nights (every one of
   those nights re-measures the new build, on the same shard layout), their median past half the step;
-  until then it is *suspected* and listed apart.  The last night or two are too few for the rank test:
+  until then it is *suspected* and listed apart, unless a re-measurement of the series (``ci/confirm``:
+  runs marked ``extra.remeasure``, kept out of the nightly points) lands past half the step.  The last night or two are too few for the rank test:
   they are suspected when they sit ``TAIL_Z`` standard errors from the level before them, so the next
   nights (or a re-run) can confirm them.
 
@@ -22,7 +23,9 @@ regression, a fall an improvement.
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import statistics
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,6 +65,7 @@ class Change:
     nights_after: int
     confirmed: bool
     run_id: str  # the first run measured at the new level
+    confirmed_by: str = ""  # "nights" (the new level held) or "re-measurement"
 
     @property
     def kind(self) -> str:
@@ -183,10 +187,23 @@ def _change(key: SeriesKey, points: list[Point], y: np.ndarray, lo: int, k: int,
     confirmed = len(held) >= CONFIRM_NIGHTS and bool(np.sign(effect) * np.median(held) > abs(effect) / 2)
     low, high = _size_interval(before, after, rng)
     return Change(key, points[k].night, k, float(np.exp(np.median(before))), float(np.exp(np.median(after))),
-                  math.expm1(effect), low, high, p, abs(effect) / se, hi - k, confirmed, sorted(points[k].runs)[0])
+                  math.expm1(effect), low, high, p, abs(effect) / se, hi - k, confirmed, sorted(points[k].runs)[0],
+                  "nights" if confirmed else "")
+
+
+def remeasured(change: Change, values: list[float]) -> Change:
+    """``change`` confirmed if a re-measurement of its series (``ci/confirm``) lands past half the step
+    from the level before it; as it was otherwise."""
+    if change.confirmed or len(values) < MIN_SEGMENT:
+        return change
+    moved = math.log(statistics.median(values) / change.before)
+    if math.copysign(1, change.size) * moved > abs(math.log1p(change.size)) / 2:
+        return dataclasses.replace(change, confirmed=True, confirmed_by="re-measurement")
+    return change
 
 
 def find_changes(history: History) -> list[Change]:
     """Every step in every perf series of the history, regressions first, biggest first."""
-    changes = [c for key, points in sorted(history.series.items()) for c in detect(key, points)]
+    changes = [remeasured(c, history.remeasured.get(key, [])) for key, points in sorted(history.series.items())
+               for c in detect(key, points)]
     return sorted(changes, key=lambda c: (c.kind != "regression", not c.confirmed, -abs(c.size)))
