@@ -61,7 +61,14 @@ def series_chart(nights: list[str], lines: dict[str, list[Point]], noise: dict[s
     for i, (ax, (where, points)) in enumerate(zip(axes[0], sorted(lines.items()), strict=True)):
         colour, marker = PALETTE[i % len(PALETTE)], MARKERS[i % len(MARKERS)]
         xs, ys = [x_of[p.night] for p in points], [p.value for p in points]
-        ax.plot(xs, ys, color=colour, lw=1.2)
+        line_x, line_y = [], []
+        for x, y in zip(xs, ys, strict=True):
+            if line_x and x > line_x[-1] + 1:  # a missing night breaks the line
+                line_x.append(math.nan)
+                line_y.append(math.nan)
+            line_x.append(x)
+            line_y.append(y)
+        ax.plot(line_x, line_y, color=colour, lw=1.2)
         dots = ax.scatter(xs, ys, color=colour, marker=marker, s=22, zorder=3)
         dots.set_urls([link(sorted(p.runs)[0]) for p in points])
         ax.scatter(xs[-1:], ys[-1:], color=colour, marker=marker, s=70, zorder=4, edgecolors="black")

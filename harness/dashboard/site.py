@@ -33,6 +33,7 @@ from .charts import conformance_chart, ids_unique, series_chart
 
 TEMPLATES = Path(__file__).parent / "templates"
 HEADLINE_METRIC = "wall_time"
+UNITS = {"peak_rss": "KiB", "vm_peak": "KiB", "code_size": "bytes", "instructions": "instructions"}
 
 
 def slug(text: str) -> str:
@@ -108,7 +109,7 @@ class Site:
             noise = {k.where: self.noise[k] for k in self.history.series if ChartKey.of(k) == key}
             steps = [c for c in self.changes if ChartKey.of(c.key) == key]
             missing = {k.where: self.history.missing_nights(k) for k in self.history.series if ChartKey.of(k) == key}
-            unit = "s" if key.metric.endswith("_time") else None
+            unit = "s" if key.metric.endswith("_time") else UNITS.get(key.metric)
             svg = series_chart(self.history.nights, lines, noise, steps, missing, unit, run_page, key.title)
             self.charts[key] = ids_unique(svg, key.anchor)
         return self.charts[key]
