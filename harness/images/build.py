@@ -164,15 +164,15 @@ def build_runtime(recipe: Recipe, arch: str, log: Callable[[str], None]) -> None
 
 def build(names: list[str], arch: str, log: Callable[[str], None] = print,
           force: bool = False) -> tuple[list[Built], list[str]]:
-    """Build the base (always first) and the named runtime images; those built already are reused.  An image
-    that fails is logged and the others are still built (none when the base fails).  Returns what was
+    """Build the base (always first) and the named runtime images; those built already are reused (``force``
+    rebuilds the named ones, the base only when named).  An image that fails is logged and the others are still built (none when the base fails).  Returns what was
     built or reused, and the names that failed."""
     done: list[Built] = []
     wanted = [BASE, *[n for n in names if n != BASE]]
     for i, name in enumerate(wanted):
         recipe = load(name)
         tag = recipe.tag(arch)
-        if docker.inspect(tag) is not None and not force:
+        if docker.inspect(tag) is not None and not (force and name in names):
             done.append(Built(name, tag, 0.0, reused=True))
             log(f"{name}: {tag} is built already")
             continue

@@ -28,7 +28,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     b = sub.add_parser("build", help="build the base and the runtime images (all without names)")
     b.add_argument("names", nargs="*", help=f"runtimes: {', '.join(r.name for r in runtime_recipes())}")
     b.add_argument("--arch", choices=ARCHES, default=host_arch(), help="image architecture (default: the host's)")
-    b.add_argument("--force", action="store_true", help="rebuild images that exist already")
+    b.add_argument("--force", action="store_true", help="rebuild the named images even if they exist ('base' too "
+                   "when named)")
     lst = sub.add_parser("list", help="every recipe with its tag and whether it is built here")
     lst.add_argument("--arch", choices=ARCHES, default=host_arch())
     lst.add_argument("--json", action="store_true")
