@@ -8,7 +8,8 @@ and every conformance check's outcome.  Each simulated night has, per architectu
 aarch64 runner at levels 1.3x those), an A/A pair of perf runs (the same build twice) of ``REPEATS``
 repetitions each, with log-normal noise of ``NOISE`` per measurement, a night-wide drift of
 ``NIGHT_NOISE`` and outliers (``OUTLIER_RATE`` of measurements slowed 1.2-2x, as a busy neighbour does),
-and conformance runs that repeat the source's outcomes.  On top, ``STEPS`` inject known perf steps and
+and conformance runs that repeat the source's outcomes, plus our engine's conformance under emulation
+(aarch64 on the x86-64 machine, as ``ci/shard aarch64-emulated`` gives it).  On top, ``STEPS`` inject known perf steps and
 ``FLIPS`` known conformance changes, and the aarch64 perf shard of night ``PARTIAL_NIGHT`` is cut short
 (one run instead of an A/A pair, interrupted before its last workloads).
 """
@@ -141,6 +142,16 @@ def simulate(measured: dict[str, Any], out: Path, nights: int = 14, seed: int = 
                      engines, json.dumps({suite: "a8101597d3c3c660086c3cd1eedee608ff18d3c3"}), {"simulated": True})
                 db.executemany(row_sql, [(run_id, suite, *r[:4], arch, r[4], r[5], None, r[6], None, None)
                                          for r in _flipped(suite, rows, night)])
+        # conformance of the aarch64 build under qemu-user on the x86-64 machine (ci/shard aarch64-emulated):
+        # the host's CPU model with aarch64 is what marks it emulated
+        machine = json.dumps({**measured["machine"], "arch": "aarch64", "hostname": "sim-x86-runner"})
+        for suite, rows in measured["checks"].items():
+            run_id = f"sim{night:02d}-aarch64-emulated-{suite}"
+            _run(db, run_id, suite, f"scripts/aarch64 run python -m harness {suite}  # simulated night {night}",
+                 day + 3000, "finished", machine, engines, json.dumps({suite: "a8101597d3c3c660086c3cd1eedee608ff18d3c3"}),
+                 {"simulated": True})
+            db.executemany(row_sql, [(run_id, suite, *r[:4], "aarch64", r[4], r[5], None, r[6], None, None)
+                                     for r in rows if r[2] == "ours"])
         db.commit()
     db.close()
     return out

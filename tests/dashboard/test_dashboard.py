@@ -50,6 +50,13 @@ def test_the_cut_short_shard_leaves_missing_nights_not_zeros(site):
     assert "interrupted" in (out / f"run-{run.run_id}.html").read_text()
 
 
+def test_emulated_conformance_has_columns_of_its_own(site):
+    db, out = site
+    emulated = [c for c in load_history(db).conformance if c.emulated]
+    assert emulated and {c.engine for c in emulated} == {"ours:interp", "ours:llvm"}
+    assert "aarch64 (emulated)" in (out / "index.html").read_text()
+
+
 def test_every_page_is_there_and_every_link_resolves(site):
     db, out = site
     pages = {p.name for p in out.glob("*.html")}
