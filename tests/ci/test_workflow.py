@@ -29,7 +29,7 @@ def test_the_workflow_passes_actionlint():
 
 def test_the_workflow_runs_the_scripts_it_is_made_of():
     text = WORKFLOW.read_text()
-    for script in ("ci/shard", "ci/fetch-history", "ci/merge", "ci/publish"):
+    for script in ("ci/shard", "ci/fetch-history", "ci/merge", "ci/confirm", "ci/publish"):
         assert script in text
     assert "ubuntu-24.04-arm" in text and "pytest -n auto" in text
 
@@ -37,8 +37,7 @@ def test_the_workflow_runs_the_scripts_it_is_made_of():
 @pytest.mark.parametrize("shard", ["spec", "wasi", "perf", "aarch64-emulated"])
 @pytest.mark.parametrize("subset", ["tiny", "nightly"])
 def test_each_shard_dry_runs(tmp_path, shard, subset):
-    db = REPO_ROOT / "reports" / "x.db" if shard == "aarch64-emulated" else tmp_path / "x.db"
-    db.parent.mkdir(exist_ok=True)
+    db = REPO_ROOT / "x.db" if shard == "aarch64-emulated" else tmp_path / "x.db"  # a dry run creates nothing
     lines = _dry("shard", shard, "--db", str(db), "--subset", subset)
     assert lines and all(str(db) in line for line in lines), lines
     if shard == "perf":
