@@ -7,7 +7,8 @@ that a spec worker process can import it without the store and its imports.
 
 Conformance checks (a spec assertion, a WASI test) end ``pass``, ``fail``, ``crash``, ``timeout``,
 ``error`` (a harness problem, not the engine's), ``skip`` (the engine cannot run it here) or
-``unsupported`` (a test no runtime of its kind can run: a wasip3 component on a preview1 host);
+``unsupported`` (a test no runtime of its kind can run: a wasip3 component on a preview1 host; or a spec
+check needing a WebAssembly 3.0 feature the engine declares it lacks);
 expectations then turn a known failure into ``xfail`` and a pass of a listed one into ``xpass``.  A perf
 measurement is ``ok``, or ``wrong-output`` (its output differs from native64's), ``build-failed``,
 ``crash``, ``timeout`` or ``unsupported``.
