@@ -69,8 +69,11 @@ def used_by(m: S.Module) -> set[str]:
         used.add(MEMORY64)
     if any(ins[0] in _CONST_ARITH for expr in _const_exprs(m) for ins in expr):
         used.add(EXTENDED_CONST)
+    if m.rec_groups or m.subs or any(not isinstance(t, S.FuncType) for t in m.types):
+        used.add(GC)
     # (tags alone are the shared instantiation's: a tier needs exception handling only for the instructions)
-    declared = [t for ft in m.types for t in ft.params + ft.results] + [t.elem for t in tables]
+    declared = [t for ft in m.types if isinstance(ft, S.FuncType) for t in ft.params + ft.results]
+    declared += [t.elem for t in tables]
     declared += [g.type.valtype for g in m.globals] + [imp.desc.valtype for imp in m.imported("global")]
     # (element segments are the shared instantiation's: 3.0 types function indices (ref func), harmlessly)
     if m.table_inits or any(t not in _TYPES_2_0 for t in declared):

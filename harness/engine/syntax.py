@@ -63,6 +63,40 @@ class FuncType(Frozen):
         return f"[{' '.join(self.params)}] -> [{' '.join(self.results)}]"
 
 
+class FieldType(Frozen):
+    """A struct field or array element (GC): a value type or a packed ``"i8"``/``"i16"``, and mutability."""
+
+    __slots__ = ("storage", "mutable")
+
+    def __init__(self, storage: str, mutable: bool):
+        self.storage = storage
+        self.mutable = mutable
+
+
+class StructType(Frozen):
+    __slots__ = ("fields",)
+
+    def __init__(self, fields: tuple[FieldType, ...]):
+        self.fields = fields
+
+
+class ArrayType(Frozen):
+    __slots__ = ("field",)
+
+    def __init__(self, field: FieldType):
+        self.field = field
+
+
+class SubInfo(Frozen):
+    """A type's place in the GC type hierarchy: its declared supertypes and whether it is final."""
+
+    __slots__ = ("supers", "final")
+
+    def __init__(self, supers: tuple[int, ...] = (), final: bool = True):
+        self.supers = supers
+        self.final = final
+
+
 class Limits(Frozen):
     __slots__ = ("min", "max")
 
@@ -166,7 +200,8 @@ class Module(Record):
     """A module's sections; every list is empty in a new one, filled by the decoder or the text parser."""
 
     __slots__ = ("types", "imports", "funcs", "tables", "mems", "globals", "exports", "start", "elems",
-                 "datas", "data_count", "customs", "func_names", "bodies_skipped", "table_inits", "tags")
+                 "datas", "data_count", "customs", "func_names", "bodies_skipped", "table_inits", "tags", "rec_groups",
+                 "subs")
 
     def __init__(self, types: list[FuncType] | None = None, imports: list[Import] | None = None,
                  funcs: list[Func] | None = None, tables: list[TableType] | None = None,
@@ -193,9 +228,23 @@ class Module(Record):
         # 3.0: initialiser of a defined table (by its index among m.tables), when it has one
         self.table_inits: dict[int, Expr] = {}
         self.tags: list[int] = []  # 3.0 exception handling: each defined tag's (function) type index
+        # GC: the sizes of the recursion groups the types come in (empty: each type is a group of its own),
+        # and the SubInfo of every type declared with ``sub`` (the others are final, with no supertype)
+        self.rec_groups: list[int] = []
+        self.subs: dict[int, SubInfo] = {}
 
     def imported(self, kind: str) -> list[Import]:
         return [imp for imp in self.imports if imp.kind == kind]
+
+    def groups(self) -> list[tuple[int, int]]:
+        """``(first type index, size)`` of each recursion group."""
+        if not self.rec_groups:
+            return [(i, 1) for i in range(len(self.types))]
+        out, start = [], 0
+        for n in self.rec_groups:
+            out.append((start, n))
+            start += n
+        return out
 
     def func_type(self, funcidx: int) -> FuncType:
         """Type of function ``funcidx`` in the function index space (imports first)."""

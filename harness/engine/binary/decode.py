@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .. import syntax as S
 from ..errors import MalformedError
-from ..features import EXCEPTIONS, FUNCTION_REFERENCES, MEMORY64, MULTI_MEMORY, WASM3
+from ..features import EXCEPTIONS, FUNCTION_REFERENCES, GC, MEMORY64, MULTI_MEMORY, WASM3
 from ..types import HEAP_BY_BYTE, ref
 from .opcodes import (
     BY_BYTE,
@@ -68,6 +68,7 @@ class _Decoder:
         self.multi_memory = MULTI_MEMORY in features
         self.typed_refs = FUNCTION_REFERENCES in features
         self.exceptions = EXCEPTIONS in features
+        self.gc = GC in features
         self.memory64 = MEMORY64 in features
 
     # ------------------------------------------------------------------------------------------ types
@@ -156,6 +157,50 @@ class _Decoder:
         if m not in (0, 1):
             raise r.fail("malformed mutability", r.pos - 1)
         return S.GlobalType(t, bool(m))
+
+    def gc_types(self, m: S.Module) -> None:
+        """The 3.0 type section: recursion groups (0x4E) of sub types (0x50, final 0x4F) or plain types."""
+        r = self.r
+        for _ in range(r.len32()):
+            if r.peek() == 0x4E:
+                r.pos += 1
+                n = r.len32()
+            else:
+                n = 1
+            m.rec_groups.append(n)
+            for _ in range(n):
+                b = r.peek()
+                if b in (0x50, 0x4F):
+                    r.pos += 1
+                    supers = tuple(r.u32() for _ in range(r.len32()))
+                    m.subs[len(m.types)] = S.SubInfo(supers, b == 0x4F)
+                m.types.append(self.comptype())
+        if all(n == 1 for n in m.rec_groups):
+            m.rec_groups = []  # each type a group of its own: the 2.0 shape
+
+    def comptype(self) -> S.FuncType | S.StructType | S.ArrayType:
+        r = self.r
+        b = r.peek()
+        if b == 0x5F:
+            r.pos += 1
+            return S.StructType(tuple(self.fieldtype() for _ in range(r.len32())))
+        if b == 0x5E:
+            r.pos += 1
+            return S.ArrayType(self.fieldtype())
+        return self.functype()
+
+    def fieldtype(self) -> S.FieldType:
+        r = self.r
+        b = r.peek()
+        if b in (0x78, 0x77):
+            r.pos += 1
+            storage = "i8" if b == 0x78 else "i16"
+        else:
+            storage = self.valtype()
+        m = r.byte()
+        if m not in (0, 1):
+            raise r.fail("malformed mutability", r.pos - 1)
+        return S.FieldType(storage, bool(m))
 
     def functype(self) -> S.FuncType:
         r = self.r
@@ -359,7 +404,10 @@ class _Decoder:
             if sid == 0:
                 self.custom(m, start + size)
             elif sid == 1:
-                m.types = self.vec(self.functype)
+                if self.gc:
+                    self.gc_types(m)
+                else:
+                    m.types = self.vec(self.functype)
             elif sid == 2:
                 m.imports = self.vec(self.import_)
             elif sid == 3:

@@ -188,6 +188,32 @@ def encode_expr(body: list, out: bytearray | None = None) -> bytes:
     return bytes(out)
 
 
+def _comptype(t: S.FuncType | S.StructType | S.ArrayType) -> bytes:
+    if isinstance(t, S.StructType):
+        return b"\x5f" + _vec([_fieldtype(f) for f in t.fields])
+    if isinstance(t, S.ArrayType):
+        return b"\x5e" + _fieldtype(t.field)
+    return b"\x60" + _vec([_valtype(x) for x in t.params]) + _vec([_valtype(x) for x in t.results])
+
+
+def _fieldtype(f: S.FieldType) -> bytes:
+    storage = {"i8": b"\x78", "i16": b"\x77"}.get(f.storage) or _valtype(f.storage)
+    return storage + (b"\x01" if f.mutable else b"\x00")
+
+
+def _types(m: S.Module) -> bytes:
+    """The type section: each recursion group (0x4E unless it has one type), sub types."""
+    groups = []
+    for start, n in m.groups():
+        members = []
+        for i in range(start, start + n):
+            sub = m.subs.get(i)
+            head = b"" if sub is None else (b"\x4f" if sub.final else b"\x50") + _vec([uleb(x) for x in sub.supers])
+            members.append(head + _comptype(m.types[i]))
+        groups.append(members[0] if n == 1 else b"\x4e" + _vec(members))  # a group of one is the type alone
+    return _vec(groups)
+
+
 def _section(sid: int, payload: bytes) -> bytes:
     return bytes((sid,)) + uleb(len(payload)) + payload
 
@@ -266,8 +292,7 @@ def encode_module(m: S.Module) -> bytes:
     """The binary encoding of ``m`` (custom sections other than ``name`` are written after the data)."""
     out = bytearray(b"\x00asm\x01\x00\x00\x00")
     if m.types:
-        out += _section(1, _vec([b"\x60" + _vec([_valtype(t) for t in ft.params])
-                                 + _vec([_valtype(t) for t in ft.results]) for ft in m.types]))
+        out += _section(1, _types(m))
     if m.imports:
         out += _section(2, _vec([_import(i) for i in m.imports]))
     if m.funcs:

@@ -13,9 +13,11 @@ from __future__ import annotations
 from .. import types
 from ..errors import MalformedError
 from ..syntax import (
+    ArrayType,
     Data,
     Elem,
     Export,
+    FieldType,
     Func,
     FuncType,
     Global,
@@ -24,6 +26,8 @@ from ..syntax import (
     Limits,
     MemType,
     Module,
+    StructType,
+    SubInfo,
     TableType,
 )
 from .instructions import KINDS, NATURAL_ALIGN
@@ -54,7 +58,7 @@ module binary quote type func param result local import export table memory glob
 item declare mut then else end funcref externref extern i32 i64 f32 f64 v128 i8x16 i16x8 i32x4 i64x2 f32x4
 f64x2 nan:canonical nan:arithmetic register invoke get assert_return assert_trap assert_exhaustion
 assert_malformed assert_invalid assert_unlinkable assert_uninstantiable ref.extern input output ref null tag
-catch catch_ref catch_all catch_all_ref
+catch catch_ref catch_all catch_all_ref rec sub final struct array field i8 i16
 """.split()
 ) | frozenset(types.ABSTRACT) | frozenset(types.SHORTHANDS)
 
@@ -308,6 +312,8 @@ class ModuleParser:
         if found is None:
             found = self.type_index[ft] = len(self.m.types)
             self.m.types.append(ft)
+            if self.m.rec_groups:
+                self.m.rec_groups.append(1)
         return found
 
     def params_results(self, allow_names: bool) -> tuple[list[str], list[Token | None], list[str]]:
@@ -360,7 +366,8 @@ class ModuleParser:
             if self.m.types[explicit] != FuncType(tuple(params), tuple(results)):
                 raise self.err("inline function type", self.toks[start])
             return explicit, names
-        n = len(self.m.types[explicit].params) if explicit < len(self.m.types) else 0
+        t = self.m.types[explicit] if explicit < len(self.m.types) else None
+        n = len(t.params) if isinstance(t, FuncType) else 0  # not a function type: validation says so
         return explicit, [None] * n
 
     def blocktype(self):
@@ -390,7 +397,7 @@ class ModuleParser:
             if kw is None:
                 raise self.err("unexpected end of input")
             if kw.kind != KEYWORD or kw.text not in (
-                "type", "import", "func", "table", "memory", "global", "export", "start", "elem", "data", "tag",
+                "type", "import", "func", "table", "memory", "global", "export", "start", "elem", "data", "tag", "rec",
             ):  # fmt: skip
                 raise self.unexpected(kw)
             start = self.pos
@@ -400,7 +407,14 @@ class ModuleParser:
                 self.bind("type", self.opt_id())
                 self.pos = start
                 self.type_field()
+                if self.m.rec_groups:
+                    self.m.rec_groups.append(1)
                 fields.append((start, kind))
+                continue
+            if kind == "rec":
+                self.pos = start
+                self.rec_field()
+                fields.append((start, "type"))
                 continue
             if kind == "import":
                 self.name()
@@ -471,18 +485,87 @@ class ModuleParser:
         self.m.func_names = {i: name[1:] for name, i in self.ids["func"].items()}
         return self.m
 
-    def type_field(self) -> None:
+    def type_field(self, in_rec: bool = False) -> None:
+        """``(type $id? comptype)`` or ``(type $id? (sub final? $super* comptype))``."""
         self.expect(LPAR)
         self.expect_kw("type")
         self.opt_id()
+        index = len(self.m.types)
+        sub = None
+        if self.at_field("sub"):
+            self.next()
+            self.next()
+            final = self.at_kw("final")
+            if final:
+                self.next()
+            supers = []
+            while self.at_idx():
+                supers.append(self.idx("type"))
+            sub = SubInfo(tuple(supers), final)
+            self.m.subs[index] = sub
         self.expect(LPAR)
-        self.expect_kw("func")
-        params, _, results = self.params_results(allow_names=True)
+        tok = self.next()
+        if tok.kind == KEYWORD and tok.text == "func":
+            params, _, results = self.params_results(allow_names=True)
+            t = FuncType(tuple(params), tuple(results))
+            if sub is None and not in_rec:  # what an inline type use may stand for
+                self.type_index.setdefault(t, index)
+        elif tok.kind == KEYWORD and tok.text == "struct":
+            fields: list[FieldType] = []
+            while self.at_field("field"):
+                self.next()
+                self.next()
+                if self.opt_id() is not None:
+                    fields.append(self.fieldtype())
+                else:
+                    while not self.at_kind(RPAR):
+                        fields.append(self.fieldtype())
+                self.expect(RPAR)
+            t = StructType(tuple(fields))
+        elif tok.kind == KEYWORD and tok.text == "array":
+            t = ArrayType(self.fieldtype())
+        else:
+            raise self.unexpected(tok)
         self.expect(RPAR)
+        if sub is not None:
+            self.expect(RPAR)
         self.expect(RPAR)
-        ft = FuncType(tuple(params), tuple(results))
-        self.type_index.setdefault(ft, len(self.m.types))
-        self.m.types.append(ft)
+        self.m.types.append(t)
+
+    def fieldtype(self) -> FieldType:
+        if self.at_field("mut"):
+            self.next()
+            self.next()
+            storage = self.storagetype()
+            self.expect(RPAR)
+            return FieldType(storage, True)
+        return FieldType(self.storagetype(), False)
+
+    def storagetype(self) -> str:
+        if self.at_kw("i8") or self.at_kw("i16"):
+            return self.next().text
+        return self.valtype()
+
+    def rec_field(self) -> None:
+        """``(rec (type ...)*)``: its types' identifiers are bound before any of them is parsed."""
+        start = self.pos
+        self.expect(LPAR)
+        self.expect_kw("rec")
+        while self.at_field("type"):
+            p = self.pos
+            self.pos += 2
+            self.bind("type", self.opt_id())
+            self.pos = p
+            self.skip_sexpr()
+        self.pos = start + 2
+        n = 0
+        while self.at_field("type"):
+            self.type_field(in_rec=True)
+            n += 1
+        self.expect(RPAR)
+        if not self.m.rec_groups:
+            self.m.rec_groups = [1] * (len(self.m.types) - n)
+        self.m.rec_groups.append(n)
 
     def field_import(self) -> None:
         module = self.name()

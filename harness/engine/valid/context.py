@@ -7,6 +7,7 @@ from .. import types
 from ..errors import ValidationError
 from ..features import WASM3
 from ..records import Record
+from .typedefs import Hierarchy
 
 
 class Context(Record):
@@ -16,7 +17,8 @@ class Context(Record):
     def __init__(self, types: list[S.FuncType], funcs: list[S.FuncType], tables: list[S.TableType],
                  mems: list[S.MemType], globals: list[S.GlobalType], imported_globals: int, elems: list[str],
                  datas: int, refs: set[int] | None = None, features: frozenset[str] = WASM3,
-                 func_type_idx: list[int] | None = None, tags: list[S.FuncType] | None = None):
+                 func_type_idx: list[int] | None = None, tags: list[S.FuncType] | None = None,
+                 hierarchy: Hierarchy | None = None):
         self.types = types
         self.funcs = funcs  # imports first
         self.tables = tables
@@ -27,9 +29,10 @@ class Context(Record):
         self.datas = datas  # number of data segments
         self.refs = set() if refs is None else refs  # C.refs: functions that ref.func in code may name
         self.features = features  # the proposals whose rules apply (features.WASM2 or WASM3)
-        self.kinds = ["func"] * len(types)  # what each defined type is (GC adds "struct", "array")
-        self.supers: list[int | None] = [None] * len(types)  # declared supertype of each (GC)
-        self.canon = canonical_ids(types)  # equivalent types share an id
+        h = hierarchy if hierarchy is not None else Hierarchy(types, [(i, 1) for i in range(len(types))], {})
+        self.kinds = h.kinds  # what each defined type is: "func", "struct", "array"
+        self.supers = h.supers  # declared supertype of each (GC)
+        self.canon = h.canon  # equivalent types share an id
         self.func_type_idx = [] if func_type_idx is None else func_type_idx  # type index of each function
         self.tags = [] if tags is None else tags  # each tag's type (imports first)
 
@@ -47,28 +50,12 @@ class Context(Record):
             raise ValidationError(f"unknown type {parsed[1]}")
 
     def type_(self, idx: int) -> S.FuncType:
+        """Function type ``idx`` ("type mismatch" for a struct or array type)."""
         if not 0 <= idx < len(self.types):
             raise ValidationError(f"unknown type {idx}")
+        if self.kinds[idx] != "func":
+            raise ValidationError("type mismatch")
         return self.types[idx]
-
-
-def canonical_ids(defined: list[S.FuncType]) -> list[int]:
-    """One id per type, shared by equivalent types: each type's structure with the types it refers to
-    replaced by their ids (a reference to itself by a marker: a type on its own is its own rec group)."""
-    ids: dict[tuple, int] = {}
-    out: list[int] = []
-
-    def norm(t: str, i: int):
-        parsed = types.parse(t)
-        if parsed is None or not isinstance(parsed[1], int):
-            return t
-        j = parsed[1]
-        return (parsed[0], "self" if j == i else out[j] if j < len(out) else ("forward", j))
-
-    for i, ft in enumerate(defined):
-        key = (tuple(norm(t, i) for t in ft.params), tuple(norm(t, i) for t in ft.results))
-        out.append(ids.setdefault(key, len(ids)))
-    return out
 
 
 def build_context(m: S.Module, features: frozenset[str] = WASM3) -> Context:
@@ -78,6 +65,8 @@ def build_context(m: S.Module, features: frozenset[str] = WASM3) -> Context:
     def ftype(idx: int, where: str) -> S.FuncType:
         if not 0 <= idx < len(types):
             raise ValidationError(f"unknown type {idx}", where)
+        if not isinstance(types[idx], S.FuncType):
+            raise ValidationError("type mismatch", where)
         return types[idx]
 
     funcs: list[S.FuncType] = []
@@ -115,4 +104,5 @@ def build_context(m: S.Module, features: frozenset[str] = WASM3) -> Context:
             if ins[0] == "ref.func":
                 refs.add(ins[1])
     return Context(types, funcs, tables, mems, globals_, imported_globals,
-                   [e.type for e in m.elems], len(m.datas), refs, features, func_type_idx, tags)
+                   [e.type for e in m.elems], len(m.datas), refs, features, func_type_idx, tags,
+                   Hierarchy(types, m.groups(), m.subs))

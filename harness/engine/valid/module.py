@@ -9,6 +9,7 @@ from ..errors import ValidationError
 from ..features import EXTENDED_CONST, FUNCTION_REFERENCES, GC, MULTI_MEMORY, WASM3
 from .code import validate_function
 from .context import Context, build_context
+from .typedefs import check_types
 
 MAX_PAGES = 65536
 MAX_PAGES64 = 1 << 48
@@ -22,10 +23,8 @@ def validate_module(m: S.Module, features: frozenset[str] = WASM3) -> None:
     """Raise :class:`ValidationError` (spec wording) unless ``m`` is valid under the rules of ``features``
     (:data:`~harness.engine.features.WASM3` by default, ``WASM2`` for the 2.0 rules)."""
     c = build_context(m, features)
+    check_types(c, m.types, m.groups(), m.subs)
     try:
-        for ft in m.types:
-            for t in ft.params + ft.results:
-                c.check_type(t)
         for t in [imp.desc.valtype for imp in m.imported("global")] + [g.type.valtype for g in m.globals]:
             c.check_type(t)
         for t in [imp.desc.elem for imp in m.imported("table")] + [t.elem for t in m.tables] + [e.type for e in m.elems]:

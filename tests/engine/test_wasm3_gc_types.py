@@ -1,0 +1,59 @@
+"""GC type definitions (3.0): recursion groups, sub types (final or not), struct and array types in the
+decoder, the text format and the validator; equivalence is iso-recursive (by canonical id) and subtyping
+follows declared supertypes.  (The GC instructions are not there yet: docs/ENGINE_API.md.)"""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.engine import api, features
+from harness.engine import syntax as S
+from harness.engine.binary import decode_module
+from harness.engine.binary.encode import encode_module
+from harness.engine.errors import UnsupportedFeature, ValidationError
+from harness.engine.text import parse_module
+from harness.engine.valid.context import build_context
+
+TYPES = """(module
+  (rec (type $l (struct (field i32) (field (ref null $l)))) (type $f (func (param (ref null $l)))))
+  (rec (type $l2 (struct (field i32) (field (ref null $l2)))) (type $f2 (func (param (ref null $l2)))))
+  (type $base (sub (struct (field (mut i8)) (field anyref))))
+  (type $derived (sub final $base (struct (field (mut i8)) (field (ref null $derived)) (field i64))))
+  (type $a (array (mut i16)))
+  (func (param (ref $f2)) (call_ref $f (ref.null $l) (local.get 0)))
+  (func (param (ref $derived)) (result (ref null $base)) (local.get 0)))"""
+
+
+def test_decode_encode_and_canonical_equivalence() -> None:
+    data = parse_module(TYPES)
+    m = decode_module(data)
+    assert encode_module(m) == data
+    assert m.rec_groups == [2, 2, 1, 1, 1, 1, 1]  # the two groups, then single types (funcs' inline types too)
+    assert m.subs[5] == S.SubInfo((4,), True)
+    assert m.types[4] == S.StructType((S.FieldType("i8", True), S.FieldType("anyref", False)))
+    assert m.types[6] == S.ArrayType(S.FieldType("i16", True))
+    c = build_context(m)
+    assert c.canon[0] == c.canon[2] and c.canon[1] == c.canon[3] and c.canon[0] != c.canon[1]
+    assert c.matches("(ref 5)", "(ref null 4)") and not c.matches("(ref 4)", "(ref 5)")
+    assert c.matches("(ref 4)", "structref") and c.matches("(ref 6)", "(ref eq)")
+    api.Module.from_bytes(data)
+
+
+@pytest.mark.parametrize("src, message", [
+    ("(module (type $s (struct)) (type (sub $s (struct))))", "sub type"),  # a final supertype
+    ("(module (type $s (sub (struct (field i32)))) (type (sub $s (struct (field i64)))))", "sub type"),
+    ("(module (type $s (sub (struct (field (mut i32))))) (type (sub $s (struct (field i32)))))", "sub type"),
+    ("(module (type $s (sub (func))) (type (sub $s (struct))))", "sub type"),
+    ("(module (type (struct (field (ref 1)))) (type (struct)))", "unknown type"),
+    ("(module (type $s (struct)) (func (type $s)))", "type mismatch"),
+])
+def test_invalid(src: str, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        api.Module.from_text(src)
+
+
+def test_compiled_tiers_refuse_gc_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(api.TIER_FEATURES, "interp", api.TIER_FEATURES["llvm"])
+    assert features.GC in api.Module.from_text(TYPES).features
+    with pytest.raises(UnsupportedFeature, match="gc"):
+        api.Store("interp").instantiate(api.Module.from_text(TYPES))
