@@ -51,18 +51,19 @@ def test_a_night_has_its_aa_pair_and_emulated_timings_are_their_own_series(tmp_p
 def test_conformance_counts_changed_checks_and_missing_ones(tmp_path):
     db = tmp_path / "h.db"
     with ResultsStore(db) as st:
-        _run(st, 0, "wasi", _checks({"a": "pass", "b": "pass", "c": "pass", "d": "fail"}))
+        _run(st, 0, "wasi", _checks({"a": "pass", "b": "pass", "c": "pass", "d": "fail", "e": "xfail"}))
         _run(st, 0, "perf", _perf(1.0))
-        # night 1: the shard was cut short: c and d never ran; b started failing
+        # night 1: the shard was cut short: c, d and e never ran; b started failing
         _run(st, 1, "wasi", _checks({"a": "pass", "b": "fail"}), status="interrupted")
         # night 2: the wasi shard produced nothing at all, but the machine ran other shards
         _run(st, 2, "perf", _perf(1.0))
     h = load_history(db)
     counts = {c.night: c for c in h.conformance}
     first, second, third = (counts[n] for n in h.nights)
-    assert (first.passed, first.failed, first.missing) == (3, 1, 0)
-    assert (second.passed, second.failed, second.missing) == (1, 1, 2)
-    assert (third.passed, third.failed, third.missing, third.run_ids) == (0, 0, 2, [])
+    assert (first.passed, first.failed, first.known, first.missing) == (3, 1, 1, 0)
+    assert (second.passed, second.failed, second.missing) == (1, 1, 3)
+    # what the cut-short night never judged is still missing the night after
+    assert (third.passed, third.failed, third.missing, third.run_ids) == (0, 0, 5, [])
     changed = {(c.night, c.file): (c.before, c.after) for c in h.changes}
     assert changed[(h.nights[1], "b")] == ("pass", "fail")
     assert changed[(h.nights[1], "c")] == ("pass", MISSING)
