@@ -182,7 +182,7 @@ class FunctionCompiler:
         idx = self.layout.n_imported + self.index
         name = m.func_names.get(idx)
         return UnsupportedError(f"singlepass tier: function {idx}{f' ({name})' if name else ''}: {what} "
-                                "is not supported yet")
+                                "is not supported yet", what)
 
     # -- frame slots ----------------------------------------------------------------------------------
     def slot(self, depth: int) -> Mem:
