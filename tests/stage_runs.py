@@ -59,26 +59,33 @@ def runs_spec_files(env: dict[str, str], engine: str, tmp_path: Path, *selection
     return json.loads(out.read_text())
 
 
-def times_a_workload(env: dict[str, str], engine: str, tmp_path: Path) -> None:
-    """``harness perf`` on a perf cache holding one micro workload's builds (a shell script stands in for
-    the native build, whose output the engine's must equal)."""
-    env = {**env, "HARNESS_CACHE": str(tmp_path / "cache")}
-    bins = tmp_path / "cache" / "perf" / "bin"
+def fake_perf_cache(cache: Path, wasm32: Path, native_script: str) -> None:
+    """A perf cache under ``cache`` holding the micro workload ``calls``, built: ``native_script`` (a shell
+    script) as its native64 build, whose output the engine's must equal, ``wasm32`` as its wasm32 build,
+    and no native32 build.  The rusage helper is copied in when it was built already (it spares a zig build)."""
+    bins = cache / "perf" / "bin"
     native = bins / "native64" / "calls"
     native.parent.mkdir(parents=True)
-    native.write_text(f"#!/bin/sh\nprintf '{GREETING.strip()}\\n'\n")
+    native.write_text(native_script)
     native.chmod(0o755)
     (bins / "wasm32").mkdir()
-    shutil.copy(hello(tmp_path), bins / "wasm32" / "calls.wasm")
+    shutil.copy(wasm32, bins / "wasm32" / "calls.wasm")
     for target, path in (("native64", native), ("native32", None), ("wasm32", bins / "wasm32" / "calls.wasm")):
         (bins / target).mkdir(exist_ok=True)
         (bins / target / "calls.json").write_text(json.dumps({
             "program": "calls", "target": target, "ok": path is not None, "path": str(path) if path else None,
             "argv": [], "seconds": 0.0, "sha256": "0" * 64, "message": "", "key": "test"}))
     helper = cache_dir() / "perf" / "tools" / "rusage_exec"
-    if helper.exists():  # built already: spare the test a zig build
-        (tmp_path / "cache" / "perf" / "tools").mkdir(parents=True)
-        shutil.copy2(helper, tmp_path / "cache" / "perf" / "tools" / "rusage_exec")
+    if helper.exists():
+        (cache / "perf" / "tools").mkdir(parents=True)
+        shutil.copy2(helper, cache / "perf" / "tools" / "rusage_exec")
+
+
+def times_a_workload(env: dict[str, str], engine: str, tmp_path: Path) -> None:
+    """``harness perf`` on a perf cache holding one micro workload's builds (a shell script stands in for
+    the native build, whose output the engine's must equal)."""
+    env = {**env, "HARNESS_CACHE": str(tmp_path / "cache")}
+    fake_perf_cache(tmp_path / "cache", hello(tmp_path), f"#!/bin/sh\nprintf '{GREETING.strip()}\\n'\n")
     out = tmp_path / "perf.json"
     r = harness(env, "perf", "--engines", engine, "--workloads", "micro-calls", "--metrics", "throughput",
                 "--repeat", "1", "--warmup", "0", "--db", str(tmp_path / "r.db"), "--json", str(out))

@@ -16,10 +16,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from stage_runs import fake_perf_cache
 
 from harness.adapters.registry import EXTRA_ENV
 from harness.engine.text import parse_module
-from harness.paths import REPO_ROOT, cache_dir
+from harness.paths import REPO_ROOT
 
 FAKE_ADAPTER = '''
 """A fake runtime for tests: our interpreter under the name ``fake``."""
@@ -132,22 +133,7 @@ def test_harness_perf_times_it(fake, tmp_path):
     the fake's output is checked against native64's."""
     env, log, wasm = fake
     env = {**env, "HARNESS_CACHE": str(tmp_path / "cache")}
-    bins = tmp_path / "cache" / "perf" / "bin"
-    native = bins / "native64" / "calls"
-    native.parent.mkdir(parents=True)
-    native.write_text("#!/bin/sh\necho hi from fake\n")
-    native.chmod(0o755)
-    (bins / "wasm32").mkdir()
-    shutil.copy(wasm, bins / "wasm32" / "calls.wasm")
-    for target, path in (("native64", native), ("native32", None), ("wasm32", bins / "wasm32" / "calls.wasm")):
-        (bins / target).mkdir(exist_ok=True)
-        (bins / target / "calls.json").write_text(json.dumps({
-            "program": "calls", "target": target, "ok": path is not None, "path": str(path) if path else None,
-            "argv": [], "seconds": 0.0, "sha256": "0" * 64, "message": "", "key": "test"}))
-    helper = cache_dir() / "perf" / "tools" / "rusage_exec"
-    if helper.exists():  # built already: spare the test a zig build
-        (tmp_path / "cache" / "perf" / "tools").mkdir(parents=True)
-        shutil.copy2(helper, tmp_path / "cache" / "perf" / "tools" / "rusage_exec")
+    fake_perf_cache(tmp_path / "cache", wasm, "#!/bin/sh\necho hi from fake\n")
     out = tmp_path / "perf.json"
     r = _harness(env, "perf", "--engines", "fake", "--workloads", "micro-calls", "--metrics", "throughput",
                  "--repeat", "1", "--warmup", "0", "--db", str(tmp_path / "r.db"), "--json", str(out))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -19,9 +18,10 @@ import time
 from pathlib import Path
 
 import pytest
+from stage_runs import fake_perf_cache
 
 from harness.engine.text import parse_module
-from harness.paths import REPO_ROOT, cache_dir
+from harness.paths import REPO_ROOT
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="walks /proc")
 
@@ -188,24 +188,10 @@ def test_harness_wasi(tmp_path, signum, code, word):
 
 def _perf_cache(tmp_path: Path) -> None:
     """A perf cache holding one micro workload, built: a shell script as native64, the spinning program as
-    its wasm32 build (as ``tests/test_fake_runtime.py`` does)."""
-    bins = tmp_path / "cache" / "perf" / "bin"
-    native = bins / "native64" / "calls"
-    native.parent.mkdir(parents=True)
-    native.write_text("#!/bin/sh\necho done\n")
-    native.chmod(0o755)
-    wasm32 = bins / "wasm32" / "calls.wasm"
-    wasm32.parent.mkdir()
-    wasm32.write_bytes(parse_module(SPIN_WAT))
-    for target, path in (("native64", native), ("native32", None), ("wasm32", wasm32)):
-        (bins / target).mkdir(exist_ok=True)
-        (bins / target / "calls.json").write_text(json.dumps({
-            "program": "calls", "target": target, "ok": path is not None, "path": str(path) if path else None,
-            "argv": [], "seconds": 0.0, "sha256": "0" * 64, "message": "", "key": "test"}))
-    helper = cache_dir() / "perf" / "tools" / "rusage_exec"
-    if helper.exists():  # built already: spare the test a zig build
-        (tmp_path / "cache" / "perf" / "tools").mkdir(parents=True)
-        shutil.copy2(helper, tmp_path / "cache" / "perf" / "tools" / "rusage_exec")
+    its wasm32 build."""
+    spin = tmp_path / "spin.wasm"
+    spin.write_bytes(parse_module(SPIN_WAT))
+    fake_perf_cache(tmp_path / "cache", spin, "#!/bin/sh\necho done\n")
 
 
 @pytest.mark.parametrize("signum,code,word", SIGNALS)
