@@ -60,7 +60,8 @@ def wat_immediate(imm: tuple) -> str:
     return f" {imm[0]}"
 
 
-CASES = [(name, imm) for name in sorted(SIMD_OPS) for imm in immediates(name)]
+# relaxed SIMD (3.0) is not compared: each engine may choose its results; ours are test_wasm3_relaxed_simd's
+CASES = [(name, imm) for name in sorted(SIMD_OPS) if ".relaxed_" not in name for imm in immediates(name)]
 
 
 def build_wat() -> str:
