@@ -10,7 +10,7 @@ from harness.engine import api, features
 from harness.engine import syntax as S
 from harness.engine.binary import decode_module
 from harness.engine.binary.encode import encode_module
-from harness.engine.errors import UnsupportedFeature, ValidationError
+from harness.engine.errors import LinkError, Trap, UnsupportedFeature, ValidationError
 from harness.engine.text import parse_module
 from harness.engine.valid.context import build_context
 
@@ -57,3 +57,31 @@ def test_compiled_tiers_refuse_gc_by_name(monkeypatch: pytest.MonkeyPatch) -> No
     assert features.GC in api.Module.from_text(TYPES).features
     with pytest.raises(UnsupportedFeature, match="gc"):
         api.Store("interp").instantiate(api.Module.from_text(TYPES))
+
+
+def test_runtime_types_compare_across_modules() -> None:
+    """Equivalent types of two modules are one runtime type: imports and call_indirect match by it."""
+    store = api.Store("interp")
+    a = store.instantiate(api.Module.from_text("""(module
+      (type $s (sub (struct)))
+      (type $t (sub final $s (struct (field i32))))
+      (type $f (func (param (ref null $t))))
+      (func (export "f") (type $f))
+      (table (export "tab") 1 funcref (ref.func 0)))"""))
+    b_src = """(module
+      (type $x (struct))
+      (type $s (sub (struct)))
+      (type $t (sub final $s (struct (field i32))))
+      (type $f (func (param (ref null $t))))
+      (type $g (func (param (ref null $s))))
+      (import "a" "f" (func (type $f)))
+      (import "a" "tab" (table 1 funcref))
+      (func (export "same") (call_indirect (type $f) (ref.null $t) (i32.const 0)))
+      (func (export "other") (call_indirect (type $g) (ref.null $s) (i32.const 0))))"""
+    b = store.instantiate(api.Module.from_text(b_src), {"a": a.exports})
+    b.call("same")
+    with pytest.raises(Trap, match="indirect call type mismatch"):
+        b.call("other")
+    with pytest.raises(LinkError, match="incompatible import type"):
+        store.instantiate(api.Module.from_text(
+            '(module (type $s (struct)) (import "a" "f" (func (param (ref null $s)))))'), {"a": a.exports})

@@ -15,6 +15,7 @@ from ..errors import TRAP_OOB_MEMORY, TRAP_OOB_TABLE, LinkError, Trap
 from ..syntax import FuncType, GlobalType, Limits, MemType, Module, TableType
 from .memory import MemoryInstance
 from .objects import FuncInstance, GlobalInstance, TableInstance, TagInstance
+from .rtt import RTT, func_rtt, module_rtts
 
 Extern = FuncInstance | TableInstance | MemoryInstance | GlobalInstance | TagInstance
 _KIND_CLASS = {"func": FuncInstance, "table": TableInstance, "memory": MemoryInstance, "global": GlobalInstance,
@@ -44,6 +45,7 @@ class ModuleInstance:
         self.mems: list[MemoryInstance] = []
         self.globals: list[GlobalInstance] = []
         self.tags: list[TagInstance] = []
+        self.rtts: list[RTT] = []  # the runtime type of each of the module's types
         self.elems: list[list | None] = []
         self.datas: list[bytes | None] = []
         self.exports: dict[str, Extern] = {}
@@ -58,12 +60,24 @@ def _limits_match(actual: Limits, expected: Limits) -> bool:
     return actual.max is not None and actual.max <= expected.max
 
 
-def extern_matches(ext: Extern, kind: str, expected: Any) -> bool:
-    """Extern subtyping (spec 4.5.2): does ``ext`` fit an import of ``kind`` with type ``expected``?"""
+def rtt_of(ext: FuncInstance | TagInstance) -> RTT:
+    """A function's or tag's runtime type (made here for host functions and host tags)."""
+    if ext.rtt is None:
+        ext.rtt = func_rtt(ext.type)
+    return ext.rtt
+
+
+def extern_matches(ext: Extern, kind: str, expected: Any, expected_rtt: RTT | None = None) -> bool:
+    """Extern subtyping (spec 4.5.2): does ``ext`` fit an import of ``kind`` with type ``expected``?
+    ``expected_rtt`` is the importing module's runtime type for a function or tag import (3.0: types are
+    compared across modules by their canonical runtime types; a function may be of a subtype)."""
     if not isinstance(ext, _KIND_CLASS[kind]):
         return False
     if kind == "func" or kind == "tag":
-        return ext.type == expected
+        if expected_rtt is None:
+            return ext.type == expected
+        actual = rtt_of(ext)
+        return actual is expected_rtt or (kind == "func" and actual.sub_of(expected_rtt))
     if kind == "table":
         t = ext.type
         return t.elem == expected.elem and t.addr == expected.addr and _limits_match(t.limits, expected.limits)
@@ -118,12 +132,14 @@ def resolve_imports(module: Module, imports: dict[str, dict[str, Extern]] | None
     """Look up and type-check each import; ``LinkError`` ("unknown import"/"incompatible import type")."""
     out = []
     imports = imports or {}
+    rtts = module_rtts(module.types, module.groups(), module.subs) if module.imports else []
     for imp in module.imports:
         ext = imports.get(imp.module, {}).get(imp.name)
         if ext is None:
             raise LinkError(f"unknown import {imp.module!r}.{imp.name!r}")
-        expected = module.types[imp.desc] if imp.kind in ("func", "tag") else imp.desc
-        if not extern_matches(ext, imp.kind, expected):
+        typed = imp.kind in ("func", "tag")
+        expected = module.types[imp.desc] if typed else imp.desc
+        if not extern_matches(ext, imp.kind, expected, rtts[imp.desc] if typed else None):
             got = getattr(ext, "type", type(ext).__name__)
             raise LinkError(f"incompatible import type for {imp.module!r}.{imp.name!r}: "
                             f"expected {imp.kind} {expected}, got {got}")
@@ -140,13 +156,16 @@ def instantiate(module: Module, externs: list[Extern], compiled: CompiledModule,
     """
     inst = ModuleInstance(module)
     inst.compiled = compiled
+    inst.rtts = module_rtts(module.types, module.groups(), module.subs)
     spaces = {"func": inst.funcs, "table": inst.tables, "memory": inst.mems, "global": inst.globals,
               "tag": inst.tags}
     for imp, ext in zip(module.imports, externs, strict=True):
         spaces[imp.kind].append(ext)
     for i, f in enumerate(module.funcs):
         idx = len(inst.funcs)
-        inst.funcs.append(FuncInstance(module.types[f.type_idx], inst, i, name=module.func_names.get(idx)))
+        fi = FuncInstance(module.types[f.type_idx], inst, i, name=module.func_names.get(idx))
+        fi.rtt = inst.rtts[f.type_idx]
+        inst.funcs.append(fi)
     for mt in module.mems:
         inst.mems.append(MemoryInstance(mt))
     # 3.0: globals first (a table's initialiser may read them), in the order the spec gives
@@ -155,7 +174,7 @@ def instantiate(module: Module, externs: list[Extern], compiled: CompiledModule,
     for i, tt in enumerate(module.tables):
         init = module.table_inits.get(i)
         inst.tables.append(TableInstance(tt, None if init is None else eval_const(init, inst)))
-    inst.tags.extend(TagInstance(module.types[t]) for t in module.tags)
+    inst.tags.extend(TagInstance(module.types[t], inst.rtts[t]) for t in module.tags)
     inst.elems = [[eval_const(e, inst) for e in seg.init] for seg in module.elems]
     inst.datas = [d.init for d in module.datas]
     for ex in module.exports:

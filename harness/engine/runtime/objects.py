@@ -58,10 +58,11 @@ class TableInstance:
 class TagInstance:
     """An exception tag (3.0): ``type`` is the :class:`FuncType` of its arguments; identity is the tag."""
 
-    __slots__ = ("type",)
+    __slots__ = ("type", "rtt")
 
-    def __init__(self, functype: FuncType):
+    def __init__(self, functype: FuncType, rtt: Any = None):
         self.type = functype
+        self.rtt = rtt  # its type's runtime type (runtime.rtt), for import matching across modules
 
     def __repr__(self) -> str:
         return f"<TagInstance {self.type}>"
@@ -97,7 +98,8 @@ class FuncInstance:
       (``interp.helpers.TailCall``) instead of making it, for the caller's trampoline; else ``None``.
     """
 
-    __slots__ = ("type", "module", "code_index", "host", "call", "interp", "tail", "native", "name", "__weakref__")
+    __slots__ = ("type", "module", "code_index", "host", "call", "interp", "tail", "native", "name", "rtt",
+                 "__weakref__")
 
     def __init__(self, functype: FuncType, module: Any = None, code_index: int | None = None,
                  host: Callable | None = None, name: str | None = None):
@@ -107,6 +109,7 @@ class FuncInstance:
         self.host = host
         self.interp = None
         self.tail = None
+        self.rtt = None  # the runtime type of a wasm function's type (runtime.rtt; host functions: made on use)
         self.native = None
         self.name = name
         self.call: Callable[[list], list] | None = self._host_call if host is not None else None

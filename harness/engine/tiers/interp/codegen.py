@@ -884,7 +884,7 @@ def _call_indirect(g: FuncCodegen, ins: tuple) -> bool:
     g.emit(f"_e = T{ins[2]}.elements")
     g.emit(f"if {iv} >= len(_e): raise Trap(TRAP_UNDEFINED_ELEMENT)")
     g.emit(f"_f = _e[{iv}]")
-    g.emit(f"if _f is None or (_f.type is not {ty} and _f.type != {ty}): call_fail(_f)")
+    g.emit(f"if _f is None or (_f.type is not {ty} and not type_ok(_f, RT{ins[1]})): call_fail(_f)")
     g.push_results(len(ft.results), f"(_f.interp or interp_callable(_f))({', '.join(a.expr for a in args)})")
     if g.ctx.has_mem:
         g.emit(_MB_RELOAD)
@@ -969,7 +969,7 @@ def _return_call_indirect(g: FuncCodegen, ins: tuple) -> bool:
     g.emit(f"_e = T{ins[2]}.elements")
     g.emit(f"if {iv} >= len(_e): raise Trap(TRAP_UNDEFINED_ELEMENT)")
     g.emit(f"_f = _e[{iv}]")
-    g.emit(f"if _f is None or (_f.type is not {ty} and _f.type != {ty}): call_fail(_f)")
+    g.emit(f"if _f is None or (_f.type is not {ty} and not type_ok(_f, RT{ins[1]})): call_fail(_f)")
     g.tail_calls = True
     g.emit(f"return TailCall(_f.tail or _f.interp or interp_callable(_f), "
            f"({''.join(a.expr + ', ' for a in args)}))")

@@ -13,6 +13,7 @@ from ...errors import (
     TRAP_UNINITIALIZED_ELEMENT,
     Trap,
 )
+from ...runtime.instance import rtt_of
 
 M32 = 0xFFFFFFFF
 M64 = 0xFFFFFFFFFFFFFFFF
@@ -111,6 +112,13 @@ def trampoline(body):
         return r
 
     return entry
+
+
+def type_ok(f, rtt) -> bool:
+    """Whether function ``f`` may be called as runtime type ``rtt`` (the same canonical type, or a subtype):
+    ``call_indirect`` across modules, where types are not the same objects."""
+    r = rtt_of(f)
+    return r is rtt or r.sub_of(rtt)
 
 
 def call_fail(f) -> None:

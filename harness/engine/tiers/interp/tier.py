@@ -193,6 +193,8 @@ class CompiledInterp:
             ns[f"TG{i}"] = tag
         for i, t in enumerate(inst.types):
             ns[f"TY{i}"] = t
+        for i, rtt in enumerate(inst.rtts):
+            ns[f"RT{i}"] = rtt
         for i in range(n_imp, len(inst.funcs)):
             fi = inst.funcs[i]
             if i in self.codes:
