@@ -114,12 +114,14 @@ def test_helper_runs_inside_the_container(built, tmp_path):
     assert wrapped[cut + 1:cut + 4] == ["/h", "/r/ru", "--"] and wrapped[cut + 4] == "/usr/local/bin/wasmi"
     ro, rw = _mounts(wrapped)
     assert "/h" in ro and "/r" in rw
-    image, name, ro, rw, inner, warm = guard._parse(wrapped[3:])
-    assert warm == "/usr/local/bin/wasmi" and inner[:3] == ["/h", "/r/ru", "--"]
-    docker_argv = guard.docker_argv(image, name, ro, rw, inner, warm)
+    image, name, ro, rw, inner, files = guard._parse(wrapped[3:])
+    assert files == {"warm": "/usr/local/bin/wasmi"} and inner[:3] == ["/h", "/r/ru", "--"]
+    docker_argv = guard.docker_argv(image, name, ro, rw, inner, **files, stdin="/in put", stdout="/r/out")
     assert "/h:/h:ro" in docker_argv and "/r:/r" in docker_argv and "--rm" in docker_argv
-    # the binary is read before the helper starts, so outside the timed run
-    assert docker_argv[docker_argv.index(image) + 1:][3:6] == ["/usr/local/bin/wasmi", "/h", "/r/ru"]
+    # the binary is read, and the stdio files opened, inside, before the helper starts (outside the timed run)
+    assert docker_argv[docker_argv.index(image) + 1:][:6] == \
+        ["/bin/sh", "-c", "cat /usr/local/bin/wasmi > /dev/null && exec \"$@\" < '/in put' > /r/out", "sh", "/h",
+         "/r/ru"]
     assert docker_argv[docker_argv.index("--network") + 1] == "none"
 
 

@@ -88,9 +88,15 @@ def run_measured(argv: list[str], stdin: Path | None, stdout: Path | None, timeo
     if helper:
         ru_file.unlink(missing_ok=True)
         prefix = [str(helper), str(ru_file.resolve()), "--"]
-        # In a container the helper runs inside it, so the container's start is not in the figures.
-        argv = (guard.wrap_inside(argv, prefix, ro=[str(helper)], rw=[str(ru_file.parent.resolve())])
-                if guard.is_guarded(argv) else [*prefix, *argv])
+        if guard.is_guarded(argv):
+            # In a container the helper runs inside it, so the container's start is not in the figures, and the
+            # container opens the stdio files itself (the Docker client's stream is slower than a file).
+            ins, outs = (str(stdin.resolve()) if stdin else None), (str(stdout.resolve()) if stdout else None)
+            argv = guard.wrap_inside(argv, prefix, ro=[str(helper), *([ins] if ins else [])],
+                                     rw=[str(ru_file.parent.resolve())], stdin=ins, stdout=outs)
+            stdin = stdout = None
+        else:
+            argv = [*prefix, *argv]
     vm: int | None = None
 
     def sample(pid: int) -> None:
