@@ -225,6 +225,22 @@ class Adapter:
         raise RunnerUnavailable(f"{self.runtime} has no ahead-of-time compilation")
 
 
+
+@dataclass
+class PythonEngineAdapter(Adapter):
+    """A runtime that is a Python package run in-process: available when ``package`` is importable, WASI
+    programs under ``python -m harness.wasi.child`` (a process of its own that a timeout can kill)."""
+
+    package: str = ""  # the import name whose presence makes the runtime available
+
+    def _probe(self, tier: str) -> Availability:
+        if not has_module(self.package):
+            return Availability(False, f"the Python package {self.package!r} is not installed", self.install_hint)
+        return Availability(True)
+
+    def wasi_command(self, tier: str, inv: Invocation, scratch: Path) -> list[str]:
+        return child_command(EngineSpec(self.runtime, tier).name, inv)
+
 def has_module(name: str) -> bool:
     """Whether a Python module is installed, without importing it."""
     try:

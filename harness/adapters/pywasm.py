@@ -3,18 +3,11 @@ host under ``python -m harness.wasi.child``."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from .base import (
     ALL,
     EXTENDED_CONST,
     WASM3_FEATURES,
-    Adapter,
-    Availability,
-    EngineSpec,
-    Invocation,
-    child_command,
-    has_module,
+    PythonEngineAdapter,
     supported,
     unsupported,
 )
@@ -25,22 +18,18 @@ FEATURES = {**{f: unsupported("pywasm 2.2 implements WebAssembly 2.0") for f in 
             EXTENDED_CONST: supported()}
 
 
-class PywasmAdapter(Adapter):
+class PywasmAdapter(PythonEngineAdapter):
     def __init__(self) -> None:
         super().__init__(
             runtime="pywasm", tiers=("interp",), default_tier="interp",
             description="pywasm, a pure-Python interpreter",
             install_hint="pip install pywasm",
             capabilities_by_tier={"interp": ALL},
+            package="pywasm",
             spec_driver="harness.spec.drivers.pywasm_py:PywasmDriver",
             slow_tiers=frozenset({"interp"}),
             features_by_tier={"interp": FEATURES},
         )
-
-    def _probe(self, tier: str) -> Availability:
-        if not has_module("pywasm"):
-            return Availability(False, "pywasm is not installed", self.install_hint)
-        return Availability(True)
 
     def version(self) -> str | None:
         try:
@@ -49,6 +38,3 @@ class PywasmAdapter(Adapter):
             return f"pywasm {version('pywasm')}"
         except Exception:
             return None
-
-    def wasi_command(self, tier: str, inv: Invocation, scratch: Path) -> list[str]:
-        return child_command(EngineSpec(self.runtime, tier).name, inv)

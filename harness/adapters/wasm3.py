@@ -3,19 +3,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from .base import (
     ALL,
     MEMORY64,
     TAIL_CALL,
     WASM3_FEATURES,
-    Adapter,
-    Availability,
-    EngineSpec,
-    Invocation,
-    child_command,
-    has_module,
+    PythonEngineAdapter,
     supported,
     unsupported,
 )
@@ -26,22 +19,18 @@ FEATURES = {**{f: unsupported("wasm3 0.5 predates it") for f in WASM3_FEATURES},
             MEMORY64: unsupported("not in wasm3's documented features")}
 
 
-class Wasm3Adapter(Adapter):
+class Wasm3Adapter(PythonEngineAdapter):
     def __init__(self) -> None:
         super().__init__(
             runtime="wasm3", tiers=("interp",), default_tier="interp",
             description="wasm3 interpreter via pywasm3 (WASI through the harness's host)",
             install_hint="pip install pywasm3",
             capabilities_by_tier={"interp": ALL},
+            package="wasm3",
             spec_driver="harness.spec.drivers.wasm3_py:Wasm3Driver",
             slow_tiers=frozenset({"interp"}),
             features_by_tier={"interp": FEATURES},
         )
-
-    def _probe(self, tier: str) -> Availability:
-        if not has_module("wasm3"):
-            return Availability(False, "pywasm3 is not installed", self.install_hint)
-        return Availability(True)
 
     def version(self) -> str | None:
         try:
@@ -50,6 +39,3 @@ class Wasm3Adapter(Adapter):
             return f"wasm3 {wasm3.M3_VERSION}"
         except Exception:
             return None
-
-    def wasi_command(self, tier: str, inv: Invocation, scratch: Path) -> list[str]:
-        return child_command(EngineSpec(self.runtime, tier).name, inv)
