@@ -25,6 +25,8 @@ WASM3: frozenset[str] = frozenset((EXTENDED_CONST, MULTI_MEMORY, MEMORY64, TAIL_
 
 _CONST_ARITH = frozenset(("i32.add", "i32.sub", "i32.mul", "i64.add", "i64.sub", "i64.mul"))
 _TAIL_CALLS = frozenset(("return_call", "return_call_indirect", "return_call_ref"))
+_GC = frozenset(("ref.eq", "ref.i31", "i31.get_s", "i31.get_u", "any.convert_extern", "extern.convert_any",
+                 "ref.test", "ref.cast", "br_on_cast", "br_on_cast_fail", "array.len"))
 _EXCEPTIONS = frozenset(("throw", "throw_ref", "try_table"))
 _FUNCTION_REFERENCES = frozenset(("call_ref", "return_call_ref", "ref.as_non_null", "br_on_null", "br_on_non_null"))
 _TYPES_2_0 = frozenset(S.VAL_TYPES)
@@ -87,6 +89,8 @@ def used_by(m: S.Module) -> set[str]:
                 used.add(TAIL_CALL)
             if name in _EXCEPTIONS:
                 used.add(EXCEPTIONS)
+            if name in _GC or name.startswith(("struct.", "array.")):
+                used.add(GC)
             if ".relaxed_" in name:
                 used.add(RELAXED_SIMD)
             if name in _FUNCTION_REFERENCES or (name == "ref.null" and ins[1] not in _TYPES_2_0):

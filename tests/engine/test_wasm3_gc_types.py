@@ -1,6 +1,6 @@
 """GC type definitions (3.0): recursion groups, sub types (final or not), struct and array types in the
 decoder, the text format and the validator; equivalence is iso-recursive (by canonical id) and subtyping
-follows declared supertypes.  (The GC instructions are not there yet: docs/ENGINE_API.md.)"""
+follows declared supertypes (the instructions: test_wasm3_gc)."""
 
 from __future__ import annotations
 

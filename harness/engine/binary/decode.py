@@ -8,6 +8,7 @@ recursion limit; counts are checked against the bytes left before anything is al
 from __future__ import annotations
 
 from .. import syntax as S
+from .. import types
 from ..errors import MalformedError
 from ..features import EXCEPTIONS, FUNCTION_REFERENCES, GC, MEMORY64, MULTI_MEMORY, WASM3
 from ..types import HEAP_BY_BYTE, ref
@@ -17,6 +18,7 @@ from .opcodes import (
     ELSE,
     EMPTY_BLOCKTYPE,
     END,
+    FB,
     FC,
     FD,
     OPCODES,
@@ -256,7 +258,7 @@ class _Decoder:
                     cur = []
                     continue
                 raise r.fail("END opcode expected", pos)
-            if b == FC or b == FD:
+            if b == FC or b == FD or (b == FB and self.gc):
                 sub = r.u32()
                 entry = opx[b].get(sub)
                 if entry is None:
@@ -315,6 +317,18 @@ class _Decoder:
             elif imm == "idx2":
                 a = r.u32()
                 cur.append((name, a, r.u32()))
+                if name == "array.new_data" or name == "array.init_data":
+                    self.uses_data_idx = True
+            elif imm == "br_on_cast":  # flags (bit 0: the first type nullable, bit 1: the second), label, two types
+                flags = r.byte()
+                if flags > 3:
+                    raise r.fail("malformed cast flags", r.pos - 1)
+                label = r.u32()
+                rt1 = types.ref(bool(flags & 1), self.heaptype())
+                cur.append((name, label, rt1, types.ref(bool(flags & 2), self.heaptype())))
+            elif imm == "heaptype":  # ref.test/ref.cast: the target, as a reference type (null: the _null form)
+                nullable = name.endswith("_null")
+                cur.append((name[:-5] if nullable else name, types.ref(nullable, self.heaptype())))
             elif imm == "reftype":  # ref.null's heap type, as the nullable reference type
                 if self.typed_refs:
                     cur.append((name, ref(True, self.heaptype())))

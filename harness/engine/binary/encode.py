@@ -130,6 +130,14 @@ def encode_expr(body: list, out: bytearray | None = None) -> bytes:
             code, imm = OPCODES[name]
         except KeyError:
             raise ValueError(f"cannot encode unknown instruction {name!r}") from None
+        if imm == "br_on_cast":
+            (n1, h1), (n2, h2) = types.parse(ins[2]), types.parse(ins[3])
+            out += _opcode(name) + bytes((int(n1) | int(n2) << 1,)) + uleb(ins[1]) + _heaptype(h1) + _heaptype(h2)
+            continue
+        if imm == "heaptype":  # ref.test / ref.cast: the _null opcode when the target type is nullable
+            nullable, heap = types.parse(ins[1])
+            out += _opcode(name + "_null" if nullable else name) + _heaptype(heap)
+            continue
         if name == "select" and len(ins) > 1:
             out.append(SELECT_T)
             out += _vec([_valtype(t) for t in ins[1]])
@@ -278,7 +286,7 @@ def _uses_data_count(m: S.Module) -> bool:
         while stack:
             for ins in stack.pop():
                 name = ins[0]
-                if name in ("memory.init", "data.drop"):
+                if name in ("memory.init", "data.drop", "array.new_data", "array.init_data"):
                     return True
                 if name in ("block", "loop", "try_table"):
                     stack.append(ins[2])

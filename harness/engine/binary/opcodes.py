@@ -47,7 +47,7 @@ kind                      binary                                         IR imme
 
 from __future__ import annotations
 
-FC, FD = 0xFC, 0xFD
+FB, FC, FD = 0xFB, 0xFC, 0xFD
 
 # ---------------------------------------------------------------------------------------------- helpers
 _ROWS: list[tuple[str, int | tuple[int, int], str, str | None]] = []
@@ -160,6 +160,38 @@ for _i, (_n, _s) in enumerate(_CONV):
 _row("ref.null", 0xD0, "reftype")
 _row("ref.is_null", 0xD1)
 _row("ref.func", 0xD2, "idx")
+_row("ref.eq", 0xD3)  # GC (3.0): references to i31 and host values, tests and casts
+_row("struct.new", (FB, 0), "idx")
+_row("struct.new_default", (FB, 1), "idx")
+_row("struct.get", (FB, 2), "idx2")
+_row("struct.get_s", (FB, 3), "idx2")
+_row("struct.get_u", (FB, 4), "idx2")
+_row("struct.set", (FB, 5), "idx2")
+_row("array.new", (FB, 6), "idx")
+_row("array.new_default", (FB, 7), "idx")
+_row("array.new_fixed", (FB, 8), "idx2")
+_row("array.new_data", (FB, 9), "idx2")
+_row("array.new_elem", (FB, 10), "idx2")
+_row("array.fill", (FB, 16), "idx")
+_row("array.copy", (FB, 17), "idx2")
+_row("array.init_data", (FB, 18), "idx2")
+_row("array.init_elem", (FB, 19), "idx2")
+_row("array.get", (FB, 11), "idx")
+_row("array.get_s", (FB, 12), "idx")
+_row("array.get_u", (FB, 13), "idx")
+_row("array.set", (FB, 14), "idx")
+_row("array.len", (FB, 15))
+_row("br_on_cast", (FB, 24), "br_on_cast")
+_row("br_on_cast_fail", (FB, 25), "br_on_cast")
+_row("ref.test", (FB, 20), "heaptype")
+_row("ref.test_null", (FB, 21), "heaptype")
+_row("ref.cast", (FB, 22), "heaptype")
+_row("ref.cast_null", (FB, 23), "heaptype")
+_row("any.convert_extern", (FB, 26))
+_row("extern.convert_any", (FB, 27))
+_row("ref.i31", (FB, 28))
+_row("i31.get_s", (FB, 29), "", "i31ref:i32")
+_row("i31.get_u", (FB, 30), "", "i31ref:i32")
 _row("ref.as_non_null", 0xD4)
 _row("br_on_null", 0xD5, "label")
 _row("br_on_non_null", 0xD6, "label")
@@ -326,7 +358,7 @@ def _parse_sig(sig: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 OPCODES: dict[str, tuple[int | tuple[int, int], str]] = {}
 SIGNATURES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
 BY_BYTE: dict[int, str] = {}
-BY_PREFIX: dict[int, dict[int, str]] = {FC: {}, FD: {}}
+BY_PREFIX: dict[int, dict[int, str]] = {FB: {}, FC: {}, FD: {}}
 
 for _n, _c, _imm, _sig in _ROWS:
     if _n in OPCODES:

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from ..errors import TRAP_OOB_MEMORY, TRAP_OOB_TABLE, LinkError, Trap
 from ..syntax import FuncType, GlobalType, Limits, MemType, Module, TableType
+from .gcref import I31, ArrayRef, StructRef, any_convert_extern, array_new, extern_convert_any
 from .memory import MemoryInstance
 from .objects import FuncInstance, GlobalInstance, TableInstance, TagInstance
 from .rtt import RTT, func_rtt, module_rtts
@@ -118,6 +119,14 @@ def eval_const(expr: list, inst: ModuleInstance) -> Any:
             stack.append(inst.funcs[ins[1]])
         elif op == "global.get":
             stack.append(inst.globals[ins[1]].value)
+        elif op in _ALLOC:
+            stack.append(_alloc(ins, stack, inst))
+        elif op == "ref.i31":
+            stack.append(I31(stack.pop()))
+        elif op == "any.convert_extern":
+            stack.append(any_convert_extern(stack.pop()))
+        elif op == "extern.convert_any":
+            stack.append(extern_convert_any(stack.pop()))
         elif op in ("i32.add", "i32.sub", "i32.mul", "i64.add", "i64.sub", "i64.mul"):
             b, a = stack.pop(), stack.pop()
             m = 0xFFFFFFFF if op[1] == "3" else 0xFFFFFFFFFFFFFFFF
@@ -126,6 +135,44 @@ def eval_const(expr: list, inst: ModuleInstance) -> Any:
         else:
             raise ValueError(f"not a constant instruction: {op}")
     return stack[-1] if stack else None
+
+
+_ALLOC = frozenset(("struct.new", "struct.new_default", "array.new", "array.new_default", "array.new_fixed"))
+
+
+def _field_value(storage: str, raw: Any) -> Any:
+    """A raw value as a struct or array holds it (the interpreter's representation: f64 as a float)."""
+    if storage == "f64":
+        return struct.unpack("<d", struct.pack("<Q", raw))[0]
+    mask = {"i8": 0xFF, "i16": 0xFFFF}.get(storage)
+    return raw & mask if mask else raw
+
+
+def _default(storage: str) -> Any:
+    return 0.0 if storage == "f64" else 0 if storage in ("i8", "i16", "i32", "i64", "f32", "v128") else None
+
+
+def _alloc(ins: tuple, stack: list, inst: ModuleInstance) -> Any:
+    """struct.new* / array.new* in a constant expression (3.0)."""
+    op, x = ins[0], ins[1]
+    t = inst.module.types[x]
+    rtt = inst.rtts[x]
+    if op == "struct.new":
+        n = len(t.fields)
+        vals = stack[len(stack) - n:] if n else []
+        del stack[len(stack) - n:]
+        return StructRef(rtt, [_field_value(f.storage, v) for f, v in zip(t.fields, vals, strict=True)])
+    if op == "struct.new_default":
+        return StructRef(rtt, [_default(f.storage) for f in t.fields])
+    storage = t.field.storage
+    if op == "array.new_fixed":
+        n = ins[2]
+        vals = stack[len(stack) - n:] if n else []
+        del stack[len(stack) - n:]
+        return ArrayRef(rtt, [_field_value(storage, v) for v in vals])
+    count = stack.pop()
+    fill = _field_value(storage, stack.pop()) if op == "array.new" else _default(storage)
+    return array_new(rtt, fill, count)
 
 
 def resolve_imports(module: Module, imports: dict[str, dict[str, Extern]] | None) -> list[Extern]:

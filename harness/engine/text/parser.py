@@ -97,6 +97,7 @@ class ModuleParser:
         self.uses_data_count = False
         self.nimported = dict.fromkeys(DEF_WORDS, 0)
         self.type_index: dict[FuncType, int] = {}  # first index of each function type
+        self.field_ids: dict[int, dict[str, int]] = {}  # struct field names, per type
 
     # ----------------------------------------------------------------- token helpers
 
@@ -512,10 +513,15 @@ class ModuleParser:
                 self.type_index.setdefault(t, index)
         elif tok.kind == KEYWORD and tok.text == "struct":
             fields: list[FieldType] = []
+            names = self.field_ids.setdefault(index, {})
             while self.at_field("field"):
                 self.next()
                 self.next()
-                if self.opt_id() is not None:
+                ident = self.opt_id()
+                if ident is not None:
+                    if ident.text in names:
+                        raise self.err(f"duplicate field {ident.text}", ident)
+                    names[ident.text] = len(fields)
                     fields.append(self.fieldtype())
                 else:
                     while not self.at_kind(RPAR):
@@ -1127,6 +1133,35 @@ class ModuleParser:
             return (name, self.idx("type"))
         if kind == "tag":
             return (name, self.idx("tag"))
+        if kind == "reftype":
+            return (name, self.reftype())
+        if kind == "field":
+            t = self.idx("type")
+            tok = self.peek()
+            if tok is not None and tok.kind == ID:
+                self.next()
+                found = self.field_ids.get(t, {}).get(tok.text)
+                if found is None:
+                    raise self.err(f"unknown field {tok.text}", tok)
+                return (name, t, found)
+            return (name, t, self.nat())
+        if kind == "type_type":
+            t = self.idx("type")
+            return (name, t, self.idx("type"))
+        if kind == "type_data":
+            self.uses_data_count = True
+            t = self.idx("type")
+            return (name, t, self.idx("data"))
+        if kind == "type_elem":
+            t = self.idx("type")
+            return (name, t, self.idx("elem"))
+        if kind == "type_n":
+            t = self.idx("type")
+            return (name, t, self.nat())
+        if kind == "br_on_cast":
+            label = self.label_idx()
+            rt1 = self.reftype()
+            return (name, label, rt1, self.reftype())
         if kind == "select":
             if self.at_field("result"):
                 results: list[str] = []

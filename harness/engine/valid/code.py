@@ -465,6 +465,226 @@ def _br_on_non_null(v: _Checker, ins: tuple) -> None:
     v.vals.extend(rest)
 
 
+def _ref_eq(v: _Checker, ins: tuple) -> None:
+    v.pop("eqref")
+    v.pop("eqref")
+    v.vals.append("i32")
+
+
+def _ref_i31(v: _Checker, ins: tuple) -> None:
+    v.pop("i32")
+    v.vals.append("(ref i31)")
+
+
+def _convert(source: str, target: str) -> Handler:
+    """``any.convert_extern`` / ``extern.convert_any``: the other hierarchy's top, nullability kept."""
+
+    def handler(v: _Checker, ins: tuple) -> None:
+        t = v.pop(types.ref(True, source))
+        v.vals.append(types.ref(t is UNKNOWN or types.nullable(t), target))
+
+    return handler
+
+
+def _ref_test(v: _Checker, ins: tuple) -> None:  # ref.test and ref.cast: the operand is of the target's hierarchy
+    rt = ins[1]
+    v.c.check_type(rt)
+    heap = types.parse(rt)[1]
+    v.pop(types.ref(True, types.top_of(heap, v.c.kinds)))
+    v.vals.append("i32" if ins[0] == "ref.test" else rt)
+
+
+def _unpacked(storage: str) -> str:
+    return "i32" if storage in ("i8", "i16") else storage
+
+
+def _struct(v: _Checker, x: int) -> S.StructType:
+    if not 0 <= x < len(v.c.types):
+        raise _err(f"unknown type {x}")
+    t = v.c.types[x]
+    if not isinstance(t, S.StructType):
+        raise _err(_MISMATCH)
+    return t
+
+
+def _array(v: _Checker, x: int) -> S.ArrayType:
+    if not 0 <= x < len(v.c.types):
+        raise _err(f"unknown type {x}")
+    t = v.c.types[x]
+    if not isinstance(t, S.ArrayType):
+        raise _err(_MISMATCH)
+    return t
+
+
+def _field(v: _Checker, ins: tuple) -> S.FieldType:
+    """The struct field an access names, checking that a packed one is read with _s/_u (and only it)."""
+    t = _struct(v, ins[1])
+    if not 0 <= ins[2] < len(t.fields):
+        raise _err(f"unknown field {ins[2]}")
+    return t.fields[ins[2]]
+
+
+def _check_packing(name: str, f: S.FieldType) -> None:
+    packed = f.storage in ("i8", "i16")
+    if name.endswith(("_s", "_u")) != packed:
+        raise _err(_MISMATCH)
+
+
+def _defaultable(f: S.FieldType) -> bool:
+    return f.storage in ("i8", "i16") or f.storage in _DEFAULTABLE or types.nullable(f.storage)
+
+
+def const_operands(c: Context, ins: tuple) -> tuple[str, ...]:
+    """What a struct or array allocation pops (for constant expressions, which have no checker)."""
+    name, x = ins[0], ins[1]
+    t = c.types[x] if 0 <= x < len(c.types) else None
+    if t is None:
+        raise _err(f"unknown type {x}")
+    if name.startswith("struct."):
+        if not isinstance(t, S.StructType):
+            raise _err(_MISMATCH)
+        if name == "struct.new":
+            return tuple(_unpacked(f.storage) for f in t.fields)
+        if not all(_defaultable(f) for f in t.fields):
+            raise _err(_MISMATCH)
+        return ()
+    if not isinstance(t, S.ArrayType):
+        raise _err(_MISMATCH)
+    elem = _unpacked(t.field.storage)
+    if name == "array.new_fixed":
+        return (elem,) * ins[2]
+    if name == "array.new":
+        return (elem, "i32")
+    if not _defaultable(t.field):
+        raise _err(_MISMATCH)
+    return ("i32",)
+
+
+def _struct_new(v: _Checker, ins: tuple) -> None:
+    t = _struct(v, ins[1])
+    if ins[0] == "struct.new":
+        v.pops(tuple(_unpacked(f.storage) for f in t.fields))
+    elif not all(_defaultable(f) for f in t.fields):
+        raise _err(_MISMATCH)
+    v.vals.append(types.ref(False, ins[1]))
+
+
+def _struct_get(v: _Checker, ins: tuple) -> None:
+    f = _field(v, ins)
+    _check_packing(ins[0], f)
+    v.pop(types.ref(True, ins[1]))
+    v.vals.append(_unpacked(f.storage))
+
+
+def _struct_set(v: _Checker, ins: tuple) -> None:
+    f = _field(v, ins)
+    if not f.mutable:
+        raise _err("field is immutable")
+    v.pop(_unpacked(f.storage))
+    v.pop(types.ref(True, ins[1]))
+
+
+def _array_new(v: _Checker, ins: tuple) -> None:
+    t = _array(v, ins[1])
+    name = ins[0]
+    if name == "array.new_fixed":
+        v.pops((_unpacked(t.field.storage),) * ins[2])
+    else:
+        v.pop("i32")
+        if name == "array.new":
+            v.pop(_unpacked(t.field.storage))
+        elif not _defaultable(t.field):
+            raise _err(_MISMATCH)
+    v.vals.append(types.ref(False, ins[1]))
+
+
+def _array_get(v: _Checker, ins: tuple) -> None:
+    t = _array(v, ins[1])
+    _check_packing(ins[0], t.field)
+    v.pop("i32")
+    v.pop(types.ref(True, ins[1]))
+    v.vals.append(_unpacked(t.field.storage))
+
+
+def _array_set(v: _Checker, ins: tuple) -> None:
+    t = _array(v, ins[1])
+    if not t.field.mutable:
+        raise _err("array is immutable")
+    v.pop(_unpacked(t.field.storage))
+    v.pop("i32")
+    v.pop(types.ref(True, ins[1]))
+
+
+def _mutable_array(v: _Checker, x: int) -> S.ArrayType:
+    t = _array(v, x)
+    if not t.field.mutable:
+        raise _err("array is immutable")
+    return t
+
+
+def _array_new_segment(v: _Checker, ins: tuple) -> None:  # array.new_data / array.new_elem
+    t = _array(v, ins[1])
+    _segment_fits(v, ins[0], t, ins[2])
+    v.pops(("i32", "i32"))
+    v.vals.append(types.ref(False, ins[1]))
+
+
+def _segment_fits(v: _Checker, name: str, t: S.ArrayType, seg: int) -> None:
+    if name.endswith("_data"):
+        v.data(seg)
+        if types.is_ref(t.field.storage):
+            raise _err(_MISMATCH)
+    else:
+        e = v.elem(seg)
+        if e != t.field.storage and not v.c.matches(e, t.field.storage):
+            raise _err(_MISMATCH)
+
+
+def _array_init_segment(v: _Checker, ins: tuple) -> None:  # array.init_data / array.init_elem
+    t = _mutable_array(v, ins[1])
+    _segment_fits(v, ins[0], t, ins[2])
+    v.pops((types.ref(True, ins[1]), "i32", "i32", "i32"))
+
+
+def _array_fill(v: _Checker, ins: tuple) -> None:
+    t = _mutable_array(v, ins[1])
+    v.pops((types.ref(True, ins[1]), "i32", _unpacked(t.field.storage), "i32"))
+
+
+def _array_copy(v: _Checker, ins: tuple) -> None:
+    dst = _mutable_array(v, ins[1])
+    src = _array(v, ins[2])
+    a, b = src.field.storage, dst.field.storage
+    if a != b and not v.c.matches(a, b):
+        raise _err(_MISMATCH)
+    v.pops((types.ref(True, ins[1]), "i32", types.ref(True, ins[2]), "i32", "i32"))
+
+
+def _array_len(v: _Checker, ins: tuple) -> None:
+    v.pop("arrayref")
+    v.vals.append("i32")
+
+
+def _br_on_cast(v: _Checker, ins: tuple) -> None:
+    """Branch with the operand cast to the second type (br_on_cast) or, failing, as it was (_fail)."""
+    rt1, rt2 = ins[2], ins[3]
+    v.c.check_type(rt1)
+    v.c.check_type(rt2)
+    if rt2 != rt1 and not v.c.matches(rt2, rt1):
+        raise _err(_MISMATCH)
+    labels = v.label(ins[1]).labels()
+    if not labels:
+        raise _err(_MISMATCH)
+    diff = types.ref(types.nullable(rt1) and not types.nullable(rt2), types.parse(rt1)[1])
+    taken, kept = (rt2, diff) if ins[0] == "br_on_cast" else (diff, rt2)
+    if taken != labels[-1] and not v.c.matches(taken, labels[-1]):
+        raise _err(_MISMATCH)
+    v.pop(rt1)
+    v.pops(labels[:-1])
+    v.vals.extend(labels[:-1])
+    v.vals.append(kept)
+
+
 def _func_type(v: _Checker, x: int) -> S.FuncType:
     ft = v.c.type_(x)
     if v.c.kinds[x] != "func":
@@ -562,6 +782,34 @@ _INSTRUCTIONS: dict[str, Handler] = {
     "br_on_null": _br_on_null,
     "br_on_non_null": _br_on_non_null,
     "call_ref": _call_ref,
+    "ref.eq": _ref_eq,
+    "ref.i31": _ref_i31,
+    "any.convert_extern": _convert("extern", "any"),
+    "extern.convert_any": _convert("any", "extern"),
+    "ref.test": _ref_test,
+    "ref.cast": _ref_test,
+    "struct.new": _struct_new,
+    "struct.new_default": _struct_new,
+    "struct.get": _struct_get,
+    "struct.get_s": _struct_get,
+    "struct.get_u": _struct_get,
+    "struct.set": _struct_set,
+    "array.new": _array_new,
+    "array.new_default": _array_new,
+    "array.new_fixed": _array_new,
+    "array.get": _array_get,
+    "array.get_s": _array_get,
+    "array.get_u": _array_get,
+    "array.set": _array_set,
+    "array.len": _array_len,
+    "array.new_data": _array_new_segment,
+    "array.new_elem": _array_new_segment,
+    "array.init_data": _array_init_segment,
+    "array.init_elem": _array_init_segment,
+    "array.fill": _array_fill,
+    "array.copy": _array_copy,
+    "br_on_cast": _br_on_cast,
+    "br_on_cast_fail": _br_on_cast,
     "return_call_ref": _return_call_ref,
     "table.get": _table_get,
     "table.set": _table_set,

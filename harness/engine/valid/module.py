@@ -121,6 +121,25 @@ def _check_limits(lim: S.Limits, bound: int | None, message: str, where: str) ->
         raise ValidationError("size minimum must not be greater than maximum", where)
 
 
+_CONST_ALLOC = frozenset(("struct.new", "struct.new_default", "array.new", "array.new_default", "array.new_fixed"))
+
+
+def _const_alloc(c: Context, stack: list[str], ins: tuple, where: str) -> None:
+    """A struct or array made in a constant expression (3.0): its operands typed as in code."""
+    from .code import const_operands
+
+    try:
+        needed = const_operands(c, ins)
+    except ValidationError as e:
+        raise ValidationError(e.message, where) from None
+    n = len(needed)
+    got = stack[len(stack) - n:] if n else []
+    if len(got) != n or any(a != b and not c.matches(a, b) for a, b in zip(got, needed, strict=True)):
+        raise ValidationError("type mismatch", where)
+    del stack[len(stack) - n:]
+    stack.append(types.ref(False, ins[1]))
+
+
 def check_const(c: Context, expr: list, expected: str, where: str, readable: int | None = None) -> None:
     """A constant expression of type ``expected``: consts, ref.null, ref.func, immutable globals (the first
     ``readable`` ones: by default all of them in 3.0, the imported ones in 2.0), and in 3.0 the
@@ -132,6 +151,17 @@ def check_const(c: Context, expr: list, expected: str, where: str, readable: int
         name = ins[0]
         if name in _CONST_OPS:
             stack.append(_CONST_OPS[name])
+        elif name == "ref.i31" and GC in c.features:
+            if stack[-1:] != ["i32"]:
+                raise ValidationError("type mismatch", where)
+            stack[-1] = "(ref i31)"
+        elif name in ("any.convert_extern", "extern.convert_any") and GC in c.features:
+            source, target = ("extern", "any") if name == "any.convert_extern" else ("any", "extern")
+            if not stack or not (stack[-1] == types.ref(True, source) or c.matches(stack[-1], types.ref(True, source))):
+                raise ValidationError("type mismatch", where)
+            stack[-1] = types.ref(types.nullable(stack[-1]), target)
+        elif name in _CONST_ALLOC and GC in c.features:
+            _const_alloc(c, stack, ins, where)
         elif name in _CONST_ARITH and EXTENDED_CONST in c.features:
             t = _CONST_ARITH[name]
             if stack[-2:] != [t, t]:

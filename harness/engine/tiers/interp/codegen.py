@@ -77,7 +77,7 @@ class Label:
         self.tail_of: Label | None = None
 
 
-_BRANCHES = frozenset(("br", "br_if", "br_on_null", "br_on_non_null"))  # one label immediate
+_BRANCHES = frozenset(("br", "br_if", "br_on_null", "br_on_non_null", "br_on_cast", "br_on_cast_fail"))  # one label immediate
 
 
 def scan_targets(body: list, targeted: dict[int, bool]) -> set[int]:
@@ -976,6 +976,165 @@ def _return_call_indirect(g: FuncCodegen, ins: tuple) -> bool:
     return False
 
 
+# -- GC references: i31, ref.eq, conversions, tests and casts (runtime/gcref.py) --
+def _ref_i31(g: FuncCodegen, ins: tuple) -> bool:
+    e = g.pop()
+    g.push(f"I31({e.expr})", e.deps, e.depth + 1)
+    return True
+
+
+def _i31_get(g: FuncCodegen, ins: tuple) -> bool:
+    e = g.pop()
+    g.push_stmt(f"i31_get({e.expr}, {ins[0] == 'i31.get_s'})")
+    return True
+
+
+def _ref_eq(g: FuncCodegen, ins: tuple) -> bool:
+    b, a = g.pop(), g.pop()
+    cond = f"ref_eq({a.expr}, {b.expr})"
+    g.push(f"(1 if {cond} else 0)", a.deps | b.deps, 1 + max(a.depth, b.depth), cond)
+    return True
+
+
+def _convert(g: FuncCodegen, ins: tuple) -> bool:
+    e = g.pop()
+    fn = "any_convert_extern" if ins[0] == "any.convert_extern" else "extern_convert_any"
+    g.push(f"{fn}({e.expr})", e.deps, e.depth + 1)
+    return True
+
+
+def _test_args(ins: tuple) -> str:
+    from ... import types
+
+    nullable, heap = types.parse(ins[1])
+    return f"{nullable}, {heap!r}, {f'RT{heap}' if isinstance(heap, int) else 'None'}"
+
+
+def _ref_test(g: FuncCodegen, ins: tuple) -> bool:
+    e = g.pop()
+    g.push_stmt(f"(1 if ref_test({e.expr}, {_test_args(ins)}) else 0)")
+    return True
+
+
+def _ref_cast(g: FuncCodegen, ins: tuple) -> bool:
+    e = g.pop()
+    g.push_stmt(e.expr)
+    g.emit(f"if not ref_test({g.stack[-1].expr}, {_test_args(ins)}): raise Trap('cast failure')")
+    return True
+
+
+# -- structs and arrays --
+_PACK_MASK = {"i8": "0xff", "i16": "0xffff"}
+_PACK_SIGN = {"i8": "0x80", "i16": "0x8000"}
+
+
+def _stored(storage: str, expr: str) -> str:
+    mask = _PACK_MASK.get(storage)
+    return f"({expr} & {mask})" if mask else expr
+
+
+def _loaded(name: str, storage: str, expr: str) -> str:
+    if name.endswith("_s"):
+        sign = _PACK_SIGN[storage]
+        return f"((({expr} ^ {sign}) - {sign}) & 0xffffffff)"
+    return expr
+
+
+def _struct_new(g: FuncCodegen, ins: tuple) -> bool:
+    fields = g.ctx.types[ins[1]].fields
+    if ins[0] == "struct.new":
+        vals = [_stored(f.storage, a.expr) for f, a in zip(fields, g.popn(len(fields)), strict=True)]
+    else:
+        vals = [_ZERO.get(f.storage, "None") if f.storage not in _PACK_MASK else "0" for f in fields]
+    g.push_stmt(f"StructRef(RT{ins[1]}, [{', '.join(vals)}])")
+    return True
+
+
+def _struct_get(g: FuncCodegen, ins: tuple) -> bool:
+    f = g.ctx.types[ins[1]].fields[ins[2]]
+    e = g.pop()
+    g.push_stmt(_loaded(ins[0], f.storage, f"struct_get({e.expr}, {ins[2]})"))
+    return True
+
+
+def _struct_set(g: FuncCodegen, ins: tuple) -> bool:
+    f = g.ctx.types[ins[1]].fields[ins[2]]
+    v, r = g.pop(), g.pop()
+    g.emit(f"struct_set({r.expr}, {ins[2]}, {_stored(f.storage, v.expr)})")
+    return True
+
+
+def _array_new(g: FuncCodegen, ins: tuple) -> bool:
+    storage = g.ctx.types[ins[1]].field.storage
+    name = ins[0]
+    if name == "array.new_fixed":
+        vals = [_stored(storage, a.expr) for a in g.popn(ins[2])]
+        g.push_stmt(f"ArrayRef(RT{ins[1]}, [{', '.join(vals)}])")
+        return True
+    n = g.pop()
+    v = _stored(storage, g.pop().expr) if name == "array.new" else (
+        "0" if storage in _PACK_MASK else _ZERO.get(storage, "None"))
+    g.push_stmt(f"array_new(RT{ins[1]}, {v}, {n.expr})")
+    return True
+
+
+def _array_get(g: FuncCodegen, ins: tuple) -> bool:
+    storage = g.ctx.types[ins[1]].field.storage
+    i, r = g.pop(), g.pop()
+    g.push_stmt(_loaded(ins[0], storage, f"array_get({r.expr}, {i.expr})"))
+    return True
+
+
+def _array_set(g: FuncCodegen, ins: tuple) -> bool:
+    storage = g.ctx.types[ins[1]].field.storage
+    v, i, r = g.pop(), g.pop(), g.pop()
+    g.emit(f"array_set({r.expr}, {i.expr}, {_stored(storage, v.expr)})")
+    return True
+
+
+def _array_segment(g: FuncCodegen, ins: tuple) -> bool:  # array.new_data/_elem, array.init_data/_elem
+    name, x, seg = ins
+    storage = g.ctx.types[x].field.storage
+    source = f"{storage!r}, INST.datas[{seg}]" if name.endswith("_data") else f"INST.elems[{seg}]"
+    if name.startswith("array.new"):
+        n, s = g.pop(), g.pop()
+        g.push_stmt(f"{name.replace('.', '_')}(RT{x}, {source}, {s.expr}, {n.expr})")
+    else:
+        n, s, d, r = g.pop(), g.pop(), g.pop(), g.pop()
+        g.emit(f"{name.replace('.', '_')}({r.expr}, {source}, {d.expr}, {s.expr}, {n.expr})")
+    return True
+
+
+def _array_fill(g: FuncCodegen, ins: tuple) -> bool:
+    storage = g.ctx.types[ins[1]].field.storage
+    n, v, d, r = g.pop(), g.pop(), g.pop(), g.pop()
+    g.emit(f"array_fill({r.expr}, {d.expr}, {_stored(storage, v.expr)}, {n.expr})")
+    return True
+
+
+def _array_copy(g: FuncCodegen, ins: tuple) -> bool:
+    n, s, sr, d, dr = g.pop(), g.pop(), g.pop(), g.pop(), g.pop()
+    g.emit(f"array_copy({dr.expr}, {d.expr}, {sr.expr}, {s.expr}, {n.expr})")
+    return True
+
+
+def _array_len(g: FuncCodegen, ins: tuple) -> bool:
+    e = g.pop()
+    g.push_stmt(f"array_len({e.expr})")
+    return True
+
+
+def _br_on_cast(g: FuncCodegen, ins: tuple) -> bool:
+    e = g.pop()
+    g.push_stmt(e.expr)  # in its slot: a taken branch carries it as the label's last value
+    test = f"ref_test({g.stack[-1].expr}, {_test_args(('', ins[3]))})"
+    g.emit(f"if {test if ins[0] == 'br_on_cast' else 'not ' + test}:")
+    g.indent()
+    g.branch(ins[1])
+    g.ind -= 1
+    return True
+
+
 # -- exceptions --
 def _throw(g: FuncCodegen, ins: tuple) -> bool:
     args = g.popn(len(g.ctx.tag_types[ins[1]].params))
@@ -1175,6 +1334,36 @@ _INSTRUCTIONS: dict[str, Handler] = {
     "return_call": _return_call,
     "return_call_indirect": _return_call_indirect,
     "call_ref": _call_ref,
+    "ref.i31": _ref_i31,
+    "i31.get_s": _i31_get,
+    "i31.get_u": _i31_get,
+    "ref.eq": _ref_eq,
+    "any.convert_extern": _convert,
+    "extern.convert_any": _convert,
+    "ref.test": _ref_test,
+    "ref.cast": _ref_cast,
+    "struct.new": _struct_new,
+    "struct.new_default": _struct_new,
+    "struct.get": _struct_get,
+    "struct.get_s": _struct_get,
+    "struct.get_u": _struct_get,
+    "struct.set": _struct_set,
+    "array.new": _array_new,
+    "array.new_default": _array_new,
+    "array.new_fixed": _array_new,
+    "array.get": _array_get,
+    "array.get_s": _array_get,
+    "array.get_u": _array_get,
+    "array.set": _array_set,
+    "array.len": _array_len,
+    "array.new_data": _array_segment,
+    "array.new_elem": _array_segment,
+    "array.init_data": _array_segment,
+    "array.init_elem": _array_segment,
+    "array.fill": _array_fill,
+    "array.copy": _array_copy,
+    "br_on_cast": _br_on_cast,
+    "br_on_cast_fail": _br_on_cast,
     "return_call_ref": _return_call_ref,
     "ref.as_non_null": _ref_as_non_null,
     "br_on_null": _br_on_null,

@@ -17,6 +17,7 @@ from typing import Any
 from ... import errors
 from ...errors import Exhaustion, Trap
 from ...exec import num_convert, num_float, num_int
+from ...runtime import gcref
 from ...runtime.instance import ModuleInstance, instantiate
 from ...runtime.objects import FuncInstance, normalize_raw
 from ...syntax import FuncType, Module
@@ -34,7 +35,7 @@ def _struct_fn(fmt: str, kind: str):
 
 def _helpers() -> dict[str, Any]:
     ns: dict[str, Any] = {}
-    for mod in (num_int, num_float, num_convert, helpers):
+    for mod in (num_int, num_float, num_convert, helpers, gcref):
         for k, v in vars(mod).items():
             if not k.startswith("_"):
                 ns[k] = v
