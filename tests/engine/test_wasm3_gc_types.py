@@ -85,3 +85,16 @@ def test_runtime_types_compare_across_modules() -> None:
     with pytest.raises(LinkError, match="incompatible import type"):
         store.instantiate(api.Module.from_text(
             '(module (type $s (struct)) (import "a" "f" (func (param (ref null $s)))))'), {"a": a.exports})
+
+
+def test_imported_globals_of_reference_types_match_by_runtime_type() -> None:
+    store = api.Store("interp")
+    a = store.instantiate(api.Module.from_text("""(module (type $x (struct)) (type $t (func)) (func $f (type $t))
+      (global (export "ref") (ref $t) (ref.func $f)) (global (export "var") (mut (ref null $t)) (ref.null $t)))"""))
+    ok = """(module (type $t (func)) (global (import "a" "ref") (ref null $t)) (global (import "a" "ref") funcref)
+      (global (import "a" "var") (mut (ref null $t))))"""
+    store.instantiate(api.Module.from_text(ok), {"a": a.exports})
+    for bad in ['(module (type $t (func)) (global (import "a" "var") (mut (ref null func))))',
+                '(module (type $t (func (param i32))) (global (import "a" "ref") (ref $t)))']:
+        with pytest.raises(LinkError, match="incompatible import type"):
+            store.instantiate(api.Module.from_text(bad), {"a": a.exports})

@@ -68,10 +68,12 @@ def rtt_of(ext: FuncInstance | TagInstance) -> RTT:
     return ext.rtt
 
 
-def extern_matches(ext: Extern, kind: str, expected: Any, expected_rtt: RTT | None = None) -> bool:
+def extern_matches(ext: Extern, kind: str, expected: Any, expected_rtt: RTT | None = None,
+                   rtts: list[RTT] | None = None) -> bool:
     """Extern subtyping (spec 4.5.2): does ``ext`` fit an import of ``kind`` with type ``expected``?
     ``expected_rtt`` is the importing module's runtime type for a function or tag import (3.0: types are
-    compared across modules by their canonical runtime types; a function may be of a subtype)."""
+    compared across modules by their canonical runtime types; a function may be of a subtype); ``rtts`` are
+    the importing module's runtime types, which a global's reference type may name."""
     if not isinstance(ext, _KIND_CLASS[kind]):
         return False
     if kind == "func" or kind == "tag":
@@ -86,21 +88,37 @@ def extern_matches(ext: Extern, kind: str, expected: Any, expected_rtt: RTT | No
         t = ext.type
         return t.addr == expected.addr and _limits_match(t.limits, expected.limits)
     t = ext.type
-    if t == expected:
+    if t.mutable != expected.mutable:
+        return False
+    if t.valtype == expected.valtype and (ext.rtts is None or rtts is None):
         return True
-    # an immutable global may be of a subtype (3.0 references, between abstract heap types)
-    return not t.mutable and not expected.mutable and _ref_sub(t.valtype, expected.valtype)
+    # 3.0 references: a mutable global's type must be the same, an immutable one's may be a subtype
+    return _ref_matches(t.valtype, ext.rtts, expected.valtype, rtts, exact=t.mutable)
 
 
-def _ref_sub(actual: str, expected: str) -> bool:
+def _ref_matches(actual: str, a_rtts: list[RTT] | None, expected: str, e_rtts: list[RTT] | None,
+                 exact: bool) -> bool:
+    """Reference type ``actual`` (naming ``a_rtts``' types) against ``expected`` (naming ``e_rtts``')."""
     from .. import types
 
     a, b = types.parse(actual), types.parse(expected)
-    if a is None or b is None or (a[0] and not b[0]) or isinstance(b[1], int):
+    if a is None or b is None:
+        return actual == expected
+    if a[0] != b[0] if exact else (a[0] and not b[0]):
         return False
-    if isinstance(a[1], int):  # a type of the exporting module: without GC, a function type
-        return b[1] == "func"
-    return types.heap_sub(a[1], b[1], [], [], [])
+    ha = a_rtts[a[1]] if isinstance(a[1], int) and a_rtts is not None else a[1]
+    hb = e_rtts[b[1]] if isinstance(b[1], int) and e_rtts is not None else b[1]
+    if isinstance(ha, int) or isinstance(hb, int):  # a defined type whose module is unknown (a host global)
+        return ha == hb
+    if exact or ha is hb:
+        return ha is hb or ha == hb
+    if isinstance(ha, RTT) and isinstance(hb, RTT):
+        return ha.sub_of(hb)
+    if isinstance(ha, RTT):  # a defined type under an abstract one
+        return hb == "func" if ha.kind == "func" else hb in ("any", "eq", ha.kind)
+    if isinstance(hb, RTT):  # only the bottom of its hierarchy is below a defined type
+        return ha == ("nofunc" if hb.kind == "func" else "none")
+    return types.heap_sub(ha, hb, [], [], [])
 
 
 _F32 = struct.Struct("<f")
@@ -186,7 +204,7 @@ def resolve_imports(module: Module, imports: dict[str, dict[str, Extern]] | None
             raise LinkError(f"unknown import {imp.module!r}.{imp.name!r}")
         typed = imp.kind in ("func", "tag")
         expected = module.types[imp.desc] if typed else imp.desc
-        if not extern_matches(ext, imp.kind, expected, rtts[imp.desc] if typed else None):
+        if not extern_matches(ext, imp.kind, expected, rtts[imp.desc] if typed else None, rtts):
             got = getattr(ext, "type", type(ext).__name__)
             raise LinkError(f"incompatible import type for {imp.module!r}.{imp.name!r}: "
                             f"expected {imp.kind} {expected}, got {got}")
@@ -217,7 +235,7 @@ def instantiate(module: Module, externs: list[Extern], compiled: CompiledModule,
         inst.mems.append(MemoryInstance(mt))
     # 3.0: globals first (a table's initialiser may read them), in the order the spec gives
     for g in module.globals:
-        inst.globals.append(GlobalInstance(g.type, eval_const(g.init, inst)))
+        inst.globals.append(GlobalInstance(g.type, eval_const(g.init, inst), inst.rtts))
     for i, tt in enumerate(module.tables):
         init = module.table_inits.get(i)
         inst.tables.append(TableInstance(tt, None if init is None else eval_const(init, inst)))

@@ -71,8 +71,9 @@ class TagInstance:
 class GlobalInstance:
     """A global: ``type`` and the raw ``value``."""
 
-    def __init__(self, globaltype: GlobalType, value: Any = None):
+    def __init__(self, globaltype: GlobalType, value: Any = None, rtts: list | None = None):
         self.type = globaltype
+        self.rtts = rtts  # the defining module's runtime types, which a reference type's index names
         if value is None and globaltype.valtype in MASKS:
             value = 0
         self.value = normalize_raw(globaltype.valtype, value)

@@ -14,11 +14,13 @@ from .. import types
 
 
 class RTT:
-    """A canonical defined type: ``super`` its declared supertype's RTT (or None)."""
+    """A canonical defined type: ``kind`` ("func", "struct", "array") and ``super``, its declared
+    supertype's RTT (or None)."""
 
-    __slots__ = ("super", "__weakref__")
+    __slots__ = ("kind", "super", "__weakref__")
 
-    def __init__(self, super_: RTT | None):
+    def __init__(self, kind: str, super_: RTT | None):
+        self.kind = kind
         self.super = super_
 
     def sub_of(self, other: RTT) -> bool:
@@ -64,7 +66,7 @@ def module_rtts(defined: list, groups: list[tuple[int, int]], subs: dict[int, S.
             rtt = _REGISTRY.get((group, k))
             if rtt is None:
                 sup = subs.get(start + k, S.SubInfo()).supers
-                rtt = _REGISTRY[(group, k)] = RTT(out[sup[0]] if sup else None)
+                rtt = _REGISTRY[(group, k)] = RTT(key[k][0][0], out[sup[0]] if sup else None)
             out.append(rtt)
     return out
 
