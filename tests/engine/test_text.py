@@ -533,3 +533,15 @@ def test_annotation_bodies_are_tokens(src: str, message: str) -> None:
     with pytest.raises(MalformedError, match=message):
         parse_module(src)
     parse_module("(@a \t\r\n x (y \"s\") ;; \x01\n)")
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r", "\r\n"])
+def test_a_line_comment_ends_at_every_newline_the_text_format_has(newline):
+    """U+0A, U+0D and U+0D U+0A each end a line comment (the spec's comments.wast f1-f3): a lexer that
+    only knew U+0A swallowed the (return ...) after a lone carriage return."""
+    from harness.engine import api
+
+    src = f'(func (export "f") (result i32) (i32.const 1) ;; comment{newline} (return (i32.const 2)))'
+    store = api.Store("interp")
+    inst = store.instantiate(api.Module.from_text(src))
+    assert store.invoke(inst.exports["f"], []) == [2]

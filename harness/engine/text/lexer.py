@@ -22,9 +22,10 @@ _IDRUN = re.compile(r"[0-9a-zA-Z!#$%&'*+\-./:<=>?@\\^_`|~]+")
 # whitespace and line comments | "(" not opening a comment or annotation | ")" | an idchar run not glued to a
 # string; everything else takes the careful path
 _FAST = re.compile(
-    r"""([ \t\n\r]+|;;[^\n]*)|(\()(?![;@])|(\))|([0-9a-zA-Z!#$%&'*+\-./:<=>?@\\^_`|~]++)(?!")"""
+    r"""([ \t\n\r]+|;;[^\n\r]*)|(\()(?![;@])|(\))|([0-9a-zA-Z!#$%&'*+\-./:<=>?@\\^_`|~]++)(?!")"""
 )
 _PLAIN = re.compile(r'[^"\\\x00-\x1f\x7f]+')  # string characters that stand for themselves
+_NEWLINE = re.compile(r"\r\n|\n|\r")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,13 @@ def error(src: str, offset: int, message: str) -> MalformedError:
     """A MalformedError whose message ends with the line:col where it happened."""
     line, col = line_col(src, offset)
     return MalformedError(f"{message} at {line}:{col}", offset)
+
+
+def _line_comment_end(src: str, i: int) -> int:
+    """Where the line comment starting at ``i`` ends: after its newline, which the text format spells
+    U+0A, U+0D or U+0D U+0A, or at the end of the source."""
+    m = _NEWLINE.search(src, i)
+    return len(src) if m is None else m.end()
 
 
 def skip_block_comment(
@@ -142,8 +150,7 @@ def _skip_annotation(src: str, i: int) -> int:
             i, _ = _scan_string(src, i)
             continue
         if src.startswith(";;", i):
-            j = src.find("\n", i)
-            i = n if j < 0 else j + 1
+            i = _line_comment_end(src, i)
             continue
         if src.startswith("(;", i):
             i = skip_block_comment(src, i)
@@ -192,8 +199,7 @@ def tokenize(src: str) -> list[Token]:
             i += 1
         elif c == ";":
             if src.startswith(";;", i):
-                j = src.find("\n", i)
-                i = n if j < 0 else j + 1
+                i = _line_comment_end(src, i)
             else:
                 raise error(src, i, "unexpected character ';' (unexpected token)")
         elif c == "(":
