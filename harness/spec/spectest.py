@@ -4,8 +4,10 @@ Every in-process driver turns these declarations into its engine's host objects 
 them as JSON), so the values cannot drift apart between engines.  They are the reference interpreter's
 (``interpreter/host/spectest.ml``): globals of value 666 / 666.6, a funcref table of 10..20 elements, a
 memory of 1..2 pages, and the ``print*`` functions.  Those print their arguments there; here they do
-nothing, since no script checks what is printed.  The memory64 proposal's ``table64`` is left out: no
-2.0 script imports it.  wabt's ``spectest-interp`` has its own built-in copy of this module.
+nothing, since no script checks what is printed.  The memory64 proposal's ``table64`` (an i64-addressed
+funcref table of 10..20) is declared with the feature it needs: a driver includes it only when it runs
+with that feature on (``build``'s ``enabled``), so a 2.0 engine never has to make one.  wabt's
+``spectest-interp`` has its own built-in copy of this module.
 
 One driver makes one spectest instance per script, so every import of ``table`` or ``memory`` in a script
 sees the same table and memory, as in the reference interpreter.
@@ -51,6 +53,8 @@ class Table:
     min: int
     max: int
     element: str = "funcref"
+    address: str = "i32"  # i64: a table64 (memory64 proposal)
+    feature: str | None = None  # the proposal an engine needs to make it; None: every engine
 
 
 @dataclass(frozen=True)
@@ -76,17 +80,24 @@ EXPORTS: dict[str, Extern] = {
     "global_f32": Global("f32", 666.6),
     "global_f64": Global("f64", 666.6),
     "table": Table(10, 20),
+    "table64": Table(10, 20, address="i64", feature="memory64"),
     "memory": Memory(1, 2),
 }
 
 T = TypeVar("T")
 
 
-def build(convert: Callable[[Extern], T]) -> dict[str, T]:
+def declarations(enabled: frozenset[str] | set[str] = frozenset()) -> dict[str, Extern]:
+    """The exports an engine running with the proposals ``enabled`` provides."""
+    return {name: decl for name, decl in EXPORTS.items() if getattr(decl, "feature", None) in (None, *enabled)}
+
+
+def build(convert: Callable[[Extern], T], enabled: frozenset[str] | set[str] = frozenset()) -> dict[str, T]:
     """Export name -> the engine's object, ``convert`` being a driver's translation of one declaration."""
-    return {name: convert(decl) for name, decl in EXPORTS.items()}
+    return {name: convert(decl) for name, decl in declarations(enabled).items()}
 
 
-def as_json() -> dict[str, dict[str, Any]]:
+def as_json(enabled: frozenset[str] | set[str] = frozenset()) -> dict[str, dict[str, Any]]:
     """The declarations for a driver in another language: ``{name: {"kind": "func", "params": [...], ...}}``."""
-    return {name: {"kind": type(decl).__name__.lower(), **asdict(decl)} for name, decl in EXPORTS.items()}
+    return {name: {"kind": type(decl).__name__.lower(), **asdict(decl)}
+            for name, decl in declarations(enabled).items()}

@@ -154,3 +154,14 @@ def test_wabt_converts_scripts_with_the_same_text_and_different_names_each(tmp_p
     two, why_two = wabt_convert(tmp_path / "two.wast", 60)
     assert (why_one, why_two) == ("", "")
     assert one.name == "one.json" and one.is_file() and two.name == "two.json" and two.is_file()
+
+
+def test_table64_is_offered_only_to_engines_running_memory64():
+    """``spectest.table64`` is data like the rest, gated by the proposal it needs: a 2.0 engine never has to
+    make an i64 table, a driver running memory64 gets it with everything else."""
+    from harness.spec import spectest
+
+    assert "table64" not in spectest.declarations()
+    assert "table64" not in spectest.as_json()
+    table64 = spectest.declarations({"memory64"})["table64"]
+    assert (table64.min, table64.max, table64.element, table64.address) == (10, 20, "funcref", "i64")

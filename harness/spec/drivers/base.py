@@ -132,7 +132,12 @@ class Driver:
     def spectest_exports(self) -> dict[str, Any]:
         """``spectest`` in this engine's terms, made on first use and kept: a script's imports of ``table``
         or ``memory`` all see the same one, as in the reference interpreter."""
-        return spectest.build(self.host_extern)
+        return spectest.build(self.host_extern, self.spectest_features)
+
+    @property
+    def spectest_features(self) -> frozenset[str]:
+        """The proposals this driver runs with, for the ``spectest`` exports that need one (``table64``)."""
+        return frozenset(getattr(self, "features", ()))
 
     def invoke(self, instance: Any, field: str, args: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
         raise NotImplementedError

@@ -231,7 +231,7 @@ def __getattr__(name: str) -> type[DeclaredCliDriver]:
 def spectest_wat() -> str:
     """``harness.spec.spectest`` as a module a CLI can preload."""
     items = []
-    for name, decl in spectest.EXPORTS.items():
+    for name, decl in spectest.declarations().items():
         if isinstance(decl, spectest.Func):
             items.append(f'(func (export "{name}") (param {" ".join(decl.params)}))')
         elif isinstance(decl, spectest.Global):

@@ -54,8 +54,8 @@ class OursDriver(Driver):
                 return api.host_func(api.FuncType(params, results), lambda *args: None)
             case spectest.Global(type=t):
                 return api.GlobalInstance(api.GlobalType(t, False), decl.raw)
-            case spectest.Table(min=lo, max=hi, element=element):
-                return api.TableInstance(api.TableType(api.Limits(lo, hi), element))
+            case spectest.Table(min=lo, max=hi, element=element, address=address):
+                return api.TableInstance(api.TableType(api.Limits(lo, hi), element, address))
             case spectest.Memory(min=lo, max=hi):
                 return api.MemoryInstance(api.MemType(api.Limits(lo, hi)))
             case _:

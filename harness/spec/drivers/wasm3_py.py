@@ -72,7 +72,7 @@ class Wasm3Driver(Driver):
         if len(results) > 1 or any(t not in _SIG for t in params + results):
             raise Unsupported("pywasm3 links only host functions with number parameters and at most one result")
         if mod == spectest.NAME and mod not in registry:
-            decl = spectest.EXPORTS.get(name)
+            decl = spectest.declarations().get(name)
             if not isinstance(decl, spectest.Func):
                 raise LinkFailure(f"unknown import spectest.{name}")
             if (decl.params, decl.results) != want:
