@@ -31,6 +31,7 @@ from ..adapters.base import (
     TAIL_CALL,
     WASM3_FEATURES,
 )
+from .wasm_sections import Reader
 
 CORE = "core"  # a file of 2.0's, possibly extended in place by 3.0: the matrix's first row
 
@@ -87,26 +88,11 @@ class _Cut(Exception):
     """The scan met something it does not read; what it found so far stands."""
 
 
-class _Scan:
+class _Scan(Reader):
     def __init__(self, data: bytes, pos: int, end: int, found: set[str], imported_globals: int = 0):
-        self.data, self.pos, self.end, self.found = data, pos, end, found
+        super().__init__(data, pos, end)
+        self.found = found
         self.imported_globals = imported_globals
-
-    def byte(self) -> int:
-        if self.pos >= self.end:
-            raise _Cut
-        b = self.data[self.pos]
-        self.pos += 1
-        return b
-
-    def u32(self) -> int:
-        result = shift = 0
-        while True:
-            b = self.byte()
-            result |= (b & 0x7F) << shift
-            shift += 7
-            if not b & 0x80:
-                return result
 
     def skip(self) -> None:
         """A name or a data segment's bytes: a length, then that many bytes."""

@@ -34,11 +34,20 @@ class ModuleInfo:
         return self.global_types[idx] if kind == "global" and idx < len(self.global_types) else None
 
 
-class _Reader:
+class Truncated(IndexError):
+    """A read past the end of the bytes, or of the section, being read."""
+
+
+class Reader:
+    """LEB128 and the few composite encodings the harness reads from a module binary, within ``[pos, end)``
+    (``harness.spec.proposals`` scans with it too)."""
+
     def __init__(self, data: bytes, pos: int = 0, end: int | None = None):
         self.data, self.pos, self.end = data, pos, len(data) if end is None else end
 
     def byte(self) -> int:
+        if self.pos >= self.end:
+            raise Truncated
         b = self.data[self.pos]
         self.pos += 1
         return b
@@ -83,12 +92,12 @@ class _Reader:
 
 def read_module_info(data: bytes) -> ModuleInfo:
     info = ModuleInfo()
-    r = _Reader(data, 8)
+    r = Reader(data, 8)
     while r.pos < len(data):
         sid = r.byte()
         size = r.u32()
         end = r.pos + size
-        s = _Reader(data, r.pos, end)
+        s = Reader(data, r.pos, end)
         if sid == 1:
             for _ in range(s.u32()):
                 s.byte()  # 0x60
@@ -130,13 +139,13 @@ def read_exports(data: bytes) -> dict[str, str] | None:
     its export section; None when ``data`` is not a WebAssembly binary (or is cut short inside a section)."""
     if not data.startswith(MAGIC):
         return None
-    r = _Reader(data, 8)
+    r = Reader(data, 8)
     try:
         while r.pos < len(data):
             sid = r.byte()
             size = r.u32()
             if sid == 7:
-                s = _Reader(data, r.pos, r.pos + size)
+                s = Reader(data, r.pos, r.pos + size)
                 exports = {}
                 for _ in range(s.u32()):
                     name = s.name()
