@@ -9,9 +9,10 @@ from typing import Any
 from ...errors import TRAP_OOB_MEMORY, TRAP_OOB_TABLE, Trap
 from ...runtime.instance import ModuleInstance
 from ...runtime.objects import FuncInstance
+from ..native_state import canonical_type_id, u64_array
 from . import layout as L
 from .compiler import NativeCode, prepare_host_thunks
-from .native import ENTRY, NativeStore, _u64_array, canonical_type_id
+from .native import ENTRY, NativeStore
 
 
 class NativeInstance:
@@ -24,7 +25,7 @@ class NativeInstance:
         m = inst.module
         n_tables, n_globals, n_funcs, n_types = len(inst.tables), len(inst.globals), len(inst.funcs), len(m.types)
         offs = L.ctx_offsets(n_tables, n_globals, n_funcs, n_types)
-        ctx = self.ctx = _u64_array(offs["size"] // 8)
+        ctx = self.ctx = u64_array(offs["size"] // 8)
         self.ctx_addr = ctypes.addressof(ctx)
         self.key = len(store.instances) + 1
         store.instances[self.key] = self
@@ -37,7 +38,7 @@ class NativeInstance:
                             store.cache)
         for i, fi in enumerate(inst.funcs):
             if i >= n_imported:
-                rec = _u64_array(3)
+                rec = u64_array(3)
                 rec[0] = canonical_type_id(fi.type)
                 rec[1] = code.funcs[i - n_imported]
                 rec[2] = self.ctx_addr

@@ -20,75 +20,30 @@ Who owns what:
 from __future__ import annotations
 
 import ctypes
-import threading
 from collections.abc import Callable
 from typing import Any
 
 from ... import syntax
 from ...errors import Exhaustion, Trap
 from ...runtime.objects import FuncInstance, GlobalInstance, TableInstance
+from ..native_state import (
+    MASK32,
+    MASK64,
+    U64,
+    TableMirror,
+    address,
+    canonical_type_id,
+    default_stack_budget,
+    u64_array,
+)
 from . import faults
 from . import layout as L
 
 ENTRY = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p)
 HOST_CB = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p)
 HELPER_CB = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_int32, ctypes.c_void_p)
-U64 = ctypes.c_uint64
-MASK32 = 0xFFFFFFFF
-MASK64 = 0xFFFFFFFFFFFFFFFF
 _JMPBUF = L.STATE_JMPBUF // 8  # index of the State's jmp_buf word: 0 while Python runs (see ``faults``)
 MAX_REENTRY = 100  # nested host -> wasm entries (each holds Python and ctypes frames on the native stack)
-
-_type_ids: dict[syntax.FuncType, int] = {}
-_type_lock = threading.Lock()
-
-
-def canonical_type_id(ft: syntax.FuncType) -> int:
-    """Process-wide id of a function type: equal types (structurally) get equal ids."""
-    with _type_lock:
-        tid = _type_ids.get(ft)
-        if tid is None:
-            tid = _type_ids[ft] = len(_type_ids) + 1
-        return tid
-
-
-def _u64_array(n: int):
-    return (U64 * max(n, 1))()
-
-
-def _addr(arr) -> int:
-    return ctypes.addressof(arr)
-
-
-class TableMirror:
-    """Native copy of a ``TableInstance``'s elements, plus the cell compiled code reads."""
-
-    def __init__(self, table: TableInstance):
-        self.table = table
-        self.cell = _u64_array(2)
-        self.array = _u64_array(1)
-        self.shadow: list = []
-
-    def sync_from_python(self, store: NativeStore) -> None:
-        elems = self.table.elements
-        if elems == self.shadow and len(self.array) >= len(elems):
-            return
-        n = len(elems)
-        if len(self.array) < n:
-            self.array = _u64_array(max(n, 2 * len(self.array)))
-        arr = self.array
-        to_native = store.ref_to_native
-        for i, ref in enumerate(elems):
-            arr[i] = to_native(ref)
-        self.cell[0] = _addr(arr)
-        self.cell[1] = n
-        self.shadow = list(elems)
-
-    def set(self, store: NativeStore, i: int, ref: Any) -> None:
-        self.table.elements[i] = ref
-        self.shadow[i] = ref
-        self.array[i] = store.ref_to_native(ref)
-
 
 class NativeStore:
     """Per-store native state: the trap/unwind state, callbacks, and the registries that map native values
@@ -97,14 +52,14 @@ class NativeStore:
     def __init__(self, stack_budget: int | None = None, guard: bool = False):
         """``guard``: the store runs guard-mode code (``faults``): its State and every memory it links are
         registered with the fault handler."""
-        self.state = _u64_array(L.STATE_SIZE // 8)
+        self.state = u64_array(L.STATE_SIZE // 8)
         self._host_cb = HOST_CB(self._host_callback)
         self._helper_cb = HELPER_CB(self._helper_callback)
         self.state[L.STATE_HOST_CB // 8] = ctypes.cast(self._host_cb, ctypes.c_void_p).value
         self.state[L.STATE_HELPER_CB // 8] = ctypes.cast(self._helper_cb, ctypes.c_void_p).value
         self.stack_budget = stack_budget
         self.cache = None  # the tier's ObjectCache (host thunks are cached there too), set by the tier
-        self.state_addr = _addr(self.state)
+        self.state_addr = address(self.state)
         self.records: dict[int, FuncInstance] = {}  # record address -> function
         self.host_funcs: dict[int, FuncInstance] = {}  # host key -> function
         self.mem_cells: dict[int, tuple[Any, Any]] = {}  # id(memory) -> (memory, cell)
@@ -151,19 +106,19 @@ class NativeStore:
         from .compiler import host_thunk
 
         key = len(self.host_funcs) + 1
-        hostctx = _u64_array(2)
+        hostctx = u64_array(2)
         hostctx[0] = self.state_addr
         hostctx[1] = key
-        rec = _u64_array(3)
+        rec = u64_array(3)
         rec[0] = canonical_type_id(fi.type)
         rec[1] = host_thunk(fi.type, self.cache)
-        rec[2] = _addr(hostctx)
+        rec[2] = address(hostctx)
         self._keep += [hostctx, rec]
         self.host_funcs[key] = fi
         return self.register_record(fi, rec)
 
     def register_record(self, fi: FuncInstance, rec) -> int:
-        addr = _addr(rec)
+        addr = address(rec)
         self.records[addr] = fi
         fi.native = (self, addr, rec)
         return addr
@@ -179,28 +134,28 @@ class NativeStore:
                         "code compiled with guard-page bounds checks (8 GiB + 64 KiB); the host could not "
                         "reserve more (ulimit -v?): use LLVMTier(bounds='explicit')")
                 faults.register_memory(mem)
-            cell = _u64_array(2)
+            cell = u64_array(2)
             cell[0] = mem.address
             cell[1] = mem.size * 65536
             entry = self.mem_cells[id(mem)] = (mem, cell)
-        return _addr(entry[1])
+        return address(entry[1])
 
     def table_cell(self, table: TableInstance) -> int:
         mirror = self.tables.get(id(table))
         if mirror is None:
             mirror = self.tables[id(table)] = TableMirror(table)
             mirror.sync_from_python(self)
-        return _addr(mirror.cell)
+        return address(mirror.cell)
 
     def global_cell(self, g: GlobalInstance) -> int:
         entry = self.globals.get(id(g))
         if entry is None:
-            cell = _u64_array(2)
+            cell = u64_array(2)
             entry = self.globals[id(g)] = (g, cell)
             self._global_in(g, cell)
             if g.type.mutable:
                 self.mutable_globals.append(entry)
-        return _addr(entry[1])
+        return address(entry[1])
 
     def _global_in(self, g: GlobalInstance, cell) -> None:
         t = g.type.valtype
@@ -279,7 +234,7 @@ class NativeStore:
         self.sync_in()
         self.depth += 1
         try:
-            rc = entry(code, ctx, _addr(slots))
+            rc = entry(code, ctx, address(slots))
         finally:
             self.depth -= 1
             self.sync_out()
@@ -365,14 +320,3 @@ _marshals: dict[syntax.FuncType, _Marshal] = {}
 def _marshal(ft: syntax.FuncType) -> _Marshal:
     m = _marshals[ft] = _Marshal(ft)
     return m
-
-
-_MAIN_THREAD = threading.main_thread().ident
-
-
-def default_stack_budget() -> int:
-    """Native stack compiled code may use: generous on the main thread (8 MiB stacks), less elsewhere."""
-    if threading.get_ident() == _MAIN_THREAD:
-        return 4 << 20
-    size = threading.stack_size() or (2 << 20)
-    return max(size // 2, 64 << 10)

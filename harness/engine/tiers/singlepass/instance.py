@@ -9,9 +9,10 @@ from typing import Any
 from ...errors import TRAP_OOB_MEMORY, TRAP_OOB_TABLE, Trap
 from ...runtime.instance import ModuleInstance
 from ...runtime.objects import FuncInstance
+from ..native_state import MASK32, canonical_type_id, u64_array
 from . import layout as L
 from .codemem import CodeBlock
-from .native import MASK32, NativeStore, canonical_type_id, u64_array
+from .native import NativeStore
 
 
 class NativeInstance:

@@ -16,44 +16,29 @@ which restores that stack pointer and returns the code from the trampoline.
 from __future__ import annotations
 
 import ctypes
-import threading
 from typing import Any
 
 from ... import syntax
 from ...errors import Exhaustion, Trap
 from ...runtime.objects import FuncInstance, GlobalInstance, TableInstance
+from ..native_state import (
+    MASK32,
+    MASK64,
+    U64,
+    TableMirror,
+    address,
+    canonical_type_id,
+    default_stack_budget,
+    u64_array,
+)
 from . import layout as L
 from .codemem import CodeBlock
 from .x86_64.encoder import R12, R13, R14, R15, RAX, RBP, RBX, RCX, RDI, RDX, RSI, RSP, Assembler, Label, Mem
 
 ENTRY = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p)
 CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_int32, ctypes.c_void_p, ctypes.c_uint64)
-U64 = ctypes.c_uint64
-MASK32 = 0xFFFFFFFF
-MASK64 = 0xFFFFFFFFFFFFFFFF
 MAX_REENTRY = 100  # nested host -> wasm entries (each holds Python and ctypes frames on the native stack)
 _MASKS = {"i32": MASK32, "f32": MASK32, "i64": MASK64, "f64": MASK64}
-
-_type_ids: dict[syntax.FuncType, int] = {}
-_type_lock = threading.Lock()
-
-
-def canonical_type_id(ft: syntax.FuncType) -> int:
-    """Process-wide id of a function type: structurally equal types get equal ids (``call_indirect``'s check)."""
-    with _type_lock:
-        tid = _type_ids.get(ft)
-        if tid is None:
-            tid = _type_ids[ft] = len(_type_ids) + 1
-        return tid
-
-
-def u64_array(n: int):
-    return (U64 * max(n, 1))()
-
-
-def _addr(arr) -> int:
-    return ctypes.addressof(arr)
-
 
 class Stubs:
     """The shared machine code: ``entry(code, ctx, slots) -> trap code``, the trap exit, the host thunk."""
@@ -135,31 +120,6 @@ def stubs() -> Stubs:
     return _stubs
 
 
-class TableMirror:
-    """Native copy of a ``TableInstance``'s elements, and the cell generated code reads."""
-
-    def __init__(self, table: TableInstance):
-        self.table = table
-        self.cell = u64_array(2)
-        self.array = u64_array(1)
-        self.shadow: list = []
-
-    def sync_from_python(self, store: NativeStore) -> None:
-        elems = self.table.elements
-        if elems == self.shadow and len(self.array) >= len(elems):
-            return
-        n = len(elems)
-        if len(self.array) < n:
-            self.array = u64_array(max(n, 2 * len(self.array)))
-        to_native = store.ref_to_native
-        arr = self.array
-        for i, ref in enumerate(elems):
-            arr[i] = to_native(ref)
-        self.cell[0] = _addr(arr)
-        self.cell[1] = n
-        self.shadow = list(elems)
-
-
 class NativeStore:
     """One store's native state and the registries that map native values back to runtime objects."""
 
@@ -168,7 +128,7 @@ class NativeStore:
         self.state = u64_array(L.ST_SIZE // 8)
         self._callback = CALLBACK(self._on_callback)
         self.state[L.ST_CALLBACK // 8] = ctypes.cast(self._callback, ctypes.c_void_p).value
-        self.state_addr = _addr(self.state)
+        self.state_addr = address(self.state)
         self.stack_budget = stack_budget
         self.keyed: dict[int, Any] = {}  # CTX_KEY -> NativeInstance or host FuncInstance
         self.records: dict[int, FuncInstance] = {}  # record address -> function
@@ -221,12 +181,12 @@ class NativeStore:
         rec = u64_array(3)
         rec[0] = canonical_type_id(fi.type)
         rec[1] = self.stubs.host_thunk
-        rec[2] = _addr(hostctx)
+        rec[2] = address(hostctx)
         self._keep.append(hostctx)
         return self.register_record(fi, rec)
 
     def register_record(self, fi: FuncInstance, rec) -> int:
-        addr = _addr(rec)
+        addr = address(rec)
         self.records[addr] = fi
         fi.native = (self, addr, rec)
         return addr
@@ -239,14 +199,14 @@ class NativeStore:
             cell[0] = mem.address
             cell[1] = mem.size * 65536
             entry = self.mem_cells[id(mem)] = (mem, cell)
-        return _addr(entry[1])
+        return address(entry[1])
 
     def table_cell(self, table: TableInstance) -> int:
         mirror = self.tables.get(id(table))
         if mirror is None:
             mirror = self.tables[id(table)] = TableMirror(table)
             mirror.sync_from_python(self)
-        return _addr(mirror.cell)
+        return address(mirror.cell)
 
     def global_cell(self, g: GlobalInstance) -> int:
         entry = self.globals.get(id(g))
@@ -256,7 +216,7 @@ class NativeStore:
             cell[0] = self.to_native(g.type.valtype, g.value)
             if g.type.mutable:
                 self.mutable_globals.append(entry)
-        return _addr(entry[1])
+        return address(entry[1])
 
     # -- values --------------------------------------------------------------------------------------
     def to_native(self, t: str, v: Any) -> int:
@@ -297,7 +257,7 @@ class NativeStore:
         self.sync_in()
         self.depth += 1
         try:
-            rc = self.stubs.entry(code, ctx, _addr(slots))
+            rc = self.stubs.entry(code, ctx, address(slots))
         finally:
             self.depth -= 1
             self.sync_out()
@@ -334,14 +294,3 @@ class NativeStore:
                 return L.TRAP_CODES[exc.kind]
             self.pending = exc
             return L.TRAP_PENDING
-
-
-_MAIN_THREAD = threading.main_thread().ident
-
-
-def default_stack_budget() -> int:
-    """Native stack generated code may use: 4 MiB of the main thread's 8, half of another thread's."""
-    if threading.get_ident() == _MAIN_THREAD:
-        return 4 << 20
-    size = threading.stack_size() or (2 << 20)
-    return max(size // 2, 64 << 10)
