@@ -872,19 +872,25 @@ def _call(g: FuncCodegen, ins: tuple) -> bool:
     return True
 
 
-def _call_indirect(g: FuncCodegen, ins: tuple) -> bool:
-    ft = g.ctx.types[ins[1]]
+def _indirect_callee(g: FuncCodegen, ins: tuple, nparams: int) -> list:
+    """``call_indirect``'s and ``return_call_indirect``'s shared part: pops the index and the arguments,
+    emits the table lookup and the signature check that leave the callee in ``_f``; returns the arguments."""
     idx = g.pop()
-    args = g.popn(len(ft.params))
+    args = g.popn(nparams)
     iv = idx.expr
     if not (iv.isidentifier() or iv.isdigit()):
         g.emit(f"_i = {iv}")
         iv = "_i"
-    ty = f"TY{ins[1]}"
     g.emit(f"_e = T{ins[2]}.elements")
     g.emit(f"if {iv} >= len(_e): raise Trap(TRAP_UNDEFINED_ELEMENT)")
     g.emit(f"_f = _e[{iv}]")
-    g.emit(f"if _f is None or (_f.type is not {ty} and not type_ok(_f, RT{ins[1]})): call_fail(_f)")
+    g.emit(f"if _f is None or (_f.type is not TY{ins[1]} and not type_ok(_f, RT{ins[1]})): call_fail(_f)")
+    return args
+
+
+def _call_indirect(g: FuncCodegen, ins: tuple) -> bool:
+    ft = g.ctx.types[ins[1]]
+    args = _indirect_callee(g, ins, len(ft.params))
     g.push_results(len(ft.results), f"(_f.interp or interp_callable(_f))({', '.join(a.expr for a in args)})")
     if g.ctx.has_mem:
         g.emit(_MB_RELOAD)
@@ -959,17 +965,7 @@ def _br_on_non_null(g: FuncCodegen, ins: tuple) -> bool:
 
 def _return_call_indirect(g: FuncCodegen, ins: tuple) -> bool:
     ft = g.ctx.types[ins[1]]
-    idx = g.pop()
-    args = g.popn(len(ft.params))
-    iv = idx.expr
-    if not (iv.isidentifier() or iv.isdigit()):
-        g.emit(f"_i = {iv}")
-        iv = "_i"
-    ty = f"TY{ins[1]}"
-    g.emit(f"_e = T{ins[2]}.elements")
-    g.emit(f"if {iv} >= len(_e): raise Trap(TRAP_UNDEFINED_ELEMENT)")
-    g.emit(f"_f = _e[{iv}]")
-    g.emit(f"if _f is None or (_f.type is not {ty} and not type_ok(_f, RT{ins[1]})): call_fail(_f)")
+    args = _indirect_callee(g, ins, len(ft.params))
     g.tail_calls = True
     g.emit(f"return TailCall(_f.tail or _f.interp or interp_callable(_f), "
            f"({''.join(a.expr + ', ' for a in args)}))")
