@@ -265,3 +265,50 @@ def test_v128_memory_and_lanes(run):
     v = inst.invoke("rt", [5])[0]
     assert [(v >> (32 * i)) & 0xFFFFFFFF for i in range(4)] == [6, 5, 5, 5]
     assert inst.invoke("ext", [f64(2.5) << 64])[0] == f64(2.5)
+
+
+EXCEPTIONS = r"""
+(module
+  (memory 1)
+  (tag $e (param i32))
+  (tag $other)
+  (func $grow_then_throw
+    (drop (memory.grow (i32.const 1)))
+    (i32.store (i32.const 70000) (i32.const 42))
+    (throw $e (i32.const 7)))
+  (func (export "grown") (result i32)
+    (block $h (result i32)
+      (try_table (catch $e $h) (call $grow_then_throw))
+      (i32.const -1))
+    (drop)
+    (i32.load (i32.const 70000)))
+  (func (export "nested") (param i32) (result i32)
+    (block $outer (result i32)
+      (try_table (catch $e $outer)
+        (block $inner (result i32 exnref)
+          (try_table (catch_ref $e $inner)
+            (if (local.get 0) (then (throw $e (i32.const 5))))
+            (throw $other))
+          (unreachable))
+        (throw_ref))
+      (unreachable)))
+  (func (export "other") (result i32)
+    (block $h (result i32)
+      (try_table (catch $e $h) (throw $other))
+      (i32.const -1))))
+"""
+
+
+def test_exceptions_in_both_translations(run):
+    """A handler reloads the memory views (the throwing callee grew memory and never reached its reload);
+    in the flat fallback each try_table's blocks map to their handler, an uncaught exception goes to the
+    enclosing try_table and then out of the function."""
+    inst = run(EXCEPTIONS)
+    assert inst.invoke("grown", []) == [42]
+    assert inst.invoke("nested", [1]) == [5]  # caught by ref inside, rethrown, caught by the outer clause
+    with pytest.raises(Exception) as exc:
+        inst.invoke("nested", [0])  # $other: neither clause matches
+    assert type(exc.value).__name__ == "WasmException"
+    with pytest.raises(Exception) as exc:
+        inst.invoke("other", [])
+    assert type(exc.value).__name__ == "WasmException"

@@ -628,6 +628,7 @@ class FuncCodegen:
         x = f"_x{lab.uid}"
         self.emit(f"except WasmException as {x}:")
         self.indent()
+        self.emit(_MB_RELOAD)  # the throwing callee may have grown memory: its reload after the call never ran
         caught_all = False
         for kind, tag, label in ins[3]:
             payload = []

@@ -9,7 +9,7 @@ structured generator; only the control instructions differ.  Slower, but nesting
 
 from __future__ import annotations
 
-from .codegen import FuncCodegen, Label, scan_targets
+from .codegen import _MB_RELOAD, Entry, FuncCodegen, Label, scan_targets
 
 
 class FlatCodegen(FuncCodegen):
@@ -18,13 +18,17 @@ class FlatCodegen(FuncCodegen):
         self.bbs: list[list[str] | None] = []
         self.ind = 0
         self.targets: dict[int, int] = {}  # label uid -> basic block
+        self.handler: int | None = None  # the handler block of the innermost try_table being translated
+        self.handler_of: list[int | None] = []  # basic block -> the handler block for what it raises
 
     # ---- basic blocks ----
     def new_bb(self) -> int:
         self.bbs.append(None)
+        self.handler_of.append(None)
         return len(self.bbs) - 1
 
     def start_bb(self, k: int) -> None:
+        self.handler_of[k] = self.handler
         self.bbs[k] = self.lines = []
         self.ind = 0
         self.fresh = None
@@ -102,8 +106,51 @@ class FlatCodegen(FuncCodegen):
         return True
 
     def try_table(self, ins: tuple) -> bool:
-        raise NotImplementedError("interpreter: try_table in a function nested too deeply for the structured "
-                                  "translation (the flat one has no try blocks)")
+        """The body gets basic blocks of its own, each mapped to this try_table's handler block; the
+        dispatch loop's ``except`` jumps to the handler of the block that raised (``pc`` still names it: a
+        block only sets ``pc`` right before it continues).  The handler block itself belongs to the
+        enclosing try_table, so an exception no clause catches is re-raised to that one."""
+        self.fresh = None
+        params, results = self.ctx.block_type(ins[1])
+        h = len(self.stack) - len(params)
+        lab = Label("block", h, len(results), len(results), self._uid(), False)
+        self.flush()
+        base = self.stack[:h]
+        after, handler, inside = self.new_bb(), self.new_bb(), self.new_bb()
+        self.targets[lab.uid] = after
+        self.jump(inside)
+        outer = self.handler
+        self.handler = handler
+        self.start_bb(inside)
+        falls = self.body(ins[2], lab)
+        if falls:
+            self.flush()
+            self.jump(after)
+        self.handler = outer
+        self.start_bb(handler)
+        self.emit(_MB_RELOAD)
+        caught_all = False
+        for kind, tag, label in ins[3]:
+            payload = []
+            if tag is not None:
+                n = len(self.ctx.tag_types[tag].params)
+                payload = [Entry(f"_exc.values[{i}]") for i in range(n)]
+                self.emit(f"if _exc.tag is TG{tag}:")
+                self.indent()
+            if kind.endswith("_ref"):
+                payload.append(Entry("_exc"))
+            self.stack = base + payload
+            self.branch(label)  # the clause's label counts from outside the try_table, whose label is popped
+            if tag is not None:
+                self.ind -= 1
+            else:
+                caught_all = True
+                break
+        if not caught_all:
+            self.emit("raise _exc")
+        self.start_bb(after)
+        self.reset_stack(h, len(results))
+        return True
 
     handlers = {**FuncCodegen.handlers, "block": block, "loop": loop, "if": if_, "try_table": try_table}
 
@@ -119,7 +166,17 @@ class FlatCodegen(FuncCodegen):
         out = self.prologue()
         out.append("    pc = 0")
         out.append("    while True:")
-        self._dispatch(out, 0, len(self.bbs), 2)
+        if not any(k is not None for k in self.handler_of):
+            self._dispatch(out, 0, len(self.bbs), 2)
+            return self.resolve_reloads(out)
+        out.insert(1, f"    _handler_of = {tuple(self.handler_of)!r}")
+        out.append("        try:")
+        self._dispatch(out, 0, len(self.bbs), 3)
+        out.append("        except WasmException as _x:")
+        out.append("            if _handler_of[pc] is None:")
+        out.append("                raise")
+        out.append("            _exc = _x")
+        out.append("            pc = _handler_of[pc]")
         return self.resolve_reloads(out)
 
     def _dispatch(self, out: list[str], lo: int, hi: int, ind: int) -> None:
