@@ -10,7 +10,7 @@ group by position, outside it by the runtime type itself) decides once per type.
 from __future__ import annotations
 
 from .. import syntax as S
-from .. import types
+from ..valid.typedefs import group_keys
 
 
 class RTT:
@@ -36,37 +36,15 @@ _REGISTRY: dict[tuple, RTT] = {}
 
 
 def module_rtts(defined: list, groups: list[tuple[int, int]], subs: dict[int, S.SubInfo]) -> list[RTT]:
-    """The RTT of each of a module's types (``Module.types``, ``Module.groups()``, ``Module.subs``)."""
+    """The RTT of each of a module's types (``Module.types``, ``Module.groups()``, ``Module.subs``), keyed
+    by the validator's structural key of its recursion group with outside references by RTT."""
     out: list[RTT] = []
-
-    def norm(t: str, start: int, end: int):
-        parsed = types.parse(t)
-        if parsed is None or not isinstance(parsed[1], int):
-            return t
-        j = parsed[1]
-        return (parsed[0], ("rec", j - start) if start <= j < end else out[j])
-
-    for start, n in groups:
-        end = start + n
-        key = []
-        for i in range(start, end):
-            t = defined[i]
-            sub = subs.get(i, S.SubInfo())
-            if isinstance(t, S.StructType):
-                shape: tuple = ("struct", tuple((norm(f.storage, start, end), f.mutable) for f in t.fields))
-            elif isinstance(t, S.ArrayType):
-                shape = ("array", norm(t.field.storage, start, end), t.field.mutable)
-            else:
-                shape = ("func", tuple(norm(x, start, end) for x in t.params),
-                         tuple(norm(x, start, end) for x in t.results))
-            supers = tuple(("rec", x - start) if x >= start else out[x] for x in sub.supers)
-            key.append((shape, supers, sub.final))
-        group = tuple(key)
+    for start, n, group in group_keys(defined, groups, subs, lambda j: out[j]):
         for k in range(n):
             rtt = _REGISTRY.get((group, k))
             if rtt is None:
                 sup = subs.get(start + k, S.SubInfo()).supers
-                rtt = _REGISTRY[(group, k)] = RTT(key[k][0][0], out[sup[0]] if sup else None)
+                rtt = _REGISTRY[(group, k)] = RTT(group[k][0][0], out[sup[0]] if sup else None)
             out.append(rtt)
     return out
 

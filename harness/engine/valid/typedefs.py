@@ -7,6 +7,8 @@ Why a module of its own: subtyping of reference types needs all three lists, and
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 from .. import syntax as S
 from .. import types
 from ..errors import ValidationError
@@ -30,42 +32,52 @@ def _storages(t: Composite) -> list[str]:
     return list(t.params) + list(t.results)
 
 
-def canonical_ids(defined: list[Composite], groups: list[tuple[int, int]], subs: dict[int, S.SubInfo]) -> list[int]:
-    """One id per type, shared by equivalent types: a group's members with the types they refer to inside
-    the group replaced by their position in it and the others by their ids; supertypes and finality count."""
-    ids: dict[tuple, int] = {}
-    out: list[int] = [0] * len(defined)
+def group_keys(defined: list[Composite], groups: list[tuple[int, int]], subs: dict[int, S.SubInfo],
+               outer: Callable[[int], object]) -> Iterator[tuple[int, int, tuple]]:
+    """``(start, size, key)`` of each recursion group, in order: the key is the group's structure with the
+    types it refers to inside the group replaced by their position in it and the others by ``outer(index)``;
+    supertypes and finality count.  Iso-recursive equivalence is equality of keys, so the validator's ids
+    (:func:`canonical_ids`) and the runtime's shared types (``runtime.rtt``) are both keyed by it.
 
-    def norm(t: str, start: int, end: int):
-        parsed = types.parse(t)
-        if parsed is None or not isinstance(parsed[1], int):
-            return t
-        j = parsed[1]
-        if start <= j < end:
-            return (parsed[0], "rec", j - start)
-        return (parsed[0], "id", out[j] if j < start else ("forward", j))
-
-    def norm_index(j: int, start: int, end: int):
-        return ("rec", j - start) if start <= j < end else ("id", out[j] if j < start else ("forward", j))
-
+    Lazy on purpose: ``outer`` may read what the caller recorded for the groups already yielded."""
     for start, n in groups:
         end = start + n
+
+        def ref(j: int, start: int = start, end: int = end) -> object:
+            return ("rec", j - start) if start <= j < end else outer(j)
+
+        def norm(t: str) -> object:
+            parsed = types.parse(t)
+            if parsed is None or not isinstance(parsed[1], int):
+                return t
+            return (parsed[0], ref(parsed[1]))
+
         key = []
         for i in range(start, end):
             t = defined[i]
             sub = subs.get(i, S.SubInfo())
             shape: tuple
             if isinstance(t, S.StructType):
-                shape = ("struct", tuple((norm(f.storage, start, end), f.mutable) for f in t.fields))
+                shape = ("struct", tuple((norm(f.storage), f.mutable) for f in t.fields))
             elif isinstance(t, S.ArrayType):
-                shape = ("array", norm(t.field.storage, start, end), t.field.mutable)
+                shape = ("array", norm(t.field.storage), t.field.mutable)
             else:
-                shape = ("func", tuple(norm(x, start, end) for x in t.params),
-                         tuple(norm(x, start, end) for x in t.results))
-            key.append((shape, tuple(norm_index(x, start, end) for x in sub.supers), sub.final))
-        group = tuple(key)
-        for k in range(n):
-            out[start + k] = ids.setdefault((group, k), len(ids))
+                shape = ("func", tuple(norm(x) for x in t.params), tuple(norm(x) for x in t.results))
+            key.append((shape, tuple(ref(x) for x in sub.supers), sub.final))
+        yield start, n, tuple(key)
+
+
+def canonical_ids(defined: list[Composite], groups: list[tuple[int, int]], subs: dict[int, S.SubInfo]) -> list[int]:
+    """One id per type, shared by equivalent types (:func:`group_keys`); a reference to a type defined
+    after its group (invalid, reported by :func:`check_types`) keeps its index."""
+    ids: dict[tuple, int] = {}
+    out: list[int] = []
+
+    def outer(j: int) -> object:
+        return ("id", out[j]) if j < len(out) else ("forward", j)
+
+    for _start, n, group in group_keys(defined, groups, subs, outer):
+        out.extend(ids.setdefault((group, k), len(ids)) for k in range(n))
     return out
 
 
@@ -128,4 +140,4 @@ def _comp_matches(c, a: Composite, b: Composite) -> bool:
             and all(_storage_matches(c, x, y) for x, y in zip(a.results, b.results, strict=True)))
 
 
-__all__ = ["Hierarchy", "check_types", "canonical_ids", "kind_of"]
+__all__ = ["Hierarchy", "check_types", "canonical_ids", "group_keys", "kind_of"]
