@@ -14,7 +14,7 @@ from typing import Any
 
 from . import syntax
 from .errors import LinkError, UnsupportedFeature
-from .features import EXTENDED_CONST, WASM3
+from .features import EXTENDED_CONST, MEMORY64, MULTI_MEMORY, WASM3
 from .runtime import (
     FuncInstance,
     GlobalInstance,
@@ -119,7 +119,8 @@ TIERS: dict[str, Callable[..., Tier]] = {"interp": _interp_tier, "llvm": _llvm_t
 # The 3.0 features (harness.engine.features) each tier compiles; a module using another one is refused with
 # UnsupportedFeature naming it, before the tier sees it.  Extended constants are evaluated by the shared
 # instantiation, so every tier has them.
-TIER_FEATURES: dict[str, frozenset[str]] = {"interp": WASM3, "llvm": frozenset((EXTENDED_CONST,)),
+TIER_FEATURES: dict[str, frozenset[str]] = {"interp": WASM3,
+                                            "llvm": frozenset((EXTENDED_CONST, MEMORY64, MULTI_MEMORY)),
                                             "singlepass": frozenset((EXTENDED_CONST,))}
 
 

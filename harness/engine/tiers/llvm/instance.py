@@ -24,7 +24,7 @@ class NativeInstance:
         self.inst = inst
         m = inst.module
         n_tables, n_globals, n_funcs, n_types = len(inst.tables), len(inst.globals), len(inst.funcs), len(m.types)
-        offs = L.ctx_offsets(n_tables, n_globals, n_funcs, n_types)
+        offs = L.ctx_offsets(n_tables, n_globals, n_funcs, n_types, len(inst.mems), len(inst.tags))
         ctx = self.ctx = u64_array(offs["size"] // 8)
         self.ctx_addr = ctypes.addressof(ctx)
         self.key = len(store.instances) + 1
@@ -46,8 +46,10 @@ class NativeInstance:
                 store.register_record(fi, rec)
                 fi.call = self._caller(fi, m.funcs[i - n_imported].type_idx, rec[1])
             ctx[offs["funcs"] // 8 + i] = store.record_of(fi)
+        for x, mem in enumerate(inst.mems):
+            ctx[offs["mems"] // 8 + x] = store.mem_cell(mem)
         if inst.mems:
-            ctx[L.CTX_MEMORY // 8] = store.mem_cell(inst.mems[0])
+            ctx[L.CTX_MEMORY // 8] = ctx[offs["mems"] // 8]
         for t, table in enumerate(inst.tables):
             ctx[offs["tables"] // 8 + t] = store.table_cell(table)
         for g, glob in enumerate(inst.globals):
@@ -67,15 +69,15 @@ class NativeInstance:
     def helper(self, op: str, s) -> int:
         inst, store = self.inst, self.store
         if op == "memory.grow":
-            mem = inst.mems[0]
-            r = mem.grow(s[0] & 0xFFFFFFFF)
+            mem = inst.mems[s[0]]
+            r = mem.grow(s[1])
             _, cell = store.mem_cells[id(mem)]
             cell[1] = mem.size * 65536
-            return r & 0xFFFFFFFF
-        if op == "memory.init":
-            data = inst.datas[s[0]] or b""
-            d, src, n = s[1] & 0xFFFFFFFF, s[2] & 0xFFFFFFFF, s[3] & 0xFFFFFFFF
-            mem = inst.mems[0]
+            return r
+        if op == "memory.init":  # (compiled code zero-extends i32 operands: every value is unsigned here)
+            data = inst.datas[s[0] & 0xFFFFFFFF] or b""
+            d, src, n = s[1], s[2], s[3]
+            mem = inst.mems[s[0] >> 32]
             if src + n > len(data) or d + n > mem.size * 65536:
                 raise Trap(TRAP_OOB_MEMORY)
             if n:
@@ -88,7 +90,7 @@ class NativeInstance:
             inst.elems[s[0]] = None
             return 0
         if op == "table.set":
-            t, i = s[0], s[1] & 0xFFFFFFFF
+            t, i = s[0], s[1]
             table = inst.tables[t]
             if i >= table.size:
                 raise Trap(TRAP_OOB_TABLE)
@@ -96,12 +98,12 @@ class NativeInstance:
             return 0
         if op == "table.grow":
             table = inst.tables[s[0]]
-            r = table.grow(s[2] & 0xFFFFFFFF, self._ref(table, s[1]))
+            r = table.grow(s[2], self._ref(table, s[1]))
             store.tables[id(table)].sync_from_python(store)
-            return r & 0xFFFFFFFF
+            return r
         if op == "table.fill":
             table = inst.tables[s[0]]
-            i, n = s[1] & 0xFFFFFFFF, s[3] & 0xFFFFFFFF
+            i, n = s[1], s[3]
             if i + n > table.size:
                 raise Trap(TRAP_OOB_TABLE)
             table.elements[i : i + n] = [self._ref(table, s[2])] * n
@@ -109,7 +111,7 @@ class NativeInstance:
             return 0
         if op == "table.copy":
             dst, src = inst.tables[s[0] & 0xFFFFFFFF], inst.tables[s[0] >> 32]
-            d, sidx, n = s[1] & 0xFFFFFFFF, s[2] & 0xFFFFFFFF, s[3] & 0xFFFFFFFF
+            d, sidx, n = s[1], s[2], s[3]
             if sidx + n > src.size or d + n > dst.size:
                 raise Trap(TRAP_OOB_TABLE)
             dst.elements[d : d + n] = src.elements[sidx : sidx + n]
@@ -117,7 +119,7 @@ class NativeInstance:
             return 0
         if op == "table.init":
             table, seg = inst.tables[s[0] & 0xFFFFFFFF], inst.elems[s[0] >> 32] or []
-            d, sidx, n = s[1] & 0xFFFFFFFF, s[2] & 0xFFFFFFFF, s[3] & 0xFFFFFFFF
+            d, sidx, n = s[1], s[2], s[3]
             if sidx + n > len(seg) or d + n > table.size:
                 raise Trap(TRAP_OOB_TABLE)
             table.elements[d : d + n] = seg[sidx : sidx + n]

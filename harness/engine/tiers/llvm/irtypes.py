@@ -28,7 +28,14 @@ VALTYPES = {
 
 
 def lltype(valtype: str) -> ir.Type:
-    return VALTYPES[valtype]
+    """Every reference type beyond 2.0's (typed function references, ``exnref``, GC's) is a 64-bit word too:
+    a function record's address, a handle, or 0 for null."""
+    t = VALTYPES.get(valtype)
+    if t is None:
+        if not (valtype.startswith("(ref ") or valtype.endswith("ref")):
+            raise KeyError(valtype)
+        t = I64
+    return t
 
 
 def const(ty: ir.Type, value: int) -> ir.Constant:

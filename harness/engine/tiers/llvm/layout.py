@@ -30,13 +30,20 @@ CTX_INSTANCE = 16  # i64: key of the instance on the Python side
 CTX_FIXED = 24  # then: tables, globals, funcs, types (8 bytes each)
 
 
-def ctx_offsets(n_tables: int, n_globals: int, n_funcs: int, n_types: int) -> dict[str, int]:
-    """Byte offsets of the variable-length arrays of a VMContext, and its total size."""
+def ctx_offsets(n_tables: int, n_globals: int, n_funcs: int, n_types: int, n_mems: int = 0,
+                n_tags: int = 0) -> dict[str, int]:
+    """Byte offsets of the variable-length arrays of a VMContext, and its total size.
+
+    ``mems``: the memory cell of each memory (multi-memory; memory 0's is also at ``CTX_MEMORY``);
+    ``tags``: the native id of each exception tag (its identity: equal ids, the same ``TagInstance``)."""
     tables = CTX_FIXED
     globals_ = tables + 8 * n_tables
     funcs = globals_ + 8 * n_globals
     types = funcs + 8 * n_funcs
-    return {"tables": tables, "globals": globals_, "funcs": funcs, "types": types, "size": types + 8 * n_types}
+    mems = types + 8 * n_types
+    tags = mems + 8 * n_mems
+    return {"tables": tables, "globals": globals_, "funcs": funcs, "types": types, "mems": mems, "tags": tags,
+            "size": tags + 8 * n_tags}
 
 
 # -- Host function context -----------------------------------------------------------------------------

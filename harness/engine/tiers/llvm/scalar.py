@@ -312,7 +312,7 @@ def _memory_handlers() -> None:
 
         def h(fc, ins):
             b = fc.b
-            ptr = fc.effective_address(ins[2], size)
+            ptr = fc.effective_address(ins[2], size, ins[3] if len(ins) > 3 else 0)
             v = fc.mem_load(ptr, mem_ty)
             if ext == "s":
                 v = b.sext(v, ty)
@@ -328,7 +328,7 @@ def _memory_handlers() -> None:
         def h(fc, ins):
             b = fc.b
             v = fc.pop()
-            ptr = fc.effective_address(ins[2], size)
+            ptr = fc.effective_address(ins[2], size, ins[3] if len(ins) > 3 else 0)
             if isinstance(mem_ty, ir.IntType) and v.type != mem_ty:
                 v = b.trunc(v, mem_ty)
             fc.mem_store(v, ptr)

@@ -72,13 +72,13 @@ def widen(ty: ir.VectorType, count: int | None = None) -> ir.VectorType:
 # -- memory ----------------------------------------------------------------------------------------------
 def _memory_ops() -> None:
     def load(fc, ins):
-        p = fc.effective_address(ins[2], 16)
+        p = fc.effective_address(ins[2], 16, ins[3] if len(ins) > 3 else 0)
         v = fc.mem_load(p, V128)
         fc.push(v)
 
     def store(fc, ins):
         v = fc.pop()
-        p = fc.effective_address(ins[2], 16)
+        p = fc.effective_address(ins[2], 16, ins[3] if len(ins) > 3 else 0)
         fc.mem_store(v, p)
 
     OPS["v128.load"] = load
@@ -90,7 +90,7 @@ def _memory_ops() -> None:
         wide = widen(half_ty)
 
         def h(fc, ins):
-            p = fc.effective_address(ins[2], 8)
+            p = fc.effective_address(ins[2], 8, ins[3] if len(ins) > 3 else 0)
             v = fc.mem_load(p, half_ty)
             out(fc, (fc.b.sext if signed else fc.b.zext)(v, wide))
 
@@ -105,7 +105,7 @@ def _memory_ops() -> None:
         ty = SHAPES[shape]
 
         def h(fc, ins):
-            p = fc.effective_address(ins[2], ty.element.width // 8)
+            p = fc.effective_address(ins[2], ty.element.width // 8, ins[3] if len(ins) > 3 else 0)
             x = fc.mem_load(p, ty.element)
             out(fc, splat(fc, x, ty))
 
@@ -118,7 +118,7 @@ def _memory_ops() -> None:
         ty = SHAPES[shape]
 
         def h(fc, ins):
-            p = fc.effective_address(ins[2], ty.element.width // 8)
+            p = fc.effective_address(ins[2], ty.element.width // 8, ins[3] if len(ins) > 3 else 0)
             x = fc.mem_load(p, ty.element)
             out(fc, fc.b.insert_element(splat_const(ty, 0), x, ir.Constant(I32, 0)))
 
@@ -132,7 +132,7 @@ def _memory_ops() -> None:
 
         def h(fc, ins):
             v = as_(fc, fc.pop(), shape)
-            p = fc.effective_address(ins[2], ty.element.width // 8)
+            p = fc.effective_address(ins[2], ty.element.width // 8, ins[4] if len(ins) > 4 else 0)
             x = fc.mem_load(p, ty.element)
             out(fc, fc.b.insert_element(v, x, ir.Constant(I32, ins[3])))
 
@@ -143,7 +143,7 @@ def _memory_ops() -> None:
 
         def h(fc, ins):
             v = as_(fc, fc.pop(), shape)
-            p = fc.effective_address(ins[2], ty.element.width // 8)
+            p = fc.effective_address(ins[2], ty.element.width // 8, ins[4] if len(ins) > 4 else 0)
             fc.mem_store(fc.b.extract_element(v, ir.Constant(I32, ins[3])), p)
 
         return h

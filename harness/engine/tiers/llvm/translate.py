@@ -30,6 +30,7 @@ except ImportError:  # pragma: no cover
     NameScope = None
 
 from ... import syntax
+from ...binary.opcodes import memory_index
 from . import layout as L
 from . import recursion
 from .checks import BOUNDS_MODES, OMITTABLE_CHECKS, checks_to_omit  # noqa: F401 - part of this module's API
@@ -108,10 +109,13 @@ class ModuleCompiler:
         self.has_memory = bool(module.imported("memory") or module.mems)
         # Memories never shrink, and an imported one is at least as large as its import type says, so
         # accesses wholly below the declared minimum are always in bounds.
-        mem_types = [imp.desc for imp in module.imported("memory")] + list(module.mems)
-        self.mem_min_bytes = mem_types[0].limits.min * 65536 if mem_types else 0
+        self.mem_types = [imp.desc for imp in module.imported("memory")] + list(module.mems)
+        self.mem_min_bytes = self.mem_types[0].limits.min * 65536 if self.mem_types else 0
+        # address type of each table ("i64": a table64, whose indices are i64 values)
+        self.table_addr = [imp.desc.addr for imp in module.imported("table")] + [t.addr for t in module.tables]
         self.n_funcs = self.n_imported + len(module.funcs)
-        self.offs = L.ctx_offsets(self.n_tables, len(self.global_types), self.n_funcs, len(self.types))
+        self.offs = L.ctx_offsets(self.n_tables, len(self.global_types), self.n_funcs, len(self.types),
+                                  len(self.mem_types), len(module.imported("tag")) + len(module.tags))
         self._intrinsics: dict[str, ir.Function] = {}
         self.md = _Metadata(self.ir)
         self.funcs: list[ir.Function] = []
@@ -444,6 +448,7 @@ class FunctionCompiler:
             self.b.store(fn.args[FIRST_PARAM + i] if i < len(ft.params) else zero(lltype(t)), slot)
             self.locals.append(slot)
         self.mem_base = self.mem_cell = self.mem_size = None
+        self.other_mems: dict[int, tuple] = {}  # memory index (not 0) -> (cell, base), made on first use
         if mc.has_memory:
             self.mem_cell = self.invariant_load(self.ctx, L.CTX_MEMORY, PTR)
             self.mem_base = self.invariant_load(self.mem_cell, L.MEM_BASE, PTR)
@@ -648,29 +653,74 @@ class FunctionCompiler:
             self.push(self.b.load(slot, typ=lltype(t)))
 
     # -- memory helpers ----------------------------------------------------------------------------------
-    def effective_address(self, offset: int, size: int):
-        """Pop an i32 address and return a pointer to the checked access of ``size`` bytes at +offset.
+    def memory(self, x: int) -> tuple:
+        """``(base pointer, current size in bytes (i64), is memory64)`` of memory ``x`` at this point.
 
-        The check is ``zext(addr) <=s memsize - (offset + size)`` in i64: exact (no overflow: addr < 2^32,
-        memsize <= 2^32) and the right side is loop-invariant, so LLVM hoists it out of loops."""
+        Memory 0 keeps its size in a local reloaded after every call (loop-invariant between calls); any
+        other memory (multi-memory, rare) has its cell and base loaded once in the entry block and its size
+        read from the cell at each use, so no call made before its first use can leave a stale size."""
+        wide = self.mc.mem_types[x].addr == "i64"
+        if x == 0:
+            return self.mem_base, self.b.load(self.mem_size, typ=I64), wide
+        got = self.other_mems.get(x)
+        if got is None:
+            ab = self.alloca_builder
+            cell = load_field(ab, self.ctx, self.mc.offs["mems"] + 8 * x, PTR)
+            cell.set_metadata("invariant.load", self.mc.md.invariant)
+            base = load_field(ab, cell, L.MEM_BASE, PTR)
+            base.set_metadata("invariant.load", self.mc.md.invariant)
+            got = self.other_mems[x] = (cell, base)
+        cell, base = got
+        return base, load_field(self.b, cell, L.MEM_SIZE, I64), wide
+
+    def effective_address(self, offset: int, size: int, x: int = 0):
+        """Pop an address of memory ``x`` and return a pointer to the checked access of ``size`` bytes at
+        +offset.
+
+        wasm32: the check is ``zext(addr) <=s memsize - (offset + size)`` in i64: exact (no overflow:
+        addr < 2^32, memsize <= 2^32) and the right side is loop-invariant, so LLVM hoists it out of loops;
+        in guard-page mode there is none.  memory64: always an explicit check (an i64 address can reach
+        past any reservation): ``addr + offset + size`` must not wrap and must not exceed the size."""
         b = self.b
         addr = self.pop()
-        if isinstance(addr, ir.Constant) and addr.type == I32 and isinstance(addr.constant, int) \
-                and 0 <= addr.constant and addr.constant + offset + size <= self.mc.mem_min_bytes:
+        base, mem_size, wide = self.memory(x)
+        min_bytes = self.mc.mem_types[x].limits.min * 65536
+        if isinstance(addr, ir.Constant) and isinstance(addr.constant, int) \
+                and 0 <= addr.constant and addr.constant + offset + size <= min_bytes:
             # a static address below the declared minimum size: in bounds for the memory's whole life
-            return b.gep(self.mem_base, [ir.Constant(I64, addr.constant + offset)], source_etype=I8)
+            return b.gep(base, [ir.Constant(I64, addr.constant + offset)], source_etype=I8)
+        if wide:
+            if "bounds" not in self.mc.omit:
+                if offset + size >= 1 << 64:
+                    self.trap_if(ir.Constant(I1, 1), L.TRAP_CODES["out of bounds memory access"])
+                else:
+                    self.check_range(addr, ir.Constant(I64, offset + size), mem_size,
+                                     L.TRAP_CODES["out of bounds memory access"], wide=True)
+            ea = b.add(addr, ir.Constant(I64, offset)) if offset else addr
+            return b.gep(base, [ea], source_etype=I8)
         ea = b.zext(addr, I64)
         if "bounds" not in self.mc.omit and not self.mc.guard:
-            limit = b.sub(b.load(self.mem_size, typ=I64), ir.Constant(I64, offset + size), flags=("nsw",))
+            limit = b.sub(mem_size, ir.Constant(I64, offset + size), flags=("nsw",))
             self.trap_if(b.icmp_signed(">", ea, limit), L.TRAP_CODES["out of bounds memory access"])
         if offset:
             ea = b.add(ea, ir.Constant(I64, offset), flags=("nuw", "nsw"))
-        return b.gep(self.mem_base, [ea], source_etype=I8)
+        return b.gep(base, [ea], source_etype=I8)
 
-    def check_range(self, start64, len64, limit64, code: int) -> None:
-        """Trap unless start+len <= limit (all i64, start/len zero-extended from 32 bits: no overflow)."""
+    def check_range(self, start64, len64, limit64, code: int, wide: bool = False) -> None:
+        """Trap unless start+len <= limit (all i64).  ``wide``: start or len may use all 64 bits, so the
+        sum must not wrap either; otherwise both are zero-extended from 32 bits and cannot overflow."""
         b = self.b
-        self.trap_if(b.icmp_unsigned(">", b.add(start64, len64), limit64), code)
+        if not wide:
+            self.trap_if(b.icmp_unsigned(">", b.add(start64, len64), limit64), code)
+            return
+        uadd = self.mc.intrinsic("llvm.uadd.with.overflow.i64", ir.LiteralStructType([I64, I1]), [I64, I64])
+        r = b.call(uadd, [start64, len64])
+        end, wrapped = b.extract_value(r, 0), b.extract_value(r, 1)
+        self.trap_if(b.or_(wrapped, b.icmp_unsigned(">", end, limit64)), code)
+
+    def addr64(self, v):
+        """An address, index or length operand as i64 (zero-extended when it is an i32)."""
+        return v if v.type == I64 else self.b.zext(v, I64)
 
     def helper(self, op: str, args: list):
         """Call the Python helper for a rare instruction; returns its i64 result (slot 0)."""
@@ -862,7 +912,7 @@ def _call_indirect(fc: FunctionCompiler, ins) -> None:
     typeidx, tableidx = ins[1], ins[2]
     b = fc.b
     ft = fc.mc.types[typeidx]
-    idx = b.zext(fc.pop(), I64)
+    idx = fc.addr64(fc.pop())
     cell = fc.table_cell(tableidx)
     size = load_field(b, cell, L.TABLE_SIZE, I64)
     fc.trap_if(b.icmp_unsigned(">=", idx, size), L.TRAP_CODES["undefined element"])
@@ -925,7 +975,7 @@ def _ref_func(fc: FunctionCompiler, ins) -> None:
 
 def _table_get(fc: FunctionCompiler, ins) -> None:
     b = fc.b
-    idx = b.zext(fc.pop(), I64)
+    idx = fc.addr64(fc.pop())
     cell = fc.table_cell(ins[1])
     fc.trap_if(b.icmp_unsigned(">=", idx, load_field(b, cell, L.TABLE_SIZE, I64)), L.TRAP_CODES["out of bounds table access"])
     elems = load_field(b, cell, L.TABLE_ELEMS, PTR)
@@ -933,7 +983,8 @@ def _table_get(fc: FunctionCompiler, ins) -> None:
 
 
 def _table_size(fc: FunctionCompiler, ins) -> None:
-    fc.push(fc.b.trunc(load_field(fc.b, fc.table_cell(ins[1]), L.TABLE_SIZE, I64), I32))
+    size = load_field(fc.b, fc.table_cell(ins[1]), L.TABLE_SIZE, I64)
+    fc.push(size if fc.mc.table_addr[ins[1]] == "i64" else fc.b.trunc(size, I32))
 
 
 def _table_set(fc: FunctionCompiler, ins) -> None:
@@ -945,7 +996,8 @@ def _table_set(fc: FunctionCompiler, ins) -> None:
 def _table_grow(fc: FunctionCompiler, ins) -> None:
     n = fc.pop()
     ref = fc.pop()
-    fc.push(fc.b.trunc(fc.helper("table.grow", [ir.Constant(I64, ins[1]), ref, n]), I32))
+    r = fc.helper("table.grow", [ir.Constant(I64, ins[1]), ref, n])
+    fc.push(r if fc.mc.table_addr[ins[1]] == "i64" else fc.b.trunc(r, I32))
 
 
 def _table_fill(fc: FunctionCompiler, ins) -> None:
@@ -977,41 +1029,47 @@ def _elem_drop(fc: FunctionCompiler, ins) -> None:
 
 def _memory_size(fc: FunctionCompiler, ins) -> None:
     b = fc.b
-    fc.push(b.trunc(b.lshr(b.load(fc.mem_size, typ=I64), ir.Constant(I64, 16)), I32))
+    _, size, wide = fc.memory(memory_index(ins))
+    pages = b.lshr(size, ir.Constant(I64, 16))
+    fc.push(pages if wide else b.trunc(pages, I32))
 
 
 def _memory_grow(fc: FunctionCompiler, ins) -> None:
-    fc.push(fc.b.trunc(fc.helper("memory.grow", [fc.pop()]), I32))
+    x = memory_index(ins)
+    r = fc.helper("memory.grow", [ir.Constant(I64, x), fc.pop()])
+    fc.push(r if fc.mc.mem_types[x].addr == "i64" else fc.b.trunc(r, I32))
 
 
 def _memory_fill(fc: FunctionCompiler, ins) -> None:
     b = fc.b
-    n = b.zext(fc.pop(), I64)
+    base, size, wide = fc.memory(memory_index(ins))
+    n = fc.addr64(fc.pop())
     val = b.trunc(fc.pop(), I8)
-    d = b.zext(fc.pop(), I64)
-    fc.check_range(d, n, b.load(fc.mem_size, typ=I64), L.TRAP_CODES["out of bounds memory access"])
+    d = fc.addr64(fc.pop())
+    fc.check_range(d, n, size, L.TRAP_CODES["out of bounds memory access"], wide)
     memset = fc.mc.intrinsic("llvm.memset.p0.i64", VOID, [PTR, I8, I64, I1])
-    b.call(memset, [b.gep(fc.mem_base, [d], source_etype=I8), val, n, ir.Constant(I1, 0)])
+    b.call(memset, [b.gep(base, [d], source_etype=I8), val, n, ir.Constant(I1, 0)])
 
 
 def _memory_copy(fc: FunctionCompiler, ins) -> None:
     b = fc.b
-    n = b.zext(fc.pop(), I64)
-    s = b.zext(fc.pop(), I64)
-    d = b.zext(fc.pop(), I64)
-    size = b.load(fc.mem_size, typ=I64)
+    dst_base, dst_size, dst_wide = fc.memory(memory_index(ins))
+    src_base, src_size, src_wide = fc.memory(memory_index(ins, source=True))
+    n = fc.addr64(fc.pop())
+    s = fc.addr64(fc.pop())
+    d = fc.addr64(fc.pop())
     code = L.TRAP_CODES["out of bounds memory access"]
-    fc.check_range(s, n, size, code)
-    fc.check_range(d, n, size, code)
+    fc.check_range(s, n, src_size, code, src_wide)
+    fc.check_range(d, n, dst_size, code, dst_wide)
     memmove = fc.mc.intrinsic("llvm.memmove.p0.p0.i64", VOID, [PTR, PTR, I64, I1])
-    b.call(memmove, [b.gep(fc.mem_base, [d], source_etype=I8), b.gep(fc.mem_base, [s], source_etype=I8), n, ir.Constant(I1, 0)])
+    b.call(memmove, [b.gep(dst_base, [d], source_etype=I8), b.gep(src_base, [s], source_etype=I8), n, ir.Constant(I1, 0)])
 
 
 def _memory_init(fc: FunctionCompiler, ins) -> None:
     n = fc.pop()
     s = fc.pop()
     d = fc.pop()
-    fc.helper("memory.init", [ir.Constant(I64, ins[1]), d, s, n])
+    fc.helper("memory.init", [ir.Constant(I64, ins[1] | (memory_index(ins) << 32)), d, s, n])
 
 
 def _data_drop(fc: FunctionCompiler, ins) -> None:
