@@ -14,7 +14,16 @@ from typing import Any
 
 from . import syntax
 from .errors import LinkError, UnsupportedFeature
-from .features import EXTENDED_CONST, MEMORY64, MULTI_MEMORY, WASM3
+from .features import (
+    EXCEPTIONS,
+    EXTENDED_CONST,
+    FUNCTION_REFERENCES,
+    MEMORY64,
+    MULTI_MEMORY,
+    RELAXED_SIMD,
+    TAIL_CALL,
+    WASM3,
+)
 from .runtime import (
     FuncInstance,
     GlobalInstance,
@@ -120,7 +129,8 @@ TIERS: dict[str, Callable[..., Tier]] = {"interp": _interp_tier, "llvm": _llvm_t
 # UnsupportedFeature naming it, before the tier sees it.  Extended constants are evaluated by the shared
 # instantiation, so every tier has them.
 TIER_FEATURES: dict[str, frozenset[str]] = {"interp": WASM3,
-                                            "llvm": frozenset((EXTENDED_CONST, MEMORY64, MULTI_MEMORY)),
+                                            "llvm": frozenset((EXTENDED_CONST, MEMORY64, MULTI_MEMORY, TAIL_CALL,
+                                                               FUNCTION_REFERENCES, RELAXED_SIMD, EXCEPTIONS)),
                                             "singlepass": frozenset((EXTENDED_CONST,))}
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 import ctypes
 from typing import Any
 
-from ...errors import TRAP_OOB_MEMORY, TRAP_OOB_TABLE, Trap
-from ...runtime.instance import ModuleInstance
+from ...errors import TRAP_OOB_MEMORY, TRAP_OOB_TABLE, Trap, WasmException
+from ...runtime.instance import ModuleInstance, rtt_of
 from ...runtime.objects import FuncInstance
-from ..native_state import canonical_type_id, u64_array
+from ..native_state import u64_array
 from . import layout as L
 from .compiler import NativeCode, prepare_host_thunks
-from .native import ENTRY, NativeStore
+from .native import ENTRY, NativeStore, rtt_id, tag_id
 
 
 class NativeInstance:
@@ -39,7 +39,7 @@ class NativeInstance:
         for i, fi in enumerate(inst.funcs):
             if i >= n_imported:
                 rec = u64_array(3)
-                rec[0] = canonical_type_id(fi.type)
+                rec[0] = rtt_id(rtt_of(fi))
                 rec[1] = code.funcs[i - n_imported]
                 rec[2] = self.ctx_addr
                 store._keep.append(rec)
@@ -54,8 +54,10 @@ class NativeInstance:
             ctx[offs["tables"] // 8 + t] = store.table_cell(table)
         for g, glob in enumerate(inst.globals):
             ctx[offs["globals"] // 8 + g] = store.global_cell(glob)
-        for k, ft in enumerate(m.types):
-            ctx[offs["types"] // 8 + k] = canonical_type_id(ft)
+        for k in range(n_types):
+            ctx[offs["types"] // 8 + k] = rtt_id(inst.rtts[k])
+        for k, tag in enumerate(inst.tags):
+            ctx[offs["tags"] // 8 + k] = tag_id(tag)
 
     def _caller(self, fi: FuncInstance, type_idx: int, code_addr: int):
         entry, store, ctx_addr, ft = self.entries[type_idx], self.store, self.ctx_addr, fi.type
@@ -125,6 +127,12 @@ class NativeInstance:
             table.elements[d : d + n] = seg[sidx : sidx + n]
             store.tables[id(table)].sync_from_python(store)
             return 0
+        if op == "throw":  # s[0]: the tag's index, s[1]: the payload's slots
+            tag = inst.tags[s[0]]
+            params = tag.type.params
+            slots = (ctypes.c_uint64 * (2 * max(len(params), 1))).from_address(s[1])
+            exc = WasmException(tag, tuple(store.get(slots, i, t) for i, t in enumerate(params)))
+            return store.exn_record(exc)
         raise NotImplementedError(op)
 
     def _ref(self, table, native: int) -> Any:

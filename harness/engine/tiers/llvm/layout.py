@@ -19,7 +19,9 @@ STATE_HOST_CB = 24  # ptr: i32 host_cb(ptr hostctx, ptr slots)
 STATE_HELPER_CB = 32  # ptr: i32 helper_cb(ptr vmctx, i32 op, ptr slots)
 STATE_STACK_BUDGET = 40  # i64: bytes of native stack compiled code may use below the outermost entry
 STATE_STACK_TOP = 48  # i64: stack pointer at the outermost entry (0 = not in compiled code; see ``faults``)
-STATE_SIZE = 56
+STATE_HANDLER = 56  # ptr: the innermost try_table handler frame of this entry (0 = none: throw to the entry)
+STATE_EXN = 64  # i64: the exception in flight (address of its record, see EXN_*)
+STATE_SIZE = 72
 # Every call raises the callee's stack floor by this many bytes (see translate.FunctionCompiler._stack_check).
 CALL_CHARGE = 16
 
@@ -81,9 +83,25 @@ TRAP_KINDS = {
     8: "uninitialized element",
     9: "indirect call type mismatch",
     10: "call stack exhausted",
+    11: "null function reference",
+    12: "null reference",
+    13: "null exception reference",
 }
 TRAP_CODES = {kind: code for code, kind in TRAP_KINDS.items()}
 TRAP_HOST = 100  # a host function or helper raised: the exception is pending on the Python side
+TRAP_EXCEPTION = 101  # a wasm exception left the entry uncaught: it is in STATE_EXN
+TRAP_THROW = 102  # (host callback -> thunk) the host raised a wasm exception, in STATE_EXN: throw it on
+
+# -- Exceptions (3.0) --------------------------------------------------------------------------------------
+# An exnref is the address of a native record: the tag's id, then the payload in 16-byte slots.  Python keeps
+# the record alive and maps it back to its ``WasmException`` (``NativeStore.exns``).
+EXN_TAG = 0  # i64: id of the tag (``native.tag_id``)
+EXN_VALUES = 16
+# A try_table's handler frame, on the native stack of the function that holds it: a jmp_buf, then the
+# handler that was innermost before it (restored when control leaves the try_table any way but a throw).
+HANDLER_JMPBUF = 0
+HANDLER_PREV = 512
+HANDLER_WORDS = 66
 
 # -- Helper operations (compiled code -> Python, for rare instructions) ----------------------------------
 HELPER_OPS = (
@@ -96,5 +114,6 @@ HELPER_OPS = (
     "table.copy",
     "table.init",
     "elem.drop",
+    "throw",
 )
 HELPER_CODES = {name: i for i, name in enumerate(HELPER_OPS)}

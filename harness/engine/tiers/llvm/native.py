@@ -24,15 +24,16 @@ from collections.abc import Callable
 from typing import Any
 
 from ... import syntax
-from ...errors import Exhaustion, Trap
+from ...errors import Exhaustion, Trap, WasmException
+from ...runtime.instance import rtt_of
 from ...runtime.objects import FuncInstance, GlobalInstance, TableInstance
+from ...runtime.rtt import RTT
 from ..native_state import (
     MASK32,
     MASK64,
     U64,
     TableMirror,
     address,
-    canonical_type_id,
     default_stack_budget,
     u64_array,
 )
@@ -44,6 +45,31 @@ HOST_CB = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p)
 HELPER_CB = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_int32, ctypes.c_void_p)
 _JMPBUF = L.STATE_JMPBUF // 8  # index of the State's jmp_buf word: 0 while Python runs (see ``faults``)
 MAX_REENTRY = 100  # nested host -> wasm entries (each holds Python and ctypes frames on the native stack)
+
+_NUMERIC = frozenset(("i32", "i64", "f32", "f64", "v128"))  # every other value type is a reference
+_rtt_ids: dict[RTT, int] = {}
+
+
+def rtt_id(rtt: RTT) -> int:
+    """Process-wide id of a runtime type (``runtime.rtt``): what a function record's type word and a
+    VMContext's type table hold, so ``call_indirect`` compares types across modules by identity, as the
+    spec's canonical types are (a FuncType naming other types by index is only meaningful in its module)."""
+    tid = _rtt_ids.get(rtt)
+    if tid is None:
+        tid = _rtt_ids[rtt] = len(_rtt_ids) + 1
+    return tid
+
+
+_tag_ids: dict[int, tuple[int, Any]] = {}  # id(TagInstance) -> (native id, the tag, kept alive)
+
+
+def tag_id(tag: Any) -> int:
+    """Process-wide id of an exception tag (a ``TagInstance``: tags are compared by identity)."""
+    entry = _tag_ids.get(id(tag))
+    if entry is None:
+        entry = _tag_ids[id(tag)] = (len(_tag_ids) + 1, tag)
+    return entry[0]
+
 
 class NativeStore:
     """Per-store native state: the trap/unwind state, callbacks, and the registries that map native values
@@ -68,6 +94,7 @@ class NativeStore:
         self.mutable_globals: list[tuple[GlobalInstance, Any]] = []
         self.handles: list[Any] = [None]  # externref handle -> object
         self.handle_of: dict[int, int] = {}  # id(object) -> handle
+        self.exns: dict[int, tuple[WasmException, Any]] = {}  # exception record address -> (exception, record)
         self.instances: dict[int, Any] = {}  # CTX_INSTANCE key -> NativeInstance
         self.pending: BaseException | None = None
         self._keep: list[Any] = []  # native buffers referenced from native structs
@@ -82,6 +109,8 @@ class NativeStore:
             return 0
         if isinstance(ref, FuncInstance):
             return self.record_of(ref)
+        if isinstance(ref, WasmException):
+            return self.exn_record(ref)
         h = self.handle_of.get(id(ref))
         if h is None:
             h = len(self.handles)
@@ -90,11 +119,35 @@ class NativeStore:
         return h
 
     def ref_from_native(self, valtype: str, value: int) -> Any:
+        """The reference a native word stands for.  By the word, not ``valtype``: a typed reference's type
+        names a type index of some module, and record addresses never collide with handles (small ints)."""
         if value == 0:
             return None
-        if valtype == "funcref":
-            return self.records[value]
+        fi = self.records.get(value)
+        if fi is not None:
+            return fi
+        exn = self.exns.get(value)
+        if exn is not None:
+            return exn[0]
         return self.handles[value]
+
+    def exn_record(self, exc: WasmException) -> int:
+        """Address of the native record of a wasm exception (``layout.EXN_*``), made on first use: by the
+        ``throw`` helper, or when an exception from Python (a host function's) enters compiled code.
+        Records live as long as the store (an exnref may be kept anywhere: a global, a table)."""
+        native = getattr(exc, "llvm_record", None)
+        if native is not None and native[0] is self:
+            return native[1]
+        params = exc.tag.type.params
+        rec = u64_array(L.EXN_VALUES // 8 + 2 * len(params))
+        rec[L.EXN_TAG // 8] = tag_id(exc.tag)
+        values = (U64 * (2 * max(len(params), 1))).from_address(address(rec) + L.EXN_VALUES)
+        for i, (t, v) in enumerate(zip(params, exc.values, strict=True)):
+            self.put(values, i, t, v)
+        addr = address(rec)
+        self.exns[addr] = (exc, rec)
+        exc.llvm_record = (self, addr)
+        return addr
 
     def record_of(self, fi: FuncInstance) -> int:
         """Address of the function record for ``fi`` (created on first use, e.g. for host functions)."""
@@ -110,7 +163,7 @@ class NativeStore:
         hostctx[0] = self.state_addr
         hostctx[1] = key
         rec = u64_array(3)
-        rec[0] = canonical_type_id(fi.type)
+        rec[0] = rtt_id(rtt_of(fi))
         rec[1] = host_thunk(fi.type, self.cache)
         rec[2] = address(hostctx)
         self._keep += [hostctx, rec]
@@ -160,7 +213,7 @@ class NativeStore:
     def _global_in(self, g: GlobalInstance, cell) -> None:
         t = g.type.valtype
         v = g.value
-        if t in ("funcref", "externref"):
+        if t not in _NUMERIC:
             cell[0] = self.ref_to_native(v)
         elif t == "v128":
             cell[0] = v & MASK64
@@ -170,7 +223,7 @@ class NativeStore:
 
     def _global_out(self, g: GlobalInstance, cell) -> None:
         t = g.type.valtype
-        if t in ("funcref", "externref"):
+        if t not in _NUMERIC:
             g.value = self.ref_from_native(t, cell[0])
         elif t == "v128":
             g.value = cell[0] | (cell[1] << 64)
@@ -195,7 +248,7 @@ class NativeStore:
 
     # -- values in slots -------------------------------------------------------------------------------
     def put(self, slots, i: int, t: str, v: Any) -> None:
-        if t in ("funcref", "externref"):
+        if t not in _NUMERIC:
             slots[2 * i] = self.ref_to_native(v)
         elif t == "v128":
             slots[2 * i] = v & MASK64
@@ -250,6 +303,8 @@ class NativeStore:
             if exc is None:
                 exc = Trap("unreachable", "LLVM tier: host function failed without an exception")
             raise exc
+        if rc == L.TRAP_EXCEPTION:
+            raise self.exns[self.state[L.STATE_EXN // 8]][0]
         kind = L.TRAP_KINDS.get(rc, f"trap code {rc}")
         if kind == "call stack exhausted":
             raise Exhaustion(kind)
@@ -277,6 +332,12 @@ class NativeStore:
             return self._fail(exc)
 
     def _fail(self, exc: BaseException) -> int:
+        if isinstance(exc, WasmException):  # thrown on in compiled code, to its handlers (the host thunk)
+            try:
+                self.state[L.STATE_EXN // 8] = self.exn_record(exc)
+                return L.TRAP_THROW
+            except Exception as e:  # noqa: BLE001 - a malformed exception object: report it, do not crash
+                exc = e
         if type(exc) is Trap and exc.kind in L.TRAP_CODES and str(exc) == exc.kind:
             return L.TRAP_CODES[exc.kind]
         self.pending = exc

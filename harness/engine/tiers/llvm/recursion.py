@@ -29,6 +29,9 @@ UNROLL_DEPTH = 1
 # code and compile time UNROLL_DEPTH more times.
 MAX_INSTRUCTIONS = 120
 COPY_SUFFIX = ".rec"
+# A body with these is never copied: an inlined ``musttail`` call would no longer be in tail position
+# (return_call*), and a handler's ``setjmp`` must stay in its own frame (try_table).
+_NOT_INLINABLE = frozenset(("return_call", "return_call_indirect", "return_call_ref", "try_table"))
 
 
 def self_call_sites(body: list, own_index: int) -> tuple[int, int]:
@@ -42,6 +45,8 @@ def self_call_sites(body: list, own_index: int) -> tuple[int, int]:
             size += 1
             if ins[0] == "call" and ins[1] == own_index:
                 sites += 1
+            elif ins[0] in _NOT_INLINABLE:
+                return size, 0
             for part in ins[1:]:
                 if isinstance(part, list) and part and isinstance(part[0], tuple):
                     pending.append(part)

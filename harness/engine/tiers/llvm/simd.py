@@ -512,10 +512,78 @@ def _float_ops() -> None:
     OPS["f64x2.promote_low_f32x4"] = conv(lambda fc, v: fc.b.fpext(half(fc, v, False), v2f64), "f32x4")
 
 
+# -- relaxed SIMD (3.0) ------------------------------------------------------------------------------------
+def _relaxed_ops() -> None:
+    """The same deterministic choice for each relaxed instruction as the interpreter's
+    (``exec.simd``, end of the file), so both tiers and every host agree: swizzle, trunc, laneselect,
+    min/max and q15mulr are their strict counterparts (out-of-range swizzle lanes are zero, trunc
+    saturates, laneselect is bitselect); madd/nmadd round twice (a multiply, then an add: never fused, so
+    no host's FMA changes a result); the i7 dot products multiply signed by signed and wrap."""
+    for name, strict in (
+        ("i8x16.relaxed_swizzle", "i8x16.swizzle"),
+        ("i32x4.relaxed_trunc_f32x4_s", "i32x4.trunc_sat_f32x4_s"),
+        ("i32x4.relaxed_trunc_f32x4_u", "i32x4.trunc_sat_f32x4_u"),
+        ("i32x4.relaxed_trunc_f64x2_s_zero", "i32x4.trunc_sat_f64x2_s_zero"),
+        ("i32x4.relaxed_trunc_f64x2_u_zero", "i32x4.trunc_sat_f64x2_u_zero"),
+        ("i8x16.relaxed_laneselect", "v128.bitselect"),
+        ("i16x8.relaxed_laneselect", "v128.bitselect"),
+        ("i32x4.relaxed_laneselect", "v128.bitselect"),
+        ("i64x2.relaxed_laneselect", "v128.bitselect"),
+        ("f32x4.relaxed_min", "f32x4.min"),
+        ("f32x4.relaxed_max", "f32x4.max"),
+        ("f64x2.relaxed_min", "f64x2.min"),
+        ("f64x2.relaxed_max", "f64x2.max"),
+        ("i16x8.relaxed_q15mulr_s", "i16x8.q15mulr_sat_s"),
+    ):
+        OPS[name] = OPS[strict]
+
+    def madd(shape: str, negate: bool):
+        mul, add, neg = OPS[f"{shape}.mul"], OPS[f"{shape}.add"], OPS[f"{shape}.neg"]
+
+        def h(fc, ins):
+            c = fc.pop()
+            mul(fc, ins)
+            if negate:
+                neg(fc, ins)
+            fc.push(c)
+            add(fc, ins)
+
+        return h
+
+    for shape in ("f32x4", "f64x2"):
+        OPS[f"{shape}.relaxed_madd"] = madd(shape, False)
+        OPS[f"{shape}.relaxed_nmadd"] = madd(shape, True)
+
+    def products(fc, a, b_, lane: ir.IntType):
+        """Lane-wise signed products of two i8x16 vectors, each widened to ``lane`` (no overflow)."""
+        wide = ir.VectorType(lane, 16)
+        return fc.b.mul(fc.b.sext(as_(fc, a, "i8x16"), wide), fc.b.sext(as_(fc, b_, "i8x16"), wide))
+
+    def dot_i16(fc, ins):
+        b_ = fc.pop()
+        a = fc.pop()
+        p = products(fc, a, b_, I16)
+        out(fc, fc.b.add(shuffle(fc, p, p, list(range(0, 16, 2))), shuffle(fc, p, p, list(range(1, 16, 2)))))
+
+    def dot_add_i32(fc, ins):
+        c = fc.pop()
+        b_ = fc.pop()
+        a = fc.pop()
+        p = products(fc, a, b_, I32)
+        acc = as_(fc, c, "i32x4")
+        for k in range(4):
+            acc = fc.b.add(acc, shuffle(fc, p, p, list(range(k, 16, 4))))
+        out(fc, acc)
+
+    OPS["i16x8.relaxed_dot_i8x16_i7x16_s"] = dot_i16
+    OPS["i32x4.relaxed_dot_i8x16_i7x16_add_s"] = dot_add_i32
+
+
 _memory_ops()
 _lane_ops()
 _bitwise_ops()
 _int_ops()
 _float_ops()
+_relaxed_ops()
 
 SIMD_OPS = OPS

@@ -38,6 +38,11 @@ from .irtypes import FIRST_PARAM, I1, I8, I32, I64, PTR, V128, VOID, func_type, 
 from .scalar import SCALAR_OPS
 
 _STACKSAVE = "llvm.stacksave.p0"
+# The calling convention of every compiled wasm function (and host thunk): LLVM guarantees a ``musttail``
+# call in it to be a real tail call even when caller and callee have different signatures, which
+# ``return_call*`` needs (with the C convention, prototypes must match).  Every call to wasm code, direct,
+# indirect, from an entry trampoline, uses it.
+WASM_CC = "tailcc"
 
 # A module compiled in parts (``ModuleCompiler(part=...)``) copies functions of other parts with bodies up
 # to this many bytes into each part that calls them, so they can still be inlined there.
@@ -68,14 +73,15 @@ class Label:
     branch to it (``FunctionCompiler.target``): a construct nothing branches to keeps its results on the
     operand stack and its code in the current basic block."""
 
-    __slots__ = ("kind", "target", "types", "slots", "height")
+    __slots__ = ("kind", "target", "types", "slots", "height", "tries")
 
-    def __init__(self, kind: str, target, types: list[str], slots: list | None, height: int):
+    def __init__(self, kind: str, target, types: list[str], slots: list | None, height: int, tries: int = 0):
         self.kind = kind  # "block" | "loop" | "if" | "func"
         self.target = target  # basic block a branch jumps to (None: not made yet, or "func": a branch returns)
         self.types = types  # value types a branch carries
         self.slots = slots  # allocas the branch stores its values into (None: not made yet)
         self.height = height  # operand stack height below the construct's parameters
+        self.tries = tries  # try_tables open around the construct (a branch out of more restores a handler)
 
 
 class ModuleCompiler:
@@ -124,6 +130,7 @@ class ModuleCompiler:
             name = f"wasm_f{self.n_imported + i}"
             ours = part is None or i in part
             fn = ir.Function(self.ir, func_type(ft.params, ft.results), name if ours else _ExportAlias.name_for(name))
+            fn.calling_convention = WASM_CC
             if ours:
                 fn.linkage = "internal"
                 if part is not None:
@@ -141,12 +148,15 @@ class ModuleCompiler:
             ring = [self.funcs[i]]
             for k in range(1, unroll_recursion + 1):
                 copy = ir.Function(self.ir, self.funcs[i].ftype, f"{self.funcs[i].name}{recursion.COPY_SUFFIX}{k}")
+                copy.calling_convention = WASM_CC
                 copy.linkage = "internal"
                 copy.attributes.add("alwaysinline")
                 ring.append(copy)
             self.rec_rings[i] = ring
         self._to_copy: list[int] = []
+        self.tag_types = [self.types[imp.desc] for imp in module.imported("tag")] + [self.types[t] for t in module.tags]
         self.trap_fn = self._define_trap()
+        self.throw_fn = self._define_throw()
 
     def direct_callee(self, i: int) -> ir.Function:
         """The function a direct call to defined function ``i`` calls.  In part mode, a small function of
@@ -163,6 +173,7 @@ class ModuleCompiler:
                 return self.funcs[i]
             ft = self.types[funcs[i].type_idx]
             fn = ir.Function(self.ir, func_type(ft.params, ft.results), f"wasm_f{self.n_imported + i}.copy")
+            fn.calling_convention = WASM_CC
             fn.linkage = "internal"
             self._copies[i] = fn
             self._to_copy.append(i)
@@ -193,6 +204,32 @@ class ModuleCompiler:
         store_field(b, state, L.STATE_TRAP, b.zext(code, I64))
         jb = load_field(b, state, L.STATE_JMPBUF, PTR)
         b.call(longjmp, [jb, ir.Constant(I32, 1)])
+        b.unreachable()
+        return fn
+
+    def _define_throw(self) -> ir.Function:
+        """``wasm_throw(ctx, exn)``: unwind to the innermost try_table handler of this entry (``longjmp``
+        to its frame, after making the handler before it the innermost), or, with none, to the entry
+        trampoline, which reports ``TRAP_EXCEPTION`` (the exception leaves wasm)."""
+        fn = ir.Function(self.ir, ir.FunctionType(VOID, [PTR, I64]), "wasm_throw")
+        fn.linkage = "internal"
+        for a in ("noreturn", "cold", "noinline", "nounwind"):
+            fn.attributes.add(a)
+        longjmp = self.intrinsic("longjmp", VOID, [PTR, I32], ("noreturn",))
+        b = ir.IRBuilder(fn.append_basic_block("entry"))
+        ctx, exn = fn.args
+        state = load_field(b, ctx, L.CTX_STATE, PTR)
+        store_field(b, state, L.STATE_EXN, exn)
+        handler = load_field(b, state, L.STATE_HANDLER, PTR)
+        to_entry, to_handler = fn.append_basic_block("to_entry"), fn.append_basic_block("to_handler")
+        b.cbranch(b.icmp_unsigned("==", b.ptrtoint(handler, I64), ir.Constant(I64, 0)), to_entry, to_handler)
+        b.position_at_end(to_entry)
+        store_field(b, state, L.STATE_TRAP, ir.Constant(I64, L.TRAP_EXCEPTION))
+        b.call(longjmp, [load_field(b, state, L.STATE_JMPBUF, PTR), ir.Constant(I32, 1)])
+        b.unreachable()
+        b.position_at_end(to_handler)
+        store_field(b, state, L.STATE_HANDLER, load_field(b, handler, L.HANDLER_PREV, PTR))
+        b.call(longjmp, [field_ptr(b, handler, L.HANDLER_JMPBUF), ir.Constant(I32, 1)])
         b.unreachable()
         return fn
 
@@ -249,23 +286,27 @@ class ModuleCompiler:
         store_field(b, state, L.STATE_STACK_LIMIT, b.select(fresh, b.sub(sp, budget), old_limit))
         old_top = load_field(b, state, L.STATE_STACK_TOP, I64)
         store_field(b, state, L.STATE_STACK_TOP, b.select(fresh, sp, old_top))
+        old_handler = load_field(b, state, L.STATE_HANDLER, I64)  # an exception not caught inside comes here
+        store_field(b, state, L.STATE_HANDLER, ir.Constant(I64, 0))
         r = b.call(setjmp, [jb])
         run, trapped = fn.append_basic_block("run"), fn.append_basic_block("trapped")
         b.cbranch(b.icmp_signed("==", r, ir.Constant(I32, 0)), run, trapped)
         b.position_at_end(run)
         floor = load_field(b, state, L.STATE_STACK_LIMIT, I64)
         args = [ctx, floor] + [load_field(b, slots, i * L.SLOT_SIZE, lltype(t)) for i, t in enumerate(ft.params)]
-        res = call_ptr(b, code, func_type(ft.params, ft.results), args)
+        res = call_ptr(b, code, func_type(ft.params, ft.results), args, cconv=WASM_CC)
         for i, v in enumerate(unpack_results(b, res, ft.results)):
             store_field(b, slots, i * L.SLOT_SIZE, v)
         store_field(b, state, L.STATE_JMPBUF, old_jb)
         store_field(b, state, L.STATE_STACK_LIMIT, old_limit)
         store_field(b, state, L.STATE_STACK_TOP, old_top)
+        store_field(b, state, L.STATE_HANDLER, old_handler)
         b.ret(ir.Constant(I32, 0))
         b.position_at_end(trapped)
         store_field(b, state, L.STATE_JMPBUF, old_jb)
         store_field(b, state, L.STATE_STACK_LIMIT, old_limit)
         store_field(b, state, L.STATE_STACK_TOP, old_top)
+        store_field(b, state, L.STATE_HANDLER, old_handler)
         b.ret(b.trunc(load_field(b, state, L.STATE_TRAP, I64), I32))
         return fn
 
@@ -380,9 +421,10 @@ def store_field(b: ir.IRBuilder, base, offset, value, align: int | None = None):
     return st
 
 
-def call_ptr(b: ir.IRBuilder, fnptr, fnty: ir.FunctionType, args: list, tail: str | bool = False):
+def call_ptr(b: ir.IRBuilder, fnptr, fnty: ir.FunctionType, args: list, tail: str | bool = False,
+             cconv: str | None = None):
     """Call through an opaque pointer (llvmlite wants the callee to carry its function type)."""
-    return b.call(_Callee(fnptr, fnty), args, tail=tail)
+    return b.call(_Callee(fnptr, fnty), args, tail=tail, cconv=cconv)
 
 
 class _Callee:
@@ -441,6 +483,8 @@ class FunctionCompiler:
         self.frames: list[Label] = []
         self.reachable = True
         self.trap_blocks: dict[int, ir.Block] = {}
+        self.tries: list = []  # handler frames of the try_tables open at this point, outermost first
+        self.has_try = False
         self.local_types = list(ft.params) + list(local_types)
         self.locals = []
         for i, t in enumerate(self.local_types):
@@ -577,6 +621,21 @@ class FunctionCompiler:
         if self.reachable:
             pack_results(self.b, self.popn(len(results)), results)
         self.alloca_builder.branch(self.fn.basic_blocks[1])
+        if self.has_try:
+            self.locals_volatile()
+
+    def locals_volatile(self) -> None:
+        """Make every access to a local volatile, in a function with a try_table.  A throw comes back to a
+        handler by ``longjmp``, which the CFG does not show: promoted to registers, locals set in the body
+        before the throw would reach the catch code with the values they had at the try_table's entry.
+        Kept in memory, they have the values last stored."""
+        slots = {id(slot) for slot in self.locals}
+        for block in self.fn.basic_blocks:
+            for instr in block.instructions:
+                if isinstance(instr, ir.LoadInstr) and id(instr.operands[0]) in slots:
+                    make_volatile(instr)
+                elif isinstance(instr, ir.StoreInstr) and id(instr.operands[1]) in slots:
+                    make_volatile(instr)
 
     def body(self, instrs: list) -> None:
         """Translate ``instrs``, stopping where the code becomes unreachable.
@@ -627,6 +686,8 @@ class FunctionCompiler:
         """Emit the jump for a branch to ``lbl`` (values are the top of the stack, left in place)."""
         n = len(lbl.types)
         vals = self.stack[len(self.stack) - n :] if n else []
+        if lbl.tries < len(self.tries):
+            self.restore_handler(lbl.tries)
         if lbl.kind == "func":
             pack_results(self.b, vals, lbl.types)
             return
@@ -634,6 +695,13 @@ class FunctionCompiler:
         for slot, v in zip(lbl.slots, vals, strict=True):
             self.b.store(v, slot)
         self.b.branch(target)
+
+    def restore_handler(self, depth: int) -> None:
+        """Leaving the try_tables open beyond ``depth`` (a branch out of them, a return, a tail call): the
+        innermost handler becomes the one before the outermost of them."""
+        b = self.b
+        state = load_field(b, self.ctx, L.CTX_STATE, PTR)
+        store_field(b, state, L.STATE_HANDLER, load_field(b, self.tries[depth], L.HANDLER_PREV, PTR))
 
     def end_construct(self, lbl: Label) -> None:
         """Finish a block/if.  Nothing branched to its end: the fallthrough's results stay where they are
@@ -754,10 +822,28 @@ class FunctionCompiler:
         if direct is not None:
             res = self.b.call(direct, args)
         else:
-            res = call_ptr(self.b, code, func_type(ft.params, ft.results), args)
+            res = call_ptr(self.b, code, func_type(ft.params, ft.results), args, cconv=WASM_CC)
         self.reload_memory()
         for v in unpack_results(self.b, res, ft.results):
             self.push(v)
+
+    def do_tail_call(self, code, fctx, ft: syntax.FuncType, direct: ir.Function | None = None) -> None:
+        """``return_call*``: a ``musttail`` call, which replaces this function's frame (``WASM_CC``), so
+        tail recursion of any depth runs in constant stack.  The callee gets this function's own floor:
+        no frame is added, so nothing is charged (a tail-call loop that never ends runs forever, as the
+        spec has it, rather than exhausting a stack it does not use)."""
+        args = [fctx, self.fn.args[1]] + self.popn(len(ft.params))
+        if self.tries:  # the callee runs outside this frame's try_tables
+            self.restore_handler(0)
+        if direct is not None:
+            res = self.b.call(direct, args, tail="musttail")
+        else:
+            res = call_ptr(self.b, code, func_type(ft.params, ft.results), args, tail="musttail", cconv=WASM_CC)
+        if ft.results:
+            self.b.ret(res)
+        else:
+            self.b.ret_void()
+        self.reachable = False
 
 
 # -- control instructions -----------------------------------------------------------------------------------
@@ -765,7 +851,7 @@ class FunctionCompiler:
 # order, and finishes the construct when resumed after the last.
 def _block(fc: FunctionCompiler, ins) -> Iterator[list]:
     params, results = fc.block_type(ins[1])
-    lbl = Label("block", None, results, None, len(fc.stack) - len(params))
+    lbl = Label("block", None, results, None, len(fc.stack) - len(params), len(fc.tries))
     fc.frames.append(lbl)
     yield ins[2]
     fc.frames.pop()
@@ -785,7 +871,7 @@ def _loop(fc: FunctionCompiler, ins) -> Iterator[list]:
     height = len(fc.stack)
     for slot, t in zip(slots, params, strict=True):
         fc.push(b.load(slot, typ=lltype(t)))
-    fc.frames.append(Label("loop", header, params, slots, height))
+    fc.frames.append(Label("loop", header, params, slots, height, len(fc.tries)))
     yield ins[2]
     fc.frames.pop()
     if fc.reachable:
@@ -802,7 +888,7 @@ def _if(fc: FunctionCompiler, ins) -> Iterator[list]:
     then_bb, else_bb = fc.new_block("then"), fc.later_block("else")
     b.cbranch(b.icmp_unsigned("!=", cond, ir.Constant(I32, 0)), then_bb, else_bb)
     height = len(fc.stack)
-    lbl = Label("if", None, results, None, height)
+    lbl = Label("if", None, results, None, height, len(fc.tries))
     fc.frames.append(lbl)
     b.position_at_end(then_bb)
     fc.stack.extend(args)
@@ -828,7 +914,7 @@ def _br_if(fc: FunctionCompiler, ins) -> None:
     cond = b.icmp_unsigned("!=", fc.pop(), ir.Constant(I32, 0))
     lbl = fc.frames[-1 - ins[1]]
     cont = fc.new_block()
-    if lbl.kind != "func" and not lbl.types:
+    if lbl.kind != "func" and not lbl.types and lbl.tries == len(fc.tries):
         b.cbranch(cond, fc.target(lbl), cont)
     else:
         taken = fc.new_block()
@@ -849,7 +935,7 @@ def _br_table(fc: FunctionCompiler, ins) -> None:
         blk = blocks.get(depth)
         if blk is None:
             lbl = fc.frames[-1 - depth]
-            if lbl.kind != "func" and not lbl.types:
+            if lbl.kind != "func" and not lbl.types and lbl.tries == len(fc.tries):
                 blk = fc.target(lbl)
             else:
                 blk = fc.new_block()
@@ -908,10 +994,10 @@ def _call(fc: FunctionCompiler, ins) -> None:
         fc.do_call(code, fctx, ft)
 
 
-def _call_indirect(fc: FunctionCompiler, ins) -> None:
-    typeidx, tableidx = ins[1], ins[2]
+def _indirect_callee(fc: FunctionCompiler, typeidx: int, tableidx: int) -> tuple:
+    """Pop a table index and return (code, ctx) of the function it names, after the checks
+    ``call_indirect`` makes: in range, not null, of the expected (canonical) type."""
     b = fc.b
-    ft = fc.mc.types[typeidx]
     idx = fc.addr64(fc.pop())
     cell = fc.table_cell(tableidx)
     size = load_field(b, cell, L.TABLE_SIZE, I64)
@@ -923,7 +1009,80 @@ def _call_indirect(fc: FunctionCompiler, ins) -> None:
     expected = fc.invariant_load(fc.ctx, fc.mc.offs["types"] + 8 * typeidx, I64)
     actual = fc.invariant_load(rec, L.REC_TYPE, I64)
     fc.trap_if(b.icmp_unsigned("!=", actual, expected), L.TRAP_CODES["indirect call type mismatch"])
-    fc.do_call(fc.invariant_load(rec, L.REC_CODE, PTR), fc.invariant_load(rec, L.REC_CTX, PTR), ft)
+    return fc.invariant_load(rec, L.REC_CODE, PTR), fc.invariant_load(rec, L.REC_CTX, PTR)
+
+
+def _call_indirect(fc: FunctionCompiler, ins) -> None:
+    code, fctx = _indirect_callee(fc, ins[1], ins[2])
+    fc.do_call(code, fctx, fc.mc.types[ins[1]])
+
+
+def _return_call_indirect(fc: FunctionCompiler, ins) -> None:
+    code, fctx = _indirect_callee(fc, ins[1], ins[2])
+    fc.do_tail_call(code, fctx, fc.mc.types[ins[1]])
+
+
+def _return_call(fc: FunctionCompiler, ins) -> None:
+    idx = ins[1]
+    mc = fc.mc
+    ft = mc.module.func_type(idx)
+    if idx >= mc.n_imported:
+        fc.do_tail_call(None, fc.ctx, ft, direct=mc.direct_callee(idx - mc.n_imported))
+    else:
+        rec = fc.func_record(idx)
+        fc.do_tail_call(fc.invariant_load(rec, L.REC_CODE, PTR), fc.invariant_load(rec, L.REC_CTX, PTR), ft)
+
+
+def _ref_callee(fc: FunctionCompiler) -> tuple:
+    """Pop a function reference and return (code, ctx) of its record; null traps.  Validation typed the
+    reference, so no type check is needed."""
+    b = fc.b
+    ref = fc.pop()
+    fc.trap_if(b.icmp_unsigned("==", ref, ir.Constant(I64, 0)), L.TRAP_CODES["null function reference"])
+    rec = b.inttoptr(ref, PTR)
+    return fc.invariant_load(rec, L.REC_CODE, PTR), fc.invariant_load(rec, L.REC_CTX, PTR)
+
+
+def _call_ref(fc: FunctionCompiler, ins) -> None:
+    code, fctx = _ref_callee(fc)
+    fc.do_call(code, fctx, fc.mc.types[ins[1]])
+
+
+def _return_call_ref(fc: FunctionCompiler, ins) -> None:
+    code, fctx = _ref_callee(fc)
+    fc.do_tail_call(code, fctx, fc.mc.types[ins[1]])
+
+
+def _ref_as_non_null(fc: FunctionCompiler, ins) -> None:
+    fc.trap_if(fc.b.icmp_unsigned("==", fc.stack[-1], ir.Constant(I64, 0)), L.TRAP_CODES["null reference"])
+
+
+def _br_on_null(fc: FunctionCompiler, ins) -> None:
+    """Branch (without the reference) when it is null; else go on with it."""
+    b = fc.b
+    ref = fc.pop()
+    is_null = b.icmp_unsigned("==", ref, ir.Constant(I64, 0))
+    lbl = fc.frames[-1 - ins[1]]
+    taken, cont = fc.new_block(), fc.new_block()
+    b.cbranch(is_null, taken, cont)
+    b.position_at_end(taken)
+    fc.branch_to(lbl)
+    b.position_at_end(cont)
+    fc.push(ref)
+
+
+def _br_on_non_null(fc: FunctionCompiler, ins) -> None:
+    """Branch with the reference (the label's last value) when it is not null; else drop it and go on."""
+    b = fc.b
+    ref = fc.stack[-1]
+    non_null = b.icmp_unsigned("!=", ref, ir.Constant(I64, 0))
+    lbl = fc.frames[-1 - ins[1]]
+    taken, cont = fc.new_block(), fc.new_block()
+    b.cbranch(non_null, taken, cont)
+    b.position_at_end(taken)
+    fc.branch_to(lbl)
+    b.position_at_end(cont)
+    fc.pop()
 
 
 def _local_get(fc: FunctionCompiler, ins) -> None:
@@ -1076,7 +1235,95 @@ def _data_drop(fc: FunctionCompiler, ins) -> None:
     fc.helper("data.drop", [ir.Constant(I64, ins[1])])
 
 
-_NESTED = {"block": _block, "loop": _loop, "if": _if}
+# -- exceptions (3.0) ----------------------------------------------------------------------------------------
+def _try_table(fc: FunctionCompiler, ins) -> Iterator[list]:
+    """A handler frame on the native stack, made the innermost handler (``STATE_HANDLER``), and ``setjmp``:
+    a throw anywhere below ``longjmp``s back here (``wasm_throw``) with the exception in ``STATE_EXN``,
+    and the catch clauses are tried in order: a match branches to its label with the payload (and the
+    exnref for the ``_ref`` forms); no match throws on to the next handler.  Leaving the body any other
+    way restores the handler before it (``FunctionCompiler.branch_to``)."""
+    params, results = fc.block_type(ins[1])
+    b = fc.b
+    mc = fc.mc
+    fc.has_try = True
+    frame = opaque_alloca(fc.alloca_builder, ir.ArrayType(I64, L.HANDLER_WORDS), 16)
+    state = load_field(b, fc.ctx, L.CTX_STATE, PTR)
+    store_field(b, frame, L.HANDLER_PREV, load_field(b, state, L.STATE_HANDLER, PTR))
+    store_field(b, state, L.STATE_HANDLER, frame)
+    setjmp = mc.intrinsic("_setjmp", I32, [PTR], ("returns_twice",))
+    r = b.call(setjmp, [field_ptr(b, frame, L.HANDLER_JMPBUF)])
+    body_bb, catch_bb = fc.new_block("try"), fc.later_block("catch")
+    b.cbranch(b.icmp_signed("==", r, ir.Constant(I32, 0)), body_bb, catch_bb)
+    b.position_at_end(body_bb)
+    height = len(fc.stack) - len(params)
+    lbl = Label("block", None, results, None, height, len(fc.tries))
+    fc.frames.append(lbl)
+    fc.tries.append(frame)
+    yield ins[2]
+    fc.frames.pop()
+    if fc.reachable:
+        fc.branch_to(lbl)  # (restores the handler: lbl.tries is one less)
+    fc.tries.pop()
+    del fc.stack[height:]
+    fc.place(catch_bb)
+    fc.reachable = True
+    fc.reload_memory()  # the throwing callee may have grown memory: the reload after its call never ran
+    state = load_field(fc.b, fc.ctx, L.CTX_STATE, PTR)
+    exn = load_field(fc.b, state, L.STATE_EXN, I64)
+    record = fc.b.inttoptr(exn, PTR)
+    caught_all = False
+    for kind, tag, label in ins[3]:
+        b = fc.b
+        payload = []
+        nxt = None
+        if tag is not None:
+            expected = fc.invariant_load(fc.ctx, mc.offs["tags"] + 8 * tag, I64)
+            match, nxt = fc.new_block("catch_match"), fc.new_block("catch_next")
+            b.cbranch(b.icmp_unsigned("==", load_field(b, record, L.EXN_TAG, I64), expected), match, nxt)
+            b.position_at_end(match)
+            for i, t in enumerate(mc.tag_types[tag].params):
+                payload.append(load_field(b, record, L.EXN_VALUES + i * L.SLOT_SIZE, lltype(t), align=8))
+        if kind.endswith("_ref"):
+            payload.append(exn)
+        fc.stack.extend(payload)
+        fc.branch_to(fc.frames[-1 - label])
+        del fc.stack[height:]
+        if nxt is None:
+            caught_all = True
+            break
+        b.position_at_end(nxt)
+    if not caught_all:
+        fc.b.call(mc.throw_fn, [fc.ctx, exn])
+        fc.b.unreachable()
+    fc.reachable = False
+    fc.end_construct(lbl)
+
+
+def _throw(fc: FunctionCompiler, ins) -> None:
+    """The exception object is made in Python (the ``throw`` helper: a ``WasmException`` and its native
+    record, from the payload in slots), then thrown natively."""
+    b = fc.b
+    params = fc.mc.tag_types[ins[1]].params
+    vals = fc.popn(len(params))
+    buf = fc.alloca(ir.ArrayType(I64, 2 * max(len(params), 1)))
+    buf.align = 16
+    for i, v in enumerate(vals):
+        store_field(b, buf, i * L.SLOT_SIZE, v, align=8)
+    exn = fc.helper("throw", [ir.Constant(I64, ins[1]), b.ptrtoint(buf, I64)])
+    fc.b.call(fc.mc.throw_fn, [fc.ctx, exn])
+    fc.b.unreachable()
+    fc.reachable = False
+
+
+def _throw_ref(fc: FunctionCompiler, ins) -> None:
+    exn = fc.pop()
+    fc.trap_if(fc.b.icmp_unsigned("==", exn, ir.Constant(I64, 0)), L.TRAP_CODES["null exception reference"])
+    fc.b.call(fc.mc.throw_fn, [fc.ctx, exn])
+    fc.b.unreachable()
+    fc.reachable = False
+
+
+_NESTED = {"block": _block, "loop": _loop, "if": _if, "try_table": _try_table}
 
 _CONTROL = {
     "br": _br,
@@ -1089,6 +1336,15 @@ _CONTROL = {
     "select": _select,
     "call": _call,
     "call_indirect": _call_indirect,
+    "return_call": _return_call,
+    "return_call_indirect": _return_call_indirect,
+    "call_ref": _call_ref,
+    "return_call_ref": _return_call_ref,
+    "ref.as_non_null": _ref_as_non_null,
+    "br_on_null": _br_on_null,
+    "br_on_non_null": _br_on_non_null,
+    "throw": _throw,
+    "throw_ref": _throw_ref,
     "local.get": _local_get,
     "local.set": _local_set,
     "local.tee": _local_tee,
@@ -1143,6 +1399,7 @@ def build_host_thunk(ft: syntax.FuncType) -> ir.Module:
 
 def _host_thunk(mc: ModuleCompiler, ft: syntax.FuncType, name: str) -> None:
     fn = ir.Function(mc.ir, func_type(ft.params, ft.results), name)
+    fn.calling_convention = WASM_CC
     ctx = fn.args[0]
     b = ir.IRBuilder(fn.append_basic_block("entry"))
     n = max(len(ft.params), len(ft.results), 1)
@@ -1155,6 +1412,12 @@ def _host_thunk(mc: ModuleCompiler, ft: syntax.FuncType, name: str) -> None:
     bad, ok = fn.append_basic_block("bad"), fn.append_basic_block("ok")
     b.cbranch(b.icmp_unsigned("!=", rc, ir.Constant(I32, 0)), bad, ok)
     b.position_at_end(bad)
+    throw, trap = fn.append_basic_block("throw"), fn.append_basic_block("trap")
+    b.cbranch(b.icmp_unsigned("==", rc, ir.Constant(I32, L.TRAP_THROW)), throw, trap)
+    b.position_at_end(throw)  # the host raised a wasm exception: on to the handlers of the wasm code
+    b.call(mc.throw_fn, [ctx, load_field(b, state, L.STATE_EXN, I64)])
+    b.unreachable()
+    b.position_at_end(trap)
     b.call(mc.trap_fn, [ctx, rc])
     b.unreachable()
     b.position_at_end(ok)
