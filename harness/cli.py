@@ -28,6 +28,7 @@ SUBCOMMANDS = {
     "results": "harness.results.cli",
     "dashboard": "harness.dashboard.cli",
     "images": "harness.images.cli",
+    "fuzz": "harness.fuzz.cli",
     "all": "harness.commands.all",
 }
 

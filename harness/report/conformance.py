@@ -33,6 +33,7 @@ from ..analysis.conformance import (
 )
 from ..analysis.provenance import provenance
 from ..results import ResultsStore
+from .fuzz import render_fuzz_page
 from .html import render
 
 SUITE_TITLES = {"spec": "WebAssembly spec testsuite 2.0", WASM3_SUITE: "WebAssembly spec testsuite 3.0",
@@ -107,6 +108,7 @@ def render_conformance_report(store_path: str | Path, out_dir: str | Path) -> Pa
                    unsupported=unsupported_checks(df) if not df.empty else {}, features=features, prov=prov,
                    detail_name=detail_name)
     (out / "summary.json").write_text(json.dumps(summary_json(summary), indent=1, sort_keys=True))
+    render_fuzz_page(store_path, out)  # conformance/fuzz.html: harness fuzz's findings (harness/report/fuzz.py)
     return index
 
 
