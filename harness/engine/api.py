@@ -131,7 +131,7 @@ TIERS: dict[str, Callable[..., Tier]] = {"interp": _interp_tier, "llvm": _llvm_t
 TIER_FEATURES: dict[str, frozenset[str]] = {"interp": WASM3,
                                             "llvm": frozenset((EXTENDED_CONST, MEMORY64, MULTI_MEMORY, TAIL_CALL,
                                                                FUNCTION_REFERENCES, RELAXED_SIMD, EXCEPTIONS)),
-                                            "singlepass": frozenset((EXTENDED_CONST,))}
+                                            "singlepass": frozenset((EXTENDED_CONST, RELAXED_SIMD))}
 
 
 def _to_raw(t: str, v: Any) -> Any:

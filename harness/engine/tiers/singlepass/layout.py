@@ -1,5 +1,6 @@
 """The native structs generated code reads, shared by the code generator and the Python side (``native``).
-All fields are 8 bytes.
+All fields are 8 bytes; value slots (arguments, results, helper operands) are 16 (``SLOT_WORDS`` words):
+a ``v128`` fills one, a scalar its low 8 bytes.
 
 ``State`` (one per store): where a trap unwinds to, the stack limit, the callback into Python.
 ``VMContext`` (one per module instance, in ``r15`` while its code runs): the state, the trap exit, the
@@ -11,12 +12,16 @@ from __future__ import annotations
 
 from ... import errors
 
+SLOT_WORDS = 2  # 64-bit words per value slot
+
 # -- State ---------------------------------------------------------------------------------------------
 ST_SAVED_RSP = 0  # stack pointer of the innermost entry trampoline (where a trap unwinds to)
 ST_LIMIT = 8  # lowest stack address generated code may use (0: the outermost entry sets it)
 ST_BUDGET = 16  # bytes of native stack below the outermost entry
 ST_CALLBACK = 24  # int32 callback(ctx, op, slots, imm): host calls and helper operations
-ST_SIZE = 32
+ST_CRASH_PC = 32  # a signal in generated code (``faults``): the faulting address ...
+ST_CRASH_SIG = 40  # ... and the signal
+ST_SIZE = 48
 
 # -- VMContext -----------------------------------------------------------------------------------------
 CTX_STATE = 0
@@ -47,9 +52,10 @@ TRAP_KINDS = (None, errors.TRAP_UNREACHABLE, errors.TRAP_DIV_ZERO, errors.TRAP_I
               errors.TRAP_CALL_STACK)
 TRAP_CODES = {kind: code for code, kind in enumerate(TRAP_KINDS) if kind}
 TRAP_PENDING = 100  # Python raised: the exception waits on the Python side
+TRAP_CRASH = 101  # a signal in generated code (``faults``): an engine bug, not a wasm trap
 
 # -- Callback operations -------------------------------------------------------------------------------------
 OP_HOST = 0  # call the host function whose context is ``ctx``
 HELPER_OPS = ("host", "memory.grow", "memory.init", "data.drop", "table.get",
-              "table.set", "table.grow", "table.fill", "table.copy", "table.init", "elem.drop")
+              "table.set", "table.grow", "table.fill", "table.copy", "table.init", "elem.drop", "simd")
 HELPER_CODES = {name: i for i, name in enumerate(HELPER_OPS)}

@@ -39,6 +39,24 @@ ENTRY = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p, ctype
 CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_int32, ctypes.c_void_p, ctypes.c_uint64)
 MAX_REENTRY = 100  # nested host -> wasm entries (each holds Python and ctypes frames on the native stack)
 _MASKS = {"i32": MASK32, "f32": MASK32, "i64": MASK64, "f64": MASK64}
+W = L.SLOT_WORDS
+_OP_SIMD = L.HELPER_CODES["simd"]
+
+
+def simd_helper(slots, imm: int) -> None:
+    """A SIMD lane operation the code generator leaves to Python: operands in the first slots (16 bytes each),
+    the result written into the first; ``imm`` is the operation's index in ``x86_64.simd.simd_names()``."""
+    from ...exec.simd import SIMD_OPS, SIMD_TYPES
+    from .x86_64.simd import simd_names
+
+    name = simd_names()[imm & 0xFFFF]
+    argtypes, result = SIMD_TYPES[name]
+    args = [slots[W * i] | slots[W * i + 1] << 64 if t == "v128" else slots[W * i] & _MASKS[t]
+            for i, t in enumerate(argtypes)]
+    r = SIMD_OPS[name](*args)
+    slots[0] = r & MASK64
+    if result == "v128":
+        slots[1] = r >> 64
 
 class Stubs:
     """The shared machine code: ``entry(code, ctx, slots) -> trap code``, the trap exit, the host thunk."""
@@ -211,9 +229,9 @@ class NativeStore:
     def global_cell(self, g: GlobalInstance) -> int:
         entry = self.globals.get(id(g))
         if entry is None:
-            cell = u64_array(1)
+            cell = u64_array(L.SLOT_WORDS)
             entry = self.globals[id(g)] = (g, cell)
-            cell[0] = self.to_native(g.type.valtype, g.value)
+            self.put(cell, 0, g.type.valtype, g.value)
             if g.type.mutable:
                 self.mutable_globals.append(entry)
         return address(entry[1])
@@ -227,13 +245,26 @@ class NativeStore:
         mask = _MASKS.get(t)
         return v & mask if mask is not None else self.ref_from_native(t, v)
 
+    def put(self, words, i: int, t: str, v: Any) -> None:
+        """Store value ``v`` of type ``t`` at word ``i`` of a native array (a ``v128`` takes two words)."""
+        if t == "v128":
+            words[i] = v & MASK64
+            words[i + 1] = (v >> 64) & MASK64
+        else:
+            words[i] = self.to_native(t, v)
+
+    def get(self, words, i: int, t: str) -> Any:
+        if t == "v128":
+            return words[i] | words[i + 1] << 64
+        return self.from_native(t, words[i])
+
     # -- crossings -------------------------------------------------------------------------------------
     def sync_in(self, tables: bool = True) -> None:
         """Python -> native, before generated code runs (or resumes after a callback)."""
         for mem, cell in self.mem_cells.values():
             cell[1] = mem.size * 65536
         for g, cell in self.mutable_globals:
-            cell[0] = self.to_native(g.type.valtype, g.value)
+            self.put(cell, 0, g.type.valtype, g.value)
         if tables:
             for mirror in self.tables.values():
                 mirror.sync_from_python(self)
@@ -241,14 +272,14 @@ class NativeStore:
     def sync_out(self) -> None:
         """native -> Python, whenever control returns to Python."""
         for g, cell in self.mutable_globals:
-            g.value = self.from_native(g.type.valtype, cell[0])
+            g.value = self.get(cell, 0, g.type.valtype)
 
     def call_entry(self, code: int, ctx: int, ft: syntax.FuncType, args: list) -> list:
         if len(args) != len(ft.params):  # the interpreter's error, word for word
             raise TypeError(f"function of type {ft} takes {len(ft.params)} arguments, got {len(args)}")
-        slots = u64_array(max(len(ft.params), len(ft.results)))
+        slots = u64_array(W * max(len(ft.params), len(ft.results)))
         for i, (t, v) in enumerate(zip(ft.params, args, strict=True)):
-            slots[i] = self.to_native(t, v)
+            self.put(slots, W * i, t, v)
         if self.depth >= MAX_REENTRY:
             raise Exhaustion("call stack exhausted", "call stack exhausted (host/wasm re-entry too deep)")
         if self.depth == 0:  # outermost: the entry trampoline sets a fresh stack limit
@@ -263,7 +294,7 @@ class NativeStore:
             self.sync_out()
         if rc:
             self.raise_trap(rc)
-        return [self.from_native(t, slots[i]) for i, t in enumerate(ft.results)]
+        return [self.get(slots, W * i, t) for i, t in enumerate(ft.results)]
 
     def raise_trap(self, rc: int) -> None:
         if rc == L.TRAP_PENDING:
@@ -275,18 +306,26 @@ class NativeStore:
         raise Trap(kind)
 
     def _on_callback(self, ctx: int, op: int, slots_addr: int, imm: int) -> int:
+        if op == _OP_SIMD:  # pure: no state crosses
+            try:
+                simd_helper((U64 * (3 * W)).from_address(slots_addr), imm)
+                return 0
+            except BaseException as exc:  # noqa: BLE001 - a bug here must unwind, not crash generated code
+                self.pending = exc
+                return L.TRAP_PENDING
         try:
             target = self.keyed[U64.from_address(ctx + L.CTX_KEY).value]
             self.sync_out()
             if op == L.OP_HOST:
                 ft = target.type
-                slots = (U64 * max(len(ft.params), len(ft.results), 1)).from_address(slots_addr)
-                results = target.call([self.from_native(t, slots[i]) for i, t in enumerate(ft.params)])
+                slots = (U64 * (W * max(len(ft.params), len(ft.results), 1))).from_address(slots_addr)
+                results = target.call([self.get(slots, W * i, t) for i, t in enumerate(ft.params)])
                 for i, (t, v) in enumerate(zip(ft.results, results, strict=True)):
-                    slots[i] = self.to_native(t, v)
+                    self.put(slots, W * i, t, v)
             else:
-                slots = (U64 * 3).from_address(slots_addr)
-                slots[0] = target.helper(L.HELPER_OPS[op], slots, imm) & MASK64
+                slots = (U64 * (3 * W)).from_address(slots_addr)
+                operands = [slots[0], slots[W], slots[2 * W]]
+                slots[0] = target.helper(L.HELPER_OPS[op], operands, imm) & MASK64
             self.sync_in(tables=op == L.OP_HOST)
             return 0
         except BaseException as exc:  # noqa: BLE001 - every failure must unwind generated code, not crash it

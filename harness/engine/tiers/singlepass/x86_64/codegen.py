@@ -45,6 +45,7 @@ from .encoder import (
     Mem,
     fits_i32,
 )
+from .simd import SimdMixin, simd_handlers
 
 CONST, REG, SLOT, FLAGS, LOCAL = 0, 1, 2, 3, 4  # kinds of abstract stack entries (see Entry)
 GPRS = (RAX, RCX, RDX, RBX, RSI, RDI, R8, R9, R12, R13, R14)  # r10, r11: scratch; r15: VMContext
@@ -52,7 +53,9 @@ MEM_CELL, MEM_BASE = R13, R14  # pinned in modules with a memory: its cell and i
 XMMS = tuple(range(14))  # xmm14, xmm15: scratch
 X14, X15 = 14, 15
 FLOAT = ("f32", "f64")
-SUPPORTED_TYPES = ("i32", "i64", "f32", "f64", "funcref", "externref")
+XMM_TYPES = ("f32", "f64", "v128")  # values kept in xmm registers
+SLOT_BYTES = 16  # bytes per local and value-stack slot (a v128 fills one)
+SUPPORTED_TYPES = ("i32", "i64", "f32", "f64", "v128", "funcref", "externref")
 _PATCH = 1 << 30  # placeholder of a 32-bit field patched when the frame size is known
 _TRAP_IN_EAX = -1  # the trap "code" of a failed callback: the callback's return value is already in eax
 
@@ -156,7 +159,7 @@ class ModuleLayout:
         return tuple(ft.params), tuple(ft.results)
 
 
-class FunctionCompiler:
+class FunctionCompiler(SimdMixin):
     """Emits one function into the module's assembler."""
 
     def __init__(self, layout: ModuleLayout, asm: Assembler, index: int):
@@ -186,25 +189,25 @@ class FunctionCompiler:
 
     # -- frame slots ----------------------------------------------------------------------------------
     def slot(self, depth: int) -> Mem:
-        return Mem(RSP, 8 * (len(self.locals) + depth))
+        return Mem(RSP, SLOT_BYTES * (len(self.locals) + depth))
 
     def local(self, i: int) -> Mem:
-        return Mem(RSP, 8 * i)
+        return Mem(RSP, SLOT_BYTES * i)
 
     # -- registers ------------------------------------------------------------------------------------
     def alloc(self, t: str) -> int:
-        pool = self.free_xmms if t in FLOAT else self.free_gprs
+        pool = self.free_xmms if t in XMM_TYPES else self.free_gprs
         if not pool:
-            want_xmm = t in FLOAT
+            want_xmm = t in XMM_TYPES
             for d, e in enumerate(self.stack):
-                if e.kind == REG and (e.type in FLOAT) == want_xmm:
+                if e.kind == REG and (e.type in XMM_TYPES) == want_xmm:
                     self.spill(d)
                     break
         return pool.pop()
 
     def free(self, e: Entry) -> None:
         if e.kind == REG:
-            (self.free_xmms if e.type in FLOAT else self.free_gprs).append(e.value)
+            (self.free_xmms if e.type in XMM_TYPES else self.free_gprs).append(e.value)
 
     def take(self, reg: int) -> None:
         """Claim a specific free general register."""
@@ -213,14 +216,18 @@ class FunctionCompiler:
     def evict(self, reg: int) -> None:
         """Make general register ``reg`` free by spilling the stack value that holds it."""
         for d, e in enumerate(self.stack):
-            if e.kind == REG and e.value == reg and e.type not in FLOAT:
+            if e.kind == REG and e.value == reg and e.type not in XMM_TYPES:
                 self.spill(d)
                 return
 
     # -- moving values --------------------------------------------------------------------------------
     def store_const(self, mem: Mem, e: Entry) -> None:
         v = e.value or 0
-        if e.type in ("i32", "f32"):
+        if e.type == "v128":  # four 32-bit immediates: no register (spills happen while scratch ones are busy)
+            for k in range(4):
+                self.a.store_i32(Mem(mem.base, mem.disp + 4 * k, mem.index, mem.scale),
+                                 _signed(v >> (32 * k), False), w=False)
+        elif e.type in ("i32", "f32"):
             self.a.store_i32(mem, _signed(v, False), w=False)
         elif fits_i32(_signed(v, True)):
             self.a.store_i32(mem, _signed(v, True), w=True)
@@ -229,13 +236,17 @@ class FunctionCompiler:
             self.a.store_i32(Mem(mem.base, mem.disp + 4, mem.index, mem.scale), _signed(v >> 32, False), w=False)
 
     def store_reg(self, mem: Mem, t: str, reg: int) -> None:
-        if t in FLOAT:
+        if t == "v128":
+            self.a.movdqu_store(mem, reg)
+        elif t in FLOAT:
             self.a.movs_store(mem, reg, t == "f64")
         else:
             self.a.store(mem, reg, w=t != "i32")
 
     def load_reg(self, reg: int, t: str, mem: Mem) -> None:
-        if t in FLOAT:
+        if t == "v128":
+            self.a.movdqu_load(reg, mem)
+        elif t in FLOAT:
             self.a.movs_load(reg, mem, t == "f64")
         else:
             self.a.load(reg, mem, w=t != "i32")
@@ -261,8 +272,10 @@ class FunctionCompiler:
         elif e.kind == CONST:
             self.store_const(self.slot(d), e)
         elif e.kind == LOCAL:  # memory to memory without a register: spills happen while r10/r11 hold values
-            self.a.push_m(self.local(e.value))
-            self.a.pop_m(self.slot(d))
+            src, dst = self.local(e.value), self.slot(d)
+            for k in range(2 if e.type == "v128" else 1):
+                self.a.push_m(Mem(src.base, src.disp + 8 * k))
+                self.a.pop_m(Mem(dst.base, dst.disp + 8 * k))
         e.kind = SLOT
 
     def spill_all(self) -> None:
@@ -277,14 +290,21 @@ class FunctionCompiler:
         elif e.kind == CONST:
             self.store_const(mem, e)
         else:
-            self.a.load(R11, self.home(e, depth))
-            self.a.store(mem, R11)
+            self.copy_mem(mem, self.home(e, depth), e.type)
+
+    def copy_mem(self, dst: Mem, src: Mem, t: str) -> None:
+        """Copy a value of type ``t`` from memory to memory through r11."""
+        for k in range(2 if t == "v128" else 1):
+            self.a.load(R11, Mem(src.base, src.disp + 8 * k, src.index, src.scale))
+            self.a.store(Mem(dst.base, dst.disp + 8 * k, dst.index, dst.scale), R11)
 
     def materialize(self, e: Entry, reg: int) -> None:
         """Put the value of CONST or SLOT entry ``e`` into ``reg`` (its kind's register file)."""
         a = self.a
         if e.kind == CONST:
-            if e.type in FLOAT:
+            if e.type == "v128":
+                self.v128_const(reg, e.value)
+            elif e.type in FLOAT:
                 if e.value == 0:
                     a.logic_p("xor", reg, reg, False)
                 else:
@@ -365,9 +385,8 @@ class FunctionCompiler:
         a.jcc("b", self.trap(L.TRAP_CODES["call stack exhausted"]))
         a.alu_ri("sub", RSP, _PATCH, True)
         frame_field = len(a.buf) - 4
-        for i in range(len(self.ft.params)):
-            a.load(RAX, Mem(RSI, 8 * i))
-            a.store(self.local(i), RAX)
+        for i, t in enumerate(self.ft.params):
+            self.copy_mem(self.local(i), Mem(RSI, SLOT_BYTES * i), t)
         if len(self.locals) > len(self.ft.params):
             a.alu_rr("xor", RAX, RAX, False)
             for i in range(len(self.ft.params), len(self.locals)):
@@ -377,10 +396,9 @@ class FunctionCompiler:
         self.run()  # ends by binding the function frame's label: the epilogue, results from their slots
         n = len(self.ft.results)
         if n:
-            a.load(R11, Mem(RBP, -16))
-            for i in range(n):
-                a.load(R10, self.slot(i))
-                a.store(Mem(R11, 8 * i), R10)
+            a.load(R10, Mem(RBP, -16))
+            for i, t in enumerate(self.ft.results):
+                self.copy_mem(Mem(R10, SLOT_BYTES * i), self.slot(i), t)
         a.load(R15, Mem(RBP, -8))
         a.mov_rr(RSP, RBP)
         a.pop(RBP)
@@ -390,7 +408,7 @@ class FunctionCompiler:
             if code != _TRAP_IN_EAX:
                 a.mov_ri(RAX, code, w=False)
             a.jmp_r(Mem(R15, L.CTX_TRAP_EXIT))
-        frame = 8 * (len(self.locals) + self.max_depth)
+        frame = SLOT_BYTES * (len(self.locals) + self.max_depth)
         frame += -frame % 16
         a.patch_i32(check_field, -frame)
         a.patch_i32(frame_field, frame)
@@ -657,8 +675,7 @@ class FunctionCompiler:
         elif e.kind == CONST:
             self.store_const(self.local(i), e)
         elif e.kind != LOCAL or e.value != i:
-            self.a.load(R11, self.home(e, len(self.stack)))
-            self.a.store(self.local(i), R11)
+            self.copy_mem(self.local(i), self.home(e, len(self.stack)), e.type)
 
     def op_local_set(self, ins: tuple) -> None:
         e = self.pop()
@@ -718,7 +735,7 @@ class FunctionCompiler:
         ra = self.pop_reg()
         a = self.a
         a.test_rr(cond, cond, False)
-        if t in FLOAT:
+        if t in XMM_TYPES:
             keep = Label()
             a.jcc("ne", keep)
             a.movaps(ra, rb)
@@ -1286,6 +1303,7 @@ def _handlers() -> dict[str, Any]:
             h[f"{f}.{op}"] = F.op_float_compare
     h["i32.reinterpret_f32"] = h["i64.reinterpret_f64"] = F.op_reinterpret
     h["f32.reinterpret_i32"] = h["f64.reinterpret_i64"] = F.op_reinterpret
+    h.update(simd_handlers())
     return h
 
 

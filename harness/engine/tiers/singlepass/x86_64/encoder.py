@@ -348,3 +348,96 @@ class Assembler:
     def cvt_float_width(self, dst: int, src: int, to_double: bool) -> None:
         """cvtss2sd (``to_double``) or cvtsd2ss."""
         self._emit(b"\x0f\x5a", dst, src, prefix=b"\xf3" if to_double else b"\xf2")
+
+    # -- SSE packed (v128): SSE2, SSSE3, SSE4.1 and SSE4.2's pcmpgtq ------------------------------------
+    def vop(self, name: str, dst: int, src: int | Mem, imm: int | None = None) -> None:
+        """``name dst, src`` (an xmm or memory source; ``movmskps``/``pmovmskb`` put a general register in
+        ``dst``), with an 8-bit immediate for the forms that take one (``VOPS``)."""
+        prefix, opcode, has_imm = VOPS[name]
+        if has_imm != (imm is not None):
+            raise ValueError(f"{name} {'needs' if has_imm else 'takes no'} immediate")
+        self._emit(opcode, dst, src, prefix=prefix, imm_size=1 if has_imm else 0)
+        if has_imm:
+            self.buf.append(imm & 0xFF)  # type: ignore[operator]
+
+    def vshift_i(self, name: str, xmm: int, imm: int) -> None:
+        """Packed shift of every lane (or, ``pslldq``/``psrldq``, of the whole register in bytes) by an
+        immediate count."""
+        opcode, ext = VSHIFT_I[name]
+        self._emit(opcode, ext, xmm, prefix=b"\x66", imm_size=1)
+        self.buf.append(imm & 0xFF)
+
+    def movdqu_load(self, xmm: int, mem: Mem) -> None:
+        self._emit(b"\x0f\x6f", xmm, mem, prefix=b"\xf3")
+
+    def movdqu_store(self, mem: Mem, xmm: int) -> None:
+        self._emit(b"\x0f\x7f", xmm, mem, prefix=b"\xf3")
+
+    def movq_load(self, xmm: int, mem: Mem) -> None:
+        """movq xmm, m64 (the upper half zeroed)."""
+        self._emit(b"\x0f\x7e", xmm, mem, prefix=b"\xf3")
+
+    def movq_xx(self, dst: int, src: int) -> None:
+        """movq xmm, xmm: the low 64 bits, the upper half zeroed."""
+        self._emit(b"\x0f\x7e", dst, src, prefix=b"\xf3")
+
+    def pinsr(self, size: int, xmm: int, src: int | Mem, lane: int) -> None:
+        """pinsrb/pinsrw/pinsrd/pinsrq: lane ``lane`` of ``xmm`` from a general register or memory."""
+        op = {1: b"\x0f\x3a\x20", 2: b"\x0f\xc4", 4: b"\x0f\x3a\x22", 8: b"\x0f\x3a\x22"}[size]
+        self._emit(op, xmm, src, w=size == 8, prefix=b"\x66", imm_size=1)
+        self.buf.append(lane)
+
+    def pextr(self, size: int, dst: int | Mem, xmm: int, lane: int) -> None:
+        """pextrb/pextrw/pextrd/pextrq: lane ``lane`` of ``xmm`` into a general register (zero-extended) or
+        memory."""
+        op = {1: b"\x0f\x3a\x14", 2: b"\x0f\x3a\x15", 4: b"\x0f\x3a\x16", 8: b"\x0f\x3a\x16"}[size]
+        self._emit(op, xmm, dst, w=size == 8, prefix=b"\x66", imm_size=1)
+        self.buf.append(lane)
+
+
+# name: (mandatory prefix, opcode, takes an imm8); ModRM.reg is the destination, ModRM.rm the source
+_P66, _PF2, _PF3 = b"\x66", b"\xf2", b"\xf3"
+VOPS: dict[str, tuple[bytes, bytes, bool]] = {}
+for _name, _code in (("paddb", 0xFC), ("paddw", 0xFD), ("paddd", 0xFE), ("paddq", 0xD4), ("psubb", 0xF8),
+                     ("psubw", 0xF9), ("psubd", 0xFA), ("psubq", 0xFB), ("paddsb", 0xEC), ("paddsw", 0xED),
+                     ("paddusb", 0xDC), ("paddusw", 0xDD), ("psubsb", 0xE8), ("psubsw", 0xE9), ("psubusb", 0xD8),
+                     ("psubusw", 0xD9), ("pmullw", 0xD5), ("pmuludq", 0xF4), ("pmaddwd", 0xF5), ("pmulhw", 0xE5),
+                     ("pmulhuw", 0xE4), ("pand", 0xDB), ("pandn", 0xDF), ("por", 0xEB), ("pxor", 0xEF),
+                     ("pcmpeqb", 0x74), ("pcmpeqw", 0x75), ("pcmpeqd", 0x76), ("pcmpgtb", 0x64),
+                     ("pcmpgtw", 0x65), ("pcmpgtd", 0x66), ("pminsw", 0xEA), ("pminub", 0xDA), ("pmaxsw", 0xEE),
+                     ("pmaxub", 0xDE), ("pavgb", 0xE0), ("pavgw", 0xE3), ("packsswb", 0x63), ("packuswb", 0x67),
+                     ("packssdw", 0x6B), ("punpcklbw", 0x60), ("punpcklwd", 0x61), ("punpckldq", 0x62),
+                     ("punpcklqdq", 0x6C), ("punpckhbw", 0x68), ("punpckhwd", 0x69), ("punpckhdq", 0x6A),
+                     ("punpckhqdq", 0x6D), ("psllw", 0xF1), ("pslld", 0xF2), ("psllq", 0xF3), ("psrlw", 0xD1),
+                     ("psrld", 0xD2), ("psrlq", 0xD3), ("psraw", 0xE1), ("psrad", 0xE2), ("pmovmskb", 0xD7),
+                     ("movdqa", 0x6F), ("addpd", 0x58), ("subpd", 0x5C), ("mulpd", 0x59), ("divpd", 0x5E),
+                     ("minpd", 0x5D), ("maxpd", 0x5F), ("sqrtpd", 0x51), ("andpd", 0x54), ("andnpd", 0x55),
+                     ("orpd", 0x56), ("xorpd", 0x57), ("cvtpd2ps", 0x5A), ("cvttpd2dq", 0xE6), ("movmskpd", 0x50)):
+    VOPS[_name] = (_P66, bytes((0x0F, _code)), False)
+for _name, _code in (("pshufb", 0x00), ("pmulhrsw", 0x0B), ("pabsb", 0x1C), ("pabsw", 0x1D), ("pabsd", 0x1E),
+                     ("ptest", 0x17), ("pmovsxbw", 0x20), ("pmovsxwd", 0x23), ("pmovsxdq", 0x25),
+                     ("pmovzxbw", 0x30), ("pmovzxwd", 0x33), ("pmovzxdq", 0x35), ("pmuldq", 0x28),
+                     ("pcmpeqq", 0x29), ("packusdw", 0x2B), ("pminsb", 0x38), ("pminsd", 0x39), ("pminuw", 0x3A),
+                     ("pminud", 0x3B), ("pmaxsb", 0x3C), ("pmaxsd", 0x3D), ("pmaxuw", 0x3E), ("pmaxud", 0x3F),
+                     ("pmulld", 0x40), ("pcmpgtq", 0x37)):
+    VOPS[_name] = (_P66, bytes((0x0F, 0x38, _code)), False)
+for _name, _code in (("addps", 0x58), ("subps", 0x5C), ("mulps", 0x59), ("divps", 0x5E), ("minps", 0x5D),
+                     ("maxps", 0x5F), ("sqrtps", 0x51), ("andps", 0x54), ("andnps", 0x55), ("orps", 0x56),
+                     ("xorps", 0x57), ("cvtdq2ps", 0x5B), ("cvtps2pd", 0x5A), ("movmskps", 0x50)):
+    VOPS[_name] = (b"", bytes((0x0F, _code)), False)
+VOPS["cvttps2dq"] = (_PF3, b"\x0f\x5b", False)
+VOPS["cvtdq2pd"] = (_PF3, b"\x0f\xe6", False)
+VOPS["pshufd"] = (_P66, b"\x0f\x70", True)
+VOPS["pshuflw"] = (_PF2, b"\x0f\x70", True)
+VOPS["pshufhw"] = (_PF3, b"\x0f\x70", True)
+VOPS["cmpps"] = (b"", b"\x0f\xc2", True)
+VOPS["cmppd"] = (_P66, b"\x0f\xc2", True)
+VOPS["shufps"] = (b"", b"\x0f\xc6", True)
+VOPS["roundps"] = (_P66, b"\x0f\x3a\x08", True)
+VOPS["roundpd"] = (_P66, b"\x0f\x3a\x09", True)
+VOPS["palignr"] = (_P66, b"\x0f\x3a\x0f", True)
+VOPS["insertps"] = (_P66, b"\x0f\x3a\x21", True)
+VSHIFT_I = {"psrlw": (b"\x0f\x71", 2), "psraw": (b"\x0f\x71", 4), "psllw": (b"\x0f\x71", 6),
+            "psrld": (b"\x0f\x72", 2), "psrad": (b"\x0f\x72", 4), "pslld": (b"\x0f\x72", 6),
+            "psrlq": (b"\x0f\x73", 2), "psrldq": (b"\x0f\x73", 3), "psllq": (b"\x0f\x73", 6),
+            "pslldq": (b"\x0f\x73", 7)}
