@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 import sys
 
-# CPU features the x86-64 code generator emits instructions of (roundss/roundsd, popcnt)
-REQUIRED_FLAGS = ("sse4_1", "popcnt")
+# CPU features the x86-64 code generator emits instructions of (SSE4.1 round*, pmovsx, pinsr, ptest; SSSE3
+# pshufb, pabs*, pmulhrsw; SSE4.2 pcmpgtq; popcnt)
+REQUIRED_FLAGS = ("ssse3", "sse4_1", "sse4_2", "popcnt")
 
 
 def unavailable_reason() -> str:

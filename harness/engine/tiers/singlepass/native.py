@@ -31,6 +31,7 @@ from ..native_state import (
     default_stack_budget,
     u64_array,
 )
+from . import faults
 from . import layout as L
 from .codemem import CodeBlock
 from .x86_64.encoder import R12, R13, R14, R15, RAX, RBP, RBX, RCX, RDI, RDX, RSI, RSP, Assembler, Label, Mem
@@ -143,6 +144,7 @@ class NativeStore:
 
     def __init__(self, stack_budget: int | None = None):
         self.stubs = stubs()
+        faults.guard()  # a signal in generated code becomes GeneratedCodeFault, not a dead process
         self.state = u64_array(L.ST_SIZE // 8)
         self._callback = CALLBACK(self._on_callback)
         self.state[L.ST_CALLBACK // 8] = ctypes.cast(self._callback, ctypes.c_void_p).value
@@ -286,6 +288,7 @@ class NativeStore:
             self.state[L.ST_LIMIT // 8] = 0
             self.state[L.ST_BUDGET // 8] = self.stack_budget or default_stack_budget()
         self.sync_in()
+        faults.check()
         self.depth += 1
         try:
             rc = self.stubs.entry(code, ctx, address(slots))
@@ -300,6 +303,11 @@ class NativeStore:
         if rc == L.TRAP_PENDING:
             exc, self.pending = self.pending, None
             raise exc if exc is not None else Trap("unreachable", "singlepass tier: lost host exception")
+        if rc == L.TRAP_CRASH:
+            pc, sig = int(self.state[L.ST_CRASH_PC // 8]), int(self.state[L.ST_CRASH_SIG // 8])
+            raise faults.GeneratedCodeFault(
+                f"singlepass tier: {faults.SIGNAL_NAMES.get(sig, f'signal {sig}')} in generated code at "
+                f"{faults.describe(pc)}: an engine bug, not a wasm trap (please report it with the module)")
         kind = L.TRAP_KINDS[rc] if 0 < rc < len(L.TRAP_KINDS) else f"trap code {rc}"
         if kind == L.TRAP_KINDS[-1]:
             raise Exhaustion(kind)

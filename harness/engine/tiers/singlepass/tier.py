@@ -13,7 +13,7 @@ from typing import Any
 from ... import syntax
 from ...runtime.instance import ModuleInstance, instantiate
 from ...runtime.objects import FuncInstance
-from . import unavailable_reason
+from . import faults, unavailable_reason
 from .codemem import CodeBlock
 from .errors import UnsupportedError
 from .instance import CompiledSinglepass
@@ -40,7 +40,9 @@ class SinglepassTier:
         start = time.perf_counter()
         code, offsets = compile_module(module)
         stats = {"compile_seconds": time.perf_counter() - start, "code_bytes": len(code)}
-        compiled = CompiledSinglepass(self.native, CodeBlock(code), offsets, stats)
+        block = CodeBlock(code)
+        faults.name_code(block, _namer(module, offsets))
+        compiled = CompiledSinglepass(self.native, block, offsets, stats)
         self._compiled[id(module)] = (module, compiled)
         return compiled
 
@@ -54,3 +56,19 @@ class SinglepassTier:
 
     def instantiate(self, module: syntax.Module, externs: list[Any], data: bytes | None = None) -> ModuleInstance:
         return instantiate(module, externs, self.compile(module, data), self.run)
+
+
+def _namer(module: syntax.Module, offsets: list[int]):
+    """offset in a module's code block -> "function 3 ($name) + 0x1a", for a fault's message."""
+    n_imported = len(module.imported("func"))
+    names = dict(module.func_names)
+
+    def name(offset: int) -> str:
+        best = max((i for i, o in enumerate(offsets) if o <= offset), default=None, key=lambda i: offsets[i])
+        if best is None:
+            return f"offset {offset:#x} of a module's code"
+        idx = n_imported + best
+        label = f" (${names[idx]})" if idx in names else ""
+        return f"function {idx}{label} + {offset - offsets[best]:#x}"
+
+    return name

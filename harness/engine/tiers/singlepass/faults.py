@@ -1,0 +1,221 @@
+"""A signal raised by the tier's generated code becomes an exception in Python, not the death of the process.
+
+Generated code never relies on a signal (bounds, division and the stack depth are checked explicitly), so
+a SIGSEGV, SIGBUS, SIGILL or SIGFPE whose faulting instruction lies in a module's code block is a bug of the
+code generator.  The handler -- machine code from our own encoder, like the rest of the tier -- redirects
+such a thread to a *crash stub*, which records the faulting address and signal in the store's State and
+leaves through the trap exit, the same unwinding path a trap takes.  ``NativeStore.raise_trap`` then raises
+:class:`GeneratedCodeFault` naming the function and offset: the spec executor reports that check as an
+engine crash and goes on with the file, and a command reports an engine error instead of a dead process.
+
+Anything else is passed on unchanged: a fault outside our code blocks, or one sent by ``kill`` (``si_code``
+<= 0), goes to the handler installed before ours (Python's ``faulthandler``, the LLVM tier's guard-page
+handler), or, if there was none, the default action is restored and the faulting instruction re-runs, so a
+real crash stays one.  The registry of code ranges is a native array the handler reads; Python replaces it
+instead of resizing it in place and keeps old arrays alive, so a handler never reads freed memory.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import faulthandler
+import signal
+import threading
+import weakref
+
+from ..native_state import address, u64_array
+from . import layout as L
+from .codemem import CodeBlock
+from .x86_64.encoder import R10, R11, R15, RAX, RCX, RDI, RDX, RSI, RSP, Assembler, Label, Mem
+
+SIGNALS = (signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGFPE)
+SA_SIGINFO = 4
+# offsets in the kernel's x86-64 ucontext_t: uc_mcontext.gregs starts at 40 (REG_RDI 8, REG_RSI 9, REG_RIP 16)
+_UC_RDI, _UC_RSI, _UC_RIP = 40 + 8 * 8, 40 + 8 * 9, 40 + 8 * 16
+_SI_CODE = 8  # siginfo_t.si_code
+
+
+class GeneratedCodeFault(RuntimeError):
+    """A signal from the singlepass tier's generated code: an engine bug, reported for the one call."""
+
+
+class _SigAction(ctypes.Structure):
+    """``struct sigaction`` of glibc and musl on x86-64 Linux."""
+
+    _fields_ = [("handler", ctypes.c_void_p), ("mask", ctypes.c_uint64 * 16), ("flags", ctypes.c_int),
+                ("restorer", ctypes.c_void_p)]
+
+
+class _Guard:
+    """The handlers (one per signal), the crash stub, the previous actions and the registry of code ranges."""
+
+    def __init__(self) -> None:
+        libc = ctypes.CDLL(None, use_errno=True)
+        self.sigaction = libc.sigaction
+        self.sigaction_addr = ctypes.cast(libc.sigaction, ctypes.c_void_p).value
+        self.raise_addr = ctypes.cast(getattr(libc, "raise"), ctypes.c_void_p).value
+        self.prev = {sig: _SigAction() for sig in SIGNALS}
+        self.ranges_cell = u64_array(1)  # the address of the current ranges array: [count, (start, end)...]
+        self.ranges: dict[int, tuple[int, int]] = {}
+        self._arrays: list = []  # every ranges array ever published (a handler may be reading an old one)
+        self.lock = threading.Lock()
+        self._publish()
+        a = Assembler()
+        self.crash_offset = 0
+        # crash stub: rdi = the faulting address, rsi = the signal; r15 is the VMContext of the faulting code
+        a.direction(down=False)  # a fault inside a downward rep movsb must not leave DF set for C code
+        a.load(RAX, Mem(R15, L.CTX_STATE))
+        a.store(Mem(RAX, L.ST_CRASH_PC), RDI)
+        a.store(Mem(RAX, L.ST_CRASH_SIG), RSI)
+        a.mov_ri(RAX, L.TRAP_CRASH, w=False)
+        a.jmp_r(Mem(R15, L.CTX_TRAP_EXIT))
+        self.handler_offsets = {}
+        patches = []
+        for sig in SIGNALS:
+            self.handler_offsets[sig] = len(a.buf)
+            patches.append(self._handler(a, sig))
+        self.block = CodeBlock(bytes(a.buf), patch=lambda buf, base: [p(buf, base) for p in patches])
+        self.crash_stub = self.block.address + self.crash_offset
+        self.installed: dict[int, int] = {}
+
+    def _handler(self, a: Assembler, sig: int):
+        """``handler(sig, info, uc)``: claim a hardware fault at an address in a registered range, else chain.
+        Returns a patcher that fills in the absolute addresses once the block's address is known."""
+        chain, loop, next_, restore = Label(), Label(), Label(), Label()
+        a.alu_ri("cmp", Mem(RSI, _SI_CODE), 0, False)
+        a.jcc("le", chain)  # sent by kill/raise: not a fault of ours
+        a.load(RAX, Mem(RDX, _UC_RIP))
+        fields = {}
+        a.mov_ri(R11, 1 << 62)  # placeholder: address of ranges_cell (a 10-byte movabs)
+        fields["ranges"] = len(a.buf) - 8
+        a.load(R11, Mem(R11, 0))
+        a.load(RCX, Mem(R11, 0))
+        a.lea(R10, Mem(R11, 8))
+        a.bind(loop)
+        a.test_rr(RCX, RCX, True)
+        a.jcc("e", chain)
+        a.alu_rm("cmp", RAX, Mem(R10, 0), True)
+        a.jcc("b", next_)
+        a.alu_rm("cmp", RAX, Mem(R10, 8), True)
+        a.jcc("ae", next_)
+        a.store(Mem(RDX, _UC_RDI), RAX)  # ours: resume in the crash stub with (pc, signal)
+        a.store(Mem(RDX, _UC_RSI), RDI)
+        a.mov_ri(R11, 1 << 62)
+        fields["crash"] = len(a.buf) - 8
+        a.store(Mem(RDX, _UC_RIP), R11)
+        a.ret()
+        a.bind(next_)
+        a.alu_ri("add", R10, 16, True)
+        a.alu_ri("sub", RCX, 1, True)
+        a.jmp(loop)
+        a.bind(chain)
+        a.mov_ri(R11, 1 << 62)
+        fields["prev"] = len(a.buf) - 8
+        a.load(RAX, Mem(R11, 0))
+        a.alu_ri("cmp", RAX, 1, True)
+        a.jcc("be", restore)
+        a.jmp_r(RAX)  # the previous handler, with our three arguments (a one-argument handler ignores two)
+        # SIG_DFL/SIG_IGN before us: put it back and raise the signal again (pending until we return, as the
+        # signal is blocked in its handler); a hardware fault would also recur when its instruction re-runs
+        a.bind(restore)
+        a.push(RDI)  # the signal; keeps the C calls 16-byte aligned
+        a.mov_rr(RSI, R11)
+        a.alu_rr("xor", RDX, RDX, False)
+        a.mov_ri(RAX, 1 << 62)
+        fields["sigaction"] = len(a.buf) - 8
+        a.call_r(RAX)
+        a.load(RDI, Mem(RSP, 0))
+        a.mov_ri(RAX, 1 << 62)
+        fields["raise"] = len(a.buf) - 8
+        a.call_r(RAX)
+        a.pop(RDI)
+        a.ret()
+
+        def patch(buf: bytearray, base: int) -> None:
+            values = {"ranges": address(self.ranges_cell), "crash": base + self.crash_offset,
+                      "prev": ctypes.addressof(self.prev[sig]), "sigaction": self.sigaction_addr,
+                      "raise": self.raise_addr}
+            for name, pos in fields.items():
+                buf[pos : pos + 8] = values[name].to_bytes(8, "little")
+
+        return patch
+
+    def _publish(self) -> None:
+        arr = u64_array(1 + 2 * len(self.ranges))
+        arr[0] = len(self.ranges)
+        for i, (start, end) in enumerate(self.ranges.values()):
+            arr[1 + 2 * i] = start
+            arr[2 + 2 * i] = end
+        self._arrays.append(arr)
+        self.ranges_cell[0] = address(arr)
+
+    def register(self, block: CodeBlock) -> None:
+        with self.lock:
+            self.ranges[block.address] = (block.address, block.address + block.size)
+            self._publish()
+        weakref.finalize(block, self._unregister, block.address)
+
+    def _unregister(self, start: int) -> None:
+        with self.lock:
+            if self.ranges.pop(start, None) is not None:
+                self._publish()
+
+    def install(self) -> None:
+        """Make ours the handler of each signal unless it already is; the one before becomes the chained one."""
+        for sig in SIGNALS:
+            mine = self.block.address + self.handler_offsets[sig]
+            cur = _SigAction()
+            if self.sigaction(sig, None, ctypes.byref(cur)) != 0:
+                raise OSError(ctypes.get_errno(), f"sigaction({sig}) failed: cannot query the handler")
+            if cur.handler == mine:
+                continue
+            new = _SigAction()
+            new.handler = mine
+            new.flags = SA_SIGINFO
+            if self.sigaction(sig, ctypes.byref(new), ctypes.byref(self.prev[sig])) != 0:
+                raise OSError(ctypes.get_errno(), f"sigaction({sig}) failed: cannot install the handler")
+
+
+_guard: _Guard | None = None
+_faulthandler_seen: bool | None = None
+_lock = threading.Lock()
+
+
+def guard() -> _Guard:
+    """The process's guard, installed (again, if ``faulthandler`` was switched since: it takes the signals
+    over, and would kill the process on a fault we can report)."""
+    global _guard, _faulthandler_seen
+    with _lock:
+        if _guard is None:
+            _guard = _Guard()
+        _faulthandler_seen = faulthandler.is_enabled()
+        _guard.install()
+        return _guard
+
+
+def check() -> None:
+    """Before generated code runs from Python: one C call, not a kernel query."""
+    if _guard is None or faulthandler.is_enabled() is not _faulthandler_seen:
+        guard()
+
+
+def describe(pc: int) -> str:
+    """Where ``pc`` is, as the code blocks' owners registered it (see ``name_code``)."""
+    for start, end, namer in list(_names):
+        if start <= pc < end:
+            return namer(pc - start)
+    return f"address {pc:#x}"
+
+
+_names: list = []  # (start, end, offset -> description), for the error message only
+
+
+def name_code(block: CodeBlock, namer) -> None:
+    """Register ``block`` as generated code (its faults become ``GeneratedCodeFault``) with a describer."""
+    guard().register(block)
+    entry = (block.address, block.address + block.size, namer)
+    _names.append(entry)
+    weakref.finalize(block, _names.remove, entry)
+
+
+SIGNAL_NAMES = {int(s): s.name for s in SIGNALS}

@@ -1,0 +1,110 @@
+"""A signal from the singlepass tier's generated code is reported, not fatal (``singlepass/faults.py``).
+
+Valid wasm never makes our code fault, so each test plants the fault: the code generator's ``nop`` handler is
+replaced by one that emits a faulting instruction (a load from address 16, ``ud2``, a division by zero
+without the check).  The call then raises ``GeneratedCodeFault`` naming the signal and the function, the
+store stays usable, and the spec executor reports that one check as an engine crash and runs the rest of the
+file.  A fault anywhere else still ends the process as it would without the tier.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.engine import api
+from harness.engine.errors import Trap
+from harness.engine.tiers.singlepass import unavailable_reason
+from harness.engine.tiers.singlepass.faults import GeneratedCodeFault
+from harness.engine.tiers.singlepass.x86_64 import codegen
+from harness.engine.tiers.singlepass.x86_64.encoder import R10, R11, RAX, RDX, Mem
+from harness.paths import REPO_ROOT
+
+pytestmark = pytest.mark.skipif(bool(unavailable_reason()), reason=unavailable_reason() or "available")
+
+SRC = """(module (memory 1)
+  (func $boom (export "boom") (result i32) nop (i32.const 1))
+  (func (export "fine") (result i32) (i32.const 2))
+  (func (export "oob") (result i32) (i32.load (i32.const 70000))))"""
+
+
+def _segv(self, ins) -> None:
+    self.a.alu_rr("xor", R11, R11, True)
+    self.a.load(R11, Mem(R11, 16))
+
+
+def _ill(self, ins) -> None:
+    self.a.ud2()
+
+
+def _fpe(self, ins) -> None:
+    self.a.alu_rr("xor", R10, R10, False)
+    self.a.alu_rr("xor", RDX, RDX, False)
+    self.a.mov_ri(RAX, 1, w=False)
+    self.a.unary("div", R10, False)
+
+
+@pytest.mark.parametrize(("emit", "signal_name"), [(_segv, "SIGSEGV"), (_ill, "SIGILL"), (_fpe, "SIGFPE")])
+def test_a_signal_in_generated_code_raises_naming_the_function(monkeypatch, emit, signal_name: str) -> None:
+    monkeypatch.setitem(codegen._HANDLERS, "nop", emit)
+    store = api.Store(tier="singlepass")
+    inst = store.instantiate(api.Module.from_text(SRC))
+    for _ in range(2):  # the handler stays in place, and the unwinding leaves the store usable
+        with pytest.raises(GeneratedCodeFault, match=rf"{signal_name} in generated code at function 0 \(\$boom\)"):
+            inst.invoke("boom", [])
+        assert inst.invoke("fine", []) == [2]
+        with pytest.raises(Trap, match="out of bounds memory access"):
+            inst.invoke("oob", [])
+
+
+def test_the_spec_executor_reports_a_crash_for_the_check_and_goes_on(monkeypatch, tmp_path: Path) -> None:
+    from harness.outcomes import Outcome
+    from harness.spec.convert import convert
+    from harness.spec.drivers.ours import OursDriver
+    from harness.spec.executor import run_script
+    from harness.spec.script import load_script
+
+    monkeypatch.setitem(codegen._HANDLERS, "nop", _segv)
+    wast = tmp_path / "planted.wast"
+    wast.write_text(SRC + '\n(assert_return (invoke "fine") (i32.const 2))\n(assert_return (invoke "boom") '
+                    '(i32.const 1))\n(assert_return (invoke "fine") (i32.const 2))\n'
+                    '(assert_trap (invoke "oob") "out of bounds memory access")\n')
+    driver = OursDriver("singlepass")
+    try:
+        outcomes = list(run_script(driver, load_script(convert(wast))))
+    finally:
+        driver.close()
+    assert [o.outcome for o in outcomes] == [Outcome.PASS, Outcome.PASS, Outcome.CRASH, Outcome.PASS, Outcome.PASS]
+    assert "SIGSEGV in generated code" in outcomes[2].message
+
+
+PROGRAM = """
+import ctypes, faulthandler, sys
+if sys.argv[1] == "faulthandler":
+    faulthandler.enable()
+from harness.engine import api
+store = api.Store(tier="singlepass")
+inst = store.instantiate(api.Module.from_text('(module (func (export "f") (result i32) (i32.const 3)))'))
+assert inst.invoke("f", []) == [3]
+print("handler installed", flush=True)
+if sys.argv[2] == "kill":
+    import os, signal
+    os.kill(os.getpid(), signal.SIGSEGV)
+else:
+    ctypes.string_at(16)
+print("survived", flush=True)
+"""
+
+
+@pytest.mark.parametrize("how", ["fault", "kill"])
+@pytest.mark.parametrize("handler", ["faulthandler", "default"])
+def test_a_fault_elsewhere_still_ends_the_process(handler: str, how: str) -> None:
+    p = subprocess.run([sys.executable, "-c", PROGRAM, handler, how], capture_output=True, text=True, timeout=120,
+                       cwd=REPO_ROOT)
+    assert "handler installed" in p.stdout and "survived" not in p.stdout, (p.stdout, p.stderr)
+    assert p.returncode == -11, (p.returncode, p.stderr[-2000:])
+    if handler == "faulthandler":
+        assert "Fatal Python error: Segmentation fault" in p.stderr
