@@ -1,18 +1,20 @@
-"""How the harness offers the singlepass tier while it is partial: only by its name, listed with what it covers."""
+"""How the harness offers the singlepass tier now that it passes the whole 2.0 suite: a bare ``ours`` (every
+tier) includes it, its name selects it alone, and ``harness runtimes`` no longer lists it as partial."""
 
 from __future__ import annotations
 
 from harness.adapters.base import EngineSpec
 from harness.adapters.registry import parse_engines
 from harness.commands.runtimes import collect
+from harness.engine.tiers.singlepass import unavailable_reason
 
 
-def test_a_bare_ours_leaves_the_partial_tier_out_and_its_name_selects_it() -> None:
-    assert EngineSpec("ours", "singlepass") not in parse_engines("ours")
+def test_a_bare_ours_includes_the_tier_and_its_name_selects_it() -> None:
+    assert (EngineSpec("ours", "singlepass") in parse_engines("ours")) is not bool(unavailable_reason())
     assert parse_engines("ours:singlepass") == [EngineSpec("ours", "singlepass")]
 
 
-def test_harness_runtimes_lists_it_as_partial() -> None:
-    (row,) = [r for r in collect() if r["engine"] == "ours:singlepass"]
-    assert row["partial"].startswith("partial: no SIMD yet")
-    assert all(r["partial"] is None for r in collect() if r["engine"] != "ours:singlepass")
+def test_harness_runtimes_lists_no_partial_tier_of_ours() -> None:
+    rows = [r for r in collect() if r["engine"].startswith("ours")]
+    assert any(r["engine"] == "ours:singlepass" for r in rows)
+    assert all(r["partial"] is None for r in rows)
