@@ -134,9 +134,18 @@ def _trap_kind_groups(obs: dict[str, dict]) -> dict[Any, list[str]] | None:
     return _partition({e: rep.get(e, biggest) for e in obs})
 
 
-def _state_disagreement(step: int, where: str, states: dict[str, dict], order: list[str]) -> tuple[
-        Disagreement | None, bool]:
-    """(a disagreement on exported globals or memories, whether memories differ for resource reasons)."""
+def _grown_apart(obs: dict[str, dict]) -> bool:
+    """Whether an exported memory has different sizes on different engines, the larger past ``GROW_FREE``:
+    checked before results, since the failed ``memory.grow``'s -1 is usually among them."""
+    sizes: dict[str, set[int]] = {}
+    for o in obs.values():
+        for name, (n, _) in o.get("s", {}).get("m", {}).items():
+            sizes.setdefault(name, set()).add(n)
+    return any(len(ns) > 1 and max(ns) > GROW_FREE for ns in sizes.values())
+
+
+def _state_disagreement(step: int, where: str, states: dict[str, dict], order: list[str]) -> Disagreement | None:
+    """A disagreement on exported globals or memories, or None."""
     names = sorted({n for s in states.values() for n in s.get("g", {})})
     for name in names:
         keys = {e: (s["g"][name][0], nan_free(*s["g"][name])) for e, s in states.items() if name in s.get("g", {})}
@@ -144,19 +153,16 @@ def _state_disagreement(step: int, where: str, states: dict[str, dict], order: l
         if len(groups) > 1:
             major, minor = split(groups, order)
             said = {e: f"global {name} = {describe_value(*states[e]['g'][name])}" for e in keys}
-            return Disagreement("global", where, step, major, minor, said), False
+            return Disagreement("global", where, step, major, minor, said)
     mems = sorted({n for s in states.values() for n in s.get("m", {})})
     for name in mems:
         have = {e: s["m"][name] for e, s in states.items() if name in s.get("m", {})}
-        sizes = {n for n, _ in have.values()}
-        if len(sizes) > 1 and max(sizes) > GROW_FREE:
-            return None, True
         groups = _partition({e: tuple(v) for e, v in have.items()})
         if len(groups) > 1:
             major, minor = split(groups, order)
             said = {e: f"memory {name}: {v[0]} bytes, sha256 {v[1]}" for e, v in have.items()}
-            return Disagreement("memory", where, step, major, minor, said), False
-    return None, False
+            return Disagreement("memory", where, step, major, minor, said)
+    return None
 
 
 def compare(answers: dict[str, dict], order: list[str], plan_calls: list[str] | None = None) -> Verdict:
@@ -213,6 +219,11 @@ def compare(answers: dict[str, dict], order: list[str], plan_calls: list[str] | 
         if len(obs) < 2:
             break
         v.steps += 1
+        if _grown_apart(obs):
+            v.status = "resource"
+            v.notes.append(f"{where}: memories grew to different sizes past {GROW_FREE} bytes (memory.grow "
+                           "may fail for lack of resources); compared up to here")
+            break
         groups = _partition({e: _coarse(o) for e, o in obs.items()})
         if len(groups) > 1:
             major, minor = split(groups, order)
@@ -230,12 +241,7 @@ def compare(answers: dict[str, dict], order: list[str], plan_calls: list[str] | 
                 break
         states = {e: o["s"] for e, o in obs.items() if "s" in o}
         if len(states) >= 2:
-            d, resource = _state_disagreement(step, where, states, order)
-            if resource:
-                v.status = "resource"
-                v.notes.append(f"{where}: memories grew to different sizes past {GROW_FREE} bytes (memory.grow "
-                               "may fail for lack of resources); compared up to here")
-                break
+            d = _state_disagreement(step, where, states, order)
             if d is not None:
                 v.disagreements.append(d)
                 break

@@ -14,11 +14,13 @@ with that message (it is broken, not unlucky).
 
 from __future__ import annotations
 
+import queue
 import shlex
 import signal
 import sys
 import threading
 import time
+import traceback
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,6 +97,7 @@ class Fuzzer:
         self.interrupted = False  # by Ctrl-C (the run is recorded as interrupted)
         self.shrinks: Counter = Counter()
         self.env = {"HARNESS_WASM_VERSION": config.features.wasm_version}
+        self.pending: queue.Queue[list[ResultRow]] = queue.Queue()
 
     # -- scheduling ------------------------------------------------------------------------------------
     def _take(self) -> int | None:
@@ -143,6 +146,9 @@ class Fuzzer:
                 self.module(index, wasm, workers)
         except WorkerStartError as e:
             self.fatal = f"{e} (check it with: harness runtimes)"
+            self.stop.set()
+        except Exception as e:  # a bug of the fuzzer itself: stop the run, keep what is stored, say where
+            self.fatal = "internal error in harness fuzz: " + "".join(traceback.format_exception(e)).strip()
             self.stop.set()
         finally:
             for w in workers.values():
@@ -226,7 +232,7 @@ class Fuzzer:
             record["reproduce"] = self.regenerate_command(index)
         minor = d.minority[0]
         runtime, _, tier = minor.partition(":")
-        self.run.add([ResultRow(
+        self._add([ResultRow(
             suite=triage.SUITE, file=sig, item=name, engine=runtime, tier=tier, metric=triage.METRIC,
             value=len(small), unit="bytes", outcome=OUTCOME.get(d.kind, "fail"),
             message=f"{d.where}: " + "; ".join(f"{e}: {s}" for e, s in d.said.items()),
@@ -239,7 +245,7 @@ class Fuzzer:
     def _fault(self, message: str, what: str, index: int) -> None:
         with self.lock:
             self.stats.faults.append(message)
-        self.run.add([ResultRow(suite=triage.SUITE, file=what, item=self.name(index), engine="harness",
+        self._add([ResultRow(suite=triage.SUITE, file=what, item=self.name(index), engine="harness",
                                 metric="fault", outcome="error", message=message)])
         if self.c.progress:
             print(f"\n[fuzz] {message}", file=sys.stderr, flush=True)
@@ -253,7 +259,19 @@ class Fuzzer:
                                                             "engine_ms": dict(self.stats.engine_ms)}),
                 ResultRow(suite=triage.SUITE, file="totals", engine="harness", metric="modules_per_second",
                           value=round(self.stats.rate(), 4), unit="1/s")]
-        self.run.add(rows)
+        self._add(rows)
+
+    def _add(self, rows: list[ResultRow]) -> None:
+        """Rows go to the store from the main thread only (SQLite connections stay in their thread)."""
+        self.pending.put(rows)
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                rows = self.pending.get_nowait()
+            except queue.Empty:
+                return
+            self.run.add(rows)
 
     def go(self) -> Stats:
         """Run the jobs to the end (count, time, Ctrl-C); returns the totals.  Raises HarnessError when the
@@ -266,12 +284,14 @@ class Fuzzer:
             while any(t.is_alive() for t in threads):
                 for t in threads:
                     t.join(timeout=0.5)
+                    self._drain()
                 if self.c.progress and time.monotonic() - last >= (2 if sys.stderr.isatty() else 30):
                     last = time.monotonic()
                     end = "\r" if sys.stderr.isatty() else "\n"
                     print(f"[fuzz] {self.stats.line()}", end=end, file=sys.stderr, flush=True)
         if not self.hard.is_set():
             self.totals()
+        self._drain()
         if self.fatal:
             raise HarnessError(self.fatal)
         return self.stats

@@ -168,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     runtime, _, tier = args.engine.partition(":")
     global OUT
+    sys.modules.setdefault("harness.fuzz.worker", sys.modules[__name__])  # one OUT under -m too
     out = OUT = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 20000))

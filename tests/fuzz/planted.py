@@ -3,9 +3,9 @@
 ``PlantedDriver`` is a spec driver (``planted=tests.fuzz.planted:PlantedDriver`` in ``$HARNESS_SPEC_DRIVERS``)
 that, in its own worker process only, replaces the interpreter's ``i32.rotl`` template and then drives the
 engine as ``OursDriver`` does: a copy of ``ours:interp`` that differs in exactly one instruction, so the real
-engine is never edited.  Its other tiers plant the faults the fuzzer must survive: ``crash`` (the worker
-dies by SIGSEGV on a module with a memory), ``garbage`` (it prints a line that is not an answer) and
-``hang`` (it never answers a module with a global).
+engine is never edited.  Its other tiers plant the faults the fuzzer must survive, on every module: ``crash`` (the worker
+dies by SIGSEGV), ``garbage`` (it prints a line that is not an answer), ``hang`` (it never answers) and
+``sleepy`` (two seconds a module, so a test can press Ctrl-C in the middle of one).
 """
 
 from __future__ import annotations
@@ -33,27 +33,15 @@ class PlantedDriver(OursDriver):
             plant_rotl()
 
     def compile(self, binary: bytes | None, text: str | None = None) -> Any:
-        if binary is not None:
-            if self.fault == "crash" and b"\x05" in binary[8:] and _has_section(binary, 5):
-                os.kill(os.getpid(), signal.SIGSEGV)
-            if self.fault == "garbage" and _has_section(binary, 6):
-                from harness.fuzz import worker
+        if self.fault == "crash":
+            os.kill(os.getpid(), signal.SIGSEGV)
+        if self.fault == "garbage":
+            from harness.fuzz import worker
 
-                worker.OUT.write("this is not JSON\n")
-                worker.OUT.flush()
-            if self.fault == "hang" and _has_section(binary, 6):
-                time.sleep(3600)
+            worker.OUT.write("this is not JSON\n")
+            worker.OUT.flush()
+        if self.fault == "hang":
+            time.sleep(3600)
+        if self.fault == "sleepy":
+            time.sleep(2)
         return super().compile(binary, text)
-
-
-def _has_section(wasm: bytes, sid: int) -> bool:
-    from harness.spec.wasm_sections import Reader
-
-    r = Reader(wasm, 8)
-    while r.pos < len(wasm):
-        s = r.byte()
-        size = r.u32()
-        if s == sid:
-            return True
-        r.pos += size
-    return False

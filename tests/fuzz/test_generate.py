@@ -1,0 +1,68 @@
+"""Module generation: seeded, the feature set every engine shares, smith's command line, argument plans."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from harness.errors import HarnessError
+from harness.fuzz.generate import GeneratorFailure, choose_features, generate, smith_flags, smith_tool
+from harness.fuzz.plan import make_plan
+
+
+def test_features_are_what_every_engine_shares():
+    both = choose_features([("ours", "interp"), ("wasmtime", "cranelift")], None)
+    assert "simd" in both.features and "relaxed-simd" not in both.features  # nondeterministic: never by default
+    with_sp = choose_features([("ours", "interp"), ("ours", "singlepass")], None)
+    assert "simd" not in with_sp.features and with_sp.dropped["simd"] == ["ours:singlepass"]
+    assert with_sp.wasm_version in ("2.0", "3.0")
+    assert choose_features([("ours", "interp")], []).wasm_version == "2.0"
+
+
+def test_asking_for_a_feature_some_engine_lacks_names_it():
+    with pytest.raises(HarnessError, match="simd is not supported by ours:singlepass"):
+        choose_features([("ours", "interp"), ("ours", "singlepass")], ["simd"])
+    with pytest.raises(HarnessError, match="unknown feature"):
+        choose_features([("ours", "interp")], ["threads-of-doom"])
+
+
+def test_smith_gets_each_switch_once():
+    flags = smith_flags(frozenset({"simd", "multi-memory", "gc"}))
+    switches = [f for f in flags if f.startswith("--")]
+    assert len(switches) == len(set(switches))
+    assert flags[flags.index("--simd-enabled") + 1] == "true"
+    assert flags[flags.index("--max-memories") + 1] == "2"
+
+
+def test_a_module_is_named_by_seed_and_index():
+    tool = smith_tool()
+    a = generate(tool, 5, 3, frozenset({"simd"}))
+    assert a == generate(tool, 5, 3, frozenset({"simd"}))
+    assert a != generate(tool, 5, 4, frozenset({"simd"}))
+    assert subprocess.run([str(tool), "validate", "-"], input=a, capture_output=True).returncode == 0
+
+
+def test_a_failing_generator_is_an_outcome_with_its_words(tmp_path):
+    broken = tmp_path / "wasm-tools"
+    broken.write_text("#!/bin/sh\necho 'error: planted generator failure' >&2\nexit 3\n")
+    broken.chmod(0o755)
+    with pytest.raises(GeneratorFailure, match="exited 3: error: planted generator failure"):
+        generate(broken, 1, 0, frozenset())
+    with pytest.raises(GeneratorFailure, match="cannot run"):
+        generate(tmp_path / "missing", 1, 0, frozenset())
+
+
+def test_the_plan_calls_every_carried_export_with_arguments_seeded_by_its_name():
+    tool = smith_tool()
+    wasm = subprocess.run([str(tool), "parse", "-"], capture_output=True, check=True, input=b"""
+        (module (memory (export "m") 1) (global (export "g") (mut i64) (i64.const 0))
+          (func (export "f") (param i32 f64) (result i32) local.get 0)
+          (func (export "h") (param i32)))""").stdout
+    plan = make_plan(wasm, "1:2")
+    assert [c.export for c in plan.calls] == ["f"] * 3 + ["h"] * 3
+    assert plan.globals == ["g"] and plan.memories == ["m"]
+    again = make_plan(wasm, "1:2")
+    assert [c.args for c in plan.calls] == [c.args for c in again.calls]
+    assert [c.args for c in make_plan(wasm, "1:3").calls] != [c.args for c in plan.calls]
+    assert make_plan(b"\0asm\1\0\0\0\1\5", "x").calls == []  # cut short: nothing to call, no crash
