@@ -50,7 +50,7 @@ def _fpe(self, ins) -> None:
 @pytest.mark.parametrize(("emit", "signal_name"), [(_segv, "SIGSEGV"), (_ill, "SIGILL"), (_fpe, "SIGFPE")])
 def test_a_signal_in_generated_code_raises_naming_the_function(monkeypatch, emit, signal_name: str) -> None:
     monkeypatch.setitem(codegen._HANDLERS, "nop", emit)
-    store = api.Store(tier="singlepass")
+    store = api.Store(tier="singlepass", cache_dir=False)  # planted code must not reach the code cache
     inst = store.instantiate(api.Module.from_text(SRC))
     for _ in range(2):  # the handler stays in place, and the unwinding leaves the store usable
         with pytest.raises(GeneratedCodeFault, match=rf"{signal_name} in generated code at function 0 \(\$boom\)"):
@@ -68,6 +68,7 @@ def test_the_spec_executor_reports_a_crash_for_the_check_and_goes_on(monkeypatch
     from harness.spec.script import load_script
 
     monkeypatch.setitem(codegen._HANDLERS, "nop", _segv)
+    monkeypatch.setenv("HARNESS_SINGLEPASS_CACHE", str(tmp_path / "cache"))  # planted code stays here
     wast = tmp_path / "planted.wast"
     wast.write_text(SRC + '\n(assert_return (invoke "fine") (i32.const 2))\n(assert_return (invoke "boom") '
                     '(i32.const 1))\n(assert_return (invoke "fine") (i32.const 2))\n'

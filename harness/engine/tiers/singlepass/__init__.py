@@ -29,6 +29,13 @@ def unavailable_reason() -> str:
     return f"the CPU lacks {', '.join(missing)}, which the singlepass tier's code uses" if missing else ""
 
 
+def cpu_identity() -> str:
+    """What the generated code depends on of the host, for the code cache's key: the architecture and the CPU
+    features it emits instructions of (all required, so equal on every host that can run the tier)."""
+    machine = os.uname().machine.lower() if hasattr(os, "uname") else "unknown"
+    return f"{machine}:{'+'.join(REQUIRED_FLAGS)}"
+
+
 def __getattr__(name: str):
     if name == "SinglepassTier":
         from .tier import SinglepassTier

@@ -45,7 +45,7 @@ from .encoder import (
     Mem,
     fits_i32,
 )
-from .simd import SimdMixin, simd_handlers
+from .simd import SimdMixin, fallback_handler, simd_handlers
 
 CONST, REG, SLOT, FLAGS, LOCAL = 0, 1, 2, 3, 4  # kinds of abstract stack entries (see Entry)
 GPRS = (RAX, RCX, RDX, RBX, RSI, RDI, R8, R9, R12, R13, R14)  # r10, r11: scratch; r15: VMContext
@@ -426,7 +426,10 @@ class FunctionCompiler(SimdMixin):
                     self.materialize_flags(self.stack[-1])
                 h = handlers.get(op)
                 if h is None:
-                    raise self.unsupported(f"instruction {op}")
+                    h = handlers[op] = fallback_handler(op)
+                    if h is None:
+                        del handlers[op]
+                        raise self.unsupported(f"instruction {op}")
                 h(self, ins)
             elif f.kind == "if" and f.else_body is not None:
                 self.begin_else(f)

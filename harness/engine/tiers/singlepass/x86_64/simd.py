@@ -565,7 +565,7 @@ class SimdMixin:
 
         name = ins[0]
         argtypes, result = SIMD_TYPES[name]
-        self.helper_call("simd", len(argtypes), result, SIMD_INDEX[name])  # type: ignore[attr-defined]
+        self.helper_call("simd", len(argtypes), result, simd_index()[name])  # type: ignore[attr-defined]
 
 
 @functools.cache
@@ -577,7 +577,10 @@ def simd_names() -> list[str]:
     return sorted(SIMD_OPS)  # a list kept by the cache: nobody mutates it
 
 
-SIMD_INDEX = {name: i for i, name in enumerate(simd_names())}
+@functools.cache
+def simd_index() -> dict[str, int]:
+    return {name: i for i, name in enumerate(simd_names())}
+
 _BINARY_HANDLER = SimdMixin.op_vbinary
 _SWAPPED_HANDLER = SimdMixin.op_vswapped
 
@@ -636,6 +639,11 @@ def simd_handlers() -> dict[str, Any]:
         h[f"{shape}.{op}"] = S.op_vshift
     for op in HELPER_OPS:
         h[op] = S.op_simd_helper
-    for op in simd_names():  # 3.0's relaxed SIMD: exec.simd's fixed choices, so results match the interpreter
-        h.setdefault(op, S.op_simd_helper)
     return h
+
+
+def fallback_handler(op: str) -> Any:
+    """The handler of an instruction without its own: a helper call if exec.simd computes it (3.0's relaxed
+    SIMD, with the interpreter's fixed choices, so results match it), else None.  Asked only on a miss, so a
+    module without SIMD never imports exec.simd."""
+    return SimdMixin.op_simd_helper if op in simd_index() else None
