@@ -124,6 +124,9 @@ class Invocation:
     precompiled: bool = False  # run the runtime's ahead-of-time artefact of ``wasm`` (see Adapter.precompile)
     compile_cache: bool = False  # let the runtime keep compiled code on disk across runs (a warm start)
     phases_file: Path | None = None  # where a runtime that ``writes_phases`` puts its phase timings
+    # WebAssembly 3.0 proposals the program needs (``MEMORY64`` for a wasm64 build): a runtime whose command
+    # line gates them turns them on (``features(tier)[f].enable`` where those are its flags)
+    features: tuple[str, ...] = ()
 
     @property
     def argv0(self) -> str:

@@ -93,7 +93,9 @@ class V8Adapter(Adapter):
         node = self.binary()
         if node is None:
             raise RunnerUnavailable("node is not on PATH", self.install_hint)
-        argv = [str(node), "--no-warnings", *self.node_flags(tier), str(NODE_WASI_DRIVER)]
+        # node flags of the proposals the program needs (V8 11.3 gates memory64 behind one)
+        wanted = [flag for f in inv.features if f in FEATURES for flag in FEATURES[f].enable]
+        argv = [str(node), "--no-warnings", *self.node_flags(tier), *wanted, str(NODE_WASI_DRIVER)]
         if inv.phases_file is not None:
             argv += ["--phases", str(inv.phases_file)]
         for host, guest in inv.dirs:

@@ -52,6 +52,9 @@ _FEATURES = {
 # -C compiler=winch` refuses their modules ("struct indexed types not supported without the gc feature"),
 # and wasmtime-py 51 dies of SIGSEGV when a Winch engine is configured with them (measured 2026-12-07).
 _WINCH_LACKS = "Winch has no code generation for it (wasmtime 49-51)"
+# The CLI's switch for a proposal a program needs (``Invocation.features``): the wasmtime 49 CLI has memory64
+# on by default, yet asking for it says what the run needs and keeps the command line right where it is off.
+CLI_FEATURE_FLAGS = {MEMORY64: ("-W", "memory64=y")}
 FEATURES_BY_TIER = {
     "cranelift": _FEATURES,
     "winch": {**_FEATURES, GC: unsupported(_WINCH_LACKS), FUNCTION_REFERENCES: unsupported(_WINCH_LACKS),
@@ -125,6 +128,7 @@ class WasmtimeAdapter(Adapter):
         # cache=n unless asked: every run pays compilation, as a cold start does; a precompiled run is the
         # other end.
         argv = [self._cli(), "run", *self.cli_flags(tier), "-C", f"cache={'y' if inv.compile_cache else 'n'}"]
+        argv += [flag for f in inv.features for flag in CLI_FEATURE_FLAGS.get(f, ())]
         for host, guest in inv.dirs:
             argv += ["--dir", f"{host}::{guest}"]
         argv += [*env_flags(inv.env), "--argv0", inv.argv0]

@@ -12,6 +12,7 @@ import pandas as pd
 from ..results.store import ResultsStore
 from .claims import Claim, claims
 from .perf_table import Line
+from .pointer_width import WidthEffect, WidthLine, width_effects, width_lines
 from .provenance import Provenance, provenance
 from .runs import emulation_run, latest, merged_lines
 from .sandbox import sandbox_claim_figure
@@ -31,6 +32,8 @@ class PerfFigures:
     claims: list[Claim]
     noise: str | None  # why the run's figures are noisy, when enough of them are to colour every verdict
     provenance: Provenance
+    width_lines: list[WidthLine]  # the pointer study's wasm32 vs wasm64 per engine and workload
+    width_effects: list[WidthEffect]
 
 
 # A run is noisy when at least this share of its lines carry a warning (wide interval, busy machine).
@@ -58,6 +61,8 @@ def perf_figures(store_path: str | Path) -> PerfFigures:
         prov = provenance(store, ("perf",))
     ladder = ladder_summary(sdf) if sdf is not None else []
     points = compile_vs_exec(df, lines) if df is not None else []
+    wlines = width_lines(df)
+    effects = width_effects(wlines)
     cl = claims(lines, ladder, points, (run or {}).get("command") or "", sandbox, commands,
-                emulation_run=emulation, startup_command=(srun or {}).get("command") or "")
-    return PerfFigures(lines, df, run, srun, ladder, points, xdf, cl, noise_note(lines), prov)
+                emulation_run=emulation, startup_command=(srun or {}).get("command") or "", pointer_width=effects)
+    return PerfFigures(lines, df, run, srun, ladder, points, xdf, cl, noise_note(lines), prov, wlines, effects)

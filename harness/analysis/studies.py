@@ -1,5 +1,6 @@
-"""Figures the perf report builds on the summary lines: the pointer study (native32 and wasm32 against
-native64), compile time against execution speed per tier, and memory per workload and engine."""
+"""Figures the perf report builds on the summary lines: the pointer study (native32, wasm32 and wasm64
+against native64; wasm32 against wasm64 on one engine is ``pointer_width``'s), compile time against
+execution speed per tier, and memory per workload and engine."""
 
 from __future__ import annotations
 
@@ -17,14 +18,17 @@ def find_line(lines: list[Line], workload: str, engine: str, size: str = "full")
 
 
 def pointer_study(lines: list[Line]) -> tuple[list[str], dict[str, dict[str, Line | None]]]:
-    """Per workload: native32, wasm32 (best wasm tier, precompiled when measured) against native64."""
+    """Per workload: native32, wasm32 (best wasm tier, precompiled when measured) and wasm64 (the
+    freestanding wasm64 build, on the wasm32 column's engine when it ran it) against native64."""
     workloads = sorted({ln.workload for ln in lines if ln.size_class == "full"})
     wasm_pref = ["wasmtime:cranelift (precompiled)", "wasmtime:cranelift", "v8:turbofan"]
     table: dict[str, dict[str, Line | None]] = {}
     for wl in workloads:
         measured = (find_line(lines, wl, e) for e in wasm_pref)
         wasm = next((ln for ln in measured if ln and ln.outcome == "ok"), None)
-        table[wl] = {"native32": find_line(lines, wl, "native32"), "wasm32": wasm}
+        wide = [find_line(lines, wl, f"{e} [wasm64]") for e in ([wasm.engine] if wasm else []) + wasm_pref]
+        table[wl] = {"native32": find_line(lines, wl, "native32"), "wasm32": wasm,
+                     "wasm64": next((ln for ln in wide if ln and ln.outcome == "ok"), None)}
     return workloads, table
 
 

@@ -22,11 +22,12 @@ from ..text import LINE, clip, clip_start
 from . import sources
 from .checks import sha256_path
 from .recipes import PERF_SUITE, Program, load_programs
-from .targets import TARGETS, Target, compile_argv
+from .targets import TARGETS, Target, compile_argv, freestanding_files
 
 # foreign64 (the other 64-bit architecture, for qemu-user) is built by default too: zig cross-compiles it
-# like any other target, and without it claim 6 cannot be measured.
-DEFAULT_TARGETS = ("native64", "native32", "foreign64", "wasm32", "wasm64")
+# like any other target, and without it claim 6 cannot be measured.  wasm32-free and wasm64 are the
+# freestanding pair of the pointer study (only programs whose recipe says ``freestanding = true``).
+DEFAULT_TARGETS = ("native64", "native32", "foreign64", "wasm32", "wasm32-free", "wasm64")
 
 
 def perf_cache() -> Path:
@@ -105,9 +106,23 @@ def _key(argv: list[str], files: list[str]) -> str:
     return h.hexdigest()[:16]
 
 
+def needs_libc(prog: Program, target: Target) -> str | None:
+    """Why ``prog`` has no build for a freestanding ``target`` (None when it has one): only programs whose
+    recipe declares ``freestanding = true`` get by with our runtime instead of a libc."""
+    if not target.freestanding or prog.freestanding:
+        return None
+    return (f"{prog.name} needs a libc and {target.name} has none ({target.triple}: zig ships no libc for it); "
+            f"only programs marked freestanding = true in suites/perf/recipes/ are built for {target.name}")
+
+
 def build_one(prog: Program, target: Target, tree: Path | None, force: bool = False) -> BuildRecord:
     out = binary_path(prog.name, target.name)
     out.parent.mkdir(parents=True, exist_ok=True)
+    why = needs_libc(prog, target)
+    if why:  # not a compiler failure: recorded without running the compiler
+        rec = BuildRecord(prog.name, target.name, False, None, [], 0.0, message=why, key="needs-libc")
+        record_path(prog.name, target.name).write_text(json.dumps(asdict(rec), indent=1))
+        return rec
     srcs = [_resolve(s, tree) for s in prog.sources]
     inc = [_resolve(i if i.startswith("@") else i, tree) for i in prog.include]
     if any(s.startswith(str(PERF_SUITE / "micro")) for s in srcs):
@@ -115,6 +130,8 @@ def build_one(prog: Program, target: Target, tree: Path | None, force: bool = Fa
     argv = compile_argv(target, srcs, str(out), inc, list(prog.cflags), list(prog.wasm_cflags),
                         list(prog.wasm_libs))
     headers = [str(p) for p in (PERF_SUITE / "micro").glob("*.h")]
+    if target.freestanding:
+        headers += freestanding_files()
     key = _key(argv, srcs + headers)
     old = build_record(prog.name, target.name)
     if not force and old and old.key == key and (not old.ok or out.exists()):

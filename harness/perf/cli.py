@@ -44,7 +44,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_timeout(p, 300.0, "one run of a workload")
     add_json(p)
     add_store(p, optional=False)
-    p.add_argument("--targets", default="native64,native32,foreign64,wasm32,wasm64",
+    p.add_argument("--wasm-builds", default="wasm32", metavar="BUILDS",
+                   help="which builds of each program the wasm engines run: wasm32 (WASI libc, the default) and/or "
+                        "wasm32-free,wasm64 (freestanding, same allocator and output path: the pointer study's "
+                        "wasm32-vs-wasm64 pair; micro programs only; engines without memory64 report unsupported)")
+    p.add_argument("--targets", default="native64,native32,foreign64,wasm32,wasm32-free,wasm64",
                    help="build: targets (foreign64 = the other 64-bit architecture, run by the qemu-user engine)")
     p.add_argument("--programs", default=None, help="build: programs (default all)")
     p.add_argument("--force", action="store_true", help="build: rebuild even if up to date")
@@ -109,7 +113,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.baseline not in names:
         engines += parse_engines(args.baseline, capability=PERF)
     workloads = select_workloads(load_workloads(), args.workloads)
-    variants = variants_for(engines, metrics)
+    variants = variants_for(engines, metrics, tuple(b.strip() for b in args.wasm_builds.split(",") if b.strip()))
     # Build whatever is missing (a no-op when up to date).
     programs = sorted({w.program for w in workloads})
     needed = ["native64", "native32", "wasm32"] + sorted({v.target for v in variants} - {"native64", "native32", "wasm32"})

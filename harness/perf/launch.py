@@ -22,19 +22,46 @@ from ..adapters.registry import get_adapter
 
 @dataclass(frozen=True)
 class Variant:
-    """An engine:tier plus how it is run: ``jit`` (compile at load, no cache) or ``aot`` (precompiled)."""
+    """An engine:tier plus how it is run: ``jit`` (compile at load, no cache) or ``aot`` (precompiled), and
+    which build it runs: ``build`` names a wasm target other than the engine's own (``wasm32-free``,
+    ``wasm64``: the pointer study's freestanding pair), shown in its label as ``[wasm64]``."""
 
     engine: EngineSpec
     mode: str = "jit"
+    build: str | None = None
+
+    @property
+    def base_label(self) -> str:
+        """The label without the build: what a wasm32 and a wasm64 line of one engine have in common."""
+        return f"{self.engine.name}{' (precompiled)' if self.mode == 'aot' else ''}"
 
     @property
     def label(self) -> str:
-        return f"{self.engine.name}{' (precompiled)' if self.mode == 'aot' else ''}"
+        return f"{self.base_label} [{self.build}]" if self.build else self.base_label
 
     @property
     def target(self) -> str:
         """The build target of the program it runs (``harness.perf.targets``)."""
-        return get_adapter(self.engine.runtime).program_target
+        return self.build or get_adapter(self.engine.runtime).program_target
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        """The proposals its build needs: memory64 for a 64-bit wasm target."""
+        from .targets import TARGETS
+
+        t = TARGETS.get(self.target)
+        return (base.MEMORY64,) if t is not None and t.wasm and t.pointer_bits == 64 else ()
+
+    def missing_feature(self) -> str | None:
+        """Why the engine cannot run this build (a needed proposal it declares unsupported, or does not
+        declare at all), or None: such a unit is ``unsupported``, not a failure."""
+        have = get_adapter(self.engine.runtime).features(self.engine.tier)
+        for f in self.features:
+            if f not in have:
+                return f"{self.engine.name} does not declare {f}, which the {self.target} build needs"
+            if not have[f].supported:
+                return f"{self.engine.name} has no {f} ({have[f].describe()}), which the {self.target} build needs"
+        return None
 
     @property
     def slow(self) -> bool:
@@ -65,7 +92,8 @@ def invocation(variant: Variant, program: Path, args: list[str], scratch: Path) 
     adapter = get_adapter(e.runtime)
     adapter.check(e.tier, PERF)
     phases = scratch / "phases.json" if adapter.writes_phases else None
-    inv = base.Invocation(program, list(args), precompiled=variant.mode == "aot", phases_file=phases)
+    inv = base.Invocation(program, list(args), precompiled=variant.mode == "aot", phases_file=phases,
+                          features=variant.features)
     argv = adapter.run_command(e.tier, inv, scratch)
     if argv[0] == sys.executable:
         compile_bytecode()

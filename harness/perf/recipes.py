@@ -41,6 +41,9 @@ class Program:
     prepare: tuple[str, ...] = ()
     source: Source | None = None  # None: only our own files
     description: str = ""
+    # needs nothing beyond suites/perf/support/freestanding (malloc, printf, strtol, mem*/str*): it builds
+    # for the freestanding targets (wasm32-free, wasm64) too
+    freestanding: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,7 @@ def load_programs(suite: Path = PERF_SUITE) -> dict[str, Program]:
                 include=tuple(entry.get("include", ())), cflags=tuple(entry.get("cflags", ())),
                 wasm_cflags=tuple(wasm.get("cflags", ())), wasm_libs=tuple(wasm.get("libs", ())),
                 prepare=tuple(entry.get("prepare", ())), source=src,
-                description=data.get("description", ""),
+                description=data.get("description", ""), freestanding=bool(entry.get("freestanding", False)),
             )
             if prog.name in programs:
                 raise HarnessError(f"{path}: program {prog.name!r} is defined twice; rename one")

@@ -20,15 +20,17 @@ from pathlib import Path
 
 from ..adapters.base import EngineSpec, RunnerUnavailable
 from ..adapters.registry import get_adapter
+from ..errors import HarnessError
 from ..results.store import ResultRow
 from ..text import LINE, clip, clip_start
 from . import launch
-from .builder import binary_path, build_record, perf_cache
+from .builder import binary_path, build_record, needs_libc, perf_cache
 from .checks import digest
 from .inputs import DEFAULT_SEED, input_file
 from .launch import Invocation, Variant
 from .measure import loadavg, run_measured
-from .recipes import Workload
+from .recipes import Workload, load_programs
+from .targets import TARGETS
 
 SUITE = "perf"
 SMALL_DIVISOR = 16  # slow engines get 1/16 of the compressor input
@@ -162,8 +164,11 @@ class PerfRunner:
         if any(v.slow for v in cfg.variants):
             classes.add("small")
         units: list[Unit] = []
+        programs = load_programs()
         for w in cfg.workloads:
             for v in cfg.variants:
+                if v.build and w.program in programs and needs_libc(programs[w.program], TARGETS[v.build]):
+                    continue  # no freestanding build of this program by design: nothing to measure
                 size_class = "small" if v.slow else "full"
                 units.append(self._unit(w, size_class, v))
                 if v.engine.name == cfg.baseline and "small" in classes:
@@ -177,6 +182,13 @@ class PerfRunner:
                    "program": w.program, "target": v.target, "slow_engine": v.slow}
         if w.stands_in:
             u.extra["stands_in"] = w.stands_in
+        if v.build:
+            u.extra["build"] = v.build
+            u.extra["base_label"] = v.base_label
+        missing = v.missing_feature()
+        if missing:
+            u.failed, u.extra["why"] = "unsupported", missing
+            return u
         rec = build_record(w.program, v.target)
         if rec is None:
             u.failed, u.extra["why"] = "build-failed", f"{w.program} was not built for {v.target}: run `harness perf build`"
@@ -413,9 +425,26 @@ def _safe(s: str) -> str:
     return "".join(c if c.isalnum() or c in "-._" else "_" for c in s)
 
 
-def variants_for(engines: list[EngineSpec], metrics: set[str]) -> list[Variant]:
-    """Engines plus, with the compile metric, the precompiled form of each engine that has one (wasmtime)."""
-    out = [Variant(e) for e in engines]
-    if "compile" in metrics:
-        out += [Variant(e, "aot") for e in engines if get_adapter(e.runtime).precompiles]
+WASM_BUILDS = ("wasm32", "wasm32-free", "wasm64")
+
+
+def variants_for(engines: list[EngineSpec], metrics: set[str], builds: tuple[str, ...] = ("wasm32",)) -> list[Variant]:
+    """Engines plus, with the compile metric, the precompiled form of each engine that has one (wasmtime).
+
+    ``builds``: which builds of each program the wasm engines run: ``wasm32`` (the WASI libc build, every
+    engine's own) and/or the pointer study's freestanding pair ``wasm32-free`` and ``wasm64``; engines that
+    run native executables run their own build whatever is asked."""
+    bad = [b for b in builds if b not in WASM_BUILDS]
+    if bad or not builds:
+        raise HarnessError(f"unknown wasm build(s) {', '.join(bad) or '(none)'}; known: {', '.join(WASM_BUILDS)}")
+    out: list[Variant] = []
+    for mode in ("jit", "aot"):
+        for e in engines:
+            adapter = get_adapter(e.runtime)
+            if mode == "aot" and not ("compile" in metrics and adapter.precompiles):
+                continue
+            if adapter.program_target != "wasm32":
+                out.append(Variant(e, mode))
+                continue
+            out += [Variant(e, mode, None if b == "wasm32" else b) for b in builds]
     return out

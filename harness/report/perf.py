@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..analysis.perf_figures import perf_figures
 from ..analysis.perf_table import GEOMEAN_DEFINITION, MICRO, REAL, Line, geomean_figures
+from ..analysis.pointer_width import CONTROL, EFFECT_RULE, POINTER_HEAVY, WidthLine
 from ..analysis.runs import BASELINE
 from ..analysis.studies import find_line, memory_medians, pointer_study
 from ..analysis.units import duration, memory
@@ -151,16 +152,18 @@ def chart_pointers(lines: list[Line], out: Path) -> Path | None:
         return None
     fig, ax = plt.subplots(figsize=(max(8, 1.1 * len(measured) + 3), 5))
     engines = sorted({table[wl]["wasm32"].engine for wl in measured if table[wl]["wasm32"]})
+    wide = sorted({table[wl]["wasm64"].engine for wl in measured if table[wl].get("wasm64")})
     series = (("native32", PALETTE[0], "native32 (i386, static musl)"),
-              ("wasm32", PALETTE[1], f"wasm32 ({', '.join(engines) or '-'})"))
-    width, values = 0.35, []
+              ("wasm32", PALETTE[1], f"wasm32 ({', '.join(engines) or '-'})"),
+              ("wasm64", PALETTE[2], f"wasm64, freestanding ({', '.join(wide) or 'not measured'})"))
+    width, values = 0.27, []
     for i, (key, colour, label) in enumerate(series):
         xs, ys, err = [], [], [[], []]
         for j, wl in enumerate(measured):
-            ln = table[wl][key]
+            ln = table[wl].get(key)
             if ln is None or ln.outcome != "ok" or math.isnan(ln.ratio):
                 continue
-            xs.append(j + (i - 0.5) * width)
+            xs.append(j + (i - 1) * width)
             ys.append(ln.ratio)
             below, above = _err(ln.ratio, ln.ratio_lo, ln.ratio_hi)
             err[0].append(below)
@@ -171,8 +174,40 @@ def chart_pointers(lines: list[Line], out: Path) -> Path | None:
     _ratio_axis(ax, "y", values)
     ax.set_xticks(range(len(measured)), measured, rotation=30, ha="right")
     ax.set_ylabel(f"wall time / {BASELINE} (log scale; lower is faster)")
-    ax.legend(fontsize=8, title="built as (wasm64: not buildable, zig has no wasm64 WASI libc)", title_fontsize=8)
+    ax.legend(fontsize=8, title="built as", title_fontsize=8)
     return _save(plt, fig, out / "pointers.png")
+
+
+def chart_width(lines: list[WidthLine], out: Path) -> Path | None:
+    """wasm64 / wasm32 (both freestanding) per workload, one bar per engine with its 95% interval."""
+    rows = [ln for ln in lines if ln.outcome == "ok" and not math.isnan(ln.ratio)]
+    if not rows:
+        return None
+    plt = _plt()
+    workloads = sorted({ln.workload for ln in rows})
+    engines = sorted({(ln.engine, ln.size_class) for ln in rows})
+    fig, ax = plt.subplots(figsize=(max(8, 1.2 * len(workloads) + 3), 5))
+    width, values = 0.8 / len(engines), []
+    for i, (eng, sc) in enumerate(engines):
+        xs, ys, err = [], [], [[], []]
+        for j, wl in enumerate(workloads):
+            ln = next((x for x in rows if (x.workload, x.engine, x.size_class) == (wl, eng, sc)), None)
+            if ln is None:
+                continue
+            xs.append(j + (i - (len(engines) - 1) / 2) * width)
+            ys.append(ln.ratio)
+            below, above = _err(ln.ratio, ln.lo, ln.hi)
+            err[0].append(below)
+            err[1].append(above)
+            values += [ln.ratio - below, ln.ratio + above]
+        ax.bar(xs, ys, width, yerr=err, capsize=3, color=PALETTE[i % len(PALETTE)],
+               label=eng + ("" if sc == "full" else " (small size)"))
+    ax.axhline(1.0, color="black", lw=0.8)
+    _ratio_axis(ax, "y", values)
+    ax.set_xticks(range(len(workloads)), workloads, rotation=30, ha="right")
+    ax.set_ylabel("wasm64 / wasm32 wall time (log scale; above 1x the 64-bit build is slower)")
+    ax.legend(fontsize=8, title="engine (both builds freestanding)", title_fontsize=8)
+    return _save(plt, fig, out / "pointer_width.png")
 
 
 def chart_compile(points: list[dict], out: Path) -> Path | None:
@@ -225,6 +260,7 @@ def render_perf_report(store_path: str | Path, out_dir: str | Path) -> Path:
         "throughput": chart_throughput(lines, out),
         "startup": chart_ladder(fig.ladder, out),
         "pointers": chart_pointers(lines, out),
+        "pointer_width": chart_width(fig.width_lines, out),
         "compile": chart_compile(fig.compile_points, out),
     }
     gm = {kind: geomean_figures(lines, kind) for kind in (REAL, MICRO)}
@@ -235,6 +271,7 @@ def render_perf_report(store_path: str | Path, out_dir: str | Path) -> Path:
                   geomeans=gm, geomean_engines=sorted(set(gm[REAL]) | set(gm[MICRO])), REAL=REAL, MICRO=MICRO,
                   definition=GEOMEAN_DEFINITION, rerun=_rerun((run or {}).get("command") or ""),
                   pointer_workloads=workloads, pointer_table=study, memory=_memory(fig.rows), BASELINE=BASELINE,
+                  EFFECT_RULE=EFFECT_RULE, POINTER_HEAVY=POINTER_HEAVY, CONTROL=CONTROL,
                   isnan=lambda x: x is None or (isinstance(x, float) and math.isnan(x)))
 
 

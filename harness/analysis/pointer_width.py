@@ -1,0 +1,153 @@
+"""The pointer study's wasm64 column: wasm32 against wasm64 on the same engine, from stored rows.
+
+zig has no libc for wasm64, so the micro programs are built freestanding for both widths (``wasm32-free``
+and ``wasm64``: the same allocator, printf and WASI imports, ``suites/perf/support/freestanding``) and each
+engine runs both in the same run.  What differs is the pointer width, and what memory64 costs the engine
+itself (a 64-bit index cannot be kept in bounds by a 4 GiB guard region, so engines check it explicitly).
+The control, matmul, has no pointers in its data: its ratio is that engine cost alone.  So the pointer
+effect of an engine is the pointer-heavy programs' wasm64/wasm32 ratio (their geometric mean) divided by
+the control's, with bounds from the intervals' ends (the pointer-heavy lower end over the control's upper
+end, and the other way round).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .stats import firm, geomean, ratio, summarize
+
+NARROW, WIDE = "wasm32-free", "wasm64"
+POINTER_HEAVY = ("micro-linkedlist", "micro-hashtable", "micro-bintrees")
+CONTROL = "micro-matmul"
+# The claim's mechanism holds when doubling pointers costs the pointer-heavy programs at least 5% more than
+# the control: an effect interval wholly at or above EFFECT_MIN.
+EFFECT_MIN = 1.05
+EFFECT_RULE = (f"holds when the pointer-heavy programs' wasm64/wasm32 ratio over the control's is >= {EFFECT_MIN:g}x "
+               "(the whole interval)")
+# Whose figure decides the verdict: optimising compilers first (the claim is about compiled wasm), the
+# first one with every pointer-heavy program and the control measured correctly.
+PREFERENCE = ("wasmtime:cranelift", "v8:turbofan", "ours:llvm", "wasmtime:winch", "v8:liftoff",
+              "wasmtime:cranelift (precompiled)", "wasmtime:winch (precompiled)", "wasmtime:pulley", "ours:interp")
+
+
+@dataclass
+class WidthLine:
+    """One workload on one engine: the wasm32-free and wasm64 builds measured in the same run."""
+
+    workload: str
+    size_class: str
+    engine: str  # the engine variant's label without the build
+    n32: int
+    n64: int
+    median32: float
+    median64: float
+    ratio: float  # wasm64 / wasm32: above 1, the 64-bit build is slower
+    lo: float
+    hi: float
+    verdict: str  # faster / slower / can't tell (of wasm64 against wasm32)
+    outcome: str  # ok, or the first failure of either build
+    message: str = ""
+    run_id: str = ""
+
+
+@dataclass
+class WidthEffect:
+    """One engine's pointer effect (``EFFECT_RULE``) at one size class."""
+
+    engine: str
+    size_class: str
+    pointer: float  # geometric mean of the pointer-heavy ratios
+    pointer_lo: float
+    pointer_hi: float
+    workloads: list[str]
+    control: WidthLine | None
+    effect: float
+    lo: float
+    hi: float
+    answer: bool | None  # firm(...) of the effect against EFFECT_MIN; None: straddles, or incomplete
+
+    @property
+    def complete(self) -> bool:
+        return set(self.workloads) == set(POINTER_HEAVY) and self.control is not None
+
+    @property
+    def verdict(self) -> str:
+        if not self.complete:
+            return "can't tell here"
+        return {True: "holds", False: "does not hold"}.get(self.answer, "can't tell (noisy)")
+
+
+def _ok_values(g: pd.DataFrame) -> list[float]:
+    return [float(v) for v in g[(g["outcome"] == "ok")]["value"].dropna()]
+
+
+def width_lines(df: pd.DataFrame | None) -> list[WidthLine]:
+    """A line per (workload, size class, engine) that ran both freestanding builds; the last run in ``df``
+    wins (``runs.merged_lines`` orders runs widest, then newest, last)."""
+    if df is None or df.empty:
+        return []
+    wt = df[df["metric"] == "wall_time"]
+    build = wt["extra"].map(lambda e: e.get("build"))
+    wt = wt[build.isin([NARROW, WIDE])]
+    if wt.empty:
+        return []
+    wt = wt.assign(build=wt["extra"].map(lambda e: e.get("build")),
+                   base=wt["extra"].map(lambda e: e.get("base_label") or ""),
+                   size_class=wt["item"].fillna("full"))
+    chosen: dict[tuple[str, str, str], WidthLine] = {}
+    for (run_id, wl, sc, base), g in wt.groupby(["run_id", "file", "size_class", "base"], sort=False):
+        narrow, wide = g[g["build"] == NARROW], g[g["build"] == WIDE]
+        if narrow.empty or wide.empty:
+            continue
+        x32, x64 = _ok_values(narrow), _ok_values(wide)
+        s32, s64 = summarize(x32), summarize(x64)
+        r = ratio(x64, x32)
+        bad = g[g["outcome"] != "ok"]
+        outcome, message = "ok", ""
+        if len(bad):
+            first = bad.iloc[0]
+            outcome = str(first["outcome"])
+            message = f"{first['build']}: {first['message'] or ''}".strip()
+        chosen[(wl, sc, base)] = WidthLine(wl, sc, base, s32.n, s64.n, s32.median, s64.median, r.value, r.lo, r.hi,
+                                           r.verdict, outcome, message, str(run_id))
+    return sorted(chosen.values(), key=lambda ln: (ln.engine, ln.size_class, ln.workload))
+
+
+def width_effects(lines: list[WidthLine]) -> list[WidthEffect]:
+    """Per (engine, size class): the pointer-heavy geometric mean, the control, and the pointer effect."""
+    groups: dict[tuple[str, str], list[WidthLine]] = {}
+    for ln in lines:
+        groups.setdefault((ln.engine, ln.size_class), []).append(ln)
+    out = []
+    for (engine, sc), lns in groups.items():
+        good = [ln for ln in lns if ln.outcome == "ok" and not math.isnan(ln.ratio)]
+        heavy = [ln for ln in good if ln.workload in POINTER_HEAVY]
+        control = next((ln for ln in good if ln.workload == CONTROL), None)
+        if not heavy:
+            continue
+        bounded = not any(math.isnan(x) for ln in heavy for x in (ln.lo, ln.hi))
+        p = geomean([ln.ratio for ln in heavy])
+        p_lo = geomean([ln.lo for ln in heavy]) if bounded else math.nan
+        p_hi = geomean([ln.hi for ln in heavy]) if bounded else math.nan
+        if control is not None:
+            effect, lo, hi = p / control.ratio, p_lo / control.hi, p_hi / control.lo
+        else:
+            effect = lo = hi = math.nan
+        out.append(WidthEffect(engine, sc, p, p_lo, p_hi, sorted(ln.workload for ln in heavy), control, effect, lo, hi,
+                               firm(lo, hi, low=EFFECT_MIN) if control is not None else None))
+    return sorted(out, key=lambda e: (_rank(e.engine), e.size_class, e.engine))
+
+
+def _rank(engine: str) -> int:
+    return PREFERENCE.index(engine) if engine in PREFERENCE else len(PREFERENCE)
+
+
+def deciding_effect(effects: list[WidthEffect]) -> WidthEffect | None:
+    """The engine whose figure gives the claim its verdict: the first complete one in ``PREFERENCE`` order,
+    full size before small; an incomplete figure only when no engine has a complete one."""
+    if not effects:
+        return None
+    return min(effects, key=lambda e: (not e.complete, e.size_class != "full", _rank(e.engine), e.engine))
