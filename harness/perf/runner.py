@@ -303,14 +303,15 @@ class PerfRunner:
         return rows
 
     def measure_compile_ours(self, wasm: Path, tier: str, rep: int, programs: str) -> list[ResultRow]:
-        """ours:llvm through ``python -m harness.engine.tiers.llvm``: cold into an empty object cache
+        """ours:llvm through ``python -m harness.engine.tiers.llvm`` (ours:singlepass through its own
+        ``python -m harness.engine.tiers.singlepass``, the same figures): cold into an empty object cache
         (``compile_time``: the whole process, as for ``wasmtime compile``; translate/LLVM split in extra),
         then warm from it (``warm_start_time``: decode the module's declarations, load the cached object)."""
         import json
 
-        cache = self.cfg.scratch / f"llvm-cache-{wasm.stem}-{rep}"
+        cache = self.cfg.scratch / f"{tier}-cache-{wasm.stem}-{rep}"
         shutil.rmtree(cache, ignore_errors=True)
-        argv = [sys.executable, "-m", "harness.engine.tiers.llvm", "--json", "--cache-dir", str(cache), str(wasm)]
+        argv = [sys.executable, "-m", f"harness.engine.tiers.{tier}", "--json", "--cache-dir", str(cache), str(wasm)]
         launch.compile_bytecode()
         base = dict(suite=SUITE, file=f"compile:{wasm.stem}", item="full", engine="ours", tier=tier)
         rows = []
@@ -366,7 +367,8 @@ class PerfRunner:
             seen: dict[tuple[Path, EngineSpec], list[str]] = {}
             for u in live:
                 e = u.variant.engine
-                if (get_adapter(e.runtime).precompiles or e.name == "ours:llvm") and u.variant.mode == "jit" \
+                if (get_adapter(e.runtime).precompiles or e.name in ("ours:llvm", "ours:singlepass")) \
+                        and u.variant.mode == "jit" \
                         and u.program:
                     seen.setdefault((u.program, e), []).append(u.workload.name)
             compiles = [(p, e, ",".join(ws)) for (p, e), ws in seen.items()]
