@@ -78,13 +78,13 @@ class ContainerAdapter(Adapter):
         runtime_version = img.labels.get(f"{docker.LABEL}.version", self.recipe.version)
         return f"{runtime_version} (image {self.tag} {img.id}, recipe sha256:{self.recipe.digest()})"
 
-    def _in_image(self) -> Adapter:
-        """The runtime's adapter with the image's binary as its CLI."""
+    def _in_image(self, tier: str) -> Adapter:
+        """The runtime's adapter with the image's binary for ``tier`` as its CLI (WAMR has one per tier)."""
         inner = copy.copy(self.inner)
-        inner.binary = lambda: Path(self.recipe.binary)  # type: ignore[method-assign]
+        inner.binary = lambda *_: Path(self.recipe.binary_for(tier))  # type: ignore[method-assign]
         return inner
 
-    def _wrap(self, argv: list[str], inv: Invocation, scratch: Path, warm: bool = False) -> list[str]:
+    def _wrap(self, argv: list[str], inv: Invocation, scratch: Path, warm: str | None = None) -> list[str]:
         av = self._probe(self.default_tier)
         if not av:
             raise RunnerUnavailable(f"{self.runtime} is not available: {av.reason}", av.install)
@@ -95,14 +95,15 @@ class ContainerAdapter(Adapter):
         ro = {str(inv.wasm.resolve().parent)} | {a for a in argv[1:] if a.startswith("/") and os.path.exists(a)
                                                  and not any(Path(a).is_relative_to(w) for w in rw)}
         name = f"harness-{self.inner.runtime}-{os.getpid()}-{next(_names)}"
-        return guard.command(self.tag, name, argv, sorted(ro - rw), sorted(rw), self.recipe.binary if warm else None)
+        return guard.command(self.tag, name, argv, sorted(ro - rw), sorted(rw), warm)
 
     def wasi_command(self, tier: str, inv: Invocation, scratch: Path) -> list[str]:
-        return self._wrap(self._in_image().wasi_command(tier, inv, scratch), inv, scratch)
+        return self._wrap(self._in_image(tier).wasi_command(tier, inv, scratch), inv, scratch)
 
     def run_command(self, tier: str, inv: Invocation, scratch: Path) -> list[str]:
         # what perf times: the binary's pages are read in before the timed run (guard.docker_argv)
-        return self._wrap(self._in_image().run_command(tier, inv, scratch), inv, scratch, warm=True)
+        return self._wrap(self._in_image(tier).run_command(tier, inv, scratch), inv, scratch,
+                          warm=self.recipe.binary_for(tier))
 
 
 @cache

@@ -21,7 +21,7 @@ from functools import cache
 
 from . import declared, plugins
 from .base import Adapter, EngineSpec, UnknownEngineError
-from .cargo_runtimes import WamrAdapter, WasmerAdapter, WasmiAdapter
+from .cargo_runtimes import WasmerAdapter, WasmiAdapter
 from .container import MARK as CONTAINER_MARK
 from .container import container_adapter
 from .native import NativeAdapter, QemuUserAdapter
@@ -29,7 +29,9 @@ from .ours import OursAdapter
 from .pywasm import PywasmAdapter
 from .v8 import V8Adapter
 from .wabt import WabtAdapter
+from .wamr import WamrAdapter
 from .wasm3 import Wasm3Adapter
+from .wasm3_cli import Wasm3CliAdapter
 from .wasmtime import WasmtimeAdapter
 
 # In the order reports list them.
@@ -43,6 +45,7 @@ BUILTIN: list[Callable[[], Adapter]] = [
     WasmerAdapter,
     WasmiAdapter,
     WamrAdapter,
+    Wasm3CliAdapter,
     lambda: NativeAdapter("native64", "native code for the host, 64-bit pointers"),
     lambda: NativeAdapter("native32", "native code for the host, 32-bit pointers (i386 on x86-64, Arm on aarch64)"),
     QemuUserAdapter,

