@@ -63,7 +63,8 @@ ENGINE_KEYS = {"description", "binary", "binary_package", "install", "version", 
                "features", "missing_features", "slow_tiers", "wasi", "spec"}
 WASI_KEYS = {"command", "dir", "env"}
 SPEC_KEYS = {"validate", "instantiate", "invoke", "preload", "trap_exit", "exhaustion", "link_error", "message",
-             "result", "int_args", "float_args", "float_results", "timeout", "env"}
+             "result", "int_args", "float_args", "float_results", "timeout", "env", "wrap",
+             "reads_text"}
 CHOICES = {"int_args": ("signed", "unsigned", "hex"), "float_args": ("decimal", "bits"),
            "float_results": ("decimal", "bits")}
 
@@ -95,6 +96,10 @@ class SpecCommands:
     float_results: str = "decimal"
     timeout: float = 60.0
     env: dict[str, str] = field(default_factory=dict)  # set for these commands only
+    # call through generated wrapper modules linked with preload (spec/drivers/declared_wrap.py): constant
+    # arguments, integer results, globals, and the script's state rebuilt by replay in each process
+    wrap: bool = False
+    reads_text: bool = False  # validate/instantiate take WebAssembly text (a .wat file) as {module}
 
 
 @dataclass
@@ -340,6 +345,15 @@ def _spec_commands(spec: dict, command, fail) -> SpecCommands:  # noqa: ANN001 -
         if not isinstance(env, dict) or not all(isinstance(v, str) for v in env.values()):
             raise fail(("spec", "env"), "spec.env must be a table of strings", 'write env = { NAME = "value" }')
         out.env = env
+    for key in ("wrap", "reads_text"):
+        if key in spec and not isinstance(spec[key], bool):
+            raise fail(("spec", key), f"spec.{key} must be true or false", f"write {key} = true")
+    out.reads_text = spec.get("reads_text", False)
+    if "wrap" in spec:
+        if spec["wrap"] and out.preload is None:
+            raise fail(("spec", "wrap"), "spec.wrap needs spec.preload: the wrapper links the module under test "
+                       "through it", 'add preload = ["--your-flag", "{name}={path}"]')
+        out.wrap = spec["wrap"]
     if "timeout" in spec:
         if not isinstance(spec["timeout"], int | float) or spec["timeout"] <= 0:
             raise fail(("spec", "timeout"), "spec.timeout must be a positive number of seconds", "write timeout = 60")

@@ -30,6 +30,7 @@ import hashlib
 import os
 import struct
 import tempfile
+from collections.abc import Callable
 from fractions import Fraction
 from functools import cached_property
 from pathlib import Path
@@ -42,6 +43,7 @@ from ...text import clip
 from .. import spectest
 from ..values import BITS, canonical_nan
 from ..wasm_sections import ModuleInfo, read_module_info
+from . import declared_wrap
 from .base import (
     CompileFailure,
     Driver,
@@ -52,22 +54,32 @@ from .base import (
     TrapFailure,
     Unsupported,
 )
+from .declared_effects import Access, GroupEffects
+from .declared_replay import History, Live, Plan
 from .effects import writing_exports
 
 SHARED_KINDS = ("memory", "table")  # spectest exports whose state a module can change
 
 
 class _Module:
-    def __init__(self, path: Path, binary: bytes) -> None:
+    def __init__(self, path: Path, binary: bytes | None) -> None:
         self.path = path
-        self.binary = binary
-        self.info: ModuleInfo = read_module_info(binary)
+        self.binary = binary  # None: a text module our text parser does not read (its exports are unknown)
+        self.info: ModuleInfo = read_module_info(binary) if binary is not None else ModuleInfo()
         self.ran: DriverFailure | None = None  # the failure ``instantiate`` gave while validating by running
         self.validated_by_running = False
 
     @cached_property
     def writers(self) -> frozenset[str] | None:
-        return writing_exports(self.binary)
+        return writing_exports(self.binary) if self.binary is not None else None
+
+    def func_type(self, field: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        if self.binary is None:
+            raise Unsupported("a text module the harness cannot read: the types of its exports are unknown")
+        ftype = self.info.export_func_type(field)
+        if ftype is None:
+            raise DriverFailure(f"no exported function {field!r}")
+        return ftype
 
     def imports_from(self) -> set[str]:
         return {m for m, _, _, _ in self.info.imports}
@@ -92,15 +104,19 @@ class DeclaredCliDriver(Driver):
         self._dir = tempfile.TemporaryDirectory(prefix="harness-declared-")
         self.dir = Path(self._dir.name)
         self._spectest_shared = False  # a module instantiated with spectest's memory or table
+        self.reads_text = self.commands.reads_text
 
     # -- processes -----------------------------------------------------------------------------------
-    def _run(self, template: list[str], module: _Module, values: dict[str, str] | None = None,
-             args: list[str] | None = None) -> process.Captured:
-        preload = []
-        if spectest.NAME in module.imports_from() and self.commands.preload:
-            preload = self.adapter.command(self.commands.preload, self.tier,
-                                           {"name": spectest.NAME, "path": str(self.spectest_path)})
-        argv = self.adapter.command(template, self.tier, {"module": str(module.path), **(values or {})},
+    def _run(self, template: list[str], module: _Module | Path, values: dict[str, str] | None = None,
+             args: list[str] | None = None, preload: list[str] | None = None) -> process.Captured:
+        """Run ``template`` on ``module`` (or a module file); ``preload``: the ``{preload}`` elements, by
+        default spectest's when the module imports it."""
+        if preload is None:
+            preload = []
+            if isinstance(module, _Module) and spectest.NAME in module.imports_from() and self.commands.preload:
+                preload = self._preload(spectest.NAME, self.spectest_path)
+        path = module.path if isinstance(module, _Module) else module
+        argv = self.adapter.command(template, self.tier, {"module": str(path), **(values or {})},
                                     {"preload": preload, "args": args or []})
         env = {**os.environ, **self.commands.env}
         done = process.run_captured(argv, timeout=self.commands.timeout, env=env)
@@ -131,6 +147,10 @@ class DeclaredCliDriver(Driver):
             return LinkFailure(message)
         return unclassified(message)
 
+    def _preload(self, name: str, path: Path) -> list[str]:
+        assert self.commands.preload is not None
+        return self.adapter.command(self.commands.preload, self.tier, {"name": name, "path": str(path)})
+
     @cached_property
     def spectest_path(self) -> Path:
         from ...engine.text import parse_module
@@ -140,12 +160,30 @@ class DeclaredCliDriver(Driver):
         return path
 
     # -- the driver contract -------------------------------------------------------------------------
+    def _text_module(self, text: str) -> _Module:
+        """A text module as a ``.wat`` file for a CLI that reads text, with its binary when our text parser
+        reads it (for the exports' types; rejecting it is the engine's call, not ours)."""
+        from ...engine.text import parse_module
+
+        data = text.encode("utf-8", "surrogateescape")
+        path = self.dir / f"{hashlib.sha256(data).hexdigest()[:16]}.wat"
+        path.write_bytes(data)
+        try:
+            binary: bytes | None = parse_module(text)
+        except Exception:  # noqa: BLE001 - malformed for us: the engine decides what it is
+            binary = None
+        return _Module(path, binary)
+
     def compile(self, binary: bytes | None, text: str | None = None) -> _Module:
-        if binary is None:
+        if binary is None and (text is None or not self.reads_text):
             raise Unsupported("a text module with no binary form: the CLI takes binaries")
-        path = self.dir / f"{hashlib.sha256(binary).hexdigest()[:16]}.wasm"
-        path.write_bytes(binary)
-        module = _Module(path, binary)
+        if binary is None:
+            assert text is not None
+            module = self._text_module(text)
+        else:
+            path = self.dir / f"{hashlib.sha256(binary).hexdigest()[:16]}.wasm"
+            path.write_bytes(binary)
+            module = _Module(path, binary)
         if self.commands.validate is not None:
             done = self._run(self.commands.validate, module)
             if done.exit.returncode:
@@ -193,9 +231,7 @@ class DeclaredCliDriver(Driver):
         if instance.changed_by is not None:
             raise Inexpressible(f"runs after {instance.changed_by}, which may have changed the instance's state: "
                                 "one process per action starts from a fresh instance")
-        ftype = instance.module.info.export_func_type(field)
-        if ftype is None:
-            raise DriverFailure(f"no exported function {field!r}")
+        ftype = instance.module.func_type(field)
         argv_args = [format_arg(t, raw, self.commands) for t, raw in args]
         writers = instance.module.writers
         if writers is None or field in writers:
@@ -203,7 +239,7 @@ class DeclaredCliDriver(Driver):
         done = self._run(self.commands.invoke, instance.module, {"export": field}, argv_args)
         if done.exit.returncode:
             raise self._failure(done, DriverFailure)
-        return parse_results(done.stdout.decode(errors="replace"), ftype[1], self.commands)
+        return _read(done, ftype[1], self.commands)
 
     def get(self, instance: _Instance, field: str) -> tuple[str, Any]:
         raise Unsupported("a declared CLI engine has no command that reads a global")
@@ -212,13 +248,169 @@ class DeclaredCliDriver(Driver):
         self._dir.cleanup()
 
 
+class WrappingDriver(DeclaredCliDriver):
+    """``wrap = true``: every action and every global read through a generated wrapper module (constant
+    arguments, integer results: ``declared_wrap``), in a process that first rebuilds the state of the
+    instances involved by preloading them and replaying their writing actions (``declared_replay``); what
+    an action may read or write is ``declared_effects``'s answer for the instances linked together."""
+
+    def __init__(self, adapter: DeclaredAdapter, tier: str) -> None:
+        super().__init__(adapter, tier)
+        self.history = History()
+        self._effects: dict[tuple[int, ...], GroupEffects] = {}
+
+    def _write(self, text: str) -> Path:
+        data = declared_wrap.binary(text)
+        path = self.dir / f"w-{hashlib.sha256(data).hexdigest()[:16]}.wasm"
+        if not path.exists():
+            path.write_bytes(data)
+        return path
+
+    def _preloads(self, plan: Plan, spectest_too: bool = False) -> list[str]:
+        argv = self._preload(spectest.NAME, self.spectest_path) if plan.spectest or spectest_too else []
+        for step in plan.steps:
+            path = step.live.module.path if step.live is not None else self._write(declared_wrap.replay_module(step.calls))
+            argv += self._preload(step.name, path)
+        return argv
+
+    def effects(self, lives: list[Live]) -> GroupEffects:
+        """The effects of the functions of ``lives`` (a group, or a group and a module joining it)."""
+        key = tuple(live.serial for live in lives)
+        if key not in self._effects:
+            self._effects = {key: GroupEffects(lives)}  # the latest group only: the history only grows
+        return self._effects[key]
+
+    def instantiate(self, module: _Module, registry: dict[str, Any]) -> Live:
+        links = {name: registry[name] for name in module.imports_from() if isinstance(registry.get(name), Live)}
+        shares = module.shares_spectest_state() and spectest.NAME not in links
+        nodes = History.nodes(links, shares)
+        joining = Live(module, 0, links, shares)  # the instance to be, for what its instantiation touches
+        effects = GroupEffects([*self.history.group(nodes), joining])
+        why = self.history.dirt(effects.of_instantiation(joining))
+        if why is not None:
+            raise Inexpressible(f"its instantiation may touch what replay cannot rebuild: {why}")
+        if module.validated_by_running and not nodes:
+            if module.ran is not None:  # it ran alone (with spectest) when compiled, which is all it needs
+                raise module.ran
+        else:
+            plan = self.history.plan(nodes, links)
+            ours = spectest.NAME in module.imports_from() and spectest.NAME not in links
+            done = self._run(self.commands.instantiate, module, preload=self._preloads(plan, ours))
+            if done.exit.returncode:
+                failure = self._failure(done, DriverFailure)
+                if isinstance(failure, TrapFailure) and nodes:
+                    self._keep_partial(module, joining, effects, self._preloads(plan, ours))
+                raise failure
+        return self.history.new_live(module, links, shares)
+
+    def _keep_partial(self, module: _Module, joining: Live, effects: GroupEffects, preload: list[str]) -> None:
+        """A module linked to other instances trapped while instantiating: the writes its active segments
+        made before the one that trapped stay in those instances (and the functions they placed stay
+        callable).  Find that segment by running prefixes of the module (``declared_wrap.segment_prefix``)
+        in the same process context, and record the prefix as an instance for later processes to preload.
+        If the trap came from the start function, what it may have written is marked dirty."""
+        try:
+            count = declared_wrap.active_segments(module.binary) if module.binary is not None else None
+        except Exception:  # noqa: BLE001 - a module our decoder does not read: assume the worst
+            count = None
+
+        def prefix(keep: int) -> tuple[Path, bool]:
+            assert module.binary is not None
+            data = declared_wrap.segment_prefix(module.binary, keep)
+            path = self.dir / f"p-{hashlib.sha256(data).hexdigest()[:16]}.wasm"
+            path.write_bytes(data)
+            return path, self._run(self.commands.instantiate, path, preload=preload).exit.returncode == 0
+
+        if count is None or not prefix(0)[1]:
+            self.history.mark(effects.of_instantiation(joining).writes, "a module linked to it trapped while "
+                              "instantiating, where no prefix of its segments finds the trap, and may have written it")
+            return
+        whole, ran = prefix(count)
+        if ran:  # every segment was written: the start function trapped
+            self.history.mark(effects.of_start(joining).writes, "a start function that trapped may have written it")
+            path = whole
+        else:
+            ok, trapped = 0, count  # the prefix of ``ok`` segments instantiates, that of ``trapped`` does not
+            while trapped - ok > 1:
+                mid = (ok + trapped) // 2
+                if prefix(mid)[1]:
+                    ok = mid
+                else:
+                    trapped = mid
+            path, _ = prefix(ok)
+        self.history.new_live(_Module(path, path.read_bytes()), joining.links, joining.shares_spectest)
+
+    def _call(self, instance: Live, access: Access, text_of: Callable[[str], str]) -> process.Captured:
+        """Run the wrapper ``text_of(name of the instance)`` after rebuilding the instance's state."""
+        why = self.history.dirt(access)
+        if why is not None:
+            raise Inexpressible(f"may touch what replay cannot rebuild: {why}")
+        plan = self.history.plan([instance])
+        wrapper = self._write(text_of(plan.names[instance.serial]))
+        return self._run(self.commands.invoke, wrapper, {"export": declared_wrap.EXPORT}, [], self._preloads(plan))
+
+    def invoke(self, instance: Live, field: str, args: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+        ftype = instance.module.func_type(field)
+        access = self.effects(self.history.group([instance])).of_export(instance, field)
+        try:
+            done = self._call(instance, access, lambda name: declared_wrap.call_wrapper(
+                declared_wrap.Call(name, field, ftype[0], ftype[1], tuple(args))))
+        except Unsupported as e:
+            self.history.mark(access.writes, f"an action on {field!r} that could not be made may have written it")
+            raise e from None
+        if done.exit.returncode:
+            failure = self._failure(done, DriverFailure)
+            clean = type(failure) is TrapFailure and self.effects(self.history.group([instance])).trap_clean(instance, field)
+            if not clean:
+                what = "trapped" if isinstance(failure, TrapFailure) else "failed"
+                self.history.mark(access.writes, f"an action on {field!r} {what} and may have written part of it")
+            raise failure
+        if access.writes:
+            self.history.wrote(instance, field, ftype[0], ftype[1], args)
+        return _read_wrapped(done, ftype[1], self.commands)
+
+    def get(self, instance: Live, field: str) -> tuple[str, Any]:
+        gtype = instance.module.info.export_global_type(field)
+        if gtype is None and instance.module.binary is None:
+            raise Unsupported("a text module the harness cannot read: the types of its exports are unknown")
+        if gtype is None:
+            raise DriverFailure(f"no exported global {field!r}")
+        access = self.effects(self.history.group([instance])).of_global(instance, field)
+        done = self._call(instance, access, lambda name: declared_wrap.global_wrapper(name, field, *gtype))
+        if done.exit.returncode:
+            raise self._failure(done, DriverFailure)
+        return _read_wrapped(done, (gtype[0],), self.commands)[0]
+
+
+class UnreadableOutput(DriverFailure):
+    """The engine exited normally but its stdout is not the results the format says: the check fails."""
+
+
+def _read(done: process.Captured, types: tuple[str, ...], c: SpecCommands) -> list[tuple[str, Any]]:
+    try:
+        return parse_results(done.stdout.decode(errors="replace"), types, c)
+    except ValueError as e:
+        raise UnreadableOutput(f"unreadable results: {e}") from None
+
+
+def _read_wrapped(done: process.Captured, types: tuple[str, ...], c: SpecCommands) -> list[tuple[str, Any]]:
+    """Results of ``types`` from the integers a wrapper's ``run`` printed."""
+    ints = [value for _, value in _read(done, declared_wrap.slots(types), c)]
+    try:
+        return declared_wrap.decode(types, ints)
+    except ValueError as e:
+        raise UnreadableOutput(f"unreadable results: {e}") from None
+
+
 def __getattr__(name: str) -> type[DeclaredCliDriver]:
     """``declared_cli:NAME``: the driver class of the declared engine NAME (what ``load_driver`` calls)."""
     adapter = adapters().get(name) if not name.startswith("__") else None
     if not isinstance(adapter, DeclaredAdapter):
         raise AttributeError(f"{name!r} is not a declared engine")
 
-    class Bound(DeclaredCliDriver):
+    base = WrappingDriver if adapter.declaration.spec is not None and adapter.declaration.spec.wrap else DeclaredCliDriver
+
+    class Bound(base):  # type: ignore[valid-type,misc]
         def __init__(self, tier: str) -> None:
             super().__init__(adapter, tier)
 
