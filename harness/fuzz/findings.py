@@ -88,7 +88,10 @@ def wast_script(wasm: bytes, plan: dict, majority_answer: dict, d: Disagreement,
     lines.append(module)
     calls = plan["calls"]
     last = len(majority_answer.get("calls", [])) if d.step < 1 else d.step
+    refuel = f'(invoke "{plan["refuel"]}")' if plan.get("refuel") else None
     for k, obs in enumerate(majority_answer.get("calls", [])[:last]):
+        if refuel:
+            lines.append(refuel)
         lines.append(_assertion(obs, _invoke(calls[k])))
     if d.kind == "global" and d.step >= 0:
         state = (inst if d.step == 0 else majority_answer["calls"][d.step - 1]).get("s", {})

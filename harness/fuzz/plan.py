@@ -14,6 +14,7 @@ import random
 from dataclasses import dataclass, field
 
 from ..spec.wasm_sections import read_module_info
+from .refuel import REFUEL
 
 CALLS_PER_EXPORT = 3
 CARRIED = frozenset({"i32", "i64", "f32", "f64", "v128", "funcref", "externref"})
@@ -41,11 +42,12 @@ class Plan:
     calls: list[Call] = field(default_factory=list)
     globals: list[str] = field(default_factory=list)
     memories: list[str] = field(default_factory=list)
+    refuel: str | None = None  # the export that refills smith's fuel before each call (``refuel``)
     note: str = ""  # why the plan is empty or short (a module the reader could not read)
 
     def to_json(self) -> dict:
         return {"calls": [[c.export, [[t, v] for t, v in c.args]] for c in self.calls],
-                "globals": self.globals, "memories": self.memories}
+                "globals": self.globals, "memories": self.memories, "refuel": self.refuel}
 
 
 def argument(t: str, rng: random.Random) -> int | None:
@@ -64,7 +66,9 @@ def make_plan(wasm: bytes, name: str, calls_per_export: int = CALLS_PER_EXPORT) 
         return Plan(note=f"cannot read the module's exports ({type(e).__name__}); it is only instantiated")
     plan = Plan()
     for export, (kind, _) in info.exports.items():
-        if kind == "func":
+        if kind == "func" and export == REFUEL:
+            plan.refuel = export
+        elif kind == "func":
             ft = info.export_func_type(export)
             if ft is None or not set(ft[0]) | set(ft[1]) <= CARRIED:
                 continue

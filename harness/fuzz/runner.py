@@ -27,6 +27,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from ..adapters.base import GC
 from ..errors import HarnessError
 from ..interrupts import Terminated, kill_children
 from ..results.run import Run
@@ -38,8 +39,10 @@ from .findings import slug, wast_script, write_finding
 from .generate import FeatureChoice, GeneratorFailure, generate
 from .minimise import predicate_engines, same_disagreement, shrink
 from .plan import make_plan
+from .refuel import add_refuel
 
 MAX_GENERATOR_FAILURES = 20
+FUEL_PER_CALL = 100  # smith's fuel (loop iterations and calls) given to every call (harness.fuzz.refuel)
 SHRINKS_PER_PAIR = 3  # minimise the first few findings of each (kind, engines) per run; the rest are counted
 OUTCOME = {"crash": "crash", "hang": "timeout", "garbage": "error", "error": "error"}
 
@@ -143,6 +146,8 @@ class Fuzzer:
                         return
                     continue
                 failures_in_a_row = 0
+                if GC not in self.c.features.features:  # gc's rec groups make type indices another count
+                    wasm = add_refuel(wasm, FUEL_PER_CALL)
                 self.module(index, wasm, workers)
         except WorkerStartError as e:
             self.fatal = f"{e} (check it with: harness runtimes)"

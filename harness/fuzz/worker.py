@@ -143,7 +143,13 @@ class Session:
             answer["inst"] = self.outcome(e)
             return answer
         answer["inst"] = {"r": "ok", "s": self.state(instance, plan)}
+        refuel = plan.get("refuel")
         for export, args in plan["calls"]:
+            if refuel:
+                try:
+                    self.driver.invoke(instance, refuel, [])
+                except Exception:  # noqa: BLE001 - the call itself will show what is wrong
+                    pass
             try:
                 results = self.driver.invoke(instance, export, [tuple(a) for a in args])
                 obs: dict[str, Any] = {"r": "ok", "v": [[t, _raw(t, v)] for t, v in results]}
