@@ -98,6 +98,8 @@ def test_expand_replaces_inside_elements_and_splices_lists():
      "'tail-calls', which is not a WebAssembly 3.0 proposal (fix: did you mean 'tail-call'?)"),
     (GOOD + 'exhaustion = "("\n', ":14:", "spec.exhaustion is not a regular expression"),
     ("[engine.mine\n", ":1:", "not valid TOML"),
+    (GOOD + "wrap = true\n", ":14:", "spec.wrap needs spec.preload"),
+    (GOOD + 'reads_text = "yes"\n', ":14:", "spec.reads_text must be true or false"),
 ])
 def test_a_mistake_is_one_line_with_file_line_and_fix(tmp_path, text, where, words):
     message = _error(tmp_path, text)

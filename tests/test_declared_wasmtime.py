@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import sys
+from pathlib import Path
 
 import pytest
 from stage_runs import harness, hello, runs_a_program, runs_the_wasi_suite, times_a_workload
@@ -58,18 +60,24 @@ OUTCOMES = {
     '(assert_return (invoke "pair"': "pass",
     '(assert_trap (invoke "div"': "pass",
     '(assert_exhaustion': "pass",
-    '(assert_return (invoke "neg" (f32.const nan': "skip",  # wasmtime prints NaN without its bits
+    '(assert_return (invoke "neg" (f32.const nan': "pass",  # its bits come back through the wrapper
     '(assert_return (invoke "get") (i32.const 0': "pass",
     '(invoke "inc")': "pass",
-    '(assert_return (invoke "get") (i32.const 1': "unsupported",  # after "inc" changed the instance
+    '(assert_return (invoke "get") (i32.const 1': "pass",  # "inc" is replayed first
     '(assert_invalid': "pass",
     '(assert_malformed': "pass",
     '(module $M': "pass",
-    '(module (func (import "M"': "unsupported",  # links to a registered instance
-    '(assert_return (invoke "seven")': "unsupported",  # an action on that module
+    '(module (func (import "M"': "pass",  # $M preloaded as "M"
+    '(assert_return (invoke "seven")': "pass",
     '(assert_unlinkable': "pass",
     '(assert_trap (module': "pass",
 }
+# the same script with wrap = false: one --invoke of the module itself per action
+DIRECT = {**OUTCOMES,
+          '(assert_return (invoke "neg" (f32.const nan': "skip",  # wasmtime prints NaN without its bits
+          '(assert_return (invoke "get") (i32.const 1': "unsupported",  # after "inc" changed the instance
+          '(module (func (import "M"': "unsupported",  # links to a registered instance
+          '(assert_return (invoke "seven")': "unsupported"}  # an action on that module
 
 
 def _line(start: str) -> int:
@@ -116,13 +124,65 @@ def test_harness_perf_times_it(env, tmp_path):
     times_a_workload(env, f"{ENGINE}:cranelift", tmp_path)
 
 
-def test_harness_spec_judges_each_check_one_process_per_action(env, tmp_path):
+def _spec_outcomes(env, tmp_path, script: str) -> tuple[dict[str, str], dict[str, str]]:
+    """(outcome, message) by item of every check of ``script`` on the engine ``env`` declares."""
     suite = tmp_path / "suite"
-    suite.mkdir()
-    (suite / "declared.wast").write_text(SCRIPT)
+    suite.mkdir(exist_ok=True)
+    (suite / "declared.wast").write_text(script)
     db = tmp_path / "r.db"
-    r = harness(env, "spec", "--engines", ENGINE, "--suite-dir", str(suite), "--db", str(db))
-    assert r.returncode == 0, r.stdout + r.stderr
+    harness(env, "spec", "--engines", ENGINE, "--suite-dir", str(suite), "--db", str(db))
     with sqlite3.connect(db) as con:
-        got = dict(con.execute("SELECT item, outcome FROM results WHERE engine = ?", (ENGINE,)))
+        rows = con.execute("SELECT item, outcome, message FROM results WHERE engine = ?", (ENGINE,)).fetchall()
+    return {item: outcome for item, outcome, _ in rows}, {item: message for item, _, message in rows}
+
+
+def test_harness_spec_judges_each_check_through_wrappers_with_state_replayed(env, tmp_path):
+    got, _ = _spec_outcomes(env, tmp_path, SCRIPT)
     assert got == {f"line {_line(start)}": outcome for start, outcome in OUTCOMES.items()}
+
+
+def test_without_wrap_each_action_is_one_invoke_of_the_module(tmp_path):
+    direct = tmp_path / "direct.toml"
+    direct.write_text(EXAMPLE.read_text().replace("\nwrap = true", "\nwrap = false"))
+    got, _ = _spec_outcomes({**os.environ, ENV: str(direct)}, tmp_path, SCRIPT)
+    assert got == {f"line {_line(start)}": outcome for start, outcome in DIRECT.items()}
+
+
+# -- planted faults: a CLI that lies must fail the checks it lies on --------------------------------------
+
+LIAR = Path(__file__).with_name("declared_liar.py")
+FAULTS = """\
+(module
+  (global $g (export "g") (mut f32) (f32.const 0))
+  (func (export "half") (param f32) (result f32) (f32.mul (local.get 0) (f32.const 0.5)))
+  (func (export "set") (param f32) (global.set $g (local.get 0)))
+  (func (export "read") (result f32) (global.get $g)))
+(assert_return (invoke "half" (f32.const 3)) (f32.const 1.5))
+(invoke "set" (f32.const nan:0x200000))
+(assert_return (invoke "read") (f32.const nan:0x200000))
+(assert_return (get "g") (f32.const nan:0x200000))
+"""
+FAULT_LINES = {"line 1": "module", "line 6": "half", "line 7": "set", "line 8": "read", "line 9": "get"}
+
+
+def _liar(tmp_path, mode: str) -> dict[str, str]:
+    real = WasmtimeAdapter().binary()
+    text = EXAMPLE.read_text().replace('binary = "wasmtime"', f'binary = "{sys.executable}"')
+    text = text.replace('binary_package = "wasmtime_cli"', "").replace(
+        '"{binary}", ', f'"{{binary}}", "{LIAR}", "{mode}", "{real}", ')
+    declared = tmp_path / f"{mode}.toml"
+    declared.write_text(text)
+    return {**os.environ, ENV: str(declared)}
+
+
+@pytest.mark.parametrize("mode, failing, words", [
+    ("honest", set(), ""),
+    ("off-by-one", {"half", "read", "get"}, ""),  # a float's bits off by one are another float
+    ("garbage", {"half", "set", "read", "get"}, "unreadable results"),  # text where no result is due too
+    ("no-replay", {"read", "get"}, ""),  # the state "set" left is lost
+])
+def test_a_cli_that_lies_fails_the_checks_it_lies_on(tmp_path, mode, failing, words):
+    got, messages = _spec_outcomes(_liar(tmp_path, mode), tmp_path, FAULTS)
+    by_name = {FAULT_LINES[item]: outcome for item, outcome in got.items()}
+    assert by_name == {name: "fail" if name in failing else "pass" for name in FAULT_LINES.values()}, messages
+    assert all(words in messages[item] for item, name in FAULT_LINES.items() if name in failing)

@@ -4,12 +4,15 @@ to a module under test as a CLI's preload would link them: every value must come
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from harness.engine import api
+from harness.engine.text import parse_module
 from harness.spec.drivers import declared_wrap as W
 from harness.spec.drivers.base import Inexpressible, Unsupported
-from harness.spec.drivers.declared_effects import ANY, Access
+from harness.spec.drivers.declared_effects import ANY, Access, GroupEffects, writes_nothing_when_trapping
 from harness.spec.drivers.declared_replay import SPECTEST_STATE, History
 from harness.spec.values import HostRef
 from harness.spec.wasm_sections import read_module_info
@@ -149,3 +152,51 @@ def test_one_instance_under_two_names_is_inexpressible():
     other = h.new_live(_Mod(), {}, False)
     with pytest.raises(Inexpressible, match="two instances are registered as 'M'"):
         h.plan([a, other], {"M": other})
+
+
+# -- effects across linked instances ---------------------------------------------------------------------
+
+def _live(h: History, wat: str, links: dict | None = None):
+    from harness.spec.drivers.declared_cli import _Module
+
+    binary = parse_module(wat)
+    return h.new_live(_Module(Path("unused.wasm"), binary), links or {}, False)
+
+
+def test_an_action_writes_what_the_functions_it_reaches_write_in_other_instances():
+    h = History()
+    a = _live(h, """(module (memory (export "mem") 1) (global (export "g") (mut i32) (i32.const 0))
+      (func (export "poke") (i32.store (i32.const 0) (i32.const 1)))
+      (func (export "peek") (result i32) (i32.load (i32.const 0)))
+      (func (export "noop") (drop (memory.grow (i32.const 0)))))""")
+    b = _live(h, """(module (import "A" "poke" (func $poke)) (import "A" "g" (global $g (mut i32)))
+      (import "spectest" "print_i32" (func $print (param i32)))
+      (table 2 funcref) (elem (i32.const 0) $poke $quiet) (type $t (func))
+      (func $quiet (call $print (i32.const 1)))
+      (func (export "via-import") (call $poke))
+      (func (export "via-table") (call_indirect (type $t) (i32.const 1)))
+      (func (export "set-g") (global.set $g (i32.const 2)))
+      (func (export "prints") (call $quiet)))""", {"A": a})
+    fx = GroupEffects(h.group([a]))
+    mem_a, g_a = ("memory", a.serial), ("global", a.serial, 0)
+    assert fx.of_export(b, "via-import").writes == {mem_a}
+    assert mem_a in fx.of_export(b, "via-table").writes  # $poke is in the table: any indirect call may reach it
+    assert fx.of_export(b, "set-g").writes == {g_a} and fx.of_global(a, "g").reads == {g_a}
+    assert fx.of_export(b, "prints").writes == set()  # spectest's functions only print
+    assert fx.of_export(a, "peek") == Access(frozenset({mem_a}))
+    assert fx.of_export(a, "noop").writes == set()  # growing by 0 changes nothing
+
+
+@pytest.mark.parametrize("body, clean", [
+    ("(i32.store (i32.const 0) (i32.const 2))", True),  # the store is the only trap: it writes nothing
+    ("(f64.store (unreachable) (f64.const 7))", True),
+    ("(global.set $g (unreachable))", True),
+    ("(global.set $g (i32.const 1)) (unreachable)", False),  # wrote, then trapped
+    ("(i32.store (i32.const 0) (i32.const 2)) (drop (i32.div_s (i32.const 1) (i32.const 0)))", False),
+    ("(block (i32.store (i32.const 0) (i32.const 2)))", False),  # control flow: not analysed
+])
+def test_whether_a_trap_left_writes_behind(body, clean):
+    from harness.engine.binary.decode import decode_module
+
+    m = decode_module(parse_module(f"(module (memory 1) (global $g (mut i32) (i32.const 0)) (func {body}))"))
+    assert writes_nothing_when_trapping(m.funcs[0].body) is clean
