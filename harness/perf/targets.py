@@ -56,7 +56,8 @@ OPT = ["-O2"]
 
 FREESTANDING = PERF_SUITE / "support" / "freestanding"
 # The runtime every freestanding build links, and the headers that stand in for the libc's.
-FREESTANDING_RUNTIME = tuple(str(FREESTANDING / f) for f in ("start.c", "printf.c", "malloc.c", "string.c", "strtol.c"))
+FREESTANDING_RUNTIME = tuple(str(FREESTANDING / f) for f in ("start.c", "printf.c", "malloc.c", "string.c", "strtol.c",
+                                                                 "builtins.c"))
 FREESTANDING_INCLUDE = str(FREESTANDING / "include")
 
 

@@ -167,7 +167,7 @@ static void put_e(FILE *f, double x, int prec, int upper) {
 
 /* -- printf --------------------------------------------------------------------------------------- */
 static _Noreturn void unsupported(const char *fmt) {
-    fflush(stdout);
+    out_file.len = 0;  /* what is buffered may end in half a line: the run failed, print none of it */
     fputs("freestanding printf: unsupported conversion in \"", stderr);
     fputs(fmt, stderr);
     fputs("\"\n", stderr);

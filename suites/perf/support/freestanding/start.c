@@ -4,7 +4,10 @@
  * their 32-bit signatures, so every engine runs these programs with the WASI host and the command line it
  * uses for the libc builds.  Hosts read and write the exported memory as bytes at the addresses given, which
  * works for a 64-bit memory too as long as those addresses are below 4 GiB: perf_addr32 checks that and
- * ends the program (exit status 71) rather than pass a truncated address. */
+ * ends the program (exit status 71) rather than pass a truncated address.
+ *
+ * Programs define main(int, char **): for main(void) clang adds a wrapper that imports the function table,
+ * which on wasm64 is a 64-bit table, and V8 11.3 (node 20) has memory64 without 64-bit tables. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
