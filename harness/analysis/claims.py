@@ -122,7 +122,10 @@ def claims(lines: list[Line], ladder: list[dict], compile_points: list[dict], co
     if width_fig:
         figs.append(width_fig)
     deciding = deciding_effect(pointer_width or [])
-    cmd2 = commands.get(f"{deciding.engine} [wasm64]", command) if deciding else commands.get("native32", command)
+    cmd2 = commands.get("native32", command)
+    width_cmd = commands.get(f"{deciding.engine} [wasm64]") if deciding else None
+    if width_cmd and width_cmd != cmd2:
+        cmd2 = f"{cmd2}  (pointer width: {width_cmd})" if compression else width_cmd
     out.append(Claim(2, "On compression benchmarks wasm was measured 8-9% slower on one and ~30% faster than "
                         "native on another, because wasm32 pointers are half the size.",
                      "; ".join(figs) or "no compression workload measured", v2, cmd2,

@@ -167,3 +167,12 @@ def test_pointer_study_table_takes_the_wasm64_line_of_the_wasm32_engine(tmp_path
     _, table = pointer_study(lines)
     assert table["micro-linkedlist"]["wasm32"].engine == "wasmtime:cranelift"
     assert math.isclose(table["micro-linkedlist"]["wasm64"].ratio, 1.6, rel_tol=0.01)
+
+
+def test_claim2_names_the_run_that_measured_the_pointer_width(tmp_path):
+    effects = width_effects(_lines(tmp_path, POINTER_SLOWER))
+    commands = {"native32": "harness perf --workloads gzip", "wasmtime:cranelift [wasm64]": "harness perf --wasm-builds x"}
+    c = claims(_compression_lines(0.7), [], [], "cmd", ("f", "v", "c"), commands, pointer_width=effects)[1]
+    assert c.command == "harness perf --workloads gzip  (pointer width: harness perf --wasm-builds x)"
+    c = claims([], [], [], "cmd", ("f", "v", "c"), commands, pointer_width=effects)[1]
+    assert c.command == "harness perf --wasm-builds x"
