@@ -176,3 +176,26 @@ def test_claim2_names_the_run_that_measured_the_pointer_width(tmp_path):
     assert c.command == "harness perf --workloads gzip  (pointer width: harness perf --wasm-builds x)"
     c = claims([], [], [], "cmd", ("f", "v", "c"), commands, pointer_width=effects)[1]
     assert c.command == "harness perf --wasm-builds x"
+
+
+def test_the_report_shows_the_width_study_and_its_verdict(tmp_path):
+    from harness.report.perf import render_perf_report
+
+    st, run = _store(tmp_path, POINTER_SLOWER)
+    rows = [ResultRow(suite="perf", file=wl, item="full", engine="native64", tier=None, metric="wall_time",
+                      value=v, unit="s", outcome="ok", extra={"label": "native64"})
+            for wl in (*POINTER_HEAVY, CONTROL) for v in _jitter(0.8)]
+    with st:
+        st.add(run, rows)
+        st.add(run, _rows("ours", "llvm", "wasm64", CONTROL, [None], outcome="unsupported",
+                          message="ours:llvm has no memory64"))
+        st.add(run, _rows("ours", "llvm", "wasm32-free", CONTROL, _jitter(1.0)))
+        st.finish_run(run)
+    text = render_perf_report(tmp_path / "r.db", tmp_path / "out").read_text()
+    section = text[text.index('id="pointer-width"'):text.index('id="compile"')]
+    assert "wasmtime:cranelift" in section and "1.30" in section and "holds" in section
+    assert "unsupported: wasm64: ours:llvm has no memory64" in " ".join(section.split())
+    assert (tmp_path / "out" / "perf" / "pointer_width.png").stat().st_size > 1000
+    # the pointer study's wasm64 column (against native64) is filled from the [wasm64] lines
+    study = text[text.index('id="pointers"'):text.index('id="pointer-width"')]
+    assert "wasmtime:cranelift [wasm64]" in study
