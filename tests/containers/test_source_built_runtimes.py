@@ -1,0 +1,89 @@
+"""WAMR and wasm3-cli, the runtimes built from registry sources by a recipe's own build script: the command
+lines their container engines run (one binary per WAMR tier; wasm3's single preopen named by its guest
+path), the recipe check on per-tier binaries, and one clear line when a build script fails.  No Docker:
+the images are taken as built."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from harness.adapters import container
+from harness.adapters.base import Availability, Invocation
+from harness.adapters.registry import get_adapter
+from harness.errors import HarnessError
+from harness.images import build, docker, recipes
+from harness.images.docker import BuildFailed
+
+
+@pytest.fixture
+def built(monkeypatch):
+    monkeypatch.setattr(container, "_docker_reachable", lambda: Availability(True))
+    monkeypatch.setattr(container, "_image", lambda tag: docker.Image(tag, "sha256:" + "cd" * 32, "", 1, {}))
+
+
+def _inner(argv: list[str]) -> list[str]:
+    return argv[argv.index("--") + 1:]
+
+
+@pytest.mark.parametrize("tier", ["interp", "fast-interp", "fast-jit"])
+def test_each_wamr_tier_runs_its_own_build(built, tmp_path, tier):
+    wasm = tmp_path / "p.wasm"
+    pre = tmp_path / "work" / "fs-tests.dir"
+    inv = Invocation(wasm, args=["a"], env={"K": "v"}, dirs=[(str(pre), "fs-tests.dir")])
+    argv = get_adapter("wamr@docker").wasi_command(tier, inv, tmp_path / "scratch")
+    assert _inner(argv) == [f"/usr/local/bin/iwasm-{tier}", f"--map-dir=fs-tests.dir::{pre.resolve()}", "--env=K=v",
+                            str(wasm.resolve()), "a"]
+    timed = get_adapter("wamr@docker").run_command(tier, Invocation(wasm), tmp_path / "scratch")
+    # perf reads the tier's own binary in before the timed run, not another tier's
+    assert timed[timed.index("--warm") + 1] == f"/usr/local/bin/iwasm-{tier}"
+
+
+def test_wasm3_cli_runs_in_the_folder_of_its_one_preopen(built, tmp_path):
+    wasm, base = tmp_path / "p.wasm", tmp_path / "copy"
+    argv = get_adapter("wasm3-cli@docker").wasi_command(
+        "interp", Invocation(wasm, dirs=[(str(base / "fs-tests.dir"), "fs-tests.dir")]), tmp_path / "s")
+    assert _inner(argv) == ["env", "-C", str(base.resolve()), "/usr/local/bin/wasm3", "--dir=fs-tests.dir",
+                            str(wasm.resolve())]
+    # a preopen whose guest name is not the end of its host path is given by its host path
+    odd = get_adapter("wasm3-cli@docker").wasi_command(
+        "interp", Invocation(wasm, dirs=[(str(base / "x"), "/sandbox")]), tmp_path / "s")
+    assert _inner(odd) == ["/usr/local/bin/wasm3", f"--dir={(base / 'x').resolve()}", str(wasm.resolve())]
+
+
+@pytest.fixture
+def recipe_copy(tmp_path, monkeypatch):
+    shutil.copytree(recipes.RECIPES_DIR, tmp_path / "containers")
+    monkeypatch.setattr(recipes, "RECIPES_DIR", tmp_path / "containers")
+    recipes.recipes.cache_clear()
+    yield tmp_path / "containers"
+    recipes.recipes.cache_clear()
+
+
+def test_a_binary_for_a_tier_the_recipe_lacks_is_an_error(recipe_copy):
+    toml = recipe_copy / "wamr" / "recipe.toml"
+    toml.write_text(toml.read_text().replace('fast-jit = "/usr/local/bin/iwasm-fast-jit"',
+                                             'fast-jit = "/usr/local/bin/iwasm-fast-jit"\nllvm-jit = "/x"'))
+    with pytest.raises(HarnessError, match=r"\[binaries\] names tiers not in tiers: llvm-jit"):
+        recipes.load("wamr")
+
+
+def test_a_failing_build_script_is_one_line_naming_its_logs(recipe_copy, tmp_path, monkeypatch):
+    (recipe_copy / "wasm3-cli" / "build.sh").write_text("echo compiling; echo 'm3_core.c: error: boom' >&2; exit 3\n")
+    recipes.recipes.cache_clear()
+    source = tmp_path / "crate"
+    (source / "wasm3" / "source").mkdir(parents=True)
+    monkeypatch.setattr(build, "_crate_source", lambda spec: source)
+    monkeypatch.setattr(build, "work_dir", lambda: tmp_path / "work")
+    with pytest.raises(BuildFailed) as e:
+        build.fetch(recipes.load("wasm3-cli"), tmp_path, recipes.host_arch())
+    text = str(e.value)
+    assert "build.sh failed (exit 3): m3_core.c: error: boom" in text and str(tmp_path / "work" / "built") in text
+    assert "\n" not in text
+
+
+def test_a_build_script_is_for_the_host_only(recipe_copy, tmp_path):
+    other = "arm64" if recipes.host_arch() == "amd64" else "amd64"
+    with pytest.raises(BuildFailed, match=f"builds for the host only; no {other} build"):
+        build.fetch(recipes.load("wamr"), tmp_path, other)
