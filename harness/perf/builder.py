@@ -106,13 +106,16 @@ def _key(argv: list[str], files: list[str]) -> str:
     return h.hexdigest()[:16]
 
 
+NEEDS_LIBC = "needs-libc"  # the key of a build record that is no build by design (``needs_libc``)
+
+
 def needs_libc(prog: Program, target: Target) -> str | None:
     """Why ``prog`` has no build for a freestanding ``target`` (None when it has one): only programs whose
     recipe declares ``freestanding = true`` get by with our runtime instead of a libc."""
     if not target.freestanding or prog.freestanding:
         return None
-    return (f"{prog.name} needs a libc and {target.name} has none ({target.triple}: zig ships no libc for it); "
-            f"only programs marked freestanding = true in suites/perf/recipes/ are built for {target.name}")
+    return (f"{prog.name} needs a libc; {target.name} is freestanding and builds only programs marked "
+            "freestanding = true in suites/perf/recipes/")
 
 
 def build_one(prog: Program, target: Target, tree: Path | None, force: bool = False) -> BuildRecord:
@@ -120,7 +123,7 @@ def build_one(prog: Program, target: Target, tree: Path | None, force: bool = Fa
     out.parent.mkdir(parents=True, exist_ok=True)
     why = needs_libc(prog, target)
     if why:  # not a compiler failure: recorded without running the compiler
-        rec = BuildRecord(prog.name, target.name, False, None, [], 0.0, message=why, key="needs-libc")
+        rec = BuildRecord(prog.name, target.name, False, None, [], 0.0, message=why, key=NEEDS_LIBC)
         record_path(prog.name, target.name).write_text(json.dumps(asdict(rec), indent=1))
         return rec
     srcs = [_resolve(s, tree) for s in prog.sources]
@@ -183,8 +186,9 @@ def build_all(programs: list[str] | None = None, targets: list[str] | None = Non
         prog, target, tree = job
         rec = build_one(prog, target, tree, force)
         first = rec.message.splitlines()[0] if rec.message else ""
-        log(f"  {prog.name:12s} {target.name:9s} {'ok' if rec.ok else 'FAILED'}"
-            f"{'' if rec.ok else ': ' + clip(first, LINE)}")
+        if rec.key != NEEDS_LIBC:
+            log(f"  {prog.name:12s} {target.name:9s} {'ok' if rec.ok else 'FAILED'}"
+                f"{'' if rec.ok else ': ' + clip(first, LINE)}")
         return rec
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
