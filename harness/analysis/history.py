@@ -94,6 +94,22 @@ class Point:
     n: int
 
 
+@dataclass(frozen=True)
+class Remeasurement:
+    """One re-measured value of a series (a run marked ``extra.remeasure`` by ``ci/confirm``): kept out of
+    the nightly points.  ``build`` says which engine build it measured, ``current`` (tonight's) or
+    ``previous`` (the one before the suspected step, interleaved with the current one in ``pair`` order);
+    ``step`` is the night of the suspected step it was made for (empty in runs made before that was
+    recorded: they count for any step before them)."""
+
+    run_id: str
+    night: str
+    step: str
+    build: str
+    pair: int
+    value: float
+
+
 @dataclass
 class ConformanceCount:
     night: str
@@ -140,7 +156,7 @@ class History:
     series: dict[SeriesKey, list[Point]]
     conformance: list[ConformanceCount]
     changes: list[StateChange]
-    remeasured: dict[SeriesKey, list[float]] = field(default_factory=dict)  # re-measurement runs' values
+    remeasured: dict[SeriesKey, list[Remeasurement]] = field(default_factory=dict)  # re-measurement runs' values
 
     def missing_nights(self, key: SeriesKey) -> list[str]:
         """Nights after the series began with no measurement of it (a shard failed or was cut short)."""
@@ -161,11 +177,12 @@ def _runs(db: sqlite3.Connection) -> dict[str, Run]:
     return out
 
 
-def _series(db: sqlite3.Connection, runs: dict[str, Run]) -> tuple[dict[SeriesKey, list[Point]], dict[SeriesKey, list[float]]]:
+def _series(db: sqlite3.Connection, runs: dict[str, Run]) -> tuple[dict[SeriesKey, list[Point]],
+                                                                   dict[SeriesKey, list[Remeasurement]]]:
     """The nightly points of every series, and apart from them the values of re-measurement runs
     (``extra.remeasure``: run to confirm a suspected step, not a night of their own)."""
     values: dict[tuple[SeriesKey, str], dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-    remeasured: dict[SeriesKey, list[float]] = defaultdict(list)
+    remeasured: dict[SeriesKey, list[Remeasurement]] = defaultdict(list)
     metrics = ", ".join(f"'{m}'" for m in CONFORMANCE_METRICS)
     for run_id, suite, file, item, engine, tier, arch, metric, value in db.execute(
             "SELECT run_id, suite, file, item, engine, tier, arch, metric, value FROM results "
@@ -175,7 +192,10 @@ def _series(db: sqlite3.Connection, runs: dict[str, Run]) -> tuple[dict[SeriesKe
             continue
         key = SeriesKey(suite, file, item or "", engine_label(engine, tier), metric, arch or run.arch, run.emulated)
         if run.extra.get("remeasure"):
-            remeasured[key].append(value)
+            pair = run.extra.get("pair")
+            remeasured[key].append(Remeasurement(run_id, run.night, str(run.extra.get("remeasure_step") or ""),
+                                                 "previous" if run.extra.get("build") == "previous" else "current",
+                                                 pair if isinstance(pair, int) else -1, value))
         else:
             values[(key, run.night)][run_id].append(value)
     series: dict[SeriesKey, list[Point]] = defaultdict(list)

@@ -10,12 +10,18 @@ outliers cannot fool, a size threshold set by that noise, and confirmation befor
   seeded permutation test (the same history always gives the same answer).
 - **Size.**  A significant split is a change only if the medians on each side differ by at least
   ``Z`` times the noise of that difference and by at least ``MIN_EFFECT``.
-- **Confirmation.**  A step is *confirmed* once it has held for ``CONFIRM_NIGHTS`` nights (every one of
-  those nights re-measures the new build, on the same shard layout), their median past half the step;
-  until then it is *suspected* and listed apart, unless a re-measurement of the series (``ci/confirm``:
-  runs marked ``extra.remeasure``, kept out of the nightly points) lands past half the step.  The last night or two are too few for the rank test:
-  they are suspected when they sit ``TAIL_Z`` standard errors from the level before them, so the next
-  nights (or a re-run) can confirm them.
+- **Suspicion.**  The last night or two are too few for the rank test: they are *suspected* when they sit
+  ``Z_SUSPECT`` standard errors from the level before them (both nights past half the step when two).
+- **Confirmation by re-measurement.**  A suspected step is re-measured (``ci/confirm``) before it is
+  reported.  Where the engine build before the step can be had again, the previous and the current build
+  are measured in turns (``pair`` order), so slow drift of the machine cancels in each pair's ratio; the
+  median ratio must be at least ``MIN_EFFECT`` and ``Z_CONFIRM`` standard errors from none, in the
+  direction of the step, else the step is *refuted* (the builds measure the same: the level moved for
+  another reason) and not reported.  Where only the current build can be measured, its re-measurement is
+  judged against the level before the step with the night-to-night drift in its error; one that falls
+  short leaves the step suspected.
+- **Confirmation by nights.**  A step found by the rank test is also confirmed once it has held for
+  ``CONFIRM_NIGHTS`` nights, their median past half the step (history from before re-measurements).
 
 All metrics the harness stores are lower-is-better (times, memory, instruction counts): a rise is a
 regression, a fall an improvement.
@@ -30,14 +36,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .history import History, Point, SeriesKey
+from .history import History, Point, Remeasurement, SeriesKey
 
 MIN_SIGMA = 0.002  # relative noise floor: no series is quieter than this
 MIN_EFFECT = 0.03  # smallest step reported, relative
 Z = 3.0  # a step must be this many standard errors of the difference of medians
 ALPHA = 0.05  # permutation test level for one split
 PERMUTATIONS = 1999
-TAIL_Z = 4.0  # the last one or two nights, judged against the noise floor alone
+Z_SUSPECT = 2.5  # the last one or two nights, judged against the level before them: suspected
+Z_CONFIRM = 3.0  # a re-measurement confirms a step this many standard errors from none
+MIN_PAIRS = 3  # interleaved pairs (previous build, current build) that can refute a step
+REFUTE_Z = 2.0  # refuted when the step's upper bound at this many standard errors stays below MIN_EFFECT
 MIN_SEGMENT = 2  # nights on each side of a split
 CONFIRM_NIGHTS = 3
 MEDIAN_EFFICIENCY = 1.2533  # standard error of a median over that of a mean, for normal noise
@@ -48,6 +57,9 @@ class Noise:
     sigma: float  # relative standard deviation of one night's value
     aa_pairs: int  # nights that had an A/A pair
     source: str
+    measurement: float = 0.0  # relative standard deviation of one measurement (from the A/A pairs; 0: unknown)
+    drift: float = 0.0  # night-to-night noise beyond what the A/A pairs show (the machine's mood that night)
+    aa: float = 0.0  # the noise of one night's value the A/A pairs alone show
 
 
 @dataclass(frozen=True)
@@ -66,6 +78,9 @@ class Change:
     confirmed: bool
     run_id: str  # the first run measured at the new level
     confirmed_by: str = ""  # "nights" (the new level held) or "re-measurement"
+    nights_before: int = 0  # nights in the level before the step
+    refuted: bool = False  # re-measured, previous and current build interleaved: no step between them
+    remeasure: str = ""  # what the re-measurement found, in words
 
     @property
     def kind(self) -> str:
@@ -80,25 +95,35 @@ def _robust_sd(x: np.ndarray) -> float:
     return float(1.4826 * np.median(np.abs(x - np.median(x)))) if len(x) else 0.0
 
 
-def noise_floor(points: list[Point]) -> Noise:
-    """The noise of one night's value of a series, relative (see the module's docstring)."""
+def noise_floor(points: list[Point], aa_from: list[Point] | None = None) -> Noise:
+    """The noise of one night's value of a series, relative (see the module's docstring): the A/A pairs
+    of ``aa_from`` (default ``points``; a step does not move them), the night-to-night spread of
+    ``points``."""
     logs = np.log([p.value for p in points])
     pairs = []
-    for p in points:
+    for p in aa_from or points:
         runs = [v for v in p.runs.values() if v > 0]
         if len(runs) >= 2:
             pairs.append((math.log(runs[0] / runs[1]), len(runs)))
     sigmas, source = [], []
+    aa = measurement = 0.0
     if pairs:
         diffs = np.array([d for d, _ in pairs])
         per_run = float(1.4826 * np.median(np.abs(diffs))) / math.sqrt(2)
-        sigmas.append(per_run / math.sqrt(np.median([k for _, k in pairs])))
+        aa = per_run / math.sqrt(np.median([k for _, k in pairs]))
+        sigmas.append(aa)
+        # one run's value is the median of its repetitions
+        repetitions = float(np.median([p.n / len(p.runs) for p in aa_from or points if len(p.runs) >= 2]))
+        measurement = per_run * math.sqrt(max(repetitions, 1.0)) / (MEDIAN_EFFICIENCY if repetitions > 2 else 1.0)
         source.append(f"A/A pairs on {len(pairs)} nights")
+    night_to_night = 0.0
     if len(logs) >= 3:
-        sigmas.append(float(1.4826 * np.median(np.abs(np.diff(logs)))) / math.sqrt(2))
+        night_to_night = float(1.4826 * np.median(np.abs(np.diff(logs)))) / math.sqrt(2)
+        sigmas.append(night_to_night)
         source.append("night-to-night spread")
     sigma = max([MIN_SIGMA, *sigmas])
-    return Noise(sigma, len(pairs), " and ".join(source) or "floor only")
+    drift = math.sqrt(max(night_to_night ** 2 - aa ** 2, 0.0)) if pairs else sigma
+    return Noise(sigma, len(pairs), " and ".join(source) or "floor only", measurement, drift, aa)
 
 
 def _pettitt(y: np.ndarray, rng: np.random.Generator) -> tuple[int, float]:
@@ -153,31 +178,40 @@ def detect(key: SeriesKey, points: list[Point], noise: Noise | None = None, seed
         segment(k, hi)
 
     segment(0, len(y))
-    if not any(c.index >= len(y) - CONFIRM_NIGHTS + 1 for c in found):
-        tail = _tail(key, points, y, noise, max((c.index for c in found), default=0), rng)
-        found += [tail] if tail else []
+    start = max((c.index for c in found if c.index < len(y) - CONFIRM_NIGHTS), default=0)
+    have = {c.index for c in found}
+    found += [c for c in _tail(key, points, y, start, rng) if c.index not in have]
     return sorted(found, key=lambda c: c.index)
 
 
-def _tail(key: SeriesKey, points: list[Point], y: np.ndarray, noise: Noise, start: int,
-          rng: np.random.Generator) -> Change | None:
-    """The last night or two away from the level before them by ``TAIL_Z`` standard errors: too few
-    nights for the rank test to see, so a suspected step, to be re-measured, never a confirmed one."""
+def _tail(key: SeriesKey, points: list[Point], y: np.ndarray, start: int, rng: np.random.Generator) -> list[Change]:
+    """Splits in the last ``CONFIRM_NIGHTS - 1`` nights whose nights after sit ``Z_SUSPECT`` standard
+    errors (and half of ``MIN_EFFECT``) from the level before them: too few nights for the rank test, so
+    suspected steps, to be re-measured.  Every night after the split must lie on the step's side of the
+    level.  Every such split is a candidate: when a step's first night was weak, both the right night and
+    the next may qualify, and the re-measurement of the builds on either
+    side of each tells them apart.  The noise is that of the nights before the split, so a step does not
+    hide itself by inflating it."""
     n = len(y)
+    out = []
     for k in range(n - CONFIRM_NIGHTS + 1, n):
         before, after = y[start:k], y[k:]
         if len(before) < CONFIRM_NIGHTS:
             continue
+        noise = noise_floor(points[start:k], aa_from=points)
+        # the larger of two estimates from a dozen nights is biased upwards: for a suspicion (which a
+        # re-measurement then judges) their quadratic mean
+        sigma = max(MIN_SIGMA, math.sqrt((noise.aa ** 2 + noise.sigma ** 2) / 2)) if noise.aa_pairs else noise.sigma
         level = float(np.median(before))
-        effect = float(np.median(after)) - level
-        se = MEDIAN_EFFICIENCY * noise.sigma * math.sqrt(1 / len(before) + 1 / len(after))
-        if abs(effect) >= max(math.log1p(MIN_EFFECT), TAIL_Z * se) and \
-                bool(np.all(np.sign(effect) * (after - level) > abs(effect) / 2)):
+        effect = float(np.mean(after)) - level
+        se = sigma * math.sqrt(MEDIAN_EFFICIENCY ** 2 / len(before) + 1 / len(after))
+        if abs(effect) >= max(math.log1p(MIN_EFFECT) / 2, Z_SUSPECT * se) and \
+                bool(np.all(np.sign(effect) * (after - level) > 0)):
             low, high = _size_interval(before, after, rng)
-            return Change(key, points[k].night, k, math.exp(level), float(np.exp(np.median(after))),
-                          math.expm1(effect), low, high, math.erfc(abs(effect) / se / math.sqrt(2)), abs(effect) / se,
-                          n - k, False, sorted(points[k].runs)[0])
-    return None
+            out.append(Change(key, points[k].night, k, math.exp(level), float(np.exp(np.mean(after))),
+                              math.expm1(effect), low, high, math.erfc(abs(effect) / se / math.sqrt(2)),
+                              abs(effect) / se, n - k, False, sorted(points[k].runs)[0], nights_before=len(before)))
+    return out
 
 
 def _change(key: SeriesKey, points: list[Point], y: np.ndarray, lo: int, k: int, hi: int, effect: float,
@@ -188,22 +222,66 @@ def _change(key: SeriesKey, points: list[Point], y: np.ndarray, lo: int, k: int,
     low, high = _size_interval(before, after, rng)
     return Change(key, points[k].night, k, float(np.exp(np.median(before))), float(np.exp(np.median(after))),
                   math.expm1(effect), low, high, p, abs(effect) / se, hi - k, confirmed, sorted(points[k].runs)[0],
-                  "nights" if confirmed else "")
+                  "nights" if confirmed else "", nights_before=k - lo)
 
 
-def remeasured(change: Change, values: list[float]) -> Change:
-    """``change`` confirmed if a re-measurement of its series (``ci/confirm``) lands past half the step
-    from the level before it; as it was otherwise."""
-    if change.confirmed or len(values) < MIN_SEGMENT:
+def remeasured(change: Change, records: list[Remeasurement], noise: Noise) -> Change:
+    """``change`` judged by the re-measurements made for it (see the module's docstring): confirmed,
+    refuted (interleaved builds that measure the same), or as it was."""
+    if change.confirmed:
         return change
-    moved = math.log(statistics.median(values) / change.before)
-    if math.copysign(1, change.size) * moved > abs(math.log1p(change.size)) / 2:
-        return dataclasses.replace(change, confirmed=True, confirmed_by="re-measurement")
-    return change
+    mine = [r for r in records if r.step == change.night or not r.step]
+    if not mine:
+        return change
+    direction = math.copysign(1, change.size)
+    verdict = _interleaved(mine, noise)
+    if verdict is not None:
+        est, se, pairs = verdict
+        words = f"previous and current build in {pairs} interleaved pairs: {100 * math.expm1(est):+.1f}% ± {100 * se:.1f}%"
+    else:
+        values = [r.value for r in mine if r.build == "current" and r.value > 0]
+        if len(values) < MIN_SEGMENT:
+            return change
+        est = math.log(statistics.median(values) / change.before)
+        level_se = MEDIAN_EFFICIENCY * noise.sigma / math.sqrt(max(change.nights_before, 1))
+        measure_se = MEDIAN_EFFICIENCY * (noise.measurement or noise.sigma) / math.sqrt(len(values))
+        se = math.sqrt(level_se ** 2 + measure_se ** 2 + noise.drift ** 2)
+        words = f"current build, {len(values)} values: {100 * math.expm1(est):+.1f}% ± {100 * se:.1f}% against the level before"
+    if direction * est >= math.log1p(MIN_EFFECT) and direction * est >= Z_CONFIRM * se:
+        return dataclasses.replace(change, confirmed=True, confirmed_by="re-measurement", remeasure=words)
+    # refuted: the builds differ, if at all, by less than MIN_EFFECT (or the other way); between the two
+    # the step stays suspected and the next re-measurement adds its pairs to these
+    refuted = verdict is not None and direction * est + REFUTE_Z * se < math.log1p(MIN_EFFECT)
+    return dataclasses.replace(change, refuted=refuted, remeasure=words)
 
 
-def find_changes(history: History) -> list[Change]:
-    """Every step in every perf series of the history, regressions first, biggest first."""
-    changes = [remeasured(c, history.remeasured.get(key, [])) for key, points in sorted(history.series.items())
-               for c in detect(key, points)]
+def _interleaved(records: list[Remeasurement], noise: Noise) -> tuple[float, float, int] | None:
+    """(median log-ratio current/previous over the pairs, its standard error, pairs) when the previous
+    build was measured in turns with the current one; None otherwise.  The error is the larger of the
+    pairs' own spread and what the A/A pairs' measurement noise says one pair's ratio has."""
+    by: dict[tuple[int, str], list[float]] = {}
+    for r in records:
+        if r.pair >= 0 and r.value > 0:
+            by.setdefault((r.pair, r.build), []).append(r.value)
+    ratios = [math.log(statistics.median(by[(i, "current")]) / statistics.median(by[(i, "previous")]))
+              for i in sorted({i for i, _ in by}) if (i, "current") in by and (i, "previous") in by]
+    if len(ratios) < MIN_PAIRS:
+        return None
+    reps = statistics.median(len(v) for v in by.values())
+    per_value = (noise.measurement or noise.sigma) * (MEDIAN_EFFICIENCY if reps > 2 else 1.0) / math.sqrt(reps)
+    d = np.array(ratios)
+    spread = max(_robust_sd(d), math.sqrt(2) * per_value)
+    return float(np.median(d)), MEDIAN_EFFICIENCY * spread / math.sqrt(len(d)), len(d)
+
+
+def find_changes(history: History, refuted: bool = False) -> list[Change]:
+    """Every step in every perf series of the history, regressions first, biggest first; steps that an
+    interleaved re-measurement refuted only if ``refuted``."""
+    changes = []
+    for key, points in sorted(history.series.items()):
+        noise = noise_floor(points)
+        for c in detect(key, points, noise):
+            c = remeasured(c, history.remeasured.get(key, []), noise)
+            if refuted or not c.refuted:
+                changes.append(c)
     return sorted(changes, key=lambda c: (c.kind != "regression", not c.confirmed, -abs(c.size)))

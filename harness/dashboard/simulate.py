@@ -28,8 +28,6 @@ from typing import Any
 
 import numpy as np
 
-from ..analysis.history import Point, SeriesKey
-from ..analysis.regressions import CONFIRM_NIGHTS, MIN_SEGMENT, detect
 from ..results.store import ResultsStore
 
 NOISE = 0.02
@@ -132,7 +130,7 @@ def simulate(measured: dict[str, Any], out: Path, nights: int = 14, seed: int = 
                     if partial and file > "micro-h":
                         continue  # the shard was cut short before these workloads
                     base = level * scale * _factor(file, item, _label(engine, tier), arch, night)
-                    for rep, v in enumerate(_repetitions(rng, base, drift)):
+                    for rep, v in enumerate(repetitions(rng, base, drift)):
                         rows.append((run_id, "perf", file, item, engine, tier, arch, metric, float(v), unit, "ok",
                                      None, json.dumps({**extra, "rep": rep})))
                 db.executemany(row_sql, rows)
@@ -154,78 +152,57 @@ def simulate(measured: dict[str, Any], out: Path, nights: int = 14, seed: int = 
                                      for r in rows if r[2] == "ours"])
         db.commit()
     db.close()
+    confirm_last_morning(measured, out, nights, rng)
     return out
 
 
-def _repetitions(rng: np.random.Generator, base: float, drift: float) -> np.ndarray:
+PAIRS = 12
+
+
+def confirm_last_morning(measured: dict[str, Any], out: Path, nights: int, rng: np.random.Generator) -> None:
+    """What ``ci/confirm`` does on the last morning: every suspected step re-measured, the build before it
+    and the build of its first night in ``PAIRS`` interleaved pairs (runs marked ``extra.remeasure``)."""
+    from ..analysis.history import load_history
+    from ..analysis.regressions import find_changes
+
+    history = load_history(out)
+    levels = {(f, i, _label(e, t), m): (level, unit) for f, i, e, t, m, unit, level, _ in measured["levels"]}
+    db = sqlite3.connect(out)
+    for c in [c for c in find_changes(history) if not c.confirmed]:
+        k = c.key
+        level, unit = levels[(k.file, k.item, k.engine, k.metric)]
+        engine, _, tier = k.engine.partition(":")
+        scale = ARCHES[k.arch][2]
+        step = history.nights.index(c.night)
+        machine = json.dumps({**measured["machine"], "arch": k.arch, "cpu": ARCHES[k.arch][1],
+                              "hostname": ARCHES[k.arch][0], "simulated": True})
+        for pair in range(PAIRS):
+            for role, build in (("previous", step - 1), ("current", step)):
+                run_id = f"sim-confirm-{slug_of(k.name)}-{pair:02d}-{role}"
+                _run(db, run_id, "perf", f"ci/confirm  # simulated, {k.name}", time_of(nights - 1) + 7200 + pair * 60,
+                     "finished", machine, json.dumps(measured["engines"]), "{}",
+                     {"simulated": True, "remeasure": k.name, "remeasure_step": c.night, "build": role, "pair": pair})
+                base = level * scale * _factor(k.file, k.item, k.engine, k.arch, build)
+                db.executemany(
+                    "INSERT INTO results (run_id, suite, file, item, engine, tier, arch, metric, value, unit, outcome, "
+                    "message, extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    [(run_id, "perf", k.file, k.item, engine, tier or None, k.arch, k.metric, float(v), unit, "ok", None,
+                      json.dumps({"rep": rep})) for rep, v in enumerate(repetitions(rng, base, 0.0))])
+    db.commit()
+    db.close()
+
+
+def slug_of(text: str) -> str:
+    return "".join(ch if ch.isalnum() else "-" for ch in text)
+
+
+def repetitions(rng: np.random.Generator, base: float, drift: float) -> np.ndarray:
     """One run's ``REPEATS`` measurements of a quantity at ``base``: log-normal noise around the night's
     drift, and now and then an outlier slowed 1.2-2x."""
     v = base * np.exp(drift + rng.normal(0, NOISE, REPEATS))
     slow = rng.random(REPEATS) < OUTLIER_RATE
     v[slow] *= rng.uniform(1.2, 2.0, int(slow.sum()))
     return v
-
-
-def synthetic_series(rng: np.random.Generator, nights: int, step_at: int | None = None, factor: float = 1.0) -> list[Point]:
-    """One series as ``history`` reads it from the simulated store (an A/A pair each night, the night's
-    value the median of all its measurements), with a step of ``factor`` from night ``step_at`` on."""
-    points = []
-    for night in range(nights):
-        drift = rng.normal(0, NIGHT_NOISE)
-        base = factor if step_at is not None and night >= step_at else 1.0
-        runs = {f"n{night}-aa{aa}": _repetitions(rng, base, drift) for aa in range(2)}
-        every = np.concatenate(list(runs.values()))
-        points.append(Point(f"night{night:04d}", float(np.median(every)),
-                            {r: float(np.median(v)) for r, v in runs.items()}, len(every)))
-    return points
-
-
-@dataclass
-class Evaluation:
-    step: float
-    nights: int  # of each history
-    trials: int  # histories with one injected step, with at least CONFIRM_NIGHTS nights after it
-    found: int  # steps confirmed within a night of where they were injected
-    wrong: int  # confirmed changes elsewhere in those histories
-    null_nights: int  # nights of histories without any step
-    null_alarms: int  # confirmed changes in them
-    null_suspected: int  # suspected ones (re-measured, never reported as changes)
-    long_alarms: int  # confirmed changes in one history of null_nights nights
-
-    @property
-    def recall(self) -> float:
-        return self.found / self.trials
-
-    @property
-    def precision(self) -> float:
-        flagged = self.found + self.wrong + self.null_alarms + self.long_alarms
-        return self.found / flagged if flagged else 1.0
-
-    def __str__(self) -> str:
-        return (f"steps of {100 * self.step:g}% over {100 * NOISE:g}% noise per measurement ({REPEATS} repetitions x "
-                f"an A/A pair a night, {100 * OUTLIER_RATE:g}% outliers, {100 * NIGHT_NOISE:g}% night drift): "
-                f"recall {100 * self.recall:.1f}% ({self.found}/{self.trials}), precision {100 * self.precision:.1f}%; "
-                f"false alarms: {self.wrong} beside the steps, {self.null_alarms} in {self.null_nights} nights of "
-                f"{self.nights}-night histories without a step ({self.null_suspected} suspected), {self.long_alarms} in one "
-                f"{self.null_nights}-night history")
-
-
-def evaluate(step: float = 0.05, trials: int = 300, null_nights: int = 14_000, nights: int = 14,
-             seed: int = 11) -> Evaluation:
-    """Precision and recall of ``regressions.detect`` on synthetic histories (seeded)."""
-    rng = np.random.default_rng(seed)
-    key = SeriesKey("perf", "synthetic", "full", "engine", "wall_time", "x86_64")
-    found = wrong = 0
-    for t in range(trials):
-        at = int(rng.integers(MIN_SEGMENT + 1, nights - CONFIRM_NIGHTS + 1))
-        confirmed = [c for c in detect(key, synthetic_series(rng, nights, at, 1 + step), seed=t) if c.confirmed]
-        hit = [c for c in confirmed if abs(c.index - at) <= 1]
-        found += bool(hit)
-        wrong += len(confirmed) - len(hit[:1])
-    null = [c for t in range(null_nights // nights) for c in detect(key, synthetic_series(rng, nights), seed=t)]
-    long_alarms = sum(c.confirmed for c in detect(key, synthetic_series(rng, null_nights)))
-    return Evaluation(step, nights, trials, found, wrong, null_nights // nights * nights,
-                      sum(c.confirmed for c in null), sum(not c.confirmed for c in null), long_alarms)
 
 
 def _flipped(suite: str, rows: list[list], night: int) -> list[list]:
@@ -268,12 +245,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--nights", type=int, default=14)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--evaluate", action="store_true",
-                   help="instead: precision and recall of the regression detector on synthetic histories")
+                   help="instead: precision and recall of the regression detector (python -m harness.dashboard.evaluate)")
     args = p.parse_args(argv)
     if args.evaluate:
-        for step in (0.03, 0.05, 0.10):
-            print(evaluate(step, null_nights=14_000 if step == 0.05 else 1_000))
-        return 0
+        from .evaluate import main as evaluate
+
+        return evaluate([])
     if not args.source:
         p.error("--source is needed to simulate or snapshot")
     if args.snapshot:
