@@ -109,3 +109,31 @@ def test_a_fault_elsewhere_still_ends_the_process(handler: str, how: str) -> Non
     assert p.returncode == -11, (p.returncode, p.stderr[-2000:])
     if handler == "faulthandler":
         assert "Fatal Python error: Segmentation fault" in p.stderr
+
+
+COLLECTING = """
+import gc
+from harness.engine import api
+from harness.engine.tiers.singlepass import faults
+gc.set_threshold(1, 1, 1)  # collect at nearly every allocation
+for k in range(60):
+    store = api.Store(tier="singlepass", cache_dir=False)
+    inst = store.instantiate(api.Module.from_text(f'(module (func (export "f") (result i32) (i32.const {k})))'))
+    assert inst.invoke("f", []) == [k]
+    del store, inst
+gc.collect()
+guard = faults.guard()
+with guard.lock:
+    guard._drain()
+    print(len(guard.ranges))
+"""
+
+
+def test_code_blocks_collected_while_others_register_do_not_deadlock() -> None:
+    """A block's finalizer may run inside another block's registration (a collection triggered by an
+    allocation there): it must not take the registry's lock (a smith run of thousands of modules hung so).
+    In a child process, so that a deadlock fails the test instead of hanging it."""
+    p = subprocess.run([sys.executable, "-c", COLLECTING], capture_output=True, text=True, timeout=120,
+                       cwd=REPO_ROOT)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert int(p.stdout) < 60  # the collected blocks' ranges were dropped

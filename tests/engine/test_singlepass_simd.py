@@ -154,7 +154,12 @@ def test_constant_operands_and_shift_by_constant() -> None:
       (func (export "shr") (param v128) (result v128) (i16x8.shr_s (local.get 0) (i32.const 17)))
       (func (export "shuf") (param v128 v128) (result v128)
         (i8x16.shuffle 0 17 2 19 4 21 6 23 31 30 29 28 3 3 3 3 (local.get 0) (local.get 1))))"""
+    shifts = [f"{shape}.{op}" for shape in ("i8x16", "i16x8", "i32x4", "i64x2") for op in ("shl", "shr_s", "shr_u")]
+    counts = (0, 1, 3, 7, 9, 17, 33, 63, 65)
+    src = src[:-1] + "".join(f'(func (export "{op}/{n}") (param v128) (result v128) ({op} (local.get 0) (i32.const {n})))'
+                             for op in shifts for n in counts) + ")"
     calls = [("add", [])] + [(f, [v]) for f in ("shl", "shr") for v in VECTORS] + [
+        (f"{op}/{n}", [v]) for op in shifts for n in counts for v in VECTORS] + [
         ("shuf", [x, y]) for x in VECTORS[:6] for y in VECTORS[-4:]]
     _assert_same(src, calls)
 

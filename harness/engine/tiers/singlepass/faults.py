@@ -12,7 +12,7 @@ Anything else is passed on unchanged: a fault outside our code blocks, or one se
 <= 0), goes to the handler installed before ours (Python's ``faulthandler``, the LLVM tier's guard-page
 handler), or, if there was none, the default action is restored and the faulting instruction re-runs, so a
 real crash stays one.  The registry of code ranges is a native array the handler reads; Python replaces it
-instead of resizing it in place and keeps old arrays alive, so a handler never reads freed memory.
+instead of resizing it in place and keeps the last arrays alive, so a handler never reads freed memory.
 """
 
 from __future__ import annotations
@@ -57,7 +57,8 @@ class _Guard:
         self.prev = {sig: _SigAction() for sig in SIGNALS}
         self.ranges_cell = u64_array(1)  # the address of the current ranges array: [count, (start, end)...]
         self.ranges: dict[int, tuple[int, int]] = {}
-        self._arrays: list = []  # every ranges array ever published (a handler may be reading an old one)
+        self._arrays: list = []  # the latest ranges arrays published (a handler may be reading an old one)
+        self._dead: list[int] = []  # start addresses of collected blocks, dropped at the next registration
         self.lock = threading.Lock()
         self._publish()
         a = Assembler()
@@ -147,18 +148,21 @@ class _Guard:
             arr[1 + 2 * i] = start
             arr[2 + 2 * i] = end
         self._arrays.append(arr)
+        del self._arrays[:-16]  # a handler reads the array it found in the cell within a few instructions
         self.ranges_cell[0] = address(arr)
 
     def register(self, block: CodeBlock) -> None:
         with self.lock:
+            self._drain()
             self.ranges[block.address] = (block.address, block.address + block.size)
             self._publish()
-        weakref.finalize(block, self._unregister, block.address)
+        # the finalizer only queues: it runs wherever the garbage collector does, possibly inside the locked
+        # section above (an allocation there), where taking the lock again would deadlock
+        weakref.finalize(block, self._dead.append, block.address)
 
-    def _unregister(self, start: int) -> None:
-        with self.lock:
-            if self.ranges.pop(start, None) is not None:
-                self._publish()
+    def _drain(self) -> None:
+        while self._dead:
+            self.ranges.pop(self._dead.pop(), None)
 
     def install(self) -> None:
         """Make ours the handler of each signal unless it already is; the one before becomes the chained one."""
@@ -215,7 +219,7 @@ def name_code(block: CodeBlock, namer) -> None:
     guard().register(block)
     entry = (block.address, block.address + block.size, namer)
     _names.append(entry)
-    weakref.finalize(block, _names.remove, entry)
+    weakref.finalize(block, _names.remove, entry)  # list.remove takes no lock of ours
 
 
 SIGNAL_NAMES = {int(s): s.name for s in SIGNALS}

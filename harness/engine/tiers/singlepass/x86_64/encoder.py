@@ -414,7 +414,7 @@ for _name, _code in (("paddb", 0xFC), ("paddw", 0xFD), ("paddd", 0xFE), ("paddq"
                      ("minpd", 0x5D), ("maxpd", 0x5F), ("sqrtpd", 0x51), ("andpd", 0x54), ("andnpd", 0x55),
                      ("orpd", 0x56), ("xorpd", 0x57), ("cvtpd2ps", 0x5A), ("cvttpd2dq", 0xE6), ("movmskpd", 0x50)):
     VOPS[_name] = (_P66, bytes((0x0F, _code)), False)
-for _name, _code in (("pshufb", 0x00), ("pmulhrsw", 0x0B), ("pabsb", 0x1C), ("pabsw", 0x1D), ("pabsd", 0x1E),
+for _name, _code in (("pshufb", 0x00), ("pmaddubsw", 0x04), ("pmulhrsw", 0x0B), ("pabsb", 0x1C), ("pabsw", 0x1D), ("pabsd", 0x1E),
                      ("ptest", 0x17), ("pmovsxbw", 0x20), ("pmovsxwd", 0x23), ("pmovsxdq", 0x25),
                      ("pmovzxbw", 0x30), ("pmovzxwd", 0x33), ("pmovzxdq", 0x35), ("pmuldq", 0x28),
                      ("pcmpeqq", 0x29), ("packusdw", 0x2B), ("pminsb", 0x38), ("pminsd", 0x39), ("pminuw", 0x3A),

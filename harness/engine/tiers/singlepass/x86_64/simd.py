@@ -14,18 +14,13 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from .encoder import R10, R11
+from .encoder import R10, R11, Mem
 
 X14, X15 = 14, 15
 
-# lane operations without a direct instruction or a short sequence: computed by exec.simd in Python
-HELPER_OPS = frozenset({
-    "i8x16.popcnt", "i8x16.shl", "i8x16.shr_s", "i8x16.shr_u", "i64x2.shr_s",
-    "i32x4.trunc_sat_f32x4_u", "i32x4.trunc_sat_f64x2_s_zero", "i32x4.trunc_sat_f64x2_u_zero",
-    "f32x4.convert_i32x4_u", "f64x2.convert_low_i32x4_u",
-    "i16x8.extadd_pairwise_i8x16_s", "i16x8.extadd_pairwise_i8x16_u",
-    "i32x4.extadd_pairwise_i16x8_s", "i32x4.extadd_pairwise_i16x8_u",
-})
+# lane operations without a direct instruction or a short sequence, computed by exec.simd in Python: none of
+# wasm 2.0's any more (3.0's relaxed SIMD takes this path: ``fallback_handler``)
+HELPER_OPS: frozenset[str] = frozenset()
 
 # a op= b, result in a's register
 _BINARY = {
@@ -559,6 +554,190 @@ class SimdMixin:
         self.free_gprs.append(creg)  # type: ignore[attr-defined]
         self.push_v(v)
 
+    # -- sequences for the operations SSE has no instruction for --------------------------------------
+    def temp_x(self) -> int:
+        """An xmm register for a sequence that needs more than the two scratch ones (freed by the caller)."""
+        return self.alloc("v128")  # type: ignore[attr-defined]
+
+    def op_popcnt(self, ins: tuple) -> None:
+        """Per byte: a 16-entry table of nibble counts, looked up with pshufb for each nibble."""
+        a = self.a
+        v = self.pop_v()
+        t = self.temp_x()
+        nibble_counts = sum(bin(i).count("1") << (8 * i) for i in range(16))
+        self.v128_const(X15, _rep(0x0F, 8))
+        a.movaps(X14, v)
+        a.vshift_i("psrlw", X14, 4)
+        a.vop("pand", X14, X15)  # high nibbles
+        a.vop("pand", v, X15)  # low nibbles
+        self.v128_const(X15, nibble_counts)
+        a.movaps(t, X15)
+        a.vop("pshufb", t, v)
+        a.vop("pshufb", X15, X14)
+        a.vop("paddb", t, X15)
+        a.movaps(v, t)
+        self.free_x(t)
+        self.push_v(v)
+
+    def op_extadd(self, ins: tuple) -> None:
+        name = ins[0]  # i32x4.extadd_pairwise_i16x8_u
+        a = self.a
+        v = self.pop_v()
+        if name.startswith("i16x8"):
+            self.v128_const(X15, _rep(1, 8))
+            if name.endswith("_s"):  # pmaddubsw: unsigned bytes of the destination times signed bytes
+                a.vop("pmaddubsw", X15, v)
+                a.movaps(v, X15)
+            else:
+                a.vop("pmaddubsw", v, X15)
+        else:
+            if name.endswith("_u"):  # as signed (x - 0x8000), pairwise sums, then + 2 * 0x8000
+                self.v128_const(X15, _rep(0x8000, 16))
+                a.vop("pxor", v, X15)
+            self.v128_const(X15, _rep(1, 16))
+            a.vop("pmaddwd", v, X15)
+            if name.endswith("_u"):
+                self.v128_const(X15, _rep(0x10000, 32))
+                a.vop("paddd", v, X15)
+        self.push_v(v)
+
+    def shift_count(self, bits: int) -> tuple[int | None, int | None]:
+        """Pop an i32 shift count: (the constant count mod ``bits``, None) or (None, a general register
+        holding it mod ``bits``, owned by the caller)."""
+        count = self.pop()  # type: ignore[attr-defined]
+        if count.kind == 0:  # CONST
+            return count.value & (bits - 1), None
+        reg = self.to_reg(count, len(self.stack))  # type: ignore[attr-defined]
+        self.a.alu_ri("and", reg, bits - 1, False)
+        return None, reg
+
+    def op_i8_shift(self, ins: tuple) -> None:
+        """Bytes shifted as words: shl/shr_u then mask off the bits that crossed from the neighbour byte;
+        shr_s on each byte widened to the high half of a word (psraw by n + 8), packed back."""
+        op = ins[0][6:]
+        a = self.a
+        n, creg = self.shift_count(8)
+        v = self.pop_v()
+        if creg is not None:
+            if op == "shr_s":
+                a.lea(R10, Mem(creg, 8), w=False)
+            else:
+                a.mov_rr(R10, creg, w=False)
+            a.movd_xr(X14, R10, False)
+        if op == "shr_s":
+            a.movaps(X15, v)
+            a.vop("punpckhbw", X15, X15)
+            a.vop("punpcklbw", v, v)
+            if creg is None:
+                a.vshift_i("psraw", X15, n + 8)  # type: ignore[operator]
+                a.vshift_i("psraw", v, n + 8)  # type: ignore[operator]
+            else:
+                a.vop("psraw", X15, X14)
+                a.vop("psraw", v, X14)
+            a.vop("packsswb", v, X15)
+        else:
+            word = "psllw" if op == "shl" else "psrlw"
+            if creg is None:
+                a.vshift_i(word, v, n)  # type: ignore[arg-type]
+                mask = (0xFF << n) & 0xFF if op == "shl" else 0xFF >> n  # type: ignore[operator]
+                self.v128_const(X15, _rep(mask, 8))
+            else:
+                a.vop(word, v, X14)
+                a.mov_ri(R11, 0xFF, w=False)  # the byte mask, shifted the same way, broadcast
+                a.movd_xr(X15, R11, False)
+                a.vop(word, X15, X14)
+                a.vop("pxor", X14, X14)
+                a.vop("pshufb", X15, X14)
+            a.vop("pand", v, X15)
+        if creg is not None:
+            self.free_gprs.append(creg)  # type: ignore[attr-defined]
+        self.push_v(v)
+
+    def op_i64_shr_s(self, ins: tuple) -> None:
+        """No psraq on SSE: (x >>u n ^ m) - m with m = 2^63 >>u n sign-extends the shifted value."""
+        a = self.a
+        n, creg = self.shift_count(64)
+        v = self.pop_v()
+        self.v128_const(X15, _rep(1 << 63, 64))
+        if creg is None:
+            a.vshift_i("psrlq", v, n)  # type: ignore[arg-type]
+            a.vshift_i("psrlq", X15, n)  # type: ignore[arg-type]
+        else:
+            a.movd_xr(X14, creg, False)
+            a.vop("psrlq", v, X14)
+            a.vop("psrlq", X15, X14)
+            self.free_gprs.append(creg)  # type: ignore[attr-defined]
+        a.vop("pxor", v, X15)
+        a.vop("psubq", v, X15)
+        self.push_v(v)
+
+    def op_f32_convert_u(self, ins: tuple) -> None:
+        """u32 -> f32: the high and low 16 bits convert exactly; hi * 65536 + lo rounds once."""
+        a = self.a
+        v = self.pop_v()
+        a.movaps(X14, v)
+        a.vshift_i("pslld", X14, 16)
+        a.vshift_i("psrld", X14, 16)  # low halves
+        a.vshift_i("psrld", v, 16)  # high halves
+        a.vop("cvtdq2ps", v, v)
+        self.v128_const(X15, _rep(0x47800000, 32))  # 65536.0
+        a.vop("mulps", v, X15)
+        a.vop("cvtdq2ps", X14, X14)
+        a.vop("addps", v, X14)
+        self.push_v(v)
+
+    def op_f64_convert_low_u(self, ins: tuple) -> None:
+        """u32 -> f64 exactly: the bits 0x43300000_xxxxxxxx are the double 2^52 + x; subtract 2^52."""
+        a = self.a
+        v = self.pop_v()
+        a.vop("pmovzxdq", v, v)
+        self.v128_const(X15, _rep(0x4330000000000000, 64))
+        a.vop("por", v, X15)
+        a.vop("subpd", v, X15)
+        self.push_v(v)
+
+    def op_trunc_sat_f32_u(self, ins: tuple) -> None:
+        """f32 -> u32 saturating: NaN and negative lanes to 0 (maxps with 0 returns the 0 for a NaN), then
+        lanes >= 2^31 are converted as x - 2^31 and added back; overflow saturates to 0xffffffff."""
+        a = self.a
+        v = self.pop_v()
+        t = self.temp_x()
+        a.vop("pxor", X15, X15)
+        a.vop("maxps", v, X15)
+        self.v128_const(X15, _rep(0x4F000000, 32))  # 2^31
+        a.movaps(t, v)
+        a.vop("subps", t, X15)  # x - 2^31
+        a.vop("cmpps", X15, t, 2)  # 2^31 <= x - 2^31: overflow lanes
+        a.vop("cvttps2dq", t, t)  # 0x80000000 where x - 2^31 is out of range (or NaN: none left)
+        a.vop("pxor", t, X15)  # overflow lanes: 0x7fffffff
+        a.vop("pxor", X15, X15)
+        a.vop("pmaxsd", t, X15)  # lanes below 2^31 gave negative values: 0
+        a.vop("cvttps2dq", v, v)  # lanes >= 2^31: 0x80000000
+        a.vop("paddd", v, t)
+        self.free_x(t)
+        self.push_v(v)
+
+    def op_trunc_sat_f64_zero(self, ins: tuple) -> None:
+        a = self.a
+        v = self.pop_v()
+        if ins[0].endswith("_s_zero"):
+            a.movaps(X15, v)
+            a.vop("cmppd", X15, X15, 0)  # ordered lanes
+            self.v128_const(X14, _rep(0x41DFFFFFFFC00000, 64))  # 2147483647.0
+            a.vop("andpd", X15, X14)  # the limit, or 0 for a NaN lane
+            a.vop("minpd", v, X15)  # minpd returns its second operand for a NaN: 0
+            a.vop("cvttpd2dq", v, v)  # too negative: 0x80000000, the minimum; upper lanes zeroed
+        else:
+            a.vop("pxor", X15, X15)
+            a.vop("maxpd", v, X15)  # NaN and negative lanes: 0
+            self.v128_const(X14, _rep(0x41EFFFFFFFE00000, 64))  # 4294967295.0
+            a.vop("minpd", v, X14)
+            a.vop("roundpd", v, v, 11)  # toward zero
+            self.v128_const(X14, _rep(0x4330000000000000, 64))  # + 2^52: the integer in the low 32 bits
+            a.vop("addpd", v, X14)
+            a.vop("shufps", v, X15, 0x88)  # low dwords of both lanes, then zeros
+        self.push_v(v)
+
     def op_simd_helper(self, ins: tuple) -> None:
         """A lane operation computed by exec.simd in Python (``HELPER_OPS``)."""
         from ....exec.simd import SIMD_TYPES
@@ -637,6 +816,14 @@ def simd_handlers() -> dict[str, Any]:
                 h[f"{shape}.extmul_{half}_{src}_{s}"] = S.op_extmul
     for shape, op in _SHIFT:
         h[f"{shape}.{op}"] = S.op_vshift
+    h.update({"i8x16.popcnt": S.op_popcnt, "i8x16.shl": S.op_i8_shift, "i8x16.shr_s": S.op_i8_shift,
+              "i8x16.shr_u": S.op_i8_shift, "i64x2.shr_s": S.op_i64_shr_s, "f32x4.convert_i32x4_u": S.op_f32_convert_u,
+              "f64x2.convert_low_i32x4_u": S.op_f64_convert_low_u, "i32x4.trunc_sat_f32x4_u": S.op_trunc_sat_f32_u,
+              "i32x4.trunc_sat_f64x2_s_zero": S.op_trunc_sat_f64_zero,
+              "i32x4.trunc_sat_f64x2_u_zero": S.op_trunc_sat_f64_zero})
+    for op in ("i16x8.extadd_pairwise_i8x16_s", "i16x8.extadd_pairwise_i8x16_u", "i32x4.extadd_pairwise_i16x8_s",
+               "i32x4.extadd_pairwise_i16x8_u"):
+        h[op] = S.op_extadd
     for op in HELPER_OPS:
         h[op] = S.op_simd_helper
     return h
