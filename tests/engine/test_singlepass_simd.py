@@ -251,3 +251,17 @@ def _assert_same(src: str, calls: list, imports: dict | None = None):
                 outs.append(("trap", e.kind))
         assert outs[1] == outs[0], (name, [hex(a) for a in args])
     return interp, single
+
+
+def test_a_v128_local_starts_as_zero_in_all_16_bytes() -> None:
+    """The frame's slots hold whatever the previous call left there; a declared local must read as zero."""
+    src = """(module
+      (func $dirty (param v128) (result v128)
+        (local v128 v128 v128 v128) (local.set 1 (local.get 0)) (local.set 2 (local.get 0))
+        (local.set 3 (local.get 0)) (local.set 4 (local.get 0)) (local.get 4))
+      (func (export "clean") (param v128) (result v128 v128 v128)
+        (local v128 v128 v128 v128) (drop (call $dirty (local.get 0)))
+        (local.get 2) (local.get 3) (local.get 4))
+      (func (export "deep") (param v128) (result v128) (local i32 v128 v128)
+        (drop (call $dirty (local.get 0))) (local.get 3)))"""
+    _assert_same(src, [("clean", [M128]), ("deep", [M128]), ("clean", [VECTORS[-1]])])

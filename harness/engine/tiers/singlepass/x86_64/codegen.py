@@ -391,6 +391,8 @@ class FunctionCompiler(SimdMixin):
             a.alu_rr("xor", RAX, RAX, False)
             for i in range(len(self.ft.params), len(self.locals)):
                 a.store(self.local(i), RAX)
+                if self.locals[i] == "v128":
+                    a.store(Mem(RSP, SLOT_BYTES * i + 8), RAX)
         self.pin_memory()
         self.frames.append(Ctl("func", Label(), 0, (), tuple(self.ft.results), self.body))
         self.run()  # ends by binding the function frame's label: the epilogue, results from their slots
