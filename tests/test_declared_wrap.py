@@ -200,3 +200,23 @@ def test_whether_a_trap_left_writes_behind(body, clean):
 
     m = decode_module(parse_module(f"(module (memory 1) (global $g (mut i32) (i32.const 0)) (func {body}))"))
     assert writes_nothing_when_trapping(m.funcs[0].body) is clean
+
+
+def test_a_call_no_wrapper_can_be_written_for_is_skipped(tmp_path):
+    """A type the binary reader does not name (read_module_info's "?": a 3.0 reference type) has no text form."""
+    from harness.adapters.declared import load
+    from harness.spec.drivers.declared_cli import WrappingDriver
+
+    path = tmp_path / "harness.toml"
+    path.write_text('[engine.mine]\nbinary = "sh"\ntiers = { t = [] }\n[engine.mine.spec]\n'
+                    'instantiate = ["{binary}", "{preload}", "{module}"]\n'
+                    'invoke = ["{binary}", "{preload}", "{export}", "{module}", "{args}"]\n'
+                    'preload = ["{name}={path}"]\nwrap = true\n')
+    (adapter,), errors = load(path, set())
+    assert errors == [] and adapter.declaration.spec.wrap
+    driver = WrappingDriver(adapter, "t")
+    try:
+        with pytest.raises(Unsupported, match="no wrapper module can be written"):
+            driver._write(W.call_wrapper(W.Call("M", "f", ("?",), (), (("i32", 1),))))
+    finally:
+        driver.close()

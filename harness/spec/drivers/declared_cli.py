@@ -260,7 +260,10 @@ class WrappingDriver(DeclaredCliDriver):
         self._effects: dict[tuple[int, ...], GroupEffects] = {}
 
     def _write(self, text: str) -> Path:
-        data = declared_wrap.binary(text)
+        try:
+            data = declared_wrap.binary(text)
+        except Exception as e:  # noqa: BLE001 - a type our text parser does not write (a 3.0 reference type)
+            raise Unsupported(f"no wrapper module can be written for this call: {clip(str(e))}") from None
         path = self.dir / f"w-{hashlib.sha256(data).hexdigest()[:16]}.wasm"
         if not path.exists():
             path.write_bytes(data)
