@@ -7,7 +7,7 @@ next module starts a new worker.  Workers are also replaced every ``recycle`` mo
 keeps something per module (node keeps every module it compiled) cannot grow without bound.
 
 Workers run in a session of their own (out of reach of the terminal's Ctrl-C, which the runner turns into
-"stop after this module"), die with the harness (``PR_SET_PDEATHSIG``), and write their stderr to a file
+"stop after this module"), die with the harness (``PR_SET_PDEATHSIG``, from one spawning thread), and write their stderr to a file
 whose tail explains a crash.
 """
 
@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from .. import process
@@ -36,6 +37,12 @@ def _signal_name(n: int) -> str:
         return signal.Signals(n).name
     except ValueError:
         return f"signal {n}"
+
+
+# The kernel kills a child whose starting *thread* ends (``PR_SET_PDEATHSIG``), and modules run on short-lived
+# threads (``run_all``, the minimiser's server): every worker is started by this one thread instead, which
+# lives as long as the harness, so a worker dies with the harness and never with a thread of it.
+_SPAWNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fuzz-spawner")
 
 
 class EngineWorker:
@@ -56,8 +63,9 @@ class EngineWorker:
         if self.fuel and self.engine.startswith("wasmtime:"):
             argv += ["--fuel", str(self.fuel)]
         self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
-                                     env=self.env, start_new_session=True, preexec_fn=process.die_with_parent())
+        self.proc = _SPAWNER.submit(subprocess.Popen, argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                    stderr=self.log, env=self.env, start_new_session=True,
+                                    preexec_fn=process.die_with_parent()).result()
         self.served = 0
         first = self._read_line(START_TIMEOUT)
         if isinstance(first, dict) and "ready" in first:
@@ -171,7 +179,12 @@ class WorkerStartError(Exception):
     """An engine's worker cannot start at all (not installed, broken): the run cannot use that engine."""
 
 
-def start_workers(engines: list[str], *, timeout: float, fuel: int | None, env: dict[str, str],
-                  recycle: int = RECYCLE) -> dict[str, EngineWorker]:
-    return {e: EngineWorker(e, timeout=timeout, fuel=fuel, env=env, recycle=recycle) for e in engines}
+def run_all(workers: dict[str, EngineWorker], wasm: bytes, plan: dict) -> dict[str, dict]:
+    """Every worker's answer for one module, the engines running side by side (each is its own process, so
+    on two cores the slowest engine, not the sum, sets the pace)."""
+    if len(workers) < 2:
+        return {e: w.run(wasm, plan) for e, w in workers.items()}
+    with ThreadPoolExecutor(max_workers=len(workers), thread_name_prefix="fuzz-engine") as pool:
+        futures = {e: pool.submit(w.run, wasm, plan) for e, w in workers.items()}
+        return {e: f.result() for e, f in futures.items()}
 

@@ -34,7 +34,7 @@ from ..results.run import Run
 from ..results.store import ResultRow
 from . import triage
 from .compare import Disagreement, compare
-from .engines import EngineWorker, WorkerStartError
+from .engines import EngineWorker, WorkerStartError, run_all
 from .findings import slug, wast_script, write_finding
 from .generate import FeatureChoice, GeneratorFailure, generate
 from .minimise import predicate_engines, same_disagreement, shrink
@@ -161,7 +161,7 @@ class Fuzzer:
 
     def module(self, index: int, wasm: bytes, workers: dict[str, EngineWorker]) -> None:
         plan = make_plan(wasm, self.name(index))
-        answers = {e: w.run(wasm, plan.to_json()) for e, w in workers.items()}
+        answers = run_all(workers, wasm, plan.to_json())
         if self.hard.is_set():
             return  # the engines were killed under it: nothing it saw is true
         verdict = compare(answers, self.c.engines, [c.describe() for c in plan.calls])
@@ -192,7 +192,7 @@ class Fuzzer:
         # the minimised module's own run gives the .wast its assertions
         engines = predicate_engines(d, self.c.engines)
         plan = make_plan(small, name)
-        answers = {e: workers[e].run(small, plan.to_json()) for e in engines} if small is not wasm else {}
+        answers = run_all({e: workers[e] for e in engines}, small, plan.to_json()) if small is not wasm else {}
         d_small = d
         if answers:
             v = compare(answers, engines, [c.describe() for c in plan.calls])
