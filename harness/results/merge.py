@@ -69,6 +69,10 @@ def merge_stores(inputs: list[Path], into: Path) -> list[MergedInput]:
             db.execute("PRAGMA journal_mode=DELETE")
         db.close()
         os.replace(work, into)
+        # the history's old write-ahead log (a connection left it, or a writer still holds the old file)
+        # belongs to the file just replaced: read against the new one it would overwrite merged pages
+        for stale in (Path(f"{into}-wal"), Path(f"{into}-shm")):
+            stale.unlink(missing_ok=True)
     finally:
         _remove(work)
     return report

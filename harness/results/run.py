@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from ..interrupts import kill_children, stop_on_signals
+from .builds import engine_builds
 from .store import ResultRow, ResultsStore, StoreError
 
 
@@ -57,6 +58,8 @@ def recording(store: ResultsStore | None, kind: str, command: str, engines: dict
             run = Run(None, None)
         else:
             store.mark_abandoned()
+            # which build of each engine this run measured (harness/results/builds.py), beside their versions
+            extra = {**(extra or {}), "builds": engine_builds(engines)} if engines else extra
             run = Run(store, store.start_run(kind, command=command, engines=engines, suites=suites, extra=extra))
         try:
             yield run

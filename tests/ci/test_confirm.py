@@ -5,12 +5,14 @@ import json
 import platform
 import sqlite3
 import subprocess
+import sys
 
 from harness.analysis.history import load_history
 from harness.analysis.regressions import find_changes
-from harness.dashboard.confirm import commands, mark
+from harness.dashboard.confirm import _measure, commands, mark, plans
 from harness.paths import REPO_ROOT
 from harness.results import ResultRow, ResultsStore
+from harness.results.builds import our_build
 
 ARCH = platform.machine()
 LEVELS = [1.00, 1.01, 0.99, 1.00, 1.02, 0.98, 1.00, 1.01, 0.99, 1.00, 1.01, 0.99, 1.20]  # a step on the last night
@@ -65,3 +67,69 @@ def test_a_re_measurement_at_the_new_level_confirms_it_and_one_at_the_old_level_
     with sqlite3.connect(noise) as db:
         extras = [json.loads(e) for (e,) in db.execute("SELECT extra FROM runs")]
     assert sum("remeasure" in e for e in extras) == 1
+
+
+def _history_with_builds(path, previous, current, engine="ours", tier="llvm"):
+    """The step history, each run recording the build of its engine: ``previous`` before the last night,
+    ``current`` on it."""
+    _history(path)
+    with sqlite3.connect(path) as db:
+        runs = [r for (r,) in db.execute("SELECT run_id FROM runs ORDER BY started")]
+        db.execute("UPDATE results SET engine=?, tier=?", (engine, tier))
+        for i, run_id in enumerate(runs):
+            build = current if i == len(runs) - 1 else previous
+            db.execute("UPDATE runs SET extra=? WHERE run_id=?",
+                       (json.dumps({"size_mb": 2.0, "builds": {f"{engine}:{tier}": build}}), run_id))
+    db.close()
+    return path
+
+
+def _commit(rev):
+    return subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", rev], capture_output=True, text=True).stdout.strip()
+
+
+def test_our_engine_s_previous_commit_is_measured_in_turns_with_the_current_build(tmp_path):
+    previous = {"kind": "source", "digest": "a" * 64, "commit": _commit("HEAD~1"), "dirty": False}
+    history = _history_with_builds(tmp_path / "h.db", previous, our_build())
+    [plan] = plans(history, pairs=4, repeat=2)
+    assert plan.previous == previous and "pairs in turns" in plan.why
+    assert plan.argv[plan.argv.index("--repeat") + 1] == "2"
+    done = subprocess.run([str(REPO_ROOT / "ci" / "confirm"), str(history), "--db", str(tmp_path / "s.db"), "--dry-run"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert f"[previous build, from git archive {previous['commit'][:12]}]" in done.stdout
+    assert "[current build, from " in done.stdout
+
+
+def test_the_same_build_twice_or_one_that_cannot_be_had_is_re_measured_alone(tmp_path):
+    same = our_build()
+    [plan] = plans(_history_with_builds(tmp_path / "a.db", same, same), pairs=4, repeat=2)
+    assert plan.previous is None and "same build" in plan.why
+    assert plan.argv[plan.argv.index("--repeat") + 1] == "8"  # pairs x repeat of the current build
+    dirty = {"kind": "source", "digest": "b" * 64, "commit": _commit("HEAD"), "dirty": True}
+    [plan] = plans(_history_with_builds(tmp_path / "b.db", dirty, our_build()))
+    assert plan.previous is None and "uncommitted" in plan.why
+    gone = {"kind": "binary", "version": "wasmtime 1.0", "path": str(tmp_path / "gone"), "digest": "c" * 64}
+    [plan] = plans(_history_with_builds(tmp_path / "c.db", gone, {**gone, "digest": "d" * 64}, "wasmtime", "cranelift"))
+    assert plan.previous is None and "not here any more" in plan.why
+
+
+def test_interleaved_re_measurements_are_marked_with_their_build_and_pair_and_merged(tmp_path):
+    history = _history(tmp_path / "h.db")
+    [change] = find_changes(load_history(history))
+    # a stand-in for harness perf: one run of three values at the level it is given, into --db
+    script = ("import sys; from harness.results import ResultRow, ResultsStore; "
+              "st = ResultsStore(sys.argv[sys.argv.index('--db') + 1]); r = st.start_run('perf'); "
+              "st.add(r, [ResultRow('perf', 'micro-matmul', 'wasmtime', 'wall_time', item='full', tier='cranelift', "
+              f"value=float(sys.argv[1]), unit='s', outcome='ok', arch='{ARCH}') for _ in range(3)]); "
+              "st.finish_run(r); st.close()")
+    for pair in range(4):
+        for role, level in (("previous", 1.0), ("current", 1.2)):
+            marks = {"remeasure": "m", "remeasure_step": change.night, "build": role, "pair": pair}
+            assert _measure([sys.executable, "-c", script, str(level * (1 + 0.002 * pair))], REPO_ROOT, history, marks) == 0
+    loaded = load_history(history)
+    assert len(loaded.nights) == len(LEVELS)  # not a night of their own
+    records = loaded.remeasured[change.key]
+    assert {(r.build, r.pair) for r in records} == {(b, p) for p in range(4) for b in ("previous", "current")}
+    [confirmed] = find_changes(loaded)
+    assert confirmed.confirmed and "interleaved" in confirmed.remeasure

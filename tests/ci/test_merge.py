@@ -95,3 +95,19 @@ def test_a_missing_input_is_refused(tmp_path):
     with pytest.raises(StoreError, match="does not exist"):
         merge_stores([tmp_path / "nope.db"], tmp_path / "h.db")
     assert not (tmp_path / "h.db").exists()
+
+
+def test_a_history_left_with_a_write_ahead_log_keeps_what_is_merged_into_it(tmp_path):
+    history = _shard(tmp_path / "history.db", host="night1")
+    open_writer = sqlite3.connect(history)  # a connection that wrote in WAL mode and was never closed
+    open_writer.execute("PRAGMA journal_mode=WAL")
+    open_writer.execute("UPDATE runs SET command='harness spec  # touched'")
+    open_writer.commit()
+    assert Path(f"{history}-wal").exists()
+    merge_stores([_shard(tmp_path / "tonight.db", host="night2")], history)
+    open_writer.close()
+    assert _counts(history) == (2, 6)
+    with sqlite3.connect(history) as db:
+        assert {h for (h,) in db.execute("SELECT json_extract(machine, '$.hostname') FROM runs")} == {"night1", "night2"}
+        assert db.execute("SELECT count(*) FROM runs WHERE command LIKE '%touched'").fetchone()[0] == 1
+    db.close()
