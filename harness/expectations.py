@@ -56,7 +56,7 @@ Expectations = dict[tuple[str, str], Expectation]
 
 def engine_files(directory: Path, runtime: str, tier: str) -> list[Path]:
     """The files that can hold an engine's entries, every-tier first.  A runtime in its container image
-    (``wasmtime@docker``) has the runtime's own entries, then any of its own."""
+    (``wasmtime@docker``) has the runtime's own entries, then any of its own, which replace the runtime's for the same test or file."""
     names = list(dict.fromkeys([runtime.partition("@")[0], runtime]))
     return [directory / f"{name}{suffix}.toml" for name in names for suffix in ["", *([f"-{tier}"] if tier else [])]]
 
@@ -69,7 +69,11 @@ def load(directory: Path, schema: Schema, runtime: str, tier: str) -> Expectatio
         if not path.is_file():
             continue
         for key, entry in _read(path, schema, problems).items():
-            if key in found:
+            if key in found and "@" in path.stem and "@" not in found[key].file.stem:
+                # a container engine's own entry replaces its runtime's: the image's build may differ (v8@docker
+                # is Debian's node 18, not the host's node), and its file says how
+                found[key] = entry
+            elif key in found:
                 problems.append(f"{entry.where}: also given in {found[key].file}")
             else:
                 found[key] = entry

@@ -21,9 +21,19 @@ import os
 from functools import cache
 from pathlib import Path
 
-from ..images import docker, guard
+from ..images import docker, guard, spec_driver
 from ..images.recipes import ARCHES, host_arch, load, runtime_recipes
-from .base import PERF, PHASES, WASI, Adapter, Availability, Invocation, RunnerUnavailable, UnknownEngineError
+from .base import (
+    PERF,
+    PHASES,
+    SPEC,
+    WASI,
+    Adapter,
+    Availability,
+    Invocation,
+    RunnerUnavailable,
+    UnknownEngineError,
+)
 
 MARK = "@docker"
 """``wasmtime@docker`` is wasmtime in its image for the host's architecture; ``wasmtime@docker-arm64`` for arm64."""
@@ -43,6 +53,7 @@ class ContainerAdapter(Adapter):
     def __init__(self, inner: Adapter, arch: str) -> None:
         self.inner, self.arch, self.recipe = inner, arch, load(inner.runtime)
         foreign = arch != host_arch()
+        spec_tiers = spec_driver.declared_tiers(self.recipe)
         super().__init__(
             runtime=f"{inner.runtime}{MARK}{'-' + arch if foreign else ''}",
             tiers=tuple(t for t in inner.tiers if t in self.recipe.tiers),
@@ -52,7 +63,11 @@ class ContainerAdapter(Adapter):
             install_hint=f"harness images build {inner.runtime}" + (f" --arch {arch}" if foreign else ""),
             # phases only from a command line that writes them (node's driver), not from an in-process API
             capabilities_by_tier={t: inner.capabilities(t) & {WASI, PERF, *([PHASES] if inner.writes_phases else [])}
+                                  | ({SPEC} if spec_tiers is not None and t in spec_tiers else set())
                                   for t in inner.tiers},
+            # the declared-CLI driver with each action in the image (containers/spec/RUNTIME.toml)
+            spec_driver=f"harness.images.spec_driver:{inner.runtime}{MARK}{'-' + arch if foreign else ''}"
+            if spec_tiers else None,
             slow_tiers=inner.slow_tiers,
             program_target=inner.program_target,
             stdio_to_files=inner.stdio_to_files,
@@ -145,3 +160,9 @@ def container_adapters(arches: tuple[str, ...] = ARCHES) -> list[ContainerAdapte
             suffix = "" if arch == host_arch() else f"-{arch}"
             out.append(container_adapter(f"{recipe.name}{MARK}{suffix}", get_adapter(recipe.name)))
     return out
+
+
+def spec_drivers() -> dict[str, str]:
+    """``engine -> module:Class`` of every container engine with the spec capability (the spec worker finds
+    its driver here: container engines are not in the registry's list)."""
+    return {a.runtime: a.spec_driver for a in container_adapters() if a.spec_driver}

@@ -15,10 +15,11 @@ EXTRA_ENV = "HARNESS_SPEC_DRIVERS"
 
 
 def _declared(in_worker: bool) -> dict[str, str]:
+    from ...adapters.container import spec_drivers
     from ...adapters.registry import adapters
 
-    return {a.runtime: a.spec_driver for a in adapters().values()
-            if a.spec_driver and a.spec_in_worker == in_worker}
+    return {**{a.runtime: a.spec_driver for a in adapters().values()
+               if a.spec_driver and a.spec_in_worker == in_worker}, **(spec_drivers() if in_worker else {})}
 
 
 def in_process_drivers() -> dict[str, str]:
