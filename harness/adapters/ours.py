@@ -66,7 +66,7 @@ class OursAdapter(Adapter):
             capabilities_by_tier={**{t: ALL | {PHASES} for t in TIERS},
                                   **dict.fromkeys(LLVM_VARIANTS, frozenset({SPEC}))},
             spec_driver="harness.spec.drivers.ours:OursDriver",
-            slow_tiers=frozenset({"interp", "singlepass"}),
+            slow_tiers=frozenset({"interp"}),  # singlepass runs machine code: the full-size inputs, as llvm
         )
 
     def engines(self) -> list[EngineSpec]:
