@@ -22,8 +22,8 @@ The entry point ``harness fuzz`` wires::
 ``wabt``, ``NAME=module:function``); at least one of ``count`` (mutants) and ``seconds`` (wall time);
 ``seed`` names the run: mutant ``i`` of seed ``s`` is the same bytes everywhere (``mutate.make_mutant``),
 given the same wasm-tools (the base modules come from smith); ``jobs`` threads, each with its own engine
-processes; ``progress`` is called (from a worker thread) after every mutant.  Ctrl-C stops after the
-mutants in flight and returns the report so far (``interrupted``).  Raises ``HarnessError`` only before
+processes, taking ``BATCH`` mutants at a time; ``progress`` is called (from a worker thread) after every
+mutant.  Ctrl-C stops after the batches in flight and returns the report so far (``interrupted``).  Raises ``HarnessError`` only before
 the run starts (unknown engine, missing runtime, no wasm-tools); everything after is recorded.
 
 A **finding** is a mutant on which an engine's verdict is not the reference's (accept vs reject), or on
@@ -55,18 +55,19 @@ from .validation_engines import (
     ERROR,
     REJECT,
     TIMEOUT,
+    BatchReference,
     EngineSpec,
     Validator,
     Verdict,
     availability,
     make_validator,
-    reference_validator,
     resolve_engines,
     shared_features,
 )
 
 CORPUS = Path(__file__).resolve().parents[2] / "suites" / "spec" / "corpus"
 INVALID_BASE_SHARE = 0.15  # of mutants start from a corpus module that is malformed or invalid already
+BATCH = 32  # mutants a thread takes at once (Ctrl-C and a time limit wait for at most one batch)
 MINIMISE_EVALS = 400  # checks one minimisation may spend
 MINIMISE_SECONDS = 60.0
 # Words in a rejection that point at an implementation limit (the spec lets an engine refuse a module
@@ -95,7 +96,7 @@ class ValidationFinding:
     reference: dict[str, str]  # kind, message, features: the reference's verdict with this engine's features
     verdicts: dict[str, dict[str, str]]  # every engine: kind, message
     signature: str
-    category: str  # "disagree", "limit", "crash", "timeout", "error"
+    category: str  # "disagree", "limit", "known" (EngineSpec.known), "crash", "timeout", "error"
     reproduced: bool = False
     size: int = 0
     minimised_size: int | None = None
@@ -230,7 +231,11 @@ def judge(spec: EngineSpec, reference: Verdict, verdict: Verdict) -> tuple[str, 
         return None
     rejecting = verdict if verdict.kind == REJECT else reference
     who = spec.name if verdict.kind == REJECT else "wasm-tools"
-    category = "limit" if verdict.kind == REJECT and _LIMIT_WORDS.search(verdict.message) else "disagree"
+    category = "disagree"
+    if verdict.kind == REJECT and spec.known_reason(verdict.message):
+        category = "known"
+    elif verdict.kind == REJECT and _LIMIT_WORDS.search(verdict.message):
+        category = "limit"
     return category, f"{spec.name}: {verdict.kind}s what wasm-tools {reference.kind}s ({who}: {_blank(rejecting.message)})"
 
 
@@ -240,11 +245,11 @@ class Checker:
     def __init__(self, specs: list[EngineSpec], timeout: float):
         self.specs = specs
         self.engines: dict[str, Validator] = {s.name: make_validator(s, timeout) for s in specs}
-        self.references: dict[str, Validator] = {}
+        self.references: dict[str, BatchReference] = {}
         for s in specs:
             feats = s.reference_features()
             if feats not in self.references:
-                self.references[feats] = reference_validator(feats, timeout)
+                self.references[feats] = BatchReference(feats, timeout)
 
     def check(self, data: bytes, only: list[str] | None = None) -> tuple[dict[str, Verdict], dict[str, Verdict]]:
         """(reference verdict per feature set, verdict per engine), for the engines in ``only`` if given."""
@@ -252,9 +257,14 @@ class Checker:
         refs = {f: self.references[f].check(data) for f in {s.reference_features() for s in specs}}
         return refs, {s.name: self.engines[s.name].check(data) for s in specs}
 
-    def findings(self, data: bytes, only: list[str] | None = None
-                 ) -> tuple[dict[str, Verdict], dict[str, Verdict], dict[str, tuple[str, str]]]:
-        refs, verdicts = self.check(data, only)
+    def batch(self, binaries: list[bytes]) -> list[tuple[dict[str, Verdict], dict[str, Verdict]]]:
+        """``check`` for many binaries, the references asked in one process per feature set."""
+        refs = {f: r.check_many(binaries) for f, r in self.references.items()}
+        return [({f: refs[f][i] for f in refs}, {s.name: self.engines[s.name].check(data) for s in self.specs})
+                for i, data in enumerate(binaries)]
+
+    def findings(self, refs: dict[str, Verdict], verdicts: dict[str, Verdict]) -> dict[str, tuple[str, str]]:
+        """engine -> (category, signature) for every finding among these verdicts."""
         found: dict[str, tuple[str, str]] = {}
         for feats, ref in refs.items():
             if not ref.decided:  # the reference crashed or hung: its own finding
@@ -264,7 +274,7 @@ class Checker:
                 got = judge(s, refs[s.reference_features()], verdicts[s.name])
                 if got:
                     found[s.name] = got
-        return refs, verdicts, found
+        return found
 
     def close(self) -> None:
         for v in (*self.engines.values(), *self.references.values()):
@@ -331,30 +341,33 @@ class _Run:
         self.per_signature: Counter[str] = Counter()
         self.minimise_seconds = MINIMISE_SECONDS
 
-    def take(self) -> int | None:
+    def take(self) -> list[int]:
+        """The next indices to check (a batch: the references judge a batch in one process each)."""
         with self.lock:
-            if self.stop.is_set() or (self.count is not None and self.next_index >= self.count):
-                return None
-            if self.deadline is not None and time.monotonic() >= self.deadline:
-                return None
-            self.next_index += 1
-            return self.next_index - 1
+            if self.stop.is_set() or (self.deadline is not None and time.monotonic() >= self.deadline):
+                return []
+            n = BATCH if self.count is None else min(BATCH, self.count - self.next_index)
+            self.next_index += max(n, 0)
+            return list(range(self.next_index - max(n, 0), self.next_index))
 
     def worker(self) -> None:
         checker = Checker(self.specs, self.timeout)
         try:
-            while (index := self.take()) is not None:
+            while indices := self.take():
                 try:
-                    self.one(checker, index)
+                    mutants = [mutate.make_mutant(self.bases, self.report.seed, i, self.weights) for i in indices]
+                    for mutant, (refs, verdicts) in zip(mutants, checker.batch([m.data for m in mutants]),
+                                                        strict=True):
+                        self.one(checker, mutant, refs, verdicts)
                 except Exception as e:  # a harness bug must not end the other threads' work
                     with self.lock:
-                        self.report.errors.append(f"mutant {index}: {type(e).__name__}: {e}")
+                        self.report.errors.append(f"mutants {indices[0]}-{indices[-1]}: {type(e).__name__}: {e}")
         finally:
             checker.close()
 
-    def one(self, checker: Checker, index: int) -> None:
-        mutant = mutate.make_mutant(self.bases, self.report.seed, index, self.weights)
-        refs, verdicts, found = checker.findings(mutant.data)
+    def one(self, checker: Checker, mutant: mutate.Mutant, refs: dict[str, Verdict],
+            verdicts: dict[str, Verdict]) -> None:
+        found = checker.findings(refs, verdicts)
         finds = [self.finding(checker, mutant, refs, verdicts, engine, cat, sig)
                  for engine, (cat, sig) in found.items()]
         with self.lock:
@@ -379,6 +392,8 @@ class _Run:
             engine=engine, reference={"kind": ref.kind, "message": ref.message, "features": feats},
             verdicts={n: {"kind": v.kind, "message": v.message} for n, v in verdicts.items()},
             signature=signature, category=category, size=len(mutant.data))
+        if category == "known" and spec is not None:
+            f.note = spec.known_reason(verdicts[engine].message) or ""
         # What a smaller binary must keep: the reference's verdict and the engine's (kinds, not wording).
         only = [engine] if spec else [next(s.name for s in self.specs if s.reference_features() == feats)]
 
@@ -395,7 +410,7 @@ class _Run:
         f.reproduced = keeps(mutant.data)
         with self.lock:
             self.per_signature[signature] += 1
-            shrink = f.reproduced and category != TIMEOUT and self.per_signature[signature] <= self.minimise_per_signature
+            shrink = f.reproduced and category not in (TIMEOUT, "known") and self.per_signature[signature] <= self.minimise_per_signature
         small = None
         if shrink:
             small = minimise(mutant.data, keeps, max_seconds=self.minimise_seconds)
