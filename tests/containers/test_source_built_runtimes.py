@@ -87,3 +87,13 @@ def test_a_build_script_is_for_the_host_only(recipe_copy, tmp_path):
     other = "arm64" if recipes.host_arch() == "amd64" else "amd64"
     with pytest.raises(BuildFailed, match=f"builds for the host only; no {other} build"):
         build.fetch(recipes.load("wamr"), tmp_path, other)
+
+
+def test_harness_all_adds_container_engines_for_wasi_but_not_spec(built, capsys):
+    from harness.adapters.base import SPEC, WASI
+    from harness.commands import all as all_command
+
+    wasi = all_command._available(WASI).split(",")
+    assert {"wamr@docker:fast-jit", "wasm3-cli@docker:interp", "wasmtime@docker:cranelift"} <= set(wasi)
+    assert not [e for e in all_command._available(SPEC).split(",") if "@docker" in e]
+    assert "wasi also in containers" in capsys.readouterr().err
