@@ -34,6 +34,7 @@ class PerfFigures:
     provenance: Provenance
     width_lines: list[WidthLine]  # the pointer study's wasm32 vs wasm64 per engine and workload
     width_effects: list[WidthEffect]
+    width_cpu_effects: list[WidthEffect]  # the same from CPU time (user+sys), robust to a busy machine
 
 
 # A run is noisy when at least this share of its lines carry a warning (wide interval, busy machine).
@@ -63,6 +64,9 @@ def perf_figures(store_path: str | Path) -> PerfFigures:
     points = compile_vs_exec(df, lines) if df is not None else []
     wlines = width_lines(df)
     effects = width_effects(wlines)
+    cpu_effects = width_effects(width_lines(df, "cpu_time"))
     cl = claims(lines, ladder, points, (run or {}).get("command") or "", sandbox, commands,
-                emulation_run=emulation, startup_command=(srun or {}).get("command") or "", pointer_width=effects)
-    return PerfFigures(lines, df, run, srun, ladder, points, xdf, cl, noise_note(lines), prov, wlines, effects)
+                emulation_run=emulation, startup_command=(srun or {}).get("command") or "", pointer_width=effects,
+                pointer_width_cpu=cpu_effects)
+    return PerfFigures(lines, df, run, srun, ladder, points, xdf, cl, noise_note(lines), prov, wlines, effects,
+                       cpu_effects)

@@ -84,12 +84,15 @@ def _ok_values(g: pd.DataFrame) -> list[float]:
     return [float(v) for v in g[(g["outcome"] == "ok")]["value"].dropna()]
 
 
-def width_lines(df: pd.DataFrame | None) -> list[WidthLine]:
+def width_lines(df: pd.DataFrame | None, metric: str = "wall_time") -> list[WidthLine]:
     """A line per (workload, size class, engine) that ran both freestanding builds; the last run in ``df``
-    wins (``runs.merged_lines`` orders runs widest, then newest, last)."""
+    wins (``runs.merged_lines`` orders runs widest, then newest, last).
+
+    ``metric``: ``wall_time`` (the headline, as everywhere in the report) or ``cpu_time`` (user+sys, far
+    less sensitive to other jobs on a shared machine); failures are stored as wall_time rows only."""
     if df is None or df.empty:
         return []
-    wt = df[df["metric"] == "wall_time"]
+    wt = df[(df["metric"] == metric) | ((df["metric"] == "wall_time") & (df["outcome"] != "ok"))]
     build = wt["extra"].map(lambda e: e.get("build"))
     wt = wt[build.isin([NARROW, WIDE])]
     if wt.empty:

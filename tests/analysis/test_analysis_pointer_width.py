@@ -199,3 +199,22 @@ def test_the_report_shows_the_width_study_and_its_verdict(tmp_path):
     # the pointer study's wasm64 column (against native64) is filled from the [wasm64] lines
     study = text[text.index('id="pointers"'):text.index('id="pointer-width"')]
     assert "wasmtime:cranelift [wasm64]" in study
+
+
+def test_cpu_time_lines_come_from_cpu_rows_and_failures_from_wall_rows(tmp_path):
+    st = ResultsStore(tmp_path / "r.db")
+    run = st.start_run("perf")
+    for build, wall, cpu in (("wasm32-free", 2.0, 1.0), ("wasm64", 2.0, 1.5)):
+        rows = _rows("wasmtime", "cranelift", build, CONTROL, _jitter(wall))
+        st.add(run, rows + [ResultRow(**{**r.__dict__, "metric": "cpu_time", "value": r.value / wall * cpu})
+                            for r in rows])
+    rows = _rows("v8", "turbofan", "wasm32-free", CONTROL, _jitter(1.0))
+    st.add(run, rows + [ResultRow(**{**r.__dict__, "metric": "cpu_time"}) for r in rows])
+    st.add(run, _rows("v8", "turbofan", "wasm64", CONTROL, [None], outcome="crash", message="boom"))
+    with st:
+        df = perf_rows(st, [run])
+    wall = {ln.engine: ln for ln in width_lines(df)}
+    cpu = {ln.engine: ln for ln in width_lines(df, "cpu_time")}
+    assert math.isclose(wall["wasmtime:cranelift"].ratio, 1.0, rel_tol=0.01)
+    assert math.isclose(cpu["wasmtime:cranelift"].ratio, 1.5, rel_tol=0.01)
+    assert cpu["v8:turbofan"].outcome == "crash" and "boom" in cpu["v8:turbofan"].message
