@@ -205,7 +205,7 @@ def test_whether_a_trap_left_writes_behind(body, clean):
 def test_a_call_no_wrapper_can_be_written_for_is_skipped(tmp_path):
     """A type the binary reader does not name (read_module_info's "?": a 3.0 reference type) has no text form."""
     from harness.adapters.declared import load
-    from harness.spec.drivers.declared_cli import WrappingDriver
+    from harness.spec.drivers.declared_wrap_driver import WrappingDriver
 
     path = tmp_path / "harness.toml"
     path.write_text('[engine.mine]\nbinary = "sh"\ntiers = { t = [] }\n[engine.mine.spec]\n'
