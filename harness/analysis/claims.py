@@ -238,7 +238,7 @@ def _pointer_mechanism(v2: str, effects: list[WidthEffect], compression: bool,
     if e.answer is False:
         return "does not hold", fig
     if e.answer is None and v2 == "holds":
-        return NOISY, fig
+        return (e.verdict if e.confounded else NOISY), fig
     if e.answer is True and not compression:
         return "can't tell here", fig + "; compression not measured"
     return v2, fig

@@ -8,6 +8,13 @@ The control, matmul, has no pointers in its data: its ratio is that engine cost 
 effect of an engine is the pointer-heavy programs' wasm64/wasm32 ratio (their geometric mean) divided by
 the control's, with bounds from the intervals' ends (the pointer-heavy lower end over the control's upper
 end, and the other way round).
+
+The control is only a partial correction: memory64's cost depends on how densely a loop touches memory
+(matmul is almost all loads and stores; a pointer chase waits on cache misses that hide a bounds check).
+So a pointer effect below the threshold refutes the mechanism only when the pointer-heavy programs
+themselves are not slower as wasm64; when the control is firmly slower too, the engine's memory64 cost
+hides the pointer width and the verdict is "can't tell".  The deciding engine is the complete one whose
+control is closest to 1x: the one where memory64 costs least isolates pointer width best.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .stats import firm, geomean, ratio, summarize
+from .units import fmt
 
 NARROW, WIDE = "wasm32-free", "wasm64"
 POINTER_HEAVY = ("micro-linkedlist", "micro-hashtable", "micro-bintrees")
@@ -26,7 +34,9 @@ CONTROL = "micro-matmul"
 # the control: an effect interval wholly at or above EFFECT_MIN.
 EFFECT_MIN = 1.05
 EFFECT_RULE = (f"holds when the pointer-heavy programs' wasm64/wasm32 ratio over the control's is >= {EFFECT_MIN:g}x "
-               "(the whole interval)")
+               f"(the whole interval), does not hold when the pointer-heavy ratio itself is below {EFFECT_MIN:g}x, and "
+               "otherwise can't tell (noisy, or memory64's own cost on the control hides the pointer width); judged "
+               "on the engine whose control is closest to 1x")
 # Whose figure decides the verdict: optimising compilers first (the claim is about compiled wasm), the
 # first one with every pointer-heavy program and the control measured correctly.
 PREFERENCE = ("wasmtime:cranelift", "v8:turbofan", "ours:llvm", "wasmtime:winch", "v8:liftoff",
@@ -67,7 +77,7 @@ class WidthEffect:
     effect: float
     lo: float
     hi: float
-    answer: bool | None  # firm(...) of the effect against EFFECT_MIN; None: straddles, or incomplete
+    answer: bool | None  # the rule's answer (``judge``); None: can't tell, or incomplete
 
     @property
     def complete(self) -> bool:
@@ -77,7 +87,14 @@ class WidthEffect:
     def verdict(self) -> str:
         if not self.complete:
             return "can't tell here"
-        return {True: "holds", False: "does not hold"}.get(self.answer, "can't tell (noisy)")
+        if self.answer is None:
+            return "can't tell (memory64 itself slows the control)" if self.confounded else "can't tell (noisy)"
+        return "holds" if self.answer else "does not hold"
+
+    @property
+    def confounded(self) -> bool:
+        """The control is firmly slower as wasm64 (beyond EFFECT_MIN): the engine's memory64 cost is large."""
+        return self.control is not None and firm(self.control.lo, self.control.hi, low=EFFECT_MIN) is True
 
 
 def _ok_values(g: pd.DataFrame) -> list[float]:
@@ -140,8 +157,18 @@ def width_effects(lines: list[WidthLine]) -> list[WidthEffect]:
         else:
             effect = lo = hi = math.nan
         out.append(WidthEffect(engine, sc, p, p_lo, p_hi, sorted(ln.workload for ln in heavy), control, effect, lo, hi,
-                               firm(lo, hi, low=EFFECT_MIN) if control is not None else None))
+                               judge(p_lo, p_hi, lo, hi) if control is not None else None))
     return sorted(out, key=lambda e: (_rank(e.engine), e.size_class, e.engine))
+
+
+def judge(pointer_lo: float, pointer_hi: float, effect_lo: float, effect_hi: float) -> bool | None:
+    """``EFFECT_RULE``: True when the effect's interval is at or above EFFECT_MIN, False when the pointer-heavy
+    ratio's interval is wholly below it (doubling pointers barely costs them anything), else None."""
+    if firm(effect_lo, effect_hi, low=EFFECT_MIN) is True:
+        return True
+    if firm(pointer_lo, pointer_hi, low=EFFECT_MIN) is False:
+        return False
+    return None
 
 
 def _rank(engine: str) -> int:
@@ -149,8 +176,41 @@ def _rank(engine: str) -> int:
 
 
 def deciding_effect(effects: list[WidthEffect]) -> WidthEffect | None:
-    """The engine whose figure gives the claim its verdict: the first complete one in ``PREFERENCE`` order,
-    full size before small; an incomplete figure only when no engine has a complete one."""
+    """The engine whose figure gives the claim its verdict: among complete figures (full size before small),
+    the one whose control is closest to 1x (memory64 costs it least, so pointer width shows best), then
+    ``PREFERENCE`` order; an incomplete figure only when no engine has a complete one."""
     if not effects:
         return None
-    return min(effects, key=lambda e: (not e.complete, e.size_class != "full", _rank(e.engine), e.engine))
+
+    def distance(e: WidthEffect) -> float:
+        c = e.control.ratio if e.control else math.nan
+        return abs(math.log(c)) if c > 0 else math.inf
+
+    return min(effects, key=lambda e: (not e.complete, e.size_class != "full", distance(e), _rank(e.engine),
+                                       e.engine))
+
+
+def format_width(df: pd.DataFrame | None) -> str:
+    """The CLI's closing table of the width study: one line per workload and engine, then each engine's
+    pointer effect (wall time, and CPU time beside it); empty when no run measured both builds."""
+    lines = width_lines(df)
+    if not lines:
+        return ""
+    cpu = {(e.engine, e.size_class): e for e in width_effects(width_lines(df, "cpu_time"))}
+    head = (f"{'wasm64 / wasm32 (freestanding)':22s} {'size':5s} {'engine':34s} {'n':>5s} {'wasm32 s':>9s} "
+            f"{'wasm64 s':>9s} {'ratio':>6s} {'95% CI':>13s}  verdict / outcome")
+    out = [head, "-" * len(head)]
+    for ln in lines:
+        tail = f"wasm64 {ln.verdict}" if ln.outcome == "ok" else f"{ln.outcome.upper()}: {ln.message[:70]}"
+        out.append(f"{ln.workload:22s} {ln.size_class:5s} {ln.engine:34s} {ln.n32:>2d}/{ln.n64:<2d} "
+                   f"{fmt(ln.median32, '9.3f'):>9s} {fmt(ln.median64, '9.3f'):>9s} {fmt(ln.ratio, '6.2f'):>6s} "
+                   f"{'[' + fmt(ln.lo) + ', ' + fmt(ln.hi) + ']':>13s}  {tail}")
+    for e in width_effects(lines):
+        c = cpu.get((e.engine, e.size_class))
+        control = (f"control {e.control.ratio:.2f}x [{fmt(e.control.lo)}, {fmt(e.control.hi)}], pointer effect "
+                   f"{e.effect:.2f}x [{fmt(e.lo)}, {fmt(e.hi)}]" if e.control else "no control")
+        cpu_text = f"; CPU time: effect {c.effect:.2f}x [{fmt(c.lo)}, {fmt(c.hi)}] {c.verdict}" if c and c.control else ""
+        out.append(f"{e.engine} ({e.size_class}): pointer-heavy {e.pointer:.2f}x [{fmt(e.pointer_lo)}, "
+                   f"{fmt(e.pointer_hi)}] over {len(e.workloads)}, {control}: {e.verdict}{cpu_text}")
+    out.append(f"(claim 2's 'because' part {EFFECT_RULE})")
+    return "\n".join(out)

@@ -162,6 +162,12 @@ def _run(args: argparse.Namespace) -> int:
         if cpu:
             print(f"CPU time (user+sys) geometric means over the {kind}, less sensitive to a busy machine: "
                   + ", ".join(f"{k} {v:.2f}" for k, v in sorted(cpu.items(), key=lambda kv: kv[1])))
+    from ..analysis.pointer_width import format_width
+
+    width = format_width(df)
+    if width:
+        print()
+        print(width)
     compile_table = format_compile(df)
     if compile_table:
         print()
