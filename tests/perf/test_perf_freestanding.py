@@ -208,3 +208,25 @@ def test_the_micro_programs_give_native_checksums_on_wasm64(tmp_path):
         assert subprocess.run(argv, capture_output=True, timeout=600).returncode == 0
         for engine, done in _on_engines(tmp_path / f"{prog}.wasm", [arg], tmp_path).items():
             assert done.returncode == 0 and done.stdout == want, (prog, engine, done.stderr)
+
+
+@pytest.mark.slow
+def test_perf_cli_measures_both_widths_end_to_end(tmp_path, capsys):
+    """``harness perf --wasm-builds wasm32-free,wasm64``: both builds measured and checked against
+    native64, the width table printed, the report's section filled."""
+    import json
+
+    from harness.cli import main
+    from harness.report.perf import render_perf_report
+
+    db, js = tmp_path / "r.db", tmp_path / "out.json"
+    code = main(["perf", "--engines", "wasmtime:cranelift,native64", "--wasm-builds", "wasm32-free,wasm64",
+                 "--workloads", "micro-matmul", "--metrics", "throughput", "--repeat", "2", "--warmup", "0",
+                 "--db", str(db), "--json", str(js)])
+    assert code == 0
+    lines = {ln["engine"]: ln for ln in json.loads(js.read_text())["table"]}
+    for label in ("wasmtime:cranelift [wasm32-free]", "wasmtime:cranelift [wasm64]"):
+        assert lines[label]["outcome"] == "ok" and lines[label]["n"] == 2, label
+    assert "wasm64 / wasm32 (freestanding)" in capsys.readouterr().out
+    html = render_perf_report(db, tmp_path / "rep").read_text()
+    assert "wasmtime:cranelift [wasm64]" in html
