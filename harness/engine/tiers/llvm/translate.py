@@ -462,6 +462,28 @@ def pack_results(b: ir.IRBuilder, values: list, results) -> None:
         b.ret(agg)
 
 
+# Arguments the host's calling convention passes in registers (x86-64 System V and AArch64: integer and
+# pointer ones, floating-point and vector ones), counting ``ctx`` and ``floor``.
+_INT_REGS, _FP_REGS = 6, 8
+
+
+def _in_registers(ft: syntax.FuncType) -> bool:
+    """Whether a compiled function of type ``ft`` takes all its arguments in registers.  LLVM 22 miscompiles
+    a ``musttail`` call in ``tailcc`` between functions that pass arguments on the stack (the callee reads
+    garbage: a spec-like mutual recursion through an 8-parameter function looped forever), so such a
+    ``return_call*`` is an ordinary call followed by a return: correct, but its frame stays until the
+    callee returns (see docs/LLVM_TIER.md)."""
+    fp = sum(1 for t in ft.params if t in ("f32", "f64", "v128"))
+    return fp <= _FP_REGS and 2 + len(ft.params) - fp <= _INT_REGS
+
+
+def _repack(b: ir.IRBuilder, values: list, results) -> ir.Value:
+    agg = ir.Constant(ret_type(tuple(results)), ir.Undefined)
+    for i, v in enumerate(values):
+        agg = b.insert_value(agg, v, i)
+    return agg
+
+
 class FunctionCompiler:
     """Translates one function body."""
 
@@ -832,6 +854,12 @@ class FunctionCompiler:
         tail recursion of any depth runs in constant stack.  The callee gets this function's own floor:
         no frame is added, so nothing is charged (a tail-call loop that never ends runs forever, as the
         spec has it, rather than exhausting a stack it does not use)."""
+        if not (_in_registers(ft) and _in_registers(self.ft)):
+            self.do_call(code, fctx, ft, direct)
+            self.b.ret(self.stack.pop() if ft.results and len(ft.results) == 1 else
+                       _repack(self.b, self.popn(len(ft.results)), ft.results)) if ft.results else self.b.ret_void()
+            self.reachable = False
+            return
         args = [fctx, self.fn.args[1]] + self.popn(len(ft.params))
         if self.tries:  # the callee runs outside this frame's try_tables
             self.restore_handler(0)
