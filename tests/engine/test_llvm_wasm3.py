@@ -209,6 +209,11 @@ EXN = """
       (try_table (catch_all $out) (br_if $out (local.get 0))))
     (call $thrower (i32.const 3))
     (i32.const 0))
+  (func $leave (block $out (try_table (catch_all $out) (br $out))))
+  (func (export "left_callee") (result i32)
+    ;; $leave's handler frame is dead once it returns: a throw must reach this try_table, not that frame
+    (block $h (result i32)
+      (try_table (result i32) (catch $e $h) (call $leave) (call $thrower (i32.const 5)) (i32.const 0))))
   (func (export "rethrow") (result i32)
     (block $h (result i32)
       (try_table (result i32) (catch $e $h)
@@ -249,6 +254,7 @@ def test_exceptions(kw):
         with pytest.raises(WasmException) as e:
             call("left", leave_by_branch)
         assert e.value.tag is inst.exports["e"] and e.value.values == (3,)
+    assert call("left_callee") == [5]
     assert call("rethrow") == [9]
     with pytest.raises(errors.Trap, match="null exception reference"):
         call("null_ref")
