@@ -84,7 +84,10 @@ class Session:
                 d.store.set_fuel(self.fuel)
         elif hasattr(d, "api") and hasattr(d, "store"):  # ours: a new api.Store with the same options
             features_off = d.features_off
-            type(d).__init__(d, d.tier)
+            # no object cache for the LLVM tiers: a fuzz run would fill it with modules never seen again, and
+            # writing it costs a quarter of the compile time
+            options = {"cache_dir": False} if self.runtime == "ours" and self.tier.startswith("llvm") else {}
+            type(d).__init__(d, d.tier, **options)
             d.features_off = features_off
 
     def outcome(self, e: BaseException) -> dict:
