@@ -184,9 +184,9 @@ def test_o2_turns_tail_recursion_into_a_loop():
     """The stack floor argument (not ``notail`` calls) is what keeps runaway recursion a trap, so LLVM's
     tail-recursion elimination may run: fib keeps one of its two calls."""
     ir_text = optimised_ir(FIB, 2)
-    body = ir_text[ir_text.index("define internal i32 @wasm_f0"):]
+    body = ir_text[ir_text.index("define internal tailcc i32 @wasm_f0"):]
     body = body[: body.index("\n}")]
-    assert body.count("call i32 @wasm_f0(") == 1
+    assert body.count("call tailcc i32 @wasm_f0(") == 1
     tier, inst = load(FIB, 2)
     assert tier.run(inst.exports["fib"], [20]) == [6765]
 
@@ -203,14 +203,14 @@ def test_o2_unrolls_fib_into_itself_and_keeps_one_call():
     module = decode_module(parse_module(FIB))
     assert recursion.candidates(module) == {0: 2}
     raw = str(ModuleCompiler(module, unroll_recursion=2).compile())
-    assert raw.count('define internal i32 @"wasm_f0.rec') == 2
+    assert raw.count('define internal tailcc i32 @"wasm_f0.rec') == 2
     assert raw.count("alwaysinline") == 2
     assert "wasm_f0.rec" not in str(ModuleCompiler(module, unroll_recursion=0).compile())
     opt = str(jit.optimised(raw, 2))
     assert "@wasm_f0.rec" not in opt  # inlined and deleted (block labels keep the name)
-    body = opt[opt.index("define internal i32 @wasm_f0"):]
+    body = opt[opt.index("define internal tailcc i32 @wasm_f0"):]
     body = body[: body.index("\n}")]
-    assert body.count("call i32 @wasm_f0(") == 1
+    assert body.count("call tailcc i32 @wasm_f0(") == 1
     tier, inst = load(FIB, 2)
     fib = [0, 1]
     while len(fib) < 26:
