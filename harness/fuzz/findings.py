@@ -120,5 +120,6 @@ def write_finding(folder: Path, record: dict, original: bytes, small: bytes, was
     (folder / "README.md").write_text(
         f"# {record['signature']}\n\n{record['where']}\n\n"
         + "".join(f"- {e}: {s}\n" for e, s in record["said"].items())
+        + (f"\nwabt's interpreter on min.wast: {record['wabt']}\n" if record.get("wabt") else "")
         + f"\nReproduce:\n\n    {reproduce}\n\nThe module as generated: `{record['regenerate']}`\n")
     return folder

@@ -40,6 +40,7 @@ from .generate import FeatureChoice, GeneratorFailure, generate
 from .minimise import predicate_engines, same_disagreement, shrink
 from .plan import make_plan
 from .refuel import add_refuel
+from .wabt_opinion import wabt_opinion
 
 MAX_GENERATOR_FAILURES = 20
 FUEL_PER_CALL = 100  # smith's fuel (loop iterations and calls) given to every call (harness.fuzz.refuel)
@@ -224,8 +225,12 @@ class Fuzzer:
                       f"minimised: {d_small.where}", *[f"  {e}: {s}" for e, s in d_small.said.items()],
                       f"assertions: what {', '.join(d_small.majority)} did (the majority)"]
             try:
-                wast = (wast_script(small, plan.to_json(), majority, d_small, header) if majority is not None else
-                        "\n".join(f";; {h}" for h in header) + "\n;; no engine of the majority answered\n")
+                if majority is not None:
+                    wast = wast_script(small, plan.to_json(), majority, d_small, header)
+                    record["wabt"] = wabt_opinion(wast)
+                    wast = f";; wabt's interpreter: {record['wabt']}\n" + wast
+                else:
+                    wast = "\n".join(f";; {h}" for h in header) + "\n;; no engine of the majority answered\n"
                 write_finding(folder, record, wasm, small, wast, self.c.tool, reproduce_here)
             except OSError as e:
                 self._fault(f"finding {sig} of module {name} is in the results database but its folder could not be "

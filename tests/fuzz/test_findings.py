@@ -49,6 +49,16 @@ def test_the_wast_asserts_the_majority_up_to_the_disagreement(tmp_path):
     wast_ok(text, tmp_path)
 
 
+def test_wabt_gives_its_opinion_of_the_majority():
+    from harness.fuzz.wabt_opinion import wabt_opinion
+
+    module = '(module (func (export "f") (result i32) i32.const 1 i32.const 33 i32.rotl))'
+    assert wabt_opinion(module + '\n(assert_return (invoke "f") (i32.const 2))') == "agrees with the majority"
+    said = wabt_opinion(module + '\n(assert_return (invoke "f") (i32.const 4))')
+    assert said.startswith("disagrees: 2: ") and "expected i32:4, got i32:2" in said
+    assert wabt_opinion("(module").startswith("no opinion: wast2json cannot read")
+
+
 def test_wast_values_are_exact():
     assert wast_value("i32", 0xFFFFFFFF) == "(i32.const 0xffffffff)"
     assert wast_value("f32", 0x3F800000) == "(f32.const 0x1.0000000000000p+0)"
