@@ -93,8 +93,8 @@ def test_small_functions_of_other_parts_are_copied_in():
     assert sizes[4] <= COPY_MAX_BYTES < sizes[5]  # $sq2 small, $big2 large
     text = str(ModuleCompiler(module, part=PARTS[0]).compile())
     assert '@"wasm_f4.copy"' in text and '@"wasm_f5.copy"' not in text
-    assert 'declare i32 @"wasm_f5.x"' in text  # called where it is defined, through the GOT
-    assert 'define internal i32 @"wasm_f1"' in text and '@"wasm_f1.x" = hidden alias' in text
+    assert 'declare tailcc i32 @"wasm_f5.x"' in text  # called where it is defined, through the GOT
+    assert 'define internal tailcc i32 @"wasm_f1"' in text and '@"wasm_f1.x" = hidden alias' in text
     assert "@wasm_funcs" in text.replace('"', "")
     other = str(ModuleCompiler(module, part=PARTS[1]).compile())
     assert '@"wasm_f0.copy"' in other  # $sq, called by $sq2's part
