@@ -100,6 +100,8 @@ def test_expand_replaces_inside_elements_and_splices_lists():
     ("[engine.mine\n", ":1:", "not valid TOML"),
     (GOOD + "wrap = true\n", ":14:", "spec.wrap needs spec.preload"),
     (GOOD + 'reads_text = "yes"\n', ":14:", "spec.reads_text must be true or false"),
+    (GOOD + 'extern_refs = "i31"\n', ":14:", "spec.extern_refs needs wrap = true"),
+    (GOOD + 'extern_refs = "gc"\n', ":14:", "spec.extern_refs is 'gc' (fix: use one of none, i31)"),
 ])
 def test_a_mistake_is_one_line_with_file_line_and_fix(tmp_path, text, where, words):
     message = _error(tmp_path, text)

@@ -220,3 +220,24 @@ def test_a_call_no_wrapper_can_be_written_for_is_skipped(tmp_path):
             driver._write(W.call_wrapper(W.Call("M", "f", ("?",), (), (("i32", 1),))))
     finally:
         driver.close()
+
+
+@pytest.mark.parametrize("ref", [HostRef(0), HostRef(7), HostRef((1 << 31) - 1), None])
+def test_with_i31_a_host_reference_keeps_its_identity_through_the_module(target, ref):
+    """``extern_refs = "i31"``: ``ref.extern N`` made in the wrapper comes back as itself (and through a
+    replay too); one N beyond an i31 stays inexpressible."""
+    store, inst = target
+    args = (("i32", 1), ("i64", 2), ("f32", 3), ("f64", 4), ("v128", 5), ("funcref", None), ("externref", ref))
+    text = W.call_wrapper(W.Call("M", "echo", ECHO, ECHO, args), i31=True)
+    assert W.decode(ECHO, _run_wrapper(store, inst, text), i31=True)[-1] == ("externref", ref)
+    replay = W.replay_module([W.Call("M", "echo", ECHO, ECHO, args)], i31=True)
+    store.instantiate(api.Module.from_bytes(W.binary(replay)), {"M": dict(inst.exports)})
+    with pytest.raises(Unsupported):
+        W.const("externref", HostRef(1 << 31), i31=True)
+
+
+def test_with_i31_an_externref_no_wrapper_made_is_unsupported_and_a_bad_slot_unreadable():
+    with pytest.raises(Unsupported, match="no wrapper made"):
+        W.decode(("externref",), [0xFFFFFFFE], i31=True)
+    with pytest.raises(ValueError, match="no externref's slot"):
+        W.decode(("externref",), [0x80000000], i31=True)

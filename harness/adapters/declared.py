@@ -64,9 +64,9 @@ ENGINE_KEYS = {"description", "binary", "binary_package", "install", "version", 
 WASI_KEYS = {"command", "dir", "env"}
 SPEC_KEYS = {"validate", "instantiate", "invoke", "preload", "trap_exit", "exhaustion", "link_error", "message",
              "result", "int_args", "float_args", "float_results", "timeout", "env", "wrap",
-             "reads_text"}
+             "reads_text", "extern_refs"}
 CHOICES = {"int_args": ("signed", "unsigned", "hex"), "float_args": ("decimal", "bits"),
-           "float_results": ("decimal", "bits")}
+           "float_results": ("decimal", "bits"), "extern_refs": ("none", "i31")}
 
 
 class DeclarationError(HarnessError):
@@ -100,6 +100,8 @@ class SpecCommands:
     # arguments, integer results, globals, and the script's state rebuilt by replay in each process
     wrap: bool = False
     reads_text: bool = False  # validate/instantiate take WebAssembly text (a .wat file) as {module}
+    # "i31": instantiate and invoke accept the GC proposal, so wrappers make ref.extern N as an i31
+    extern_refs: str = "none"
 
 
 @dataclass
@@ -354,6 +356,9 @@ def _spec_commands(spec: dict, command, fail) -> SpecCommands:  # noqa: ANN001 -
             raise fail(("spec", "wrap"), "spec.wrap needs spec.preload: the wrapper links the module under test "
                        "through it", 'add preload = ["--your-flag", "{name}={path}"]')
         out.wrap = spec["wrap"]
+    if out.extern_refs != "none" and not out.wrap:
+        raise fail(("spec", "extern_refs"), "spec.extern_refs needs wrap = true: only wrappers make references",
+                   "add wrap = true, or remove extern_refs")
     if "timeout" in spec:
         if not isinstance(spec["timeout"], int | float) or spec["timeout"] <= 0:
             raise fail(("spec", "timeout"), "spec.timeout must be a positive number of seconds", "write timeout = 60")

@@ -18,8 +18,11 @@ export from the instance (which the CLI links with its ``preload`` command) and 
 A *replay* module repeats earlier actions in its start function (results dropped), so that a process can
 rebuild the state a live instance would have (``declared_replay``).
 
-What a wrapper cannot express is ``Unsupported`` (skipped): a non-null ``externref`` argument (wasm code
-cannot make ``ref.extern N``) and the identity of a non-null ``externref`` result.
+What a wrapper cannot express is ``Unsupported`` (skipped): a non-null ``externref`` argument (2.0 code
+cannot make ``ref.extern N``) and the identity of a non-null ``externref`` result; unless the declaration
+says ``extern_refs = "i31"`` (its ``instantiate`` and ``invoke`` commands accept the GC proposal): then
+``ref.extern N`` is made as ``extern.convert_any (ref.i31 N)`` and an externref result is returned as -1
+(null), N (made from ``ref.i31 N``) or -2 (any other).
 """
 
 from __future__ import annotations
@@ -63,8 +66,13 @@ def _quote(name: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-def const(t: str, raw: Any) -> str:
-    """The instructions that push the raw value ``raw`` of type ``t``, bit-exact."""
+I31_MAX = (1 << 31) - 1
+NULL_SLOT, FOREIGN_SLOT = 0xFFFFFFFF, 0xFFFFFFFE  # an externref result with extern_refs = "i31": -1, -2
+
+
+def const(t: str, raw: Any, i31: bool = False) -> str:
+    """The instructions that push the raw value ``raw`` of type ``t``, bit-exact.  ``i31``: make the host
+    reference ``ref.extern N`` as ``extern.convert_any (ref.i31 N)`` (the GC proposal)."""
     if t in ("i32", "i64"):
         return f"({t}.const {_signed(raw, BITS[t])})"
     if t == "f32":
@@ -77,14 +85,22 @@ def const(t: str, raw: Any) -> str:
     if t in REF_TYPES:
         if raw is None:
             return f"(ref.null {REF_TYPES[t]})"
+        if i31 and t == "externref" and isinstance(raw, HostRef) and 0 <= raw.n <= I31_MAX:
+            return f"(extern.convert_any (ref.i31 (i32.const {raw.n})))"
         what = f"ref.extern {raw.n}" if isinstance(raw, HostRef) else f"a non-null {t}"
         raise Unsupported(f"{what} cannot be made inside a wrapper module: the argument cannot be given")
     raise Unsupported(f"a {t} value cannot be given through a wrapper module")
 
 
-def _convert(t: str, local: str) -> str:
-    """The instructions that turn local ``local`` of type ``t`` into its integer slots (``SLOTS[t]``)."""
+def _convert(t: str, local: str, i31: bool = False) -> str:
+    """The instructions that turn local ``local`` of type ``t`` into its integer slots (``SLOTS[t]``).  An
+    externref with ``i31``: -1 for null, N for one made from ``ref.i31 N``, -2 for any other."""
     get = f"(local.get {local})"
+    if i31 and t == "externref":
+        any_ref = f"(any.convert_extern {get})"
+        return (f"(if (result i32) (ref.is_null {get}) (then (i32.const -1)) (else "
+                f"(if (result i32) (ref.test (ref i31) {any_ref}) (then (i31.get_u (ref.cast (ref i31) {any_ref}))) "
+                f"(else (i32.const -2)))))")
     if t in ("i32", "i64"):
         return get
     if t == "f32":
@@ -112,40 +128,41 @@ def _func_type(params: tuple[str, ...], results: tuple[str, ...]) -> str:
     return "".join(f" (param {p})" for p in params) + "".join(f" (result {r})" for r in results)
 
 
-def _returning(types: tuple[str, ...], push: str, locals_from: int = 0) -> tuple[str, str]:
+def _returning(types: tuple[str, ...], push: str, i31: bool = False) -> tuple[str, str]:
     """(locals, body) of a function that runs ``push`` (which leaves values of ``types``) and returns
     them as integer slots."""
-    names = [f"$r{i + locals_from}" for i in range(len(types))]
+    names = [f"$r{i}" for i in range(len(types))]
     decl = " ".join(f"(local {n} {t})" for n, t in zip(names, types, strict=True))
     body = push + "".join(f" (local.set {n})" for n in reversed(names))
-    body += "".join(" " + _convert(t, n) for n, t in zip(names, types, strict=True))
+    body += "".join(" " + _convert(t, n, i31) for n, t in zip(names, types, strict=True))
     return decl, body
 
 
-def call_wrapper(call: Call) -> str:
-    """A module whose export ``run`` makes ``call`` and returns its results as integers."""
+def call_wrapper(call: Call, i31: bool = False) -> str:
+    """A module whose export ``run`` makes ``call`` and returns its results as integers (``i31``: host
+    references as ``const`` and ``decode`` say)."""
     out = _func_type((), slots(call.results))
-    args = " ".join(const(t, raw) for t, raw in call.args)
-    decl, body = _returning(call.results, f"(call $f {args})")
+    args = " ".join(const(t, raw, i31) for t, raw in call.args)
+    decl, body = _returning(call.results, f"(call $f {args})", i31)
     return (f"(module\n  (import {_quote(call.module)} {_quote(call.field)} (func $f{_func_type(call.params, call.results)}))\n"
             f"  (func (export \"{EXPORT}\"){out} {decl}\n    {body}))")
 
 
-def global_wrapper(module: str, field: str, t: str, mutable: bool) -> str:
+def global_wrapper(module: str, field: str, t: str, mutable: bool, i31: bool = False) -> str:
     """A module whose export ``run`` returns the global ``field`` of ``module`` as integers."""
     gtype = f"(mut {t})" if mutable else t
-    decl, body = _returning((t,), "(global.get $g)")
+    decl, body = _returning((t,), "(global.get $g)", i31)
     return (f"(module\n  (import {_quote(module)} {_quote(field)} (global $g {gtype}))\n"
             f"  (func (export \"{EXPORT}\"){_func_type((), slots((t,)))} {decl}\n    {body}))")
 
 
-def replay_module(calls: list[Call]) -> str:
+def replay_module(calls: list[Call], i31: bool = False) -> str:
     """A module whose start function makes ``calls`` in order and drops their results."""
     imports, body = [], []
     for n, call in enumerate(calls):
         imports.append(f"  (import {_quote(call.module)} {_quote(call.field)} (func $f{n}"
                        f"{_func_type(call.params, call.results)}))")
-        args = " ".join(const(t, raw) for t, raw in call.args)
+        args = " ".join(const(t, raw, i31) for t, raw in call.args)
         body.append(f"(call $f{n} {args})" + " (drop)" * len(call.results))
     return ("(module\n" + "\n".join(imports) + "\n  (func $replay\n    " + "\n    ".join(body)
             + ")\n  (start $replay))")
@@ -159,7 +176,7 @@ def binary(text: str) -> bytes:
     return parse_module(text)
 
 
-def decode(types: tuple[str, ...], ints: list[int]) -> list[tuple[str, Any]]:
+def decode(types: tuple[str, ...], ints: list[int], i31: bool = False) -> list[tuple[str, Any]]:
     """Results of ``types`` from the unsigned integers the wrapper returned (``slots(types)`` of them)."""
     values: list[tuple[str, Any]] = []
     it = iter(ints)
@@ -167,6 +184,13 @@ def decode(types: tuple[str, ...], ints: list[int]) -> list[tuple[str, Any]]:
         if t == "v128":
             lo, hi = next(it), next(it)
             values.append((t, lo | hi << 64))
+        elif i31 and t == "externref":
+            slot = next(it)
+            if slot == FOREIGN_SLOT:
+                raise Unsupported("the engine returned a non-null externref no wrapper made: its identity is unknown")
+            if slot != NULL_SLOT and slot > I31_MAX:
+                raise ValueError(f"{slot} is no externref's slot (-1, -2 or an i31)")
+            values.append((t, None if slot == NULL_SLOT else HostRef(slot)))
         elif t in REF_TYPES:
             flag = next(it)
             if flag not in (0, 1):

@@ -35,6 +35,7 @@ class WrappingDriver(DeclaredCliDriver):
         super().__init__(adapter, tier)
         self.history = History()
         self._effects: dict[tuple[int, ...], GroupEffects] = {}
+        self.i31 = self.commands.extern_refs == "i31"  # host references made by the GC proposal's i31
 
     def _write(self, text: str) -> Path:
         try:
@@ -49,7 +50,7 @@ class WrappingDriver(DeclaredCliDriver):
     def _preloads(self, plan: Plan, spectest_too: bool = False) -> list[str]:
         argv = self._preload(spectest.NAME, self.spectest_path) if plan.spectest or spectest_too else []
         for step in plan.steps:
-            path = step.live.module.path if step.live is not None else self._write(declared_wrap.replay_module(step.calls))
+            path = step.live.module.path if step.live is not None else self._write(declared_wrap.replay_module(step.calls, self.i31))
             argv += self._preload(step.name, path)
         return argv
 
@@ -134,7 +135,7 @@ class WrappingDriver(DeclaredCliDriver):
         access = self.effects(self.history.group([instance])).of_export(instance, field)
         try:
             done = self._call(instance, access, lambda name: declared_wrap.call_wrapper(
-                declared_wrap.Call(name, field, ftype[0], ftype[1], tuple(args))))
+                declared_wrap.Call(name, field, ftype[0], ftype[1], tuple(args)), self.i31))
         except Unsupported as e:
             self.history.mark(access.writes, f"an action on {field!r} that could not be made may have written it")
             raise e from None
@@ -147,7 +148,7 @@ class WrappingDriver(DeclaredCliDriver):
             raise failure
         if access.writes:
             self.history.wrote(instance, field, ftype[0], ftype[1], args)
-        return _read_wrapped(done, ftype[1], self.commands)
+        return _read_wrapped(done, ftype[1], self.commands, self.i31)
 
     def get(self, instance: Live, field: str) -> tuple[str, Any]:
         gtype = instance.module.info.export_global_type(field)
@@ -156,16 +157,17 @@ class WrappingDriver(DeclaredCliDriver):
         if gtype is None:
             raise DriverFailure(f"no exported global {field!r}")
         access = self.effects(self.history.group([instance])).of_global(instance, field)
-        done = self._call(instance, access, lambda name: declared_wrap.global_wrapper(name, field, *gtype))
+        done = self._call(instance, access, lambda name: declared_wrap.global_wrapper(name, field, *gtype, self.i31))
         if done.exit.returncode:
             raise self._failure(done, DriverFailure)
-        return _read_wrapped(done, (gtype[0],), self.commands)[0]
+        return _read_wrapped(done, (gtype[0],), self.commands, self.i31)[0]
 
 
-def _read_wrapped(done: process.Captured, types: tuple[str, ...], c: SpecCommands) -> list[tuple[str, Any]]:
+def _read_wrapped(done: process.Captured, types: tuple[str, ...], c: SpecCommands,
+                  i31: bool = False) -> list[tuple[str, Any]]:
     """Results of ``types`` from the integers a wrapper's ``run`` printed."""
     ints = [value for _, value in _read(done, declared_wrap.slots(types), c)]
     try:
-        return declared_wrap.decode(types, ints)
+        return declared_wrap.decode(types, ints, i31)
     except ValueError as e:
         raise UnreadableOutput(f"unreadable results: {e}") from None
