@@ -21,6 +21,8 @@ from ..analysis.regressions import (
     ALPHA,
     CONFIRM_NIGHTS,
     MIN_EFFECT,
+    Z_CONFIRM,
+    Z_SUSPECT,
     Change,
     Noise,
     Z,
@@ -149,10 +151,11 @@ def render_site(db: Path, out: Path) -> Path:
     if not history.nights:
         return _write(out / "index.html", "dashboard_empty.html", db=db)
     noise = {k: noise_floor(p) for k, p in history.series.items()}
-    site = Site(history, find_changes(history), noise)
+    every = find_changes(history, refuted=True)
+    site = Site(history, [c for c in every if not c.refuted], noise)
     common = dict(history=history, nights=history.nights, last=history.nights[-1], run_page=run_page, slug=slug,
                   changes=site.changes, confirmed=[c for c in site.changes if c.confirmed],
-                  suspected=[c for c in site.changes if not c.confirmed])
+                  suspected=[c for c in site.changes if not c.confirmed], refuted=[c for c in every if c.refuted])
     engines = sorted({k.engine for k in history.series} | {c.engine for c in history.conformance})
     workloads = sorted({(k.suite, k.file) for k in history.series})
     suites = sorted({c.suite for c in history.conformance})
@@ -187,7 +190,7 @@ def render_site(db: Path, out: Path) -> Path:
     for run in history.runs.values():
         _write(out / run_page(run.run_id), "dashboard_run.html", **common, run=run)
     _write(out / "regressions.html", "dashboard_regressions.html", **common, noise=noise, alpha=ALPHA, z=Z,
-           min_effect=MIN_EFFECT, confirm_nights=CONFIRM_NIGHTS,
+           min_effect=MIN_EFFECT, confirm_nights=CONFIRM_NIGHTS, z_suspect=Z_SUSPECT, z_confirm=Z_CONFIRM,
            charts={ChartKey.of(c.key): site.chart(ChartKey.of(c.key)) for c in site.changes})
     return out / "index.html"
 

@@ -39,6 +39,10 @@ def test_the_injected_steps_are_flagged_and_nothing_else(site):
         found = [n for f, e, a, n in flagged if (f, e, a) == (file, engine, arch)]
         assert found and all(abs(n - night) <= 1 for n in found), (file, engine, found)
     assert {c.kind for c in changes if c.key.engine == "wasmtime:cranelift"} == {"improvement"}
+    # the last morning's suspects were re-measured (the builds around each, in turns) and refuted
+    refuted = [c for c in find_changes(history, refuted=True) if c.refuted]
+    assert refuted and all("interleaved" in c.remeasure for c in refuted)
+    assert not {(c.key.file, c.key.engine, c.key.arch) for c in refuted} & {i[:3] for i in simulate.injected()}
 
 
 def test_the_cut_short_shard_leaves_missing_nights_not_zeros(site):
@@ -71,6 +75,7 @@ def test_every_page_is_there_and_every_link_resolves(site):
     for file, engine, _, _ in simulate.injected():
         assert file in regressions and engine in regressions
     assert "injected failure" not in regressions
+    assert "Refuted by re-measurement" in regressions and "interleaved pairs" in regressions
 
 
 def test_the_suite_page_lists_the_checks_that_started_failing(site):
