@@ -3,8 +3,9 @@
 Why out of process, every one: a mutated binary is exactly the input that makes a decoder crash, loop or
 allocate without end, and such a failure must become a finding, never the end of the run.  Two shapes:
 
-- a **server** (our engine, wasmtime-py, node, a test's fake engine) stays alive between checks: it reads
-  ``<u32 little-endian length><bytes>`` on stdin and answers one JSON line ``{"v": verdict, "m": message}``.
+- a **server** (our engine, wasmtime-py, node, a test's fake engine) stays alive between checks: once loaded
+  it prints ``{"ready": true}``, then reads ``<u32 little-endian length><bytes>`` on stdin and answers one
+  JSON line ``{"v": verdict, "m": message}`` per binary.
   Each answer has a deadline; a server that misses it is killed (its whole process group) and is
   restarted for the next check; one that dies is a ``crash`` with its exit status and the end of its stderr.
   Starting one costs ~0.3-1 s (imports), which a per-check process would pay 20,000 times.
@@ -51,7 +52,8 @@ from ..text import clip
 WASM3_FEATURES = frozenset(("extended-const", "multi-memory", "memory64", "tail-call", "function-references",
                             "exceptions", "relaxed-simd", "gc"))
 ACCEPT, REJECT, CRASH, TIMEOUT, ERROR = "accept", "reject", "crash", "timeout", "error"
-STARTUP_SECONDS = 60.0  # a server's first answer may also wait for its imports on a loaded machine
+STARTUP_SECONDS = 60.0  # for a server's imports on a loaded machine (then each answer has the check's timeout)
+READY = b'{"ready": true}'  # a server's first line: loaded, waiting for checks
 STDERR_TAIL = 2000
 
 # wabt's switches per proposal: which ones wasm-validate 1.0.42 has on unless told (``--help``).
@@ -130,18 +132,21 @@ def _builtin(runtime: str, tier: str) -> EngineSpec:
         feats = _adapter_features("v8", tier or "turbofan")
         on = frozenset(f for f, s in feats.items() if s.supported)
         flags = tuple(flag for f in sorted(on) for flag in feats[f].enable)
-        # node 20 has the legacy exception instructions (try/catch/rethrow/delegate) on by default
+        # node 20 has the legacy exception instructions (try/catch/rethrow/delegate) and threads (shared
+        # memories, atomics) on by default
         known = (("invalid table elements limits flags",
                   "V8 11.3's memory64 covers memories only, not 64-bit tables (harness/adapters/v8.py)"),)
-        return EngineSpec("v8", "node", "v8", on, reference_extra=("legacy-exceptions",), flags=flags, known=known)
+        return EngineSpec("v8", "node", "v8", on, reference_extra=("legacy-exceptions", "threads"), flags=flags,
+                          known=known)
     if runtime == "wabt":
         feats = _adapter_features("wabt", tier or "interp")
         on = frozenset(f for f, s in feats.items() if s.supported)
         flags = [flag for f in sorted(on) for flag in feats[f].enable]
         flags += [f"--disable-{f}" for f in sorted(_WABT_DEFAULT_ON - on)]
-        # wasm-validate rejects a module whose name section is malformed (bad UTF-8, say) unless told not to;
-        # the spec never lets a custom section's contents invalidate a module (found by this fuzzing)
-        flags.append("--ignore-custom-section-errors")
+        # wasm-validate as users run it, which rejects a name section with bad UTF-8 in a name (the spec never
+        # lets a custom section's contents invalidate a module); its --ignore-custom-section-errors would
+        # also accept a custom section whose own name runs past its end, which is malformed: both found by
+        # this fuzzing, listed in docs/FUZZING.md
         return EngineSpec("wabt", "command", "wasm-validate", on, flags=tuple(flags))
     known = "ours, wasmtime[:cranelift|winch|pulley], v8, wabt, or NAME=module:function"
     raise HarnessError(f"validation fuzzing cannot drive engine {runtime!r} (known: {known})")
@@ -247,37 +252,69 @@ class ServerValidator(Validator):
         self.stderr.seek(0)
         return self.stderr.read().decode(errors="replace").strip()[-STDERR_TAIL:]
 
-    def check(self, data: bytes) -> Verdict:
-        first = self.proc is None
-        if first:
-            try:
-                self._start()
-            except OSError as e:
-                return Verdict(ERROR, f"cannot start {self.argv[0]}: {e}")
-        assert self.proc is not None and self.proc.stdin is not None and self.proc.stdout is not None
-        deadline = time.monotonic() + self.timeout + (STARTUP_SECONDS if first else 0)
-        try:
-            self.proc.stdin.write(len(data).to_bytes(4, "little") + data)
-            self.proc.stdin.flush()
-        except (BrokenPipeError, OSError):
-            pass  # it died; reading says how
+    def _read_line(self, deadline: float) -> bytes | None:
+        """The next line from the child, or None at its end of output; raises TimeoutError at ``deadline``."""
+        assert self.proc is not None and self.proc.stdout is not None
         fd = self.proc.stdout.fileno()
         while b"\n" not in self._buffer:
             left = deadline - time.monotonic()
             if left <= 0:
-                self._stop()
-                return Verdict(TIMEOUT, f"no answer in {self.timeout:g} s")
+                raise TimeoutError
             ready, _, _ = select.select([fd], [], [], left)
             if not ready:
                 continue
             chunk = os.read(fd, 65536)
             if not chunk:
-                status = self._stop()
-                how = (f"signal {signal.Signals(-status).name}" if status is not None and status < 0
-                       and -status in signal.valid_signals() else f"status {status}")
-                return Verdict(CRASH, f"exited with {how}: {clip(self._stderr_tail(), 500)}")
+                return None
             self._buffer += chunk
         line, _, self._buffer = self._buffer.partition(b"\n")
+        return line
+
+    def _died(self) -> Verdict:
+        status = self._stop()
+        how = (f"signal {signal.Signals(-status).name}" if status is not None and status < 0
+               and -status in signal.valid_signals() else f"status {status}")
+        return Verdict(CRASH, f"exited with {how}: {clip(self._stderr_tail(), 500)}")
+
+    def _ensure_started(self) -> Verdict | None:
+        """Start the child if it is not running and wait for its ready line (its imports are not the
+        check's time); a Verdict when it cannot start."""
+        if self.proc is not None:
+            return None
+        try:
+            self._start()
+        except OSError as e:
+            self.proc = None
+            return Verdict(ERROR, f"cannot start {self.argv[0]}: {e}")
+        try:
+            line = self._read_line(time.monotonic() + STARTUP_SECONDS)
+        except TimeoutError:
+            self._stop()
+            return Verdict(ERROR, f"{self.name} did not start in {STARTUP_SECONDS:g} s")
+        if line is None:
+            return self._died()
+        if line.strip() != READY:
+            self._stop()
+            return Verdict(ERROR, f"{self.name} did not start: {clip(line.decode(errors='replace'), 200)}")
+        return None
+
+    def check(self, data: bytes) -> Verdict:
+        failed = self._ensure_started()
+        if failed is not None:
+            return failed
+        assert self.proc is not None and self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(len(data).to_bytes(4, "little") + data)
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            pass  # it died; reading says how
+        try:
+            line = self._read_line(time.monotonic() + self.timeout)
+        except TimeoutError:
+            self._stop()
+            return Verdict(TIMEOUT, f"no answer in {self.timeout:g} s")
+        if line is None:
+            return self._died()
         try:
             reply = json.loads(line)
             kind, message = reply["v"], str(reply.get("m", ""))
@@ -295,6 +332,7 @@ class ServerValidator(Validator):
 
 _NODE_SERVER = r"""
 'use strict';
+process.stdout.write('{"ready": true}\n');
 let buf = Buffer.alloc(0);
 process.stdin.on('data', (d) => {
   buf = Buffer.concat([buf, d]);
@@ -571,6 +609,8 @@ def serve(target: str, features: frozenset[str]) -> None:
 
     check = load_check(target, features)
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    stdout.write(READY + b"\n")
+    stdout.flush()
     while True:
         head = stdin.read(4)
         if len(head) < 4:
