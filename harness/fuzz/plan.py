@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..spec.wasm_sections import read_module_info
 from .refuel import REFUEL
@@ -58,27 +59,61 @@ def argument(t: str, rng: random.Random) -> int | None:
     return rng.getrandbits(_BITS[t])
 
 
-def make_plan(wasm: bytes, name: str, calls_per_export: int = CALLS_PER_EXPORT) -> Plan:
-    """The calls and observations for ``wasm``; ``name`` (``"seed:index"``) seeds the arguments."""
+def _exports(wasm: bytes) -> list[tuple[str, str, Any]] | None:
+    """(name, kind, type) of each export: (params, results) of a function, the value type of a global.
+
+    The harness's small reader (``spec.wasm_sections``) is fast but knows only the 2.0 value types; a type
+    section with typed references or gc types (it reads them as ``?``, or not at all) goes through our
+    engine's decoder instead.  None when neither can read the module."""
     try:
         info = read_module_info(wasm)
-    except (IndexError, ValueError, UnicodeError) as e:
-        return Plan(note=f"cannot read the module's exports ({type(e).__name__}); it is only instantiated")
+        if all("?" not in p + r for p, r in info.types):
+            out: list[tuple[str, str, Any]] = []
+            for name, (kind, _) in info.exports.items():
+                ty: Any = None
+                if kind == "func":
+                    ty = info.export_func_type(name)
+                elif kind == "global":
+                    gt = info.export_global_type(name)
+                    ty = gt[0] if gt else None
+                out.append((name, kind, ty))
+            return out
+    except (IndexError, ValueError, UnicodeError):
+        pass
+    try:
+        from ..engine import api, features
+
+        module = api.Module.from_bytes(wasm, features=features.WASM3)
+    except Exception:  # noqa: BLE001 - a module our decoder rejects: nothing to call
+        return None
+    out = []
+    for name, kind, ty in module.exports:
+        if kind == "func":
+            out.append((name, kind, (tuple(str(t) for t in ty.params), tuple(str(t) for t in ty.results))))
+        elif kind == "global":
+            out.append((name, kind, str(ty.valtype)))
+        else:
+            out.append((name, kind, None))
+    return out
+
+
+def make_plan(wasm: bytes, name: str, calls_per_export: int = CALLS_PER_EXPORT) -> Plan:
+    """The calls and observations for ``wasm``; ``name`` (``"seed:index"``) seeds the arguments."""
+    exports = _exports(wasm)
+    if exports is None:
+        return Plan(note="cannot read the module's exports; it is only instantiated")
     plan = Plan()
-    for export, (kind, _) in info.exports.items():
+    for export, kind, ty in exports:
         if kind == "func" and export == REFUEL:
             plan.refuel = export
         elif kind == "func":
-            ft = info.export_func_type(export)
-            if ft is None or not set(ft[0]) | set(ft[1]) <= CARRIED:
+            if ty is None or not set(ty[0]) | set(ty[1]) <= CARRIED:
                 continue
             rng = random.Random(f"{name}:{export}")
             for _ in range(calls_per_export):
-                plan.calls.append(Call(export, [(t, argument(t, rng)) for t in ft[0]], ft[1]))
-        elif kind == "global":
-            gt = info.export_global_type(export)
-            if gt is not None and gt[0] in CARRIED:
-                plan.globals.append(export)
+                plan.calls.append(Call(export, [(t, argument(t, rng)) for t in ty[0]], ty[1]))
+        elif kind == "global" and ty in CARRIED:
+            plan.globals.append(export)
         elif kind == "memory":
             plan.memories.append(export)
     return plan

@@ -66,3 +66,15 @@ def test_the_plan_calls_every_carried_export_with_arguments_seeded_by_its_name()
     assert [c.args for c in plan.calls] == [c.args for c in again.calls]
     assert [c.args for c in make_plan(wasm, "1:3").calls] != [c.args for c in plan.calls]
     assert make_plan(b"\0asm\1\0\0\0\1\5", "x").calls == []  # cut short: nothing to call, no crash
+
+
+def test_typed_references_in_the_type_section_do_not_derail_the_plan():
+    """The small reader knows only 2.0 value types: a ``(ref func)`` parameter sends the module through our
+    engine's decoder, so the other exports are still called with the right types (once it crashed the run)."""
+    tool = smith_tool()
+    wasm = subprocess.run([str(tool), "parse", "-"], capture_output=True, check=True, input=b"""
+        (module (type $t (func)) (func $h (type $t))
+          (func (export "f") (param (ref $t)) (result i32) i32.const 1)
+          (func (export "g") (param i64) (result i32) i32.const 2))""").stdout
+    plan = make_plan(wasm, "1:1")
+    assert [c.export for c in plan.calls] == ["g"] * 3 and all(c.args[0][0] == "i64" for c in plan.calls)
