@@ -139,6 +139,8 @@ def shrink(wasm: bytes, found: Disagreement, workers: dict[str, EngineWorker], o
                         break
                     return ShrinkResult(wasm, False, f"wasm-tools shrink took over {SHRINK_TIMEOUT:.0f}s",
                                         server.asked)
+                if p.returncode == 0 and not out.is_file():
+                    break  # shrink writes nothing when it found nothing smaller
                 if p.returncode != 0 or not out.is_file():
                     if rounds:
                         break
@@ -152,6 +154,9 @@ def shrink(wasm: bytes, found: Disagreement, workers: dict[str, EngineWorker], o
                 if len(smaller) >= len(small):
                     break
                 small = smaller
+            if small is wasm:
+                return ShrinkResult(wasm, False, f"wasm-tools shrink found nothing smaller in {server.asked} "
+                                    f"candidates on {', '.join(engines)}", server.asked)
             return ShrinkResult(small, True, f"{len(wasm)} -> {len(small)} bytes in {server.asked} candidates, "
                                 f"{rounds} rounds, on {', '.join(engines)}", server.asked)
         finally:
