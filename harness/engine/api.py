@@ -18,6 +18,7 @@ from .features import (
     EXCEPTIONS,
     EXTENDED_CONST,
     FUNCTION_REFERENCES,
+    GC,
     MEMORY64,
     MULTI_MEMORY,
     RELAXED_SIMD,
@@ -130,7 +131,7 @@ TIERS: dict[str, Callable[..., Tier]] = {"interp": _interp_tier, "llvm": _llvm_t
 # instantiation, so every tier has them.
 TIER_FEATURES: dict[str, frozenset[str]] = {"interp": WASM3,
                                             "llvm": frozenset((EXTENDED_CONST, MEMORY64, MULTI_MEMORY, TAIL_CALL,
-                                                               FUNCTION_REFERENCES, RELAXED_SIMD, EXCEPTIONS)),
+                                                               FUNCTION_REFERENCES, RELAXED_SIMD, EXCEPTIONS, GC)),
                                             "singlepass": frozenset((EXTENDED_CONST, RELAXED_SIMD))}
 
 

@@ -127,6 +127,10 @@ class NativeInstance:
             table.elements[d : d + n] = seg[sidx : sidx + n]
             store.tables[id(table)].sync_from_python(store)
             return 0
+        if op == "gc":
+            from .gcops import run
+
+            return run(self, s)
         if op == "throw":  # s[0]: the tag's index, s[1]: the payload's slots
             tag = inst.tags[s[0]]
             params = tag.type.params

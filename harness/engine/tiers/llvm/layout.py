@@ -86,6 +86,8 @@ TRAP_KINDS = {
     11: "null function reference",
     12: "null reference",
     13: "null exception reference",
+    14: "null i31 reference",
+    15: "cast failure",
 }
 TRAP_CODES = {kind: code for code, kind in TRAP_KINDS.items()}
 TRAP_HOST = 100  # a host function or helper raised: the exception is pending on the Python side
@@ -115,5 +117,6 @@ HELPER_OPS = (
     "table.init",
     "elem.drop",
     "throw",
+    "gc",  # every GC instruction not compiled inline (``gc.py``; the runtime side is ``gcops.py``)
 )
 HELPER_CODES = {name: i for i, name in enumerate(HELPER_OPS)}

@@ -13,8 +13,11 @@ Who owns what:
   compiled code reads the mirror directly (``call_indirect``, ``table.get``) and changes tables only
   through the helper callback, which updates both sides.  Changes the host makes to ``elements`` are picked
   up on entry to compiled code.
-* references: a funcref is the address of a *function record* ``{type id, code, ctx}``; an externref is a
-  handle (index into the store's list of host objects).  0 is null for both.
+* references: a funcref is the address of a *function record* ``{type id, code, ctx}``; an exnref the
+  address of an exception record; an ``i31`` is the tagged word ``value << 1 | 1`` (the only odd words); any
+  other reference -- a host object, a GC struct or array (``runtime.gcref``'s Python objects) -- is a
+  *handle*: an even word, twice its index in the store's handle table, which holds the object as long as
+  the store lives (see "GC" in docs/LLVM_TIER.md).  0 is null for all of them.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from typing import Any
 
 from ... import syntax
 from ...errors import Exhaustion, Trap, WasmException
+from ...runtime.gcref import I31
 from ...runtime.instance import rtt_of
 from ...runtime.objects import FuncInstance, GlobalInstance, TableInstance
 from ...runtime.rtt import RTT
@@ -47,7 +51,9 @@ _JMPBUF = L.STATE_JMPBUF // 8  # index of the State's jmp_buf word: 0 while Pyth
 MAX_REENTRY = 100  # nested host -> wasm entries (each holds Python and ctypes frames on the native stack)
 
 _NUMERIC = frozenset(("i32", "i64", "f32", "f64", "v128"))  # every other value type is a reference
+COLLECT_AT = 4096  # see ``NativeStore.collect``
 _rtt_ids: dict[RTT, int] = {}
+_rtts_by_id: list[RTT | None] = [None]  # id -> runtime type (the inverse of ``rtt_id``)
 
 
 def rtt_id(rtt: RTT) -> int:
@@ -57,7 +63,13 @@ def rtt_id(rtt: RTT) -> int:
     tid = _rtt_ids.get(rtt)
     if tid is None:
         tid = _rtt_ids[rtt] = len(_rtt_ids) + 1
+        _rtts_by_id.append(rtt)
     return tid
+
+
+def rtt_of_id(tid: int) -> RTT:
+    """The runtime type with id ``tid`` (``call_indirect`` of a subtype's function asks)."""
+    return _rtts_by_id[tid]
 
 
 _tag_ids: dict[int, tuple[int, Any]] = {}  # id(TagInstance) -> (native id, the tag, kept alive)
@@ -92,8 +104,11 @@ class NativeStore:
         self.tables: dict[int, TableMirror] = {}  # id(table) -> mirror
         self.globals: dict[int, tuple[GlobalInstance, Any]] = {}  # id(global) -> (global, cell)
         self.mutable_globals: list[tuple[GlobalInstance, Any]] = []
-        self.handles: list[Any] = [None]  # externref handle -> object
-        self.handle_of: dict[int, int] = {}  # id(object) -> handle
+        self.handles: list[Any] = [None]  # handle >> 1 -> object (host objects, GC structs and arrays)
+        self.handle_of: dict[int, int] = {}  # id(object) -> handle (objects stay in ``handles``: ids stay theirs)
+        self.collect_at = COLLECT_AT  # the least ``collect_limit`` is ever set to
+        self.collect_limit = COLLECT_AT  # handles in the table before a return to Python ends the epoch
+        self.epochs = 0  # handle epochs ended (``collect``)
         self.exns: dict[int, tuple[WasmException, Any]] = {}  # exception record address -> (exception, record)
         self.instances: dict[int, Any] = {}  # CTX_INSTANCE key -> NativeInstance
         self.pending: BaseException | None = None
@@ -111,9 +126,11 @@ class NativeStore:
             return self.record_of(ref)
         if isinstance(ref, WasmException):
             return self.exn_record(ref)
+        if type(ref) is I31:
+            return ref.value << 1 | 1
         h = self.handle_of.get(id(ref))
         if h is None:
-            h = len(self.handles)
+            h = 2 * len(self.handles)
             self.handles.append(ref)
             self.handle_of[id(ref)] = h
         return h
@@ -123,13 +140,47 @@ class NativeStore:
         names a type index of some module, and record addresses never collide with handles (small ints)."""
         if value == 0:
             return None
+        if value & 1:
+            return I31(value >> 1)
         fi = self.records.get(value)
         if fi is not None:
             return fi
         exn = self.exns.get(value)
         if exn is not None:
             return exn[0]
-        return self.handles[value]
+        return self.handles[value >> 1]
+
+    def collect(self) -> None:
+        """End the handle epoch: empty the handle table, so CPython frees every object only it held.
+
+        Called when control returns to Python from the outermost call into compiled code (``call_entry``),
+        once the table holds more than ``collect_limit`` handles: ``collect_at``, or twice what the last
+        epoch started with (a table full of references would otherwise be converted again after every
+        call).  Then no compiled frame is live, so the only
+        native words that can hold a handle are the store's own: global cells, table mirrors and exception
+        records' payloads.  Each is rewritten here from its Python value (``GlobalInstance.value``,
+        ``TableInstance.elements``, ``WasmException.values``: mutable globals were copied out by
+        ``sync_out``, tables and payloads are kept on both sides), so every reachable object gets a handle in
+        the new epoch and no word is left naming an old one.  Handles made during one call into compiled
+        code live at least until it returns."""
+        if self.depth:
+            raise RuntimeError("LLVM tier: handles collected while compiled code runs")
+        self.handles = [None]
+        self.handle_of = {}
+        self.epochs += 1
+        for g, cell in self.globals.values():
+            if g.type.valtype not in _NUMERIC:
+                self._global_in(g, cell)
+        for mirror in self.tables.values():
+            mirror.shadow = []  # (forces a full conversion)
+            mirror.sync_from_python(self)
+        for exc, rec in self.exns.values():
+            params = exc.tag.type.params
+            if any(t not in _NUMERIC for t in params):
+                values = (U64 * (2 * max(len(params), 1))).from_address(address(rec) + L.EXN_VALUES)
+                for i, (t, v) in enumerate(zip(params, exc.values, strict=True)):
+                    self.put(values, i, t, v)
+        self.collect_limit = max(self.collect_at, 2 * len(self.handles))
 
     def exn_record(self, exc: WasmException) -> int:
         """Address of the native record of a wasm exception (``layout.EXN_*``), made on first use: by the
@@ -292,10 +343,19 @@ class NativeStore:
             self.depth -= 1
             self.sync_out()
         if rc:
-            self.raise_trap(rc)
+            try:
+                self.raise_trap(rc)
+            finally:
+                if self.depth == 0 and len(self.handles) > self.collect_limit:
+                    self.collect()
         if m.result_masks is not None:
+            if self.depth == 0 and len(self.handles) > self.collect_limit:
+                self.collect()
             return [slots[2 * i] & mask for i, mask in enumerate(m.result_masks)]
-        return [self.get(slots, i, t) for i, t in enumerate(ft.results)]
+        results = [self.get(slots, i, t) for i, t in enumerate(ft.results)]
+        if self.depth == 0 and len(self.handles) > self.collect_limit:
+            self.collect()
+        return results
 
     def raise_trap(self, rc: int) -> None:
         if rc == L.TRAP_HOST:

@@ -245,7 +245,14 @@ class ModuleCompiler:
             i = self._to_copy.pop()
             self._translate(self._copies[i], i)
         if self.part is None or self.part.start == 0:
-            entries = [self._entry(k, ft) for k, ft in enumerate(self.types)]
+            entries = []
+            none = None  # struct and array types (GC) share one entry, never called: nothing is of their type
+            for k, ft in enumerate(self.types):
+                if isinstance(ft, syntax.FuncType):
+                    entries.append(self._entry(k, ft))
+                else:
+                    none = none or self._entry(k, syntax.FuncType((), ()))
+                    entries.append(none)
             self._table("wasm_funcs", self.funcs)
             self._table("wasm_entries", entries)
         return self.ir
@@ -1036,7 +1043,18 @@ def _indirect_callee(fc: FunctionCompiler, typeidx: int, tableidx: int) -> tuple
     rec = b.inttoptr(ref, PTR)
     expected = fc.invariant_load(fc.ctx, fc.mc.offs["types"] + 8 * typeidx, I64)
     actual = fc.invariant_load(rec, L.REC_TYPE, I64)
-    fc.trap_if(b.icmp_unsigned("!=", actual, expected), L.TRAP_CODES["indirect call type mismatch"])
+    if not fc.mc.module.subs:  # no declared subtypes: only the expected type itself can pass
+        fc.trap_if(b.icmp_unsigned("!=", actual, expected), L.TRAP_CODES["indirect call type mismatch"])
+    else:  # a function of a subtype passes too (GC): the runtime compares types when the ids differ
+        slow, ok = fc.new_block(), fc.new_block()
+        b.cbranch(b.icmp_unsigned("!=", actual, expected), slow, ok)
+        b.position_at_end(slow)
+        from .gc import func_subtype
+
+        sub = func_subtype(fc, actual, expected)
+        fc.trap_if(b.icmp_unsigned("==", sub, ir.Constant(I64, 0)), L.TRAP_CODES["indirect call type mismatch"])
+        b.branch(ok)
+        b.position_at_end(ok)
     return fc.invariant_load(rec, L.REC_CODE, PTR), fc.invariant_load(rec, L.REC_CTX, PTR)
 
 
@@ -1399,10 +1417,14 @@ _CONTROL = {
 
 
 def _other_handler(name: str):
-    """SIMD instructions live in their own module (imported lazily: most modules have none)."""
+    """SIMD and GC instructions live in their own modules (imported lazily: most modules have none)."""
     from .simd import SIMD_OPS
 
     handler = SIMD_OPS.get(name)
+    if handler is None:
+        from .gc import GC_HANDLERS
+
+        handler = GC_HANDLERS.get(name)
     if handler is None:
         raise NotImplementedError(f"LLVM tier: instruction {name!r} is not supported")
     return handler
