@@ -226,8 +226,8 @@ def _pointer_mechanism(v2: str, effects: list[WidthEffect], compression: bool,
     fig = (f"pointer width on the same engine ({e.engine}{'' if e.size_class == 'full' else ', small size'}, "
            f"freestanding builds): wasm64/wasm32 {e.pointer:.2f}x [{fmt(e.pointer_lo)}, {fmt(e.pointer_hi)}] on the "
            f"pointer-heavy programs (geometric mean of {len(e.workloads)}), {c.ratio:.2f}x [{fmt(c.lo)}, {fmt(c.hi)}] on "
-           f"the control (matmul); pointer effect {e.effect:.2f}x [{fmt(e.lo)}, {fmt(e.hi)}]: the pointer-size "
-           f"explanation {e.verdict}")
+           f"the control (matmul); pointer effect {e.effect:.2f}x [{fmt(e.lo)}, {fmt(e.hi)}]; the pointer-size "
+           f"explanation: {e.verdict}")
     cpu = next((x for x in cpu_effects if (x.engine, x.size_class) == (e.engine, e.size_class) and x.complete), None)
     if cpu is not None:
         fig += f" (from CPU time: pointer effect {cpu.effect:.2f}x [{fmt(cpu.lo)}, {fmt(cpu.hi)}], {cpu.verdict})"

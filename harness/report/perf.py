@@ -205,7 +205,7 @@ def chart_width(lines: list[WidthLine], out: Path) -> Path | None:
     ax.axhline(1.0, color="black", lw=0.8)
     _ratio_axis(ax, "y", values)
     ax.set_xticks(range(len(workloads)), workloads, rotation=30, ha="right")
-    ax.set_ylabel("wasm64 / wasm32 wall time (log scale; above 1x the 64-bit build is slower)")
+    ax.set_ylabel("wasm64 / wasm32 wall time (log; > 1x: wasm64 slower)")
     ax.legend(fontsize=8, title="engine (both builds freestanding)", title_fontsize=8)
     return _save(plt, fig, out / "pointer_width.png")
 
