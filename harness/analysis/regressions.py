@@ -46,6 +46,7 @@ PERMUTATIONS = 1999
 Z_SUSPECT = 2.5  # the last one or two nights, judged against the level before them: suspected
 Z_CONFIRM = 3.0  # a re-measurement confirms a step this many standard errors from none
 MIN_PAIRS = 3  # interleaved pairs (previous build, current build) that can refute a step
+ANCHOR_NIGHTS = 3  # a split this close to a night whose builds measured apart is put on that night
 REFUTE_Z = 2.0  # refuted when the step's upper bound at this many standard errors stays below MIN_EFFECT
 MIN_SEGMENT = 2  # nights on each side of a split
 CONFIRM_NIGHTS = 3
@@ -155,10 +156,14 @@ def _size_interval(before: np.ndarray, after: np.ndarray, rng: np.random.Generat
     return float(lo), float(hi)
 
 
-def detect(key: SeriesKey, points: list[Point], noise: Noise | None = None, seed: int = 7) -> list[Change]:
-    """Steps in one series' nightly values."""
+def detect(key: SeriesKey, points: list[Point], noise: Noise | None = None, seed: int = 7,
+           anchors: frozenset[str] = frozenset()) -> list[Change]:
+    """Steps in one series' nightly values.  ``anchors``: nights where interleaved re-measurements found
+    the builds to differ (``confirmed_steps``); a split the rank test places within ``ANCHOR_NIGHTS`` of
+    one is put on it, since the builds, not the noisy nights, say where the step is."""
     noise = noise or noise_floor(points)
     y = np.log([p.value for p in points])
+    anchored = [i for i, p in enumerate(points) if p.night in anchors]
     rng = np.random.default_rng(seed)
     found: list[Change] = []
 
@@ -169,6 +174,8 @@ def detect(key: SeriesKey, points: list[Point], noise: Noise | None = None, seed
         if p > ALPHA:
             return
         k = lo + split
+        near = [a for a in anchored if abs(a - k) <= ANCHOR_NIGHTS and lo + MIN_SEGMENT <= a <= hi - MIN_SEGMENT]
+        k = min(near, key=lambda a: abs(a - k)) if near else k
         before, after = y[lo:k], y[k:hi]
         effect = float(np.median(after) - np.median(before))
         se = MEDIAN_EFFICIENCY * noise.sigma * math.sqrt(1 / len(before) + 1 / len(after))
@@ -274,14 +281,35 @@ def _interleaved(records: list[Remeasurement], noise: Noise) -> tuple[float, flo
     return float(np.median(d)), MEDIAN_EFFICIENCY * spread / math.sqrt(len(d)), len(d)
 
 
+def interleaved_verdict(records: list[Remeasurement], noise: Noise) -> str:
+    """``confirmed``, ``refuted`` or ``inconclusive`` for interleaved re-measurements of one step, in
+    whichever direction they point (``none`` without enough pairs): what tells ``ci/confirm`` to run
+    another round."""
+    verdict = _interleaved(records, noise)
+    if verdict is None:
+        return "none"
+    est, se = abs(verdict[0]), verdict[1]
+    if est >= max(math.log1p(MIN_EFFECT), Z_CONFIRM * se):
+        return "confirmed"
+    return "refuted" if est + REFUTE_Z * se < math.log1p(MIN_EFFECT) else "inconclusive"
+
+
+def confirmed_steps(records: list[Remeasurement], noise: Noise) -> frozenset[str]:
+    """The step nights whose interleaved re-measurement found the builds on either side to differ by at
+    least ``MIN_EFFECT`` and ``Z_CONFIRM`` standard errors."""
+    return frozenset(night for night in {r.step for r in records if r.step}
+                     if interleaved_verdict([r for r in records if r.step == night], noise) == "confirmed")
+
+
 def find_changes(history: History, refuted: bool = False) -> list[Change]:
     """Every step in every perf series of the history, regressions first, biggest first; steps that an
     interleaved re-measurement refuted only if ``refuted``."""
     changes = []
     for key, points in sorted(history.series.items()):
         noise = noise_floor(points)
-        for c in detect(key, points, noise):
-            c = remeasured(c, history.remeasured.get(key, []), noise)
+        records = history.remeasured.get(key, [])
+        for c in detect(key, points, noise, anchors=confirmed_steps(records, noise)):
+            c = remeasured(c, records, noise)
             if refuted or not c.refuted:
                 changes.append(c)
     return sorted(changes, key=lambda c: (c.kind != "regression", not c.confirmed, -abs(c.size)))

@@ -26,12 +26,12 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..analysis.history import History, load_history
-from ..analysis.regressions import Change, find_changes
+from ..analysis.regressions import Change, Noise, find_changes, interleaved_verdict, noise_floor
 from ..paths import REPO_ROOT
 from ..results.builds import our_build, same_build
 from ..results.merge import merge_stores
@@ -54,7 +54,8 @@ class Plan:
     previous: dict[str, Any] | None  # the build before the step, when it can be had; None: current only
     current: dict[str, Any] | None
     why: str  # why the previous build is or is not measured
-    trees: dict[str, str] = field(default_factory=dict)
+    change: Change | None = None
+    noise: Noise | None = None
 
 
 def _build(history: History, run_id: str, engine: str) -> dict[str, Any] | None:
@@ -104,7 +105,7 @@ def plans(history_db: Path, pairs: int = 12, repeat: int = 3) -> list[Plan]:
             planned[key] = Plan(c.key.name, c.night, [*argv, "--repeat", str(pairs * repeat)], None, current, why)
         else:
             planned[key] = Plan(c.key.name, c.night, [*argv, "--repeat", str(repeat)], previous, current,
-                                f"previous and current build, {pairs} pairs in turns")
+                                f"previous and current build, {pairs} pairs in turns", c, noise_floor(points))
     return list(planned.values())
 
 
@@ -138,6 +139,14 @@ def _measure(argv: list[str], tree: Path, into: Path, marks: dict[str, Any]) -> 
     return rc
 
 
+def _inconclusive(plan: Plan, out: Path) -> bool:
+    """Whether the pairs measured so far for ``plan`` neither confirm nor refute its step."""
+    if plan.change is None or plan.noise is None or not out.exists():
+        return False
+    records = [r for r in load_history(out).remeasured.get(plan.change.key, []) if r.step == plan.step]
+    return interleaved_verdict(records, plan.noise) == "inconclusive"
+
+
 def mark(out: Path, before: set[str], what: str | dict[str, Any]) -> list[str]:
     """Mark the runs ``out`` gained since ``before`` as re-measurements of ``what`` (a name, or the marks
     themselves: ``remeasure``, ``remeasure_step``, ``build``, ``pair``)."""
@@ -158,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--db", type=Path, required=True, help="where the re-measurements go (the perf shard's database)")
     p.add_argument("--pairs", type=int, default=12, help="interleaved (previous, current) pairs")
     p.add_argument("--repeat", type=int, default=3, help="repetitions per build in each pair")
+    p.add_argument("--rounds", type=int, default=2,
+                   help="rounds of --pairs for one step while the pairs so far are inconclusive")
     p.add_argument("--dry-run", action="store_true", help="print the commands instead of running them")
     args = p.parse_args(argv)
     planned = plans(args.history, args.pairs, args.repeat)
@@ -175,7 +186,9 @@ def main(argv: list[str] | None = None) -> int:
             continue
         with tempfile.TemporaryDirectory(prefix="confirm-builds-") as scratch:
             trees = {role: build for role, build in (("previous", plan.previous), ("current", plan.current))}
-            for pair in range(args.pairs):
+            for pair in range(args.pairs * args.rounds):
+                if pair and pair % args.pairs == 0 and not args.dry_run and not _inconclusive(plan, args.db):
+                    break
                 for role, build in trees.items():
                     if args.dry_run:
                         where = REPO_ROOT if not build or build.get("digest") == our_build()["digest"] else \

@@ -37,11 +37,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..analysis.history import Point, Remeasurement, SeriesKey
-from ..analysis.regressions import detect, noise_floor, remeasured
+from ..analysis.regressions import confirmed_steps, detect, noise_floor, remeasured
 from .simulate import NIGHT_NOISE, NOISE, repetitions
 
 K = 2  # a step must be confirmed by the morning after its second night
 BASELINE = 10  # nights of a series before its step, at least
+ROUNDS = 2  # ci/confirm's rounds of PAIRS for one suspect in one morning, while inconclusive
 PAIRS = 12  # interleaved (previous build, current build) pairs a re-measurement runs
 MODES = ("interleaved", "current")
 KEY = SeriesKey("perf", "synthetic", "full", "engine", "wall_time", "x86_64")
@@ -115,15 +116,18 @@ def run_nights(series: SimulatedSeries, nights: int, mode: str) -> Nightly:
     for n in range(nights):
         points.append(series.night(n))
         noise = noise_floor(points)
-        for c in detect(KEY, points, noise):
+        for c in detect(KEY, points, noise, anchors=confirmed_steps(records, noise)):
             at = int(c.night[1:])
             if at in refuted or any(abs(at - a) <= 1 for a in alarms):
                 continue  # told already (a step placed a night apart on a later morning is the same step)
             c = remeasured(c, records, noise)
             if not c.confirmed and not c.refuted:  # ci/confirm re-measures it this morning
                 suspected += 1
-                records += series.remeasure(at, n, mode)
-                c = remeasured(c, records, noise)
+                for _ in range(ROUNDS):  # a second round when the first is inconclusive
+                    records += series.remeasure(at, n, mode)
+                    c = remeasured(c, records, noise)
+                    if c.confirmed or c.refuted:
+                        break
             if c.confirmed:
                 alarms[at] = (n, c.confirmed_by)
             elif c.refuted:

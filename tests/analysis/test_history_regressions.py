@@ -81,3 +81,13 @@ def test_a_step_in_the_last_two_nights_is_only_suspected():
 def test_the_noise_floor_comes_from_the_aa_pairs():
     noise = noise_floor(synthetic_series(np.random.default_rng(8), 14))
     assert noise.aa_pairs == 14 and 0.004 < noise.sigma < 0.03
+
+
+def test_a_split_near_a_night_whose_builds_measured_apart_is_put_on_that_night():
+    points = synthetic_series(np.random.default_rng(5), 20, step_at=10, factor=1.06)
+    for p in points[10:12]:  # the step's first two nights only half up: the rank test may split early or late
+        p.value /= 1.03
+    [plain] = [c for c in detect(KEY, points) if c.confirmed]
+    anchor = points[12].night if plain.index != 12 else points[11].night
+    [moved] = [c for c in detect(KEY, points, anchors=frozenset({anchor})) if c.confirmed]
+    assert moved.night == anchor and moved.index != plain.index

@@ -133,3 +133,25 @@ def test_interleaved_re_measurements_are_marked_with_their_build_and_pair_and_me
     assert {(r.build, r.pair) for r in records} == {(b, p) for p in range(4) for b in ("previous", "current")}
     [confirmed] = find_changes(loaded)
     assert confirmed.confirmed and "interleaved" in confirmed.remeasure
+
+
+def test_a_second_round_of_pairs_runs_only_while_the_first_is_inconclusive(tmp_path):
+    from harness.analysis.regressions import noise_floor
+    from harness.dashboard.confirm import Plan, _inconclusive
+
+    history = _history(tmp_path / "h.db")
+    [change] = find_changes(load_history(history))
+    noise = noise_floor(load_history(history).series[change.key])
+    for ratio, expected in ((1.025, True), (1.20, False), (1.0, False)):
+        out = tmp_path / f"shard-{ratio}.db"
+        with ResultsStore(out) as st:
+            for pair in range(12):
+                for role, level in (("previous", 1.0), ("current", ratio)):
+                    run = st.start_run("perf", extra={"remeasure": "m", "remeasure_step": change.night,
+                                                      "build": role, "pair": pair})
+                    st.add(run, [ResultRow("perf", "micro-matmul", "wasmtime", "wall_time", item="full",
+                                           tier="cranelift", value=level * (1.002 if pair % 2 else 0.998),
+                                           unit="s", outcome="ok", arch=ARCH)])
+                    st.finish_run(run)
+        plan = Plan(change.key.name, change.night, [], {}, {}, "", change, noise)
+        assert _inconclusive(plan, out) is expected, ratio
