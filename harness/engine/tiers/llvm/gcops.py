@@ -38,6 +38,7 @@ ABSTRACT_HEAPS = ("any", "eq", "i31", "struct", "array", "none", "func", "nofunc
 TEST_NULLABLE, TEST_DEFINED = 1, 2
 
 _U64 = ctypes.c_uint64
+_ARRAYS = [_U64 * (2 * max(n, 1)) for n in range(8)]  # slot arrays by operand count (made once: not cheap)
 _PACKED = {"i8": 0xFF, "i16": 0xFFFF}
 _SIGN = {"i8": 0x80, "i16": 0x8000}
 _d = struct.Struct("<d")
@@ -81,7 +82,7 @@ class _Call:
     def __init__(self, ni, addr: int, n: int):
         self.ni = ni
         self.store = ni.store
-        self.slots = (_U64 * (2 * max(n, 1))).from_address(addr)
+        self.slots = _ARRAYS[n].from_address(addr) if n < 8 else (_U64 * (2 * n)).from_address(addr)
 
     def get(self, i: int, t: str) -> Any:
         return self.store.get(self.slots, i, t)

@@ -12,6 +12,7 @@ from ...runtime.objects import FuncInstance
 from ..native_state import u64_array
 from . import layout as L
 from .compiler import NativeCode, prepare_host_thunks
+from .gcops import run as gc_run
 from .native import ENTRY, NativeStore, rtt_id, tag_id
 
 
@@ -69,6 +70,8 @@ class NativeInstance:
 
     # -- helper operations (called from compiled code through the store's helper callback) ----------------
     def helper(self, op: str, s) -> int:
+        if op == "gc":  # first: GC programs make one such call per struct or array access
+            return gc_run(self, s)
         inst, store = self.inst, self.store
         if op == "memory.grow":
             mem = inst.mems[s[0]]
@@ -127,10 +130,6 @@ class NativeInstance:
             table.elements[d : d + n] = seg[sidx : sidx + n]
             store.tables[id(table)].sync_from_python(store)
             return 0
-        if op == "gc":
-            from .gcops import run
-
-            return run(self, s)
         if op == "throw":  # s[0]: the tag's index, s[1]: the payload's slots
             tag = inst.tags[s[0]]
             params = tag.type.params
