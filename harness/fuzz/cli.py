@@ -59,8 +59,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=None, help="names the run's modules (default: random, printed)")
     p.add_argument("--start", type=int, default=0, help="first module index (with --count 1: one module again)")
     p.add_argument("--features", default=None,
-                   help="comma-separated features to generate (simd, and the 3.0 proposals; 'none' for 2.0 "
-                   "without SIMD); default: every one all the engines support, except relaxed-simd")
+                   help="comma-separated features to generate (simd, reference-types, and the 3.0 proposals; 'none' for "
+                   "2.0 without them); default: every one all the engines support, except relaxed-simd")
     add_jobs(p, 1, "module pipelines (each with its own engine processes)")
     add_timeout(p, 60.0, "one module on one engine")
     p.add_argument("--fuel", type=int, default=10_000_000,
@@ -162,7 +162,7 @@ def fuzz(args: argparse.Namespace) -> int:
                         findings_dir=findings, minimise=args.minimise, shrink_attempts=args.shrink_attempts,
                         tool=tool, progress=not args.quiet)
     budget = f"{count} modules" if count else f"{args.time:.0f} s"
-    feats = ", ".join(sorted(features.features)) or "2.0 without SIMD"
+    feats = ", ".join(sorted(features.features)) or "2.0 without SIMD and reference types"
     print(f"[fuzz] seed {seed}; engines {', '.join(engines)}; features {feats}"
           + "".join(f"; {f} off ({', '.join(e)} lack it)" for f, e in features.dropped.items() if e)
           + f"; {budget}; findings in {findings}", file=sys.stderr, flush=True)

@@ -134,6 +134,12 @@ def _trap_kind_groups(obs: dict[str, dict]) -> dict[Any, list[str]] | None:
     return _partition({e: rep.get(e, biggest) for e in obs})
 
 
+def _largest_memory(answers: dict[str, dict], engines: list[str]) -> int:
+    sizes = [n for e in engines for o in [answers[e].get("inst") or {}, *answers[e].get("calls", [])]
+             for n, _ in o.get("s", {}).get("m", {}).values()]
+    return max(sizes, default=0)
+
+
 def _grown_apart(obs: dict[str, dict]) -> bool:
     """Whether an exported memory has different sizes on different engines, the larger past ``GROW_FREE``:
     checked before results, since the failed ``memory.grow``'s -1 is usually among them."""
@@ -171,6 +177,10 @@ def compare(answers: dict[str, dict], order: list[str], plan_calls: list[str] | 
     v = Verdict()
     live = [e for e in order if e in answers]
     answered = [e for e in live if "fail" not in answers[e]]
+    if any(answers[e].get("fail") == "hang" for e in live) and _largest_memory(answers, answered) > GROW_FREE:
+        v.status = "resource"
+        v.notes.append(f"an engine hung where another grew a memory past {GROW_FREE} bytes: resource-dependent")
+        return v
     for e in live:
         a = answers[e]
         if "fail" in a:

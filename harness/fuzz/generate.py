@@ -8,7 +8,8 @@ NaNs canonicalised (the spec lets an engine return any arithmetic NaN, smith ins
 one value), and ``--ensure-termination`` (a fuel global decremented at loop headers and function entries,
 so no module runs forever on an engine without fuel of its own).
 
-Features: WebAssembly 2.0 is the baseline, except SIMD for the engines that lack it (``LACKS``); the 3.0
+Features: WebAssembly 2.0 is the baseline, except SIMD and reference types for the engines that lack them
+(``LACKS``); the 3.0
 proposals come from each adapter's feature declaration (``Adapter.features``), and only those every
 selected engine supports are turned on.  ``relaxed-simd`` is never on by default: its results are
 implementation-defined, so engines may disagree and both be right.
@@ -35,19 +36,22 @@ from ..adapters.base import (
 from ..errors import HarnessError
 
 SIMD = "simd"
-ALL_FEATURES = (SIMD, *WASM3_FEATURES)
+REFERENCE_TYPES = "reference-types"
+ALL_FEATURES = (SIMD, REFERENCE_TYPES, *WASM3_FEATURES)
+WASM2_OPTIONAL = frozenset({SIMD, REFERENCE_TYPES})  # 2.0 features some engines lack (``LACKS``)
 # Nondeterministic by the spec: never chosen unless asked for by name.
 NOT_BY_DEFAULT = frozenset({RELAXED_SIMD})
 # WebAssembly 2.0 features an engine lacks (the adapters declare only 3.0 proposals).
 LACKS: dict[str, frozenset[str]] = {
     "ours:singlepass": frozenset({SIMD}),
-    "wasm3": frozenset({SIMD}),
+    "wasm3": frozenset({SIMD, REFERENCE_TYPES}),  # wasm3 0.5: "element table index must be zero for MVP"
 }
 
 # Each feature's smith switches.  function-references has none of its own: smith generates typed function
 # references only as part of gc.
 _SMITH_SWITCHES: dict[str, list[str]] = {
     SIMD: ["--simd-enabled", "true"],
+    REFERENCE_TYPES: ["--reference-types-enabled", "true"],
     GC: ["--gc-enabled", "true"],
     FUNCTION_REFERENCES: [],
     EXCEPTIONS: ["--exceptions-enabled", "true"],
@@ -63,7 +67,7 @@ _OFF = [
     "--threads-enabled", "false", "--shared-everything-threads-enabled", "false",
     "--wide-arithmetic-enabled", "false", "--extended-const-enabled", "false",
     "--custom-page-sizes-enabled", "false", "--custom-descriptors-enabled", "false",
-    "--compact-imports-enabled", "false", "--max-memories", "1",
+    "--compact-imports-enabled", "false", "--max-memories", "1", "--reference-types-enabled", "false",
 ]
 _SHAPE = [
     "--export-everything", "true", "--canonicalize-nans", "true",
@@ -104,7 +108,7 @@ class FeatureChoice:
     @property
     def wasm_version(self) -> str:
         """The spec drivers' rule set: a 3.0 proposal needs the 3.0 rules (``HARNESS_WASM_VERSION``)."""
-        return "3.0" if self.features - {SIMD} else "2.0"
+        return "3.0" if self.features - WASM2_OPTIONAL else "2.0"
 
 
 def engine_features(runtime: str, tier: str) -> frozenset[str]:
@@ -113,7 +117,7 @@ def engine_features(runtime: str, tier: str) -> frozenset[str]:
     from ..adapters.registry import adapters
 
     lacks = LACKS.get(f"{runtime}:{tier}", LACKS.get(runtime, frozenset()))
-    have = {SIMD} - lacks
+    have = set(WASM2_OPTIONAL) - lacks
     adapter = adapters().get(runtime)
     if adapter is not None:
         have |= {f for f, s in adapter.features(tier).items() if s.supported}

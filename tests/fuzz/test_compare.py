@@ -120,3 +120,13 @@ def test_compile_disagreement_and_internal_errors():
     assert compare(answers, ENGINES).disagreements[0].kind == "error"
     rejected = {e: {"compile": "bad", "calls": []} for e in ENGINES}
     assert compare(rejected, ENGINES).status == "rejected"
+
+
+def test_a_hang_where_another_engine_grew_gigabytes_is_resource_dependent():
+    """wasmtime touched all of a memory64 that ours:interp grew to 8 GB (module 2026:875 of the long run)."""
+    answers = same(answer(ok(m={"mem": [8 << 30, "big"]})))
+    answers["wasmtime:cranelift"] = {"fail": "hang", "k": "no answer within 60s"}
+    assert compare(answers, ENGINES).status == "resource"
+    answers = same(answer(ok(m={"mem": [65536, "aa"]})))
+    answers["wasmtime:cranelift"] = {"fail": "hang", "k": "no answer within 60s"}
+    assert compare(answers, ENGINES).disagreements[0].kind == "hang"
