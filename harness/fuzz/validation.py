@@ -117,6 +117,7 @@ class ValidationReport:
     seconds: float = 0.0  # checking mutants (mutants_per_second's denominator)
     setup_seconds: float = 0.0  # making the base modules
     reference_accepts: int = 0  # mutants the reference accepted (for every engine's features)
+    reference_fallbacks: int = 0  # reference verdicts asked of wasm-tools validate alone (BatchReference)
     verdicts: dict[str, dict[str, int]] = field(default_factory=dict)  # engine -> kind -> count
     findings: list[ValidationFinding] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # what could not be done (a base module, a save)
@@ -143,7 +144,8 @@ class ValidationReport:
         """The lines a command prints at the end of a run."""
         lines = [f"validation fuzzing, seed {self.seed}: {self.mutants} mutants of {self.bases} base modules in "
                  f"{self.seconds:.1f} s ({self.mutants_per_second:.1f}/s), reference accepted "
-                 f"{self.reference_accepts}" + (" (interrupted)" if self.interrupted else "")]
+                 f"{self.reference_accepts} ({self.reference_fallbacks} verdicts asked of validate alone)"
+                 + (" (interrupted)" if self.interrupted else "")]
         for engine, counts in self.verdicts.items():
             lines.append(f"  {engine:<20} " + ", ".join(f"{k} {n}" for k, n in sorted(counts.items()))
                          + f"   [judged with wasm-tools -f {self.features.get(engine, '?')}]")
@@ -363,6 +365,8 @@ class _Run:
                     with self.lock:
                         self.report.errors.append(f"mutants {indices[0]}-{indices[-1]}: {type(e).__name__}: {e}")
         finally:
+            with self.lock:
+                self.report.reference_fallbacks += sum(r.fallbacks for r in checker.references.values())
             checker.close()
 
     def one(self, checker: Checker, mutant: mutate.Mutant, refs: dict[str, Verdict],
