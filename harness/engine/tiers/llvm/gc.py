@@ -20,12 +20,23 @@ from .translate import FunctionCompiler, load_field, store_field
 _ZERO64 = ir.Constant(I64, 0)
 
 
+def _buffer(fc: FunctionCompiler, n: int):
+    """The function's operand buffer of ``n`` slots: one per size, shared by every call site (each uses it
+    only from its stores to its result's load), so a function with many GC instructions keeps a small
+    frame."""
+    bufs = fc.__dict__.setdefault("gc_buffers", {})
+    buf = bufs.get(n)
+    if buf is None:
+        buf = bufs[n] = fc.alloca(ir.ArrayType(I64, 2 * n))
+        buf.align = 16
+    return buf
+
+
 def call_gc(fc: FunctionCompiler, op: str, a: int, b: int, operands: list, result: str | None):
     """Call the runtime for ``op`` with ``operands`` (in 16-byte slots); returns the result of type
     ``result`` (read from slot 0), or None."""
     bld = fc.b
-    buf = fc.alloca(ir.ArrayType(I64, 2 * max(len(operands), 1)))
-    buf.align = 16
+    buf = _buffer(fc, max(len(operands), 1))
     for i, v in enumerate(operands):
         store_field(bld, buf, i * L.SLOT_SIZE, v, align=8)
     fc.helper("gc", [ir.Constant(I64, GC_CODES[op]), ir.Constant(I64, a), ir.Constant(I64, b),
