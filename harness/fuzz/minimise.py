@@ -46,6 +46,17 @@ def same_disagreement(found: Disagreement, candidate: list[Disagreement]) -> boo
 
 
 def predicate_engines(found: Disagreement, order: list[str]) -> list[str]:
+    """The engines a candidate runs on: a crash or garbage needs only the engine that fails (each interesting
+    candidate costs it a restart, seconds for an engine that loads LLVM); a disagreement of values needs its
+    minority and up to two of its majority, the most trusted first."""
+    if found.kind in ("crash", "garbage"):
+        return [e for e in order if e in found.minority]
+    return witness_engines(found, order)
+
+
+def witness_engines(found: Disagreement, order: list[str]) -> list[str]:
+    """The finding's minority and up to two of its majority, the most trusted first (they run the minimised
+    module once more to give its .wast the majority's answers)."""
     trusted = sorted(found.majority, key=lambda e: reference_rank(e, order))
     chosen = set(found.minority) | set(trusted[:2])
     return [e for e in order if e in chosen]

@@ -37,7 +37,7 @@ from .compare import Disagreement, compare
 from .engines import EngineWorker, WorkerStartError, run_all
 from .findings import slug, wast_script, write_finding
 from .generate import FeatureChoice, GeneratorFailure, generate
-from .minimise import predicate_engines, same_disagreement, shrink
+from .minimise import same_disagreement, shrink, witness_engines
 from .plan import make_plan
 from .refuel import add_refuel
 from .wabt_opinion import wabt_opinion
@@ -191,7 +191,7 @@ class Fuzzer:
         iclass = triage.instruction_class(small, self.c.tool) if small is not wasm or attempt else "not minimised"
         sig = triage.signature(d.kind, d.engines_key, iclass)
         # the minimised module's own run gives the .wast its assertions
-        engines = predicate_engines(d, self.c.engines)
+        engines = witness_engines(d, self.c.engines)
         plan = make_plan(small, name)
         answers = run_all({e: workers[e] for e in engines}, small, plan.to_json()) if small is not wasm else {}
         d_small = d
