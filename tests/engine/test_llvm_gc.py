@@ -12,10 +12,10 @@ import pytest
 
 pytest.importorskip("llvmlite")
 
-from harness.engine import errors  # noqa: E402
+from harness.engine import errors, syntax  # noqa: E402
 from harness.engine.api import TIER_FEATURES  # noqa: E402
 from harness.engine.binary import decode_module  # noqa: E402
-from harness.engine.runtime import resolve_imports  # noqa: E402
+from harness.engine.runtime import FuncInstance, resolve_imports  # noqa: E402
 from harness.engine.runtime.gcref import I31, StructRef  # noqa: E402
 from harness.engine.text import parse_module  # noqa: E402
 from harness.engine.tiers.interp import InterpTier  # noqa: E402
@@ -310,3 +310,39 @@ def test_i31_words_and_handles_never_meet():
     assert h % 2 == 0 and w % 2 == 1
     assert store.ref_from_native("anyref", h) is obj and store.ref_from_native("anyref", w) == I31(0)
     assert store.ref_from_native("anyref", store.ref_to_native(I31(0x7FFFFFFF))) == I31(0x7FFFFFFF)
+
+
+HOST = """
+(module
+  (type $b (struct (field $v (mut i32))))
+  (import "host" "keep" (func $keep (param anyref)))
+  (import "host" "give" (func $give (result anyref)))
+  (func (export "make") (param i32) (call $keep (struct.new $b (local.get 0))))
+  (func (export "bump") (result i32)
+    (local $s (ref $b))
+    (local.set $s (ref.cast (ref $b) (call $give)))
+    (struct.set $b $v (local.get $s) (i32.add (struct.get $b $v (local.get $s)) (i32.const 1)))
+    (struct.get $b $v (local.get $s)))
+)
+"""
+
+
+def test_objects_only_the_host_keeps_survive_collections():
+    """A struct handed to a host function lives in Python only; after the handle table is emptied it comes
+    back (a new handle, the same object) with its fields."""
+    kept: list = []
+    imports = {"host": {"keep": FuncInstance(syntax.FuncType(("anyref",), ()), host=kept.append),
+                        "give": FuncInstance(syntax.FuncType((), ("anyref",)), host=lambda: kept[-1])}}
+    data = parse_module(HOST)
+    module = decode_module(data)
+    validate_module(module)
+    tier = LLVMTier(cache_dir=False, opt_level=2, bounds="explicit")
+    inst = tier.instantiate(module, resolve_imports(module, imports), data)
+    call = caller(tier, inst)
+    call("make", 41)
+    assert isinstance(kept[0], StructRef) and kept[0].fields == [41]
+    for i in range(3):
+        tier.native.collect()
+        assert tier.native.handles == [None]  # nothing native holds the struct: only the host does
+        assert call("bump") == [42 + i]
+    assert kept[0].fields == [44]
