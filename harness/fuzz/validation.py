@@ -16,12 +16,13 @@ The entry point ``harness fuzz`` wires::
                         progress: Callable[[ValidationProgress], None] | None = None, *,
                         findings_dir: Path | None = None, timeout: float = 10.0, smith_modules: int = 24,
                         corpus: bool = True, minimise_per_signature: int = 2,
-                        minimise_seconds: float = 60.0) -> ValidationReport
+                        minimise_seconds: float = 60.0, start: int = 0) -> ValidationReport
 
 ``engines``: names as in ``validation_engines.resolve_engines`` (``ours``, ``wasmtime:cranelift``, ``v8``,
 ``wabt``, ``NAME=module:function``); at least one of ``count`` (mutants) and ``seconds`` (wall time);
 ``seed`` names the run: mutant ``i`` of seed ``s`` is the same bytes everywhere (``mutate.make_mutant``),
-given the same wasm-tools (the base modules come from smith); ``jobs`` threads, each with its own engine
+given the same wasm-tools (the base modules come from smith), and ``start`` (the first index) with
+``count=1`` checks one mutant again; ``jobs`` threads, each with its own engine
 processes, taking ``BATCH`` mutants at a time; ``progress`` is called (from a worker thread) after every
 mutant.  Ctrl-C stops after the batches in flight and returns the report so far (``interrupted``).  Raises ``HarnessError`` only before
 the run starts (unknown engine, missing runtime, no wasm-tools); everything after is recorded.
@@ -338,7 +339,7 @@ class _Run:
         self.weights = base_weights(bases)
         self.lock = threading.Lock()
         self.stop = threading.Event()
-        self.next_index = 0
+        self.start = self.next_index = 0
         self.started = time.monotonic()  # reset when the threads start
         self.per_signature: Counter[str] = Counter()
         self.minimise_seconds = MINIMISE_SECONDS
@@ -348,7 +349,7 @@ class _Run:
         with self.lock:
             if self.stop.is_set() or (self.deadline is not None and time.monotonic() >= self.deadline):
                 return []
-            n = BATCH if self.count is None else min(BATCH, self.count - self.next_index)
+            n = BATCH if self.count is None else min(BATCH, self.start + self.count - self.next_index)
             self.next_index += max(n, 0)
             return list(range(self.next_index - max(n, 0), self.next_index))
 
@@ -449,7 +450,7 @@ def run_validation_fuzz(engines: list[str], count: int | None, seconds: float | 
                         progress: Callable[[ValidationProgress], None] | None = None, *,
                         findings_dir: Path | None = None, timeout: float = 10.0, smith_modules: int = 24,
                         corpus: bool = True, minimise_per_signature: int = 2,
-                        minimise_seconds: float = MINIMISE_SECONDS) -> ValidationReport:
+                        minimise_seconds: float = MINIMISE_SECONDS, start: int = 0) -> ValidationReport:
     """Run validation fuzzing (module docstring): returns the report; ``findings_dir`` defaults to
     ``<harness cache>/fuzz-findings/validation``."""
     if count is None and seconds is None:
@@ -481,6 +482,7 @@ def run_validation_fuzz(engines: list[str], count: int | None, seconds: float | 
     started = time.monotonic()
     run = _Run(report, specs, bases, count, deadline, findings_dir, timeout, minimise_per_signature, progress)
     run.minimise_seconds = minimise_seconds
+    run.start = run.next_index = max(start, 0)
     run.started = started
     threads = [threading.Thread(target=run.worker, name=f"validation-fuzz-{i}", daemon=True)
                for i in range(max(1, jobs))]

@@ -112,6 +112,13 @@ def test_runs_are_reproducible_per_seed(tmp_path):
     assert [(f.index, f.engine, f.mutations) for f in a.findings] == [(f.index, f.engine, f.mutations)
                                                                      for f in b.findings]
     assert a.verdicts == b.verdicts
+    # one mutant again, by its index
+    first = a.findings[0]
+    again = small_run(["ours", fake("lenient", "accepts_truncated")], tmp_path / "c", count=1, corpus=False,
+                      minimise_per_signature=0, start=first.index)
+    assert again.mutants == 1
+    assert [(f.index, f.engine, f.mutations) for f in again.findings] == [(first.index, first.engine,
+                                                                          first.mutations)]
 
 
 def test_an_unwritable_findings_folder_loses_no_finding(tmp_path):
@@ -180,3 +187,21 @@ def test_ours_agrees_with_wasmtime_on_200_mutants(tmp_path):
     assert report.findings == [], report.summary()
     counts = report.verdicts["ours"]
     assert counts.get(ACCEPT, 0) >= 10 and counts.get(REJECT, 0) >= 100  # both answers were exercised
+
+
+def test_node_and_wabt_are_driven_too(tmp_path):
+    """v8 (a node server) and wabt (a process per binary) answer every mutant, with no crash, hang or
+    unreadable answer, judged with their own features; ours still agrees with the reference."""
+    from harness.fuzz.validation_engines import availability
+
+    specs = resolve_engines(["v8", "wabt"])
+    missing = [why for s in specs if (why := availability(s))]
+    if missing:
+        pytest.skip("; ".join(missing))
+    assert specs[0].reference_features() == "wasm2,extended-const,memory64,relaxed-simd,tail-call," \
+                                            "legacy-exceptions,threads"
+    report = small_run(["ours", "v8", "wabt"], tmp_path, count=64, seed=11, jobs=2, minimise_per_signature=0)
+    assert report.mutants == 64
+    for engine in ("ours", "v8", "wabt"):
+        assert report.verdicts[engine].get(ACCEPT, 0) + report.verdicts[engine].get(REJECT, 0) == 64
+    assert not [f for f in report.findings if f.engine == "ours" or f.category in ("crash", "timeout", "error")]
