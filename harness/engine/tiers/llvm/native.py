@@ -48,6 +48,8 @@ ENTRY = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p, ctype
 HOST_CB = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p)
 HELPER_CB = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_int32, ctypes.c_void_p)
 _JMPBUF = L.STATE_JMPBUF // 8  # index of the State's jmp_buf word: 0 while Python runs (see ``faults``)
+_HELPER_SLOTS = U64 * 4
+_GC_OP = L.HELPER_CODES["gc"]
 MAX_REENTRY = 100  # nested host -> wasm entries (each holds Python and ctypes frames on the native stack)
 
 _NUMERIC = frozenset(("i32", "i64", "f32", "f64", "v128"))  # every other value type is a reference
@@ -406,7 +408,14 @@ class NativeStore:
     def _helper_callback(self, vmctx: int, op: int, slots_addr: int) -> int:
         try:
             inst = self.instances[U64.from_address(vmctx + L.CTX_INSTANCE).value]
-            slots = (U64 * 4).from_address(slots_addr)
+            slots = _HELPER_SLOTS.from_address(slots_addr)
+            if op == _GC_OP:  # GC objects are Python's: no global, memory or table takes part, so no sync
+                jb, self.state[_JMPBUF] = self.state[_JMPBUF], 0
+                try:
+                    slots[0] = inst.helper("gc", slots) & MASK64
+                finally:
+                    self.state[_JMPBUF] = jb
+                return 0
             self.sync_out()
             jb, self.state[_JMPBUF] = self.state[_JMPBUF], 0
             try:
