@@ -61,6 +61,8 @@ _HANDLER_IR = """
 
 declare void @longjmp(ptr, i32) noreturn nounwind
 declare i32 @sigaction(i32, ptr, ptr) nounwind
+declare i32 @pthread_sigmask(i32, ptr, ptr) nounwind
+declare void @llvm.memset.p0.i64(ptr, i8, i64, i1)
 
 ; a registry: i64 capacity, then capacity entries of `width` words; an entry whose first word is 0 is free
 define void @wasm_guard_handler(i32 %sig, ptr %info, ptr %uc) {{
@@ -166,6 +168,15 @@ trap:
   store volatile i64 {oob}, ptr %trap.p
   %bjb.p = getelementptr i8, ptr %bptr, i64 {jmpbuf}
   %bjb = load volatile ptr, ptr %bjb.p
+  ; longjmp keeps the signal mask: if the handler that ran us was installed without SA_NODEFER (we may be
+  ; chained from another library's), the signal stays blocked and the next fault would kill the process
+  %set = alloca [16 x i64], align 8
+  call void @llvm.memset.p0.i64(ptr %set, i8 0, i64 128, i1 false)
+  %bit.n = sub i32 %sig, 1
+  %bit.w = zext i32 %bit.n to i64
+  %bit = shl i64 1, %bit.w
+  store i64 %bit, ptr %set
+  %unblocked = call i32 @pthread_sigmask(i32 1, ptr %set, ptr null)
   call void @longjmp(ptr %bjb, i32 1)
   unreachable
 
@@ -327,16 +338,25 @@ _memories_seen: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def guard(cache: ObjectCache | None = None) -> _Guard:
-    """The process's guard: the handler loaded and installed (again, if something replaced it)."""
+    """The process's guard: the handler loaded and installed once, and again only when ``faulthandler``
+    was switched since (see :func:`check`).
+
+    Why not whenever another handler replaced ours: a handler installed after ours (wasmtime's, the
+    singlepass tier's, a second copy of this tier loaded as a benchmark baseline) passes foreign faults on
+    to ours; installing ours over it again would make each the other's "previous" handler, and the first
+    fault neither claims (a wasmtime trap) would bounce between them until the stack overflowed."""
     global _guard, _faulthandler_seen
     with _lock:
+        fh = faulthandler.is_enabled()
         if _guard is None:
             if not supported():
                 raise RuntimeError("LLVM tier: guard-page bounds checks need Linux on x86-64 or aarch64 "
                                    "(use bounds='explicit')")
             _guard = _Guard(cache)
-        _faulthandler_seen = faulthandler.is_enabled()
-        _guard.install()
+            _guard.install()
+        elif fh is not _faulthandler_seen:
+            _guard.install()
+        _faulthandler_seen = fh
         _drain()
         return _guard
 

@@ -186,14 +186,19 @@ _lock = threading.Lock()
 
 
 def guard() -> _Guard:
-    """The process's guard, installed (again, if ``faulthandler`` was switched since: it takes the signals
-    over, and would kill the process on a fault we can report)."""
+    """The process's guard, installed once, and again only if ``faulthandler`` was switched since (it takes
+    the signals over, and would kill the process on a fault we can report).  Not whenever another handler
+    replaced ours: that one (wasmtime's, the LLVM tier's) passes foreign faults on to ours, and installing
+    ours over it again would make the two chain to each other forever on a fault neither claims."""
     global _guard, _faulthandler_seen
     with _lock:
+        fh = faulthandler.is_enabled()
         if _guard is None:
             _guard = _Guard()
-        _faulthandler_seen = faulthandler.is_enabled()
-        _guard.install()
+            _guard.install()
+        elif fh is not _faulthandler_seen:
+            _guard.install()
+        _faulthandler_seen = fh
         return _guard
 
 
