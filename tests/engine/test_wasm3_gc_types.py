@@ -53,7 +53,7 @@ def test_invalid(src: str, message: str) -> None:
 
 
 def test_compiled_tiers_refuse_gc_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(api.TIER_FEATURES, "interp", api.TIER_FEATURES["singlepass"])
+    monkeypatch.setitem(api.TIER_FEATURES, "interp", features.WASM2)  # a tier with 2.0 only
     assert features.GC in api.Module.from_text(TYPES).features
     with pytest.raises(UnsupportedFeature, match="gc"):
         api.Store("interp").instantiate(api.Module.from_text(TYPES))
