@@ -23,6 +23,8 @@ class WamrAdapter(CargoRuntimeAdapter):
         super().__init__("wamr", "iwasm-interp", TIERS,
                          "WAMR iwasm: classic interpreter, fast interpreter, fast JIT (one build each)",
                          install_hint="harness images build wamr   (then wamr@docker:TIER), or put iwasm-TIER on PATH")
+        # 25-60x native CPU time for the interpreters (2026-12-07): perf gives them the small size class
+        self.slow_tiers = frozenset({"interp", "fast-interp"})
 
     def binary(self, tier: str = "interp") -> Path | None:
         names = [f"iwasm-{tier}", *(["iwasm"] if tier == "interp" else [])]

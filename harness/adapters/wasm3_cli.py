@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .base import Invocation
+from .base import WASI, Invocation
 from .cargo_runtimes import CargoRuntimeAdapter
 
 
@@ -33,6 +33,9 @@ class Wasm3CliAdapter(CargoRuntimeAdapter):
         super().__init__("wasm3-cli", "wasm3-cli", ("interp",),
                          "wasm3 0.4.7 with its own WASI, through the harness's CLI (containers/wasm3-cli)",
                          install_hint="harness images build wasm3-cli   (then wasm3-cli@docker)")
+        # WASI only: wasm3 0.4.7 crashes on every perf program (they use bulk memory), so there is no
+        # throughput to measure, and a perf stage of crashes would only fail 'harness all'
+        self.capabilities_by_tier = {"interp": frozenset({WASI})}
 
     def wasi_command(self, tier: str, inv: Invocation, scratch: Path) -> list[str]:
         cli, wasm = self._cli(), str(inv.wasm.resolve())

@@ -97,3 +97,12 @@ def test_harness_all_adds_container_engines_for_wasi_but_not_spec(built, capsys)
     assert {"wamr@docker:fast-jit", "wasm3-cli@docker:interp", "wasmtime@docker:cranelift"} <= set(wasi)
     assert not [e for e in all_command._available(SPEC).split(",") if "@docker" in e]
     assert "wasi also in containers" in capsys.readouterr().err
+
+
+def test_interpreters_get_small_perf_inputs_and_wasm3_cli_is_not_timed():
+    from harness.adapters.base import PERF, WASI
+
+    wamr = get_adapter("wamr@docker")
+    assert wamr.slow("interp") and wamr.slow("fast-interp") and not wamr.slow("fast-jit")
+    assert get_adapter("wasm3-cli@docker").capabilities("interp") == {WASI}
+    assert PERF in wamr.capabilities("fast-jit")
