@@ -3,7 +3,8 @@
 ``found/llvm_musttail.wat``: ours:llvm aborts (``LLVM ERROR: failed to perform tail call elimination on a call
 site marked musttail``) compiling a ``return_call`` between two functions of a multi-value type; found 11 times
 in 3,000 modules of the long run (docs/FUZZING.md).  It needs the tail-call proposal, so it lives here rather
-than in the 2.0 corpus.  Strict xfail: the day the tier is fixed this test fails, and the mark comes off.
+than in the 2.0 corpus.  Fixed: a ``return_call*`` whose results the calling convention returns through memory
+is an ordinary call and a return (``translate._results_in_registers``); this test keeps it fixed.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from harness.fuzz.generate import smith_tool
 FOUND = Path(__file__).with_name("found")
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="ours:llvm: musttail abort on return_call (found by harness fuzz)")
 def test_llvm_compiles_the_musttail_module(tmp_path):
     pytest.importorskip("llvmlite")
     wasm = tmp_path / "m.wasm"

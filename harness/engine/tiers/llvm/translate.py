@@ -484,6 +484,20 @@ def _in_registers(ft: syntax.FuncType) -> bool:
     return fp <= _FP_REGS and 2 + len(ft.params) - fp <= _INT_REGS
 
 
+# Results the host's calling convention returns in registers: x86-64 System V guarantees two integer ones
+# (RAX, RDX) and two floating-point or vector ones (XMM0, XMM1); AArch64 has more, this is the common floor.
+_INT_RESULT_REGS, _FP_RESULT_REGS = 2, 2
+
+
+def _results_in_registers(ft: syntax.FuncType) -> bool:
+    """Whether ``ft``'s results come back in registers.  More are returned through a hidden pointer to the
+    caller's memory, and LLVM cannot make such a call a ``musttail`` one: it stops the process ("failed to
+    perform tail call elimination on a call site marked musttail"; found by ``harness fuzz`` with a
+    six-result function), so such a ``return_call*`` is an ordinary call and a return too."""
+    fp = sum(1 for t in ft.results if t in ("f32", "f64", "v128"))
+    return fp <= _FP_RESULT_REGS and len(ft.results) - fp <= _INT_RESULT_REGS
+
+
 def _repack(b: ir.IRBuilder, values: list, results) -> ir.Value:
     agg = ir.Constant(ret_type(tuple(results)), ir.Undefined)
     for i, v in enumerate(values):
@@ -861,7 +875,7 @@ class FunctionCompiler:
         tail recursion of any depth runs in constant stack.  The callee gets this function's own floor:
         no frame is added, so nothing is charged (a tail-call loop that never ends runs forever, as the
         spec has it, rather than exhausting a stack it does not use)."""
-        if not (_in_registers(ft) and _in_registers(self.ft)):
+        if not (_in_registers(ft) and _in_registers(self.ft) and _results_in_registers(ft)):
             self.do_call(code, fctx, ft, direct)
             self.b.ret(self.stack.pop() if ft.results and len(ft.results) == 1 else
                        _repack(self.b, self.popn(len(ft.results)), ft.results)) if ft.results else self.b.ret_void()
