@@ -57,7 +57,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     budget.add_argument("--time", type=duration, default=None, help="stop after this long (10m, 1h)")
     budget.add_argument("--count", type=positive_int, default=None, help="stop after this many modules")
     p.add_argument("--seed", type=int, default=None, help="names the run's modules (default: random, printed)")
-    p.add_argument("--start", type=int, default=0, help="first module index (with --count 1: one module again)")
+    p.add_argument("--start", type=int, default=0, help="first module (or, with validate, mutant) index; with --count 1: that one again")
     p.add_argument("--features", default=None,
                    help="comma-separated features to generate (simd, reference-types, and the 3.0 proposals; 'none' for "
                    "2.0 without them); default: every one all the engines support, except relaxed-simd")
@@ -269,7 +269,7 @@ def validate(args: argparse.Namespace) -> int:
         with recording(store, "fuzz", command_line("fuzz"), {e: None for e in engines}, {},
                        extra={"seed": seed, "mode": "validation"}) as run:
             report = run_validation_fuzz(engines, count, args.time, seed, args.jobs, progress,
-                                         findings_dir=findings, timeout=min(args.timeout, 10.0))
+                                         findings_dir=findings, timeout=min(args.timeout, 10.0), start=args.start)
             run.add([ResultRow(suite="fuzz-validation", file=f.signature, item=f"v{f.seed}:{f.index}",
                                engine=f.engine.partition(":")[0], tier=f.engine.partition(":")[2] or None,
                                metric="finding", value=f.size, unit="bytes",
