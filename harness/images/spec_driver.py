@@ -93,11 +93,15 @@ def __getattr__(name: str) -> type:
     """``harness.images.spec_driver:ENGINE``: the declared-CLI driver class bound to ENGINE's image."""
     if name.startswith("__"):
         raise AttributeError(name)
-    from ..spec.drivers.declared_cli import DeclaredCliDriver, WrappingDriver
+    from ..spec.drivers.declared_cli import DeclaredCliDriver
 
     adapter = in_image(name)
     spec = adapter.declaration.spec
-    base = WrappingDriver if spec is not None and spec.wrap else DeclaredCliDriver
+    base: type = DeclaredCliDriver
+    if spec is not None and spec.wrap:
+        from ..spec.drivers.declared_wrap_driver import WrappingDriver
+
+        base = WrappingDriver
 
     class Bound(base):  # type: ignore[valid-type,misc]
         def __init__(self, tier: str) -> None:

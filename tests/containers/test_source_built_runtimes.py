@@ -106,3 +106,17 @@ def test_interpreters_get_small_perf_inputs_and_wasm3_cli_is_not_timed():
     assert wamr.slow("interp") and wamr.slow("fast-interp") and not wamr.slow("fast-jit")
     assert get_adapter("wasm3-cli@docker").capabilities("interp") == {WASI}
     assert PERF in wamr.capabilities("fast-jit")
+
+
+def test_the_container_spec_driver_binds_the_declared_wrapping_driver():
+    """Without Docker: the driver class resolves (it follows the declared drivers' modules) and runs
+    wasmtime's declared commands with the image's binary."""
+    from harness.images import spec_driver
+    from harness.spec.drivers.declared_wrap_driver import WrappingDriver
+
+    cls = spec_driver.__getattr__("wasmtime@docker")
+    assert issubclass(cls, WrappingDriver)
+    adapter = spec_driver.in_image("wasmtime@docker")
+    assert adapter.binary() == recipes.load("wasmtime").binary
+    assert "spec" in get_adapter("wasmtime@docker").capabilities("winch")
+    assert "spec" not in get_adapter("wasmtime@docker").capabilities("pulley")  # no spec commands declared
