@@ -123,9 +123,8 @@ for k in range(60):
     del store, inst
 gc.collect()
 guard = faults.guard()
-with guard.lock:
-    guard._drain()
-    print(len(guard.ranges))
+guard.drain()
+print(len(guard.ranges))
 """
 
 

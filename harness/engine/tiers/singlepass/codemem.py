@@ -21,7 +21,8 @@ class CodeBlock:
         addr = _mmap(None, size, mmap.PROT_READ | mmap.PROT_WRITE, mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS, -1, 0)
         if addr is None or addr == _MAP_FAILED:
             raise MemoryError(f"cannot map {size} bytes for generated code (errno {ctypes.get_errno()})")
-        weakref.finalize(self, _munmap, addr, size).atexit = False
+        self.unmap = weakref.finalize(self, _munmap, addr, size)  # the fault registry may take this over
+        self.unmap.atexit = False
         if patch is not None:
             buf = bytearray(code)
             patch(buf, addr)

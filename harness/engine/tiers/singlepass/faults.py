@@ -23,6 +23,7 @@ import signal
 import threading
 import weakref
 
+from ...runtime.memory import _munmap
 from ..native_state import address, u64_array
 from . import layout as L
 from .codemem import CodeBlock
@@ -58,7 +59,9 @@ class _Guard:
         self.ranges_cell = u64_array(1)  # the address of the current ranges array: [count, (start, end)...]
         self.ranges: dict[int, tuple[int, int]] = {}
         self._arrays: list = []  # the latest ranges arrays published (a handler may be reading an old one)
-        self._dead: list[int] = []  # start addresses of collected blocks, dropped at the next registration
+        # (address, size) of collected blocks: their ranges are dropped, and only then their pages unmapped, at
+        # the next registration or entry from Python (see ``register``)
+        self._dead: list[tuple[int, int]] = []
         self.lock = threading.Lock()
         self._publish()
         a = Assembler()
@@ -152,17 +155,39 @@ class _Guard:
         self.ranges_cell[0] = address(arr)
 
     def register(self, block: CodeBlock) -> None:
+        """Claim faults inside ``block`` while it lives.
+
+        The block's pages are unmapped by the registry, after its range has left the published array: were
+        they unmapped first, the address could hold another engine's code (the LLVM tier's, whose guard-page
+        faults are expected) while the handler still took it for ours, and would "recover" that fault into
+        our crash stub with another engine's registers."""
         with self.lock:
-            self._drain()
+            self._drain_locked()
             self.ranges[block.address] = (block.address, block.address + block.size)
             self._publish()
         # the finalizer only queues: it runs wherever the garbage collector does, possibly inside the locked
         # section above (an allocation there), where taking the lock again would deadlock
-        weakref.finalize(block, self._dead.append, block.address)
+        taken = block.unmap.detach()  # (block, munmap, (address, size), {}) unless already run
+        if taken is not None:
+            weakref.finalize(block, self._dead.append, taken[2]).atexit = False
 
-    def _drain(self) -> None:
+    def drain(self) -> None:
+        """Forget the collected blocks and unmap their pages (from Python, outside any locked section)."""
+        if self._dead:
+            with self.lock:
+                self._drain_locked()
+
+    def _drain_locked(self) -> None:
+        if not self._dead:
+            return
+        gone = []
         while self._dead:
-            self.ranges.pop(self._dead.pop(), None)
+            address_, size = self._dead.pop()
+            self.ranges.pop(address_, None)
+            gone.append((address_, size))
+        self._publish()
+        for address_, size in gone:
+            _munmap(address_, size)
 
     def install(self) -> None:
         """Make ours the handler of each signal unless it already is; the one before becomes the chained one."""
@@ -203,9 +228,11 @@ def guard() -> _Guard:
 
 
 def check() -> None:
-    """Before generated code runs from Python: one C call, not a kernel query."""
+    """Before generated code runs from Python: one C call, not a kernel query; and the pages of collected
+    code blocks are unmapped now that their ranges are unpublished."""
     if _guard is None or faulthandler.is_enabled() is not _faulthandler_seen:
         guard()
+    _guard.drain()
 
 
 def describe(pc: int) -> str:
