@@ -5,7 +5,8 @@ a SIGSEGV handler that passes faults it does not claim on to the one installed b
 here: a tier re-installed its handler whenever another had replaced it, so two handlers became each other's
 "previous" one and a wasmtime trap bounced between them until the stack overflowed (the process died with
 no message); and the LLVM tier's handler, reached through one installed without ``SA_NODEFER``, left the
-signal blocked when it jumped out, so the next fault of any engine killed the process.  Each sequence runs
+signal blocked when it jumped out, so the next fault of any engine killed the process; and a handler whose
+tier was dropped (a benchmark's copy of the LLVM tier) had its code freed while still installed.  Each sequence runs
 in a fresh process, since handlers, once installed, stay for the life of a process.
 """
 
@@ -70,6 +71,13 @@ SCRIPT = textwrap.dedent('''
                                 ignore=shutil.ignore_patterns("__pycache__"))
                 copy = llvm_workloads.register_baseline(where, tier="llvm_chain_copy")
             print(step, ours(copy, bounds="guard", cache_dir=False), flush=True)
+        elif step == "dropcopy":  # the benchmark drops its copy: the handler it installed must outlive it
+            import gc
+            api.TIERS.pop(copy, None)
+            for name in [m for m in sys.modules if m.startswith("harness.engine.tiers.llvm_chain_copy")]:
+                del sys.modules[name]
+            gc.collect()
+            print(step, "dropped", flush=True)
     print("alive")
 ''')
 
@@ -78,6 +86,7 @@ SEQUENCES = [
     "wasmtime,llvm,singlepass,llvm,wasmtime",
     "wasmtime,singlepass,llvm,singlepass,wasmtime",
     "llvm,wasmtime,singlepass,llvmcopy,llvm,singlepass,wasmtime,llvm,wasmtime",
+    "wasmtime,llvm,llvmcopy,dropcopy,llvm,singlepass,llvm,wasmtime",
 ]
 
 
@@ -97,4 +106,4 @@ def test_every_trap_reaches_its_engine(sequence: str, tmp_path: Path) -> None:
     assert [ln.split(" ", 1)[0] for ln in lines[:-1]] == steps
     for ln in lines[:-1]:
         step, outcome = ln.split(" ", 1)
-        assert outcome == ("trap" if step == "wasmtime" else "out of bounds memory access"), ln
+        assert outcome == {"wasmtime": "trap", "dropcopy": "dropped"}.get(step, "out of bounds memory access"), ln

@@ -78,3 +78,13 @@ def default_stack_budget() -> int:
         return 4 << 20
     size = threading.stack_size() or (2 << 20)
     return max(size // 2, 64 << 10)
+
+
+# The signal handlers our compiled tiers installed in this process: address -> the object owning its code,
+# kept alive here for the life of the process (a handler stays installed, or chained to, after the tier that
+# made it is gone: a copy of the LLVM tier loaded for a benchmark and dropped left the process jumping into
+# freed code on its next fault).  Every copy of a tier adds its own.  Each passes the faults it does not claim
+# on to the one it replaced, so a tier finding another of ours above its handler is still reached and must
+# not install itself again: the two would become each other's "previous" handler, and whatever was below
+# them (wasmtime's) would be lost.
+OUR_SIGNAL_HANDLERS: dict[int, object] = {}

@@ -34,6 +34,7 @@ import threading
 import weakref
 
 from ...runtime import memory
+from ..native_state import OUR_SIGNAL_HANDLERS
 from . import jit
 from . import layout as L
 from .cache import ObjectCache, cache_key
@@ -67,7 +68,6 @@ declare void @llvm.memset.p0.i64(ptr, i8, i64, i1)
 ; a registry: i64 capacity, then capacity entries of `width` words; an entry whose first word is 0 is free
 define void @wasm_guard_handler(i32 %sig, ptr %info, ptr %uc) {{
 entry:
-  %sp.slot = alloca i64, align 8
   %code.p = getelementptr i8, ptr %info, i64 8
   %code = load volatile i32, ptr %code.p
   %hw = icmp sgt i32 %code, 0
@@ -109,7 +109,10 @@ mem.next:
   br label %mem.loop
 
 state:
-  %sp = ptrtoint ptr %sp.slot to i64
+  ; the interrupted code's stack pointer, from the ucontext: the handler itself may run on an alternate signal
+  ; stack (when a handler installed with SA_ONSTACK, wasmtime's, was reached first and passed the fault on)
+  %uc.sp.p = getelementptr i8, ptr %uc, i64 {uc_sp}
+  %sp = load volatile i64, ptr %uc.sp.p
   %states = load volatile ptr, ptr @wasm_guard_states
   %states.null = icmp eq ptr %states, null
   br i1 %states.null, label %chain, label %st.head
@@ -295,15 +298,20 @@ class _Guard:
         self.memories = _Registry(self.loaded.symbol("wasm_guard_memories"), 2)
         self.states = _Registry(self.loaded.symbol("wasm_guard_states"), 1)
         self.sigaction = _libc_sigaction()
+        self.installed = False
 
     def install(self) -> None:
-        """Make the handler the process's SIGSEGV handler unless it already is; what was there before
-        becomes the handler it passes foreign faults on to."""
+        """Make the handler the process's SIGSEGV handler unless it already is, or unless another of our
+        tiers' handlers, installed after ours, is (it passes our faults on to us); what was there before
+        becomes the handler it passes foreign faults on to.  A foreign handler above ours is replaced:
+        ``faulthandler``, re-enabled, would report our guard-page faults as crashes."""
         cur = _SigAction()
         if self.sigaction(signal.SIGSEGV, None, ctypes.byref(cur)) != 0:
             raise OSError(ctypes.get_errno(), "sigaction(SIGSEGV) failed: cannot query the fault handler")
-        if cur.handler == self.handler:
+        if cur.handler == self.handler or (self.installed and cur.handler in OUR_SIGNAL_HANDLERS):
             return
+        self.installed = True
+        OUR_SIGNAL_HANDLERS[self.handler] = self
         new = _SigAction()
         new.handler = self.handler
         new.flags = SA_SIGINFO | SA_NODEFER
@@ -313,11 +321,22 @@ class _Guard:
         ctypes.memmove(self.prev, ctypes.byref(prev), ctypes.sizeof(prev))
 
 
+# Where the interrupted stack pointer lies in the kernel's ucontext_t on Linux: x86-64 uc_mcontext.gregs
+# (offset 40) [REG_RSP = 15]; aarch64 uc_mcontext (offset 176: fault_address, regs[31], then sp)
+_UC_SP = {"x86_64": 40 + 8 * 15, "aarch64": 176 + 8 + 8 * 31}
+
+
+def _machine() -> str:
+    import platform
+
+    return "aarch64" if platform.machine() in ("aarch64", "arm64") else "x86_64"
+
+
 def _handler_object(cache: ObjectCache | None) -> bytes:
     text = _HANDLER_IR.format(
         words=ctypes.sizeof(_SigAction) // 8, jmpbuf=L.STATE_JMPBUF, top=L.STATE_STACK_TOP,
         limit=L.STATE_STACK_LIMIT, trap=L.STATE_TRAP, oob=L.TRAP_CODES["out of bounds memory access"],
-        slack=STACK_SLACK, flags=_SigAction.flags.offset, sa_siginfo=SA_SIGINFO)
+        slack=STACK_SLACK, flags=_SigAction.flags.offset, sa_siginfo=SA_SIGINFO, uc_sp=_UC_SP[_machine()])
     key = cache_key(b"guard-handler:" + text.encode(), jit.engine_version(), 0, jit.host_cpu())
     obj = cache.load(key) if cache is not None else None
     if obj is None:
@@ -338,25 +357,17 @@ _memories_seen: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def guard(cache: ObjectCache | None = None) -> _Guard:
-    """The process's guard: the handler loaded and installed once, and again only when ``faulthandler``
-    was switched since (see :func:`check`).
-
-    Why not whenever another handler replaced ours: a handler installed after ours (wasmtime's, the
-    singlepass tier's, a second copy of this tier loaded as a benchmark baseline) passes foreign faults on
-    to ours; installing ours over it again would make each the other's "previous" handler, and the first
-    fault neither claims (a wasmtime trap) would bounce between them until the stack overflowed."""
+    """The process's guard: the handler loaded and installed (again, if a foreign handler replaced it; not
+    over another of our tiers' handlers, which pass our faults on: see ``_Guard.install``)."""
     global _guard, _faulthandler_seen
     with _lock:
-        fh = faulthandler.is_enabled()
         if _guard is None:
             if not supported():
                 raise RuntimeError("LLVM tier: guard-page bounds checks need Linux on x86-64 or aarch64 "
                                    "(use bounds='explicit')")
             _guard = _Guard(cache)
-            _guard.install()
-        elif fh is not _faulthandler_seen:
-            _guard.install()
-        _faulthandler_seen = fh
+        _faulthandler_seen = faulthandler.is_enabled()
+        _guard.install()
         _drain()
         return _guard
 

@@ -24,7 +24,7 @@ import threading
 import weakref
 
 from ...runtime.memory import _munmap
-from ..native_state import address, u64_array
+from ..native_state import OUR_SIGNAL_HANDLERS, address, u64_array
 from . import layout as L
 from .codemem import CodeBlock
 from .x86_64.encoder import R10, R11, R15, RAX, RCX, RDI, RDX, RSI, RSP, Assembler, Label, Mem
@@ -196,13 +196,17 @@ class _Guard:
             cur = _SigAction()
             if self.sigaction(sig, None, ctypes.byref(cur)) != 0:
                 raise OSError(ctypes.get_errno(), f"sigaction({sig}) failed: cannot query the handler")
-            if cur.handler == mine:
+            # another tier's handler of ours installed after ours passes our faults on: installing ours over
+            # it again would make each the other's previous handler (native_state.OUR_SIGNAL_HANDLERS)
+            if cur.handler == mine or (sig in self.installed and cur.handler in OUR_SIGNAL_HANDLERS):
                 continue
+            OUR_SIGNAL_HANDLERS[mine] = self
             new = _SigAction()
             new.handler = mine
             new.flags = SA_SIGINFO
             if self.sigaction(sig, ctypes.byref(new), ctypes.byref(self.prev[sig])) != 0:
                 raise OSError(ctypes.get_errno(), f"sigaction({sig}) failed: cannot install the handler")
+            self.installed[sig] = mine
 
 
 _guard: _Guard | None = None
@@ -211,19 +215,15 @@ _lock = threading.Lock()
 
 
 def guard() -> _Guard:
-    """The process's guard, installed once, and again only if ``faulthandler`` was switched since (it takes
-    the signals over, and would kill the process on a fault we can report).  Not whenever another handler
-    replaced ours: that one (wasmtime's, the LLVM tier's) passes foreign faults on to ours, and installing
-    ours over it again would make the two chain to each other forever on a fault neither claims."""
+    """The process's guard, installed (again, if a foreign handler replaced it, as ``faulthandler`` does
+    when enabled, which would kill the process on a fault we can report; not over another tier's handler
+    of ours, which passes our faults on: see ``_Guard.install``)."""
     global _guard, _faulthandler_seen
     with _lock:
-        fh = faulthandler.is_enabled()
         if _guard is None:
             _guard = _Guard()
-            _guard.install()
-        elif fh is not _faulthandler_seen:
-            _guard.install()
-        _faulthandler_seen = fh
+        _faulthandler_seen = faulthandler.is_enabled()
+        _guard.install()
         return _guard
 
 
