@@ -110,13 +110,3 @@ def wasmi_argv(binary: str, inv: Invocation) -> list[str]:
         return ["env", "-C", bases.pop(), binary, *dirs, *env_flags(inv.env), wasm, *inv.args]
     dirs = [a for host, _ in inv.dirs for a in ("--dir", host)]
     return [binary, *dirs, *env_flags(inv.env), wasm, *inv.args]
-
-
-class WamrAdapter(CargoRuntimeAdapter):
-    def __init__(self) -> None:
-        super().__init__("wamr", "iwasm", ("interp",), "WAMR iwasm (when on PATH)",
-                         install_hint="build WAMR's iwasm from source (cmake) and put it on PATH")
-
-    def wasi_command(self, tier: str, inv: Invocation, scratch: Path) -> list[str]:
-        return [self._cli(), *[f"--map-dir={guest}::{host}" for host, guest in inv.dirs],
-                *[f"--env={k}={v}" for k, v in inv.env.items()], str(inv.wasm.resolve()), *inv.args]
