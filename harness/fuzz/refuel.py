@@ -12,32 +12,11 @@ every call of the plan, so each call gets the same budget.  A module whose shape
 
 from __future__ import annotations
 
+from ..engine.binary.encode import sleb as _sleb
+from ..engine.binary.encode import uleb as _leb
 from ..spec.wasm_sections import Reader
 
 REFUEL = "__harness_refuel"
-
-
-def _leb(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
-def _sleb(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if (n == 0 and not b & 0x40) or (n == -1 and b & 0x40):
-            out.append(b)
-            return bytes(out)
-        out.append(b | 0x80)
 
 
 def _sections(wasm: bytes) -> list[tuple[int, bytes]]:
