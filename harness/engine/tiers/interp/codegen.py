@@ -628,9 +628,21 @@ class FuncCodegen:
         x = f"_x{lab.uid}"
         self.emit(f"except WasmException as {x}:")
         self.indent()
+        self.catch_clauses(ins[3], x, base, 1, "raise")
+        self.ind -= 1
+        self.labels.pop()
+        if targeted:
+            self.close_pyloop(lab)
+        self.reset_stack(h, len(results))
+        return falls or targeted
+
+    def catch_clauses(self, clauses: list, x: str, base: list, outside: int, reraise: str) -> None:
+        """A try_table's handler: branch to the first clause matching the exception named ``x`` with its
+        values (and itself for the ``_ref`` forms) above ``base``, else ``reraise``.  A clause's label counts
+        from outside the try_table: ``outside`` is how many labels are innermost meanwhile.  Shared with
+        :mod:`.flatgen`, whose handler is a basic block of its own."""
         self.emit(_MB_RELOAD)  # the throwing callee may have grown memory: its reload after the call never ran
-        caught_all = False
-        for kind, tag, label in ins[3]:
+        for kind, tag, label in clauses:
             payload = []
             if tag is not None:
                 n = len(self.ctx.tag_types[tag].params)
@@ -640,20 +652,11 @@ class FuncCodegen:
             if kind.endswith("_ref"):
                 payload.append(Entry(x))
             self.stack = base + payload
-            self.branch(label + 1)
-            if tag is not None:
-                self.ind -= 1
-            else:
-                caught_all = True
-                break
-        if not caught_all:
-            self.emit("raise")
-        self.ind -= 1
-        self.labels.pop()
-        if targeted:
-            self.close_pyloop(lab)
-        self.reset_stack(h, len(results))
-        return falls or targeted
+            self.branch(label + outside)
+            if tag is None:
+                return  # catch_all: nothing after it is reached
+            self.ind -= 1
+        self.emit(reraise)
 
     # ---- one instruction; False when what follows is unreachable ----
     def instr(self, ins: tuple) -> bool:

@@ -9,7 +9,7 @@ structured generator; only the control instructions differ.  Slower, but nesting
 
 from __future__ import annotations
 
-from .codegen import _MB_RELOAD, Entry, FuncCodegen, Label, scan_targets
+from .codegen import FuncCodegen, Label, scan_targets
 
 
 class FlatCodegen(FuncCodegen):
@@ -128,26 +128,7 @@ class FlatCodegen(FuncCodegen):
             self.jump(after)
         self.handler = outer
         self.start_bb(handler)
-        self.emit(_MB_RELOAD)
-        caught_all = False
-        for kind, tag, label in ins[3]:
-            payload = []
-            if tag is not None:
-                n = len(self.ctx.tag_types[tag].params)
-                payload = [Entry(f"_exc.values[{i}]") for i in range(n)]
-                self.emit(f"if _exc.tag is TG{tag}:")
-                self.indent()
-            if kind.endswith("_ref"):
-                payload.append(Entry("_exc"))
-            self.stack = base + payload
-            self.branch(label)  # the clause's label counts from outside the try_table, whose label is popped
-            if tag is not None:
-                self.ind -= 1
-            else:
-                caught_all = True
-                break
-        if not caught_all:
-            self.emit("raise _exc")
+        self.catch_clauses(ins[3], "_exc", base, 0, "raise _exc")  # the try_table's label is popped here
         self.start_bb(after)
         self.reset_stack(h, len(results))
         return True
