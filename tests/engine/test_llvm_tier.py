@@ -376,13 +376,14 @@ def test_unwritable_cache_warns_once_and_code_still_runs(tmp_path):
 
 
 def test_cache_write_that_fails_leaves_no_temporary_file(tmp_path, monkeypatch):
+    from harness.engine.tiers import code_cache
     from harness.engine.tiers.llvm import cache as cache_mod
 
     def no_rename(src, dst):
         raise OSError(28, "No space left on device")
 
     cache = cache_mod.ObjectCache(tmp_path)
-    monkeypatch.setattr(cache_mod.os, "replace", no_rename)
+    monkeypatch.setattr(code_cache.os, "replace", no_rename)
     with pytest.warns(RuntimeWarning, match="No space left"):
         cache.store("ab" + "0" * 62, b"object bytes")
     assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == []

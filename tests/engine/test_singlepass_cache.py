@@ -1,12 +1,14 @@
-"""The singlepass tier's code cache (``singlepass/cache.py``): a module compiled once is found by the next
-store (a new process in practice), keyed by the module's bytes, the tier's source and the CPU; an entry that
-does not verify is a miss and is rewritten; a cache that cannot be written costs a warning, not the run."""
+"""The singlepass tier's code cache (``singlepass/cache.py`` over ``tiers/code_cache.py``): a module compiled
+once is found by the next store (a new process in practice), keyed by the module's bytes, the tier's source
+and the CPU; an entry that does not verify is a miss and is rewritten; a cache that cannot be written costs a
+warning, not the run."""
 
 from __future__ import annotations
 
 import pytest
 
 from harness.engine import api
+from harness.engine.tiers import code_cache
 from harness.engine.tiers.singlepass import cache as C
 from harness.engine.tiers.singlepass import cpu_identity, unavailable_reason
 
@@ -39,7 +41,7 @@ def test_the_key_changes_with_the_bytes_the_tier_source_and_the_cpu(monkeypatch)
     key = C.cache_key(data, cpu_identity())
     assert C.cache_key(data + b"\0", cpu_identity()) != key
     assert C.cache_key(data, cpu_identity() + "+avx512f") != key
-    monkeypatch.setattr(C, "_source_digest", "0" * 16)
+    monkeypatch.setattr(C, "source_digest", lambda: "0" * 16)
     assert C.cache_key(data, cpu_identity()) != key
 
 
@@ -56,10 +58,7 @@ def test_an_entry_that_does_not_verify_is_a_miss_and_is_rewritten(tmp_path, dama
     elif damage == "garbage":
         path.write_bytes(b"not an entry")
     else:  # verifies as bytes, but an offset points past the code
-        payload = C.encode_entry(b"\xc3", [5])
-        import hashlib
-
-        path.write_bytes(C.MAGIC + C._HEADER.pack(hashlib.sha256(payload).digest(), len(payload)) + payload)
+        path.write_bytes(code_cache.frame(C.MAGIC, C.encode_entry(b"\xc3", [5])))
     result, stats, _ = run(tmp_path, data)
     assert result[0] == 49 and not stats["cached"]
     assert path.read_bytes() == raw  # rewritten by the recompilation
