@@ -4,11 +4,13 @@ one process per action) with each of its command lines run inside the runtime's 
 A runtime with a ``containers/spec/RUNTIME.toml`` (``[engine.RUNTIME]`` with ``tiers`` and a ``[engine.RUNTIME.spec]`` table
 in the declared-engine format, ``docs/DECLARED_ENGINES.md``) gives its container engines the ``spec``
 capability.  ``harness.images.spec_driver:ENGINE`` (``wasmtime@docker``) is that engine's driver: the same
-commands as the declared engine on the host, each started by ``harness.images.guard`` in the image, with the
-image's binary in place of the local one and the driver's own folder (the modules it writes, the spectest
-module) mounted read-only.  So the outcomes in and out of the container come from the same command lines,
-and any difference is the image's.  A container starts per action: about a second here, against a tenth
-of one for the local CLI, so the full official suite takes hours this way (see docs/CONTAINERS.md).
+commands as the declared engine on the host, with the image's binary in place of the local one, run in
+one container per spec file (``harness.images.session``: a command loop in the image, started at the
+file's first command and removed at its end), with the driver's own folder (the modules it writes, the
+spectest module) mounted read-only.  So the outcomes in and out of the container come from the same
+command lines, and any difference is the image's.  A command naming a host file outside that folder (none
+does today) gets a container of its own through ``harness.images.guard``, as every command once did
+(about a second each here).
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ import tomllib
 from functools import cache
 from pathlib import Path
 
+from .. import process
 from ..adapters.base import Availability, RunnerUnavailable
 from ..adapters.declared import DeclaredAdapter, load
 from . import guard
 from .recipes import Recipe
+from .session import Session
 
 SPEC_DIR = "spec"  # containers/spec/RUNTIME.toml
 _names = itertools.count()
@@ -60,19 +64,46 @@ class InImage(DeclaredAdapter):
     def version(self) -> str | None:
         return self.container.version()  # type: ignore[attr-defined]
 
-    def command(self, template: list[str], tier: str, values: dict[str, str] | None = None,
-                lists: dict[str, list[str]] | None = None) -> list[str]:
-        argv = super().command(template, tier, values, lists)
-        if not template or template[0] != "{binary}":
-            return argv  # a part of a command line (the preload flags), not a command
+    def check(self, tier: str) -> None:
+        """Raise ``RunnerUnavailable`` (what to build) unless the image is there."""
         av = self.container.available(tier)  # type: ignore[attr-defined]
         if not av:
             raise RunnerUnavailable(f"{self.container.runtime} is not available: {av.reason}", av.install)  # type: ignore[attr-defined]
-        # every file an action names (the module, a preloaded one, as NAME=PATH too), read-only, by its folder
+
+    def session(self, ro: list[str | Path], env: dict[str, str]) -> Session:
+        """A per-file container of the image, ``ro`` mounted read-only (see ``harness.images.session``)."""
+        return Session(self.container.tag, self.container.inner.runtime, ro, env)  # type: ignore[attr-defined]
+
+    def guarded(self, argv: list[str], env: dict[str, str]) -> list[str]:
+        """``argv`` in a container of its own, every file it names (the module, a preloaded one, as
+        NAME=PATH too) mounted read-only by its folder."""
         paths = {str(Path(p).parent) for a in argv[1:] for p in (a, a.partition("=")[2])
                  if p.startswith("/") and os.path.exists(p) and p != "/dev/null"}
         name = f"harness-{self.container.inner.runtime}-{os.getpid()}-spec{next(_names)}"  # type: ignore[attr-defined]
-        return guard.command(self.container.tag, name, argv, sorted(paths), [])  # type: ignore[attr-defined]
+        return guard.command(self.container.tag, name, argv, sorted(paths), [], env=env)  # type: ignore[attr-defined]
+
+
+class InContainer:
+    """Mixed in front of a declared-CLI driver class: its command lines run in the image, in one container
+    for the driver's life (a spec file)."""
+
+    adapter: InImage
+    dir: Path
+    tier: str
+
+    def _execute(self, argv: list[str], env: dict[str, str], timeout: float) -> process.Captured:
+        self.adapter.check(self.tier)
+        if getattr(self, "_session", None) is None:
+            self._session = self.adapter.session([self.dir], self.commands.env)  # type: ignore[attr-defined]
+        if self._session.covers(argv):
+            return self._session.run(argv, timeout)
+        return process.run_captured(self.adapter.guarded(argv, self.commands.env), timeout=timeout)  # type: ignore[attr-defined]
+
+    def close(self) -> None:
+        session = getattr(self, "_session", None)
+        if session is not None:
+            session.close()
+        super().close()  # type: ignore[misc]
 
 
 @cache
@@ -103,7 +134,7 @@ def __getattr__(name: str) -> type:
 
         base = WrappingDriver
 
-    class Bound(base):  # type: ignore[valid-type,misc]
+    class Bound(InContainer, base):  # type: ignore[valid-type,misc]
         def __init__(self, tier: str) -> None:
             super().__init__(adapter, tier)
 
