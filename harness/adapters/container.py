@@ -53,9 +53,16 @@ class ContainerAdapter(Adapter):
     def __init__(self, inner: Adapter, arch: str) -> None:
         self.inner, self.arch, self.recipe = inner, arch, load(inner.runtime)
         foreign = arch != host_arch()
+        engine = f"{inner.runtime}{MARK}{'-' + arch if foreign else ''}"
         spec_tiers = spec_driver.declared_tiers(self.recipe)
+        from ..images.node_spec import spec_driver as node_spec_driver  # imports the node driver: not at load
+
+        # node's own driver with its child in the image (v8), else the declared-CLI one (containers/spec/)
+        in_image_driver = node_spec_driver(inner.runtime, engine)
+        if in_image_driver:
+            spec_tiers = set(inner.tiers)
         super().__init__(
-            runtime=f"{inner.runtime}{MARK}{'-' + arch if foreign else ''}",
+            runtime=engine,
             tiers=tuple(t for t in inner.tiers if t in self.recipe.tiers),
             default_tier=inner.default_tier,
             description=f"{inner.runtime} in its {arch} container image"
@@ -66,8 +73,7 @@ class ContainerAdapter(Adapter):
                                   | ({SPEC} if spec_tiers is not None and t in spec_tiers else set())
                                   for t in inner.tiers},
             # the declared-CLI driver with each action in the image (containers/spec/RUNTIME.toml)
-            spec_driver=f"harness.images.spec_driver:{inner.runtime}{MARK}{'-' + arch if foreign else ''}"
-            if spec_tiers else None,
+            spec_driver=in_image_driver or (f"harness.images.spec_driver:{engine}" if spec_tiers else None),
             slow_tiers=inner.slow_tiers,
             program_target=inner.program_target,
             stdio_to_files=inner.stdio_to_files,

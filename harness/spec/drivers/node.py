@@ -56,20 +56,31 @@ class _Instance:
 class NodeDriver(Driver):
     reads_text = False
 
+    close_timeout = 5.0
+    """Seconds ``close`` waits for node to end once its stdin is closed, before killing it."""
+
     def __init__(self, tier: str):
         super().__init__(tier)
+        # In the worker's process group, which the runner kills whole; and killed by the kernel should the
+        # worker itself be killed alone.  Not through process.run: the driver talks to it while it runs.
+        self.proc = subprocess.Popen(self.command(tier), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True, bufsize=1,
+                                     preexec_fn=process.die_with_parent())
+        self._id = 0
+        self._spectest: _Instance | None = None
+
+    def command(self, tier: str) -> list[str]:
+        """The node child's command line: the local node (``harness.images.node_spec`` runs it in an image)."""
         node = V8Adapter().binary()
         if node is None:
             raise RuntimeError("node is not on PATH")
+        return [str(node), *self.node_args(tier)]
+
+    @staticmethod
+    def node_args(tier: str) -> list[str]:
+        """node's arguments after the binary: the tier's flags, the suite's proposals, the driver script."""
         features = [flag for support in enabled_features("v8", tier).values() for flag in support.enable]
-        argv = [str(node), *V8Adapter.node_flags(tier), *features, "--experimental-wasm-type-reflection",
-                str(JS_DRIVER)]
-        # In the worker's process group, which the runner kills whole; and killed by the kernel should the
-        # worker itself be killed alone.  Not through process.run: the driver talks to it while it runs.
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True, bufsize=1, preexec_fn=process.die_with_parent())
-        self._id = 0
-        self._spectest: _Instance | None = None
+        return [*V8Adapter.node_flags(tier), *features, "--experimental-wasm-type-reflection", str(JS_DRIVER)]
 
     def _call(self, op: str, **fields: Any) -> dict[str, Any]:
         self._id += 1
@@ -150,6 +161,6 @@ class NodeDriver(Driver):
     def close(self) -> None:
         try:
             self.proc.stdin.close()
-            self.proc.wait(timeout=5)
+            self.proc.wait(timeout=self.close_timeout)
         except (OSError, subprocess.TimeoutExpired):
             self.proc.kill()

@@ -24,7 +24,9 @@ function hostRef(n) {
 }
 
 const VALTYPE = { i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c, v128: 0x7b, funcref: 0x70, anyfunc: 0x70, externref: 0x6f };
-const norm = (t) => (t === 'anyfunc' ? 'funcref' : t);
+// node 18's V8 (10.2) reflects v128 as 's128' (WebAssembly.Function.type, Global.type); node 20's says 'v128'
+const NORM = { anyfunc: 'funcref', s128: 'v128' };
+const norm = (t) => NORM[t] || t;
 
 // ---- binary encoding of wrapper modules ---------------------------------------------------------------
 function uleb(n) {
