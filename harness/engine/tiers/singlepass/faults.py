@@ -2,9 +2,10 @@
 
 Generated code never relies on a signal (bounds, division and the stack depth are checked explicitly), so
 a SIGSEGV, SIGBUS, SIGILL or SIGFPE whose faulting instruction lies in a module's code block is a bug of the
-code generator.  The handler -- machine code from our own encoder, like the rest of the tier -- redirects
-such a thread to a *crash stub*, which records the faulting address and signal in the store's State and
-leaves through the trap exit, the same unwinding path a trap takes.  ``NativeStore.raise_trap`` then raises
+code generator.  The handler -- machine code from our own encoder, like the rest of the tier (per ISA, in
+``x86_64/stubs.py`` and ``aarch64/stubs.py``) -- redirects such a thread to a *crash stub*, which records
+the faulting address and signal in the store's State and leaves through the trap exit, the same unwinding
+path a trap takes.  ``NativeStore.raise_trap`` then raises
 :class:`GeneratedCodeFault` naming the function and offset: the spec executor reports that check as an
 engine crash and goes on with the file, and a command reports an engine error instead of a dead process.
 
@@ -25,15 +26,11 @@ import weakref
 
 from ...runtime.memory import _munmap
 from ..native_state import OUR_SIGNAL_HANDLERS, address, u64_array
-from . import layout as L
+from . import isa_module
 from .codemem import CodeBlock
-from .x86_64.encoder import R10, R11, R15, RAX, RCX, RDI, RDX, RSI, RSP, Assembler, Label, Mem
 
 SIGNALS = (signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGFPE)
 SA_SIGINFO = 4
-# offsets in the kernel's x86-64 ucontext_t: uc_mcontext.gregs starts at 40 (REG_RDI 8, REG_RSI 9, REG_RIP 16)
-_UC_RDI, _UC_RSI, _UC_RIP = 40 + 8 * 8, 40 + 8 * 9, 40 + 8 * 16
-_SI_CODE = 8  # siginfo_t.si_code
 
 
 class GeneratedCodeFault(RuntimeError):
@@ -41,7 +38,8 @@ class GeneratedCodeFault(RuntimeError):
 
 
 class _SigAction(ctypes.Structure):
-    """``struct sigaction`` of glibc and musl on x86-64 Linux."""
+    """``struct sigaction`` of glibc and musl on x86-64 and aarch64 Linux (handler, 128-byte mask, flags,
+    restorer)."""
 
     _fields_ = [("handler", ctypes.c_void_p), ("mask", ctypes.c_uint64 * 16), ("flags", ctypes.c_int),
                 ("restorer", ctypes.c_void_p)]
@@ -64,85 +62,19 @@ class _Guard:
         self._dead: list[tuple[int, int]] = []
         self.lock = threading.Lock()
         self._publish()
-        a = Assembler()
-        self.crash_offset = 0
-        # crash stub: rdi = the faulting address, rsi = the signal; r15 is the VMContext of the faulting code
-        a.direction(down=False)  # a fault inside a downward rep movsb must not leave DF set for C code
-        a.load(RAX, Mem(R15, L.CTX_STATE))
-        a.store(Mem(RAX, L.ST_CRASH_PC), RDI)
-        a.store(Mem(RAX, L.ST_CRASH_SIG), RSI)
-        a.mov_ri(RAX, L.TRAP_CRASH, w=False)
-        a.jmp_r(Mem(R15, L.CTX_TRAP_EXIT))
-        self.handler_offsets = {}
-        patches = []
-        for sig in SIGNALS:
-            self.handler_offsets[sig] = len(a.buf)
-            patches.append(self._handler(a, sig))
-        self.block = CodeBlock(bytes(a.buf), patch=lambda buf, base: [p(buf, base) for p in patches])
-        self.crash_stub = self.block.address + self.crash_offset
-        self.installed: dict[int, int] = {}
-
-    def _handler(self, a: Assembler, sig: int):
-        """``handler(sig, info, uc)``: claim a hardware fault at an address in a registered range, else chain.
-        Returns a patcher that fills in the absolute addresses once the block's address is known."""
-        chain, loop, next_, restore = Label(), Label(), Label(), Label()
-        a.alu_ri("cmp", Mem(RSI, _SI_CODE), 0, False)
-        a.jcc("le", chain)  # sent by kill/raise: not a fault of ours
-        a.load(RAX, Mem(RDX, _UC_RIP))
-        fields = {}
-        a.mov_ri(R11, 1 << 62)  # placeholder: address of ranges_cell (a 10-byte movabs)
-        fields["ranges"] = len(a.buf) - 8
-        a.load(R11, Mem(R11, 0))
-        a.load(RCX, Mem(R11, 0))
-        a.lea(R10, Mem(R11, 8))
-        a.bind(loop)
-        a.test_rr(RCX, RCX, True)
-        a.jcc("e", chain)
-        a.alu_rm("cmp", RAX, Mem(R10, 0), True)
-        a.jcc("b", next_)
-        a.alu_rm("cmp", RAX, Mem(R10, 8), True)
-        a.jcc("ae", next_)
-        a.store(Mem(RDX, _UC_RDI), RAX)  # ours: resume in the crash stub with (pc, signal)
-        a.store(Mem(RDX, _UC_RSI), RDI)
-        a.mov_ri(R11, 1 << 62)
-        fields["crash"] = len(a.buf) - 8
-        a.store(Mem(RDX, _UC_RIP), R11)
-        a.ret()
-        a.bind(next_)
-        a.alu_ri("add", R10, 16, True)
-        a.alu_ri("sub", RCX, 1, True)
-        a.jmp(loop)
-        a.bind(chain)
-        a.mov_ri(R11, 1 << 62)
-        fields["prev"] = len(a.buf) - 8
-        a.load(RAX, Mem(R11, 0))
-        a.alu_ri("cmp", RAX, 1, True)
-        a.jcc("be", restore)
-        a.jmp_r(RAX)  # the previous handler, with our three arguments (a one-argument handler ignores two)
-        # SIG_DFL/SIG_IGN before us: put it back and raise the signal again (pending until we return, as the
-        # signal is blocked in its handler); a hardware fault would also recur when its instruction re-runs
-        a.bind(restore)
-        a.push(RDI)  # the signal; keeps the C calls 16-byte aligned
-        a.mov_rr(RSI, R11)
-        a.alu_rr("xor", RDX, RDX, False)
-        a.mov_ri(RAX, 1 << 62)
-        fields["sigaction"] = len(a.buf) - 8
-        a.call_r(RAX)
-        a.load(RDI, Mem(RSP, 0))
-        a.mov_ri(RAX, 1 << 62)
-        fields["raise"] = len(a.buf) - 8
-        a.call_r(RAX)
-        a.pop(RDI)
-        a.ret()
+        code, self.crash_offset, self.handler_offsets, fields = isa_module("stubs").fault_code(SIGNALS)
 
         def patch(buf: bytearray, base: int) -> None:
-            values = {"ranges": address(self.ranges_cell), "crash": base + self.crash_offset,
-                      "prev": ctypes.addressof(self.prev[sig]), "sigaction": self.sigaction_addr,
-                      "raise": self.raise_addr}
-            for name, pos in fields.items():
-                buf[pos : pos + 8] = values[name].to_bytes(8, "little")
+            for sig, where in fields.items():
+                values = {"ranges": address(self.ranges_cell), "crash": base + self.crash_offset,
+                          "prev": ctypes.addressof(self.prev[sig]), "sigaction": self.sigaction_addr,
+                          "raise": self.raise_addr}
+                for name, pos in where.items():
+                    buf[pos : pos + 8] = values[name].to_bytes(8, "little")
 
-        return patch
+        self.block = CodeBlock(code, patch=patch)
+        self.crash_stub = self.block.address + self.crash_offset
+        self.installed: dict[int, int] = {}
 
     def _publish(self) -> None:
         arr = u64_array(1 + 2 * len(self.ranges))

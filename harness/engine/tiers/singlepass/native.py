@@ -9,8 +9,9 @@ an externref handle per element, 0 for null), changed by generated code only thr
 picked up from Python on entry.  A funcref is the address of a function record ``{type id, code, ctx}``.
 
 How a trap unwinds: the entry trampoline saves the stack pointer in the State (chaining the previous one, so
-host code may re-enter); generated code that traps puts the trap code in ``eax`` and jumps to the trap exit,
-which restores that stack pointer and returns the code from the trampoline.
+host code may re-enter); generated code that traps puts the trap code in the return register (``eax``,
+``w0``) and jumps to the trap exit, which restores that stack pointer and returns the code from the
+trampoline.  The machine code of these stubs is per ISA (``x86_64/stubs.py``, ``aarch64/stubs.py``).
 """
 
 from __future__ import annotations
@@ -31,10 +32,9 @@ from ..native_state import (
     default_stack_budget,
     u64_array,
 )
-from . import faults
+from . import faults, isa_module
 from . import layout as L
 from .codemem import CodeBlock
-from .x86_64.encoder import R12, R13, R14, R15, RAX, RBP, RBX, RCX, RDI, RDX, RSI, RSP, Assembler, Label, Mem
 
 ENTRY = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p)
 CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_int32, ctypes.c_void_p, ctypes.c_uint64)
@@ -60,70 +60,12 @@ def simd_helper(slots, imm: int) -> None:
         slots[1] = r >> 64
 
 class Stubs:
-    """The shared machine code: ``entry(code, ctx, slots) -> trap code``, the trap exit, the host thunk."""
+    """The shared machine code: ``entry(code, ctx, slots) -> trap code``, the trap exit, the host thunk (the
+    host's ISA's, from its ``stubs`` module)."""
 
     def __init__(self) -> None:
-        a = Assembler()
-        exit_ = Label()
-        # entry: save the C callee-saved registers, chain the saved stack pointer, call wasm code
-        a.push(RBP)
-        a.mov_rr(RBP, RSP)
-        for r in (RBX, R12, R13, R14, R15):
-            a.push(r)
-        a.load(RAX, Mem(RSI, L.CTX_STATE))
-        a.push(RAX)  # rbp-48: the State
-        a.push_m(Mem(RAX, L.ST_SAVED_RSP))  # rbp-56: the enclosing entry's saved stack pointer
-        a.alu_ri("sub", RSP, 8, True)  # rbp-64: keeps calls 16-byte aligned
-        a.store(Mem(RAX, L.ST_SAVED_RSP), RSP)
-        have_limit = Label()
-        a.load(RCX, Mem(RAX, L.ST_LIMIT))
-        a.test_rr(RCX, RCX, True)
-        a.jcc("ne", have_limit)
-        a.mov_rr(RCX, RSP)
-        a.alu_rm("sub", RCX, Mem(RAX, L.ST_BUDGET), True)
-        a.store(Mem(RAX, L.ST_LIMIT), RCX)
-        a.bind(have_limit)
-        a.mov_rr(RAX, RDI)
-        a.mov_rr(RDI, RSI)
-        a.mov_rr(RSI, RDX)
-        a.call_r(RAX)
-        a.alu_rr("xor", RAX, RAX, False)
-        a.bind(exit_)
-        a.load(RCX, Mem(RBP, -48))
-        a.load(RDX, Mem(RBP, -56))
-        a.store(Mem(RCX, L.ST_SAVED_RSP), RDX)
-        a.lea(RSP, Mem(RBP, -40))
-        for r in (R15, R14, R13, R12, RBX, RBP):
-            a.pop(r)
-        a.ret()
-        # trap exit: eax holds the code, r15 a context; back to the innermost entry's frame
-        self.trap_exit_offset = len(a.buf)
-        a.load(RCX, Mem(R15, L.CTX_STATE))
-        a.load(RSP, Mem(RCX, L.ST_SAVED_RSP))
-        a.lea(RBP, Mem(RSP, 64))
-        a.jmp(exit_)
-        # host thunk: a wasm-ABI function (rdi = host context, rsi = slots) calling the callback
-        self.host_thunk_offset = len(a.buf)
-        a.push(RBP)
-        a.mov_rr(RBP, RSP)
-        a.push(R15)
-        a.push(RSI)
-        a.mov_rr(R15, RDI)
-        a.load(RAX, Mem(RDI, L.CTX_STATE))
-        a.mov_rr(RDX, RSI)
-        a.alu_rr("xor", RSI, RSI, False)
-        a.alu_rr("xor", RCX, RCX, False)
-        a.call_r(Mem(RAX, L.ST_CALLBACK))
-        failed = Label()
-        a.test_rr(RAX, RAX, False)
-        a.jcc("ne", failed)
-        a.pop(RSI)
-        a.pop(R15)
-        a.pop(RBP)
-        a.ret()
-        a.bind(failed)
-        a.jmp_r(Mem(R15, L.CTX_TRAP_EXIT))
-        self.block = CodeBlock(bytes(a.buf))
+        code, self.trap_exit_offset, self.host_thunk_offset = isa_module("stubs").shared_stubs()
+        self.block = CodeBlock(code)
         self.entry = ENTRY(self.block.address)
         self.trap_exit = self.block.address + self.trap_exit_offset
         self.host_thunk = self.block.address + self.host_thunk_offset

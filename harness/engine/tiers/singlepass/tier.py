@@ -14,7 +14,7 @@ from typing import Any
 from ... import syntax
 from ...runtime.instance import ModuleInstance, instantiate
 from ...runtime.objects import FuncInstance
-from . import cpu_identity, faults, unavailable_reason
+from . import cpu_identity, faults, isa_module, unavailable_reason
 from .cache import CodeCache, cache_key, default_cache_dir
 from .codemem import CodeBlock
 from .errors import UnsupportedError
@@ -45,9 +45,7 @@ class SinglepassTier:
         if entry is not None:
             code, offsets = entry
         else:
-            from .x86_64.codegen import compile_module
-
-            code, offsets = compile_module(module)
+            code, offsets = isa_module("codegen").compile_module(module)
             if key is not None:
                 self.cache.store(key, code, offsets)
         stats = {"compile_seconds": time.perf_counter() - start, "code_bytes": len(code), "cached": entry is not None}
