@@ -36,6 +36,7 @@ class InImageNodeDriver(NodeDriver):
     """``NodeDriver`` whose node runs in the image of ``engine`` (set by the bound subclass)."""
 
     engine = ""
+    what = "node in its container"  # a status 137 is the container killed (SIGKILL, the OOM killer)
     close_timeout = 30.0  # the client returns once the container is gone: slower than a local node, more so emulated
 
     def command(self, tier: str) -> list[str]:

@@ -56,6 +56,8 @@ class _Instance:
 class NodeDriver(Driver):
     reads_text = False
 
+    what = "node"
+    """The child, as failures name it."""
     close_timeout = 5.0
     """Seconds ``close`` waits for node to end once its stdin is closed, before killing it."""
 
@@ -90,9 +92,13 @@ class NodeDriver(Driver):
             line = self.proc.stdout.readline()
         except (BrokenPipeError, OSError):
             line = ""
-        if not line:
-            err = clip_start(self.proc.stderr.read().strip()) if self.proc.poll() is not None else ""
-            raise EngineDied(f"node exited (status {self.proc.poll()}): {err}")
+        if not line:  # its stdout closed: it is ending (the wait gives its status, not None)
+            try:
+                status: int | None = self.proc.wait(timeout=self.close_timeout)
+            except subprocess.TimeoutExpired:
+                status = None
+            err = clip_start(self.proc.stderr.read().strip()) if status is not None else ""
+            raise EngineDied(f"{self.what} exited (status {status}): {err}")
         reply = json.loads(line)
         error = reply.get("error")
         if error is None:
