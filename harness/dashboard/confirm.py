@@ -30,10 +30,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..adapters.container import MARK as CONTAINER_MARK
 from ..analysis.history import History, load_history
 from ..analysis.regressions import Change, Noise, find_changes, interleaved_verdict, noise_floor
 from ..paths import REPO_ROOT
 from ..results.builds import our_build, same_build
+from ..results.buildstore import OVERRIDES_ENV, find_binary
 from ..results.merge import merge_stores
 
 
@@ -56,6 +58,7 @@ class Plan:
     why: str  # why the previous build is or is not measured
     change: Change | None = None
     noise: Noise | None = None
+    engine: str = ""  # the engine label (runtime:tier) re-measured
 
 
 def _build(history: History, run_id: str, engine: str) -> dict[str, Any] | None:
@@ -64,7 +67,8 @@ def _build(history: History, run_id: str, engine: str) -> dict[str, Any] | None:
 
 
 def _can_fetch(build: dict[str, Any] | None) -> str:
-    """Empty when ``build`` can be had again here, else why not."""
+    """Empty when ``build`` can be had again here, else why not.  Another engine's binary is had at the
+    path the run recorded while it still has its digest, else from the build store (``buildstore.py``)."""
     if not build:
         return "the run before the step recorded no build"
     if build.get("kind") == "source":
@@ -73,13 +77,17 @@ def _can_fetch(build: dict[str, Any] | None) -> str:
         known = subprocess.run(["git", "-C", str(REPO_ROOT), "cat-file", "-e", f"{build['commit']}^{{commit}}"],
                                capture_output=True)
         return "" if known.returncode == 0 else f"commit {build['commit'][:12]} is not in this clone"
-    path, digest = build.get("path"), build.get("digest")
-    if path and digest and Path(path).is_file():
-        from ..results.builds import file_digest
+    return find_binary(build)[1]
 
-        if file_digest(path) == digest:
-            return ""
-    return f"the binary of {build.get('version') or 'that build'} is not here any more"
+
+def _binary_env(build: dict[str, Any] | None, engine: str) -> dict[str, str]:
+    """The environment that makes ``harness perf`` run exactly ``build``'s binary (found where the run
+    recorded it or in the build store); none for our engine's source builds or a binary not to be had."""
+    if not build or build.get("kind") != "binary":
+        return {}
+    path, _ = find_binary(build)
+    runtime = engine.split(":", 1)[0]
+    return {OVERRIDES_ENV: json.dumps({runtime: str(path)})} if path and CONTAINER_MARK not in runtime else {}
 
 
 def plans(history_db: Path, pairs: int = 12, repeat: int = 3) -> list[Plan]:
@@ -99,13 +107,16 @@ def plans(history_db: Path, pairs: int = 12, repeat: int = 3) -> list[Plan]:
         current = _build(history, c.run_id, c.key.engine)
         same = same_build(previous, current)
         why = "the nights before and at the step measured the same build" if same else _can_fetch(previous)
-        if not why and current and current.get("kind") == "source" and current.get("digest") != our_build()["digest"]:
+        if not why and current and (current.get("kind") == "binary" or
+                                    current.get("kind") == "source" and current.get("digest") != our_build()["digest"]):
             why = _can_fetch(current)
         if why:
-            planned[key] = Plan(c.key.name, c.night, [*argv, "--repeat", str(pairs * repeat)], None, current, why)
+            planned[key] = Plan(c.key.name, c.night, [*argv, "--repeat", str(pairs * repeat)], None, current, why,
+                                engine=c.key.engine)
         else:
             planned[key] = Plan(c.key.name, c.night, [*argv, "--repeat", str(repeat)], previous, current,
-                                f"previous and current build, {pairs} pairs in turns", c, noise_floor(points))
+                                f"previous and current build, {pairs} pairs in turns", c, noise_floor(points),
+                                c.key.engine)
     return list(planned.values())
 
 
@@ -127,11 +138,13 @@ def _tree(build: dict[str, Any] | None, scratch: Path, role: str) -> Path:
     return tree
 
 
-def _measure(argv: list[str], tree: Path, into: Path, marks: dict[str, Any]) -> int:
-    """Run ``argv`` from ``tree`` into a scratch store, mark its runs, merge them into ``into``."""
+def _measure(argv: list[str], tree: Path, into: Path, marks: dict[str, Any],
+             env_extra: dict[str, str] | None = None) -> int:
+    """Run ``argv`` from ``tree`` (with ``env_extra``) into a scratch store, mark its runs, merge them into
+    ``into``."""
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "remeasure.db"
-        env = {**os.environ, "PYTHONPATH": str(tree)}
+        env = {**os.environ, "PYTHONPATH": str(tree), **(env_extra or {})}
         rc = subprocess.run([*argv, "--db", str(db)], cwd=tree, env=env).returncode
         if db.exists():
             mark(db, set(), marks)
@@ -182,7 +195,8 @@ def main(argv: list[str] | None = None) -> int:
             if args.dry_run:
                 print(" ".join([*plan.argv, "--db", str(args.db)]))
                 continue
-            status = max(status, _measure(plan.argv, REPO_ROOT, args.db, {**base, "build": "current"}))
+            status = max(status, _measure(plan.argv, REPO_ROOT, args.db, {**base, "build": "current"},
+                                          _binary_env(plan.current, plan.engine)))
             continue
         with tempfile.TemporaryDirectory(prefix="confirm-builds-") as scratch:
             trees = {role: build for role, build in (("previous", plan.previous), ("current", plan.current))}
@@ -190,14 +204,16 @@ def main(argv: list[str] | None = None) -> int:
                 if pair and pair % args.pairs == 0 and not args.dry_run and not _inconclusive(plan, args.db):
                     break
                 for role, build in trees.items():
+                    env = _binary_env(build, plan.engine)
                     if args.dry_run:
                         where = REPO_ROOT if not build or build.get("digest") == our_build()["digest"] else \
                             f"git archive {build.get('commit', '?')[:12]}"
+                        where = json.loads(env[OVERRIDES_ENV]).popitem()[1] if env else where
                         if pair == 0:
                             print(f"[{role} build, from {where}] " + " ".join([*plan.argv, "--db", str(args.db)]))
                         continue
                     tree = _tree(build, Path(scratch), role)
-                    status = max(status, _measure(plan.argv, tree, args.db, {**base, "build": role, "pair": pair}))
+                    status = max(status, _measure(plan.argv, tree, args.db, {**base, "build": role, "pair": pair}, env))
     return status
 
 

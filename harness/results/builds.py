@@ -83,12 +83,17 @@ def engine_build(label: str, version: str | None) -> dict[str, Any]:
     return build
 
 
-def engine_builds(engines: dict[str, str | None]) -> dict[str, dict[str, Any]]:
-    """``engine_build`` of every engine of a run."""
+def engine_builds(engines: dict[str, str | None], keep: bool = False) -> dict[str, dict[str, Any]]:
+    """``engine_build`` of every engine of a run; with ``keep``, each binary is also copied into the build
+    store (``buildstore.py``, once per digest) so it can be measured again after an upgrade."""
+    from .buildstore import keep_build
+
     out = {}
     for label, version in engines.items():
         try:
             out[label] = engine_build(label, version)
+            if keep:
+                keep_build(out[label])
         except Exception as e:  # recording a run never fails on its metadata
             out[label] = {"error": f"{type(e).__name__}: {e}"}
     return out

@@ -59,7 +59,8 @@ def recording(store: ResultsStore | None, kind: str, command: str, engines: dict
         else:
             store.mark_abandoned()
             # which build of each engine this run measured (harness/results/builds.py), beside their versions
-            extra = {**(extra or {}), "builds": engine_builds(engines)} if engines else extra
+            # (perf runs also keep each engine binary in the build store, for ci/confirm's re-measurements)
+            extra = {**(extra or {}), "builds": engine_builds(engines, keep=kind == "perf")} if engines else extra
             run = Run(store, store.start_run(kind, command=command, engines=engines, suites=suites, extra=extra))
         try:
             yield run
