@@ -413,6 +413,74 @@ class Assembler:
         """``addv bd, vn.8b``: the sum of the low 8 bytes into a byte (the rest of vd zeroed)."""
         self.emit(0x0E31B800 | vn << 5 | vd)
 
+    # -- SIMD (NEON, full 128-bit vectors; ``size`` the lane size's log2 where a form has lanes) -------------
+    def vthree(self, u: int, size: int, opcode: int, vd: int, vn: int, vm: int) -> None:
+        """The "three same" group: ``u``, the size field and the 5-bit opcode name the operation (add, sub,
+        cmeq, smax, ..., and the float ones, whose size field is (hi bit, double))."""
+        self.emit(0x4E200400 | u << 29 | size << 22 | vm << 16 | opcode << 11 | vn << 5 | vd)
+
+    def vmisc(self, u: int, size: int, opcode: int, vd: int, vn: int, q: bool = True) -> None:
+        """The "two-register miscellaneous" group (not, neg, abs, cnt, fabs, frint*, scvtf, fcvtz*, and with
+        ``q`` False the narrowing forms' low half, which zero the upper one: xtn, sqxtn, fcvtn, fcvtl)."""
+        self.emit(0x0E200800 | q << 30 | u << 29 | size << 22 | opcode << 12 | vn << 5 | vd)
+
+    def vlong(self, u: int, size: int, opcode: int, vd: int, vn: int, vm: int, high: bool = False) -> None:
+        """The "three different" group: smull/umull (opcode 0b1100) of the low (or ``high``) half's lanes of
+        size ``size`` into lanes twice as wide."""
+        self.emit(0x0E200000 | high << 30 | u << 29 | size << 22 | vm << 16 | opcode << 12 | vn << 5 | vd)
+
+    def vlogic(self, op: str, vd: int, vn: int, vm: int) -> None:
+        """and/bic/orr/orn/eor/bsl/bit/bif on 16 bytes."""
+        u, size = {"and": (0, 0), "bic": (0, 1), "orr": (0, 2), "orn": (0, 3), "eor": (1, 0), "bsl": (1, 1),
+                   "bit": (1, 2), "bif": (1, 3)}[op]
+        self.vthree(u, size, 3, vd, vn, vm)
+
+    def vacross(self, u: int, size: int, opcode: int, vd: int, vn: int) -> None:
+        """Across-lanes reductions into a scalar (umaxv, uminv, addv), the rest of ``vd`` zeroed."""
+        self.emit(0x4E300800 | u << 29 | size << 22 | opcode << 12 | vn << 5 | vd)
+
+    @staticmethod
+    def _imm5(lane: int, size: int) -> int:
+        return (lane << (size + 1) | 1 << size) & 0x1F
+
+    def ins_gp(self, vd: int, lane: int, size: int, rn: int) -> None:
+        """``mov vd.T[lane], wn|xn``."""
+        self.emit(0x4E001C00 | self._imm5(lane, size) << 16 | rn << 5 | vd)
+
+    def ins_elem(self, vd: int, dlane: int, vn: int, slane: int, size: int) -> None:
+        """``mov vd.T[dlane], vn.T[slane]``."""
+        self.emit(0x6E000400 | self._imm5(dlane, size) << 16 | (slane << size) << 11 | vn << 5 | vd)
+
+    def umov(self, rd: int, vn: int, lane: int, size: int) -> None:
+        """Lane to a general register, zero-extended (``x`` for 64-bit lanes, else ``w``)."""
+        self.emit((0x4E003C00 if size == 3 else 0x0E003C00) | self._imm5(lane, size) << 16 | vn << 5 | rd)
+
+    def smov(self, rd: int, vn: int, lane: int, size: int, w: bool = False) -> None:
+        """Lane to a general register, sign-extended to 32 (or, ``w``, 64) bits."""
+        self.emit(0x0E002C00 | w << 30 | self._imm5(lane, size) << 16 | vn << 5 | rd)
+
+    def dup_gp(self, vd: int, rn: int, size: int) -> None:
+        self.emit(0x4E000C00 | self._imm5(0, size) << 16 | rn << 5 | vd)
+
+    def dup_elem(self, vd: int, vn: int, lane: int, size: int) -> None:
+        self.emit(0x4E000400 | self._imm5(lane, size) << 16 | vn << 5 | vd)
+
+    def dup_scalar(self, vd: int, vn: int, lane: int, size: int) -> None:
+        """``mov sd|dd, vn.T[lane]`` (scalar dup: the lane to the bottom, the rest zeroed)."""
+        self.emit(0x5E000400 | self._imm5(lane, size) << 16 | vn << 5 | vd)
+
+    def tbl(self, vd: int, vn: int, vm: int, nregs: int = 1) -> None:
+        """Byte table lookup in ``nregs`` consecutive registers from ``vn``; indices out of range give 0."""
+        self.emit(0x4E000000 | vm << 16 | (nregs - 1) << 13 | vn << 5 | vd)
+
+    def xtl(self, vd: int, vn: int, size: int, signed: bool, high: bool = False) -> None:
+        """sxtl/uxtl (``high``: sxtl2/uxtl2): widen the lanes of size ``size`` of one half."""
+        self.emit(0x0F00A400 | high << 30 | (not signed) << 29 | (8 << size) << 16 | vn << 5 | vd)
+
+    def movi_zero(self, vd: int, ones: bool = False) -> None:
+        """``movi vd.2d, #0`` (``ones``: all bits set)."""
+        self.emit((0x6F07E7E0 if ones else 0x6F00E400) | vd)
+
     def nop(self) -> None:
         self.emit(0xD503201F)
 
