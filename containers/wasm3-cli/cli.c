@@ -24,9 +24,8 @@
 #include "m3_api_wasi.h"
 #include "m3_env.h"
 
-#ifndef CLI_SOURCE
-#define CLI_SOURCE "unknown source"
-#endif
+#define CLI_NAME "wasm3"
+#include "cli_args.h" /* containers/common: the flags, failures and file reading both C CLIs share */
 
 /* m3_api_wasi.c's table of preopens: stdin, stdout, stderr, then the one directory */
 typedef struct Preopen {
@@ -35,91 +34,48 @@ typedef struct Preopen {
 } Preopen;
 extern Preopen preopen[];
 
-static int fail(const char *what, const char *detail) {
-    fprintf(stderr, "wasm3: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
-    return 1;
-}
-
-static uint8_t *read_file(const char *path, uint32_t *size) {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    uint8_t *buf = NULL;
-    long n = -1;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0
-        && (buf = malloc(n ? (size_t)n : 1)) && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *size = (uint32_t)n;
-    return buf;
-}
-
 int main(int argc, char **argv) {
-    const char *dir = NULL;
-    int envs = 0;
-    uint32_t stack_size = 1024 * 1024;
-    int i = 1;
-    for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--version") == 0) {
-            printf("wasm3 %s (harness CLI, wasm3's own WASI; %s)\n", M3_VERSION, CLI_SOURCE);
-            return 0;
-        }
-        else if (strncmp(a, "--dir=", 6) == 0) {
-            if (dir) {
-                fprintf(stderr, "wasm3: its WASI has one preopened directory; a second --dir (%s) cannot be given\n",
-                        a + 6);
-                return 2;
-            }
-            dir = a + 6;
-        }
-        else if (strncmp(a, "--env=", 6) == 0)
-            envs++;
-        else if (strncmp(a, "--stack-size=", 13) == 0)
-            stack_size = (uint32_t)strtoul(a + 13, NULL, 10);
-        else if (strcmp(a, "--") == 0) {
-            i++;
-            break;
-        }
-        else {
-            fprintf(stderr, "wasm3: unknown option %s\n", a);
-            return 2;
-        }
+    CliArgs args;
+    int bad = cli_parse(argc, argv, 0, "wasm3 [--dir=NAME] [--env=K=V] PROGRAM.wasm [ARG...]", &args);
+    if (bad)
+        return bad;
+    if (args.version) {
+        printf("wasm3 %s (harness CLI, wasm3's own WASI; %s)\n", M3_VERSION, CLI_SOURCE);
+        return 0;
     }
-    if (i >= argc) {
-        fprintf(stderr, "usage: wasm3 [--dir=NAME] [--env=K=V] PROGRAM.wasm [ARG...]\n");
+    if (args.n_dirs > 1) {
+        fprintf(stderr, "wasm3: its WASI has one preopened directory; a second --dir (%s) cannot be given\n",
+                args.dirs[1]);
         return 2;
     }
-    if (envs)
-        fprintf(stderr, "wasm3: note: wasm3's WASI has no environment; %d --env value(s) not passed\n", envs);
-    if (dir)
-        preopen[3].path = (char *)dir;  /* opened by m3_LinkWASI, relative to the working directory */
-
+    if (args.n_env)
+        fprintf(stderr, "wasm3: note: wasm3's WASI has no environment; %u --env value(s) not passed\n", args.n_env);
+    if (args.n_dirs)
+        preopen[3].path = (char *)args.dirs[0];  /* opened by m3_LinkWASI, relative to the working directory */
+    int i = args.program;
     const char *program = argv[i];
     uint32_t size = 0;
-    uint8_t *bytes = read_file(program, &size);
+    uint8_t *bytes = cli_read_file(program, &size);
     if (!bytes)
-        return fail(program, strerror(errno));
+        return cli_fail(program, strerror(errno));
     IM3Environment env = m3_NewEnvironment();
-    IM3Runtime runtime = env ? m3_NewRuntime(env, stack_size, NULL) : NULL;
+    IM3Runtime runtime = env ? m3_NewRuntime(env, args.stack_size, NULL) : NULL;
     if (!runtime)
-        return fail("out of memory", NULL);
+        return cli_fail("out of memory", NULL);
     runtime->argc = (uint32_t)(argc - i);
     runtime->argv = (ccstr_t *)(argv + i);
 
     IM3Module module;
     M3Result r = m3_ParseModule(env, &module, bytes, size);
     if (r)
-        return fail("parse failed", r);
+        return cli_fail("parse failed", r);
     if ((r = m3_LoadModule(runtime, module)))
-        return fail("load failed", r);
+        return cli_fail("load failed", r);
     if ((r = m3_LinkWASI(runtime->modules)))
-        return fail("linking WASI failed", r);
+        return cli_fail("linking WASI failed", r);
     IM3Function start;
     if ((r = m3_FindFunction(&start, runtime, "_start")))
-        return fail("no _start", r);
+        return cli_fail("no _start", r);
     r = m3_CallWithArgs(start, 0, NULL);
     fflush(stdout);
     if (r == m3Err_none)

@@ -63,7 +63,7 @@ class ContainerAdapter(Adapter):
             spec_tiers = set(inner.tiers)
         super().__init__(
             runtime=engine,
-            tiers=tuple(t for t in inner.tiers if t in self.recipe.tiers),
+            tiers=tuple(t for t in inner.tiers if t in self.recipe.tiers_for(arch)),  # no fast JIT on arm64
             default_tier=inner.default_tier,
             description=f"{inner.runtime} in its {arch} container image"
                         + (" (emulated by qemu-user: timings are not native)" if foreign else ""),

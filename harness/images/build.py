@@ -55,9 +55,9 @@ def work_dir() -> Path:
     return path
 
 
-def _labels(recipe: Recipe, arch: str, version: str) -> list[str]:
+def _labels(recipe: Recipe, arch: str, version: str, tiers: dict[str, str] | None = None) -> list[str]:
     return [f"{LABEL}.recipe={recipe.name}", f"{LABEL}.recipe-digest={recipe.digest()}", f"{LABEL}.arch={arch}",
-            f"{LABEL}.version={version}"]
+            f"{LABEL}.version={version}", *(f"{LABEL}.version.{t}={v}" for t, v in (tiers or {}).items())]
 
 
 def _foreign_ready(arch: str) -> None:
@@ -174,26 +174,86 @@ def _debian_source(spec: str) -> Path:
     return found[0]
 
 
+CROSS = {"arm64": "aarch64-linux-gnu"}
+"""Debian's cross toolchains by target architecture (``gcc-aarch64-linux-gnu``): the GNU triplet, which is
+the compiler's prefix and the folder under /usr of the target's C library."""
+
+
+def cross_env(arch: str) -> dict[str, str]:
+    """What a build script needs to build for ``arch`` on this host: ``TARGET_ARCH``, and for another
+    architecture the cross compiler (checked here) and ``QEMU_LD_PREFIX``, so that the script's own check of
+    its result (``--version``) runs under qemu-user with the target's C library."""
+    env = {**os.environ, "TARGET_ARCH": arch}
+    if arch == host_arch():
+        return env
+    triplet = CROSS.get(arch)
+    if triplet is None:
+        raise BuildFailed(f"no cross compiler known for {arch} (build scripts cross-compile for {', '.join(CROSS)})")
+    if shutil.which(f"{triplet}-gcc") is None:
+        raise BuildFailed(f"{triplet}-gcc is missing: apt-get install gcc-{triplet} (scripts/setup installs it)")
+    _foreign_ready(arch)
+    return {**env, "QEMU_LD_PREFIX": f"/usr/{triplet}"}
+
+
 def _from_source(recipe: Recipe, into: Path, arch: str) -> None:
     """A runtime built on the host from registry sources by the recipe's own build script (the host is
-    Debian bookworm, like the base): ``BUILD_SCRIPT SOURCE OUT NOTE [DEBIAN_SOURCE]``, whose ``members``
-    are copied into the build context."""
-    if arch != host_arch():
-        raise BuildFailed(f"{recipe.name}: its build script builds for the host only; no {arch} build")
+    Debian bookworm, like the base): ``BUILD_SCRIPT SOURCE OUT NOTE [DEBIAN_SOURCE]``, with ``TARGET_ARCH``
+    (another architecture's build cross-compiles: ``cross_env``); the ``members`` it built are copied into
+    the build context, and each tier the image has for ``arch`` must have its binary among them."""
+    env = cross_env(arch)
     crate = recipe.fetch["crate"]
     source = _crate_source(crate) / recipe.fetch.get("root", ".")
     extra = [str(_debian_source(recipe.fetch["debian_source"]))] if "debian_source" in recipe.fetch else []
     note = f"{crate} from crates.io" + (f" + Debian source {recipe.fetch['debian_source']}" if extra else "")
-    out = work_dir() / "built" / f"{recipe.name}-{recipe.digest()[:12]}"
+    out = work_dir() / "built" / f"{recipe.name}-{arch}-{recipe.digest()[:12]}"
     shutil.rmtree(out, ignore_errors=True)
     r = subprocess.run(["sh", str(recipe.folder / recipe.fetch["build"]), str(source), str(out), note, *extra],
-                       capture_output=True, text=True)
+                       capture_output=True, text=True, env=env)
     if r.returncode:
         tail = ((r.stdout + r.stderr).strip().splitlines() or ["no output"])[-1]
         raise BuildFailed(f"{recipe.name}: {recipe.fetch['build']} failed (exit {r.returncode}): {tail} "
                           f"(logs in {out})")
-    for member in recipe.fetch["members"].split():
+    built = [m for m in recipe.fetch["members"].split() if (out / m).is_file()]
+    lacking = [t for t in recipe.tiers_for(arch) if Path(recipe.binary_for(t)).name not in built]
+    if lacking:
+        raise BuildFailed(f"{recipe.name}: {recipe.fetch['build']} built no binary for {', '.join(lacking)} "
+                          f"({arch}; logs in {out})")
+    for member in built:
         shutil.copy2(out / member, into / member)
+
+
+def _versions(recipe: Recipe, context: Path, arch: str) -> dict[str, str]:
+    """Each tier's ``--version`` from its binary in the build context (another architecture's under qemu-user
+    with its C library: ``cross_env``); tiers whose binary is not there (a Debian package) are left out."""
+    env = cross_env(arch) if arch != host_arch() and arch in CROSS else None
+    found = {}
+    for tier in recipe.tiers_for(arch):
+        binary = context / Path(recipe.binary_for(tier)).name
+        if binary.is_file() and (text := _version_of(binary, env)):
+            found[tier] = text
+    return found
+
+
+def _version_of(binary: Path, env: dict[str, str] | None) -> str | None:
+    """First line of ``BINARY --version``, or None (qemu-user can take a while: 120 s)."""
+    try:
+        r = subprocess.run([str(binary), "--version"], capture_output=True, text=True, timeout=120, env=env)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    lines = (r.stdout or r.stderr).strip().splitlines()
+    return lines[0].strip() if r.returncode == 0 and lines else None
+
+
+def version_labels(recipe: Recipe, versions: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """The image's runtime version, and one per tier where the tiers are builds of their own (WAMR): the
+    image's own is the tiers' version with the tier's name taken out (``WAMR 2.4.3 (harness CLI; ...)``, not
+    the first tier's ``WAMR 2.4.3 interp (...)``), or the recipe's pinned version where they disagree."""
+    if not versions:
+        return recipe.version, {}
+    if not recipe.binaries:
+        return next(iter(versions.values())), {}
+    untiered = {re.sub(rf"\s+{re.escape(tier)}\b", "", text, count=1) for tier, text in versions.items()}
+    return (untiered.pop() if len(untiered) == 1 else recipe.version), versions
 
 
 def fetch(recipe: Recipe, into: Path, arch: str) -> Path | None:
@@ -223,10 +283,17 @@ def build_runtime(recipe: Recipe, arch: str, log: Callable[[str], None]) -> None
         shutil.copytree(recipe.folder, context, dirs_exist_ok=True)
         log(f"{recipe.name}: {' '.join(f'{k} {v}' for k, v in recipe.fetch.items() if k != 'member')}")
         binary = fetch(recipe, context, arch)
-        # the binary says its own version, when this machine can run it without the image's libraries
-        native = binary is not None and arch == host_arch()
-        version = (run_version([str(binary), "--version"]) if native else None) or recipe.version
-        labels = [a for lbl in _labels(recipe, arch, version) for a in ("--label", lbl)]
+        # the binaries say their own versions, when this machine can run them without the image's libraries
+        # (a wheel's static binary; a build script's, another architecture's under qemu-user)
+        if binary is None:
+            versions = {}
+        elif "crate" in recipe.fetch:
+            versions = _versions(recipe, context, arch)
+        else:
+            versions = {t: v for t in recipe.tiers[:1]
+                        if arch == host_arch() and (v := run_version([str(binary), "--version"]))}
+        version, per_tier = version_labels(recipe, versions)
+        labels = [a for lbl in _labels(recipe, arch, version, per_tier) for a in ("--label", lbl)]
         docker.run_checked(["build", "--force-rm", "--build-arg", f"BASE={base.tag(arch)}",
                             "--build-arg", f"VERSION={recipe.version}", *labels, "-t", recipe.tag(arch), str(context)],
                            f"{recipe.name}: build", 1800)

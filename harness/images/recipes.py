@@ -46,15 +46,28 @@ class Recipe:
     fetch: dict[str, str] = field(default_factory=dict)
     base: dict[str, object] = field(default_factory=dict)  # debootstrap settings of the base
     binaries: dict[str, str] = field(default_factory=dict)  # a tier's own CLI, where builds differ by tier (WAMR)
+    shared: tuple[str, ...] = ()  # files of containers/ outside the folder that the build uses (a shared header)
+    arch_tiers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # [arch_tiers]: an arch's build has fewer
 
     def binary_for(self, tier: str) -> str:
         """The CLI inside the image that runs ``tier``."""
         return self.binaries.get(tier, self.binary)
 
+    def tiers_for(self, arch: str) -> tuple[str, ...]:
+        """The tiers the image for ``arch`` has (WAMR's fast JIT is x86-64 only)."""
+        return self.arch_tiers.get(arch, self.tiers)
+
+    def shared_paths(self) -> list[Path]:
+        return [self.folder.parent / rel for rel in self.shared]
+
     def files_digest(self) -> str:
+        """sha256 of the recipe's folder and its shared files: editing a header both C recipes include is a
+        new tag for each."""
         h = hashlib.sha256()
-        for path in sorted(p for p in self.folder.rglob("*") if p.is_file()):
-            h.update(path.relative_to(self.folder).as_posix().encode() + b"\0")
+        files = [(p.relative_to(self.folder).as_posix(), p) for p in self.folder.rglob("*") if p.is_file()]
+        files += [(f"../{rel}", path) for rel, path in zip(self.shared, self.shared_paths(), strict=True)]
+        for name, path in sorted(files):
+            h.update(name.encode() + b"\0")
             h.update(hashlib.sha256(path.read_bytes()).digest())
         return h.hexdigest()
 
@@ -89,8 +102,17 @@ def _read(folder: Path) -> Recipe:
     binaries = {str(k): str(v) for k, v in data.get("binaries", {}).items()}
     if set(binaries) - set(data["tiers"]):
         raise HarnessError(f"{path}: [binaries] names tiers not in tiers: {', '.join(sorted(set(binaries) - set(data['tiers'])))}")
+    arch_tiers = {str(k): tuple(v) for k, v in data.get("arch_tiers", {}).items()}
+    for arch, tiers in arch_tiers.items():
+        if arch not in ARCHES or set(tiers) - set(data["tiers"]):
+            raise HarnessError(f"{path}: [arch_tiers] {arch} = {list(tiers)}: an architecture of {', '.join(ARCHES)} "
+                               "and some of the recipe's tiers")
+    shared = tuple(str(s) for s in data.get("shared", []))
+    missing_shared = [s for s in shared if not (folder.parent / s).is_file()]
+    if missing_shared:
+        raise HarnessError(f"{path}: shared files not in {folder.parent}: {', '.join(missing_shared)}")
     return Recipe(folder.name, folder, "runtime", str(data["version"]), str(data["binary"]), tuple(data["tiers"]),
-                  dict(data["fetch"]), binaries=binaries)
+                  dict(data["fetch"]), binaries=binaries, shared=shared, arch_tiers=arch_tiers)
 
 
 @cache
