@@ -44,7 +44,8 @@ import struct
 import sys
 from collections.abc import Callable
 
-__all__ = ["SIMD_OPS", "SIMD_ARITY", "SIMD_TYPES"]
+__all__ = ["SIMD_OPS", "SIMD_ARITY", "SIMD_TYPES", "LANE_SHAPES", "INT_SHAPES", "FLOAT_SHAPES", "INT_LANE_OPS",
+           "WIDENINGS", "PAIRWISE_WIDENINGS", "RELAXED_AS_STRICT"]
 
 if sys.byteorder != "little":  # pragma: no cover - no big-endian CI host
     raise ImportError("harness.engine.exec.simd assumes a little-endian host")
@@ -55,6 +56,46 @@ SIMD_TYPES: dict[str, tuple[tuple[str, ...], str]] = {}
 
 M128 = (1 << 128) - 1
 V, I32, I64, F32, F64 = "v128", "i32", "i64", "f32", "f64"
+
+# ------------------------------------------------------------------------------------- the lane table
+# Which lane shapes there are and which lane operations each has: facts of the spec, not of how a tier
+# computes them.  The interpreter's table below and the LLVM tier's handlers (``tiers/llvm/simd.py``) are
+# both built from these, so a lane shape or operation is declared here once.
+
+# shape -> (the scalar type of its lanes in splat/extract_lane/replace_lane, lane width in bits); the lane
+# count is 128 // width, and lanes narrower than 32 bits have extract_lane_s and _u instead of extract_lane
+LANE_SHAPES: dict[str, tuple[str, int]] = {
+    "i8x16": (I32, 8), "i16x8": (I32, 16), "i32x4": (I32, 32), "i64x2": (I64, 64),
+    "f32x4": (F32, 32), "f64x2": (F64, 64),
+}  # fmt: skip
+INT_SHAPES = ("i8x16", "i16x8", "i32x4", "i64x2")
+FLOAT_SHAPES = ("f32x4", "f64x2")
+
+# integer lane operation -> the shapes that have it; a name ending in _s/_u reads the lanes as signed/unsigned
+INT_LANE_OPS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("add", "sub", "neg", "abs", "shl", "shr_s", "shr_u", "all_true", "bitmask",
+                     "eq", "ne", "lt_s", "gt_s", "le_s", "ge_s"), INT_SHAPES),
+    "mul": INT_SHAPES[1:],  # no i8x16.mul
+    **dict.fromkeys(("lt_u", "gt_u", "le_u", "ge_u", "min_s", "min_u", "max_s", "max_u"), INT_SHAPES[:3]),
+    **dict.fromkeys(("add_sat_s", "add_sat_u", "sub_sat_s", "sub_sat_u", "avgr_u"), INT_SHAPES[:2]),
+}
+
+# (wide, narrow) shape pairs: extend_{low,high} and extmul_{low,high} for each; extadd_pairwise (wide from
+# narrow) and narrow (narrow from wide) only where the wide lanes are at most 32 bits
+WIDENINGS = (("i16x8", "i8x16"), ("i32x4", "i16x8"), ("i64x2", "i32x4"))
+PAIRWISE_WIDENINGS = WIDENINGS[:2]
+
+# relaxed SIMD (3.0) instructions whose one deterministic choice is their strict counterpart (see the end)
+RELAXED_AS_STRICT: dict[str, str] = {
+    "i8x16.relaxed_swizzle": "i8x16.swizzle",
+    "i32x4.relaxed_trunc_f32x4_s": "i32x4.trunc_sat_f32x4_s",
+    "i32x4.relaxed_trunc_f32x4_u": "i32x4.trunc_sat_f32x4_u",
+    "i32x4.relaxed_trunc_f64x2_s_zero": "i32x4.trunc_sat_f64x2_s_zero",
+    "i32x4.relaxed_trunc_f64x2_u_zero": "i32x4.trunc_sat_f64x2_u_zero",
+    **{f"{s}.relaxed_laneselect": "v128.bitselect" for s in INT_SHAPES},
+    **{f"{s}.relaxed_{op}": f"{s}.{op}" for s in FLOAT_SHAPES for op in ("min", "max")},
+    "i16x8.relaxed_q15mulr_s": "i16x8.q15mulr_sat_s",
+}
 
 _LE = "little"
 _NAN = float("nan")  # the positive canonical NaN (0x7ff8000000000000)
@@ -89,7 +130,7 @@ class _Shape:
 
 
 _SH = {w: _Shape(w) for w in (8, 16, 32, 64)}
-_PREFIX = {"i8x16": 8, "i16x8": 16, "i32x4": 32, "i64x2": 64}
+_PREFIX = {s: LANE_SHAPES[s][1] for s in INT_SHAPES}
 
 # Float lane formats. Native "f" packs with a C cast (round to nearest, overflow -> inf); "<f" would raise.
 _F32V = struct.Struct("4f")
@@ -208,14 +249,7 @@ def _make_replace(width: int) -> Callable[[int, int, int], int]:
 
 _I32M = 0xFFFFFFFF
 _I64M = 0xFFFFFFFFFFFFFFFF
-for _shape, _w, _st in (
-    ("i8x16", 8, I32),
-    ("i16x8", 16, I32),
-    ("i32x4", 32, I32),
-    ("i64x2", 64, I64),
-    ("f32x4", 32, F32),
-    ("f64x2", 64, F64),
-):
+for _shape, (_st, _w) in LANE_SHAPES.items():
     _smask = _I64M if _st in (I64, F64) else _I32M
     _def(f"{_shape}.splat", ((_st,), V), _make_splat(_w))
     _def(f"{_shape}.replace_lane", ((V, _st), V), _make_replace(_w))
@@ -480,25 +514,21 @@ def _make_saturating(sh: _Shape) -> dict[str, Callable[[int, int], int]]:
 
 _CMPS = {"eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "gt": operator.gt, "le": operator.le, "ge": operator.ge}
 
+# the integer lane operations made one per shape (the compares, min/max and saturating ones come in groups)
+_INT_MAKERS: dict[str, Callable[[_Shape], Callable[..., int]]] = {
+    "add": _make_add, "sub": _make_sub, "neg": _make_neg, "abs": _make_abs, "mul": _make_mul, "shl": _make_shl,
+    "shr_s": _make_shr_s, "shr_u": _make_shr_u, "all_true": _make_all_true, "bitmask": _make_bitmask,
+}  # fmt: skip
+_INT_TYPES = {"neg": V_V, "abs": V_V, "shl": ((V, I32), V), "shr_s": ((V, I32), V), "shr_u": ((V, I32), V),
+              "all_true": ((V,), I32), "bitmask": ((V,), I32)}  # any other: VV_V
+
 for _shape, _w in _PREFIX.items():
     _sh = _SH[_w]
-    _def(f"{_shape}.add", VV_V, _make_add(_sh))
-    _def(f"{_shape}.sub", VV_V, _make_sub(_sh))
-    _def(f"{_shape}.neg", V_V, _make_neg(_sh))
-    _def(f"{_shape}.abs", V_V, _make_abs(_sh))
-    _def(f"{_shape}.shl", ((V, I32), V), _make_shl(_sh))
-    _def(f"{_shape}.shr_s", ((V, I32), V), _make_shr_s(_sh))
-    _def(f"{_shape}.shr_u", ((V, I32), V), _make_shr_u(_sh))
-    _def(f"{_shape}.all_true", ((V,), I32), _make_all_true(_sh))
-    _def(f"{_shape}.bitmask", ((V,), I32), _make_bitmask(_sh))
-    if _w >= 16:
-        _def(f"{_shape}.mul", VV_V, _make_mul(_sh))
-    for _cname, _cfn in _make_int_compares(_sh).items():
-        if _w < 64 or not _cname.endswith(("_u",)) and not _cname.startswith(("min", "max")):
-            _def(f"{_shape}.{_cname}", VV_V, _cfn)
-    if _w <= 16:
-        for _opname, _opfn in _make_saturating(_sh).items():
-            _def(f"{_shape}.{_opname}", VV_V, _opfn)
+    _grouped = {**_make_int_compares(_sh), **_make_saturating(_sh)}
+    for _opname, _shapes in INT_LANE_OPS.items():
+        if _shape in _shapes:
+            _opfn = _INT_MAKERS[_opname](_sh) if _opname in _INT_MAKERS else _grouped[_opname]
+            _def(f"{_shape}.{_opname}", _INT_TYPES.get(_opname, VV_V), _opfn)
 
 _POPCNT_TABLE = bytes(bin(i).count("1") for i in range(256))
 
@@ -587,19 +617,15 @@ def _make_narrow(src: _Shape, dst: _Shape, signed: bool) -> Callable[[int, int],
     return narrow
 
 
-for _dst_name, _src_name, _src_w, _dst_w in (
-    ("i16x8", "i8x16", 8, 16),
-    ("i32x4", "i16x8", 16, 32),
-    ("i64x2", "i32x4", 32, 64),
-):
-    _src, _dst = _SH[_src_w], _SH[_dst_w]
+for _dst_name, _src_name in WIDENINGS:
+    _src, _dst = _SH[_PREFIX[_src_name]], _SH[_PREFIX[_dst_name]]
     for _half in ("low", "high"):
         for _sg in ("s", "u"):
             _def(f"{_dst_name}.extend_{_half}_{_src_name}_{_sg}", V_V,
                  _make_extend(_src, _dst, _sg == "s", _half == "high"))
             _def(f"{_dst_name}.extmul_{_half}_{_src_name}_{_sg}", VV_V,
                  _make_extmul(_src, _dst, _sg == "s", _half == "high"))
-    if _dst_w <= 32:
+    if (_dst_name, _src_name) in PAIRWISE_WIDENINGS:
         for _sg in ("s", "u"):
             _def(f"{_dst_name}.extadd_pairwise_{_src_name}_{_sg}", V_V,
                  _make_extadd_pairwise(_src, _dst, _sg == "s"))
@@ -816,22 +842,7 @@ def _relaxed_as(name: str, strict: str) -> None:
     _def(name, SIMD_TYPES[strict], SIMD_OPS[strict])
 
 
-for _name, _strict in (
-    ("i8x16.relaxed_swizzle", "i8x16.swizzle"),
-    ("i32x4.relaxed_trunc_f32x4_s", "i32x4.trunc_sat_f32x4_s"),
-    ("i32x4.relaxed_trunc_f32x4_u", "i32x4.trunc_sat_f32x4_u"),
-    ("i32x4.relaxed_trunc_f64x2_s_zero", "i32x4.trunc_sat_f64x2_s_zero"),
-    ("i32x4.relaxed_trunc_f64x2_u_zero", "i32x4.trunc_sat_f64x2_u_zero"),
-    ("i8x16.relaxed_laneselect", "v128.bitselect"),
-    ("i16x8.relaxed_laneselect", "v128.bitselect"),
-    ("i32x4.relaxed_laneselect", "v128.bitselect"),
-    ("i64x2.relaxed_laneselect", "v128.bitselect"),
-    ("f32x4.relaxed_min", "f32x4.min"),
-    ("f32x4.relaxed_max", "f32x4.max"),
-    ("f64x2.relaxed_min", "f64x2.min"),
-    ("f64x2.relaxed_max", "f64x2.max"),
-    ("i16x8.relaxed_q15mulr_s", "i16x8.q15mulr_sat_s"),
-):
+for _name, _strict in RELAXED_AS_STRICT.items():
     _relaxed_as(_name, _strict)
 
 
@@ -845,7 +856,7 @@ def _make_madd(shape: str, negate: bool) -> Callable[[int, int, int], int]:
     return madd
 
 
-for _shape in ("f32x4", "f64x2"):
+for _shape in FLOAT_SHAPES:
     _def(f"{_shape}.relaxed_madd", VVV_V, _make_madd(_shape, False))
     _def(f"{_shape}.relaxed_nmadd", VVV_V, _make_madd(_shape, True))
 

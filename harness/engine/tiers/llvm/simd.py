@@ -5,6 +5,9 @@ vector operations and target-independent intrinsics (``llvm.sadd.sat``, ``llvm.s
 ``llvm.minimum``, ...) keep this portable to every host LLVM supports.  Where an LLVM operation would be
 poison for some inputs (``extractelement`` with an out-of-range index in ``swizzle``), the index is clamped
 and the lane zeroed explicitly.
+
+Which lane shapes there are and which operations each has (and the relaxed instructions that are their strict
+counterparts) come from the interpreter's lane table in ``exec/simd.py``, so both tiers implement one list.
 """
 
 from __future__ import annotations
@@ -13,18 +16,23 @@ from functools import partial
 
 from llvmlite import ir
 
-from .irtypes import F32, F64, I8, I16, I32, I64, V128, v128_const
+from ...exec.simd import (
+    FLOAT_SHAPES,
+    INT_LANE_OPS,
+    INT_SHAPES,
+    LANE_SHAPES,
+    PAIRWISE_WIDENINGS,
+    RELAXED_AS_STRICT,
+    WIDENINGS,
+)
+from .irtypes import F32, F64, I8, I16, I32, V128, v128_const
 
-SHAPES = {
-    "i8x16": ir.VectorType(I8, 16),
-    "i16x8": ir.VectorType(I16, 8),
-    "i32x4": ir.VectorType(I32, 4),
-    "i64x2": ir.VectorType(I64, 2),
-    "f32x4": ir.VectorType(F32, 4),
-    "f64x2": ir.VectorType(F64, 2),
-}
-INT_OF = {"f32x4": SHAPES["i32x4"], "f64x2": SHAPES["i64x2"]}
+SHAPES = {shape: ir.VectorType({32: F32, 64: F64}[w] if shape in FLOAT_SHAPES else ir.IntType(w), 128 // w)
+          for shape, (_, w) in LANE_SHAPES.items()}
+INT_OF = {shape: ir.VectorType(ir.IntType(LANE_SHAPES[shape][1]), SHAPES[shape].count) for shape in FLOAT_SHAPES}
 OPS: dict[str, object] = {}
+# a comparison's LLVM predicate by the name's stem (``lt`` of ``lt_s``, ``f32x4.lt``)
+PREDICATES = {"eq": "==", "ne": "!=", "lt": "<", "gt": ">", "le": "<=", "ge": ">="}
 
 
 def vty_name(ty: ir.VectorType) -> str:
@@ -96,7 +104,8 @@ def _memory_ops() -> None:
 
         return h
 
-    for n, shape in ((8, "i8x16"), (16, "i16x8"), (32, "i32x4")):
+    for _, shape in WIDENINGS:  # 64 bits of narrow lanes, extended
+        n = LANE_SHAPES[shape][1]
         m = 64 // n
         OPS[f"v128.load{n}x{m}_s"] = load_ext(shape, True)
         OPS[f"v128.load{n}x{m}_u"] = load_ext(shape, False)
@@ -111,7 +120,8 @@ def _memory_ops() -> None:
 
         return h
 
-    for n, shape in ((8, "i8x16"), (16, "i16x8"), (32, "i32x4"), (64, "i64x2")):
+    for shape in INT_SHAPES:
+        n = LANE_SHAPES[shape][1]
         OPS[f"v128.load{n}_splat"] = load_splat(shape)
 
     def load_zero(shape: str):
@@ -148,7 +158,8 @@ def _memory_ops() -> None:
 
         return h
 
-    for n, shape in ((8, "i8x16"), (16, "i16x8"), (32, "i32x4"), (64, "i64x2")):
+    for shape in INT_SHAPES:
+        n = LANE_SHAPES[shape][1]
         OPS[f"v128.load{n}_lane"] = load_lane(shape)
         OPS[f"v128.store{n}_lane"] = store_lane(shape)
 
@@ -206,7 +217,7 @@ def _lane_ops() -> None:
                 x = fc.b.trunc(x, ty.element)
             out(fc, fc.b.insert_element(v, x, ir.Constant(I32, ins[1])))
 
-        if shape in ("i8x16", "i16x8"):
+        if LANE_SHAPES[shape][1] < 32:
             OPS[f"{shape}.extract_lane_s"] = extract("s")
             OPS[f"{shape}.extract_lane_u"] = extract("u")
         else:
@@ -248,25 +259,6 @@ def _bitwise_ops() -> None:
 
     OPS["v128.any_true"] = any_true
 
-    for shape in ("i8x16", "i16x8", "i32x4", "i64x2"):
-        ty = SHAPES[shape]
-        n = ty.count
-        mask_ty = ir.IntType(n)
-
-        def all_true(fc, ins, shape=shape, ty=ty, mask_ty=mask_ty, n=n):
-            b = fc.b
-            nz = b.icmp_unsigned("!=", as_(fc, fc.pop(), shape), splat_const(ty, 0))
-            bits = b.bitcast(nz, mask_ty)
-            fc.push(b.zext(b.icmp_unsigned("==", bits, ir.Constant(mask_ty, (1 << n) - 1)), I32))
-
-        def bitmask(fc, ins, shape=shape, ty=ty, mask_ty=mask_ty):
-            b = fc.b
-            neg = b.icmp_signed("<", as_(fc, fc.pop(), shape), splat_const(ty, 0))
-            fc.push(b.zext(b.bitcast(neg, mask_ty), I32))
-
-        OPS[f"{shape}.all_true"] = all_true
-        OPS[f"{shape}.bitmask"] = bitmask
-
 
 # -- integer lanes ---------------------------------------------------------------------------------------
 def _lane_binop(shape, fn):
@@ -289,74 +281,90 @@ def _lane_unop(shape, fn):
     return h
 
 
-def _int_ops() -> None:
-    for shape in ("i8x16", "i16x8", "i32x4", "i64x2"):
-        ty = SHAPES[shape]
-        w = ty.element.width
-        vn = vty_name(ty)
+def _int_lane_handlers(shape: str) -> dict[str, object]:
+    """A handler for every integer lane operation ``shape`` could have; ``INT_LANE_OPS`` says which it has.
+    A name's ``_s``/``_u`` picks the signed or unsigned LLVM operation."""
+    ty = SHAPES[shape]
+    w = ty.element.width
+    vn = vty_name(ty)
+    mask_ty = ir.IntType(ty.count)
+    binop = partial(_lane_binop, shape)
+    unop = partial(_lane_unop, shape)
+    ops: dict[str, object] = {
+        "add": binop(lambda fc, a, c: fc.b.add(a, c)),
+        "sub": binop(lambda fc, a, c: fc.b.sub(a, c)),
+        "mul": binop(lambda fc, a, c: fc.b.mul(a, c)),
+        "neg": unop(lambda fc, a: fc.b.sub(splat_const(ty, 0), a)),
+    }
 
-        binop = partial(_lane_binop, shape)
-        unop = partial(_lane_unop, shape)
+    def abs_(fc, a):
+        b = fc.b
+        return b.select(b.icmp_signed("<", a, splat_const(ty, 0)), b.sub(splat_const(ty, 0), a), a)
 
-        OPS[f"{shape}.add"] = binop(lambda fc, a, c: fc.b.add(a, c))
-        OPS[f"{shape}.sub"] = binop(lambda fc, a, c: fc.b.sub(a, c))
-        if shape != "i8x16":
-            OPS[f"{shape}.mul"] = binop(lambda fc, a, c: fc.b.mul(a, c))
-        OPS[f"{shape}.neg"] = unop(lambda fc, a, ty=ty: fc.b.sub(splat_const(ty, 0), a))
+    ops["abs"] = unop(abs_)
 
-        def abs_(fc, a, ty=ty):
+    def all_true(fc, ins):
+        b = fc.b
+        nz = b.icmp_unsigned("!=", as_(fc, fc.pop(), shape), splat_const(ty, 0))
+        bits = b.bitcast(nz, mask_ty)
+        fc.push(b.zext(b.icmp_unsigned("==", bits, ir.Constant(mask_ty, (1 << ty.count) - 1)), I32))
+
+    def bitmask(fc, ins):
+        b = fc.b
+        neg = b.icmp_signed("<", as_(fc, fc.pop(), shape), splat_const(ty, 0))
+        fc.push(b.zext(b.bitcast(neg, mask_ty), I32))
+
+    ops["all_true"], ops["bitmask"] = all_true, bitmask
+
+    def shift(method):
+        def h(fc, ins):
             b = fc.b
-            return b.select(b.icmp_signed("<", a, splat_const(ty, 0)), b.sub(splat_const(ty, 0), a), a)
+            cnt = b.and_(fc.pop(), ir.Constant(I32, w - 1))
+            cnt = b.trunc(cnt, ty.element) if w < 32 else (b.zext(cnt, ty.element) if w > 32 else cnt)
+            a = as_(fc, fc.pop(), shape)
+            out(fc, getattr(b, method)(a, splat(fc, cnt, ty)))
 
-        OPS[f"{shape}.abs"] = unop(abs_)
+        return h
 
-        for name, pred, signed in (("eq", "==", False), ("ne", "!=", False), ("lt_s", "<", True),
-                                   ("lt_u", "<", False), ("gt_s", ">", True), ("gt_u", ">", False),
-                                   ("le_s", "<=", True), ("le_u", "<=", False), ("ge_s", ">=", True),
-                                   ("ge_u", ">=", False)):
-            if shape == "i64x2" and name.endswith("_u"):
-                continue
+    ops["shl"], ops["shr_s"], ops["shr_u"] = shift("shl"), shift("ashr"), shift("lshr")
 
-            def cmp(fc, a, c, pred=pred, signed=signed, ty=ty):
+    for stem, pred in PREDICATES.items():
+        variants = ((stem, False),) if stem in ("eq", "ne") else ((f"{stem}_s", True), (f"{stem}_u", False))
+        for name, signed in variants:
+            def cmp(fc, a, c, pred=pred, signed=signed):
                 r = (fc.b.icmp_signed if signed else fc.b.icmp_unsigned)(pred, a, c)
                 return fc.b.sext(r, ty)
 
-            OPS[f"{shape}.{name}"] = binop(cmp)
+            ops[name] = binop(cmp)
 
-        def shift(method, shape=shape, ty=ty, w=w):
-            def h(fc, ins):
-                b = fc.b
-                cnt = b.and_(fc.pop(), ir.Constant(I32, w - 1))
-                cnt = b.trunc(cnt, ty.element) if w < 32 else (b.zext(cnt, ty.element) if w > 32 else cnt)
-                a = as_(fc, fc.pop(), shape)
-                out(fc, getattr(b, method)(a, splat(fc, cnt, ty)))
+    def lane_intrinsic(intr: str):
+        return binop(lambda fc, a, c: intrinsic(fc, f"llvm.{intr}.{vn}", ty, [a, c]))
 
-            return h
+    for sg in ("s", "u"):
+        ops[f"min_{sg}"], ops[f"max_{sg}"] = lane_intrinsic(f"{sg}min"), lane_intrinsic(f"{sg}max")
+        ops[f"add_sat_{sg}"], ops[f"sub_sat_{sg}"] = lane_intrinsic(f"{sg}add.sat"), lane_intrinsic(f"{sg}sub.sat")
 
-        OPS[f"{shape}.shl"] = shift("shl")
-        OPS[f"{shape}.shr_s"] = shift("ashr")
-        OPS[f"{shape}.shr_u"] = shift("lshr")
+    def avgr(fc, a, c):
+        b = fc.b
+        wt = widen(ty)
+        s = b.add(b.add(b.zext(a, wt), b.zext(c, wt)), splat_const(wt, 1))
+        return b.trunc(b.lshr(s, splat_const(wt, 1)), ty)
 
-        if shape in ("i8x16", "i16x8", "i32x4"):
-            for name, intr in (("min_s", "smin"), ("min_u", "umin"), ("max_s", "smax"), ("max_u", "umax")):
-                OPS[f"{shape}.{name}"] = binop(lambda fc, a, c, intr=intr, vn=vn, ty=ty: intrinsic(fc, f"llvm.{intr}.{vn}", ty, [a, c]))
-        if shape in ("i8x16", "i16x8"):
-            for name, intr in (("add_sat_s", "sadd.sat"), ("add_sat_u", "uadd.sat"), ("sub_sat_s", "ssub.sat"),
-                               ("sub_sat_u", "usub.sat")):
-                OPS[f"{shape}.{name}"] = binop(lambda fc, a, c, intr=intr, vn=vn, ty=ty: intrinsic(fc, f"llvm.{intr}.{vn}", ty, [a, c]))
+    ops["avgr_u"] = binop(avgr)
+    return ops
 
-            def avgr(fc, a, c, ty=ty):
-                b = fc.b
-                wt = widen(ty)
-                s = b.add(b.add(b.zext(a, wt), b.zext(c, wt)), splat_const(wt, 1))
-                return b.trunc(b.lshr(s, splat_const(wt, 1)), ty)
 
-            OPS[f"{shape}.avgr_u"] = binop(avgr)
+def _int_ops() -> None:
+    for shape in INT_SHAPES:
+        handlers = _int_lane_handlers(shape)
+        for name, shapes in INT_LANE_OPS.items():
+            if shape in shapes:
+                OPS[f"{shape}.{name}"] = handlers[name]
 
     OPS["i8x16.popcnt"] = lambda fc, ins: out(fc, intrinsic(fc, "llvm.ctpop.v16i8", SHAPES["i8x16"], [as_(fc, fc.pop(), "i8x16")]))
 
     # narrowing with saturation
-    for dst, src in (("i8x16", "i16x8"), ("i16x8", "i32x4")):
+    for src, dst in PAIRWISE_WIDENINGS:
         sty, dty = SHAPES[src], SHAPES[dst]
         cat_ty = ir.VectorType(sty.element, dty.count)
         dw = dty.element.width
@@ -379,7 +387,7 @@ def _int_ops() -> None:
         OPS[f"{dst}.narrow_{src}_u"] = narrow(False)
 
     # extension, extended multiplication, pairwise addition, dot product
-    for dst, src in (("i16x8", "i8x16"), ("i32x4", "i16x8"), ("i64x2", "i32x4")):
+    for dst, src in WIDENINGS:
         dty = SHAPES[dst]
 
         def extend(high, signed, src=src, dty=dty):
@@ -403,7 +411,7 @@ def _int_ops() -> None:
                 OPS[f"{dst}.extend_{hi_name}_{src}_{sfx}"] = extend(high, signed)
                 OPS[f"{dst}.extmul_{hi_name}_{src}_{sfx}"] = extmul(high, signed)
 
-        if dst != "i64x2":
+        if (dst, src) in PAIRWISE_WIDENINGS:
             def extadd(signed, src=src, dty=dty):
                 def h(fc, ins):
                     b = fc.b
@@ -445,7 +453,7 @@ def _int_ops() -> None:
 
 # -- float lanes -----------------------------------------------------------------------------------------
 def _float_ops() -> None:
-    for shape in ("f32x4", "f64x2"):
+    for shape in FLOAT_SHAPES:
         ty = SHAPES[shape]
         ity = INT_OF[shape]
         w = ity.element.width
@@ -478,7 +486,7 @@ def _float_ops() -> None:
         OPS[f"{shape}.abs"] = bits_op(lambda b, x, ity=ity, w=w: b.and_(x, splat_const(ity, (1 << (w - 1)) - 1)))
         OPS[f"{shape}.neg"] = bits_op(lambda b, x, ity=ity, w=w: b.xor(x, splat_const(ity, 1 << (w - 1))))
 
-        for name, pred in (("eq", "=="), ("ne", "!="), ("lt", "<"), ("gt", ">"), ("le", "<="), ("ge", ">=")):
+        for name, pred in PREDICATES.items():
             def cmp(fc, a, c, pred=pred, ity=ity):
                 r = fc.b.fcmp_unordered(pred, a, c) if pred == "!=" else fc.b.fcmp_ordered(pred, a, c)
                 return fc.b.sext(r, ity)
@@ -519,22 +527,7 @@ def _relaxed_ops() -> None:
     min/max and q15mulr are their strict counterparts (out-of-range swizzle lanes are zero, trunc
     saturates, laneselect is bitselect); madd/nmadd round twice (a multiply, then an add: never fused, so
     no host's FMA changes a result); the i7 dot products multiply signed by signed and wrap."""
-    for name, strict in (
-        ("i8x16.relaxed_swizzle", "i8x16.swizzle"),
-        ("i32x4.relaxed_trunc_f32x4_s", "i32x4.trunc_sat_f32x4_s"),
-        ("i32x4.relaxed_trunc_f32x4_u", "i32x4.trunc_sat_f32x4_u"),
-        ("i32x4.relaxed_trunc_f64x2_s_zero", "i32x4.trunc_sat_f64x2_s_zero"),
-        ("i32x4.relaxed_trunc_f64x2_u_zero", "i32x4.trunc_sat_f64x2_u_zero"),
-        ("i8x16.relaxed_laneselect", "v128.bitselect"),
-        ("i16x8.relaxed_laneselect", "v128.bitselect"),
-        ("i32x4.relaxed_laneselect", "v128.bitselect"),
-        ("i64x2.relaxed_laneselect", "v128.bitselect"),
-        ("f32x4.relaxed_min", "f32x4.min"),
-        ("f32x4.relaxed_max", "f32x4.max"),
-        ("f64x2.relaxed_min", "f64x2.min"),
-        ("f64x2.relaxed_max", "f64x2.max"),
-        ("i16x8.relaxed_q15mulr_s", "i16x8.q15mulr_sat_s"),
-    ):
+    for name, strict in RELAXED_AS_STRICT.items():
         OPS[name] = OPS[strict]
 
     def madd(shape: str, negate: bool):
@@ -550,7 +543,7 @@ def _relaxed_ops() -> None:
 
         return h
 
-    for shape in ("f32x4", "f64x2"):
+    for shape in FLOAT_SHAPES:
         OPS[f"{shape}.relaxed_madd"] = madd(shape, False)
         OPS[f"{shape}.relaxed_nmadd"] = madd(shape, True)
 
