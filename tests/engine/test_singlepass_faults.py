@@ -17,13 +17,15 @@ import pytest
 
 from harness.engine import api
 from harness.engine.errors import Trap
-from harness.engine.tiers.singlepass import unavailable_reason
+from harness.engine.tiers.singlepass import isa, unavailable_reason
 from harness.engine.tiers.singlepass.faults import GeneratedCodeFault
 from harness.engine.tiers.singlepass.x86_64 import codegen
 from harness.engine.tiers.singlepass.x86_64.encoder import R10, R11, RAX, RDX, Mem
 from harness.paths import REPO_ROOT
 
 pytestmark = pytest.mark.skipif(bool(unavailable_reason()), reason=unavailable_reason() or "available")
+X86_PLANTS = pytest.mark.skipif(isa() != "x86_64", reason="plants x86-64 instructions (the aarch64 plants: "
+                                "test_singlepass_aarch64_native.py)")
 
 SRC = """(module (memory 1)
   (func $boom (export "boom") (result i32) nop (i32.const 1))
@@ -47,6 +49,7 @@ def _fpe(self, ins) -> None:
     self.a.unary("div", R10, False)
 
 
+@X86_PLANTS
 @pytest.mark.parametrize(("emit", "signal_name"), [(_segv, "SIGSEGV"), (_ill, "SIGILL"), (_fpe, "SIGFPE")])
 def test_a_signal_in_generated_code_raises_naming_the_function(monkeypatch, emit, signal_name: str) -> None:
     monkeypatch.setitem(codegen._HANDLERS, "nop", emit)
@@ -60,6 +63,7 @@ def test_a_signal_in_generated_code_raises_naming_the_function(monkeypatch, emit
             inst.invoke("oob", [])
 
 
+@X86_PLANTS
 def test_the_spec_executor_reports_a_crash_for_the_check_and_goes_on(monkeypatch, tmp_path: Path) -> None:
     from harness.outcomes import Outcome
     from harness.spec.convert import convert
