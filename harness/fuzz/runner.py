@@ -1,7 +1,8 @@
 """The fuzz loop: generate module ``(seed, index)``, run it on every engine, judge, minimise, record.
 
-``--jobs N`` runs N loops side by side, each with its own set of engine workers, taking the next index from
-a shared counter (a module's content depends only on its name, never on which job ran it).  The loop ends
+``--jobs N`` runs N loops side by side, each with its own set of engine workers, taking the next module from
+one generating thread that works a few modules ahead (a module's content depends only on its name, never on
+which job ran it).  The loop ends
 after ``count`` modules or ``seconds``, or on the first Ctrl-C *after the module being run* (a second Ctrl-C
 stops at once); the summary so far is printed either way and the run is recorded as interrupted.
 
@@ -102,6 +103,7 @@ class Fuzzer:
         self.shrinks: Counter = Counter()
         self.env = {"HARNESS_WASM_VERSION": config.features.wasm_version}
         self.pending: queue.Queue[list[ResultRow]] = queue.Queue()
+        self.ready: queue.Queue[tuple[int, bytes] | None] = queue.Queue(maxsize=2 * config.jobs)  # ``produce``
 
     # -- scheduling ------------------------------------------------------------------------------------
     def _take(self) -> int | None:
@@ -124,9 +126,12 @@ class Fuzzer:
                 + (f" --features {','.join(sorted(self.c.features.features))}" if self.c.features.features else
                    " --features none"))
 
-    # -- one job ---------------------------------------------------------------------------------------
-    def job(self) -> None:
-        workers = {e: EngineWorker(e, timeout=self.c.timeout, fuel=self.c.fuel, env=self.env) for e in self.c.engines}
+    # -- generation, ahead of the jobs ------------------------------------------------------------------
+    def produce(self) -> None:
+        """Generate the modules on one thread, in index order, a few ahead of the jobs (``self.ready``): smith
+        is a process per module (~20 ms of wall time, 4 ms of CPU), which then runs while the engines run the
+        modules before it instead of between them.  One ``None`` per job ends the jobs; a generator failing
+        ``MAX_GENERATOR_FAILURES`` times in a row ends the run."""
         failures_in_a_row = 0
         try:
             while not self.hard.is_set():
@@ -149,7 +154,37 @@ class Fuzzer:
                 failures_in_a_row = 0
                 if GC not in self.c.features.features:  # gc's rec groups make type indices another count
                     wasm = add_refuel(wasm, FUEL_PER_CALL)
-                self.module(index, wasm, workers)
+                self._offer((index, wasm))
+        except Exception as e:  # a bug of the fuzzer itself: stop the run, keep what is stored, say where
+            self.fatal = "internal error in harness fuzz: " + "".join(traceback.format_exception(e)).strip()
+            self.stop.set()
+        finally:
+            for _ in range(self.c.jobs):
+                self._offer(None)
+
+    def _offer(self, item: tuple[int, bytes] | None) -> None:
+        while not self.hard.is_set():
+            try:
+                self.ready.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                if self.stop.is_set():
+                    return  # the jobs stop after their module (they look at ``stop``): nobody takes this one
+
+    # -- one job ---------------------------------------------------------------------------------------
+    def job(self) -> None:
+        workers = {e: EngineWorker(e, timeout=self.c.timeout, fuel=self.c.fuel, env=self.env) for e in self.c.engines}
+        try:
+            while not self.hard.is_set():
+                try:
+                    item = self.ready.get(timeout=0.2)
+                except queue.Empty:
+                    if self.stop.is_set():
+                        return
+                    continue
+                if item is None or self.stop.is_set():  # the end, or Ctrl-C: no new module
+                    return
+                self.module(*item, workers)
         except WorkerStartError as e:
             self.fatal = f"{e} (check it with: harness runtimes)"
             self.stop.set()
@@ -286,7 +321,8 @@ class Fuzzer:
     def go(self) -> Stats:
         """Run the jobs to the end (count, time, Ctrl-C); returns the totals.  Raises HarnessError when the
         run could not go on (generator broken, engine not starting), after recording what it had."""
-        threads = [threading.Thread(target=self.job, name=f"fuzz-{i}", daemon=True) for i in range(self.c.jobs)]
+        threads = [threading.Thread(target=self.produce, name="fuzz-generate", daemon=True)]
+        threads += [threading.Thread(target=self.job, name=f"fuzz-{i}", daemon=True) for i in range(self.c.jobs)]
         with _soft_interrupts(self):
             for t in threads:
                 t.start()
