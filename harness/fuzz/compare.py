@@ -22,6 +22,9 @@ The rules:
   different sizes where the larger is past ``GROW_FREE`` end the comparison as resource-dependent: a
   ``memory.grow`` may fail for lack of resources, which is conforming.
 - an engine that cannot carry a value through its API (``unsupported``) leaves the comparison.
+- an engine that refuses an allocation for lack of memory (wasmtime: "GC heap out of memory", when a gc
+  array of gigabytes is asked for) ends the comparison as resource-dependent: the spec lets allocation
+  fail, and each engine sets its own limit (ours refuses arrays past ``gcref.MAX_ARRAY`` elements).
 """
 
 from __future__ import annotations
@@ -33,6 +36,9 @@ from typing import Any
 from ..spec.traps import trap_classes
 
 GROW_FREE = 1 << 24  # memories up to 16 MiB must grow on every engine
+# Words of an engine refusing an allocation for lack of memory (a trap, or wasmtime's instantiation error when
+# a global's initialiser allocates): resource-dependent, never a disagreement.
+OUT_OF_MEMORY = ("gc heap out of memory", "out of memory", "allocation failed")
 REFERENCES = ("wasmtime:cranelift", "v8:turbofan", "wasmtime:winch", "wasmtime:pulley", "v8:liftoff")
 
 FAILS = ("crash", "hang", "garbage")
@@ -140,6 +146,12 @@ def _largest_memory(answers: dict[str, dict], engines: list[str]) -> int:
     return max(sizes, default=0)
 
 
+def _out_of_memory(obs: dict[str, dict]) -> list[str]:
+    """The engines whose observation is a refused allocation (``OUT_OF_MEMORY``)."""
+    return [e for e, o in obs.items()
+            if o["r"] in ("trap", "error") and any(w in str(o.get("k", "")).lower() for w in OUT_OF_MEMORY)]
+
+
 def _grown_apart(obs: dict[str, dict]) -> bool:
     """Whether an exported memory has different sizes on different engines, the larger past ``GROW_FREE``:
     checked before results, since the failed ``memory.grow``'s -1 is usually among them."""
@@ -229,6 +241,12 @@ def compare(answers: dict[str, dict], order: list[str], plan_calls: list[str] | 
         if len(obs) < 2:
             break
         v.steps += 1
+        refused = _out_of_memory(obs)
+        if refused:
+            v.status = "resource"
+            v.notes.append(f"{where}: {', '.join(refused)} refused an allocation for lack of memory "
+                           f"({describe(obs[refused[0]])}); compared up to here")
+            break
         if _grown_apart(obs):
             v.status = "resource"
             v.notes.append(f"{where}: memories grew to different sizes past {GROW_FREE} bytes (memory.grow "

@@ -130,3 +130,17 @@ def test_a_hang_where_another_engine_grew_gigabytes_is_resource_dependent():
     answers = same(answer(ok(m={"mem": [65536, "aa"]})))
     answers["wasmtime:cranelift"] = {"fail": "hang", "k": "no answer within 60s"}
     assert compare(answers, ENGINES).disagreements[0].kind == "hang"
+
+
+def test_an_allocation_refused_for_lack_of_memory_is_resource_dependent():
+    """Found by seed 100 (module 6): a global initialiser's gc array of 2.5 GB, which wasmtime refused at
+    instantiation ("GC heap out of memory") and ours refused past its own limit with a trap."""
+    answers = same(answer(inst=trap("out of bounds array access")))
+    answers["wasmtime:cranelift"] = answer(inst={"r": "error", "k": "LinkFailure: GC heap out of memory: no "
+                                                 "capacity for allocation of 2563196072 bytes"})
+    v = compare(answers, ENGINES)
+    assert v.status == "resource" and not v.disagreements
+    assert "wasmtime:cranelift refused an allocation" in v.notes[0]
+    # the same instantiation error in other words is still a disagreement
+    answers["wasmtime:cranelift"] = answer(inst={"r": "error", "k": "LinkFailure: unknown import"})
+    assert compare(answers, ENGINES).disagreements[0].kind == "error"
