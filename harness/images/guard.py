@@ -7,13 +7,14 @@ the client (``exec``) this forks a watcher in a session of its own, out of reach
 waits for the client's end of a pipe to close (at any exit, even SIGKILL) and then runs
 ``docker rm -f`` on the container's name.  The command line says what to mount::
 
-    python -m harness.images.guard IMAGE NAME [--ro PATH]... [--rw PATH]... [--env K=V]... [--warm FILE]
-                                   [--stdin FILE] [--stdout FILE] -- ARGV...
+    python -m harness.images.guard IMAGE NAME [--ro PATH]... [--rw PATH]... [--env K=V]... [--tmpfs PATH]...
+                                   [--warm FILE] [--stdin FILE] [--stdout FILE] -- ARGV...
 
 Every path is mounted at the same path inside, so the runtime's own command line runs unchanged;
 ``--ro`` mounts are read-only; ``--env`` sets a variable inside (the client's own environment is not
-passed on).  ``wrap_inside`` adds a command (the rusage helper) in front of ARGV,
-so what it measures is the runtime inside the container, without the container's start.
+passed on); ``--tmpfs`` mounts an empty in-memory folder, executable, that ends with the container.
+``wrap_inside`` adds a command (the rusage helper) in front of ARGV, so what it measures is the runtime
+inside the container, without the container's start.
 """
 
 from __future__ import annotations
@@ -36,11 +37,13 @@ def client() -> str:
 
 
 def command(image: str, name: str, argv: list[str], ro: list[str], rw: list[str], warm: str | None = None,
-            env: dict[str, str] | None = None) -> list[str]:
+            env: dict[str, str] | None = None, tmpfs: list[str] | None = None) -> list[str]:
     """The guard's own command line (what the adapters return).  ``warm``: a file of the image to read
-    before ``argv`` starts (see ``docker_argv``); ``env``: variables set inside the container."""
+    before ``argv`` starts (see ``docker_argv``); ``env``: variables set inside the container; ``tmpfs``:
+    in-memory folders inside."""
     opts = [a for p in ro for a in ("--ro", p)] + [a for p in rw for a in ("--rw", p)]
     opts += [a for k, v in (env or {}).items() for a in ("--env", f"{k}={v}")]
+    opts += [a for p in tmpfs or [] for a in ("--tmpfs", p)]
     return [sys.executable, "-m", MODULE, image, name, *opts, *(["--warm", warm] if warm else []), "--", *argv]
 
 
@@ -60,15 +63,17 @@ def wrap_inside(argv: list[str], prefix: list[str], ro: list[str], rw: list[str]
 
 
 def docker_argv(image: str, name: str, ro: list[str], rw: list[str], argv: list[str], warm: str | None = None,
-                stdin: str | None = None, stdout: str | None = None, env: list[str] | None = None) -> list[str]:
+                stdin: str | None = None, stdout: str | None = None, env: list[str] | None = None,
+                tmpfs: list[str] | None = None) -> list[str]:
     """``docker run`` of ``argv`` in ``image``.  With ``warm``, that file (the runtime's binary) is read first:
     every container is a fresh fuse-overlayfs mount here, whose pages would otherwise be faulted in through
     the FUSE daemon during the timed run (a third run in one container took 224 ms where the first took
     300 ms, with 13 ms more system time: waiting, not work).  ``stdin``/``stdout`` are opened inside: 8 MB
     of output streamed through the client's attach added 60 ms to a 85 ms gzip-decompress.  ``env``:
-    ``K=V`` items set inside."""
+    ``K=V`` items set inside; ``tmpfs``: in-memory folders (executable: Docker's own /dev/shm is not)."""
     mounts = [a for p in ro for a in ("-v", f"{p}:{p}:ro")] + [a for p in rw for a in ("-v", f"{p}:{p}")]
     mounts += [a for item in env or [] for a in ("-e", item)]
+    mounts += [a for p in tmpfs or [] for a in ("--tmpfs", f"{p}:rw,exec,mode=1777")]
     if warm or stdin or stdout:
         script = (f"cat {shlex.quote(warm)} > /dev/null && " if warm else "") + 'exec "$@"' \
             + (f" < {shlex.quote(stdin)}" if stdin else "") + (f" > {shlex.quote(stdout)}" if stdout else "")
@@ -90,8 +95,8 @@ def _parse(args: list[str]) -> tuple[str, str, list[str], list[str], list[str], 
         flag, value, rest = rest[0], rest[1], rest[2:]
         if flag in ("--ro", "--rw"):
             (ro if flag == "--ro" else rw).append(value)
-        elif flag == "--env":
-            files.setdefault("env", []).append(value)
+        elif flag in ("--env", "--tmpfs"):
+            files.setdefault(flag.removeprefix("--"), []).append(value)
         else:
             files[flag.removeprefix("--")] = value
     return image, name, ro, rw, rest[1:], files

@@ -72,7 +72,8 @@ class InImage(DeclaredAdapter):
 
     def session(self, ro: list[str | Path], env: dict[str, str]) -> Session:
         """A per-file container of the image, ``ro`` mounted read-only (see ``harness.images.session``)."""
-        return Session(self.container.tag, self.container.inner.runtime, ro, env)  # type: ignore[attr-defined]
+        return Session(self.container.tag, self.container.inner.runtime, ro, env,  # type: ignore[attr-defined]
+                       stage=self.binary())
 
     def guarded(self, argv: list[str], env: dict[str, str]) -> list[str]:
         """``argv`` in a container of its own, every file it names (the module, a preloaded one, as

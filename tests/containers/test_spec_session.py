@@ -25,9 +25,15 @@ from harness.images.session import GRACE, Session
 ROOT = Path(__file__).resolve().parents[2]
 
 FAKE = """#!/bin/bash
-# a Docker client whose "container" is the host: run IMAGE ARGV -> exec ARGV (from /bin/bash on), -e K=V set
+# a Docker client whose "container" is the host: run IMAGE ARGV -> exec ARGV (from /bin/bash on), -e K=V set,
+# the --tmpfs folder a new temporary one
 case "$1" in
-  run) while [ $# -gt 0 ] && [ "$1" != /bin/bash ]; do [ "$1" = -e ] && export "$2"; shift; done; exec "$@" ;;
+  run) while [ $# -gt 0 ] && [ "$1" != /bin/bash ]; do
+         case "$1" in -e) export "$2" ;; --tmpfs) tmpfs=${2%%:*} ;; esac; shift
+       done
+       dir=$(mktemp -d); args=()  # the tmpfs: a folder of the host's
+       for a in "$@"; do [ "$a" = "$tmpfs" ] && a=$dir; args+=("$a"); done
+       exec "${args[@]}" ;;
   *) exit 0 ;;
 esac
 """
@@ -99,6 +105,17 @@ def test_the_container_killed_mid_command_fails_that_command_and_the_next_starts
     assert b"ended during this command" in done.stderr and time.monotonic() - t0 < 4.5, done
     after = session.run(["/bin/echo", "after"], 10)
     assert after.stdout == b"after\n" and (session.started, session.lost) == (2, 1)
+
+
+def test_the_staged_binary_is_a_copy_run_from_the_containers_tmpfs(session, tmp_path):
+    program = tmp_path / "mounted" / "prog"
+    program.write_text('#!/bin/sh\necho "$0 $*"\n')
+    program.chmod(0o755)
+    session.stage = str(program)
+    done = session.run([str(program), "a"], 10)
+    ran, arg = done.stdout.decode().split()
+    assert arg == "a" and ran != str(program) and Path(ran).name == "prog", done
+    assert session.run(["/bin/echo", str(program)], 10).stdout.decode().strip() == str(program)  # only argv[0]
 
 
 def test_close_ends_the_container(session):
