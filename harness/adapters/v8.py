@@ -39,7 +39,7 @@ FEATURES = {
                                      "the final (ref $t) encoding as a stringref"),
     EXCEPTIONS: unsupported("V8 11.3 has the legacy try/catch only, no exnref or try_table"),
     TAIL_CALL: supported(),
-    MEMORY64: supported("--experimental-wasm-memory64", note="memories only: no 64-bit tables"),
+    MEMORY64: supported("--experimental-wasm-memory64", note="memories only: no 64-bit tables", partial=True),
     MULTI_MEMORY: unsupported("V8 11.3: memory count exceeds internal limit of 1"),
     RELAXED_SIMD: supported("--experimental-wasm-relaxed-simd"),
     EXTENDED_CONST: supported("--experimental-wasm-extended-const"),

@@ -8,11 +8,12 @@ NaNs canonicalised (the spec lets an engine return any arithmetic NaN, smith ins
 one value), and ``--ensure-termination`` (a fuel global decremented at loop headers and function entries,
 so no module runs forever on an engine without fuel of its own).
 
-Features: WebAssembly 2.0 is the baseline, except SIMD and reference types for the engines that lack them
-(``LACKS``); the 3.0
-proposals come from each adapter's feature declaration (``Adapter.features``), and only those every
-selected engine supports are turned on.  ``relaxed-simd`` is never on by default: its results are
-implementation-defined, so engines may disagree and both be right.
+Features: WebAssembly 2.0 is the baseline, except SIMD and reference types for the runtimes that lack them
+(``LACKS``, an observation of this fuzzer: the adapters declare only 3.0 proposals); the 3.0 proposals come
+from each adapter's feature declaration (``Adapter.features``, for our tiers ``harness.engine.api.TIER_FEATURES``),
+and only those every selected engine supports in full are turned on (smith cannot generate part of a
+proposal: V8's memory64 without 64-bit tables is declared ``partial``).  ``relaxed-simd`` is never on by
+default: its results are implementation-defined, so engines may disagree and both be right.
 """
 
 from __future__ import annotations
@@ -41,9 +42,9 @@ ALL_FEATURES = (SIMD, REFERENCE_TYPES, *WASM3_FEATURES)
 WASM2_OPTIONAL = frozenset({SIMD, REFERENCE_TYPES})  # 2.0 features some engines lack (``LACKS``)
 # Nondeterministic by the spec: never chosen unless asked for by name.
 NOT_BY_DEFAULT = frozenset({RELAXED_SIMD})
-# WebAssembly 2.0 features an engine lacks (the adapters declare only 3.0 proposals).
+# WebAssembly 2.0 features a runtime lacks (the adapters declare only 3.0 proposals; every tier of ours has all
+# of 2.0, SIMD included).
 LACKS: dict[str, frozenset[str]] = {
-    "ours:singlepass": frozenset({SIMD}),
     "wasm3": frozenset({SIMD, REFERENCE_TYPES}),  # wasm3 0.5: "element table index must be zero for MVP"
 }
 
@@ -112,15 +113,16 @@ class FeatureChoice:
 
 
 def engine_features(runtime: str, tier: str) -> frozenset[str]:
-    """The features of ``ALL_FEATURES`` an engine has: 2.0's SIMD unless ``LACKS`` says otherwise, and the 3.0
-    proposals its adapter declares supported (none for a runtime without an adapter)."""
+    """The features of ``ALL_FEATURES`` an engine has: 2.0's SIMD and reference types unless ``LACKS`` says
+    otherwise, and the 3.0 proposals its adapter declares supported in full (none for a runtime without an
+    adapter)."""
     from ..adapters.registry import adapters
 
     lacks = LACKS.get(f"{runtime}:{tier}", LACKS.get(runtime, frozenset()))
     have = set(WASM2_OPTIONAL) - lacks
     adapter = adapters().get(runtime)
     if adapter is not None:
-        have |= {f for f, s in adapter.features(tier).items() if s.supported}
+        have |= {f for f, s in adapter.features(tier).items() if s.supported and not s.partial}
     return frozenset(have)
 
 
