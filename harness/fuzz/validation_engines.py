@@ -44,13 +44,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import process
+from ..engine.features import WASM3
 from ..errors import HarnessError
 from ..text import clip
 
-# The 3.0 proposals (``harness.adapters.base.WASM3_FEATURES``, spelled as wasm-tools spells them); not
-# imported from there because that loads every adapter, which a server restarted after each crash pays.
-WASM3_FEATURES = frozenset(("extended-const", "multi-memory", "memory64", "tail-call", "function-references",
-                            "exceptions", "relaxed-simd", "gc"))
+# The 3.0 proposals, spelled as wasm-tools spells them: our engine's list (``harness.adapters.base`` holds the
+# same names, tests/fuzz/test_validation.py checks it), imported from the engine because importing the adapters
+# loads every one of them, which a server restarted after each crash would pay (~0.25 s).
+WASM3_FEATURES = WASM3
 ACCEPT, REJECT, CRASH, TIMEOUT, ERROR = "accept", "reject", "crash", "timeout", "error"
 STARTUP_SECONDS = 60.0  # for a server's imports on a loaded machine (then each answer has the check's timeout)
 READY = b'{"ready": true}'  # a server's first line: loaded, waiting for checks

@@ -205,3 +205,17 @@ def test_node_and_wabt_are_driven_too(tmp_path):
     for engine in ("ours", "v8", "wabt"):
         assert report.verdicts[engine].get(ACCEPT, 0) + report.verdicts[engine].get(REJECT, 0) == 64
     assert not [f for f in report.findings if f.engine == "ours" or f.category in ("crash", "timeout", "error")]
+
+
+def test_the_proposal_names_are_one_list():
+    """The validators judge with our engine's list of 3.0 proposals (light to import in a server); the adapters
+    declare features by their own constants: the two must name the same proposals, as smith's switches do."""
+    from harness.adapters.base import WASM3_FEATURES as DECLARED
+    from harness.fuzz import validation_engines
+    from harness.fuzz.generate import ALL_FEATURES, WASM2_OPTIONAL
+    from harness.spec import proposals
+
+    assert validation_engines.WASM3_FEATURES == frozenset(DECLARED)
+    assert set(ALL_FEATURES) == WASM2_OPTIONAL | set(DECLARED)
+    assert {f for name in ("struct", "load64", "load1", "return_call_ref") for f in proposals.file_features(name)} \
+        <= set(DECLARED)
