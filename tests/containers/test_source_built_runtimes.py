@@ -83,10 +83,70 @@ def test_a_failing_build_script_is_one_line_naming_its_logs(recipe_copy, tmp_pat
     assert "\n" not in text
 
 
-def test_a_build_script_is_for_the_host_only(recipe_copy, tmp_path):
+def test_a_foreign_build_without_its_cross_compiler_is_one_line(recipe_copy, tmp_path, monkeypatch):
+    real_which = shutil.which
+    monkeypatch.setattr(build.shutil, "which", lambda name: None if name.endswith("-gcc") else real_which(name))
     other = "arm64" if recipes.host_arch() == "amd64" else "amd64"
-    with pytest.raises(BuildFailed, match=f"builds for the host only; no {other} build"):
+    with pytest.raises(BuildFailed, match=r"(-gcc is missing: apt-get install gcc-|no cross compiler known)"):
         build.fetch(recipes.load("wamr"), tmp_path, other)
+
+
+# stands in for WAMR's build.sh: one script per tier that prints its version, the fast JIT on x86-64 only
+FAKE_WAMR_BUILD = """out=$2
+for t in interp fast-interp; do printf '#!/bin/sh\\necho "WAMR 2.4.3 %s (harness CLI; %s)"\\n' $t "$3" > "$out/iwasm-$t"; done
+[ "$TARGET_ARCH" = amd64 ] && printf '#!/bin/sh\\necho "WAMR 2.4.3 fast-jit (harness CLI; %s)"\\n' "$3" > "$out/iwasm-fast-jit"
+chmod +x "$out"/iwasm-*
+"""
+
+
+@pytest.fixture
+def fake_wamr_build(recipe_copy, tmp_path, monkeypatch):
+    (recipe_copy / "wamr" / "build.sh").write_text("mkdir -p $2\n" + FAKE_WAMR_BUILD)
+    recipes.recipes.cache_clear()
+    source = tmp_path / "crate"
+    (source / "wasm-micro-runtime").mkdir(parents=True)
+    monkeypatch.setattr(build, "_crate_source", lambda spec: source)
+    monkeypatch.setattr(build, "_debian_source", lambda spec: tmp_path)
+    monkeypatch.setattr(build, "work_dir", lambda: tmp_path / "work")
+    monkeypatch.setattr(build, "cross_env", lambda arch: {**build.os.environ, "TARGET_ARCH": arch})
+    return recipe_copy / "wamr" / "build.sh"
+
+
+def test_an_arm64_build_has_the_arm64_tiers_and_says_its_version_without_a_tier(fake_wamr_build, tmp_path):
+    recipe = recipes.load("wamr")
+    context = tmp_path / "context"
+    context.mkdir()
+    build.fetch(recipe, context, "arm64")
+    assert sorted(p.name for p in context.iterdir()) == ["iwasm-fast-interp", "iwasm-interp"]
+    versions = build._versions(recipe, context, "arm64")
+    assert set(versions) == {"interp", "fast-interp"}
+    version, per_tier = build.version_labels(recipe, versions)
+    # the image's own version names no tier (it said "interp" for every tier), each tier has its own label
+    assert version.startswith("WAMR 2.4.3 (harness CLI; wamrx-sys@0.3.0") and "interp" not in version
+    assert per_tier["fast-interp"].startswith("WAMR 2.4.3 fast-interp (")
+    assert get_adapter("wamr@docker-arm64").tiers == ("interp", "fast-interp")
+    assert get_adapter("wamr@docker").tiers == (("interp", "fast-interp", "fast-jit") if recipes.host_arch() == "amd64"
+                                                else ("interp", "fast-interp"))
+
+
+def test_a_build_that_lacks_a_tier_of_its_arch_fails_naming_it(fake_wamr_build, tmp_path):
+    fake_wamr_build.write_text(fake_wamr_build.read_text().replace("for t in interp fast-interp;", "for t in interp;"))
+    recipes.recipes.cache_clear()
+    with pytest.raises(BuildFailed, match=r"built no binary for fast-interp \(arm64; logs in "):
+        build.fetch(recipes.load("wamr"), tmp_path, "arm64")
+
+
+def test_the_shared_cli_header_is_part_of_both_c_recipes_digests(recipe_copy):
+    before = {r.name: r.digest() for r in recipes.runtime_recipes()}
+    header = recipe_copy / "common" / "cli_args.h"
+    header.write_text(header.read_text() + "/* edited */\n")
+    recipes.recipes.cache_clear()
+    after = {r.name: r.digest() for r in recipes.runtime_recipes()}
+    assert {n for n in before if before[n] != after[n]} == {"wamr", "wasm3-cli"}
+    header.unlink()
+    recipes.recipes.cache_clear()
+    with pytest.raises(HarnessError, match=r"shared files not in .*: common/cli_args.h"):
+        recipes.load("wamr")
 
 
 def test_harness_all_adds_container_engines_for_wasi_but_not_spec(built, capsys):
