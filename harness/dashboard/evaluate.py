@@ -13,10 +13,12 @@ alone) and judged again (``regressions.remeasured``).  An alarm is a change conf
 **Found** means: the step injected on night ``s`` is confirmed, at night ``s`` itself, on a morning no
 later than the one after night ``s + K - 1`` (``K = 2``: the step's own night and one more).  Why two
 nights: one night's value of a series carries about 1.1% of noise at 2% per measurement (the median of
-six, plus the drift), so a 5% step stands 4.5 of those above the level on its first night and a first
-night alone is missed now and then by a suspicion threshold that keeps false suspicions rare (3
-standard errors: about one night in 300 on a quiet series); the mean of two nights stands 6.4 above it,
-which no seeded draw has missed.  The place must be exact because the place is the range of commits a
+six, plus the drift), so a 5% step stands 4.5 of those above the level on its first night, and a first
+night alone is missed now and then; the mean of two nights stands 6.4 above it.  What the detector
+knows is not the true noise but its estimate from the nights before the step, which from a dozen
+nights is now and then 1.5-2x too high: at such a series a step's two nights stand only ~2 estimated
+standard errors apart, which is why suspicion starts at ``regressions.Z_SUSPECT`` = 2 (a suspicion
+costs a re-measurement; only the interleaved builds raise an alarm).  The place must be exact because the place is the range of commits a
 person reads next (the interleaved re-measurement compares exactly the two builds around it, so a step
 placed a night late is refuted, not confirmed).  A step confirmed later (by the new level holding for
 three nights) is counted late, not found.

@@ -178,7 +178,7 @@ def confirm_last_morning(measured: dict[str, Any], out: Path, nights: int, rng: 
                               "hostname": ARCHES[k.arch][0], "simulated": True})
         for pair in range(PAIRS):
             for role, build in (("previous", step - 1), ("current", step)):
-                run_id = f"sim-confirm-{slug_of(k.name)}-{pair:02d}-{role}"
+                run_id = f"sim-confirm-{slug_of(k.name)}-{c.night}-{pair:02d}-{role}"
                 _run(db, run_id, "perf", f"ci/confirm  # simulated, {k.name}", time_of(nights - 1) + 7200 + pair * 60,
                      "finished", machine, json.dumps(measured["engines"]), "{}",
                      {"simulated": True, "remeasure": k.name, "remeasure_step": c.night, "build": role, "pair": pair})
