@@ -193,7 +193,7 @@ def _summary(f) -> None:  # noqa: ANN001 - runner.Fuzzer
         per = ", ".join(f"{e} {ms / s.modules:.0f} ms" for e, ms in s.engine_ms.items())
         lines.append(f"[fuzz] mean time per module: {per}")
     for sig, n in s.signatures.most_common():
-        tag = "known" if f.known[sig] else "new"
+        tag = f"expected: {s.expected[sig]}" if sig in s.expected else "known" if f.known[sig] else "new"
         lines.append(f"  {n:>5}  {sig}  ({tag})")
     lines += [f"  fault: {m}" for m in s.faults[:20]]
     if len(s.faults) > 20:
@@ -273,7 +273,7 @@ def validate(args: argparse.Namespace) -> int:
             run.add([ResultRow(suite="fuzz-validation", file=f.signature, item=f"v{f.seed}:{f.index}",
                                engine=f.engine.partition(":")[0], tier=f.engine.partition(":")[2] or None,
                                metric="finding", value=f.size, unit="bytes",
-                               outcome={"crash": "crash", "timeout": "timeout"}.get(f.category, "fail"),
+                               outcome={"crash": "crash", "timeout": "timeout", "known": "xfail"}.get(f.category, "fail"),
                                message=f"{f.category}: {f.verdicts}", extra=f.to_json())
                      for f in report.findings])
             run.add([ResultRow(suite="fuzz-validation", file="totals", engine="harness", metric="mutants",

@@ -33,7 +33,7 @@ from ..errors import HarnessError
 from ..interrupts import Terminated, kill_children
 from ..results.run import Run
 from ..results.store import ResultRow
-from . import triage
+from . import expectations, triage
 from .compare import Disagreement, compare
 from .engines import EngineWorker, WorkerStartError, run_all
 from .findings import slug, wast_script, write_finding
@@ -77,6 +77,7 @@ class Stats:
     signatures: Counter = field(default_factory=Counter)
     faults: list[str] = field(default_factory=list)
     engine_ms: Counter = field(default_factory=Counter)
+    expected: dict[str, str] = field(default_factory=dict)  # signature -> the expectation that explains it
 
     def rate(self) -> float:
         return self.modules / max(time.monotonic() - self.started, 1e-9)
@@ -236,19 +237,25 @@ class Fuzzer:
         else:
             answers = {}
         majority = next((answers[e] for e in d_small.majority if e in answers and "fail" not in answers[e]), None)
+        # a reference engine's bug already in its expectations (suites/fuzz/expectations/): known, never new
+        bug = expectations.match_all(d.minority, expectations.FUZZ, sig)
         with self.lock:
             earlier = self.known[sig]
             first_in_run = self.stats.signatures[sig] == 0
             self.stats.signatures[sig] += 1
             self.stats.findings += 1
-            if earlier == 0 and first_in_run:
+            if earlier == 0 and first_in_run and bug is None:
                 self.stats.new += 1
+            if bug is not None:
+                self.stats.expected[sig] = bug.reason
         reproduce = f"harness fuzz replay {{dir}}/min.wasm --engines {','.join(engines)} --name {name}"
         record: dict[str, Any] = {
             "signature": sig, "kind": d.kind, "where": d.where, "said": d.said, "majority": d.majority,
             "minority": d.minority, "module": name, "seed": self.c.seed, "index": index,
             "features": sorted(self.c.features.features), "size": len(wasm), "minimised_size": len(small),
-            "minimise": note, "instruction_class": iclass, "earlier_runs": earlier, "new": earlier == 0 and first_in_run,
+            "minimise": note, "instruction_class": iclass, "earlier_runs": earlier,
+            "new": earlier == 0 and first_in_run and bug is None,
+            "expected": f"{bug.reason} ({bug.where})" if bug else None,
             "regenerate": self.regenerate_command(index), "min_where": d_small.where, "min_said": d_small.said,
         }
         folder = None
@@ -279,11 +286,11 @@ class Fuzzer:
         runtime, _, tier = minor.partition(":")
         self._add([ResultRow(
             suite=triage.SUITE, file=sig, item=name, engine=runtime, tier=tier, metric=triage.METRIC,
-            value=len(small), unit="bytes", outcome=OUTCOME.get(d.kind, "fail"),
+            value=len(small), unit="bytes", outcome="xfail" if bug else OUTCOME.get(d.kind, "fail"),
             message=f"{d.where}: " + "; ".join(f"{e}: {s}" for e, s in d.said.items()),
             extra={**record, "folder": str(folder) if folder else None})])
         if self.c.progress:
-            tag = "NEW" if record["new"] else "known" if earlier else "again"
+            tag = "NEW" if record["new"] else "expected" if bug else "known" if earlier else "again"
             print(f"\n[fuzz] {tag} finding: {sig}  ({name}, {len(wasm)} -> {len(small)} bytes"
                   f"{', ' + str(folder) if folder else ''})", file=sys.stderr, flush=True)
 

@@ -49,7 +49,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..errors import HarnessError
-from . import mutate
+from . import expectations, mutate
 from .validation_engines import (
     ACCEPT,
     CRASH,
@@ -97,7 +97,7 @@ class ValidationFinding:
     reference: dict[str, str]  # kind, message, features: the reference's verdict with this engine's features
     verdicts: dict[str, dict[str, str]]  # every engine: kind, message
     signature: str
-    category: str  # "disagree", "limit", "known" (EngineSpec.known), "crash", "timeout", "error"
+    category: str  # "disagree", "limit", "known" (in the engine's expectations), "crash", "timeout", "error"
     reproduced: bool = False
     size: int = 0
     minimised_size: int | None = None
@@ -234,12 +234,18 @@ def judge(spec: EngineSpec, reference: Verdict, verdict: Verdict) -> tuple[str, 
         return None
     rejecting = verdict if verdict.kind == REJECT else reference
     who = spec.name if verdict.kind == REJECT else "wasm-tools"
+    signature = f"{spec.name}: {verdict.kind}s what wasm-tools {reference.kind}s ({who}: {_blank(rejecting.message)})"
     category = "disagree"
-    if verdict.kind == REJECT and spec.known_reason(verdict.message):
+    if known_bug(spec.name, signature) is not None:
         category = "known"
     elif verdict.kind == REJECT and _LIMIT_WORDS.search(verdict.message):
         category = "limit"
-    return category, f"{spec.name}: {verdict.kind}s what wasm-tools {reference.kind}s ({who}: {_blank(rejecting.message)})"
+    return category, signature
+
+
+def known_bug(engine: str, signature: str) -> expectations.Known | None:
+    """The engine's expectation entry (``suites/fuzz/expectations/``) that explains this finding, if any."""
+    return expectations.match(engine, expectations.VALIDATION, signature)
 
 
 class Checker:
@@ -397,8 +403,9 @@ class _Run:
             engine=engine, reference={"kind": ref.kind, "message": ref.message, "features": feats},
             verdicts={n: {"kind": v.kind, "message": v.message} for n, v in verdicts.items()},
             signature=signature, category=category, size=len(mutant.data))
-        if category == "known" and spec is not None:
-            f.note = spec.known_reason(verdicts[engine].message) or ""
+        if category == "known":
+            bug = known_bug(engine, signature)
+            f.note = f"{bug.reason} ({bug.where})" if bug else ""
         # What a smaller binary must keep: the reference's verdict and the engine's (kinds, not wording).
         only = [engine] if spec else [next(s.name for s in self.specs if s.reference_features() == feats)]
 

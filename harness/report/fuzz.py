@@ -4,7 +4,9 @@
 signature) and each run's totals (``metric = "modules"``, ``"modules_per_second"``); this page groups the
 findings of every run by signature (which engines disagree with which, how, on which instructions), with
 how often and when each was seen, the smallest reproduction and the command that replays it, and lists
-the runs.  A signature first stored by the newest run is marked new.
+the runs.  A signature first stored by the newest run is marked new.  The reference engines' bugs that
+fuzzing found are listed from their expectations (``suites/fuzz/expectations/``, ``harness.fuzz.expectations``),
+each with how many stored findings (of ``harness fuzz`` and ``harness fuzz validate``) its pattern matches.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..fuzz import expectations
 from ..results.store import ResultsStore
 from .html import render
 
@@ -33,6 +36,7 @@ class Signature:
     smallest: int | None = None
     example: dict[str, Any] = field(default_factory=dict)
     new: bool = False
+    expected: str | None = None  # the reference engine's expectation that explains it
 
 
 def fuzz_summary(store: ResultsStore) -> dict[str, Any]:
@@ -57,6 +61,7 @@ def fuzz_summary(store: ResultsStore) -> dict[str, Any]:
                                                   x.get("majority", []), x.get("instruction_class", "?"),
                                                   first=started, last=started)
             s.count += 1
+            s.expected = x.get("expected") or s.expected
             s.runs.add(rid)
             s.first, s.last = min(s.first, started), max(s.last, started)
             size = x.get("minimised_size")
@@ -76,7 +81,20 @@ def fuzz_summary(store: ResultsStore) -> dict[str, Any]:
         s.new = s.runs == {newest}
     ordered = sorted(sigs.values(), key=lambda s: (-s.count, s.signature))
     run_list = sorted(per_run.values(), key=lambda i: -(i["run"].get("started") or 0))
-    return {"signatures": ordered, "runs": run_list, "faults": faults}
+    return {"signatures": ordered, "runs": run_list, "faults": faults, "known_bugs": known_bugs(store)}
+
+
+def known_bugs(store: ResultsStore) -> list[dict[str, Any]]:
+    """Every expectation entry of the reference engines, with the stored findings its pattern matches."""
+    found: dict[str, list[str]] = {}  # suite -> signatures of every stored finding
+    for suite in (expectations.FUZZ, expectations.VALIDATION):
+        df = store.dataframe(suite=suite)
+        found[suite] = [] if df.empty else list(df.loc[df["metric"] == "finding", "file"])
+    out = []
+    for e in expectations.listed():
+        rx = expectations.pattern(e["pattern"])
+        out.append({**e, "findings": sum(1 for sig in found[e["suite"]] if rx.fullmatch(sig))})
+    return out
 
 
 def render_fuzz_page(store_path: str | Path, out: Path) -> Path:

@@ -113,3 +113,25 @@ def test_the_report_page_groups_findings_by_signature_across_runs(tmp_path):
     assert page.index("crash | x vs y") > page.index(sig)  # most seen first
     assert '<span class="new">new</span>' in page[page.rindex("<tr>", 0, page.index("crash | x vs y")):][:200]
     assert row_of and json.dumps("harness fuzz #1")[1:-1] in page
+
+
+def test_the_report_page_lists_the_reference_engines_known_bugs_with_their_findings(tmp_path, monkeypatch):
+    from harness.fuzz import expectations
+
+    (tmp_path / "exp").mkdir()
+    (tmp_path / "exp" / "wabt.toml").write_text(
+        '["fuzz-validation"."wabt: accepts what wasm-tools rejects (wasm-tools: *data segment*)"]\n'
+        'reason = "wabt bug: data segment flags 4 accepted"\n')
+    monkeypatch.setattr(expectations, "EXPECTATIONS_DIR", tmp_path / "exp")
+    db = tmp_path / "r.db"
+    sig = "wabt: accepts what wasm-tools rejects (wasm-tools: error: invalid flags byte in data segment (at offset N))"
+    with ResultsStore(db) as store:
+        rid = store.start_run("fuzz", command="harness fuzz validate", engines={"wabt": None})
+        store.add(rid, [ResultRow(suite="fuzz-validation", file=sig, item=f"v1:{i}", engine="wabt", metric="finding",
+                                  outcome="xfail", extra={}) for i in range(3)]
+                  + [ResultRow(suite="fuzz-validation", file="wabt: crash (x)", item="v1:9", engine="wabt",
+                               metric="finding", outcome="crash", extra={})])
+        store.finish_run(rid)
+    page = render_fuzz_page(db, tmp_path).read_text()
+    known = page[page.index('id="known"'):page.index('id="runs"')]
+    assert "wabt bug: data segment flags 4 accepted" in known and "<td>3</td>" in known
