@@ -155,7 +155,9 @@ class ValidationReport:
                      + (f" (saved in {self.findings_dir})" if self.findings and self.findings_dir else ""))
         for sig, items in groups.items():
             first = items[0]
-            lines.append(f"  {len(items):>5}  {sig}")
+            lines.append(f"  {len(items):>5}  {sig}" + (f"  [{first.category}]" if first.category != "disagree" else ""))
+            if first.category == "known":
+                lines.append(f"         expected: {first.note}")
             lines.append(f"         e.g. mutant {first.index}: {first.base} + {'; '.join(first.mutations)}"
                          + (f" -> {first.path}" if first.path else ""))
         lines += [f"  error: {e}" for e in self.errors]
