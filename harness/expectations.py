@@ -56,8 +56,10 @@ Expectations = dict[tuple[str, str], Expectation]
 
 def engine_files(directory: Path, runtime: str, tier: str) -> list[Path]:
     """The files that can hold an engine's entries, every-tier first.  A runtime in its container image
-    (``wasmtime@docker``) has the runtime's own entries, then any of its own, which replace the runtime's for the same test or file."""
-    names = list(dict.fromkeys([runtime.partition("@")[0], runtime]))
+    (``wasmtime@docker``) has the runtime's own entries, then any of its own, which replace the runtime's for the same test or file;
+    another architecture's image (``v8@docker-arm64``) has the image's (``v8@docker``: the same build of the runtime) and then its own."""
+    base, at, mark = runtime.partition("@")
+    names = list(dict.fromkeys([base, *([f"{base}@{mark.partition('-')[0]}"] if at else []), runtime]))
     return [directory / f"{name}{suffix}.toml" for name in names for suffix in ["", *([f"-{tier}"] if tier else [])]]
 
 

@@ -169,3 +169,13 @@ def test_the_node_child_is_started_in_the_image_by_the_guard(monkeypatch):
     assert guard.is_guarded(argv) and argv[3] == adapter.tag  # type: ignore[attr-defined]
     assert argv[5:cut] == ["--ro", str(JS_DRIVER.parent)]
     assert argv[cut + 1:] == ["/usr/bin/node", "--liftoff-only", "--experimental-wasm-type-reflection", str(JS_DRIVER)]
+
+
+def test_the_arm64_image_has_the_images_known_differences():
+    """The arm64 image holds the same node build as the amd64 one: v8@docker-arm64 has v8@docker's entries
+    (then any of its own), and the local v8 has none of them."""
+    from harness.spec.expectations import load_expectations
+
+    for engine in ("v8@docker:turbofan", "v8@docker-arm64:liftoff"):
+        assert ("spec", "binary.wast") in load_expectations(engine), engine
+    assert ("spec", "binary.wast") not in load_expectations("v8:turbofan")
