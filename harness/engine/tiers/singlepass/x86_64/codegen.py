@@ -222,13 +222,15 @@ class FunctionCompiler(SimdMixin):
 
     # -- moving values --------------------------------------------------------------------------------
     def store_const(self, mem: Mem, e: Entry) -> None:
+        """Store a constant into a slot or local: 8 bytes for every scalar (a 32-bit value's upper half is
+        don't-care), so that any later 8-byte copy of the slot is forwarded from this store."""
         v = e.value or 0
         if e.type == "v128":  # four 32-bit immediates: no register (spills happen while scratch ones are busy)
             for k in range(4):
                 self.a.store_i32(Mem(mem.base, mem.disp + 4 * k, mem.index, mem.scale),
                                  _signed(v >> (32 * k), False), w=False)
         elif e.type in ("i32", "f32"):
-            self.a.store_i32(mem, _signed(v, False), w=False)
+            self.a.store_i32(mem, _signed(v, False), w=True)
         elif fits_i32(_signed(v, True)):
             self.a.store_i32(mem, _signed(v, True), w=True)
         else:
@@ -236,12 +238,16 @@ class FunctionCompiler(SimdMixin):
             self.a.store_i32(Mem(mem.base, mem.disp + 4, mem.index, mem.scale), _signed(v >> 32, False), w=False)
 
     def store_reg(self, mem: Mem, t: str, reg: int) -> None:
+        """Store a register into a slot or local.  Scalars always as 8 bytes (``mov r64``, ``movsd``): slots
+        are copied 8 bytes at a time (spills, arguments, results), and an 8-byte load of a 4-byte store
+        cannot be forwarded from the store buffer -- a stall of a dozen cycles on every call that passed an
+        i32.  The upper half of a 32-bit value's slot is don't-care: every reader takes the low 4 bytes."""
         if t == "v128":
             self.a.movdqu_store(mem, reg)
         elif t in FLOAT:
-            self.a.movs_store(mem, reg, t == "f64")
+            self.a.movs_store(mem, reg, True)
         else:
-            self.a.store(mem, reg, w=t != "i32")
+            self.a.store(mem, reg, w=True)
 
     def load_reg(self, reg: int, t: str, mem: Mem) -> None:
         if t == "v128":
@@ -281,6 +287,14 @@ class FunctionCompiler(SimdMixin):
     def spill_all(self) -> None:
         for d, e in enumerate(self.stack):
             if e.kind != SLOT:
+                self.spill(d)
+
+    def spill_for_call(self, base: int) -> None:
+        """Before a call: the operands from ``base`` up into their slots (the callee reads them there), and
+        beneath them only what lives in registers (every register is the callee's).  Constants stay
+        constants and lazy ``local.get`` entries stay lazy: no call can change this frame's locals."""
+        for d, e in enumerate(self.stack):
+            if e.kind != SLOT and (d >= base or e.kind in (REG, FLAGS)):
                 self.spill(d)
 
     def copy_to(self, mem: Mem, e: Entry, depth: int) -> None:
@@ -596,15 +610,19 @@ class FunctionCompiler(SimdMixin):
         for t in tuple(ft.params) + tuple(ft.results):
             if t not in SUPPORTED_TYPES:
                 raise self.unsupported(f"a call with a {t} value")
-        self.spill_all()
         base = len(self.stack) - len(ft.params)
+        self.spill_for_call(base)
         self.a.lea(RSI, self.slot(base))
-        emit_call()
-        self.pin_memory()  # the callee may belong to a module with another memory
+        same_memory = emit_call()
+        if not same_memory:
+            self.pin_memory()  # the callee may belong to a module with another memory
         del self.stack[base:]
         self.push_slots(ft.results)
 
     def op_call(self, ins: tuple) -> None:
+        """A call of this module's own function is ``call rel32`` with this VMContext, so the callee runs
+        in this instance, with this memory: it pins the same r13/r14 and returns with them unchanged (every
+        function re-pins after calls that may leave them changed), so they need no reload here."""
         idx = ins[1]
         m, a = self.layout.module, self.a
         ft = m.func_type(idx)
@@ -613,10 +631,11 @@ class FunctionCompiler(SimdMixin):
             if idx >= self.layout.n_imported:
                 a.mov_rr(RDI, R15)
                 a.call(self.layout.labels[idx - self.layout.n_imported])
-            else:
-                a.load(RAX, Mem(R15, self.layout.offsets["funcs"] + 8 * idx))
-                a.load(RDI, Mem(RAX, L.REC_CTX))
-                a.call_r(Mem(RAX, L.REC_CODE))
+                return True
+            a.load(RAX, Mem(R15, self.layout.offsets["funcs"] + 8 * idx))
+            a.load(RDI, Mem(RAX, L.REC_CTX))
+            a.call_r(Mem(RAX, L.REC_CODE))
+            return False
 
         self.call_sequence(ft, emit)
 
@@ -647,8 +666,8 @@ class FunctionCompiler(SimdMixin):
 
     def helper_call(self, op: str, n_args: int, result: str | None, imm: int = 0) -> None:
         """Operations left to Python (``NativeInstance.helper``): operands in their slots, result in the first."""
-        self.spill_all()
         base = len(self.stack) - n_args
+        self.spill_for_call(base)
         a = self.a
         a.mov_rr(RDI, R15)
         a.mov_ri(RSI, L.HELPER_CODES[op], w=False)
