@@ -57,7 +57,7 @@ def match(engine: str, suite: str, signature: str, directory: Path | None = None
     A bad file raises HarnessError naming the file and the entry (``harness.expectations``)."""
     for e, rx in _entries(engine, directory or EXPECTATIONS_DIR):
         if e.suite == suite and rx.fullmatch(signature):
-            return Known(e.reason, e.where)
+            return Known(e.reason, e.where.removeprefix(f"{REPO_ROOT}/"))
     return None
 
 
