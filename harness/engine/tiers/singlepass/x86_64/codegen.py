@@ -175,6 +175,10 @@ class FunctionCompiler(SimdMixin):
         pinned = (MEM_CELL, MEM_BASE) if layout.has_memory else ()
         self.free_gprs = [r for r in GPRS if r not in pinned]
         self.free_xmms = list(XMMS)
+        # locals whose current value is also in a register (local -> register; the register is in neither
+        # pool until the entry is dropped).  Write-through: the local's slot is always up to date, so a
+        # cached register can be dropped at any time at no cost, and joins only forget the cache.
+        self.cached: dict[int, int] = {}
         self.max_depth = 0
         self.traps: dict[int, Label] = {}
         self.frames: list[Ctl] = []
@@ -199,6 +203,10 @@ class FunctionCompiler(SimdMixin):
         pool = self.free_xmms if t in XMM_TYPES else self.free_gprs
         if not pool:
             want_xmm = t in XMM_TYPES
+            for i in self.cached:  # a cached local costs nothing to forget (its slot is up to date)
+                if (self.locals[i] in XMM_TYPES) == want_xmm:
+                    self.uncache(i)
+                    return pool.pop()
             for d, e in enumerate(self.stack):
                 if e.kind == REG and (e.type in XMM_TYPES) == want_xmm:
                     self.spill(d)
@@ -213,8 +221,40 @@ class FunctionCompiler(SimdMixin):
         """Claim a specific free general register."""
         self.free_gprs.remove(reg)
 
+    # -- locals cached in registers -------------------------------------------------------------------
+    def cache_reg(self, i: int) -> int | None:
+        """The register that holds local ``i``'s current value, if one does."""
+        return self.cached.get(i)
+
+    def uncache(self, i: int) -> None:
+        reg = self.cached.pop(i, None)
+        if reg is not None:
+            (self.free_xmms if self.locals[i] in XMM_TYPES else self.free_gprs).append(reg)
+
+    def drop_cache(self) -> None:
+        """Forget every cached local: at a label (paths with other caches meet there) and before code that
+        clobbers registers (calls, helpers, string instructions)."""
+        for i in list(self.cached):
+            self.uncache(i)
+
+    def cache_local(self, i: int, reg: int) -> None:
+        """Keep the (owned) register ``reg``, which holds local ``i``'s value just stored, as its cache."""
+        self.uncache(i)
+        self.cached[i] = reg
+
+    def local_operand(self, i: int) -> Mem | int:
+        """Local ``i`` as an instruction's source operand: its cache register, else its slot.  Ask only after
+        the instruction's other registers are allocated (an allocation may drop the cache)."""
+        reg = self.cached.get(i)
+        return self.local(i) if reg is None else reg
+
     def evict(self, reg: int) -> None:
-        """Make general register ``reg`` free by spilling the stack value that holds it."""
+        """Make general register ``reg`` free by spilling the stack value that holds it (or forgetting the
+        local it caches)."""
+        for i, r in self.cached.items():
+            if r == reg and self.locals[i] not in XMM_TYPES:
+                self.uncache(i)
+                return
         for d, e in enumerate(self.stack):
             if e.kind == REG and e.value == reg and e.type not in XMM_TYPES:
                 self.spill(d)
@@ -277,6 +317,8 @@ class FunctionCompiler(SimdMixin):
             self.free(e)
         elif e.kind == CONST:
             self.store_const(self.slot(d), e)
+        elif e.kind == LOCAL and self.cache_reg(e.value) is not None:
+            self.store_reg(self.slot(d), e.type, self.cached[e.value])
         elif e.kind == LOCAL:  # memory to memory without a register: spills happen while r10/r11 hold values
             src, dst = self.local(e.value), self.slot(d)
             for k in range(2 if e.type == "v128" else 1):
@@ -303,6 +345,8 @@ class FunctionCompiler(SimdMixin):
             self.store_reg(mem, e.type, e.value)
         elif e.kind == CONST:
             self.store_const(mem, e)
+        elif e.kind == LOCAL and self.cache_reg(e.value) is not None:
+            self.store_reg(mem, e.type, self.cached[e.value])
         else:
             self.copy_mem(mem, self.home(e, depth), e.type)
 
@@ -341,9 +385,18 @@ class FunctionCompiler(SimdMixin):
         reg = self.alloc(e.type)
         if e.kind == CONST:
             self.materialize(e, reg)
+        elif e.kind == LOCAL and self.cache_reg(e.value) is not None:
+            self.move_reg(e.type, reg, self.cached[e.value])
         else:
             self.load_reg(reg, e.type, self.home(e, len(self.stack) if depth is None else depth))
         return reg
+
+    def move_reg(self, t: str, dst: int, src: int) -> None:
+        if dst != src:
+            if t in XMM_TYPES:
+                self.a.movaps(dst, src)
+            else:
+                self.a.mov_rr(dst, src, w=t != "i32")
 
     def pop_reg(self) -> int:
         e = self.stack.pop()
@@ -370,6 +423,8 @@ class FunctionCompiler(SimdMixin):
             self.free(e)
         elif e.kind == CONST:
             a.mov_ri(scratch, e.value or 0, w=e.type != "i32")
+        elif e.kind == LOCAL and self.cache_reg(e.value) is not None:
+            a.mov_rr(scratch, self.cached[e.value], w=e.type != "i32")
         else:
             a.load(scratch, self.home(e, depth), w=e.type != "i32")
 
@@ -474,6 +529,7 @@ class FunctionCompiler(SimdMixin):
             self.a.jmp(f.label)
             f.targeted = True
         assert f.else_label is not None
+        self.drop_cache()
         self.a.bind(f.else_label)
         f.body, f.pos, f.else_body, f.unreachable = f.else_body, 0, None, False  # type: ignore[assignment]
         self.reset_to(f.height, f.params)
@@ -483,6 +539,8 @@ class FunctionCompiler(SimdMixin):
         reachable = not f.unreachable
         if reachable:
             self.spill_all()
+        if f.targeted or f.kind == "if":
+            self.drop_cache()  # paths with other caches meet here
         if f.kind == "if" and f.else_label is not None and f.else_label.pos is None:
             self.a.bind(f.else_label)  # an if without else: the false path falls through to the end
             reachable = True
@@ -512,6 +570,7 @@ class FunctionCompiler(SimdMixin):
 
     def op_loop(self, ins: tuple) -> None:
         f = self.enter("loop", ins[1], ins[2])
+        self.drop_cache()
         self.a.bind(f.label)
 
     def pop_condition(self) -> str:
@@ -612,6 +671,7 @@ class FunctionCompiler(SimdMixin):
                 raise self.unsupported(f"a call with a {t} value")
         base = len(self.stack) - len(ft.params)
         self.spill_for_call(base)
+        self.drop_cache()
         self.a.lea(RSI, self.slot(base))
         same_memory = emit_call()
         if not same_memory:
@@ -668,6 +728,7 @@ class FunctionCompiler(SimdMixin):
         """Operations left to Python (``NativeInstance.helper``): operands in their slots, result in the first."""
         base = len(self.stack) - n_args
         self.spill_for_call(base)
+        self.drop_cache()
         a = self.a
         a.mov_rr(RDI, R15)
         a.mov_ri(RSI, L.HELPER_CODES[op], w=False)
@@ -691,24 +752,36 @@ class FunctionCompiler(SimdMixin):
     def set_local(self, i: int, e: Entry) -> None:
         """Store popped ``e`` into local ``i``, after spilling the stack's LOCAL entries that stand for the
         local's old value."""
+        if e.kind == LOCAL and e.value == i:
+            return
         for d, other in enumerate(self.stack):
             if other.kind == LOCAL and other.value == i:
                 self.spill(d)
+        self.uncache(i)
         if e.kind == REG:
             self.store_reg(self.local(i), e.type, e.value)
         elif e.kind == CONST:
             self.store_const(self.local(i), e)
-        elif e.kind != LOCAL or e.value != i:
-            self.copy_mem(self.local(i), self.home(e, len(self.stack)), e.type)
+        else:
+            self.copy_to(self.local(i), e, len(self.stack))
 
     def op_local_set(self, ins: tuple) -> None:
+        """The value is stored (the slot stays the truth) and, when it was in a register, that register is
+        kept as the local's cache, so the next ``local.get`` reads no memory."""
         e = self.pop()
         self.set_local(ins[1], e)
-        self.free(e)
+        if e.kind == REG:
+            self.cache_local(ins[1], e.value)
 
     def op_local_tee(self, ins: tuple) -> None:
+        """As ``local.set``, and the stack's value becomes the local itself: a lazy entry whose reads use the
+        cache register (an instruction that overwrites its operand copies it first)."""
+        i = ins[1]
         e = self.pop()
-        self.set_local(ins[1], e)
+        self.set_local(i, e)
+        if e.kind == REG:
+            self.cache_local(i, e.value)
+            e = Entry(LOCAL, e.type, i)
         self.stack.append(e)
 
     def op_global_get(self, ins: tuple) -> None:
@@ -817,6 +890,7 @@ class FunctionCompiler(SimdMixin):
         """Spill, load the three i32 operands of a bulk memory instruction into ``regs`` (zero-extended) and
         pop them; r11 is left holding the memory cell."""
         self.spill_all()
+        self.drop_cache()
         base = len(self.stack) - 3
         for i, reg in enumerate(regs):
             self.a.load(reg, self.slot(base + i), w=False)
@@ -938,10 +1012,13 @@ class FunctionCompiler(SimdMixin):
             self.a.alu_ri(_ALU[op], ra, _signed(b.value, w), w)
         elif b.kind == LOCAL:
             ra = self.pop_reg()
+            src = self.local_operand(b.value)
             if op == "mul":
-                self.a.imul_rr(ra, self.local(b.value), w)
+                self.a.imul_rr(ra, src, w)
+            elif isinstance(src, Mem):
+                self.a.alu_rm(_ALU[op], ra, src, w)
             else:
-                self.a.alu_rm(_ALU[op], ra, self.local(b.value), w)
+                self.a.alu_rr(_ALU[op], ra, src, w)
         else:
             rb = self.to_reg(b, len(self.stack))
             ra = self.pop_reg()
@@ -962,7 +1039,11 @@ class FunctionCompiler(SimdMixin):
             a.alu_ri("cmp", ra, _signed(b.value, w), w)
         elif b.kind == LOCAL:
             ra = self.pop_reg()
-            a.alu_rm("cmp", ra, self.local(b.value), w)
+            src = self.local_operand(b.value)
+            if isinstance(src, Mem):
+                a.alu_rm("cmp", ra, src, w)
+            else:
+                a.alu_rr("cmp", ra, src, w)
         else:
             rb = self.to_reg(b, len(self.stack))
             ra = self.pop_reg()
