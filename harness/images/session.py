@@ -6,15 +6,18 @@ through ``harness.images.guard`` (so the container is removed however the client
 on an error, on the file's timeout, on Ctrl-C) and runs a small bash loop in it (``LOOP``: the images are
 Debian minbase, with bash and coreutils but no Python).
 
-The protocol, over the client's stdin and stdout:
+The protocol, over two named pipes in a scratch folder of the host's mounted read-write (``req`` and
+``ans``: a pipe between the two processes, not Docker's attach stream, whose four hops per message cost
+about 100 ms a command on this loaded machine):
 
 - request: ``COUNT NUL LIMIT NUL ARG NUL ... ARG NUL`` (an argument never holds a NUL);
-- the loop runs ``timeout -s KILL LIMIT ARGV`` with stdin from /dev/null and stdout and stderr to files
-  inside the container, so the action's process, not the container, is killed when it hangs;
-- answer: one header line ``HARNESS-FRAME NONCE SEQ STATUS MICROSECONDS OUTLEN ERRLEN``, then exactly
-  OUTLEN bytes of stdout and ERRLEN bytes of stderr.  The lengths, not markers, delimit the output, so a
-  command printing binary data, stray newlines or a fake header cannot shift the frames; the nonce (new
-  for each container) and the sequence number catch anything else that writes to the loop's stdout.
+- the loop runs ``timeout -s KILL LIMIT ARGV`` with stdin from /dev/null, stdout and stderr to the files
+  ``o`` and ``e`` of the scratch folder and the pipes closed, so the command's process, not the container,
+  is killed when it hangs;
+- answer: one line ``HARNESS-FRAME NONCE SEQ STATUS MICROSECONDS``; the host then reads ``o`` and ``e``.
+  No output of a command goes through the channel, so binary output, stray newlines or a printed fake
+  header cannot shift the frames; the nonce (new for each container) and the sequence number catch a
+  process that writes to the channel itself.
 
 A container that ends or answers out of frame during a command (killed, OOM) gives that command a failed
 ``Captured`` (exit status 125 or the client's, and a one-line message on stderr), as a per-command
@@ -28,6 +31,7 @@ import os
 import resource
 import secrets
 import select
+import shutil
 import subprocess
 import tempfile
 import time
@@ -38,33 +42,33 @@ from .. import process
 from . import guard
 
 LOOP = r"""
-nonce=$1 stage=$2 d=$3
-if [ -n "$stage" ]; then cp "$stage" "$d/" || exit 3; fi
+nonce=$1 stage=$2 bin=$3 chan=$4
+if [ -n "$stage" ]; then cp "$stage" "$bin/" || exit 3; fi
+exec 3<"$chan/req" 4>"$chan/ans" || exit 3
 printf 'HARNESS-READY %s\n' "$nonce"
 seq=0
-while IFS= read -r -d '' count; do
-  IFS= read -r -d '' limit || exit 3
+while IFS= read -r -u 3 -d '' count; do
+  IFS= read -r -u 3 -d '' limit || exit 3
   args=()
   while (( ${#args[@]} < count )); do
-    IFS= read -r -d '' a || exit 3
+    IFS= read -r -u 3 -d '' a || exit 3
     args+=("$a")
   done
-  if [ -n "$stage" ] && [ "${args[0]}" = "$stage" ]; then args[0]=$d/${stage##*/}; fi
+  if [ -n "$stage" ] && [ "${args[0]}" = "$stage" ]; then args[0]=$bin/${stage##*/}; fi
   t0=${EPOCHREALTIME//[.,]/}
-  timeout -s KILL "$limit" "${args[@]}" </dev/null >"$d/o" 2>"$d/e"
+  timeout -s KILL "$limit" "${args[@]}" </dev/null >"$chan/o" 2>"$chan/e" 3<&- 4>&-
   st=$?
   t1=${EPOCHREALTIME//[.,]/}
-  sizes=$(stat -c %s "$d/o" "$d/e")
-  printf 'HARNESS-FRAME %s %d %d %d %d %d\n' "$nonce" "$seq" "$st" "$((t1 - t0))" "${sizes%%$'\n'*}" "${sizes##*$'\n'}"
-  cat "$d/o" "$d/e"
+  printf 'HARNESS-FRAME %s %d %d %d\n' "$nonce" "$seq" "$st" "$((t1 - t0))" >&4
   seq=$((seq + 1))
 done
 """
-"""The command loop inside the container (``bash -c LOOP bash NONCE STAGE WORKDIR``): STAGE, when not
-empty, is copied into WORKDIR (a tmpfs) first, and run from there by a command line naming it as its
-program; each command's output goes to files there."""
+"""The command loop inside the container (``bash -c LOOP bash NONCE STAGE BIN CHAN``): STAGE, when not
+empty, is copied into BIN (a tmpfs) first, and run from there by a command line naming it as its program;
+CHAN is the scratch folder with the pipes and the output files.  It says it is ready on its stdout (the
+Docker client), once."""
 WORKDIR = "/harness-session"
-"""The container's in-memory folder (``--tmpfs``): the staged binary and each command's output."""
+"""The container's in-memory folder (``--tmpfs``), for the staged binary."""
 
 KILLED = 128 + 9
 """The loop's status for a command ended by SIGKILL: ``timeout``'s own kill when it took its whole limit."""
@@ -109,6 +113,8 @@ class Session:
         self.name: str | None = None
         self._proc: subprocess.Popen[bytes] | None = None
         self._err: tempfile._TemporaryFileWrapper[bytes] | None = None
+        self._chan: Path | None = None  # the scratch folder: req, ans, o, e
+        self._req = self._ans = -1
         self._buf = b""
         self._nonce = ""
         self._seq = 0
@@ -129,29 +135,41 @@ class Session:
         self._nonce = secrets.token_hex(8)
         self._seq, self._buf = 0, b""
         self.name = f"harness-{self.label}-{os.getpid()}-session{next(_names)}"
+        self._chan = Path(tempfile.mkdtemp(prefix="harness-session-"))
+        os.mkfifo(self._chan / "req")
+        os.mkfifo(self._chan / "ans")
+        # neither open waits for the container: ans is read without blocking, and req is held read-write
+        # (so the loop's open finds a writer); closing req is the loop's end of input
+        self._ans = os.open(self._chan / "ans", os.O_RDONLY | os.O_NONBLOCK)
+        self._req = os.open(self._chan / "req", os.O_RDWR)
+        chan = str(self._chan)
         argv = guard.command(self.image, self.name, ["/bin/bash", "-c", LOOP, "bash", self._nonce, self.stage or "",
-                                                     WORKDIR], self.ro, [], env=self.env, tmpfs=[WORKDIR])
+                                                     WORKDIR, chan], self.ro, [chan], env=self.env, tmpfs=[WORKDIR])
         self._err = tempfile.TemporaryFile()
         # in the caller's process group: a spec worker killed on its file's timeout takes the client with it,
         # and the guard's watcher removes the container
-        self._proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._err,
+        self._proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._err,
                                       preexec_fn=process.die_with_parent())
         self.started += 1
-        line = self._line(time.monotonic() + START_TIMEOUT)
+        assert self._proc.stdout is not None
+        line = self._line(self._proc.stdout.fileno(), time.monotonic() + START_TIMEOUT)
+        self._buf = b""
         if line != f"HARNESS-READY {self._nonce}".encode():
             why = self._end()
             raise Lost(f"the container {self.name} did not start{why}")
 
     def _end(self) -> str:
-        """Stop the client and the container (the guard's watcher removes it too); what the client said."""
+        """Stop the loop and the container (the guard's watcher removes it too); what the client said."""
         proc, self._proc = self._proc, None
+        for fd in (self._req, self._ans):
+            if fd >= 0:
+                os.close(fd)  # req: the loop reads its end of input and exits
+        self._req = self._ans = -1
+        if self._chan is not None:
+            shutil.rmtree(self._chan, ignore_errors=True)
+            self._chan = None
         if proc is None:
             return ""
-        for stream in (proc.stdin, proc.stdout):
-            try:
-                stream.close()  # type: ignore[union-attr]
-            except OSError:
-                pass
         try:
             status = proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -159,6 +177,8 @@ class Session:
             status = proc.wait()
             subprocess.run([guard.client(), "rm", "-f", self.name or ""], stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL, timeout=60)
+        if proc.stdout is not None:
+            proc.stdout.close()
         said = ""
         if self._err is not None:
             self._err.seek(0)
@@ -169,50 +189,38 @@ class Session:
         return f" (docker exit status {status}{': ' + said if said else ''})"
 
     def close(self) -> None:
-        """End the container: the loop sees its stdin close and exits, and ``--rm`` removes it."""
+        """End the container: the loop sees its input close and exits, and ``--rm`` removes it."""
         self._end()
 
     # -- reading the answer ------------------------------------------------------------------------------
-    def _fill(self, deadline: float) -> bool:
-        """More bytes from the client into the buffer; False at EOF or past ``deadline``."""
-        assert self._proc is not None and self._proc.stdout is not None
-        fd = self._proc.stdout.fileno()
-        left = deadline - time.monotonic()
-        if left <= 0 or not select.select([fd], [], [], left)[0]:
-            return False
-        chunk = os.read(fd, 1 << 16)
-        self._buf += chunk
-        return bool(chunk)
-
-    def _line(self, deadline: float) -> bytes | None:
-        while b"\n" not in self._buf[:HEADER_MAX]:
-            if len(self._buf) >= HEADER_MAX or not self._fill(deadline):
+    def _line(self, fd: int, deadline: float) -> bytes | None:
+        """One line from ``fd``; None at EOF, past ``deadline`` or past ``HEADER_MAX`` bytes."""
+        while b"\n" not in self._buf:
+            left = deadline - time.monotonic()
+            if len(self._buf) >= HEADER_MAX or left <= 0 or not select.select([fd], [], [], left)[0]:
                 return None
+            try:
+                chunk = os.read(fd, HEADER_MAX)
+            except BlockingIOError:
+                continue
+            if not chunk:
+                return None
+            self._buf += chunk
         line, _, self._buf = self._buf.partition(b"\n")
         return line
 
-    def _exactly(self, n: int, deadline: float) -> bytes | None:
-        while len(self._buf) < n:
-            if not self._fill(deadline):
-                return None
-        data, self._buf = self._buf[:n], self._buf[n:]
-        return data
-
     def _answer(self, deadline: float) -> tuple[int, float, bytes, bytes] | str:
         """status, seconds inside, stdout, stderr; or why there is no answer."""
-        line = self._line(deadline)
+        line = self._line(self._ans, deadline)
         if line is None:
             return "hung" if time.monotonic() >= deadline else "ended"
         fields = line.split()
-        if len(fields) != 7 or fields[:3] != [b"HARNESS-FRAME", self._nonce.encode(), str(self._seq).encode()] \
-                or not all(f.isdigit() for f in fields[3:]):
-            return f"answered out of frame ({line[:80]!r})"
-        status, micros, nout, nerr = (int(f) for f in fields[3:])
-        body = self._exactly(nout + nerr, deadline)
-        if body is None:
-            return "hung" if time.monotonic() >= deadline else "ended"
+        if len(fields) != 5 or fields[:3] != [b"HARNESS-FRAME", self._nonce.encode(), str(self._seq).encode()] \
+                or not all(f.isdigit() for f in fields[3:]) or self._buf:
+            return f"answered out of frame ({(line + self._buf)[:80]!r})"
         self._seq += 1
-        return status, micros / 1e6, body[:nout], body[nout:]
+        assert self._chan is not None
+        return int(fields[3]), int(fields[4]) / 1e6, (self._chan / "o").read_bytes(), (self._chan / "e").read_bytes()
 
     # -- running a command -------------------------------------------------------------------------------
     def run(self, argv: Sequence[str], timeout: float) -> process.Captured:
@@ -222,14 +230,13 @@ class Session:
         if self._proc is None:
             try:
                 self._start()
-            except Lost as e:
+            except (Lost, OSError) as e:
                 self.lost += 1
+                self._end()
                 return _failed(str(e), time.perf_counter() - t0)
-        assert self._proc is not None and self._proc.stdin is not None
         request = b"".join(a.encode("utf-8", "surrogateescape") + b"\0" for a in (str(len(argv)), f"{timeout:g}", *argv))
         try:
-            self._proc.stdin.write(request)
-            self._proc.stdin.flush()
+            os.write(self._req, request)
             got = self._answer(time.monotonic() + timeout + GRACE)
         except OSError as e:
             got = f"ended ({e})"

@@ -3,7 +3,7 @@ a fake Docker client that runs the command loop on the host (``$HARNESS_DOCKER``
 needed, so these run everywhere).  The same faults with the real image: ``test_spec_in_docker.py``.
 
 Each planted fault must come back as its own recorded outcome: a command printing a fake frame header and
-binary output, a command writing a forged frame onto the loop's own stdout, a hang (killed inside, the
+binary output, a command writing a forged frame onto the loop's own answer pipe, a hang (killed inside, the
 container kept), a command dying of SIGKILL by itself (not a hang), and the container killed mid-command
 (that command fails, the next starts a new container)."""
 
@@ -66,10 +66,10 @@ def test_output_is_framed_by_length_not_by_markers(session):
     assert (session.started, session.lost) == (1, 0)  # every command in the one container
 
 
-def test_a_forged_frame_on_the_loops_own_stdout_ends_the_container_not_the_file(session):
-    # the command's grandparent is the loop (command <- timeout <- bash): write a frame into its stdout
+def test_a_forged_frame_on_the_loops_own_channel_ends_the_container_not_the_file(session):
+    # the command's grandparent is the loop (command <- timeout <- bash): write a frame into its answers
     forge = ("p=$(cut -d' ' -f4 /proc/$PPID/stat); "
-             "printf 'HARNESS-FRAME forged 0 0 0 0 0\\n' > /proc/$p/fd/1; sleep 1")
+             "printf 'HARNESS-FRAME forged 0 0 0\\n' > /proc/$p/fd/4; sleep 1")
     done = session.run(["/bin/sh", "-c", forge], 10)
     assert done.exit.returncode == 125 and b"answered out of frame" in done.stderr, done
     assert (session.started, session.lost) == (1, 1)
@@ -120,10 +120,10 @@ def test_the_staged_binary_is_a_copy_run_from_the_containers_tmpfs(session, tmp_
 
 def test_close_ends_the_container(session):
     session.run(["/bin/true"], 10)
-    proc = session._proc
-    assert proc is not None
+    proc, chan = session._proc, session._chan
+    assert proc is not None and chan is not None and (chan / "ans").exists()
     session.close()
-    assert proc.poll() is not None and session._proc is None
+    assert proc.poll() is not None and session._proc is None and not chan.exists()
 
 
 def test_covers_only_paths_under_its_mounts(session, tmp_path):
