@@ -27,10 +27,11 @@ pytestmark = [
 
 def test_the_emulated_shard_s_real_runs_fill_the_dashboard_s_emulated_column(tmp_path):
     emulated = tmp_path / "x86_64-aarch64-emulated.db"  # outside the checkout: ci/shard moves it here
+    scratch_before = set(REPO_ROOT.glob(".ci-aarch64-shard.*"))  # another shard's, running now
     done = subprocess.run([str(CI / "shard"), "aarch64-emulated", "--subset", "tiny", "--db", str(emulated)],
                           capture_output=True, text=True, timeout=3600)
     assert emulated.exists(), done.stderr[-3000:]
-    assert not list(REPO_ROOT.glob(".ci-aarch64-shard.*")), "the scratch folder inside the checkout is removed"
+    assert set(REPO_ROOT.glob(".ci-aarch64-shard.*")) <= scratch_before, "its scratch folder in the checkout is removed"
     with sqlite3.connect(emulated) as db:
         runs = [(json.loads(m), s) for m, s in db.execute("SELECT machine, status FROM runs")]
         counts = dict(db.execute("SELECT suite, SUM(outcome = 'pass') FROM results GROUP BY suite"))
@@ -39,7 +40,7 @@ def test_the_emulated_shard_s_real_runs_fill_the_dashboard_s_emulated_column(tmp
     # qemu 10 shows the guest an ARMv8 /proc/cpuinfo: the host marks the runs (harness.results.emulation)
     assert all(m["arch"] == "aarch64" and is_emulated(m) and m["host_arch"] == "x86_64" for m, _ in runs)
     assert arches == {"aarch64"}
-    assert counts.get("corpus", 0) > 0 and counts.get("spec-2.0", 0) > 0, counts
+    assert counts.get("corpus", 0) > 0 and counts.get("spec", 0) > 0, counts
 
     native = tmp_path / "x86_64-spec.db"
     subprocess.run([str(CI / "shard"), "spec", "--subset", "tiny", "--db", str(native)], capture_output=True,
