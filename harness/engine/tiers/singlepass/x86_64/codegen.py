@@ -57,6 +57,7 @@ XMM_TYPES = ("f32", "f64", "v128")  # values kept in xmm registers
 SLOT_BYTES = 16  # bytes per local and value-stack slot (a v128 fills one)
 SUPPORTED_TYPES = ("i32", "i64", "f32", "f64", "v128", "funcref", "externref")
 _PATCH = 1 << 30  # placeholder of a 32-bit field patched when the frame size is known
+_CACHED_PARAMS = 4  # parameters loaded through a register kept as their cache (the rest copied memory to memory)
 _TRAP_IN_EAX = -1  # the trap "code" of a failed callback: the callback's return value is already in eax
 
 _ALU = {"add": "add", "sub": "sub", "and": "and", "or": "or", "xor": "xor"}
@@ -179,6 +180,7 @@ class FunctionCompiler(SimdMixin):
         # pool until the entry is dropped).  Write-through: the local's slot is always up to date, so a
         # cached register can be dropped at any time at no cost, and joins only forget the cache.
         self.cached: dict[int, int] = {}
+        self.known: dict[int, Any] = {}  # locals known to hold a constant (set from one), same lifetime
         self.max_depth = 0
         self.traps: dict[int, Label] = {}
         self.frames: list[Ctl] = []
@@ -227,6 +229,7 @@ class FunctionCompiler(SimdMixin):
         return self.cached.get(i)
 
     def uncache(self, i: int) -> None:
+        self.known.pop(i, None)
         reg = self.cached.pop(i, None)
         if reg is not None:
             (self.free_xmms if self.locals[i] in XMM_TYPES else self.free_gprs).append(reg)
@@ -236,6 +239,7 @@ class FunctionCompiler(SimdMixin):
         clobbers registers (calls, helpers, string instructions)."""
         for i in list(self.cached):
             self.uncache(i)
+        self.known.clear()
 
     def cache_local(self, i: int, reg: int) -> None:
         """Keep the (owned) register ``reg``, which holds local ``i``'s value just stored, as its cache."""
@@ -402,6 +406,20 @@ class FunctionCompiler(SimdMixin):
         e = self.stack.pop()
         return self.to_reg(e, len(self.stack))
 
+    def pop_src(self) -> tuple[int, bool]:
+        """Pop a value an instruction only reads: a register holding it, and whether the caller owns it (and
+        must free it).  A cached local is read in its cache register, without a copy."""
+        e = self.stack.pop()
+        if e.kind == LOCAL:
+            reg = self.cached.get(e.value)
+            if reg is not None:
+                return reg, False
+        return self.to_reg(e, len(self.stack)), True
+
+    def release(self, reg: int, owned: bool, t: str = "i32") -> None:
+        if owned:
+            (self.free_xmms if t in XMM_TYPES else self.free_gprs).append(reg)
+
     def push_reg(self, t: str, reg: int) -> None:
         self.stack.append(Entry(REG, t, reg))
         self.max_depth = max(self.max_depth, len(self.stack))
@@ -455,7 +473,15 @@ class FunctionCompiler(SimdMixin):
         a.alu_ri("sub", RSP, _PATCH, True)
         frame_field = len(a.buf) - 4
         for i, t in enumerate(self.ft.params):
-            self.copy_mem(self.local(i), Mem(RSI, SLOT_BYTES * i), t)
+            reg = self.alloc(t) if i < _CACHED_PARAMS else None
+            if reg is None or (reg == RSI and t not in XMM_TYPES):
+                if reg is not None:
+                    self.free_gprs.append(reg)
+                self.copy_mem(self.local(i), Mem(RSI, SLOT_BYTES * i), t)
+            else:  # through a register that stays the parameter's cache
+                self.load_reg(reg, t, Mem(RSI, SLOT_BYTES * i))
+                self.store_reg(self.local(i), t, reg)
+                self.cache_local(i, reg)
         if len(self.locals) > len(self.ft.params):
             a.alu_rr("xor", RAX, RAX, False)
             for i in range(len(self.ft.params), len(self.locals)):
@@ -464,12 +490,7 @@ class FunctionCompiler(SimdMixin):
                     a.store(Mem(RSP, SLOT_BYTES * i + 8), RAX)
         self.pin_memory()
         self.frames.append(Ctl("func", Label(), 0, (), tuple(self.ft.results), self.body))
-        self.run()  # ends by binding the function frame's label: the epilogue, results from their slots
-        n = len(self.ft.results)
-        if n:
-            a.load(R10, Mem(RBP, -16))
-            for i, t in enumerate(self.ft.results):
-                self.copy_mem(Mem(R10, SLOT_BYTES * i), self.slot(i), t)
+        self.run()  # ends by binding the function frame's label: the epilogue (results already stored)
         a.load(R15, Mem(RBP, -8))
         a.mov_rr(RSP, RBP)
         a.pop(RBP)
@@ -537,7 +558,11 @@ class FunctionCompiler(SimdMixin):
     def end_frame(self, f: Ctl) -> None:
         self.frames.pop()
         reachable = not f.unreachable
-        if reachable:
+        if reachable and f.kind == "func":  # the results straight into the caller's slots
+            if self.stack and self.stack[-1].kind == FLAGS:
+                self.materialize_flags(self.stack[-1])
+            self.branch_moves(f)
+        elif reachable:
             self.spill_all()
         if f.targeted or f.kind == "if":
             self.drop_cache()  # paths with other caches meet here
@@ -552,9 +577,16 @@ class FunctionCompiler(SimdMixin):
             self.frames[-1].unreachable = True
 
     def branch_moves(self, target: Ctl) -> None:
-        """Store the branch's values into the target's slots (leaving the abstract state as it is)."""
+        """Store the branch's values into the target's slots (leaving the abstract state as it is); for the
+        function's own frame (``return``, the end) into the caller's slots, whose address is at rbp-16."""
         n = len(target.branch_types)
         base = len(self.stack) - n
+        if target.kind == "func":
+            if n:
+                self.a.load(R10, Mem(RBP, -16))
+            for i in range(n):
+                self.copy_to(Mem(R10, SLOT_BYTES * i), self.stack[base + i], base + i)
+            return
         for i in range(n):
             e = self.stack[base + i]
             if base + i == target.height + i and e.kind == SLOT:
@@ -563,7 +595,7 @@ class FunctionCompiler(SimdMixin):
 
     def in_place(self, target: Ctl) -> bool:
         n = len(target.branch_types)
-        return len(self.stack) - n == target.height
+        return len(self.stack) - n == target.height and target.kind != "func"
 
     def op_block(self, ins: tuple) -> None:
         self.enter("block", ins[1], ins[2])
@@ -576,11 +608,10 @@ class FunctionCompiler(SimdMixin):
     def pop_condition(self) -> str:
         """Pop an i32 condition for a branch: the condition code under which it is true.  A compare just
         before is still in eflags; anything else is tested (spills and moves in between leave eflags alone)."""
-        e = self.pop()
-        if e.kind == FLAGS:
-            return e.value
-        cond = self.to_reg(e, len(self.stack))
-        self.free_gprs.append(cond)
+        if self.stack[-1].kind == FLAGS:
+            return self.pop().value
+        cond, owned = self.pop_src()
+        self.release(cond, owned)
         self.a.test_rr(cond, cond, False)
         return "ne"
 
@@ -746,7 +777,11 @@ class FunctionCompiler(SimdMixin):
 
     # -- locals, globals, references ---------------------------------------------------------------------
     def op_local_get(self, ins: tuple) -> None:
-        self.stack.append(Entry(LOCAL, self.locals[ins[1]], ins[1]))
+        i = ins[1]
+        if i in self.known:  # set from a constant since the last label: the constant, as an immediate
+            self.stack.append(Entry(CONST, self.locals[i], self.known[i]))
+        else:
+            self.stack.append(Entry(LOCAL, self.locals[i], i))
         self.max_depth = max(self.max_depth, len(self.stack))
 
     def set_local(self, i: int, e: Entry) -> None:
@@ -772,6 +807,8 @@ class FunctionCompiler(SimdMixin):
         self.set_local(ins[1], e)
         if e.kind == REG:
             self.cache_local(ins[1], e.value)
+        elif e.kind == CONST:
+            self.known[ins[1]] = e.value
 
     def op_local_tee(self, ins: tuple) -> None:
         """As ``local.set``, and the stack's value becomes the local itself: a lazy entry whose reads use the
@@ -782,6 +819,8 @@ class FunctionCompiler(SimdMixin):
         if e.kind == REG:
             self.cache_local(i, e.value)
             e = Entry(LOCAL, e.type, i)
+        elif e.kind == CONST:
+            self.known[i] = e.value
         self.stack.append(e)
 
     def op_global_get(self, ins: tuple) -> None:
@@ -967,15 +1006,17 @@ class FunctionCompiler(SimdMixin):
 
     def op_load(self, ins: tuple) -> None:
         size, signed, t = _LOADS[ins[0]]
-        addr = self.pop_reg()
+        addr, owned = self.pop_src()
         mem = self.address(addr, ins[2], size)
         a = self.a
         if t in FLOAT:
-            self.free_gprs.append(addr)
+            self.release(addr, owned)
             reg = self.alloc(t)
             a.movs_load(reg, mem, t == "f64")
         else:
-            reg = addr
+            # the result goes into the address register when it is ours; else into a new one (which may be
+            # the address's cache register itself, dropped by the allocation: the load reads it first)
+            reg = addr if owned else self.alloc(t)
             if size == 8 or (size == 4 and not signed):
                 a.load(reg, mem, w=size == 8)
             else:
@@ -986,8 +1027,8 @@ class FunctionCompiler(SimdMixin):
         size = _STORES[ins[0]]
         value = self.pop()
         t = value.type
-        val = self.to_reg(value, len(self.stack))
-        addr = self.pop_reg()
+        val = self.to_reg(value, len(self.stack))  # owned, so the address's allocation cannot take it
+        addr, owned = self.pop_src()
         mem = self.address(addr, ins[2], size)
         a = self.a
         if t in FLOAT:
@@ -999,7 +1040,7 @@ class FunctionCompiler(SimdMixin):
         else:
             a.store(mem, val, w=size == 8)
         self.free(Entry(REG, t, val))
-        self.free_gprs.append(addr)
+        self.release(addr, owned)
 
     # -- integer arithmetic ---------------------------------------------------------------------------
     def op_int_binary(self, ins: tuple) -> None:
@@ -1035,10 +1076,10 @@ class FunctionCompiler(SimdMixin):
         b = self.pop()
         a = self.a
         if b.kind == CONST and fits_i32(_signed(b.value, w)):
-            ra = self.pop_reg()
+            ra, owned = self.pop_src()
             a.alu_ri("cmp", ra, _signed(b.value, w), w)
         elif b.kind == LOCAL:
-            ra = self.pop_reg()
+            ra, owned = self.pop_src()
             src = self.local_operand(b.value)
             if isinstance(src, Mem):
                 a.alu_rm("cmp", ra, src, w)
@@ -1046,10 +1087,10 @@ class FunctionCompiler(SimdMixin):
                 a.alu_rr("cmp", ra, src, w)
         else:
             rb = self.to_reg(b, len(self.stack))
-            ra = self.pop_reg()
+            ra, owned = self.pop_src()
             a.alu_rr("cmp", ra, rb, w)
             self.free_gprs.append(rb)
-        self.free_gprs.append(ra)
+        self.release(ra, owned)
         self.push_flags(cc)
 
     def push_flags(self, cc: str) -> None:
@@ -1057,9 +1098,9 @@ class FunctionCompiler(SimdMixin):
         self.max_depth = max(self.max_depth, len(self.stack))
 
     def op_eqz(self, ins: tuple) -> None:
-        reg = self.pop_reg()
+        reg, owned = self.pop_src()
         self.a.test_rr(reg, reg, ins[0][1] == "6")
-        self.free_gprs.append(reg)
+        self.release(reg, owned)
         self.push_flags("e")
 
     def op_int_unary(self, ins: tuple) -> None:
