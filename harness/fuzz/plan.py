@@ -83,7 +83,7 @@ def _exports(wasm: bytes) -> list[tuple[str, str, Any]] | None:
     try:
         from ..engine import api, features
 
-        module = api.Module.from_bytes(wasm, features=features.WASM3)
+        module = api.Module.from_bytes(wasm, validate=False, features=features.WASM3)  # only its exports
     except Exception:  # noqa: BLE001 - a module our decoder rejects: nothing to call
         return None
     out = []
