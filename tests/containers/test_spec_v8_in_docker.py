@@ -101,6 +101,23 @@ def _containers_of(pids: set[int]) -> list[str]:
     return [n for n in docker.leftover_containers() if n.startswith("harness-v8-") and n.split("-")[-2] in map(str, pids)]
 
 
+def _wait_until_spinning(name: str, cpu: float = 2.0, deadline: float = 120) -> None:
+    """Until the container's node has used ``cpu`` seconds of CPU: starting and compiling this script takes
+    a fraction of that, so it is in the spinning check (a fixed sleep raced node's start on a loaded host)."""
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        pid = subprocess.run([docker.client(), "inspect", "-f", "{{.State.Pid}}", name], capture_output=True,
+                             text=True, timeout=60).stdout.strip()
+        try:
+            fields = Path(f"/proc/{int(pid)}/stat").read_text().rpartition(")")[2].split()
+            if (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") >= cpu:
+                return
+        except (ValueError, OSError):
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"{name}: node never spun")
+
+
 def _run_spin(tmp_path: Path, timeout: float, kill: bool):
     """Run SPIN_WAST on v8@docker in a thread; with ``kill``, ``docker kill`` its container once it spins.
     Returns the file's result and the worker pids seen."""
@@ -119,7 +136,7 @@ def _run_spin(tmp_path: Path, timeout: float, kill: bool):
         time.sleep(0.2)
     assert names, "the container never started"
     if kill:
-        time.sleep(3)  # past the first check, into the spin
+        _wait_until_spinning(names[0])
         subprocess.run([docker.client(), "kill", *names], capture_output=True, timeout=60)
     t.join(timeout + 60)
     assert not t.is_alive()
@@ -145,10 +162,10 @@ def test_container_killed_mid_file_is_a_recorded_crash(tmp_path):
 def test_a_hanging_file_times_out_and_its_container_is_removed(tmp_path):
     _needs_image()
     t0 = time.monotonic()
-    result, pids = _run_spin(tmp_path, timeout=15, kill=False)
+    result, pids = _run_spin(tmp_path, timeout=30, kill=False)  # node starts in seconds, even loaded
     got = [(o.line, o.outcome.value) for o in result.outcomes]
     assert got == [(1, "pass"), (4, "pass"), (5, "timeout"), (6, "timeout")], got
-    assert time.monotonic() - t0 < 60
+    assert time.monotonic() - t0 < 120
     assert _gone(pids) == []
 
 
