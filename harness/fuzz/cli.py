@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import subprocess
@@ -61,7 +62,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--features", default=None,
                    help="comma-separated features to generate (simd, reference-types, and the 3.0 proposals; 'none' for "
                    "2.0 without them); default: every one all the engines support, except relaxed-simd")
-    add_jobs(p, 1, "module pipelines (each with its own engine processes)")
+    add_jobs(p, os.cpu_count() or 1, "module pipelines (each with its own engine processes; one per CPU by default, as "
+             "in harness spec)")
     add_timeout(p, 60.0, "one module on one engine")
     p.add_argument("--fuel", type=int, default=10_000_000,
                    help="wasmtime fuel per module; a module that runs out is not compared past it (0: off) "
