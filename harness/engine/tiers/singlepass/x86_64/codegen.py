@@ -87,6 +87,15 @@ _TRUNC_BOUNDS = {
 }
 
 
+def _common_cache(states: list[tuple[dict, dict]]) -> tuple[dict, dict]:
+    """The (local, register) and (local, constant) pairs that all of ``states`` hold."""
+    if not states:
+        return {}, {}
+    (cached, known), rest = states[0], states[1:]
+    return ({i: r for i, r in cached.items() if all(s[0].get(i) == r for s in rest)},
+            {i: v for i, v in known.items() if all(i in s[1] and s[1][i] == v for s in rest)})
+
+
 def _bits(t: str, value: float) -> int:
     if t == "f32":
         return struct.unpack("<I", struct.pack("<f", value))[0]
@@ -117,7 +126,7 @@ class Ctl:
     """A control frame: where branches go, what they carry, and the stack height beneath its operands."""
 
     __slots__ = ("kind", "label", "height", "params", "results", "body", "pos", "else_body", "else_label",
-                 "unreachable", "targeted")
+                 "unreachable", "targeted", "incoming", "if_state")
 
     def __init__(self, kind: str, label: Label, height: int, params: tuple, results: tuple, body: list):
         self.kind = kind
@@ -131,6 +140,8 @@ class Ctl:
         self.else_label: Label | None = None
         self.unreachable = False
         self.targeted = False
+        self.incoming: list[tuple[dict, dict]] = []  # the local caches of the branches to this block's end
+        self.if_state: tuple[dict, dict] = ({}, {})  # an if's caches where it jumps to its else
 
     @property
     def branch_types(self) -> tuple:
@@ -548,12 +559,14 @@ class FunctionCompiler(SimdMixin):
         if not f.unreachable:
             self.spill_all()
             self.a.jmp(f.label)
+            self.note_branch(f)
             f.targeted = True
         assert f.else_label is not None
         self.drop_cache()
         self.a.bind(f.else_label)
         f.body, f.pos, f.else_body, f.unreachable = f.else_body, 0, None, False  # type: ignore[assignment]
         self.reset_to(f.height, f.params)
+        self.install_cache(f.if_state)
 
     def end_frame(self, f: Ctl) -> None:
         self.frames.pop()
@@ -564,8 +577,15 @@ class FunctionCompiler(SimdMixin):
             self.branch_moves(f)
         elif reachable:
             self.spill_all()
-        if f.targeted or f.kind == "if":
-            self.drop_cache()  # paths with other caches meet here
+        merged = None
+        if f.kind in ("block", "if"):  # the label joins paths: keep what every path has cached alike
+            states = list(f.incoming)
+            if reachable:
+                states.append(self.cache_state())
+            if f.kind == "if" and f.else_label is not None and f.else_label.pos is None:
+                states.append(f.if_state)
+            merged = _common_cache(states)
+            self.drop_cache()
         if f.kind == "if" and f.else_label is not None and f.else_label.pos is None:
             self.a.bind(f.else_label)  # an if without else: the false path falls through to the end
             reachable = True
@@ -573,8 +593,27 @@ class FunctionCompiler(SimdMixin):
             self.a.bind(f.label)
             reachable = reachable or f.targeted
         self.reset_to(f.height, f.results)
+        if merged is not None:
+            self.install_cache(merged)
         if self.frames and not reachable:
             self.frames[-1].unreachable = True
+
+    def cache_state(self) -> tuple[dict, dict]:
+        return dict(self.cached), dict(self.known)
+
+    def note_branch(self, target: Ctl) -> None:
+        """Record the local caches a branch to ``target``'s end carries (a loop's header forgets them)."""
+        if target.kind in ("block", "if"):
+            target.incoming.append(self.cache_state())
+
+    def install_cache(self, state: tuple[dict, dict]) -> None:
+        """At a join (every stack value in its slot, so every register free): the caches every path into it
+        agrees on."""
+        cached, known = state
+        for i, reg in cached.items():
+            (self.free_xmms if self.locals[i] in XMM_TYPES else self.free_gprs).remove(reg)
+            self.cached[i] = reg
+        self.known = dict(known)
 
     def branch_moves(self, target: Ctl) -> None:
         """Store the branch's values into the target's slots (leaving the abstract state as it is); for the
@@ -620,12 +659,14 @@ class FunctionCompiler(SimdMixin):
         f = self.enter("if", ins[1], ins[2])
         f.else_body = ins[3]
         f.else_label = Label()
+        f.if_state = self.cache_state()
         self.a.jcc(_INVERSE[cc], f.else_label)
 
     def op_br(self, ins: tuple) -> None:
         target = self.frames[-1 - ins[1]]
         target.targeted = True
         self.branch_moves(target)
+        self.note_branch(target)
         self.a.jmp(target.label)
         self.frames[-1].unreachable = True
 
@@ -638,11 +679,13 @@ class FunctionCompiler(SimdMixin):
             n = len(target.branch_types)
             for d in range(len(self.stack) - n, len(self.stack)):
                 self.spill(d)
+            self.note_branch(target)
             a.jcc(cc, target.label)
             return
         skip = Label()
         a.jcc(_INVERSE[cc], skip)
         self.branch_moves(target)
+        self.note_branch(target)
         a.jmp(target.label)
         a.bind(skip)
 
@@ -660,6 +703,7 @@ class FunctionCompiler(SimdMixin):
             if label is None:
                 target = self.frames[-1 - depth]
                 target.targeted = True
+                self.note_branch(target)
                 if self.in_place(target):
                     label = target.label
                 else:
