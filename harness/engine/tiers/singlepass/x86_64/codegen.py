@@ -65,7 +65,7 @@ _INT_CMP = {"eq": "e", "ne": "ne", "lt_s": "l", "lt_u": "b", "gt_s": "g", "gt_u"
             "ge_s": "ge", "ge_u": "ae"}
 _INVERSE = {"e": "ne", "ne": "e", "l": "ge", "ge": "l", "g": "le", "le": "g", "b": "ae", "ae": "b", "a": "be",
             "be": "a"}
-_FLAG_CONSUMERS = ("if", "br_if")  # take a compare's result from eflags (compare and branch fused)
+_FLAG_CONSUMERS = ("if", "br_if", "select")  # take a compare's result from eflags (compare and branch fused)
 _SHIFTS = {"shl": "shl", "shr_s": "sar", "shr_u": "shr", "rotl": "rol", "rotr": "ror"}
 _LOADS = {  # op: (bytes, sign-extend, result type)
     "i32.load": (4, False, "i32"), "i64.load": (8, False, "i64"), "f32.load": (4, False, "f32"),
@@ -192,6 +192,7 @@ class FunctionCompiler(SimdMixin):
         # cached register can be dropped at any time at no cost, and joins only forget the cache.
         self.cached: dict[int, int] = {}
         self.known: dict[int, Any] = {}  # locals known to hold a constant (set from one), same lifetime
+        self.flags_live = False  # eflags hold a condition still to be used: materialise without xor
         self.max_depth = 0
         self.traps: dict[int, Label] = {}
         self.frames: list[Ctl] = []
@@ -383,7 +384,7 @@ class FunctionCompiler(SimdMixin):
                 else:
                     a.mov_ri(R11, e.value, w=e.type == "f64")
                     a.movd_xr(reg, R11, e.type == "f64")
-            elif e.value == 0:
+            elif e.value == 0 and not self.flags_live:
                 a.alu_rr("xor", reg, reg, False)
             else:
                 a.mov_ri(reg, e.value or 0, w=e.type != "i32")
@@ -908,6 +909,26 @@ class FunctionCompiler(SimdMixin):
         self.free(self.pop())
 
     def op_select(self, ins: tuple) -> None:
+        """``cmov`` (a branch over a move for xmm values); a compare just before is used from eflags, its
+        operands loaded with flag-preserving moves."""
+        if self.stack[-1].kind == FLAGS:
+            cc = self.pop().value
+            self.flags_live = True
+            b = self.pop()
+            t = b.type
+            rb = self.to_reg(b, len(self.stack))
+            ra = self.pop_reg()
+            self.flags_live = False
+            if t in XMM_TYPES:
+                keep = Label()
+                self.a.jcc(cc, keep)
+                self.a.movaps(ra, rb)
+                self.a.bind(keep)
+            else:
+                self.a.cmov(_INVERSE[cc], ra, rb, t != "i32")
+            self.free(Entry(REG, t, rb))
+            self.push_reg(t, ra)
+            return
         cond = self.pop_reg()
         b = self.pop()
         t = b.type
@@ -1307,21 +1328,26 @@ class FunctionCompiler(SimdMixin):
         self.push_reg(t, reg)
 
     def op_float_compare(self, ins: tuple) -> None:
+        """``ucomiss/sd``.  lt, gt, le and ge are one condition code each, false when unordered (operands
+        swapped for lt and le), so they stay in eflags for a following ``if``, ``br_if`` or ``select``; eq
+        and ne need two flags (ZF and PF) and are materialised."""
         t, op = ins[0][:3], ins[0][4:]
         d = t == "f64"
         rb = self.pop_reg()
         ra = self.pop_reg()
         a = self.a
-        res = self.alloc("i32")
-        if op in ("eq", "ne"):
-            a.ucomis(ra, rb, d)
-            a.setcc("e" if op == "eq" else "ne", res)
-            a.setcc("np" if op == "eq" else "p", R10)
-            a.alu_rr("and" if op == "eq" else "or", res, R10, False)
-        else:
+        if op not in ("eq", "ne"):
             x, y = (rb, ra) if op in ("lt", "le") else (ra, rb)
             a.ucomis(x, y, d)
-            a.setcc("a" if op in ("lt", "gt") else "ae", res)
+            self.free_xmms.append(ra)
+            self.free_xmms.append(rb)
+            self.push_flags("a" if op in ("lt", "gt") else "ae")
+            return
+        res = self.alloc("i32")
+        a.ucomis(ra, rb, d)
+        a.setcc("e" if op == "eq" else "ne", res)
+        a.setcc("np" if op == "eq" else "p", R10)
+        a.alu_rr("and" if op == "eq" else "or", res, R10, False)
         a.movzx8(res, res)
         self.free_xmms.append(ra)
         self.free_xmms.append(rb)
