@@ -219,3 +219,29 @@ def test_a_call_through_an_import_reloads_the_memory_registers() -> None:
       (func (param i32) (result i32) (i32.add (call $g (local.get 0)) (i32.load (local.get 0)))))"""
     lines = _disassembly(src, 0)
     assert len([line for line in lines if line.startswith("mov r13,")]) == 2, lines
+
+
+def test_a_loop_header_keeps_read_only_locals_and_back_edges_reload_them() -> None:
+    """$k and $m are read-only in the loop, so the header keeps them in registers; the call in the body
+    clobbers every register, so the back edge must reload them (and a br_if out of an inner block must not
+    disturb the registers the fall-through path still uses)."""
+    src = """(module
+      (func $clobber (param i64) (result i64) (local i64 i64 i64 i64)
+        (local.set 1 (i64.mul (local.get 0) (i64.const 3))) (local.set 2 (i64.add (local.get 1) (i64.const 5)))
+        (local.set 3 (i64.xor (local.get 2) (local.get 1))) (local.set 4 (i64.sub (local.get 3) (local.get 2)))
+        (i64.add (local.get 4) (local.get 1)))
+      (func (export "f") (param $n i32) (param $k i64) (result i64) (local $m i64) (local $s i64)
+        (local.set $m (i64.mul (local.get $k) (i64.const 7)))
+        (loop $top
+          (local.set $s (i64.add (local.get $s) (i64.add (local.get $k) (local.get $m))))
+          (if (i32.and (local.get $n) (i32.const 1))
+            (then (local.set $s (i64.add (local.get $s) (call $clobber (local.get $s))))))
+          (block $skip (br_if $skip (i64.eqz (local.get $k)))
+            (local.set $s (i64.xor (local.get $s) (local.get $m))))
+          (br_if $top (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+        (i64.add (local.get $s) (i64.add (local.get $k) (local.get $m)))))"""
+    m = api.Module.from_text(src)
+    a = api.Store(tier="interp").instantiate(m)
+    b = api.Store(tier="singlepass", cache_dir=False).instantiate(m)
+    for n, k in [(1, 0), (2, 3), (9, 5), (16, (1 << 64) - 2)]:
+        assert b.invoke("f", [n, k]) == a.invoke("f", [n, k]), (n, k)

@@ -57,6 +57,8 @@ XMM_TYPES = ("f32", "f64", "v128")  # values kept in xmm registers
 SLOT_BYTES = 16  # bytes per local and value-stack slot (a v128 fills one)
 SUPPORTED_TYPES = ("i32", "i64", "f32", "f64", "v128", "funcref", "externref")
 _PATCH = 1 << 30  # placeholder of a 32-bit field patched when the frame size is known
+_LOOP_PRELOADS = 4  # read-only locals a loop header loads into registers ...
+_LOOP_SPARE = 4  # ... while more than this many registers of their kind stay free
 _CACHED_PARAMS = 4  # parameters loaded through a register kept as their cache (the rest copied memory to memory)
 _TRAP_IN_EAX = -1  # the trap "code" of a failed callback: the callback's return value is already in eax
 
@@ -85,6 +87,27 @@ _TRUNC_BOUNDS = {
     ("i64", True, "f32"): (-2.0**63, True, 2.0**63), ("i64", True, "f64"): (-2.0**63, True, 2.0**63),
     ("i64", False, "f32"): (-1.0, False, 2.0**64), ("i64", False, "f64"): (-1.0, False, 2.0**64),
 }
+
+
+def _scan_locals(body: list) -> tuple[set, dict]:
+    """The locals a body (nested blocks included) writes, and how often it reads each."""
+    written: set = set()
+    reads: dict[int, int] = {}
+    todo = [body]
+    while todo:
+        for ins in todo.pop():
+            op = ins[0]
+            if op == "local.get":
+                reads[ins[1]] = reads.get(ins[1], 0) + 1
+            elif op == "local.set" or op == "local.tee":
+                written.add(ins[1])
+            elif op == "block" or op == "loop":
+                todo.append(ins[2])
+            elif op == "if":
+                todo.append(ins[2])
+                if ins[3]:
+                    todo.append(ins[3])
+    return written, reads
 
 
 def _common_cache(states: list[tuple[dict, dict]]) -> tuple[dict, dict]:
@@ -126,7 +149,7 @@ class Ctl:
     """A control frame: where branches go, what they carry, and the stack height beneath its operands."""
 
     __slots__ = ("kind", "label", "height", "params", "results", "body", "pos", "else_body", "else_label",
-                 "unreachable", "targeted", "incoming", "if_state")
+                 "unreachable", "targeted", "incoming", "if_state", "loop_cache")
 
     def __init__(self, kind: str, label: Label, height: int, params: tuple, results: tuple, body: list):
         self.kind = kind
@@ -142,6 +165,7 @@ class Ctl:
         self.targeted = False
         self.incoming: list[tuple[dict, dict]] = []  # the local caches of the branches to this block's end
         self.if_state: tuple[dict, dict] = ({}, {})  # an if's caches where it jumps to its else
+        self.loop_cache: dict[int, int] = {}  # a loop's header: local -> register every back edge must hold
 
     @property
     def branch_types(self) -> tuple:
@@ -641,9 +665,41 @@ class FunctionCompiler(SimdMixin):
         self.enter("block", ins[1], ins[2])
 
     def op_loop(self, ins: tuple) -> None:
+        """A loop's header keeps the caches of the locals its body never writes, and preloads the most read
+        of the others that are read-only in it while registers are plentiful; every branch back to the
+        header reloads those the body's code has dropped since (``loop_fixups``)."""
         f = self.enter("loop", ins[1], ins[2])
-        self.drop_cache()
+        written, reads = _scan_locals(ins[2])
+        for i in list(self.cached) + list(self.known):
+            if i in written:
+                self.uncache(i)
+        loaded = 0
+        for i in sorted(reads, key=lambda j: -reads[j]):
+            if loaded == _LOOP_PRELOADS:
+                break
+            if i in written or i in self.cached or i in self.known:
+                continue
+            t = self.locals[i]
+            pool = self.free_xmms if t in XMM_TYPES else self.free_gprs
+            if len(pool) > _LOOP_SPARE:
+                reg = pool.pop()
+                self.load_reg(reg, t, self.local(i))
+                self.cached[i] = reg
+                loaded += 1
+        f.loop_cache = dict(self.cached)
         self.a.bind(f.label)
+
+    def loop_fixups(self, target: Ctl) -> list[tuple[int, int]]:
+        """The header's cached locals a branch to loop ``target`` must reload (dropped since the header)."""
+        if target.kind != "loop":
+            return []
+        return [(i, r) for i, r in target.loop_cache.items() if self.cached.get(i) != r]
+
+    def emit_fixups(self, fixups: list[tuple[int, int]]) -> None:
+        """Reload header caches on a branch's taken path (the locals are not written in the loop, so their
+        slots hold the values; the registers may hold other live values on the path not taken)."""
+        for i, reg in fixups:
+            self.load_reg(reg, self.locals[i], self.local(i))
 
     def pop_condition(self) -> str:
         """Pop an i32 condition for a branch: the condition code under which it is true.  A compare just
@@ -667,6 +723,7 @@ class FunctionCompiler(SimdMixin):
         target = self.frames[-1 - ins[1]]
         target.targeted = True
         self.branch_moves(target)
+        self.emit_fixups(self.loop_fixups(target))
         self.note_branch(target)
         self.a.jmp(target.label)
         self.frames[-1].unreachable = True
@@ -676,7 +733,8 @@ class FunctionCompiler(SimdMixin):
         target.targeted = True
         cc = self.pop_condition()
         a = self.a
-        if self.in_place(target):
+        fixups = self.loop_fixups(target)
+        if self.in_place(target) and not fixups:
             n = len(target.branch_types)
             for d in range(len(self.stack) - n, len(self.stack)):
                 self.spill(d)
@@ -686,6 +744,7 @@ class FunctionCompiler(SimdMixin):
         skip = Label()
         a.jcc(_INVERSE[cc], skip)
         self.branch_moves(target)
+        self.emit_fixups(fixups)
         self.note_branch(target)
         a.jmp(target.label)
         a.bind(skip)
@@ -705,7 +764,7 @@ class FunctionCompiler(SimdMixin):
                 target = self.frames[-1 - depth]
                 target.targeted = True
                 self.note_branch(target)
-                if self.in_place(target):
+                if self.in_place(target) and not self.loop_fixups(target):
                     label = target.label
                 else:
                     label = Label()
@@ -727,6 +786,7 @@ class FunctionCompiler(SimdMixin):
         for label, target in stubs:
             a.bind(label)
             self.branch_moves(target)
+            self.emit_fixups(self.loop_fixups(target))
             a.jmp(target.label)
         self.frames[-1].unreachable = True
 
