@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -113,13 +114,18 @@ def matrix(results: list[FileResult], engines: list[str]) -> str:
 
 def store_rows(r: FileResult) -> list[ResultRow]:
     """One ``assertion`` row per check.  (No per-file timing row: conformance reports count every row of a
-    (suite, engine, file) as a check; per-file seconds are in the JSON summary.)"""
+    (suite, engine, file) as a check; per-file seconds are in the JSON summary.)  A check's item is
+    ``line N``, and ``line N #2``, ``#3`` ... for further checks on the same line (scripts put two
+    assertions on one line): the history tells checks apart by (file, item), and equal items hid one."""
     runtime, _, tier = r.engine.partition(":")
     rows = []
+    on_line: Counter[int] = Counter()
     for o in r.outcomes:
+        on_line[o.line] += 1
+        item = f"line {o.line}" if on_line[o.line] == 1 else f"line {o.line} #{on_line[o.line]}"
         extra = {k: v for k, v in {"command": o.command, "expected": o.expected, "actual": o.actual,
                                    "strict": o.strict, "reproduce": o.reproduce}.items() if v not in ("", None)}
-        rows.append(ResultRow(suite=r.suite, file=r.file, engine=runtime, tier=tier, item=f"line {o.line}",
+        rows.append(ResultRow(suite=r.suite, file=r.file, engine=runtime, tier=tier, item=item,
                               metric="assertion", value=1.0 if o.outcome in PASSED else 0.0,
                               outcome=o.outcome, message=(o.message or o.actual or None), extra=extra))
     return rows

@@ -80,3 +80,30 @@ def test_a_perf_cell_a_night_lacks_is_a_missing_night(tmp_path):
     h = load_history(db)
     gzip = next(k for k in h.series if k.file == "gzip")
     assert h.missing_nights(gzip) == [h.nights[1]]
+
+
+def test_two_checks_on_one_line_are_two_checks_in_the_history(tmp_path):
+    """left-to-right.wast has two assertions on a line: stored with one item, the history counted one of
+    them (44 checks a tier lost from the dashboard's spec count) and could not see the other change state."""
+    from pathlib import Path
+
+    from harness.spec.outcomes import CheckOutcome
+    from harness.spec.runner import FileResult
+    from harness.spec.summary import store_rows
+
+    def night(second: str) -> list[ResultRow]:
+        r = FileResult("ours:interp", "spec", "two.wast", Path("two.wast"), outcomes=[
+            CheckOutcome(3, "assert_return", "pass"), CheckOutcome(3, "assert_return", second),
+            CheckOutcome(4, "assert_trap", "pass")])
+        return store_rows(r)
+
+    assert [r.item for r in night("pass")] == ["line 3", "line 3 #2", "line 4"]
+    db = tmp_path / "h.db"
+    with ResultsStore(db) as st:
+        _run(st, 0, "spec", night("pass"))
+        _run(st, 1, "spec", night("fail"))
+    h = load_history(db)
+    first, second = (c for c in h.conformance)
+    assert (first.passed, first.failed) == (3, 0)
+    assert (second.passed, second.failed) == (2, 1)
+    assert [(c.item, c.before, c.after) for c in h.changes] == [("line 3 #2", "pass", "fail")]
