@@ -444,12 +444,16 @@ class FunctionCompiler(SimdMixin):
 
     def pop_src(self) -> tuple[int, bool]:
         """Pop a value an instruction only reads: a register holding it, and whether the caller owns it (and
-        must free it).  A cached local is read in its cache register, without a copy."""
+        must free it).  A local is read in its cache register (loaded into one first if it has none).  The
+        register is the caller's only until its next allocation, which may take it back: read it first."""
         e = self.stack.pop()
         if e.kind == LOCAL:
             reg = self.cached.get(e.value)
-            if reg is not None:
-                return reg, False
+            if reg is None:  # loaded once, into a register that becomes the local's cache
+                reg = self.alloc(e.type)
+                self.load_reg(reg, e.type, self.local(e.value))
+                self.cache_local(e.value, reg)
+            return reg, False
         return self.to_reg(e, len(self.stack)), True
 
     def release(self, reg: int, owned: bool, t: str = "i32") -> None:
@@ -665,14 +669,14 @@ class FunctionCompiler(SimdMixin):
         self.enter("block", ins[1], ins[2])
 
     def op_loop(self, ins: tuple) -> None:
-        """A loop's header keeps the caches of the locals its body never writes, and preloads the most read
-        of the others that are read-only in it while registers are plentiful; every branch back to the
+        """A loop's header keeps the caches of the locals its body reads but never writes, and preloads the
+        most read of the others that are read-only in it while registers are plentiful; every branch back to the
         header reloads those the body's code has dropped since (``loop_fixups``)."""
         f = self.enter("loop", ins[1], ins[2])
         written, reads = _scan_locals(ins[2])
         for i in list(self.cached) + list(self.known):
-            if i in written:
-                self.uncache(i)
+            if i in written or (i in self.cached and i not in reads):  # an unread cache would only cost
+                self.uncache(i)                                        # a register and reloads here
         loaded = 0
         for i in sorted(reads, key=lambda j: -reads[j]):
             if loaded == _LOOP_PRELOADS:
