@@ -33,21 +33,38 @@ def load_table(path: Path = SPEC_FILE) -> dict[str, dict]:
         return tomllib.load(f)
 
 
-def _zig_version() -> str:
+def _zig_version() -> str | None:
+    """zig's version, or None when it is not installed (an aarch64 root filesystem under emulation has none)."""
     try:
         out = subprocess.run([sys.executable, "-m", "ziglang", "version"], capture_output=True, text=True, timeout=60)
-        return out.stdout.strip()
     except (OSError, subprocess.TimeoutExpired):
-        return "?"
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
 
 
-def source_hash(programs: Path = PROGRAMS_DIR) -> str:
+def sources_digest(programs: Path = PROGRAMS_DIR) -> str:
+    """The programs, their header and their table: what a build is of, whichever compiler made it."""
     h = hashlib.sha256()
     for p in sorted(programs.glob("*")):
         if p.suffix in (".c", ".h", ".toml"):
             h.update(p.name.encode() + b"\0" + p.read_bytes())
-    h.update(_zig_version().encode())
-    return h.hexdigest()[:16]
+    return h.hexdigest()
+
+
+def source_hash(programs: Path = PROGRAMS_DIR, zig: str | None = None) -> str:
+    """The build's folder name: the sources and the zig that compiles them."""
+    return hashlib.sha256(f"{sources_digest(programs)}\0{zig or _zig_version() or '?'}".encode()).hexdigest()[:16]
+
+
+SOURCES_FILE = ".sources"  # in a finished build: the sources_digest it was compiled from
+
+
+def _prebuilt(digest: str) -> Path | None:
+    """The newest finished build of exactly these sources, by any zig: what a machine without zig runs."""
+    builds = [d for d in (cache_dir() / "wasi" / "own").glob("*")
+              if (d / ".complete").is_file() and (d / SOURCES_FILE).is_file()
+              and (d / SOURCES_FILE).read_text().strip() == digest]
+    return max(builds, key=lambda d: (d / ".complete").stat().st_mtime, default=None)
 
 
 def compile_c(source: Path, out: Path, include: Path) -> None:
@@ -93,9 +110,20 @@ def build_own_suite(force: bool = False) -> Path:
     missing = sorted(set(table) - set(sources))
     if missing:
         raise HarnessError(f"{SPEC_FILE}: no program {', '.join(m + '.c' for m in missing)} in {PROGRAMS_DIR}")
-    root = cache_dir() / "wasi" / "own" / source_hash()
+    digest = sources_digest()
+    zig = _zig_version()
+    if zig is None:
+        built = _prebuilt(digest)
+        if built is not None and not force:
+            return built
+        raise HarnessError("compiling our WASI programs needs zig (pip install ziglang), and no build of these "
+                           f"sources is in {cache_dir() / 'wasi' / 'own'}: compile them where zig is (any harness "
+                           "wasi --own run there) with that cache folder shared")
+    root = cache_dir() / "wasi" / "own" / source_hash(zig=zig)
     marker = root / ".complete"
     if marker.is_file() and not force:
+        if not (root / SOURCES_FILE).is_file():  # built before builds recorded their sources
+            (root / SOURCES_FILE).write_text(digest + "\n")
         return root
     root.parent.mkdir(parents=True, exist_ok=True)
     with open(root.with_name(root.name + ".lock"), "w") as lock:
@@ -118,6 +146,7 @@ def build_own_suite(force: bool = False) -> Path:
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+        (tmp / SOURCES_FILE).write_text(digest + "\n")
         (tmp / ".complete").write_text("ok\n")
         old = None
         if root.exists():  # a forced rebuild: move the old build aside first, so the swap is two renames

@@ -37,7 +37,8 @@ def _fake_build(monkeypatch, tmp_path):
             calls.append(source.stem)
 
     monkeypatch.setattr(programs, "cache_dir", lambda: tmp_path)
-    monkeypatch.setattr(programs, "source_hash", lambda programs_dir=None: "h")
+    monkeypatch.setattr(programs, "source_hash", lambda programs_dir=None, zig=None: "h")
+    monkeypatch.setattr(programs, "_zig_version", lambda: "0.fake")
     monkeypatch.setattr(programs, "compile_c", fake_compile)
     return programs, calls
 
@@ -86,3 +87,22 @@ def test_a_failed_build_leaves_nothing_behind(monkeypatch, tmp_path):
     with pytest.raises(HarnessError):
         programs.build_own_suite()
     assert [p.name for p in tmp_path.glob("wasi/own/*") if p.is_dir()] == []
+
+
+def test_without_zig_the_build_of_the_same_sources_is_used_and_none_is_a_clear_error(monkeypatch, tmp_path):
+    """An aarch64 root filesystem has no zig: it runs the build the host made of the same sources (the cache
+    folder is shared), and says what to do when there is none -- or when the sources changed since."""
+    from harness.errors import HarnessError
+
+    programs, calls = _fake_build(monkeypatch, tmp_path)
+    monkeypatch.setattr(programs, "_zig_version", lambda: None)
+    with pytest.raises(HarnessError, match="needs zig .* no build of these sources"):
+        programs.build_own_suite()
+    monkeypatch.setattr(programs, "_zig_version", lambda: "0.fake")
+    root = programs.build_own_suite()
+    monkeypatch.setattr(programs, "_zig_version", lambda: None)
+    assert programs.build_own_suite() == root
+    assert len(calls) == len(load_table())  # nothing compiled without zig
+    monkeypatch.setattr(programs, "sources_digest", lambda programs_dir=None: "other sources")
+    with pytest.raises(HarnessError, match="no build of these sources"):
+        programs.build_own_suite()
