@@ -442,6 +442,45 @@ class FunctionCompiler(SimdMixin):
         e = self.stack.pop()
         return self.to_reg(e, len(self.stack))
 
+    def pop_target(self) -> int:
+        """Pop the operand an instruction overwrites with its result: a register the caller owns.  When the
+        operand is a cached local and the next instruction assigns the result to that same local
+        (``i = i + x``), its cache register is taken over and the result computed in place, without a copy
+        (the stack's other reads of the local's old value are spilled first; its slot keeps the old value
+        until the assignment's store)."""
+        e = self.stack[-1]
+        f = self.frames[-1]
+        nxt = f.body[f.pos] if f.pos < len(f.body) else ("",)
+        if nxt[0] != "local.set" and nxt[0] != "local.tee":
+            return self.pop_reg()
+        if e.kind == LOCAL and e.value in self.cached and nxt[1] == e.value:
+            self.stack.pop()
+            for d, other in enumerate(self.stack):
+                if other.kind == LOCAL and other.value == e.value:
+                    self.spill(d)
+            return self.cached.pop(e.value)
+        home = self.home_reg(nxt[1])
+        if home is not None and e.type not in XMM_TYPES and self.cached.get(nxt[1]) == home:
+            for d, other in enumerate(self.stack[:-1]):  # the local's old value, still to be read
+                if other.kind == LOCAL and other.value == nxt[1]:
+                    self.spill(d)
+            self.uncache(nxt[1])  # (a read of it as this instruction's other operand uses its slot)
+        if home is not None and e.type not in XMM_TYPES and home in self.free_gprs:
+            # the result goes to a local with a home register in this loop: compute it there
+            self.stack.pop()
+            self.free_gprs.remove(home)
+            if e.kind == REG:
+                self.a.mov_rr(home, e.value, w=e.type != "i32")
+                self.free(e)
+            elif e.kind == CONST:
+                self.materialize(e, home)
+            elif e.kind == LOCAL and e.value in self.cached:
+                self.a.mov_rr(home, self.cached[e.value], w=e.type != "i32")
+            else:
+                self.load_reg(home, e.type, self.home(e, len(self.stack)))
+            return home
+        return self.pop_reg()
+
     def pop_src(self) -> tuple[int, bool]:
         """Pop a value an instruction only reads: a register holding it, and whether the caller owns it (and
         must free it).  A local is read in its cache register (loaded into one first if it has none).  The
@@ -669,19 +708,20 @@ class FunctionCompiler(SimdMixin):
         self.enter("block", ins[1], ins[2])
 
     def op_loop(self, ins: tuple) -> None:
-        """A loop's header keeps the caches of the locals its body reads but never writes, and preloads the
-        most read of the others that are read-only in it while registers are plentiful; every branch back to the
-        header reloads those the body's code has dropped since (``loop_fixups``)."""
+        """A loop's header keeps the caches of the locals its body reads (and forgets the others), and
+        preloads the most read uncached ones while registers are plentiful.  Each such local has a *home*
+        register in the loop: ``local.set`` moves its new value there, and every branch back to the header
+        puts what the body has moved or dropped since back (``loop_fixups``)."""
         f = self.enter("loop", ins[1], ins[2])
         written, reads = _scan_locals(ins[2])
         for i in list(self.cached) + list(self.known):
-            if i in written or (i in self.cached and i not in reads):  # an unread cache would only cost
-                self.uncache(i)                                        # a register and reloads here
+            if (i in self.known and i in written) or (i in self.cached and i not in reads):
+                self.uncache(i)
         loaded = 0
         for i in sorted(reads, key=lambda j: -reads[j]):
             if loaded == _LOOP_PRELOADS:
                 break
-            if i in written or i in self.cached or i in self.known:
+            if i in self.cached or i in self.known:
                 continue
             t = self.locals[i]
             pool = self.free_xmms if t in XMM_TYPES else self.free_gprs
@@ -693,16 +733,38 @@ class FunctionCompiler(SimdMixin):
         f.loop_cache = dict(self.cached)
         self.a.bind(f.label)
 
+    def home_reg(self, i: int) -> int | None:
+        """Local ``i``'s register in the innermost loop's header, if it has one there."""
+        for f in reversed(self.frames):
+            if f.kind == "loop":
+                return f.loop_cache.get(i)
+        return None
+
     def loop_fixups(self, target: Ctl) -> list[tuple[int, int]]:
-        """The header's cached locals a branch to loop ``target`` must reload (dropped since the header)."""
+        """The header's cached locals a branch to loop ``target`` must put back in their registers."""
         if target.kind != "loop":
             return []
         return [(i, r) for i, r in target.loop_cache.items() if self.cached.get(i) != r]
 
     def emit_fixups(self, fixups: list[tuple[int, int]]) -> None:
-        """Reload header caches on a branch's taken path (the locals are not written in the loop, so their
-        slots hold the values; the registers may hold other live values on the path not taken)."""
+        """On a branch's taken path (where the registers may be clobbered: the path not taken keeps its
+        state): move each local cached elsewhere into its header register, ordered so that no move
+        overwrites another's source (a cycle is broken by a load), then load the uncached ones from their
+        slots, which always hold the current value."""
+        moves, loads = [], []
         for i, reg in fixups:
+            src = self.cached.get(i)
+            (loads if src is None else moves).append((i, reg, src))
+        while moves:
+            busy = {(self.locals[i] in XMM_TYPES, src) for i, _, src in moves}
+            ready = [m for m in moves if (self.locals[m[0]] in XMM_TYPES, m[1]) not in busy]
+            if not ready:
+                loads.append(moves.pop())
+                continue
+            for m in ready:
+                self.move_reg(self.locals[m[0]], m[1], m[2])
+                moves.remove(m)
+        for i, reg, _ in loads:
             self.load_reg(reg, self.locals[i], self.local(i))
 
     def pop_condition(self) -> str:
@@ -910,27 +972,39 @@ class FunctionCompiler(SimdMixin):
             self.copy_to(self.local(i), e, len(self.stack))
 
     def op_local_set(self, ins: tuple) -> None:
-        """The value is stored (the slot stays the truth) and, when it was in a register, that register is
-        kept as the local's cache, so the next ``local.get`` reads no memory."""
-        e = self.pop()
-        self.set_local(ins[1], e)
-        if e.kind == REG:
-            self.cache_local(ins[1], e.value)
-        elif e.kind == CONST:
-            self.known[ins[1]] = e.value
+        self.assign_local(ins[1], self.pop())
 
     def op_local_tee(self, ins: tuple) -> None:
         """As ``local.set``, and the stack's value becomes the local itself: a lazy entry whose reads use the
         cache register (an instruction that overwrites its operand copies it first)."""
         i = ins[1]
         e = self.pop()
-        self.set_local(i, e)
+        self.assign_local(i, e)
         if e.kind == REG:
-            self.cache_local(i, e.value)
             e = Entry(LOCAL, e.type, i)
+        self.stack.append(e)
+
+    def assign_local(self, i: int, e: Entry) -> None:
+        """Store popped ``e`` into local ``i`` (the slot stays the truth) and keep the value at hand: a
+        register value as the local's cache, moved into the local's home register when a loop gave it one
+        (so the branch back needs no move); a constant as a known constant, or in the home register."""
+        home = self.home_reg(i)
+        self.set_local(i, e)  # drops the local's old cache
+        pool = self.free_xmms if e.type in XMM_TYPES else self.free_gprs
+        if e.kind == REG and e.value == home:  # computed in place (pop_target)
+            self.cached[i] = home
+        elif home is not None and e.kind in (REG, CONST) and home in pool:  # free: its old cache, or dropped
+            pool.remove(home)
+            if e.kind == REG:
+                self.move_reg(e.type, home, e.value)
+                self.free(e)
+            else:
+                self.materialize(e, home)
+            self.cached[i] = home
+        elif e.kind == REG:
+            self.cache_local(i, e.value)
         elif e.kind == CONST:
             self.known[i] = e.value
-        self.stack.append(e)
 
     def op_global_get(self, ins: tuple) -> None:
         t = self.layout.global_types[ins[1]]
@@ -1178,10 +1252,10 @@ class FunctionCompiler(SimdMixin):
         b = self.pop()
         t = b.type
         if b.kind == CONST and fits_i32(_signed(b.value, w)) and op in _ALU:
-            ra = self.pop_reg()
+            ra = self.pop_target()
             self.a.alu_ri(_ALU[op], ra, _signed(b.value, w), w)
         elif b.kind == LOCAL:
-            ra = self.pop_reg()
+            ra = self.pop_target()
             src = self.local_operand(b.value)
             if op == "mul":
                 self.a.imul_rr(ra, src, w)
@@ -1191,7 +1265,7 @@ class FunctionCompiler(SimdMixin):
                 self.a.alu_rr(_ALU[op], ra, src, w)
         else:
             rb = self.to_reg(b, len(self.stack))
-            ra = self.pop_reg()
+            ra = self.pop_target()
             if op == "mul":
                 self.a.imul_rr(ra, rb, w)
             else:
