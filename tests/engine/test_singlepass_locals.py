@@ -245,3 +245,46 @@ def test_a_loop_header_keeps_read_only_locals_and_back_edges_reload_them() -> No
     b = api.Store(tier="singlepass", cache_dir=False).instantiate(m)
     for n, k in [(1, 0), (2, 3), (9, 5), (16, (1 << 64) - 2)]:
         assert b.invoke("f", [n, k]) == a.invoke("f", [n, k]), (n, k)
+
+
+def _run_moves(lines: list[str], regs: dict[str, str]) -> dict[str, str]:
+    """Interpret the register moves and slot loads of a fix-up sequence on symbolic register contents."""
+    canon = {"eax": "rax", "ecx": "rcx", "edx": "rdx", "ebx": "rbx", "esi": "rsi", "edi": "rdi",
+             "r8d": "r8", "r9d": "r9", "r12d": "r12"}
+    regs = dict(regs)
+    for line in lines:
+        mnemonic, _, ops = line.partition(" ")
+        dst, src = (o.strip() for o in ops.split(",", 1))
+        assert mnemonic == "mov", line
+        dst = canon.get(dst, dst)
+        if "[rsp" in src:
+            disp = src.split("[rsp")[1].strip(" +]")
+            regs[dst] = f"local{int(disp, 16) // 16 if disp else 0}"
+        else:
+            regs[dst] = regs[canon.get(src, src)]
+    return regs
+
+
+@pytest.mark.parametrize("cycle", [
+    [(0, "rcx"), (1, "rdx"), (2, "rax")],  # a 3-cycle: rax -> rcx -> rdx -> rax
+    [(0, "rcx"), (1, "rax")],              # a swap
+    [(0, "rcx"), (1, "rdx")],              # a chain: rdx must be filled from rcx before rcx is overwritten
+])
+def test_back_edge_fixups_order_their_moves(cycle: list) -> None:
+    """Locals 0, 1, 2 are cached in rax, rcx, rdx; the loop header wants them where ``cycle`` says.  The
+    moves must not overwrite a register another move still reads (a cycle is broken by a slot load)."""
+    capstone = pytest.importorskip("capstone")
+    from harness.engine.tiers.singlepass.x86_64 import codegen, encoder
+
+    m = api.Module.from_text("(module (func (local i32 i32 i32)))")
+    layout = codegen.ModuleLayout(m.ast)
+    asm = encoder.Assembler()
+    fc = codegen.FunctionCompiler(layout, asm, 0)
+    regnum = {"rax": encoder.RAX, "rcx": encoder.RCX, "rdx": encoder.RDX}
+    fc.cached = {0: encoder.RAX, 1: encoder.RCX, 2: encoder.RDX}
+    fc.emit_fixups([(i, regnum[r]) for i, r in cycle])
+    md = capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_64)
+    lines = [f"{i.mnemonic} {i.op_str}" for i in md.disasm(bytes(asm.buf), 0)]
+    after = _run_moves(lines, {"rax": "local0", "rcx": "local1", "rdx": "local2"})
+    for i, r in cycle:
+        assert after[r] == f"local{i}", (lines, after)

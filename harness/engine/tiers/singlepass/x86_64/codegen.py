@@ -445,9 +445,10 @@ class FunctionCompiler(SimdMixin):
     def pop_target(self) -> int:
         """Pop the operand an instruction overwrites with its result: a register the caller owns.  When the
         operand is a cached local and the next instruction assigns the result to that same local
-        (``i = i + x``), its cache register is taken over and the result computed in place, without a copy
-        (the stack's other reads of the local's old value are spilled first; its slot keeps the old value
-        until the assignment's store)."""
+        (``i = i + x``), its cache register is taken over and the result computed in place, without a copy.
+        Dropping a cache this way is safe: until the assignment's store the local's slot holds the old value,
+        for this instruction's other operand and for lazy reads deeper in the stack, which the assignment
+        spills before it stores."""
         e = self.stack[-1]
         f = self.frames[-1]
         nxt = f.body[f.pos] if f.pos < len(f.body) else ("",)
@@ -455,16 +456,10 @@ class FunctionCompiler(SimdMixin):
             return self.pop_reg()
         if e.kind == LOCAL and e.value in self.cached and nxt[1] == e.value:
             self.stack.pop()
-            for d, other in enumerate(self.stack):
-                if other.kind == LOCAL and other.value == e.value:
-                    self.spill(d)
             return self.cached.pop(e.value)
         home = self.home_reg(nxt[1])
         if home is not None and e.type not in XMM_TYPES and self.cached.get(nxt[1]) == home:
-            for d, other in enumerate(self.stack[:-1]):  # the local's old value, still to be read
-                if other.kind == LOCAL and other.value == nxt[1]:
-                    self.spill(d)
-            self.uncache(nxt[1])  # (a read of it as this instruction's other operand uses its slot)
+            self.uncache(nxt[1])
         if home is not None and e.type not in XMM_TYPES and home in self.free_gprs:
             # the result goes to a local with a home register in this loop: compute it there
             self.stack.pop()
