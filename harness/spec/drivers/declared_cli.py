@@ -63,7 +63,14 @@ class _Module:
     def __init__(self, path: Path, binary: bytes | None) -> None:
         self.path = path
         self.binary = binary  # None: a text module our text parser does not read (its exports are unknown)
-        self.info: ModuleInfo = read_module_info(binary) if binary is not None else ModuleInfo()
+        self.unreadable = ""  # why the harness's section reader could not read the binary
+        self.info = ModuleInfo()
+        if binary is not None:
+            try:
+                self.info = read_module_info(binary)
+            except (IndexError, ValueError) as e:  # Truncated, a bad name or LEB: an assert_malformed module
+                # the engine is still asked (it must refuse the module); only what needs the sections fails
+                self.unreadable = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
         self.ran: DriverFailure | None = None  # the failure ``instantiate`` gave while validating by running
         self.validated_by_running = False
 
@@ -74,6 +81,9 @@ class _Module:
     def func_type(self, field: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         if self.binary is None:
             raise Unsupported("a text module the harness cannot read: the types of its exports are unknown")
+        if self.unreadable:
+            raise Unsupported(f"the harness cannot read the module's sections ({self.unreadable}), which the "
+                              "engine accepted: the types of its exports are unknown")
         ftype = self.info.export_func_type(field)
         if ftype is None:
             raise DriverFailure(f"no exported function {field!r}")
