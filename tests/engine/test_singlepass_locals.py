@@ -288,3 +288,47 @@ def test_back_edge_fixups_order_their_moves(cycle: list) -> None:
     after = _run_moves(lines, {"rax": "local0", "rcx": "local1", "rdx": "local2"})
     for i, r in cycle:
         assert after[r] == f"local{i}", (lines, after)
+
+
+BOUNDS = """(module (memory 1)
+  (func (export "twice") (param $p i32) (result i32)
+    (i32.add (i32.load offset=4 (local.get $p)) (i32.load (local.get $p))))
+  (func (export "after_set") (param $p i32) (result i32)
+    (drop (i32.load (local.get $p)))
+    (local.set $p (i32.add (local.get $p) (i32.const 8)))
+    (i32.load (local.get $p)))
+  (func (export "after_if") (param $p i32) (param $c i32) (result i32)
+    (if (local.get $c) (then (drop (i32.load offset=100 (local.get $p)))))
+    (i32.load offset=50 (local.get $p)))
+  (func (export "after_block") (param $p i32) (param $c i32) (result i32)
+    (block (br_if 0 (local.get $c)) (drop (i32.load offset=100 (local.get $p))))
+    (i32.load offset=50 (local.get $p)))
+  (func (export "further") (param $p i32) (result i32)
+    (i32.add (i32.load (local.get $p)) (i32.load offset=100 (local.get $p))))
+  (func (export "in_loop") (param $p i32) (param $n i32) (result i32) (local $s i32)
+    (drop (i32.load offset=16 (local.get $p)))
+    (loop $l
+      (local.set $s (i32.add (local.get $s) (i32.load offset=8 (local.get $p))))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (local.get $s)))"""
+
+
+def test_bounds_checks_are_elided_only_where_an_earlier_check_covers_them() -> None:
+    """A second access through the same local, reaching no further, needs no check; a changed local, another
+    path (the then-branch not taken) or a loop that moves the pointer must still be checked, and trap."""
+    m = api.Module.from_text(BOUNDS)
+    a = api.Store(tier="interp").instantiate(m)
+    b = api.Store(tier="singlepass", cache_dir=False).instantiate(m)
+    end = 65536
+    cases = [("twice", [0]), ("twice", [end - 8]), ("twice", [end - 6]), ("twice", [end - 4]),
+             ("after_set", [end - 12]), ("after_set", [end - 8]), ("after_set", [end - 4]),
+             ("after_if", [end - 60, 0]), ("after_if", [end - 60, 1]), ("after_if", [end - 200, 1]),
+             ("after_if", [end - 52, 0]), ("after_if", [end - 52, 1]), ("after_block", [end - 52, 1]),
+             ("after_block", [end - 52, 0]), ("after_block", [end - 200, 0]), ("further", [end - 50]),
+             ("further", [end - 200]),
+             ("in_loop", [end - 40, 5]), ("in_loop", [end - 40, 8]), ("in_loop", [end - 40, 9])]
+    for name, args in cases:
+        assert outcome(b, name, args) == outcome(a, name, args), (name, args)
+    compares = [line for line in _disassembly(BOUNDS, 0) if line.startswith("cmp r11")]
+    assert len(compares) == 1, compares  # offset=4 (end 8) covers the plain load (end 4)

@@ -217,6 +217,10 @@ class FunctionCompiler(SimdMixin):
         self.cached: dict[int, int] = {}
         self.known: dict[int, Any] = {}  # locals known to hold a constant (set from one), same lifetime
         self.flags_live = False  # eflags hold a condition still to be used: materialise without xor
+        # local -> the largest access end (offset + size) already bounds-checked for its current value since
+        # the last join: memories never shrink, so a smaller access needs no check until the local changes
+        self.checked: dict[int, int] = {}
+        self.src_local: int | None = None  # the local the last pop_src read, if it was one
         self.max_depth = 0
         self.traps: dict[int, Label] = {}
         self.frames: list[Ctl] = []
@@ -481,6 +485,7 @@ class FunctionCompiler(SimdMixin):
         must free it).  A local is read in its cache register (loaded into one first if it has none).  The
         register is the caller's only until its next allocation, which may take it back: read it first."""
         e = self.stack.pop()
+        self.src_local = e.value if e.kind == LOCAL else None
         if e.kind == LOCAL:
             reg = self.cached.get(e.value)
             if reg is None:  # loaded once, into a register that becomes the local's cache
@@ -626,6 +631,7 @@ class FunctionCompiler(SimdMixin):
             f.targeted = True
         assert f.else_label is not None
         self.drop_cache()
+        self.checked.clear()
         self.a.bind(f.else_label)
         f.body, f.pos, f.else_body, f.unreachable = f.else_body, 0, None, False  # type: ignore[assignment]
         self.reset_to(f.height, f.params)
@@ -649,6 +655,7 @@ class FunctionCompiler(SimdMixin):
                 states.append(f.if_state)
             merged = _common_cache(states)
             self.drop_cache()
+            self.checked.clear()
         if f.kind == "if" and f.else_label is not None and f.else_label.pos is None:
             self.a.bind(f.else_label)  # an if without else: the false path falls through to the end
             reachable = True
@@ -709,6 +716,7 @@ class FunctionCompiler(SimdMixin):
         puts what the body has moved or dropped since back (``loop_fixups``)."""
         f = self.enter("loop", ins[1], ins[2])
         written, reads = _scan_locals(ins[2])
+        self.checked = {i: end for i, end in self.checked.items() if i not in written}
         for i in list(self.cached) + list(self.known):
             if (i in self.known and i in written) or (i in self.cached and i not in reads):
                 self.uncache(i)
@@ -959,6 +967,7 @@ class FunctionCompiler(SimdMixin):
             if other.kind == LOCAL and other.value == i:
                 self.spill(d)
         self.uncache(i)
+        self.checked.pop(i, None)
         if e.kind == REG:
             self.store_reg(self.local(i), e.type, e.value)
         elif e.kind == CONST:
@@ -1186,11 +1195,16 @@ class FunctionCompiler(SimdMixin):
             self.a.load(MEM_CELL, Mem(R15, L.CTX_MEMORY))
             self.a.load(MEM_BASE, Mem(MEM_CELL, L.MEM_BASE))
 
-    def address(self, addr: int, offset: int, size: int) -> Mem:
+    def address(self, addr: int, offset: int, size: int, local: int | None = None) -> Mem:
         """Bounds-check ``addr + offset .. + size`` against the memory's current size (trapping when out of
-        bounds) and return the operand of the access; uses r11."""
+        bounds) and return the operand of the access; uses r11.  When ``addr`` is local ``local``'s value and
+        an access reaching as far was checked for that value since the last join, there is nothing to check."""
         a = self.a
         end = offset + size
+        if local is not None and fits_i32(end):
+            if self.checked.get(local, -1) >= end:
+                return Mem(MEM_BASE, offset, addr)
+            self.checked[local] = end
         if fits_i32(end):
             a.lea(R11, Mem(addr, end))
         else:
@@ -1205,7 +1219,7 @@ class FunctionCompiler(SimdMixin):
     def op_load(self, ins: tuple) -> None:
         size, signed, t = _LOADS[ins[0]]
         addr, owned = self.pop_src()
-        mem = self.address(addr, ins[2], size)
+        mem = self.address(addr, ins[2], size, self.src_local)
         a = self.a
         if t in FLOAT:
             self.release(addr, owned)
@@ -1227,7 +1241,7 @@ class FunctionCompiler(SimdMixin):
         t = value.type
         val = self.to_reg(value, len(self.stack))  # owned, so the address's allocation cannot take it
         addr, owned = self.pop_src()
-        mem = self.address(addr, ins[2], size)
+        mem = self.address(addr, ins[2], size, self.src_local)
         a = self.a
         if t in FLOAT:
             a.movs_store(mem, val, t == "f64")
