@@ -982,19 +982,25 @@ class FunctionCompiler(SimdMixin):
         """As ``local.set``, and the stack's value becomes the local itself: a lazy entry whose reads use the
         cache register (an instruction that overwrites its operand copies it first)."""
         i = ins[1]
-        e = self.pop()
-        self.assign_local(i, e)
+        e = self.assign_local(i, self.pop())
         if e.kind == REG:
             e = Entry(LOCAL, e.type, i)
         self.stack.append(e)
 
-    def assign_local(self, i: int, e: Entry) -> None:
+    def assign_local(self, i: int, e: Entry) -> Entry:
         """Store popped ``e`` into local ``i`` (the slot stays the truth) and keep the value at hand: a
         register value as the local's cache, moved into the local's home register when a loop gave it one
-        (so the branch back needs no move); a constant as a known constant, or in the home register."""
+        (so the branch back needs no move); a constant as a known constant, or in the home register; a
+        value in its slot (a call's result) loaded through a free register, preferably the home, that stays
+        the cache.  Returns ``e`` as it is now (a register entry after such a load)."""
         home = self.home_reg(i)
-        self.set_local(i, e)  # drops the local's old cache
         pool = self.free_xmms if e.type in XMM_TYPES else self.free_gprs
+        if e.kind == SLOT and pool:
+            reg = home if home is not None and home in pool else pool[-1]
+            pool.remove(reg)
+            self.load_reg(reg, e.type, self.slot(len(self.stack)))
+            e = Entry(REG, e.type, reg)
+        self.set_local(i, e)  # drops the local's old cache
         if e.kind == REG and e.value == home:  # computed in place (pop_target)
             self.cached[i] = home
         elif home is not None and e.kind in (REG, CONST) and home in pool:  # free: its old cache, or dropped
@@ -1009,6 +1015,7 @@ class FunctionCompiler(SimdMixin):
             self.cache_local(i, e.value)
         elif e.kind == CONST:
             self.known[i] = e.value
+        return e
 
     def op_global_get(self, ins: tuple) -> None:
         t = self.layout.global_types[ins[1]]
