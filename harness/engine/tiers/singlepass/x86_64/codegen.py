@@ -1,21 +1,29 @@
 """x86-64 code for a validated module in one pass over each function body (docs/SINGLEPASS_TIER.md).
 
 The abstract value stack: each wasm operand is a constant (an immediate, never materialised until an
-instruction needs it in a register), a register (general or xmm), or *spilled* to its canonical slot, the
-frame slot of its stack position.  Registers are taken from a free pool, and when the pool is empty the
-oldest register value is spilled.  At every control-flow join (block, loop and if entry, else, end) and
-before every call the whole stack is spilled, so that a join's state is always "every value in its slot":
-branches then only store their values into the target's result slots.
+instruction needs it in a register), a register (general or xmm), a lazy read of a local, or *spilled* to its
+canonical slot, the frame slot of its stack position.  Registers are taken from a free pool; when it is empty
+a cached local is forgotten, else the oldest register value is spilled.  At every control-flow join (block,
+loop and if entry, else, end) the whole stack is spilled, so that a join's state is always "every value in
+its slot": branches then only store their values into the target's result slots.  Before a call only
+register values are spilled (and the operands, which the callee reads from their slots).
 
-The internal ABI of a wasm function: ``rdi`` its VMContext, ``rsi`` the address of an array of 8-byte slots
+Locals live in 16-byte frame slots that are always up to date (write-through), and are also *cached*: a
+register known to hold a local's value, or a constant it is known to hold.  Caches survive straight-line
+code, joins whose incoming paths agree, and loop headers for the locals the loop reads (their *home*
+registers, restored on every branch back); calls forget them.  Bounds checks already made for a local's value
+are not repeated.
+
+The internal ABI of a wasm function: ``rdi`` its VMContext, ``rsi`` the address of an array of 16-byte slots
 holding its arguments, where it writes its results (the caller's value-stack slots, so results need no
 copy).  It keeps ``rbp``, ``rsp`` and ``r15`` (its VMContext while it runs) and may change every other
 register.  Frame: return address, saved ``rbp``, saved ``r15``, the slot pointer, then ``rsp`` at the
-locals (8 bytes each) followed by the value-stack slots; calls happen with ``rsp`` 16-byte aligned.  In a
-module with a memory, ``r13`` holds its cell and ``r14`` its base (loaded at entry and after every wasm call;
-calls into C keep them), so an access costs one compare with the current size and no loads.
+locals followed by the value-stack slots; calls happen with ``rsp`` 16-byte aligned.  Slots are written 8
+bytes at a time, so that 8-byte copies of them are forwarded from the store buffer.  In a module with a
+memory, ``r13`` holds its cell and ``r14`` its base (loaded at entry and after calls through function
+records; calls into C and of the module's own functions keep them), so an access costs one compare with the
+current size and no loads.
 """
-
 from __future__ import annotations
 
 import struct
