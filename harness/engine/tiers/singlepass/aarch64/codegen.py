@@ -27,15 +27,28 @@ slots; sp stays 16-byte aligned.
 
 from __future__ import annotations
 
-import struct
 from typing import Any
 
 from .. import layout as L
+from ..codegen_common import (
+    CONST,
+    FLAGS,
+    LOCAL,
+    REG,
+    SLOT,
+    TRUNC_BOUNDS,
+    Entry,
+    scalar_handlers,
+)
+from ..codegen_common import (
+    ModuleLayout as CommonLayout,
+)
+from ..codegen_common import bits as _bits
+from ..codegen_common import signed as _signed
 from ..errors import UnsupportedError
 from .encoder import INVERSE, SP, ZR, Assembler, Label, bitmask_imm
 from .simd import SimdMixin, fallback_handler, simd_handlers
 
-CONST, REG, SLOT, FLAGS, LOCAL = 0, 1, 2, 3, 4  # kinds of abstract stack entries (see Entry)
 CTX, MEM_BASE, MEM_SIZE = 28, 26, 27
 GPRS = (*range(15), 19, 20, 21, 22, 23, 24, 25, 26, 27)
 VREGS = tuple(range(30))
@@ -67,42 +80,13 @@ _STORES = {"i32.store": (4, "w"), "i64.store": (8, "x"), "f32.store": (4, "s"), 
            "i32.store8": (1, "b"), "i32.store16": (2, "h"), "i64.store8": (1, "b"), "i64.store16": (2, "h"),
            "i64.store32": (4, "w")}
 # float -> int truncation: (lower bound, lower bound allowed?, upper bound, excluded), per (dst, signed, src)
-_TRUNC_BOUNDS = {
-    ("i32", True, "f32"): (-2.0**31, True, 2.0**31), ("i32", True, "f64"): (-2.0**31 - 1, False, 2.0**31),
-    ("i32", False, "f32"): (-1.0, False, 2.0**32), ("i32", False, "f64"): (-1.0, False, 2.0**32),
-    ("i64", True, "f32"): (-2.0**63, True, 2.0**63), ("i64", True, "f64"): (-2.0**63, True, 2.0**63),
-    ("i64", False, "f32"): (-1.0, False, 2.0**64), ("i64", False, "f64"): (-1.0, False, 2.0**64),
-}
-
-
-def _bits(t: str, value: float) -> int:
-    if t == "f32":
-        return struct.unpack("<I", struct.pack("<f", value))[0]
-    return struct.unpack("<Q", struct.pack("<d", value))[0]
-
-
-def _signed(v: int, w: bool) -> int:
-    bits = 64 if w else 32
-    v &= (1 << bits) - 1
-    return v - (1 << bits) if v >> (bits - 1) else v
-
-
 def _addsub_imm_ok(v: int) -> bool:
     v = abs(v)
     return v < 4096 or (v & 0xFFF == 0 and v >> 12 < 4096)
 
 
-class Entry:
-    """One abstract stack value: ``kind`` CONST (``value`` the bits), REG (``value`` the register), SLOT,
-    FLAGS (``value`` the condition code under which a compare just emitted is true), or LOCAL (``value`` the
-    index of the local whose current value it is)."""
-
-    __slots__ = ("kind", "type", "value")
-
-    def __init__(self, kind: int, type_: str, value: Any = 0):
-        self.kind = kind
-        self.type = type_
-        self.value = value
+class ModuleLayout(CommonLayout):
+    new_label = Label
 
 
 class Ctl:
@@ -127,29 +111,6 @@ class Ctl:
     @property
     def branch_types(self) -> tuple:
         return self.params if self.kind == "loop" else self.results
-
-
-class ModuleLayout:
-    """What every function of a module needs to know about the others: types, labels, VMContext offsets."""
-
-    def __init__(self, module: Any):
-        self.module = module
-        self.n_imported = len(module.imported("func"))
-        n_tables = len(module.imported("table")) + len(module.tables)
-        n_globals = len(module.imported("global")) + len(module.globals)
-        self.global_types = [i.desc.valtype for i in module.imported("global")] + [g.type.valtype
-                                                                                  for g in module.globals]
-        self.offsets = L.ctx_offsets(n_tables, n_globals, self.n_imported + len(module.funcs), len(module.types))
-        self.labels = [Label() for _ in module.funcs]
-        self.has_memory = bool(module.mems or module.imported("memory"))
-
-    def block_type(self, bt: Any) -> tuple[tuple, tuple]:
-        if bt is None:
-            return (), ()
-        if isinstance(bt, str):
-            return (), (bt,)
-        ft = self.module.types[bt]
-        return tuple(ft.params), tuple(ft.results)
 
 
 class FunctionCompiler(SimdMixin):
@@ -1121,7 +1082,7 @@ class FunctionCompiler(SimdMixin):
         res = self.alloc(t)
         a = self.a
         if "_sat_" not in name:  # fcvtz* saturate (NaN to 0): the trapping forms check first
-            lo, lo_allowed, hi = _TRUNC_BOUNDS[t, signed, src]
+            lo, lo_allowed, hi = TRUNC_BOUNDS[t, signed, src]
             a.fcmp(x, x, d)
             a.b_cond("vs", self.trap(L.TRAP_CODES["invalid conversion to integer"]))
             overflow = self.trap(L.TRAP_CODES["integer overflow"])
@@ -1159,60 +1120,7 @@ class FunctionCompiler(SimdMixin):
         self.push_reg(t, res)
 
 
-def _handlers() -> dict[str, Any]:
-    F = FunctionCompiler
-    h: dict[str, Any] = {
-        "block": F.op_block, "loop": F.op_loop, "if": F.op_if, "br": F.op_br, "br_if": F.op_br_if,
-        "br_table": F.op_br_table, "return": F.op_return, "unreachable": F.op_unreachable, "nop": F.op_nop,
-        "call": F.op_call, "call_indirect": F.op_call_indirect, "drop": F.op_drop, "select": F.op_select,
-        "local.get": F.op_local_get, "local.set": F.op_local_set, "local.tee": F.op_local_tee,
-        "global.get": F.op_global_get, "global.set": F.op_global_set,
-        "i32.const": F.op_const, "i64.const": F.op_const, "f32.const": F.op_const, "f64.const": F.op_const,
-        "ref.null": F.op_ref_null, "ref.func": F.op_ref_func, "ref.is_null": F.op_ref_is_null,
-        "table.size": F.op_table_size, "table.get": F.op_table_get, "table.set": F.op_table_set,
-        "table.grow": F.op_table_grow, "table.fill": F.op_table_fill, "table.copy": F.op_table_copy,
-        "table.init": F.op_table_init, "elem.drop": F.op_elem_drop, "memory.size": F.op_memory_size,
-        "memory.grow": F.op_memory_grow, "memory.init": F.op_memory_init, "data.drop": F.op_data_drop,
-        "memory.copy": F.op_memory_copy, "memory.fill": F.op_memory_fill,
-        "i32.wrap_i64": F.op_extend, "i64.extend_i32_s": F.op_extend, "i64.extend_i32_u": F.op_extend,
-        "f32.demote_f64": F.op_float_width, "f64.promote_f32": F.op_float_width,
-    }
-    for op in _LOADS:
-        h[op] = F.op_load
-    for op in _STORES:
-        h[op] = F.op_store
-    for t in ("i32", "i64"):
-        for op in ("add", "sub", "mul", "and", "or", "xor"):
-            h[f"{t}.{op}"] = F.op_int_binary
-        for op in _INT_CMP:
-            h[f"{t}.{op}"] = F.op_int_compare
-        for op in _SHIFTS:
-            h[f"{t}.{op}"] = F.op_shift
-        for op in ("div_s", "div_u", "rem_s", "rem_u"):
-            h[f"{t}.{op}"] = F.op_divide
-        for op in ("clz", "ctz", "popcnt"):
-            h[f"{t}.{op}"] = F.op_int_unary
-        h[f"{t}.eqz"] = F.op_eqz
-        h[f"{t}.extend8_s"] = h[f"{t}.extend16_s"] = F.op_extend
-        for f in FLOAT:
-            for s in ("s", "u"):
-                h[f"{t}.trunc_{f}_{s}"] = h[f"{t}.trunc_sat_{f}_{s}"] = F.op_truncate
-                h[f"{f}.convert_{t}_{s}"] = F.op_convert
-    h["i64.extend32_s"] = F.op_extend
-    for f in FLOAT:
-        for op in ("add", "sub", "mul", "div", "min", "max", "copysign"):
-            h[f"{f}.{op}"] = F.op_float_binary
-        for op in ("sqrt", "ceil", "floor", "trunc", "nearest", "neg", "abs"):
-            h[f"{f}.{op}"] = F.op_float_unary
-        for op in ("eq", "ne", "lt", "gt", "le", "ge"):
-            h[f"{f}.{op}"] = F.op_float_compare
-    h["i32.reinterpret_f32"] = h["i64.reinterpret_f64"] = F.op_reinterpret
-    h["f32.reinterpret_i32"] = h["f64.reinterpret_i64"] = F.op_reinterpret
-    h.update(simd_handlers())
-    return h
-
-
-_HANDLERS = _handlers()
+_HANDLERS = {**scalar_handlers(FunctionCompiler), **simd_handlers()}
 
 
 def compile_module(module: Any) -> tuple[bytes, list[int]]:

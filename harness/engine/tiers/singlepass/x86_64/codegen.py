@@ -26,10 +26,24 @@ current size and no loads.
 """
 from __future__ import annotations
 
-import struct
 from typing import Any
 
 from .. import layout as L
+from ..codegen_common import (
+    CONST,
+    FLAGS,
+    LOCAL,
+    REG,
+    SLOT,
+    TRUNC_BOUNDS,
+    Entry,
+    scalar_handlers,
+)
+from ..codegen_common import (
+    ModuleLayout as CommonLayout,
+)
+from ..codegen_common import bits as _bits
+from ..codegen_common import signed as _signed
 from ..errors import UnsupportedError
 from .encoder import (
     R8,
@@ -55,7 +69,6 @@ from .encoder import (
 )
 from .simd import SimdMixin, fallback_handler, simd_handlers
 
-CONST, REG, SLOT, FLAGS, LOCAL = 0, 1, 2, 3, 4  # kinds of abstract stack entries (see Entry)
 GPRS = (RAX, RCX, RDX, RBX, RSI, RDI, R8, R9, R12, R13, R14)  # r10, r11: scratch; r15: VMContext
 MEM_CELL, MEM_BASE = R13, R14  # pinned in modules with a memory: its cell and its (never moving) base
 XMMS = tuple(range(14))  # xmm14, xmm15: scratch
@@ -89,14 +102,6 @@ _STORES = {"i32.store": 4, "i64.store": 8, "f32.store": 4, "f64.store": 8, "i32.
 _ROUND = {"ceil": 10, "floor": 9, "trunc": 11, "nearest": 8}  # roundss/sd modes, inexact exception suppressed
 _SIGN = {"f32": 1 << 31, "f64": 1 << 63}
 # float -> int truncation: (lower bound, lower bound inclusive?, upper bound exclusive), per (dst, signed)
-_TRUNC_BOUNDS = {
-    ("i32", True, "f32"): (-2.0**31, True, 2.0**31), ("i32", True, "f64"): (-2.0**31 - 1, False, 2.0**31),
-    ("i32", False, "f32"): (-1.0, False, 2.0**32), ("i32", False, "f64"): (-1.0, False, 2.0**32),
-    ("i64", True, "f32"): (-2.0**63, True, 2.0**63), ("i64", True, "f64"): (-2.0**63, True, 2.0**63),
-    ("i64", False, "f32"): (-1.0, False, 2.0**64), ("i64", False, "f64"): (-1.0, False, 2.0**64),
-}
-
-
 def _scan_locals(body: list) -> tuple[set, dict]:
     """The locals a body (nested blocks included) writes, and how often it reads each."""
     written: set = set()
@@ -127,30 +132,8 @@ def _common_cache(states: list[tuple[dict, dict]]) -> tuple[dict, dict]:
             {i: v for i, v in known.items() if all(i in s[1] and s[1][i] == v for s in rest)})
 
 
-def _bits(t: str, value: float) -> int:
-    if t == "f32":
-        return struct.unpack("<I", struct.pack("<f", value))[0]
-    return struct.unpack("<Q", struct.pack("<d", value))[0]
-
-
-def _signed(v: int, w: bool) -> int:
-    bits = 64 if w else 32
-    v &= (1 << bits) - 1
-    return v - (1 << bits) if v >> (bits - 1) else v
-
-
-class Entry:
-    """One abstract stack value: ``kind`` CONST (``value`` the bits), REG (``value`` the register), SLOT,
-    FLAGS (``value`` the condition code under which an i32 compare just emitted is true), or LOCAL (``value``
-    the index of a local whose current value it is: ``local.get`` loads nothing until the value is used, and
-    an instruction may take it as a memory operand)."""
-
-    __slots__ = ("kind", "type", "value")
-
-    def __init__(self, kind: int, type_: str, value: Any = 0):
-        self.kind = kind
-        self.type = type_
-        self.value = value
+class ModuleLayout(CommonLayout):
+    new_label = Label
 
 
 class Ctl:
@@ -178,29 +161,6 @@ class Ctl:
     @property
     def branch_types(self) -> tuple:
         return self.params if self.kind == "loop" else self.results
-
-
-class ModuleLayout:
-    """What every function of a module needs to know about the others: types, labels, VMContext offsets."""
-
-    def __init__(self, module: Any):
-        self.module = module
-        self.n_imported = len(module.imported("func"))
-        n_tables = len(module.imported("table")) + len(module.tables)
-        n_globals = len(module.imported("global")) + len(module.globals)
-        self.global_types = [i.desc.valtype for i in module.imported("global")] + [g.type.valtype
-                                                                                  for g in module.globals]
-        self.offsets = L.ctx_offsets(n_tables, n_globals, self.n_imported + len(module.funcs), len(module.types))
-        self.labels = [Label() for _ in module.funcs]
-        self.has_memory = bool(module.mems or module.imported("memory"))
-
-    def block_type(self, bt: Any) -> tuple[tuple, tuple]:
-        if bt is None:
-            return (), ()
-        if isinstance(bt, str):
-            return (), (bt,)
-        ft = self.module.types[bt]
-        return tuple(ft.params), tuple(ft.results)
 
 
 class FunctionCompiler(SimdMixin):
@@ -1562,7 +1522,7 @@ class FunctionCompiler(SimdMixin):
         x = self.pop_reg()
         res = self.alloc(t)
         a = self.a
-        lo, lo_inclusive, hi = _TRUNC_BOUNDS[t, signed, src]
+        lo, lo_inclusive, hi = TRUNC_BOUNDS[t, signed, src]
         done = Label()
         if sat:
             nan_l, low_l, high_l = Label(), Label(), Label()
@@ -1632,60 +1592,7 @@ class FunctionCompiler(SimdMixin):
         self.push_reg(t, res)
 
 
-def _handlers() -> dict[str, Any]:
-    F = FunctionCompiler
-    h: dict[str, Any] = {
-        "block": F.op_block, "loop": F.op_loop, "if": F.op_if, "br": F.op_br, "br_if": F.op_br_if,
-        "br_table": F.op_br_table, "return": F.op_return, "unreachable": F.op_unreachable, "nop": F.op_nop,
-        "call": F.op_call, "call_indirect": F.op_call_indirect, "drop": F.op_drop, "select": F.op_select,
-        "local.get": F.op_local_get, "local.set": F.op_local_set, "local.tee": F.op_local_tee,
-        "global.get": F.op_global_get, "global.set": F.op_global_set,
-        "i32.const": F.op_const, "i64.const": F.op_const, "f32.const": F.op_const, "f64.const": F.op_const,
-        "ref.null": F.op_ref_null, "ref.func": F.op_ref_func, "ref.is_null": F.op_ref_is_null,
-        "table.size": F.op_table_size, "table.get": F.op_table_get, "table.set": F.op_table_set,
-        "table.grow": F.op_table_grow, "table.fill": F.op_table_fill, "table.copy": F.op_table_copy,
-        "table.init": F.op_table_init, "elem.drop": F.op_elem_drop, "memory.size": F.op_memory_size,
-        "memory.grow": F.op_memory_grow, "memory.init": F.op_memory_init, "data.drop": F.op_data_drop,
-        "memory.copy": F.op_memory_copy, "memory.fill": F.op_memory_fill,
-        "i32.wrap_i64": F.op_extend, "i64.extend_i32_s": F.op_extend, "i64.extend_i32_u": F.op_extend,
-        "f32.demote_f64": F.op_float_width, "f64.promote_f32": F.op_float_width,
-    }
-    for op in _LOADS:
-        h[op] = F.op_load
-    for op in _STORES:
-        h[op] = F.op_store
-    for t in ("i32", "i64"):
-        for op in ("add", "sub", "mul", "and", "or", "xor"):
-            h[f"{t}.{op}"] = F.op_int_binary
-        for op in _INT_CMP:
-            h[f"{t}.{op}"] = F.op_int_compare
-        for op in _SHIFTS:
-            h[f"{t}.{op}"] = F.op_shift
-        for op in ("div_s", "div_u", "rem_s", "rem_u"):
-            h[f"{t}.{op}"] = F.op_divide
-        for op in ("clz", "ctz", "popcnt"):
-            h[f"{t}.{op}"] = F.op_int_unary
-        h[f"{t}.eqz"] = F.op_eqz
-        h[f"{t}.extend8_s"] = h[f"{t}.extend16_s"] = F.op_extend
-        for f in FLOAT:
-            for s in ("s", "u"):
-                h[f"{t}.trunc_{f}_{s}"] = h[f"{t}.trunc_sat_{f}_{s}"] = F.op_truncate
-                h[f"{f}.convert_{t}_{s}"] = F.op_convert
-    h["i64.extend32_s"] = F.op_extend
-    for f in FLOAT:
-        for op in ("add", "sub", "mul", "div", "min", "max", "copysign"):
-            h[f"{f}.{op}"] = F.op_float_binary
-        for op in ("sqrt", "ceil", "floor", "trunc", "nearest", "neg", "abs"):
-            h[f"{f}.{op}"] = F.op_float_unary
-        for op in ("eq", "ne", "lt", "gt", "le", "ge"):
-            h[f"{f}.{op}"] = F.op_float_compare
-    h["i32.reinterpret_f32"] = h["i64.reinterpret_f64"] = F.op_reinterpret
-    h["f32.reinterpret_i32"] = h["f64.reinterpret_i64"] = F.op_reinterpret
-    h.update(simd_handlers())
-    return h
-
-
-_HANDLERS = _handlers()
+_HANDLERS = {**scalar_handlers(FunctionCompiler), **simd_handlers()}
 
 
 def compile_module(module: Any) -> tuple[bytes, list[int]]:
