@@ -9,6 +9,13 @@ failing stage never loses another's results, then renders the reports from the s
 3. perf: the workloads and microbenchmarks on the default engine set (``--quick`` for a short smoke run);
 4. ``harness report``.
 
+Every stage also runs the container engines of the host's architecture whose images are built
+(``harness images build``), and says which: a user who built them expects them in the report. In spec
+they are the slow part (a process per check for a runtime driven through its CLI: an hour or more for
+the official 2.0 suite on 2 cores), so ``--quick`` gives them our corpus only, and ``--no-containers``
+leaves them out. Images of another architecture run only when named, so emulated figures never mix
+with native ones.
+
 Ctrl-C or SIGTERM is passed on to the stage running, which gets a few seconds to mark its run
 ``interrupted`` before its process group is killed; the stages after it do not run.
 """
@@ -27,12 +34,13 @@ from contextlib import contextmanager
 from types import FrameType
 
 from ..adapters import adapters
-from ..adapters.base import SPEC, WASI
+from ..adapters.base import PERF, SPEC, WASI
 from ..adapters.container import container_adapters
 from ..cli_options import add_engines, add_store
 from ..images.recipes import host_arch
 from ..interrupts import Terminated
 from ..paths import default_results_db
+from ..perf.cli import DEFAULT_ENGINES as DEFAULT_PERF_ENGINES
 from ..process import kill_group
 from ..suites.catalog import get_suite
 
@@ -43,23 +51,35 @@ DESCRIPTION = __doc__
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_store(p, optional=False)
     p.add_argument("--skip", default="", help="comma-separated stages to skip: spec,wasi,perf")
-    p.add_argument("--quick", action="store_true", help="smaller perf inputs and fewer repeats (a smoke run)")
+    p.add_argument("--quick", action="store_true",
+                   help="smaller perf inputs and fewer repeats, and container engines on our spec corpus only "
+                        "(a smoke run)")
+    p.add_argument("--no-containers", action="store_true",
+                   help="leave out the container engines (RUNTIME@docker) whose images are built here")
     add_engines(p, None, "every stage runs only these; without it each stage runs every engine available here")
 
 
 def _available(capability: str) -> str:
+    """Every engine here with ``capability``, local ones first."""
     names = []
     for adapter in adapters().values():
         for eng in [*adapter.engines(), *adapter.variants()]:
             if capability in adapter.capabilities(eng.tier) and adapter.available(eng.tier):
                 names.append(eng.name)
-    # Runtimes in their container images too, for the host's architecture, when those images are built.
-    # Not for spec: a container starts per spec action there (hours for the official suite; by name only).
-    boxed = [e.name for a in container_adapters((host_arch(),)) for e in a.engines()
-             if capability != SPEC and capability in a.capabilities(e.tier) and a.available(e.tier)]
+    return ",".join(names)
+
+
+def _boxed(capability: str) -> list[str]:
+    """The container engines of the host's architecture with ``capability`` whose images are built."""
+    return [e.name for a in container_adapters((host_arch(),)) for e in a.engines()
+            if capability in a.capabilities(e.tier) and a.available(e.tier)]
+
+
+def _with_boxed(capability: str, engines: str, boxed: list[str], note: str = "") -> str:
     if boxed:
-        print(f"harness all: {capability} also in containers (images built here): {', '.join(boxed)}", file=sys.stderr)
-    return ",".join(names + boxed)
+        print(f"harness all: {capability} also in containers (images built here){note}: {', '.join(boxed)}"
+              " (--no-containers leaves them out)", file=sys.stderr)
+    return ",".join([e for e in engines.split(",") if e] + boxed)
 
 
 def main(args: argparse.Namespace) -> int:
@@ -71,20 +91,25 @@ def main(args: argparse.Namespace) -> int:
     if not (official_spec and official_wasi):
         print("harness all: official suites missing (run 'harness suites fetch'); running our own corpus only "
               "for those", file=sys.stderr)
+    boxes = not (args.engines or args.no_containers)
     if "spec" not in skip:
-        spec = ["spec", "--engines", args.engines or _available(SPEC), "--db", db]
-        stages.append(("spec corpus", spec))
+        local = args.engines or _available(SPEC)
+        boxed = _boxed(SPEC) if boxes else []
+        spec = ["spec", "--db", db]
+        everywhere = _with_boxed(SPEC, local, boxed, "" if not args.quick else ", on our corpus only (--quick)")
+        stages.append(("spec corpus", [*spec, "--engines", everywhere]))
+        official = ["--engines", local if args.quick else everywhere]
         if official_spec:
-            stages.append(("spec official", [*spec, "--suite-dir", "official"]))
+            stages.append(("spec official", [*spec, *official, "--suite-dir", "official"]))
         if get_suite("spec-3.0").path.is_dir():
-            stages.append(("spec 3.0", [*spec, "--suite", "spec-3.0"]))
+            stages.append(("spec 3.0", [*spec, *official, "--suite", "spec-3.0"]))
     if "wasi" not in skip:
-        wasi = ["wasi", "--engines", args.engines or _available(WASI), "--db", db, "--own"]
+        engines = _with_boxed(WASI, args.engines or _available(WASI), _boxed(WASI) if boxes else [])
+        wasi = ["wasi", "--engines", engines, "--db", db, "--own"]
         stages.append(("wasi", [*wasi, "--official"] if official_wasi else wasi))
     if "perf" not in skip:
-        perf = ["perf", "--db", db]
-        if args.engines:
-            perf += ["--engines", args.engines]
+        engines = _with_boxed(PERF, args.engines or DEFAULT_PERF_ENGINES, _boxed(PERF) if boxes else [])
+        perf = ["perf", "--db", db, "--engines", engines]
         if args.quick:
             perf += ["--repeat", "3", "--size", "2"]
         stages.append(("perf", perf))

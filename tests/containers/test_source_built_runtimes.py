@@ -149,14 +149,52 @@ def test_the_shared_cli_header_is_part_of_both_c_recipes_digests(recipe_copy):
         recipes.load("wamr")
 
 
-def test_harness_all_adds_container_engines_for_wasi_but_not_spec(built, capsys):
-    from harness.adapters.base import SPEC, WASI
+def _all_stages(monkeypatch, tmp_path, *argv: str) -> dict[str, list[str]]:
+    """The stages ``harness all ARGV`` would run, by name, with every suite present."""
+    import argparse
+    from types import SimpleNamespace
+
     from harness.commands import all as all_command
 
-    wasi = all_command._available(WASI).split(",")
-    assert {"wamr@docker:fast-jit", "wasm3-cli@docker:interp", "wasmtime@docker:cranelift"} <= set(wasi)
-    assert not [e for e in all_command._available(SPEC).split(",") if "@docker" in e]
-    assert "wasi also in containers" in capsys.readouterr().err
+    monkeypatch.setattr(all_command, "get_suite", lambda name: SimpleNamespace(path=tmp_path))
+    monkeypatch.setattr(all_command, "_run_stages", lambda stages, db: planned.update(stages) or 0)
+    planned: dict[str, list[str]] = {}
+    p = argparse.ArgumentParser()
+    all_command.add_arguments(p)
+    assert all_command.main(p.parse_args(["--db", str(tmp_path / "r.db"), *argv])) == 0
+    return planned
+
+
+def _engines(argv: list[str]) -> set[str]:
+    return set(argv[argv.index("--engines") + 1].split(","))
+
+
+def test_harness_all_runs_the_built_container_engines_in_every_stage_and_says_so(built, monkeypatch, tmp_path, capsys):
+    stages = _all_stages(monkeypatch, tmp_path)
+    assert set(stages) == {"spec corpus", "spec official", "spec 3.0", "wasi", "perf"}
+    for name in ("spec corpus", "spec official", "spec 3.0"):
+        assert {"wasmtime@docker:cranelift", "v8@docker:turbofan"} <= _engines(stages[name]), name
+    assert {"wamr@docker:fast-jit", "wasm3-cli@docker:interp", "wasmtime@docker:cranelift"} <= _engines(stages["wasi"])
+    assert {"wasmtime@docker:cranelift", "wamr@docker:fast-jit", "ours:llvm", "native64"} <= _engines(stages["perf"])
+    assert not [e for argv in stages.values() for e in _engines(argv) if "arm64" in e]
+    err = capsys.readouterr().err
+    for capability in ("spec", "wasi", "perf"):
+        assert f"harness all: {capability} also in containers (images built here): " in err
+
+
+def test_harness_all_quick_gives_container_engines_the_corpus_only(built, monkeypatch, tmp_path, capsys):
+    stages = _all_stages(monkeypatch, tmp_path, "--quick")
+    assert "wasmtime@docker:cranelift" in _engines(stages["spec corpus"])
+    assert not [e for e in _engines(stages["spec official"]) | _engines(stages["spec 3.0"]) if "@docker" in e]
+    assert "on our corpus only (--quick)" in capsys.readouterr().err
+
+
+def test_harness_all_leaves_containers_out_when_told_or_given_engines(built, monkeypatch, tmp_path, capsys):
+    for argv in (["--no-containers"], ["--engines", "ours:interp"]):
+        stages = _all_stages(monkeypatch, tmp_path, *argv)
+        assert not [e for s in stages.values() for e in _engines(s) if "@docker" in e], argv
+    assert _engines(stages["perf"]) == {"ours:interp"}
+    assert "also in containers" not in capsys.readouterr().err
 
 
 def test_interpreters_get_small_perf_inputs_and_wasm3_cli_is_not_timed():
