@@ -166,7 +166,8 @@ def fuzz(args: argparse.Namespace) -> int:
     budget = f"{count} modules" if count else f"{args.time:.0f} s"
     feats = ", ".join(sorted(features.features)) or "2.0 without SIMD and reference types"
     print(f"[fuzz] seed {seed}; engines {', '.join(engines)}; features {feats}"
-          + "".join(f"; {f} off ({', '.join(e)} lack it)" for f, e in features.dropped.items() if e)
+          + "".join(f"; {f} off ({', '.join(e)} {'lacks' if len(e) == 1 else 'lack'} it)"
+                    for f, e in features.dropped.items() if e)
           + f"; {budget}; findings in {findings}", file=sys.stderr, flush=True)
     store = open_store(args)
     try:
