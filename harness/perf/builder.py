@@ -16,11 +16,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ..digests import sha256_file
 from ..errors import HarnessError
 from ..paths import cache_dir
 from ..text import LINE, clip, clip_start
 from . import sources
-from .checks import sha256_path
 from .recipes import PERF_SUITE, Program, load_programs
 from .targets import TARGETS, Target, compile_argv, freestanding_files
 
@@ -148,7 +148,7 @@ def build_one(prog: Program, target: Target, tree: Path | None, force: bool = Fa
     errors = [ln for ln in msg.splitlines() if "error" in ln.lower()]
     rec = BuildRecord(prog.name, target.name, ok, str(out) if ok else None, argv,
                       round(time.perf_counter() - t0, 2),
-                      sha256_path(out) if ok else None,
+                      sha256_file(out) if ok else None,
                       "" if ok else "\n".join((errors or msg.splitlines())[-6:]), key)
     record_path(prog.name, target.name).write_text(json.dumps(asdict(rec), indent=1))
     return rec

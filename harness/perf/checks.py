@@ -7,13 +7,7 @@ import hashlib
 import re
 from pathlib import Path
 
-
-def sha256_path(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+from ..digests import sha256_file
 
 
 def normalized_digest(path: Path, pattern: str | None) -> str:
@@ -28,4 +22,4 @@ def normalized_digest(path: Path, pattern: str | None) -> str:
 def digest(path: Path, check: str, normalize: str | None) -> str:
     if check == "normalized":
         return normalized_digest(path, normalize)
-    return sha256_path(path)
+    return sha256_file(path)

@@ -14,9 +14,9 @@ import subprocess
 import tarfile
 from pathlib import Path
 
+from ..digests import sha256_file
 from ..errors import HarnessError
 from ..text import clip_start
-from .checks import sha256_path
 from .recipes import Source
 
 DEB_SRC_LIST = Path("/etc/apt/sources.list.d/harness-deb-src.sources")
@@ -66,7 +66,7 @@ def ensure_deb_src(log=print) -> None:
 
 
 def _verify(path: Path, expected: str) -> None:
-    got = sha256_path(path)
+    got = sha256_file(path)
     if got != expected:
         raise HarnessError(f"{path}: sha256 {got} does not match the recipe's {expected}; delete the file "
                            "and run `harness perf build` again, or update the recipe if Debian changed the package")

@@ -19,6 +19,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from ..digests import sha256_file
 from ..paths import REPO_ROOT
 
 ENGINE_SOURCE = REPO_ROOT / "harness" / "engine"
@@ -55,11 +56,7 @@ def our_build() -> dict[str, Any]:
 @functools.cache
 def file_digest(path: str) -> str | None:
     try:
-        h = hashlib.sha256()
-        with open(path, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
-        return h.hexdigest()
+        return sha256_file(path)
     except OSError:
         return None
 

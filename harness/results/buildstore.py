@@ -22,7 +22,6 @@ Only the executable is kept: an engine that loads shared libraries of its own (a
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import shutil
@@ -31,6 +30,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..digests import sha256_file
 from ..errors import HarnessError
 from ..paths import cache_dir
 
@@ -59,14 +59,6 @@ def cap_bytes() -> int:
         raise BuildStoreError(f"${CAP_ENV}={raw!r} is not a number of bytes (fix: e.g. {CAP_ENV}=1073741824, "
                               f"or 0 to keep no builds)") from None
     return max(cap, 0)
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -118,7 +110,7 @@ class BuildStore:
         """Copy ``binary`` into the store under its digest (once) and return the kept copy; None when the
         cap keeps nothing or the binary is larger than the whole cap.  ``digest``: its sha256 if known."""
         src = Path(binary)
-        digest = digest or sha256(src)
+        digest = digest or sha256_file(src)
         kept = self.root / digest
         if kept.is_file() and self._meta(digest).exists():
             self._touch(digest)
@@ -131,7 +123,7 @@ class BuildStore:
         os.close(fd)
         try:
             shutil.copyfile(src, tmp)
-            if sha256(Path(tmp)) != digest:  # the binary changed while it was copied: keep nothing
+            if sha256_file(Path(tmp)) != digest:  # the binary changed while it was copied: keep nothing
                 return None
             os.chmod(tmp, 0o755)
             os.replace(tmp, kept)
@@ -149,7 +141,7 @@ class BuildStore:
         kept = self.root / digest
         if not kept.is_file() or not self._meta(digest).exists():
             return None
-        if sha256(kept) != digest:
+        if sha256_file(kept) != digest:
             self.remove(digest)
             return None
         self._touch(digest)

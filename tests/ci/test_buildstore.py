@@ -10,9 +10,10 @@ import time
 import pytest
 
 from harness.dashboard.confirm import _binary_env, plans
+from harness.digests import sha256_file as sha256
 from harness.results import buildstore
 from harness.results.builds import engine_builds
-from harness.results.buildstore import OVERRIDES_ENV, BuildStore, BuildStoreError, find_binary, sha256
+from harness.results.buildstore import OVERRIDES_ENV, BuildStore, BuildStoreError, find_binary
 from tests.ci.test_confirm import _history_with_builds
 
 
