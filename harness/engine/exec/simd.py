@@ -44,6 +44,8 @@ import struct
 import sys
 from collections.abc import Callable
 
+from .num_float import f64_max, f64_min
+
 __all__ = ["SIMD_OPS", "SIMD_ARITY", "SIMD_TYPES", "LANE_SHAPES", "INT_SHAPES", "FLOAT_SHAPES", "INT_LANE_OPS",
            "WIDENINGS", "PAIRWISE_WIDENINGS", "RELAXED_AS_STRICT"]
 
@@ -648,26 +650,6 @@ def _fsqrt(x: float) -> float:
     return _NAN if x < 0.0 else math.sqrt(x)
 
 
-def _fmin(x: float, y: float) -> float:
-    if x < y:
-        return x
-    if y < x:
-        return y
-    if x == y:  # equal, or zeros of either sign: -0 is the smaller
-        return x if _copysign(1.0, x) < 0.0 else y
-    return x + y  # a NaN operand: propagate it (quieted below)
-
-
-def _fmax(x: float, y: float) -> float:
-    if x > y:
-        return x
-    if y > x:
-        return y
-    if x == y:
-        return x if _copysign(1.0, x) > 0.0 else y
-    return x + y
-
-
 def _round_with(fn: Callable[[float], int]) -> Callable[[float], float]:
     def rounding(x: float) -> float:
         if x - x != 0.0:  # inf or NaN: unchanged (NaNs are quieted below)
@@ -741,8 +723,8 @@ for _shape, _vec, _bits, _quiet, _abs, _sign, _true in (
     _def(f"{_shape}.sub", VV_V, _make_fbin(_vec, _quiet, operator.sub))
     _def(f"{_shape}.mul", VV_V, _make_fbin(_vec, _quiet, operator.mul))
     _def(f"{_shape}.div", VV_V, _make_fbin(_vec, _quiet, operator.truediv, _fdiv))
-    _def(f"{_shape}.min", VV_V, _make_fbin(_vec, _quiet, _fmin))
-    _def(f"{_shape}.max", VV_V, _make_fbin(_vec, _quiet, _fmax))
+    _def(f"{_shape}.min", VV_V, _make_fbin(_vec, _quiet, f64_min))
+    _def(f"{_shape}.max", VV_V, _make_fbin(_vec, _quiet, f64_max))
     _def(f"{_shape}.pmin", VV_V, _make_pminmax(_vec, _bits, _pmin_takes_b))
     _def(f"{_shape}.pmax", VV_V, _make_pminmax(_vec, _bits, _pmax_takes_b))
     _def(f"{_shape}.sqrt", V_V, _make_fun(_vec, _quiet, _fsqrt))
