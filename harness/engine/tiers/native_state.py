@@ -69,6 +69,81 @@ class TableMirror:
         self.array[i] = store.ref_to_native(ref)
 
 
+class NativeCells:
+    """The cells a store's machine code reads, and the crossing rules both compiling tiers share: memory cells
+    (base address, byte size), table mirrors, global cells, and the function records by address.  Globals
+    live in their cells while native code runs and are copied from and back to ``GlobalInstance.value`` at
+    every crossing; a memory's size is written before code runs (it grows only through the host).  A tier
+    says how a global's value goes into and out of its cell (``_global_in``/``_global_out``) and may refuse a
+    memory its code cannot address (``_check_memory``)."""
+
+    GLOBAL_WORDS = 2  # a v128 takes two 64-bit words
+
+    def _init_cells(self) -> None:
+        self.records: dict[int, Any] = {}  # record address -> FuncInstance
+        self.mem_cells: dict[int, tuple[Any, Any]] = {}  # id(memory) -> (memory, cell)
+        self.tables: dict[int, TableMirror] = {}  # id(table) -> mirror
+        self.globals: dict[int, tuple[Any, Any]] = {}  # id(global) -> (GlobalInstance, cell)
+        self.mutable_globals: list[tuple[Any, Any]] = []
+
+    def register_record(self, fi: Any, rec) -> int:
+        addr = address(rec)
+        self.records[addr] = fi
+        fi.native = (self, addr, rec)
+        return addr
+
+    def _check_memory(self, mem: Any) -> None:
+        """Raise if this store's code cannot use ``mem``; called once per memory, before its cell exists."""
+
+    def _global_in(self, g: Any, cell) -> None:
+        raise NotImplementedError
+
+    def _global_out(self, g: Any, cell) -> None:
+        raise NotImplementedError
+
+    def mem_cell(self, mem: Any) -> int:
+        entry = self.mem_cells.get(id(mem))
+        if entry is None:
+            self._check_memory(mem)
+            cell = u64_array(2)
+            cell[0] = mem.address
+            cell[1] = mem.size * 65536
+            entry = self.mem_cells[id(mem)] = (mem, cell)
+        return address(entry[1])
+
+    def table_cell(self, table: TableInstance) -> int:
+        mirror = self.tables.get(id(table))
+        if mirror is None:
+            mirror = self.tables[id(table)] = TableMirror(table)
+            mirror.sync_from_python(self)
+        return address(mirror.cell)
+
+    def global_cell(self, g: Any) -> int:
+        entry = self.globals.get(id(g))
+        if entry is None:
+            cell = u64_array(self.GLOBAL_WORDS)
+            entry = self.globals[id(g)] = (g, cell)
+            self._global_in(g, cell)
+            if g.type.mutable:
+                self.mutable_globals.append(entry)
+        return address(entry[1])
+
+    def sync_in(self, tables: bool = True) -> None:
+        """Python -> native, before compiled code runs (or resumes after a callback)."""
+        for mem, cell in self.mem_cells.values():
+            cell[1] = mem.size * 65536
+        for g, cell in self.mutable_globals:
+            self._global_in(g, cell)
+        if tables:
+            for mirror in self.tables.values():
+                mirror.sync_from_python(self)
+
+    def sync_out(self) -> None:
+        """native -> Python, whenever control returns to Python."""
+        for g, cell in self.mutable_globals:
+            self._global_out(g, cell)
+
+
 _MAIN_THREAD = threading.main_thread().ident
 
 

@@ -30,13 +30,13 @@ from ... import syntax
 from ...errors import Exhaustion, Trap, WasmException
 from ...runtime.gcref import I31
 from ...runtime.instance import rtt_of
-from ...runtime.objects import FuncInstance, GlobalInstance, TableInstance
+from ...runtime.objects import FuncInstance, GlobalInstance
 from ...runtime.rtt import RTT
 from ..native_state import (
     MASK32,
     MASK64,
     U64,
-    TableMirror,
+    NativeCells,
     address,
     default_stack_budget,
     u64_array,
@@ -85,7 +85,7 @@ def tag_id(tag: Any) -> int:
     return entry[0]
 
 
-class NativeStore:
+class NativeStore(NativeCells):
     """Per-store native state: the trap/unwind state, callbacks, and the registries that map native values
     (record addresses, handles, cells) back to runtime objects."""
 
@@ -100,12 +100,8 @@ class NativeStore:
         self.stack_budget = stack_budget
         self.cache = None  # the tier's ObjectCache (host thunks are cached there too), set by the tier
         self.state_addr = address(self.state)
-        self.records: dict[int, FuncInstance] = {}  # record address -> function
+        self._init_cells()
         self.host_funcs: dict[int, FuncInstance] = {}  # host key -> function
-        self.mem_cells: dict[int, tuple[Any, Any]] = {}  # id(memory) -> (memory, cell)
-        self.tables: dict[int, TableMirror] = {}  # id(table) -> mirror
-        self.globals: dict[int, tuple[GlobalInstance, Any]] = {}  # id(global) -> (global, cell)
-        self.mutable_globals: list[tuple[GlobalInstance, Any]] = []
         self.handles: list[Any] = [None]  # handle >> 1 -> object (host objects, GC structs and arrays)
         self.handle_of: dict[int, int] = {}  # id(object) -> handle (objects stay in ``handles``: ids stay theirs)
         self.collect_at = COLLECT_AT  # the least ``collect_limit`` is ever set to
@@ -223,45 +219,15 @@ class NativeStore:
         self.host_funcs[key] = fi
         return self.register_record(fi, rec)
 
-    def register_record(self, fi: FuncInstance, rec) -> int:
-        addr = address(rec)
-        self.records[addr] = fi
-        fi.native = (self, addr, rec)
-        return addr
-
-    # -- cells -----------------------------------------------------------------------------------------
-    def mem_cell(self, mem) -> int:
-        entry = self.mem_cells.get(id(mem))
-        if entry is None:
-            if self.guard and getattr(mem, "addr", "i32") == "i32":  # (memory64 code checks explicitly)
-                if not getattr(mem, "guarded", False):
-                    raise MemoryError(
-                        f"LLVM tier: this memory reserves {mem.reserved} bytes of address space, too few for "
-                        "code compiled with guard-page bounds checks (8 GiB + 64 KiB); the host could not "
-                        "reserve more (ulimit -v?): use LLVMTier(bounds='explicit')")
-                faults.register_memory(mem)
-            cell = u64_array(2)
-            cell[0] = mem.address
-            cell[1] = mem.size * 65536
-            entry = self.mem_cells[id(mem)] = (mem, cell)
-        return address(entry[1])
-
-    def table_cell(self, table: TableInstance) -> int:
-        mirror = self.tables.get(id(table))
-        if mirror is None:
-            mirror = self.tables[id(table)] = TableMirror(table)
-            mirror.sync_from_python(self)
-        return address(mirror.cell)
-
-    def global_cell(self, g: GlobalInstance) -> int:
-        entry = self.globals.get(id(g))
-        if entry is None:
-            cell = u64_array(2)
-            entry = self.globals[id(g)] = (g, cell)
-            self._global_in(g, cell)
-            if g.type.mutable:
-                self.mutable_globals.append(entry)
-        return address(entry[1])
+    # -- cells (``NativeCells``) -------------------------------------------------------------------------
+    def _check_memory(self, mem) -> None:
+        if self.guard and getattr(mem, "addr", "i32") == "i32":  # (memory64 code checks explicitly)
+            if not getattr(mem, "guarded", False):
+                raise MemoryError(
+                    f"LLVM tier: this memory reserves {mem.reserved} bytes of address space, too few for "
+                    "code compiled with guard-page bounds checks (8 GiB + 64 KiB); the host could not "
+                    "reserve more (ulimit -v?): use LLVMTier(bounds='explicit')")
+            faults.register_memory(mem)
 
     def _global_in(self, g: GlobalInstance, cell) -> None:
         t = g.type.valtype
@@ -282,22 +248,6 @@ class NativeStore:
             g.value = cell[0] | (cell[1] << 64)
         else:
             g.value = cell[0] & (MASK32 if t in ("i32", "f32") else MASK64)
-
-    # -- synchronisation at the Python/native boundary ---------------------------------------------------
-    def sync_in(self, tables: bool = True) -> None:
-        """Python -> native, before compiled code runs."""
-        for mem, cell in self.mem_cells.values():
-            cell[1] = mem.size * 65536
-        for g, cell in self.mutable_globals:
-            self._global_in(g, cell)
-        if tables:
-            for mirror in self.tables.values():
-                mirror.sync_from_python(self)
-
-    def sync_out(self) -> None:
-        """native -> Python, whenever control returns to Python."""
-        for g, cell in self.mutable_globals:
-            self._global_out(g, cell)
 
     # -- values in slots -------------------------------------------------------------------------------
     def put(self, slots, i: int, t: str, v: Any) -> None:

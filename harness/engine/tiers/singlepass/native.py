@@ -21,12 +21,12 @@ from typing import Any
 
 from ... import syntax
 from ...errors import Exhaustion, Trap
-from ...runtime.objects import FuncInstance, GlobalInstance, TableInstance
+from ...runtime.objects import FuncInstance, GlobalInstance
 from ..native_state import (
     MASK32,
     MASK64,
     U64,
-    TableMirror,
+    NativeCells,
     address,
     canonical_type_id,
     default_stack_budget,
@@ -81,7 +81,7 @@ def stubs() -> Stubs:
     return _stubs
 
 
-class NativeStore:
+class NativeStore(NativeCells):
     """One store's native state and the registries that map native values back to runtime objects."""
 
     def __init__(self, stack_budget: int | None = None):
@@ -93,11 +93,7 @@ class NativeStore:
         self.state_addr = address(self.state)
         self.stack_budget = stack_budget
         self.keyed: dict[int, Any] = {}  # CTX_KEY -> NativeInstance or host FuncInstance
-        self.records: dict[int, FuncInstance] = {}  # record address -> function
-        self.mem_cells: dict[int, tuple[Any, Any]] = {}
-        self.tables: dict[int, TableMirror] = {}
-        self.globals: dict[int, tuple[GlobalInstance, Any]] = {}
-        self.mutable_globals: list[tuple[GlobalInstance, Any]] = []
+        self._init_cells()
         self.handles: list[Any] = [None]
         self.handle_of: dict[int, int] = {}
         self.pending: BaseException | None = None
@@ -147,38 +143,14 @@ class NativeStore:
         self._keep.append(hostctx)
         return self.register_record(fi, rec)
 
-    def register_record(self, fi: FuncInstance, rec) -> int:
-        addr = address(rec)
-        self.records[addr] = fi
-        fi.native = (self, addr, rec)
-        return addr
+    # -- cells (``NativeCells``) -------------------------------------------------------------------------
+    GLOBAL_WORDS = L.SLOT_WORDS
 
-    # -- cells -----------------------------------------------------------------------------------------
-    def mem_cell(self, mem) -> int:
-        entry = self.mem_cells.get(id(mem))
-        if entry is None:
-            cell = u64_array(2)
-            cell[0] = mem.address
-            cell[1] = mem.size * 65536
-            entry = self.mem_cells[id(mem)] = (mem, cell)
-        return address(entry[1])
+    def _global_in(self, g: GlobalInstance, cell) -> None:
+        self.put(cell, 0, g.type.valtype, g.value)
 
-    def table_cell(self, table: TableInstance) -> int:
-        mirror = self.tables.get(id(table))
-        if mirror is None:
-            mirror = self.tables[id(table)] = TableMirror(table)
-            mirror.sync_from_python(self)
-        return address(mirror.cell)
-
-    def global_cell(self, g: GlobalInstance) -> int:
-        entry = self.globals.get(id(g))
-        if entry is None:
-            cell = u64_array(L.SLOT_WORDS)
-            entry = self.globals[id(g)] = (g, cell)
-            self.put(cell, 0, g.type.valtype, g.value)
-            if g.type.mutable:
-                self.mutable_globals.append(entry)
-        return address(entry[1])
+    def _global_out(self, g: GlobalInstance, cell) -> None:
+        g.value = self.get(cell, 0, g.type.valtype)
 
     # -- values --------------------------------------------------------------------------------------
     def to_native(self, t: str, v: Any) -> int:
@@ -203,21 +175,6 @@ class NativeStore:
         return self.from_native(t, words[i])
 
     # -- crossings -------------------------------------------------------------------------------------
-    def sync_in(self, tables: bool = True) -> None:
-        """Python -> native, before generated code runs (or resumes after a callback)."""
-        for mem, cell in self.mem_cells.values():
-            cell[1] = mem.size * 65536
-        for g, cell in self.mutable_globals:
-            self.put(cell, 0, g.type.valtype, g.value)
-        if tables:
-            for mirror in self.tables.values():
-                mirror.sync_from_python(self)
-
-    def sync_out(self) -> None:
-        """native -> Python, whenever control returns to Python."""
-        for g, cell in self.mutable_globals:
-            g.value = self.get(cell, 0, g.type.valtype)
-
     def call_entry(self, code: int, ctx: int, ft: syntax.FuncType, args: list) -> list:
         if len(args) != len(ft.params):  # the interpreter's error, word for word
             raise TypeError(f"function of type {ft} takes {len(ft.params)} arguments, got {len(args)}")
