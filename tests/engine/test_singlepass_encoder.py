@@ -7,20 +7,11 @@ import pytest
 
 from harness.engine.tiers.singlepass.x86_64 import encoder as E
 from harness.engine.tiers.singlepass.x86_64.encoder import Assembler, Label, Mem
+from tests.engine.capstone_text import disassembler
 
 capstone = pytest.importorskip("capstone")
 
-_MD = capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_64)
-
-
-def disasm(code: bytes) -> list[str]:
-    out = []
-    total = 0
-    for ins in _MD.disasm(code, 0):
-        out.append(f"{ins.mnemonic} {ins.op_str}".strip())
-        total += ins.size
-    assert total == len(code), f"undecodable bytes in {code.hex()}: {out}"
-    return out
+disasm = disassembler(capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_64))
 
 
 def one(emit) -> str:

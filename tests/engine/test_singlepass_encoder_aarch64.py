@@ -8,20 +8,11 @@ import pytest
 
 from harness.engine.tiers.singlepass.aarch64 import encoder as E
 from harness.engine.tiers.singlepass.aarch64.encoder import SP, ZR, Assembler, Label
+from tests.engine.capstone_text import disassembler
 
 capstone = pytest.importorskip("capstone")
 
-_MD = capstone.Cs(capstone.CS_ARCH_ARM64, capstone.CS_MODE_ARM)
-
-
-def disasm(code: bytes) -> list[str]:
-    out = []
-    total = 0
-    for ins in _MD.disasm(code, 0):
-        out.append(f"{ins.mnemonic} {ins.op_str}".strip())
-        total += ins.size
-    assert total == len(code), f"undecodable words in {code.hex()}: {out}"
-    return out
+disasm = disassembler(capstone.Cs(capstone.CS_ARCH_ARM64, capstone.CS_MODE_ARM))
 
 
 def text(emit) -> list[str]:
