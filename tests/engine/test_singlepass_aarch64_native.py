@@ -225,7 +225,7 @@ def _plant(monkeypatch, words: list[int]) -> None:
         for w in words:
             self.a.emit(w)
 
-    monkeypatch.setitem(codegen._HANDLERS, "nop", emit)
+    monkeypatch.setitem(codegen.FunctionCompiler.HANDLERS, "nop", emit)
 
 
 SRC = """(module (memory 1)

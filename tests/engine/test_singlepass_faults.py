@@ -52,7 +52,7 @@ def _fpe(self, ins) -> None:
 @X86_PLANTS
 @pytest.mark.parametrize(("emit", "signal_name"), [(_segv, "SIGSEGV"), (_ill, "SIGILL"), (_fpe, "SIGFPE")])
 def test_a_signal_in_generated_code_raises_naming_the_function(monkeypatch, emit, signal_name: str) -> None:
-    monkeypatch.setitem(codegen._HANDLERS, "nop", emit)
+    monkeypatch.setitem(codegen.FunctionCompiler.HANDLERS, "nop", emit)
     store = api.Store(tier="singlepass", cache_dir=False)  # planted code must not reach the code cache
     inst = store.instantiate(api.Module.from_text(SRC))
     for _ in range(2):  # the handler stays in place, and the unwinding leaves the store usable
@@ -71,7 +71,7 @@ def test_the_spec_executor_reports_a_crash_for_the_check_and_goes_on(monkeypatch
     from harness.spec.executor import run_script
     from harness.spec.script import load_script
 
-    monkeypatch.setitem(codegen._HANDLERS, "nop", _segv)
+    monkeypatch.setitem(codegen.FunctionCompiler.HANDLERS, "nop", _segv)
     monkeypatch.setenv("HARNESS_SINGLEPASS_CACHE", str(tmp_path / "cache"))  # planted code stays here
     wast = tmp_path / "planted.wast"
     wast.write_text(SRC + '\n(assert_return (invoke "fine") (i32.const 2))\n(assert_return (invoke "boom") '

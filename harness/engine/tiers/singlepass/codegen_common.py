@@ -1,6 +1,7 @@
 """What the singlepass tier's code generators share whatever the ISA: the abstract stack entry, the module
-layout every function consults, the float-to-int truncation bounds, and the table from wasm operators to
-the ``FunctionCompiler`` methods each ISA implements under the same names."""
+layout every function consults, the float-to-int truncation bounds, the table from wasm operators to
+the ``FunctionCompiler`` methods each ISA implements under the same names, and the base class with the
+methods that emit nothing themselves (the value stack, the walk over a body, helper-call instructions)."""
 
 from __future__ import annotations
 
@@ -132,3 +133,153 @@ def scalar_handlers(F: type) -> dict[str, Any]:
     return h
 
 
+
+
+SUPPORTED_TYPES = ("i32", "i64", "f32", "f64", "v128", "funcref", "externref")
+FLAG_CONSUMERS = ("if", "br_if", "select")  # take a compare's result from the flags (compare and branch fused)
+
+
+class FunctionCompilerBase:
+    """The part of each ISA's ``FunctionCompiler`` that emits nothing itself: the abstract value stack's
+    pushes and pops, the walk over the body that dispatches each instruction to its handler, entering a
+    block, and the instructions that are only a helper call or a stack change.  Each ISA's subclass gives
+    its control entry and label types (``CTL``, ``LABEL``), its operator table (``HANDLERS``, set once the
+    class exists) and the handler it makes for an operator the table lacks (``FALLBACK``), and the methods
+    these call (``spill``, ``to_reg``, ``free``, ``helper_call``, ``materialize_flags``, ``op_br``,
+    ``begin_else``, ``end_frame``, ``unsupported``)."""
+
+    CTL: type
+    LABEL: type
+    HANDLERS: dict[str, Any]
+    FALLBACK: Callable[[str], Any]
+    stack: list[Entry]
+    frames: list[Any]
+    traps: dict[int, Any]
+    layout: ModuleLayout
+    max_depth: int
+
+    # -- the abstract value stack ---------------------------------------------------------------------
+    def spill_all(self) -> None:
+        for d, e in enumerate(self.stack):
+            if e.kind != SLOT:
+                self.spill(d)
+
+    def pop(self) -> Entry:
+        return self.stack.pop()
+
+    def pop_reg(self) -> int:
+        e = self.stack.pop()
+        return self.to_reg(e, len(self.stack))
+
+    def push_reg(self, t: str, reg: int) -> None:
+        self.stack.append(Entry(REG, t, reg))
+        self.max_depth = max(self.max_depth, len(self.stack))
+
+    def push_const(self, t: str, value: Any) -> None:
+        self.stack.append(Entry(CONST, t, value))
+        self.max_depth = max(self.max_depth, len(self.stack))
+
+    def push_slots(self, types: tuple | list) -> None:
+        for t in types:
+            self.stack.append(Entry(SLOT, t))
+        self.max_depth = max(self.max_depth, len(self.stack))
+
+    def push_flags(self, cc: str) -> None:
+        self.stack.append(Entry(FLAGS, "i32", cc))
+        self.max_depth = max(self.max_depth, len(self.stack))
+
+    def trap(self, code: int) -> Any:
+        label = self.traps.get(code)
+        if label is None:
+            label = self.traps[code] = self.LABEL()
+        return label
+
+    # -- the walk over the body -------------------------------------------------------------------------
+    def run(self) -> None:
+        frames = self.frames
+        handlers = self.HANDLERS
+        while frames:
+            f = frames[-1]
+            if f.pos < len(f.body) and not f.unreachable:
+                ins = f.body[f.pos]
+                f.pos += 1
+                op = ins[0]
+                if self.stack and self.stack[-1].kind == FLAGS and op not in FLAG_CONSUMERS:
+                    self.materialize_flags(self.stack[-1])
+                h = handlers.get(op)
+                if h is None:
+                    h = handlers[op] = self.FALLBACK(op)
+                    if h is None:
+                        del handlers[op]
+                        raise self.unsupported(f"instruction {op}")
+                h(self, ins)
+            elif f.kind == "if" and f.else_body is not None:
+                self.begin_else(f)
+            else:
+                self.end_frame(f)
+
+    def enter(self, kind: str, bt: Any, body: list) -> Any:
+        params, results = self.layout.block_type(bt)
+        for t in params + results:
+            if t not in SUPPORTED_TYPES:
+                raise self.unsupported(f"a block of {t} values")
+        self.spill_all()
+        f = self.CTL(kind, self.LABEL(), len(self.stack) - len(params), params, results, body)
+        self.frames.append(f)
+        return f
+
+    def reset_to(self, height: int, types: tuple) -> None:
+        while len(self.stack) > height:
+            self.free(self.stack.pop())
+        self.push_slots(types)
+
+    # -- instructions that are a stack change or a helper call ---------------------------------------------
+    def op_block(self, ins: tuple) -> None:
+        self.enter("block", ins[1], ins[2])
+
+    def op_return(self, ins: tuple) -> None:
+        self.op_br(("br", len(self.frames) - 1))
+
+    def op_nop(self, ins: tuple) -> None:
+        pass
+
+    def op_const(self, ins: tuple) -> None:
+        self.push_const(ins[0][:3], ins[1])
+
+    def op_ref_null(self, ins: tuple) -> None:
+        self.push_const(ins[1], 0)
+
+    def op_drop(self, ins: tuple) -> None:
+        self.free(self.pop())
+
+    def table_elem(self, t: int) -> str:
+        m = self.layout.module
+        imported = m.imported("table")
+        return imported[t].desc.elem if t < len(imported) else m.tables[t - len(imported)].elem
+
+    def op_table_set(self, ins: tuple) -> None:
+        self.helper_call("table.set", 2, None, ins[1])
+
+    def op_table_grow(self, ins: tuple) -> None:
+        self.helper_call("table.grow", 2, "i32", ins[1])
+
+    def op_table_fill(self, ins: tuple) -> None:
+        self.helper_call("table.fill", 3, None, ins[1])
+
+    def op_table_copy(self, ins: tuple) -> None:
+        self.helper_call("table.copy", 3, None, ins[1] | ins[2] << 32)
+
+    def op_table_init(self, ins: tuple) -> None:
+        self.helper_call("table.init", 3, None, ins[2] | ins[1] << 32)
+
+    def op_elem_drop(self, ins: tuple) -> None:
+        self.helper_call("elem.drop", 0, None, ins[1])
+
+    def op_memory_grow(self, ins: tuple) -> None:
+        self.helper_call("memory.grow", 1, "i32")
+
+    def op_memory_init(self, ins: tuple) -> None:
+        self.helper_call("memory.init", 3, None, ins[1])
+
+    def op_data_drop(self, ins: tuple) -> None:
+        self.helper_call("data.drop", 0, None, ins[1])

@@ -36,8 +36,10 @@ from ..codegen_common import (
     LOCAL,
     REG,
     SLOT,
+    SUPPORTED_TYPES,
     TRUNC_BOUNDS,
     Entry,
+    FunctionCompilerBase,
     scalar_handlers,
 )
 from ..codegen_common import (
@@ -57,7 +59,6 @@ V30, V31 = 30, 31
 FLOAT = ("f32", "f64")
 V_TYPES = ("f32", "f64", "v128")  # values kept in SIMD&FP registers
 SLOT_BYTES = 16
-SUPPORTED_TYPES = ("i32", "i64", "f32", "f64", "v128", "funcref", "externref")
 _TRAP_IN_W0 = -1  # the trap "code" of a failed callback: its return value is already in w0
 _MAX_FRAME = (1 << 24) - 16  # two add/sub immediates (12 bits, one shifted by 12)
 
@@ -66,7 +67,6 @@ _INT_CMP = {"eq": "eq", "ne": "ne", "lt_s": "lt", "lt_u": "lo", "gt_s": "gt", "g
             "le_u": "ls", "ge_s": "ge", "ge_u": "hs"}
 # fcmp: unordered sets C and V, so these are false for NaN operands (and ne true), as wasm wants
 _FLOAT_CMP = {"eq": "eq", "ne": "ne", "lt": "mi", "le": "ls", "gt": "gt", "ge": "ge"}
-_FLAG_CONSUMERS = ("if", "br_if", "select")
 _LOGIC = {"and": "and", "or": "orr", "xor": "eor"}
 _SHIFTS = {"shl": "lsl", "shr_s": "asr", "shr_u": "lsr", "rotr": "ror", "rotl": "ror"}
 _LOADS = {  # op: (bytes, load kind, result type)
@@ -113,8 +113,12 @@ class Ctl:
         return self.params if self.kind == "loop" else self.results
 
 
-class FunctionCompiler(SimdMixin):
+class FunctionCompiler(FunctionCompilerBase, SimdMixin):
     """Emits one function into the module's assembler."""
+
+    CTL = Ctl
+    LABEL = Label
+    FALLBACK = staticmethod(fallback_handler)
 
     def __init__(self, layout: ModuleLayout, asm: Assembler, index: int):
         self.layout = layout
@@ -219,11 +223,6 @@ class FunctionCompiler(SimdMixin):
             self.copy_mem(SP, self.slot(d), SP, self.local(e.value), e.type)
         e.kind = SLOT
 
-    def spill_all(self) -> None:
-        for d, e in enumerate(self.stack):
-            if e.kind != SLOT:
-                self.spill(d)
-
     def copy_to(self, base: int, off: int, e: Entry, depth: int) -> None:
         """Store the value of ``e`` (at stack ``depth``) at ``[base + off]`` without changing the abstract state."""
         if e.kind == REG:
@@ -260,9 +259,6 @@ class FunctionCompiler(SimdMixin):
         else:
             a.mov_imm(reg, v, w=e.type != "i32")
 
-    def pop(self) -> Entry:
-        return self.stack.pop()
-
     def to_reg(self, e: Entry, depth: int | None = None) -> int:
         """A register holding ``e``'s value that the caller now owns (``e`` was popped)."""
         if e.kind == REG:
@@ -276,33 +272,6 @@ class FunctionCompiler(SimdMixin):
         else:
             self.load_reg(reg, e.type, SP, self.home(e, len(self.stack) if depth is None else depth))
         return reg
-
-    def pop_reg(self) -> int:
-        e = self.stack.pop()
-        return self.to_reg(e, len(self.stack))
-
-    def push_reg(self, t: str, reg: int) -> None:
-        self.stack.append(Entry(REG, t, reg))
-        self.max_depth = max(self.max_depth, len(self.stack))
-
-    def push_const(self, t: str, value: Any) -> None:
-        self.stack.append(Entry(CONST, t, value))
-        self.max_depth = max(self.max_depth, len(self.stack))
-
-    def push_flags(self, cc: str) -> None:
-        self.stack.append(Entry(FLAGS, "i32", cc))
-        self.max_depth = max(self.max_depth, len(self.stack))
-
-    def push_slots(self, types: tuple | list) -> None:
-        for t in types:
-            self.stack.append(Entry(SLOT, t))
-        self.max_depth = max(self.max_depth, len(self.stack))
-
-    def trap(self, code: int) -> Label:
-        label = self.traps.get(code)
-        if label is None:
-            label = self.traps[code] = Label()
-        return label
 
     # -- the function ---------------------------------------------------------------------------------
     def compile(self) -> None:
@@ -358,45 +327,7 @@ class FunctionCompiler(SimdMixin):
         patch.addsub_imm("sub", X17, X17, frame & 0xFFF)
         a.buf[frame_at : frame_at + 8] = patch.buf
 
-    def run(self) -> None:
-        frames = self.frames
-        handlers = _HANDLERS
-        while frames:
-            f = frames[-1]
-            if f.pos < len(f.body) and not f.unreachable:
-                ins = f.body[f.pos]
-                f.pos += 1
-                op = ins[0]
-                if self.stack and self.stack[-1].kind == FLAGS and op not in _FLAG_CONSUMERS:
-                    self.materialize_flags(self.stack[-1])
-                h = handlers.get(op)
-                if h is None:
-                    h = handlers[op] = fallback_handler(op)
-                    if h is None:
-                        del handlers[op]
-                        raise self.unsupported(f"instruction {op}")
-                h(self, ins)
-            elif f.kind == "if" and f.else_body is not None:
-                self.begin_else(f)
-            else:
-                self.end_frame(f)
-
     # -- control --------------------------------------------------------------------------------------
-    def enter(self, kind: str, bt: Any, body: list) -> Ctl:
-        params, results = self.layout.block_type(bt)
-        for t in params + results:
-            if t not in SUPPORTED_TYPES:
-                raise self.unsupported(f"a block of {t} values")
-        self.spill_all()
-        f = Ctl(kind, Label(), len(self.stack) - len(params), params, results, body)
-        self.frames.append(f)
-        return f
-
-    def reset_to(self, height: int, types: tuple) -> None:
-        while len(self.stack) > height:
-            self.free(self.stack.pop())
-        self.push_slots(types)
-
     def begin_else(self, f: Ctl) -> None:
         if not f.unreachable:
             self.spill_all()
@@ -434,9 +365,6 @@ class FunctionCompiler(SimdMixin):
 
     def in_place(self, target: Ctl) -> bool:
         return len(self.stack) - len(target.branch_types) == target.height
-
-    def op_block(self, ins: tuple) -> None:
-        self.enter("block", ins[1], ins[2])
 
     def op_loop(self, ins: tuple) -> None:
         f = self.enter("loop", ins[1], ins[2])
@@ -529,15 +457,9 @@ class FunctionCompiler(SimdMixin):
             a.b(target.label)
         self.frames[-1].unreachable = True
 
-    def op_return(self, ins: tuple) -> None:
-        self.op_br(("br", len(self.frames) - 1))
-
     def op_unreachable(self, ins: tuple) -> None:
         self.a.b(self.trap(L.TRAP_CODES["unreachable"]))
         self.frames[-1].unreachable = True
-
-    def op_nop(self, ins: tuple) -> None:
-        pass
 
     # -- calls ----------------------------------------------------------------------------------------
     def call_sequence(self, ft: Any, emit_call) -> None:
@@ -667,12 +589,6 @@ class FunctionCompiler(SimdMixin):
         self.store_reg(X16, 0, t, reg)
         self.free_reg(t, reg)
 
-    def op_const(self, ins: tuple) -> None:
-        self.push_const(ins[0][:3], ins[1])
-
-    def op_ref_null(self, ins: tuple) -> None:
-        self.push_const(ins[1], 0)
-
     def op_ref_func(self, ins: tuple) -> None:
         reg = self.alloc("funcref")
         self.ctx_load(reg, self.layout.offsets["funcs"] + 8 * ins[1])
@@ -683,9 +599,6 @@ class FunctionCompiler(SimdMixin):
         self.a.cmp_imm(reg, 0)
         self.free_gprs.append(reg)
         self.push_flags("eq")
-
-    def op_drop(self, ins: tuple) -> None:
-        self.free(self.pop())
 
     def op_select(self, ins: tuple) -> None:
         c = self.pop()
@@ -720,40 +633,8 @@ class FunctionCompiler(SimdMixin):
         self.a.ldst("w", reg, reg, L.TABLE_SIZE)
         self.push_reg("i32", reg)
 
-    def table_elem(self, t: int) -> str:
-        m = self.layout.module
-        imported = m.imported("table")
-        return imported[t].desc.elem if t < len(imported) else m.tables[t - len(imported)].elem
-
     def op_table_get(self, ins: tuple) -> None:
         self.helper_call("table.get", 1, self.table_elem(ins[1]), ins[1])
-
-    def op_table_set(self, ins: tuple) -> None:
-        self.helper_call("table.set", 2, None, ins[1])
-
-    def op_table_grow(self, ins: tuple) -> None:
-        self.helper_call("table.grow", 2, "i32", ins[1])
-
-    def op_table_fill(self, ins: tuple) -> None:
-        self.helper_call("table.fill", 3, None, ins[1])
-
-    def op_table_copy(self, ins: tuple) -> None:
-        self.helper_call("table.copy", 3, None, ins[1] | ins[2] << 32)
-
-    def op_table_init(self, ins: tuple) -> None:
-        self.helper_call("table.init", 3, None, ins[2] | ins[1] << 32)
-
-    def op_elem_drop(self, ins: tuple) -> None:
-        self.helper_call("elem.drop", 0, None, ins[1])
-
-    def op_memory_grow(self, ins: tuple) -> None:
-        self.helper_call("memory.grow", 1, "i32")
-
-    def op_memory_init(self, ins: tuple) -> None:
-        self.helper_call("memory.init", 3, None, ins[1])
-
-    def op_data_drop(self, ins: tuple) -> None:
-        self.helper_call("data.drop", 0, None, ins[1])
 
     def bulk_operands(self) -> None:
         """Spill, and load the three i32 operands of a bulk memory instruction into x0, x1, x2 (the stack is
@@ -1120,7 +1001,7 @@ class FunctionCompiler(SimdMixin):
         self.push_reg(t, res)
 
 
-_HANDLERS = {**scalar_handlers(FunctionCompiler), **simd_handlers()}
+FunctionCompiler.HANDLERS = {**scalar_handlers(FunctionCompiler), **simd_handlers()}
 
 
 def compile_module(module: Any) -> tuple[bytes, list[int]]:

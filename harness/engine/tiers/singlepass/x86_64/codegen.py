@@ -35,8 +35,10 @@ from ..codegen_common import (
     LOCAL,
     REG,
     SLOT,
+    SUPPORTED_TYPES,
     TRUNC_BOUNDS,
     Entry,
+    FunctionCompilerBase,
     scalar_handlers,
 )
 from ..codegen_common import (
@@ -76,7 +78,6 @@ X14, X15 = 14, 15
 FLOAT = ("f32", "f64")
 XMM_TYPES = ("f32", "f64", "v128")  # values kept in xmm registers
 SLOT_BYTES = 16  # bytes per local and value-stack slot (a v128 fills one)
-SUPPORTED_TYPES = ("i32", "i64", "f32", "f64", "v128", "funcref", "externref")
 _PATCH = 1 << 30  # placeholder of a 32-bit field patched when the frame size is known
 _LOOP_PRELOADS = 4  # read-only locals a loop header loads into registers ...
 _LOOP_SPARE = 4  # ... while more than this many registers of their kind stay free
@@ -88,7 +89,6 @@ _INT_CMP = {"eq": "e", "ne": "ne", "lt_s": "l", "lt_u": "b", "gt_s": "g", "gt_u"
             "ge_s": "ge", "ge_u": "ae"}
 _INVERSE = {"e": "ne", "ne": "e", "l": "ge", "ge": "l", "g": "le", "le": "g", "b": "ae", "ae": "b", "a": "be",
             "be": "a"}
-_FLAG_CONSUMERS = ("if", "br_if", "select")  # take a compare's result from eflags (compare and branch fused)
 _SHIFTS = {"shl": "shl", "shr_s": "sar", "shr_u": "shr", "rotl": "rol", "rotr": "ror"}
 _LOADS = {  # op: (bytes, sign-extend, result type)
     "i32.load": (4, False, "i32"), "i64.load": (8, False, "i64"), "f32.load": (4, False, "f32"),
@@ -163,8 +163,12 @@ class Ctl:
         return self.params if self.kind == "loop" else self.results
 
 
-class FunctionCompiler(SimdMixin):
+class FunctionCompiler(FunctionCompilerBase, SimdMixin):
     """Emits one function into the module's assembler."""
+
+    CTL = Ctl
+    LABEL = Label
+    FALLBACK = staticmethod(fallback_handler)
 
     def __init__(self, layout: ModuleLayout, asm: Assembler, index: int):
         self.layout = layout
@@ -338,11 +342,6 @@ class FunctionCompiler(SimdMixin):
                 self.a.pop_m(Mem(dst.base, dst.disp + 8 * k))
         e.kind = SLOT
 
-    def spill_all(self) -> None:
-        for d, e in enumerate(self.stack):
-            if e.kind != SLOT:
-                self.spill(d)
-
     def spill_for_call(self, base: int) -> None:
         """Before a call: the operands from ``base`` up into their slots (the callee reads them there), and
         beneath them only what lives in registers (every register is the callee's).  Constants stay
@@ -387,9 +386,6 @@ class FunctionCompiler(SimdMixin):
         else:
             raise AssertionError("materialize of a slot needs its depth")
 
-    def pop(self) -> Entry:
-        return self.stack.pop()
-
     def to_reg(self, e: Entry, depth: int | None = None) -> int:
         """A register holding ``e``'s value that the caller now owns (``e`` was popped)."""
         if e.kind == REG:
@@ -409,10 +405,6 @@ class FunctionCompiler(SimdMixin):
                 self.a.movaps(dst, src)
             else:
                 self.a.mov_rr(dst, src, w=t != "i32")
-
-    def pop_reg(self) -> int:
-        e = self.stack.pop()
-        return self.to_reg(e, len(self.stack))
 
     def pop_target(self) -> int:
         """Pop the operand an instruction overwrites with its result: a register the caller owns.  When the
@@ -467,19 +459,6 @@ class FunctionCompiler(SimdMixin):
         if owned:
             (self.free_xmms if t in XMM_TYPES else self.free_gprs).append(reg)
 
-    def push_reg(self, t: str, reg: int) -> None:
-        self.stack.append(Entry(REG, t, reg))
-        self.max_depth = max(self.max_depth, len(self.stack))
-
-    def push_const(self, t: str, value: Any) -> None:
-        self.stack.append(Entry(CONST, t, value))
-        self.max_depth = max(self.max_depth, len(self.stack))
-
-    def push_slots(self, types: tuple | list) -> None:
-        for t in types:
-            self.stack.append(Entry(SLOT, t))
-        self.max_depth = max(self.max_depth, len(self.stack))
-
     def stage(self, e: Entry, depth: int, scratch: int) -> None:
         """Copy a popped general value into a scratch register and release its register."""
         a = self.a
@@ -492,12 +471,6 @@ class FunctionCompiler(SimdMixin):
             a.mov_rr(scratch, self.cached[e.value], w=e.type != "i32")
         else:
             a.load(scratch, self.home(e, depth), w=e.type != "i32")
-
-    def trap(self, code: int) -> Label:
-        label = self.traps.get(code)
-        if label is None:
-            label = self.traps[code] = Label()
-        return label
 
     # -- the function ---------------------------------------------------------------------------------
     def compile(self) -> None:
@@ -552,45 +525,7 @@ class FunctionCompiler(SimdMixin):
         a.patch_i32(check_field, -frame)
         a.patch_i32(frame_field, frame)
 
-    def run(self) -> None:
-        frames = self.frames
-        handlers = _HANDLERS
-        while frames:
-            f = frames[-1]
-            if f.pos < len(f.body) and not f.unreachable:
-                ins = f.body[f.pos]
-                f.pos += 1
-                op = ins[0]
-                if self.stack and self.stack[-1].kind == FLAGS and op not in _FLAG_CONSUMERS:
-                    self.materialize_flags(self.stack[-1])
-                h = handlers.get(op)
-                if h is None:
-                    h = handlers[op] = fallback_handler(op)
-                    if h is None:
-                        del handlers[op]
-                        raise self.unsupported(f"instruction {op}")
-                h(self, ins)
-            elif f.kind == "if" and f.else_body is not None:
-                self.begin_else(f)
-            else:
-                self.end_frame(f)
-
     # -- control --------------------------------------------------------------------------------------
-    def enter(self, kind: str, bt: Any, body: list) -> Ctl:
-        params, results = self.layout.block_type(bt)
-        for t in params + results:
-            if t not in SUPPORTED_TYPES:
-                raise self.unsupported(f"a block of {t} values")
-        self.spill_all()
-        f = Ctl(kind, Label(), len(self.stack) - len(params), params, results, body)
-        self.frames.append(f)
-        return f
-
-    def reset_to(self, height: int, types: tuple) -> None:
-        while len(self.stack) > height:
-            self.free(self.stack.pop())
-        self.push_slots(types)
-
     def begin_else(self, f: Ctl) -> None:
         if not f.unreachable:
             self.spill_all()
@@ -673,9 +608,6 @@ class FunctionCompiler(SimdMixin):
     def in_place(self, target: Ctl) -> bool:
         n = len(target.branch_types)
         return len(self.stack) - n == target.height and target.kind != "func"
-
-    def op_block(self, ins: tuple) -> None:
-        self.enter("block", ins[1], ins[2])
 
     def op_loop(self, ins: tuple) -> None:
         """A loop's header keeps the caches of the locals its body reads (and forgets the others), and
@@ -827,15 +759,9 @@ class FunctionCompiler(SimdMixin):
             a.jmp(target.label)
         self.frames[-1].unreachable = True
 
-    def op_return(self, ins: tuple) -> None:
-        self.op_br(("br", len(self.frames) - 1))
-
     def op_unreachable(self, ins: tuple) -> None:
         self.a.jmp(self.trap(L.TRAP_CODES["unreachable"]))
         self.frames[-1].unreachable = True
-
-    def op_nop(self, ins: tuple) -> None:
-        pass
 
     # -- calls ----------------------------------------------------------------------------------------
     def call_sequence(self, ft: Any, emit_call) -> None:
@@ -1003,12 +929,6 @@ class FunctionCompiler(SimdMixin):
         self.store_reg(Mem(R11, 0), t, reg)
         self.free(Entry(REG, t, reg))
 
-    def op_const(self, ins: tuple) -> None:
-        self.push_const(ins[0][:3], ins[1])
-
-    def op_ref_null(self, ins: tuple) -> None:
-        self.push_const(ins[1], 0)
-
     def op_ref_func(self, ins: tuple) -> None:
         reg = self.alloc("funcref")
         self.a.load(reg, Mem(R15, self.layout.offsets["funcs"] + 8 * ins[1]))
@@ -1021,9 +941,6 @@ class FunctionCompiler(SimdMixin):
         a.setcc("e", reg)
         a.movzx8(reg, reg)
         self.push_reg("i32", reg)
-
-    def op_drop(self, ins: tuple) -> None:
-        self.free(self.pop())
 
     def op_select(self, ins: tuple) -> None:
         """``cmov`` (a branch over a move for xmm values); a compare just before is used from eflags, its
@@ -1074,38 +991,6 @@ class FunctionCompiler(SimdMixin):
     def op_table_get(self, ins: tuple) -> None:
         elem = self.table_elem(ins[1])
         self.helper_call("table.get", 1, elem, ins[1])
-
-    def table_elem(self, t: int) -> str:
-        m = self.layout.module
-        imported = m.imported("table")
-        return imported[t].desc.elem if t < len(imported) else m.tables[t - len(imported)].elem
-
-    def op_table_set(self, ins: tuple) -> None:
-        self.helper_call("table.set", 2, None, ins[1])
-
-    def op_table_grow(self, ins: tuple) -> None:
-        self.helper_call("table.grow", 2, "i32", ins[1])
-
-    def op_table_fill(self, ins: tuple) -> None:
-        self.helper_call("table.fill", 3, None, ins[1])
-
-    def op_table_copy(self, ins: tuple) -> None:
-        self.helper_call("table.copy", 3, None, ins[1] | ins[2] << 32)
-
-    def op_table_init(self, ins: tuple) -> None:
-        self.helper_call("table.init", 3, None, ins[2] | ins[1] << 32)
-
-    def op_elem_drop(self, ins: tuple) -> None:
-        self.helper_call("elem.drop", 0, None, ins[1])
-
-    def op_memory_grow(self, ins: tuple) -> None:
-        self.helper_call("memory.grow", 1, "i32")
-
-    def op_memory_init(self, ins: tuple) -> None:
-        self.helper_call("memory.init", 3, None, ins[1])
-
-    def op_data_drop(self, ins: tuple) -> None:
-        self.helper_call("data.drop", 0, None, ins[1])
 
     def bulk_operands(self, regs: tuple[int, int, int]) -> None:
         """Spill, load the three i32 operands of a bulk memory instruction into ``regs`` (zero-extended) and
@@ -1279,10 +1164,6 @@ class FunctionCompiler(SimdMixin):
             self.free_gprs.append(rb)
         self.release(ra, owned)
         self.push_flags(cc)
-
-    def push_flags(self, cc: str) -> None:
-        self.stack.append(Entry(FLAGS, "i32", cc))
-        self.max_depth = max(self.max_depth, len(self.stack))
 
     def op_eqz(self, ins: tuple) -> None:
         reg, owned = self.pop_src()
@@ -1592,7 +1473,7 @@ class FunctionCompiler(SimdMixin):
         self.push_reg(t, res)
 
 
-_HANDLERS = {**scalar_handlers(FunctionCompiler), **simd_handlers()}
+FunctionCompiler.HANDLERS = {**scalar_handlers(FunctionCompiler), **simd_handlers()}
 
 
 def compile_module(module: Any) -> tuple[bytes, list[int]]:
