@@ -12,6 +12,7 @@ import pytest
 
 from harness.engine import api
 from harness.engine.tiers import singlepass
+from harness.engine.tiers.singlepass import simd_common
 from harness.engine.tiers.singlepass.aarch64 import simd
 from harness.engine.tiers.singlepass.aarch64.codegen import compile_module
 from harness.engine.tiers.singlepass.errors import UnsupportedError
@@ -107,4 +108,4 @@ def test_float_compares_stay_in_the_flags_for_if():
 def test_every_2_0_lane_operation_has_native_code():
     """The note's count: lane operations left to Python helpers (0 of wasm 2.0's; 3.0's relaxed ones are)."""
     assert simd.helper_ops() == []
-    assert simd.fallback_handler("i8x16.relaxed_swizzle") is not None
+    assert simd_common.fallback_handler("i8x16.relaxed_swizzle") is not None

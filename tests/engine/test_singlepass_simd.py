@@ -95,7 +95,7 @@ def _operands(argtypes: tuple, rng: random.Random, limit: int) -> list[list[int]
 
 def _ops_module() -> tuple[str, list[tuple[str, str, tuple, str]]]:
     """One exported function per (operation, lane immediate): operands from parameters."""
-    from harness.engine.tiers.singlepass.x86_64.simd import simd_names
+    from harness.engine.tiers.singlepass.simd_common import simd_names
 
     funcs, table = [], []
     for name in simd_names():

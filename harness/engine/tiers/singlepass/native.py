@@ -46,9 +46,9 @@ _OP_SIMD = L.HELPER_CODES["simd"]
 
 def simd_helper(slots, imm: int) -> None:
     """A SIMD lane operation the code generator leaves to Python: operands in the first slots (16 bytes each),
-    the result written into the first; ``imm`` is the operation's index in ``x86_64.simd.simd_names()``."""
+    the result written into the first; ``imm`` is the operation's index in ``simd_common.simd_names()``."""
     from ...exec.simd import SIMD_OPS, SIMD_TYPES
-    from .x86_64.simd import simd_names
+    from .simd_common import simd_names
 
     name = simd_names()[imm & 0xFFFF]
     argtypes, result = SIMD_TYPES[name]

@@ -48,8 +48,9 @@ from ..codegen_common import (
 from ..codegen_common import bits as _bits
 from ..codegen_common import signed as _signed
 from ..errors import UnsupportedError
+from ..simd_common import fallback_handler
 from .encoder import INVERSE, SP, ZR, Assembler, Label, bitmask_imm
-from .simd import SimdMixin, fallback_handler, simd_handlers
+from .simd import SimdMixin, simd_handlers
 
 CTX, MEM_BASE, MEM_SIZE = 28, 26, 27
 GPRS = (*range(15), 19, 20, 21, 22, 23, 24, 25, 26, 27)

@@ -12,8 +12,9 @@ Scratch registers: ``v30`` (an instruction's), ``v31`` (the moves'), ``x15``, ``
 
 from __future__ import annotations
 
-import functools
 from typing import Any
+
+from ..simd_common import SimdHelper, common_handlers, simd_index
 
 V30, V31 = 30, 31
 X15, X16 = 15, 16
@@ -51,7 +52,7 @@ _SPLAT = {"v128.load8_splat": (1, "b"), "v128.load16_splat": (2, "h"), "v128.loa
 _LANE_KIND = {1: "b", 2: "h", 4: "w", 8: "x"}
 
 
-class SimdMixin:
+class SimdMixin(SimdHelper):
     """The v128 handlers of ``FunctionCompiler`` (which provides the value stack and the assembler)."""
 
     def v128_const(self, vreg: int, value: int) -> None:
@@ -403,44 +404,13 @@ class SimdMixin:
         self.free_vregs.append(v)  # type: ignore[attr-defined]
         self.push_reg("i32", res)  # type: ignore[attr-defined]
 
-    def op_simd_helper(self, ins: tuple) -> None:
-        """A lane operation computed by exec.simd in Python (``HELPER_OPS`` and 3.0's relaxed SIMD)."""
-        from ....exec.simd import SIMD_TYPES
-
-        name = ins[0]
-        argtypes, result = SIMD_TYPES[name]
-        self.helper_call("simd", len(argtypes), result, simd_index()[name])  # type: ignore[attr-defined]
-
-
-@functools.cache
-def simd_index() -> dict[str, int]:
-    """A helper call's immediate: the operation's index in ``native.simd_helper``'s list of names."""
-    from ..x86_64.simd import simd_names  # the shared, ISA-neutral list (sorted exec.simd names)
-
-    return {name: i for i, name in enumerate(simd_names())}
-
 
 def simd_handlers() -> dict[str, Any]:
     """wasm instruction name -> handler, for every v128 instruction with native code here."""
     S = SimdMixin
-    h: dict[str, Any] = {"v128.const": S.op_v128_const, "v128.load": S.op_v128_load, "v128.store": S.op_v128_store,
-                         "v128.load32_zero": S.op_v128_load, "v128.load64_zero": S.op_v128_load,
-                         "i8x16.shuffle": S.op_shuffle, "i8x16.swizzle": S.op_swizzle, "v128.not": S.op_vnot,
-                         "v128.bitselect": S.op_bitselect, "v128.any_true": S.op_any_true}
-    for op in (*_LOAD_EXTEND, *_SPLAT):
-        h[op] = S.op_v128_load
-    for w in (8, 16, 32, 64):
-        h[f"v128.load{w}_lane"] = S.op_v128_load_lane
-        h[f"v128.store{w}_lane"] = S.op_v128_store_lane
+    h = common_handlers(S, (*_LOAD_EXTEND, *_SPLAT))
     for op in ("and", "or", "xor", "andnot"):
         h[f"v128.{op}"] = S.op_vlogic
-    for shape in _SIZE:
-        h[f"{shape}.splat"] = S.op_splat
-        h[f"{shape}.replace_lane"] = S.op_replace_lane
-        if shape in ("i8x16", "i16x8"):
-            h[f"{shape}.extract_lane_s"] = h[f"{shape}.extract_lane_u"] = S.op_extract_lane
-        else:
-            h[f"{shape}.extract_lane"] = S.op_extract_lane
     for shape in _INT_SHAPES:
         h[f"{shape}.all_true"] = S.op_all_true
         h[f"{shape}.neg"] = h[f"{shape}.abs"] = S.op_vint_unary
@@ -479,12 +449,6 @@ def simd_handlers() -> dict[str, Any]:
                "f32x4.demote_f64x2_zero", "i32x4.trunc_sat_f64x2_s_zero", "i32x4.trunc_sat_f64x2_u_zero"):
         h[op] = S.op_vconvert
     return h
-
-
-def fallback_handler(op: str) -> Any:
-    """The handler of an instruction without its own: a helper call if exec.simd computes it, else None.
-    Asked only on a miss, so a module without SIMD never imports exec.simd."""
-    return SimdMixin.op_simd_helper if op in simd_index() else None
 
 
 def helper_ops() -> list[str]:

@@ -47,6 +47,7 @@ from ..codegen_common import (
 from ..codegen_common import bits as _bits
 from ..codegen_common import signed as _signed
 from ..errors import UnsupportedError
+from ..simd_common import fallback_handler
 from .encoder import (
     R8,
     R9,
@@ -69,7 +70,7 @@ from .encoder import (
     Mem,
     fits_i32,
 )
-from .simd import SimdMixin, fallback_handler, simd_handlers
+from .simd import SimdMixin, simd_handlers
 
 GPRS = (RAX, RCX, RDX, RBX, RSI, RDI, R8, R9, R12, R13, R14)  # r10, r11: scratch; r15: VMContext
 MEM_CELL, MEM_BASE = R13, R14  # pinned in modules with a memory: its cell and its (never moving) base

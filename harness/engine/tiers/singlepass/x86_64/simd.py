@@ -11,9 +11,9 @@ Scratch registers: ``xmm14``, ``xmm15`` (and ``r10``, ``r11``), as in the scalar
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
+from ..simd_common import SimdHelper, common_handlers
 from .encoder import R10, R11, Mem
 
 X14, X15 = 14, 15
@@ -76,7 +76,7 @@ def _rep(value: int, width: int) -> int:
     return sum(value << (width * i) for i in range(128 // width))
 
 
-class SimdMixin:
+class SimdMixin(SimdHelper):
     """The v128 handlers of ``FunctionCompiler`` (which provides the value stack and the assembler)."""
 
     a: Any
@@ -738,27 +738,6 @@ class SimdMixin:
             a.vop("shufps", v, X15, 0x88)  # low dwords of both lanes, then zeros
         self.push_v(v)
 
-    def op_simd_helper(self, ins: tuple) -> None:
-        """A lane operation computed by exec.simd in Python (``HELPER_OPS``)."""
-        from ....exec.simd import SIMD_TYPES
-
-        name = ins[0]
-        argtypes, result = SIMD_TYPES[name]
-        self.helper_call("simd", len(argtypes), result, simd_index()[name])  # type: ignore[attr-defined]
-
-
-@functools.cache
-def simd_names() -> list[str]:
-    """The names of every wasm 2.0 (and relaxed) SIMD operation exec.simd computes, in a fixed order: a
-    helper call carries its index."""
-    from ....exec.simd import SIMD_OPS
-
-    return sorted(SIMD_OPS)  # a list kept by the cache: nobody mutates it
-
-
-@functools.cache
-def simd_index() -> dict[str, int]:
-    return {name: i for i, name in enumerate(simd_names())}
 
 _BINARY_HANDLER = SimdMixin.op_vbinary
 _SWAPPED_HANDLER = SimdMixin.op_vswapped
@@ -767,28 +746,13 @@ _SWAPPED_HANDLER = SimdMixin.op_vswapped
 def simd_handlers() -> dict[str, Any]:
     """wasm instruction name -> handler, for every v128 instruction this code generator emits."""
     S = SimdMixin
-    h: dict[str, Any] = {"v128.const": S.op_v128_const, "v128.load": S.op_v128_load, "v128.store": S.op_v128_store,
-                         "v128.load32_zero": S.op_v128_load, "v128.load64_zero": S.op_v128_load,
-                         "i8x16.shuffle": S.op_shuffle, "i8x16.swizzle": S.op_swizzle,
-                         "v128.not": S.op_vnot, "v128.bitselect": S.op_bitselect, "v128.any_true": S.op_any_true, "i64x2.abs": S.op_i64_abs,
-                         "i64x2.mul": S.op_i64_mul, "i16x8.q15mulr_sat_s": S.op_q15mulr,
-                         "i32x4.trunc_sat_f32x4_s": S.op_trunc_sat_s}
-    for op in (*_LOAD_EXTEND, *_SPLAT_BYTES):
-        h[op] = S.op_v128_load
-    for w in (8, 16, 32, 64):
-        h[f"v128.load{w}_lane"] = S.op_v128_load_lane
-        h[f"v128.store{w}_lane"] = S.op_v128_store_lane
-    for shape in ("i8x16", "i16x8", "i32x4", "i64x2", "f32x4", "f64x2"):
-        h[f"{shape}.splat"] = S.op_splat
-        h[f"{shape}.replace_lane"] = S.op_replace_lane
-        if shape in ("i8x16", "i16x8"):
-            h[f"{shape}.extract_lane_s"] = h[f"{shape}.extract_lane_u"] = S.op_extract_lane
-        else:
-            h[f"{shape}.extract_lane"] = S.op_extract_lane
-        if shape[0] == "i":
-            h[f"{shape}.all_true"] = S.op_all_true
-            h[f"{shape}.bitmask"] = S.op_bitmask
-            h[f"{shape}.neg"] = S.op_vneg
+    h = common_handlers(S, (*_LOAD_EXTEND, *_SPLAT_BYTES))
+    h.update({"i64x2.abs": S.op_i64_abs, "i64x2.mul": S.op_i64_mul, "i16x8.q15mulr_sat_s": S.op_q15mulr,
+              "i32x4.trunc_sat_f32x4_s": S.op_trunc_sat_s})
+    for shape in ("i8x16", "i16x8", "i32x4", "i64x2"):
+        h[f"{shape}.all_true"] = S.op_all_true
+        h[f"{shape}.bitmask"] = S.op_bitmask
+        h[f"{shape}.neg"] = S.op_vneg
     for op in _BINARY:
         h[op] = S.op_vbinary
     for op in _SWAPPED:
@@ -827,10 +791,3 @@ def simd_handlers() -> dict[str, Any]:
     for op in HELPER_OPS:
         h[op] = S.op_simd_helper
     return h
-
-
-def fallback_handler(op: str) -> Any:
-    """The handler of an instruction without its own: a helper call if exec.simd computes it (3.0's relaxed
-    SIMD, with the interpreter's fixed choices, so results match it), else None.  Asked only on a miss, so a
-    module without SIMD never imports exec.simd."""
-    return SimdMixin.op_simd_helper if op in simd_index() else None
