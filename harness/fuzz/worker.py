@@ -26,6 +26,8 @@ import sys
 import time
 from typing import Any
 
+from ..engine.runtime.objects import HOST_TABLE_LIMIT
+
 OUT: Any = None  # the real stdout, where answers go (a planted "garbage" engine in the tests writes to it)
 
 # A memory bigger than this is compared by its size alone (hashing 4 GiB per call is not a test).
@@ -96,8 +98,10 @@ class Session:
 
             d.store = wasmtime.Store(d.engine)
             # a memory64 grown to gigabytes makes wasmtime touch all of it (a module ran past 200 s that way):
-            # growing past this fails instead, which the comparison treats as resource-dependent
-            d.store.set_limits(memory_size=MEMORY_LIMIT)
+            # growing past this fails instead, which the comparison treats as resource-dependent.  A table
+            # gets our engine's own limit, so both refuse the same grows: wasmtime honoured a table.grow of
+            # 2,063,209,382 entries that ours refused, and filled 16 GB for over 60 s (a false hang)
+            d.store.set_limits(memory_size=MEMORY_LIMIT, table_elements=HOST_TABLE_LIMIT)
             d._helpers = None
             if self.fuel:
                 d.store.set_fuel(self.fuel)

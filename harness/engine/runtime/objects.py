@@ -13,6 +13,7 @@ from ..syntax import FuncType, GlobalType, Limits, TableType
 
 MAX_TABLE = 0xFFFFFFFF
 MAX_TABLE64 = 0xFFFFFFFFFFFFFFFF
+HOST_TABLE_LIMIT = 10_000_000  # entries: a table may not grow past this here (the spec lets growing fail)
 MASKS = {"i32": 0xFFFFFFFF, "i64": 0xFFFFFFFFFFFFFFFF, "f32": 0xFFFFFFFF, "f64": 0xFFFFFFFFFFFFFFFF,
          "v128": (1 << 128) - 1}
 
@@ -46,7 +47,7 @@ class TableInstance:
         limit = (MAX_TABLE if self.addr == "i32" else MAX_TABLE64) if self.max is None else self.max
         if delta < 0 or old + delta > limit:
             return -1
-        if old + delta > 10_000_000:  # a host limit, as the spec allows: growing may fail
+        if old + delta > HOST_TABLE_LIMIT:
             return -1
         self.elements.extend([init] * delta)
         return old
