@@ -203,7 +203,11 @@ def _from_source(recipe: Recipe, into: Path, arch: str) -> None:
     env = cross_env(arch)
     crate = recipe.fetch["crate"]
     source = _crate_source(crate) / recipe.fetch.get("root", ".")
-    extra = [str(_debian_source(recipe.fetch["debian_source"]))] if "debian_source" in recipe.fetch else []
+    # a Debian source only some tiers use (asmjit, for WAMR's x86-64 fast JIT) is not fetched, passed or named
+    # in the version of a build for an architecture without those tiers
+    only_for = recipe.fetch.get("debian_source_tiers")
+    wanted = "debian_source" in recipe.fetch and (only_for is None or bool(set(only_for) & set(recipe.tiers_for(arch))))
+    extra = [str(_debian_source(recipe.fetch["debian_source"]))] if wanted else []
     note = f"{crate} from crates.io" + (f" + Debian source {recipe.fetch['debian_source']}" if extra else "")
     out = work_dir() / "built" / f"{recipe.name}-{arch}-{recipe.digest()[:12]}"
     shutil.rmtree(out, ignore_errors=True)

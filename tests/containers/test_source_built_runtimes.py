@@ -123,10 +123,20 @@ def test_an_arm64_build_has_the_arm64_tiers_and_says_its_version_without_a_tier(
     version, per_tier = build.version_labels(recipe, versions)
     # the image's own version names no tier (it said "interp" for every tier), each tier has its own label
     assert version.startswith("WAMR 2.4.3 (harness CLI; wamrx-sys@0.3.0") and "interp" not in version
+    assert "asmjit" not in version  # the arm64 build has no fast JIT, so no asmjit
     assert per_tier["fast-interp"].startswith("WAMR 2.4.3 fast-interp (")
     assert get_adapter("wamr@docker-arm64").tiers == ("interp", "fast-interp")
     assert get_adapter("wamr@docker").tiers == (("interp", "fast-interp", "fast-jit") if recipes.host_arch() == "amd64"
                                                 else ("interp", "fast-interp"))
+
+
+def test_an_amd64_build_names_the_debian_source_its_fast_jit_used(fake_wamr_build, tmp_path):
+    recipe = recipes.load("wamr")
+    context = tmp_path / "context"
+    context.mkdir()
+    build.fetch(recipe, context, "amd64")
+    versions = build._versions(recipe, context, "amd64")
+    assert "Debian source asmjit=" in versions["fast-jit"]
 
 
 def test_a_build_that_lacks_a_tier_of_its_arch_fails_naming_it(fake_wamr_build, tmp_path):
