@@ -96,7 +96,9 @@ def main(args: argparse.Namespace) -> int:
         local = args.engines or _available(SPEC)
         boxed = _boxed(SPEC) if boxes else []
         spec = ["spec", "--db", db]
-        everywhere = _with_boxed(SPEC, local, boxed, "" if not args.quick else ", on our corpus only (--quick)")
+        note = (", on our corpus only (--quick)" if args.quick else
+                ", on every suite: an hour or more each for the official ones, a container process per check or file")
+        everywhere = _with_boxed(SPEC, local, boxed, note)
         stages.append(("spec corpus", [*spec, "--engines", everywhere]))
         official = ["--engines", local if args.quick else everywhere]
         if official_spec:
