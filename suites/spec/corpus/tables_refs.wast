@@ -58,3 +58,43 @@
 (assert_return (invoke "drop"))
 (assert_trap (invoke "init" (i32.const 0) (i32.const 0) (i32.const 1)) "out of bounds table access")
 (assert_return (invoke "init" (i32.const 0) (i32.const 0) (i32.const 0)))
+
+;; A table grown in a loop, its entries then read, written and called through (small enough that every
+;; engine here grows it: a grow may fail for lack of resources, and pywasm's fail past 1,024 entries; the
+;; cost of millions of entries is pinned by tests/engine/test_table_mirror.py): the compiled tiers mirror a table natively, and converting every entry at every grow made a fuzz
+;; module that did this for millions of entries run for minutes on them (seed 20261207, module 54837).
+(module
+  (type $r (func (result i32)))
+  (table $t 1 funcref)
+  (table $x 0 externref)
+  (func $seven (type $r) (i32.const 7))
+  (func $eight (type $r) (i32.const 8))
+  (elem declare func $seven $eight)
+  (func (export "grow_loop") (param $times i32) (param $by i32) (result i32)
+    (local $last i32)
+    (block $done
+      (loop $again
+        (br_if $done (i32.eqz (local.get $times)))
+        (local.set $last (table.grow $t (ref.func $seven) (local.get $by)))
+        (drop (table.grow $x (ref.null extern) (local.get $by)))
+        (local.set $times (i32.sub (local.get $times) (i32.const 1)))
+        (br $again)))
+    (local.get $last))
+  (func (export "size") (result i32) (table.size $t))
+  (func (export "xsize") (result i32) (table.size $x))
+  (func (export "call") (param i32) (result i32) (call_indirect $t (type $r) (local.get 0)))
+  (func (export "set_eight") (param i32) (table.set $t (local.get 0) (ref.func $eight)))
+  (func (export "is_null") (param i32) (result i32) (ref.is_null (table.get $t (local.get 0)))))
+(assert_return (invoke "grow_loop" (i32.const 8) (i32.const 100)) (i32.const 701))
+(assert_return (invoke "size") (i32.const 801))
+(assert_return (invoke "xsize") (i32.const 800))
+(assert_trap (invoke "call" (i32.const 0)) "uninitialized element")
+(assert_return (invoke "call" (i32.const 1)) (i32.const 7))
+(assert_return (invoke "call" (i32.const 800)) (i32.const 7))
+(assert_trap (invoke "call" (i32.const 801)) "undefined element")
+(assert_return (invoke "set_eight" (i32.const 400)))
+(assert_return (invoke "call" (i32.const 400)) (i32.const 8))
+(assert_return (invoke "call" (i32.const 399)) (i32.const 7))
+(assert_return (invoke "is_null" (i32.const 0)) (i32.const 1))
+(assert_return (invoke "grow_loop" (i32.const 1) (i32.const 1)) (i32.const 801))
+(assert_return (invoke "call" (i32.const 801)) (i32.const 7))

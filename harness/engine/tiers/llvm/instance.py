@@ -104,7 +104,8 @@ class NativeInstance:
         if op == "table.grow":
             table = inst.tables[s[0]]
             r = table.grow(s[2], self._ref(table, s[1]))
-            store.tables[id(table)].sync_from_python(store)
+            if r != -1:
+                store.tables[id(table)].grew(store, r)
             return r
         if op == "table.fill":
             table = inst.tables[s[0]]

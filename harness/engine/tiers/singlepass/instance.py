@@ -92,7 +92,8 @@ class NativeInstance:
         elif op == "table.grow":
             table = inst.tables[imm]
             r = table.grow(s[1] & MASK32, store.ref_from_native(table.elem, s[0]))
-            store.tables[id(table)].sync_from_python(store)
+            if r != -1:
+                store.tables[id(table)].grew(store, r)
             return r & MASK32
         elif op == "table.fill":
             table = inst.tables[imm]
