@@ -109,6 +109,40 @@ def test_a_mistake_is_one_line_with_file_line_and_fix(tmp_path, text, where, wor
     assert words in message and "(fix: " in message and "\n" not in message
 
 
+SLOW_OWN = """
+[engine.mine.spec.tiers.slow]
+invoke = ["{binary}", "--no-gc", "--invoke", "{export}", "{module}", "{args}"]
+int_args = "hex"
+"""
+
+
+def test_a_tier_can_have_its_own_spec_commands(tmp_path):
+    """``[engine.NAME.spec.tiers.TIER]`` replaces the keys it names for that tier; the others keep the
+    engine's; and the spec driver of that tier runs them."""
+    from harness.spec.drivers.declared_cli import DeclaredCliDriver
+
+    (mine,), errors = _load(tmp_path, GOOD + SLOW_OWN)
+    assert errors == []
+    decl = mine.declaration
+    fast, slow = decl.spec_for("fast"), decl.spec_for("slow")
+    assert fast is decl.spec and "--no-gc" not in fast.invoke and fast.int_args == "signed"
+    assert slow.invoke[1] == "--no-gc" and slow.int_args == "hex" and slow.instantiate == fast.instantiate
+    assert DeclaredCliDriver(mine, "slow").commands is slow and DeclaredCliDriver(mine, "fast").commands is fast
+
+
+@pytest.mark.parametrize("extra, where, words", [
+    (SLOW_OWN.replace("tiers.slow", "tiers.turbo"), ":15:", "spec.tiers names 'turbo', which is not one of its tiers"),
+    (SLOW_OWN.replace("int_args", "int_arg"), ":17:", "unknown key 'int_arg'"),
+    (SLOW_OWN.replace('"{export}", ', ""), ":16:", "spec.tiers.slow.invoke lacks the placeholder {export}"),
+    (SLOW_OWN + "wrap = true\n", ":18:", "spec.tiers.slow.wrap differs from spec.wrap"),
+    (SLOW_OWN.replace("int_args = \"hex\"", "int_args = \"octal\""), ":17:", "spec.int_args is 'octal'"),
+])
+def test_a_mistake_in_a_tier_s_spec_commands_names_its_own_line(tmp_path, extra, where, words):
+    message = _error(tmp_path, GOOD + extra)
+    assert message.startswith(str(tmp_path / "harness.toml") + where), message
+    assert words in message and "(fix: " in message
+
+
 def test_a_name_the_harness_has_already_is_refused(tmp_path):
     assert "the name of a runtime the harness has already" in _error(tmp_path, GOOD, taken={"mine"})
 

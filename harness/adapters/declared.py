@@ -64,7 +64,7 @@ ENGINE_KEYS = {"description", "binary", "binary_package", "install", "version", 
 WASI_KEYS = {"command", "dir", "env"}
 SPEC_KEYS = {"validate", "instantiate", "invoke", "preload", "trap_exit", "exhaustion", "link_error", "message",
              "result", "int_args", "float_args", "float_results", "timeout", "env", "wrap",
-             "reads_text", "extern_refs"}
+             "reads_text", "extern_refs", "tiers"}
 CHOICES = {"int_args": ("signed", "unsigned", "hex"), "float_args": ("decimal", "bits"),
            "float_results": ("decimal", "bits"), "extern_refs": ("none", "i31")}
 
@@ -123,7 +123,12 @@ class Declaration:
     slow_tiers: frozenset[str] = frozenset()
     wasi: dict[str, list[str]] | None = None
     spec: SpecCommands | None = None
+    spec_tiers: dict[str, SpecCommands] = field(default_factory=dict)  # [engine.NAME.spec.tiers.TIER]
     lines: dict[str, int] = field(default_factory=dict)  # command key -> its line, for errors found later
+
+    def spec_for(self, tier: str) -> SpecCommands | None:
+        """The spec commands of ``tier``: its own table when it declares one, else the engine's."""
+        return self.spec_tiers.get(tier, self.spec)
 
 
 def declarations_file() -> Path | None:
@@ -232,8 +237,8 @@ def _declaration(path: Path, finder: _Lines, name: str, table: object, taken: se
             raise fail(key, f"{'.'.join(key)} must be a list of strings", f'write {key[-1]} = ["...", "..."]')
         return value
 
-    def command(section: str, key: str, value: object) -> list[str]:
-        where = (section, key) if section else (key,)
+    def command(section: str, key: str, value: object, where: tuple[str, ...] | None = None) -> list[str]:
+        where = where or ((section, key) if section else (key,))
         argv = strings(value, where)
         if not argv:
             raise fail(where, f"{'.'.join(where)} is empty", "give the program and its arguments")
@@ -307,9 +312,49 @@ def _declaration(path: Path, finder: _Lines, name: str, table: object, taken: se
                            "is passed)")
     if "spec" in table:
         decl.spec = _spec_commands(table["spec"], command, fail)
+        decl.spec_tiers = _tier_overrides(table["spec"], decl, command, fail, path, finder, at)
     if decl.wasi is None and decl.spec is None:
         raise fail((), "declares neither [wasi] nor [spec]", f"add [engine.{name}.wasi] with its command")
     return decl
+
+
+def _tier_overrides(spec: dict, decl: Declaration, command, fail, path: Path, finder: _Lines,  # noqa: ANN001
+                    at: tuple[str, ...]) -> dict[str, SpecCommands]:
+    """``[engine.NAME.spec.tiers.TIER]``: keys of the spec table that differ for one tier (a tier that lacks
+    a proposal the others' commands turn on, say), each tier's commands being the engine's with these
+    replaced.  ``wrap`` is the engine's: the driver class is chosen once per engine."""
+    raw = spec.get("tiers")
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
+        raise fail(("spec", "tiers"), "spec.tiers must hold a table per tier",
+                   f"write [engine.{decl.name}.spec.tiers.TIER] with the keys that differ for TIER")
+    out = {}
+    for tier, override in raw.items():
+        where = ("spec", "tiers", tier)
+        if tier not in decl.tiers:
+            raise fail(where, f"spec.tiers names {tier!r}, which is not one of its tiers",
+                       f"use one of {', '.join(decl.tiers)}")
+        for key in override:
+            if key not in SPEC_KEYS - {"tiers"}:
+                raise _unknown(path, finder, at + where + (key,), key, SPEC_KEYS - {"tiers"})
+        if "wrap" in override and override["wrap"] != spec.get("wrap", False):
+            raise fail(where + ("wrap",), f"spec.tiers.{tier}.wrap differs from spec.wrap",
+                       "wrap is the engine's: declare it once in the spec table")
+
+        def tier_command(section: str, key: str, value: object, override: dict = override, tier: str = tier
+                         ) -> list[str]:
+            return command(section, key, value, ("spec", "tiers", tier, key) if key in override else None)
+
+        def tier_fail(key: tuple[str, ...], message: str, fix: str, override: dict = override, tier: str = tier
+                      ) -> DeclarationError:
+            if key[:1] == ("spec",) and len(key) > 1 and key[1] in override:
+                key = ("spec", "tiers", tier) + key[1:]
+            return fail(key, message, fix)
+
+        merged = {k: v for k, v in spec.items() if k != "tiers"} | override
+        out[tier] = _spec_commands(merged, tier_command, tier_fail)
+    return out
 
 
 def _spec_commands(spec: dict, command, fail) -> SpecCommands:  # noqa: ANN001 - the closures of _declaration
@@ -422,9 +467,10 @@ class DeclaredAdapter(Adapter):
         templates = [("version", decl.version)] if decl.version else []
         if decl.wasi:
             templates.append(("wasi.command", decl.wasi["command"]))
-        if decl.spec:
-            templates += [(f"spec.{k}", getattr(decl.spec, k)) for k in ("invoke", "instantiate", "validate")
-                          if getattr(decl.spec, k)]
+        for prefix, spec in ([("spec", decl.spec)] if decl.spec else []) + [
+                (f"spec.tiers.{t}", c) for t, c in decl.spec_tiers.items()]:
+            templates += [(f"{prefix}.{k}", getattr(spec, k)) for k in ("invoke", "instantiate", "validate")
+                          if getattr(spec, k)]
         return [(argv[0], where) for where, argv in templates]
 
     def _probe(self, tier: str) -> Availability:

@@ -151,4 +151,4 @@ def test_container_spec_commands_are_the_declared_examples():
     local = tomllib.loads((ROOT / "examples/declared-wasmtime/harness.toml").read_text())["engine"]["wasmtime-cli"]
     image = tomllib.loads((ROOT / "containers/spec/wasmtime.toml").read_text())["engine"]["wasmtime"]
     assert image["spec"] == local["spec"]
-    assert image["tiers"]["cranelift"] == local["tiers"]["cranelift"]
+    assert image["tiers"] == local["tiers"]  # winch's own commands too (spec.tiers.winch)

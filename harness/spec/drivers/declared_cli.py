@@ -105,10 +105,11 @@ class _Instance:
 class DeclaredCliDriver(Driver):
     def __init__(self, adapter: DeclaredAdapter, tier: str) -> None:
         super().__init__(tier)
-        if adapter.declaration.spec is None:
+        commands = adapter.declaration.spec_for(tier)
+        if commands is None:
             raise RuntimeError(f"{adapter.runtime} declares no [spec] commands")
         self.adapter = adapter
-        self.commands: SpecCommands = adapter.declaration.spec
+        self.commands: SpecCommands = commands
         self._dir = tempfile.TemporaryDirectory(prefix="harness-declared-")
         self.dir = Path(self._dir.name)
         self._spectest_shared = False  # a module instantiated with spectest's memory or table
