@@ -101,6 +101,20 @@ def ratio(xs: Iterable[float | None], base: Iterable[float | None], seed: int = 
     return Ratio(value, lo, hi, verdict(lo, hi))
 
 
+def paired_ratio(x: dict[int, float], base: dict[int, float], seed: int = 3) -> tuple[float, float, float, int]:
+    """Median of the per-round ratios ``x[r] / base[r]`` over the rounds both have, its percentile bootstrap
+    interval over rounds (NaN bounds for one round), and the number of rounds.
+
+    For two engines measured close together in each round: a machine that changes speed between rounds
+    moves both samples of a round alike, and their ratio cancels it, where independent medians keep it."""
+    rounds = sorted(r for r in x.keys() & base.keys() if base[r])
+    ratios = [x[r] / base[r] for r in rounds]
+    if len(ratios) < 2:
+        return (ratios[0] if ratios else math.nan), math.nan, math.nan, len(ratios)
+    lo, hi = _interval(bootstrap_medians(ratios, np.random.default_rng(seed)))
+    return median(ratios), lo, hi, len(ratios)
+
+
 def verdict(lo: float, hi: float) -> str:
     if math.isnan(lo) or math.isnan(hi):
         return "can't tell"

@@ -168,6 +168,12 @@ def _run(args: argparse.Namespace) -> int:
     if width:
         print()
         print(width)
+    from ..analysis.container_twins import format_twins
+
+    twins = format_twins(df)
+    if twins:
+        print()
+        print(twins)
     compile_table = format_compile(df)
     if compile_table:
         print()

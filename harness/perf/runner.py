@@ -1,6 +1,8 @@
 """Orchestration of a perf run: prepare inputs and references, warm up, then measure every
 (workload, engine) unit ``repeat`` times in an order shuffled each round, so that slow drifts of the
-machine (other jobs, thermal state) spread over all engines instead of biasing one.
+machine (other jobs, thermal state) spread over all engines instead of biasing one; within a round the
+engines of one workload run one after another (``round_order``), so the samples a ratio divides were
+taken close together.
 
 Every measurement becomes result rows in the store as soon as it is taken (a crash later loses
 nothing).  A unit that fails (build failure, crash, timeout, wrong output) gets one row saying so and
@@ -388,10 +390,7 @@ class PerfRunner:
                     self.emit(self.measure_unit(u, -1, record=False))
                     prog.step(f"warm-up  {u.key}{'  ' + u.failed if u.failed else ''}")
         for rep in range(cfg.repeat):
-            rng = random.Random(cfg.seed * 1000 + rep)
-            order: list = [("run", u) for u in live] if measured else []
-            order += [("compile", c) for c in compiles]
-            rng.shuffle(order)
+            order = round_order(live if measured else [], compiles, random.Random(cfg.seed * 1000 + rep))
             for kind, item in order:
                 if kind == "run":
                     u = item
@@ -421,6 +420,24 @@ class PerfRunner:
                     self.emit(rows)
                     self.log(f"instructions  {u.key}  {rows[0].value or rows[0].message}  ({rows[0].extra['counter']})")
         return units
+
+
+def round_order(units: list[Unit], compiles: list, rng: random.Random) -> list[tuple[str, object]]:
+    """One round's measurements: the engines of one workload (at one size) one after another, in a
+    shuffled order, and the workloads' blocks and the compiles shuffled among themselves.
+
+    Every ratio the report gives is between engines on one workload, so their samples of a round are
+    taken close together in time: a machine that changes speed during a round moves them alike
+    (``analysis.container_twins`` pairs them by round), and the shuffles keep any engine from always
+    going first."""
+    blocks: dict[tuple[str, str], list[tuple[str, object]]] = {}
+    for u in units:
+        blocks.setdefault((u.workload.name, u.size_class), []).append(("run", u))
+    groups = list(blocks.values()) + [[("compile", c)] for c in compiles]
+    for g in groups:
+        rng.shuffle(g)
+    rng.shuffle(groups)
+    return [item for g in groups for item in g]
 
 
 def _safe(s: str) -> str:

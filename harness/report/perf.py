@@ -15,6 +15,7 @@ import math
 import re
 from pathlib import Path
 
+from ..analysis.container_twins import TOLERANCE, container_twins, tally
 from ..analysis.perf_figures import perf_figures
 from ..analysis.perf_table import GEOMEAN_DEFINITION, MICRO, REAL, Line, geomean_figures
 from ..analysis.pointer_width import CONTROL, EFFECT_RULE, POINTER_HEAVY, WidthLine
@@ -265,7 +266,9 @@ def render_perf_report(store_path: str | Path, out_dir: str | Path) -> Path:
     }
     gm = {kind: geomean_figures(lines, kind) for kind in (REAL, MICRO)}
     workloads, study = pointer_study(lines)
+    twins = container_twins(fig.rows)
     return render("perf.html", out / "index.html", fig=fig, run=run or {}, store=str(store_path),
+                  twins=twins, twin_tally=sorted(tally(twins).items()), tolerance=f"{TOLERANCE:.0%}",
                   machine=_machine(run), claims_machine=_machine(run or fig.startup_run),
                   charts={k: v.name if v else None for k, v in charts.items()},
                   geomeans=gm, geomean_engines=sorted(set(gm[REAL]) | set(gm[MICRO])), REAL=REAL, MICRO=MICRO,

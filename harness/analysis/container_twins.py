@@ -1,0 +1,138 @@
+"""A runtime in its container image against the same runtime outside it: is the container free?
+
+``RUNTIME@docker:TIER`` times its program inside the container (``rusage_exec``), so container start is not
+in its throughput, and the same runtime outside, ``RUNTIME:TIER``, measured in the same run, is its twin.
+The question is an equivalence, not a difference: the container costs nothing when the ratio's 95%
+interval lies wholly inside ``1 +/- TOLERANCE``, it costs something when the interval lies wholly outside,
+and otherwise the run cannot tell (too few repeats, or a machine whose speed moves more than the
+tolerance).  Saying "within 5%" from two medians alone would call a noisy run a pass.
+
+Each round of a perf run measures every engine of a workload one after another (``runner``), so the
+twins' samples of one round were taken close together in time: the ratio is the median of the per-round
+ratios, bootstrapped over rounds, which cancels a machine that changes speed between rounds.  Rounds where
+either twin failed are left out; a twin pair with fewer than two common rounds falls back to the
+unpaired ratio of medians.  Emulated images (``@docker-ARCH``) have no native twin and are not compared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..results.labels import engine_label
+from .stats import firm, geomean, paired_ratio, ratio
+from .units import fmt
+
+TOLERANCE = 0.05
+CANT = "can't tell"
+METRICS = ("wall_time", "cpu_time")
+
+
+@dataclass
+class Twin:
+    """One workload: a container engine against its twin outside, in one run, by one metric."""
+
+    workload: str
+    size_class: str
+    container: str  # the container engine's label, e.g. "wasmtime@docker:cranelift"
+    local: str  # its twin's, "wasmtime:cranelift"
+    metric: str
+    n: int  # rounds (paired) or the smaller sample (unpaired)
+    paired: bool
+    ratio: float  # container / local: above 1, slower in the container
+    lo: float
+    hi: float
+    run_id: str
+
+    @property
+    def verdict(self) -> str:
+        return verdict(self.lo, self.hi)
+
+
+def verdict(lo: float, hi: float, tolerance: float = TOLERANCE) -> str:
+    """``within 5%`` when the interval is wholly inside 1 +/- tolerance, ``differs`` when wholly outside,
+    else ``can't tell``."""
+    answer = firm(lo, hi, 1 - tolerance, 1 + tolerance)
+    pct = f"{tolerance:.0%}"
+    return {True: f"within {pct}", False: f"differs by more than {pct}", None: CANT}[answer]
+
+
+def twin_of(label: str) -> str | None:
+    """The label of the same runtime and tier outside its container, or None (not a container engine, or
+    another architecture's image, whose twin would be native code against emulated code)."""
+    runtime, sep, rest = label.partition("@docker")
+    if not sep or rest.startswith("-"):
+        return None
+    return runtime + rest
+
+
+def _by_round(g: pd.DataFrame) -> dict[int, float]:
+    ok = g[(g["outcome"] == "ok") & g["value"].notna()]
+    reps = ok["extra"].map(lambda e: e.get("rep"))
+    return {int(r): float(v) for r, v in zip(reps, ok["value"], strict=True) if r is not None and r >= 0}
+
+
+def container_twins(df: pd.DataFrame | None, metrics: tuple[str, ...] = METRICS) -> list[Twin]:
+    """Every (workload, size, container engine, metric) whose twin ran in the same run; the last run in
+    ``df`` wins for a pair measured in several."""
+    if df is None or df.empty:
+        return []
+    rows = df[df["metric"].isin(metrics) & df["file"].notna()]
+    if rows.empty:
+        return []
+    rows = rows.assign(label=[e.get("label") or engine_label(eng, t)
+                              for e, eng, t in zip(rows["extra"], rows["engine"], rows["tier"], strict=True)],
+                       size_class=rows["item"].fillna("full"))
+    chosen: dict[tuple[str, str, str, str], Twin] = {}
+    for (run_id, wl, sc, metric), g in rows.groupby(["run_id", "file", "size_class", "metric"], sort=False):
+        labels = set(g["label"])
+        for label in sorted(labels):
+            local = twin_of(label)
+            if local is None or local not in labels:
+                continue
+            c, b = _by_round(g[g["label"] == label]), _by_round(g[g["label"] == local])
+            if len(c.keys() & b.keys()) >= 2:
+                value, lo, hi, n = paired_ratio(c, b)
+                paired = True
+            else:
+                r = ratio(list(c.values()), list(b.values()))
+                value, lo, hi, n, paired = r.value, r.lo, r.hi, min(len(c), len(b)), False
+            chosen[(wl, sc, label, metric)] = Twin(str(wl), str(sc), label, local, str(metric), n, paired,
+                                                   value, lo, hi, str(run_id))
+    return sorted(chosen.values(), key=lambda t: (t.container, t.metric, t.size_class, t.workload))
+
+
+def tally(twins: list[Twin]) -> dict[tuple[str, str], dict[str, float | int]]:
+    """Per (container engine, metric): how many workloads are within, differ, can't tell, and the
+    geometric mean of the ratios."""
+    out: dict[tuple[str, str], dict[str, float | int]] = {}
+    for t in twins:
+        d = out.setdefault((t.container, t.metric), {"within": 0, "differs": 0, CANT: 0, "n": 0})
+        key = "within" if t.verdict.startswith("within") else "differs" if t.verdict.startswith("differs") else CANT
+        d[key] += 1
+        d["n"] += 1
+    for (container, metric), d in out.items():
+        d["geomean"] = geomean([t.ratio for t in twins if t.container == container and t.metric == metric])
+    return out
+
+
+def format_twins(df: pd.DataFrame | None) -> str:
+    """The CLI's closing table: each container engine against its twin outside, per workload, wall and CPU
+    time; empty when the run measured no such pair."""
+    twins = container_twins(df)
+    if not twins:
+        return ""
+    head = (f"{'in a container / outside':26s} {'size':5s} {'engine':30s} {'metric':9s} {'rounds':>6s} "
+            f"{'ratio':>6s} {'95% CI':>14s}  verdict (+/-{TOLERANCE:.0%})")
+    out = [head, "-" * len(head)]
+    for t in twins:
+        ci = f"[{fmt(t.lo, '.3f')}, {fmt(t.hi, '.3f')}]"
+        n = f"{t.n}" if t.paired else f"{t.n} unp."
+        out.append(f"{t.workload:26s} {t.size_class:5s} {t.container:30s} {t.metric:9s} {n:>6s} "
+                   f"{fmt(t.ratio, '.3f'):>6s} {ci:>14s}  {t.verdict}")
+    for (container, metric), d in sorted(tally(twins).items()):
+        out.append(f"{container} {metric}: {d['within']} within {TOLERANCE:.0%}, {d['differs']} differ, "
+                   f"{d[CANT]} can't tell, of {d['n']}; geometric mean "
+                   f"{fmt(d['geomean'], '.3f')}")
+    return "\n".join(out)
