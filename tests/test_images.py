@@ -4,6 +4,7 @@ refuses.  What needs a real engine and a built image is in ``tests/containers/``
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import stat
@@ -189,3 +190,33 @@ def test_a_failing_build_is_one_line_and_the_others_are_built(monkeypatch):
     built_here.clear()
     monkeypatch.setattr(build_mod, "build_base", no_base)
     assert build_mod.build(["wasmi", "wasmtime"], "amd64", logs.append) == ([], ["base", "wasmi", "wasmtime"])
+
+
+@pytest.mark.parametrize(("run_status", "events", "memory", "says"), [
+    (137, "oom", "64m", "killed by the out-of-memory killer: it outgrew its memory limit of 64m (fix: raise or unset"),
+    (137, "oom", "", "killed by the out-of-memory killer: the machine ran out of memory (fix: run fewer jobs"),
+    (137, "", "", "was killed from outside (status 137"),
+    (3, "oom", "", None),  # any other status is the runtime's own, passed on without a word
+    (0, "", "", None),
+])
+def test_the_guard_passes_the_status_on_and_explains_a_killed_container(tmp_path, run_status, events, memory, says):
+    """The guard ends with the client's status; after a 137 its last line of stderr says why (Docker's
+    ``oom`` event for the container, asked with ``docker events``), and with the limit it ran under."""
+    import subprocess
+    import sys
+
+    log = tmp_path / "calls"
+    fake = _fake_docker(tmp_path, f'echo "$*" >> {log}\ncase "$1" in run) echo runtime said >&2; exit {run_status};; '
+                                  f'events) echo "{events}";; esac')
+    env = {**os.environ, "HARNESS_DOCKER": str(fake), "HARNESS_CONTAINER_MEMORY": memory}
+    done = subprocess.run([sys.executable, "-m", "harness.images.guard", "img", "harness-x-1-0", "--", "/bin/true"],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == run_status
+    last = done.stderr.strip().splitlines()[-1]
+    if says is None:
+        assert last == "runtime said"
+    else:
+        assert last.startswith("harness: the container harness-x-1-0 ") and says in last, last
+    calls = log.read_text()
+    assert ("--memory 64m" in calls) == (memory == "64m")
+    assert ("events" in calls) == (run_status == 137)

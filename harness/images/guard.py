@@ -2,10 +2,13 @@
 removed however the client ends.  It imports nothing of the harness but this module, so it starts fast.
 
 The harness kills a timed-out or interrupted child with SIGKILL (``harness.process``); killing the
-``docker`` client that way leaves its container running, and ``--rm`` never fires.  So before becoming
-the client (``exec``) this forks a watcher in a session of its own, out of reach of that kill, which
-waits for the client's end of a pipe to close (at any exit, even SIGKILL) and then runs
-``docker rm -f`` on the container's name.  The command line says what to mount::
+``docker`` client that way leaves its container running, and ``--rm`` never fires.  So before starting
+the client this forks a watcher in a session of its own, out of reach of that kill, which waits for the
+client's end of a pipe to close (at any exit, even SIGKILL) and then runs ``docker rm -f`` on the
+container's name.  The guard waits for the client and ends with its status; when that is 137 (the
+container's process killed) it says why on its last line of stderr (``KILLED``): the out-of-memory killer
+(Docker's ``oom`` event for the container: its memory limit, ``$HARNESS_CONTAINER_MEMORY``, or the
+machine's memory) or a kill from outside.  The command line says what to mount::
 
     python -m harness.images.guard IMAGE NAME [--ro PATH]... [--rw PATH]... [--env K=V]... [--tmpfs PATH]...
                                    [--warm FILE] [--stdin FILE] [--stdout FILE] -- ARGV...
@@ -21,14 +24,20 @@ from __future__ import annotations
 
 import os
 import shlex
+import signal
 import subprocess
 import sys
+import time
 from typing import Any
 
 MODULE = "harness.images.guard"
 LABEL = "org.wasm-harness"
 """Prefix of the labels on the harness's images and containers (a container left behind is findable)."""
 CONTAINER_LABEL = f"{LABEL}.run"
+MEMORY_ENV = "HARNESS_CONTAINER_MEMORY"
+"""Memory limit of every container the harness starts (``docker run --memory``: ``512m``, ``2g``); none by default."""
+KILLED = "harness: the container "
+"""How the guard's line about a killed container starts (``killed_note``), for the runners to find it."""
 
 
 def client() -> str:
@@ -74,6 +83,8 @@ def docker_argv(image: str, name: str, ro: list[str], rw: list[str], argv: list[
     mounts = [a for p in ro for a in ("-v", f"{p}:{p}:ro")] + [a for p in rw for a in ("-v", f"{p}:{p}")]
     mounts += [a for item in env or [] for a in ("-e", item)]
     mounts += [a for p in tmpfs or [] for a in ("--tmpfs", f"{p}:rw,exec,mode=1777")]
+    if os.environ.get(MEMORY_ENV):
+        mounts += ["--memory", os.environ[MEMORY_ENV]]
     if warm or stdin or stdout:
         script = (f"cat {shlex.quote(warm)} > /dev/null && " if warm else "") + 'exec "$@"' \
             + (f" < {shlex.quote(stdin)}" if stdin else "") + (f" > {shlex.quote(stdout)}" if stdout else "")
@@ -116,6 +127,50 @@ def _watch(read_end: int, name: str) -> None:
         os._exit(0)
 
 
+def killed_note(name: str, since: float) -> str:
+    """Why the container ``name``, started after ``since`` (epoch seconds), ended with status 137: one line
+    with what to do (Docker keeps the container's ``oom`` event after ``--rm`` has removed it)."""
+    try:
+        events = subprocess.run([client(), "events", "--since", f"{since:.3f}", "--until", f"{time.time():.3f}",
+                                 "--filter", f"container={name}", "--filter", "event=oom", "--format", "{{.Status}}"],
+                                capture_output=True, text=True, timeout=15).stdout
+    except (OSError, subprocess.SubprocessError):
+        events = ""
+    limit = os.environ.get(MEMORY_ENV)
+    if "oom" in events.split():
+        if limit:
+            return (f"{KILLED}{name} was killed by the out-of-memory killer: it outgrew its memory limit of {limit} "
+                    f"(fix: raise or unset ${MEMORY_ENV})")
+        return (f"{KILLED}{name} was killed by the out-of-memory killer: the machine ran out of memory (fix: run "
+                f"fewer jobs at once, e.g. -j 1, or bound each container with ${MEMORY_ENV}=2g)")
+    return (f"{KILLED}{name} was killed from outside (status 137: SIGKILL from docker kill, docker rm -f or "
+            "the kernel; fix: look for what stopped it, e.g. another harness run's cleanup)")
+
+
+def _forward(proc: subprocess.Popen) -> None:
+    """Signals the guard alone is sent go to the client (one sent to the whole group reaches both)."""
+    def handler(signum: int, _frame: object) -> None:
+        if proc.poll() is None:
+            os.kill(proc.pid, signum)
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, handler)
+
+
+def _dies_with(guard: int) -> None:
+    """``preexec_fn`` of the client: the kernel SIGKILLs it when the guard ends, however (a spec worker that
+    dies takes its guard with it the same way), so the client's end of the pipe closes and the watcher
+    removes the container."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != guard:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
 def main(args: list[str]) -> None:
     image, name, ro, rw, argv, files = _parse(args)
     read_end, write_end = os.pipe()
@@ -123,9 +178,21 @@ def main(args: list[str]) -> None:
         os.close(write_end)
         _watch(read_end, name)
     os.close(read_end)
-    os.set_inheritable(write_end, True)  # held by the docker client until it ends
     cmd = docker_argv(image, name, ro, rw, argv, **files)
-    os.execvp(cmd[0], cmd)
+    since = time.time() - 1
+    signal.signal(signal.SIGINT, lambda *_: None)  # Ctrl-C reaches the client (same group); its status decides
+    # the client holds the pipe too: the watcher waits for both
+    guard = os.getpid()
+    proc = subprocess.Popen(cmd, pass_fds=(write_end,), preexec_fn=lambda: _dies_with(guard))
+    _forward(proc)
+    status = proc.wait()
+    if status == 137:
+        sys.stderr.write(killed_note(name, since) + "\n")
+        sys.stderr.flush()
+    if status < 0:
+        signal.signal(-status, signal.SIG_DFL)
+        os.kill(os.getpid(), -status)
+    sys.exit(status)
 
 
 if __name__ == "__main__":

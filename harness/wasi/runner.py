@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..adapters.base import EngineSpec, RunnerUnavailable
+from ..images.guard import KILLED
 from ..outcomes import NOT_PASSING, Outcome
 from . import expectations as expectations_mod
 from .child import INTERNAL_EXIT
@@ -70,6 +71,9 @@ def judge(test: WasiTest, result: RunResult) -> tuple[Outcome, str]:
         return Outcome.TIMEOUT, f"no exit within {result.seconds:.1f}s; killed"
     if result.signal is not None:
         return Outcome.CRASH, f"engine died of signal {result.signal}; stderr: {_preview(result.stderr)}"
+    killed = [ln for ln in result.stderr.decode("utf-8", "replace").splitlines() if ln.startswith(KILLED)]
+    if killed:  # a container engine's guard: the container was killed (out of memory, or from outside)
+        return Outcome.CRASH, killed[-1]
     if result.exit_code == INTERNAL_EXIT and b"harness: internal error" in result.stderr:
         return Outcome.CRASH, _preview(result.stderr, 600)
     problems = []

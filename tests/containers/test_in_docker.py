@@ -90,6 +90,39 @@ def test_ctrl_c_leaves_no_container(tmp_path):
     assert _no_leftovers(proc.pid) == []
 
 
+# _start grows memory by 2,000 pages (125 MiB) and writes a byte every 4 KiB, so all of it is resident
+HOG = """(module (memory (export "memory") 1)
+  (func (export "_start") (local $p i32)
+    (drop (memory.grow (i32.const 2000)))
+    (local.set $p (i32.const 65536))
+    (loop $l
+      (i32.store8 (local.get $p) (i32.const 1))
+      (local.set $p (i32.add (local.get $p) (i32.const 4096)))
+      (br_if $l (i32.lt_u (local.get $p) (i32.const 131137536))))))"""
+
+
+def test_a_container_killed_by_the_oom_killer_says_so_in_one_line(tmp_path, monkeypatch):
+    """With ``$HARNESS_CONTAINER_MEMORY`` below what the program needs, the kernel kills the runtime in its
+    container: the run's message is the guard's line naming the out-of-memory killer and the fix, not a bare
+    'exit code 137', and the container is gone.  The same program fits without the limit."""
+    _needs("wasmtime")
+    from harness.engine.text import parse_module
+    from harness.wasi.runner import judge
+
+    wasm = tmp_path / "hog.wasm"
+    wasm.write_bytes(parse_module(HOG))
+    engine = EngineSpec("wasmtime@docker", "cranelift")
+    assert run_program(engine, Invocation(wasm), timeout=120).exit_code == 0
+    monkeypatch.setenv("HARNESS_CONTAINER_MEMORY", "48m")
+    result = run_program(engine, Invocation(wasm), timeout=120)
+    assert result.exit_code == 137, result
+    test = type("T", (), {"spec": type("S", (), {"exit_code": 0, "reads": [], "exact_output": False})()})()
+    outcome, message = judge(test, result)
+    assert outcome.value == "crash" and message.startswith("harness: the container "), message
+    assert "out-of-memory killer" in message and "memory limit of 48m" in message and "fix:" in message
+    assert _no_leftovers() == []
+
+
 def test_perf_times_the_runtime_inside_the_container(tmp_path):
     _needs("wasmtime")
     hello = next(t for t in discover(build_own_suite()) if t.id.endswith("/hello"))

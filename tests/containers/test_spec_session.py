@@ -96,7 +96,11 @@ def test_the_container_killed_mid_command_fails_that_command_and_the_next_starts
     session.run(["/bin/true"], 10)
     proc = session._proc
     assert proc is not None
-    killer = threading.Timer(1.0, os.kill, (proc.pid, signal.SIGKILL))  # the fake's container is the loop
+    # the guard's children: its watcher (a session of its own) and the client, which the fake makes the
+    # loop: that is the container to kill
+    children = [int(c) for c in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
+    (client,) = [c for c in children if os.getsid(c) == os.getsid(proc.pid)]
+    killer = threading.Timer(1.0, os.kill, (int(client), signal.SIGKILL))
     killer.start()
     t0 = time.monotonic()
     done = session.run(["/bin/sleep", "5"], 60)
@@ -105,6 +109,28 @@ def test_the_container_killed_mid_command_fails_that_command_and_the_next_starts
     assert b"ended during this command" in done.stderr and time.monotonic() - t0 < 4.5, done
     after = session.run(["/bin/echo", "after"], 10)
     assert after.stdout == b"after\n" and (session.started, session.lost) == (2, 1)
+
+
+def test_a_guard_killed_alone_takes_its_client_with_it(session):
+    """The guard waits for the Docker client (to explain a status 137); SIGKILL to the guard alone (a spec
+    worker's death reaches it by PR_SET_PDEATHSIG) must end the client too, so the watcher removes the
+    container: the client must not outlive it holding the container."""
+    session.run(["/bin/true"], 10)
+    proc = session._proc
+    assert proc is not None
+    children = [int(c) for c in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
+    (client,) = [c for c in children if os.getsid(c) == os.getsid(proc.pid)]
+    os.kill(proc.pid, signal.SIGKILL)
+    end = time.monotonic() + 10
+    while Path(f"/proc/{client}").exists() and time.monotonic() < end:
+        try:
+            if Path(f"/proc/{client}/stat").read_text().split()[2] == "Z":
+                break
+        except OSError:
+            break
+        time.sleep(0.05)
+    alive = Path(f"/proc/{client}/stat").exists() and Path(f"/proc/{client}/stat").read_text().split()[2] != "Z"
+    assert not alive
 
 
 def test_the_staged_binary_is_a_copy_run_from_the_containers_tmpfs(session, tmp_path):
