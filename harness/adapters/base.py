@@ -198,6 +198,11 @@ class Adapter:
     def version(self) -> str | None:
         return None
 
+    def spec_version(self) -> str | None:
+        """The version of what runs the spec suite (and fuzzing): the runtime's own, unless its spec driver is
+        another build of it (an in-process Python binding beside a CLI), whose version a spec run records."""
+        return self.version()
+
     def slow(self, tier: str) -> bool:
         return tier in self.slow_tiers
 

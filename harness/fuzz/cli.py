@@ -142,7 +142,7 @@ def _versions(engines: list[str]) -> dict[str, str | None]:
     out: dict[str, str | None] = {}
     for e in engines:
         a = adapters().get(e.partition(":")[0])
-        out[e] = a.version() if a is not None else None
+        out[e] = a.spec_version() if a is not None else None
     return out
 
 

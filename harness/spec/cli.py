@@ -243,7 +243,7 @@ def main(args: argparse.Namespace) -> int:
             print(f"harness spec: warning: {message}", file=sys.stderr)
 
     store = open_store(args)
-    versions = {e.name: get_adapter(e.runtime).version() for e in engines} if store else {}
+    versions = {e.name: get_adapter(e.runtime).spec_version() for e in engines} if store else {}
     suites = {suite_name(suite_dir): suite_commit(suite_dir)} if store else {}
     wasm = wasm_version(suite_dir)
     print(f"harness spec: {suite_label(suite_dir)} (WebAssembly {wasm}) from {suite_dir}", file=sys.stderr)

