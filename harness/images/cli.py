@@ -5,7 +5,9 @@
   harness images list                 every recipe: its tag, and whether that image is built here
 
 Any engine runs in its image as ``RUNTIME@docker:TIER`` (``@docker-arm64`` for the arm64 image under
-qemu-user), in ``harness wasi``, ``run`` and ``perf`` (see docs/CONTAINERS.md).
+qemu-user), in ``harness wasi``, ``run``, ``perf`` and (wasmtime, v8) ``spec`` (see docs/CONTAINERS.md).
+$HARNESS_CONTAINER_MEMORY (``512m``, ``2g``; unset: no limit) bounds the memory of every container a run
+starts; a container the out-of-memory killer ends is reported as such, with the limit.
 """
 
 from __future__ import annotations
