@@ -220,3 +220,43 @@ def test_the_guard_passes_the_status_on_and_explains_a_killed_container(tmp_path
     calls = log.read_text()
     assert ("--memory 64m" in calls) == (memory == "64m")
     assert ("events" in calls) == (run_status == 137)
+
+
+def test_a_crate_for_another_architecture_is_cross_built_with_its_rust_target(tmp_path, monkeypatch):
+    """wasmi's arm64 image: ``cargo install --target aarch64-unknown-linux-gnu`` linked by Debian's cross
+    gcc, the target's standard library added through rustup when missing, into folders apart from the
+    host's build; the host's build stays as it was."""
+    import subprocess
+
+    from harness.images import build as build_mod
+
+    calls = []
+
+    def run(argv, env=None, **kw):
+        calls.append((argv, env))
+        if argv[:3] == ["/bin/rustup", "target", "list"]:
+            return subprocess.CompletedProcess(argv, 0, "x86_64-unknown-linux-gnu\n", "")
+        if argv[1] == "install":
+            bin_dir = Path(argv[argv.index("--root") + 1]) / "bin"
+            bin_dir.mkdir(parents=True, exist_ok=True)
+            (bin_dir / "wasmi").write_text("built")
+        return subprocess.CompletedProcess(argv, 0, "", "")
+
+    monkeypatch.setattr(build_mod.subprocess, "run", run)
+    monkeypatch.setattr(build_mod.shutil, "which", lambda name: f"/bin/{name}")
+    monkeypatch.setattr(build_mod, "work_dir", lambda: tmp_path / "work")
+    monkeypatch.setattr(build_mod, "tools_dir", lambda: tmp_path / "tools")
+    monkeypatch.setattr(build_mod, "host_arch", lambda: "amd64")
+    build_mod._from_cargo("wasmi_cli@2.0.0", "wasmi", tmp_path / "arm", "arm64")
+    (install, env), = [(a, e) for a, e in calls if a[1] == "install"]
+    assert ["/bin/rustup", "target", "add", "aarch64-unknown-linux-gnu"] in [a for a, _ in calls]
+    assert install[-2:] == ["--target", "aarch64-unknown-linux-gnu"] and "cargo-arm64" in install[install.index("--root") + 1]
+    assert env["CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER"] == "aarch64-linux-gnu-gcc"
+    assert env["CARGO_TARGET_DIR"].endswith("target-arm64") and (tmp_path / "arm").read_text() == "built"
+    calls.clear()
+    build_mod._from_cargo("wasmi_cli@2.0.0", "wasmi", tmp_path / "host", "amd64")
+    (install, env), = [(a, e) for a, e in calls if a[1] == "install"]
+    assert "--target" not in install and env["CARGO_TARGET_DIR"].endswith("target") and len(calls) == 1
+    monkeypatch.setattr(build_mod.shutil, "which", lambda name: None if name == "aarch64-linux-gnu-gcc" else f"/bin/{name}")
+    with pytest.raises(build_mod.BuildFailed, match="apt-get install gcc-aarch64-linux-gnu"):
+        build_mod._from_cargo("wasmi_cli@2.0.0", "wasmi", tmp_path / "arm", "arm64")

