@@ -62,8 +62,6 @@ int main(int argc, char **argv) {
     IM3Runtime runtime = env ? m3_NewRuntime(env, args.stack_size, NULL) : NULL;
     if (!runtime)
         return cli_fail("out of memory", NULL);
-    runtime->argc = (uint32_t)(argc - i);
-    runtime->argv = (ccstr_t *)(argv + i);
 
     IM3Module module;
     M3Result r = m3_ParseModule(env, &module, bytes, size);
@@ -76,7 +74,9 @@ int main(int argc, char **argv) {
     IM3Function start;
     if ((r = m3_FindFunction(&start, runtime, "_start")))
         return cli_fail("no _start", r);
-    r = m3_CallWithArgs(start, 0, NULL);
+    /* m3_CallWithArgs keeps these as the program's WASI arguments when it calls _start (and then passes
+     * the function none): setting runtime->argc before it, as this file once did, is overwritten with 0 */
+    r = m3_CallWithArgs(start, (uint32_t)(argc - i), (const char *const *)(argv + i));
     fflush(stdout);
     if (r == m3Err_none)
         return 0;

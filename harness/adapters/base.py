@@ -198,6 +198,12 @@ class Adapter:
     def version(self) -> str | None:
         return None
 
+    def lacks(self, stderr: str) -> str | None:
+        """What the runtime says it does not implement, from a failed run's stderr (a WASI function the
+        program imports): such a run is ``unsupported``, a gap the runtime declares, not a crash.  None: a
+        failure like any other."""
+        return None
+
     def spec_version(self) -> str | None:
         """The version of what runs the spec suite (and fuzzing): the runtime's own, unless its spec driver is
         another build of it (an in-process Python binding beside a CLI), whose version a spec run records."""

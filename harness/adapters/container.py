@@ -99,6 +99,9 @@ class ContainerAdapter(Adapter):
         runtime_version = img.labels.get(f"{docker.LABEL}.version", self.recipe.version)
         return f"{runtime_version} (image {self.tag} {img.id}, recipe sha256:{self.recipe.digest()})"
 
+    def lacks(self, stderr: str) -> str | None:
+        return self.inner.lacks(stderr)  # the same runtime, so the same gaps
+
     def _in_image(self, tier: str) -> Adapter:
         """The runtime's adapter with the image's binary for ``tier`` as its CLI (WAMR has one per tier)."""
         inner = copy.copy(self.inner)

@@ -11,9 +11,10 @@ saying so), and any other layout is given by its host path.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from .base import WASI, Invocation
+from .base import PERF, WASI, Invocation
 from .cargo_runtimes import CargoRuntimeAdapter
 
 
@@ -33,9 +34,18 @@ class Wasm3CliAdapter(CargoRuntimeAdapter):
         super().__init__("wasm3-cli", "wasm3-cli", ("interp",),
                          "wasm3 0.4.7 with its own WASI, through the harness's CLI (containers/wasm3-cli)",
                          install_hint="harness images build wasm3-cli   (then wasm3-cli@docker)")
-        # WASI only: wasm3 0.4.7 crashes on every perf program (they use bulk memory), so there is no
-        # throughput to measure, and a perf stage of crashes would only fail 'harness all'
-        self.capabilities_by_tier = {"interp": frozenset({WASI})}
+        # wasm3 0.4.7 predates bulk memory, sign extension and saturating conversions, which zig's clang
+        # emits by default: perf gives it the programs built for WebAssembly 1.0 (``wasm32-mvp``, in its
+        # label); the WASI suites' binaries are what they are (it fails them)
+        self.capabilities_by_tier = {"interp": frozenset({WASI, PERF})}
+        self.program_target = "wasm32-mvp"
+        self.slow_tiers = frozenset({"interp"})
+
+    def lacks(self, stderr: str) -> str | None:
+        """wasm3 0.4.7's WASI lacks some preview1 functions (``fd_tell``, ``fd_pread``...): it refuses a
+        program importing one when the call is made, "missing imported function 'MODULE.NAME'"."""
+        found = re.search(r"missing imported function '([^']+)'", stderr)
+        return f"wasm3 0.4.7's WASI has no {found.group(1)}, which the program calls" if found else None
 
     def wasi_command(self, tier: str, inv: Invocation, scratch: Path) -> list[str]:
         cli, wasm = self._cli(), str(inv.wasm.resolve())

@@ -241,7 +241,8 @@ class PerfRunner:
         if m.timed_out:
             outcome = "timeout"
         elif m.returncode != 0:
-            outcome = "crash"
+            lacks = get_adapter(u.variant.engine.runtime).lacks(m.stderr)
+            outcome = "unsupported" if lacks else "crash"
         elif u.expected is None:
             outcome = "ok"  # no reference: timing kept, output unchecked (flagged in extra)
         else:
@@ -250,7 +251,8 @@ class PerfRunner:
                      loadavg=load0, user=m.user, sys=m.sys, checked=u.expected is not None, warmup=not record)
         msg = None
         if outcome != "ok":
-            msg = (f"{outcome}: exit {m.returncode}" + (f"; stderr: {clip_start(m.stderr.strip())}" if m.stderr.strip() else "")
+            msg = (f"unsupported: {lacks} (exit {m.returncode})" if outcome == "unsupported" else
+                   f"{outcome}: exit {m.returncode}" + (f"; stderr: {clip_start(m.stderr.strip())}" if m.stderr.strip() else "")
                    if outcome != "wrong-output" else "output differs from native64's (same sources)")
             u.failed = outcome
         if not record and outcome == "ok":
@@ -463,7 +465,9 @@ def variants_for(engines: list[EngineSpec], metrics: set[str], builds: tuple[str
             if mode == "aot" and not ("compile" in metrics and adapter.precompiles):
                 continue
             if adapter.program_target != "wasm32":
-                out.append(Variant(e, mode))
+                # its own build: native code as it is; another wasm build named in the label ([wasm32-mvp])
+                own = TARGETS.get(adapter.program_target)
+                out.append(Variant(e, mode, own.name if own is not None and own.wasm else None))
                 continue
             out += [Variant(e, mode, None if b == "wasm32" else b) for b in builds]
     return out

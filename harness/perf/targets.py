@@ -7,7 +7,8 @@ wasm64 has no WASI libc (zig ships none for ``wasm64-wasi``), so it is a *freest
 is linked with our small runtime in ``suites/perf/support/freestanding/`` (allocator, printf, WASI preview1
 imports for arguments, output and exit) instead of a libc.  ``wasm32-free`` is the same freestanding build
 for wasm32, so wasm32 against wasm64 compares like with like (same allocator, same output path); the
-``wasm32`` libc build stays what every wasm engine runs by default.
+``wasm32`` libc build stays what every wasm engine runs by default; ``wasm32-mvp`` is that build with
+WebAssembly 1.0's instructions only, for an engine that declares it as its ``program_target``.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class Target:
     static: bool = True
     foreign: bool = False  # built for the other 64-bit architecture: runs only under emulation (qemu-user)
     freestanding: bool = False  # no libc: linked with FREESTANDING_RUNTIME (only programs that declare it)
+    cflags: tuple[str, ...] = ()  # what the target adds to every compile (``-mcpu=mvp``)
 
 
 def foreign_triple(machine: str | None = None) -> str:
@@ -45,6 +47,9 @@ def targets_for(machine: str | None = None) -> dict[str, Target]:
         "native32": Target("native32", host.native32, False, 32),
         "foreign64": Target("foreign64", host.foreign64, False, 64, foreign=True),
         "wasm32": Target("wasm32", "wasm32-wasi", True, 32, static=False),
+        # WebAssembly 1.0 alone (no bulk memory, sign extension or saturating conversions, which zig's clang
+        # emits by default), the libc built the same way: for engines that predate them (wasm3 0.4.7)
+        "wasm32-mvp": Target("wasm32-mvp", "wasm32-wasi", True, 32, static=False, cflags=("-mcpu=mvp",)),
         "wasm32-free": Target("wasm32-free", "wasm32-freestanding", True, 32, static=False, freestanding=True),
         "wasm64": Target("wasm64", "wasm64-freestanding", True, 64, static=False, freestanding=True),
     }
@@ -72,7 +77,7 @@ def zig_cc() -> list[str]:
 
 def compile_argv(target: Target, sources: list[str], out: str, include: list[str], cflags: list[str],
                  wasm_cflags: list[str], wasm_libs: list[str]) -> list[str]:
-    argv = zig_cc() + ["-target", target.triple, *OPT, "-s", "-o", out]
+    argv = zig_cc() + ["-target", target.triple, *target.cflags, *OPT, "-s", "-o", out]
     if target.static:
         argv.append("-static")
     if target.freestanding:  # our headers first: they stand in for the libc's
