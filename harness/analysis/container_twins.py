@@ -16,6 +16,7 @@ unpaired ratio of medians.  Emulated images (``@docker-ARCH``) have no native tw
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -44,9 +45,12 @@ class Twin:
     lo: float
     hi: float
     run_id: str
+    versions: tuple[str, str] | None = None  # (inside, outside) when the two are different releases
 
     @property
     def verdict(self) -> str:
+        if self.versions:
+            return f"not the same release ({self.versions[0]} inside, {self.versions[1]} outside)"
         return verdict(self.lo, self.hi)
 
 
@@ -67,15 +71,34 @@ def twin_of(label: str) -> str | None:
     return runtime + rest
 
 
+_RELEASE = re.compile(r"\d+\.\d+(?:\.\d+)?")
+
+
+def release(version: str | None) -> str | None:
+    """The first version number in an engine's recorded version (``wasmtime 49.0.3 (...)`` -> ``49.0.3``;
+    an image's ``18.20.4 (image ...)`` -> ``18.20.4``), or None."""
+    found = _RELEASE.search(version or "")
+    return found.group(0) if found else None
+
+
+def _differing(versions: dict[str, str | None], container: str, local: str) -> tuple[str, str] | None:
+    """The two releases when the run recorded different ones (node 18 in the v8 image, node 20 outside:
+    not the container's cost), else None (the same, or not recorded)."""
+    inside, outside = release(versions.get(container)), release(versions.get(local))
+    return (inside, outside) if inside and outside and inside != outside else None
+
+
 def _by_round(g: pd.DataFrame) -> dict[int, float]:
     ok = g[(g["outcome"] == "ok") & g["value"].notna()]
     reps = ok["extra"].map(lambda e: e.get("rep"))
     return {int(r): float(v) for r, v in zip(reps, ok["value"], strict=True) if r is not None and r >= 0}
 
 
-def container_twins(df: pd.DataFrame | None, metrics: tuple[str, ...] = METRICS) -> list[Twin]:
+def container_twins(df: pd.DataFrame | None, metrics: tuple[str, ...] = METRICS,
+                    versions: dict[str, dict[str, str | None]] | None = None) -> list[Twin]:
     """Every (workload, size, container engine, metric) whose twin ran in the same run; the last run in
-    ``df`` wins for a pair measured in several."""
+    ``df`` wins for a pair measured in several.  ``versions``: per run id, the engine versions its run
+    recorded; a pair of different releases gets no verdict (what differs is not only the container)."""
     if df is None or df.empty:
         return []
     rows = df[df["metric"].isin(metrics) & df["file"].notna()]
@@ -98,8 +121,9 @@ def container_twins(df: pd.DataFrame | None, metrics: tuple[str, ...] = METRICS)
             else:
                 r = ratio(list(c.values()), list(b.values()))
                 value, lo, hi, n, paired = r.value, r.lo, r.hi, min(len(c), len(b)), False
+            differ = _differing((versions or {}).get(str(run_id), {}), label, local)
             chosen[(wl, sc, label, metric)] = Twin(str(wl), str(sc), label, local, str(metric), n, paired,
-                                                   value, lo, hi, str(run_id))
+                                                   value, lo, hi, str(run_id), differ)
     return sorted(chosen.values(), key=lambda t: (t.container, t.metric, t.size_class, t.workload))
 
 
@@ -109,18 +133,22 @@ def tally(twins: list[Twin]) -> dict[tuple[str, str], dict[str, float | int]]:
     out: dict[tuple[str, str], dict[str, float | int]] = {}
     for t in twins:
         d = out.setdefault((t.container, t.metric), {"within": 0, "differs": 0, CANT: 0, "n": 0})
+        if t.versions:
+            d["releases"] = f"{t.versions[0]} inside, {t.versions[1]} outside"
+            continue
         key = "within" if t.verdict.startswith("within") else "differs" if t.verdict.startswith("differs") else CANT
         d[key] += 1
         d["n"] += 1
     for (container, metric), d in out.items():
-        d["geomean"] = geomean([t.ratio for t in twins if t.container == container and t.metric == metric])
+        d["geomean"] = geomean([t.ratio for t in twins if t.container == container and t.metric == metric
+                                and not t.versions])
     return out
 
 
-def format_twins(df: pd.DataFrame | None) -> str:
+def format_twins(df: pd.DataFrame | None, versions: dict[str, dict[str, str | None]] | None = None) -> str:
     """The CLI's closing table: each container engine against its twin outside, per workload, wall and CPU
     time; empty when the run measured no such pair."""
-    twins = container_twins(df)
+    twins = container_twins(df, versions=versions)
     if not twins:
         return ""
     head = (f"{'in a container / outside':26s} {'size':5s} {'engine':30s} {'metric':9s} {'rounds':>6s} "
@@ -132,6 +160,9 @@ def format_twins(df: pd.DataFrame | None) -> str:
         out.append(f"{t.workload:26s} {t.size_class:5s} {t.container:30s} {t.metric:9s} {n:>6s} "
                    f"{fmt(t.ratio, '.3f'):>6s} {ci:>14s}  {t.verdict}")
     for (container, metric), d in sorted(tally(twins).items()):
+        if "releases" in d:
+            out.append(f"{container} {metric}: not compared, not the same release ({d['releases']})")
+            continue
         out.append(f"{container} {metric}: {d['within']} within {TOLERANCE:.0%}, {d['differs']} differ, "
                    f"{d[CANT]} can't tell, of {d['n']}; geometric mean "
                    f"{fmt(d['geomean'], '.3f')}")

@@ -170,7 +170,7 @@ def _run(args: argparse.Namespace) -> int:
         print(width)
     from ..analysis.container_twins import format_twins
 
-    twins = format_twins(df)
+    twins = format_twins(df, {r["run_id"]: r.get("engines") or {} for r in store.runs("perf") if r["run_id"] == run_id})
     if twins:
         print()
         print(twins)

@@ -138,3 +138,25 @@ def test_a_round_runs_the_engines_of_a_workload_one_after_another():
     assert len(set(orders)) > 10  # and the order still changes from round to round
     firsts = {o[0].split("/")[1] for o in orders}
     assert firsts == {"a", "b", "c"}  # no engine always goes first
+
+
+def test_two_releases_are_not_judged_as_the_container_s_cost(tmp_path):
+    """The v8 image has Debian's node 18, the host node 20: their ratio is the release's difference as
+    much as the container's, so it gets no verdict; the same release with the image's details is compared."""
+    from harness.analysis.container_twins import release
+
+    with ResultsStore(tmp_path / "r.db") as st:
+        run = st.start_run("perf")
+        st.add(run, _rows(*LOCAL, "gzip", TIGHT))
+        st.add(run, _rows(*CONTAINER, "gzip", [x * 1.3 for x in TIGHT]))
+        df = perf_rows(st, [run])
+    other = {run: {"wasmtime:cranelift": "wasmtime 49.0.3 (f96eabaa1)",
+                   "wasmtime@docker:cranelift": "wasmtime 48.0.0 (image harness/wasmtime:48.0.0-amd64-x)"}}
+    (t,) = [t for t in container_twins(df, versions=other) if t.metric == "wall_time"]
+    assert t.versions == ("48.0.0", "49.0.3") and t.verdict.startswith("not the same release")
+    assert "not compared, not the same release (48.0.0 inside, 49.0.3 outside)" in format_twins(df, other)
+    same = {run: {"wasmtime:cranelift": "wasmtime 49.0.3 (f96eabaa1)",
+                  "wasmtime@docker:cranelift": "wasmtime 49.0.3 (f96eabaa1) (image harness/wasmtime:49.0.4-amd64-x)"}}
+    (t,) = [t for t in container_twins(df, versions=same) if t.metric == "wall_time"]
+    assert t.versions is None and t.verdict == "differs by more than 5%"
+    assert release("v20.20.2") == "20.20.2" and release("18.20.4_dfsg-1 (image ...)") == "18.20.4" and release(None) is None
