@@ -26,6 +26,9 @@ from .stats import firm, geomean, paired_ratio, ratio
 from .units import fmt
 
 TOLERANCE = 0.05
+MIN_ROUNDS = 5
+"""Fewer rounds give no firm verdict: the bootstrap interval of 3 values is about their range, so three
+rounds that happen to fall on one side (a busy machine) would read as 'differs'."""
 CANT = "can't tell"
 METRICS = ("wall_time", "cpu_time")
 
@@ -51,6 +54,8 @@ class Twin:
     def verdict(self) -> str:
         if self.versions:
             return f"not the same release ({self.versions[0]} inside, {self.versions[1]} outside)"
+        if self.n < MIN_ROUNDS:
+            return f"{CANT} ({self.n} rounds; {MIN_ROUNDS} needed)"
         return verdict(self.lo, self.hi)
 
 

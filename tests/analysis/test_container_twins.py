@@ -160,3 +160,12 @@ def test_two_releases_are_not_judged_as_the_container_s_cost(tmp_path):
     (t,) = [t for t in container_twins(df, versions=same) if t.metric == "wall_time"]
     assert t.versions is None and t.verdict == "differs by more than 5%"
     assert release("v20.20.2") == "20.20.2" and release("18.20.4_dfsg-1 (image ...)") == "18.20.4" and release(None) is None
+
+
+def test_fewer_than_five_rounds_give_no_firm_verdict(tmp_path):
+    """Three rounds that all fall 20% apart read as 'differs' from their bootstrap interval (about their
+    range); with a busy machine that happens by chance, so a verdict needs five rounds."""
+    (t,) = _twins(tmp_path, TIGHT[:3], [x * 1.2 for x in TIGHT[:3]])
+    assert t.n == 3 and t.lo > 1.05 and t.verdict == "can't tell (3 rounds; 5 needed)"
+    counts = tally([t])[("wasmtime@docker:cranelift", "wall_time")]
+    assert (counts["within"], counts["differs"], counts["can't tell"]) == (0, 0, 1)
