@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..results.labels import engine_label
+from .perf_table import with_labels
 from .stats import firm, geomean, paired_ratio, ratio
 from .units import fmt
 
@@ -51,20 +51,23 @@ class Twin:
     versions: tuple[str, str] | None = None  # (inside, outside) when the two are different releases
 
     @property
-    def verdict(self) -> str:
+    def kind(self) -> str:
+        """``within``, ``differs``, ``can't tell`` (``CANT``), or ``releases`` (not compared)."""
         if self.versions:
-            return f"not the same release ({self.versions[0]} inside, {self.versions[1]} outside)"
+            return "releases"
         if self.n < MIN_ROUNDS:
+            return CANT
+        return {True: "within", False: "differs", None: CANT}[firm(self.lo, self.hi, 1 - TOLERANCE, 1 + TOLERANCE)]
+
+    @property
+    def verdict(self) -> str:
+        pct = f"{TOLERANCE:.0%}"
+        kind = self.kind
+        if kind == "releases":
+            return f"not the same release ({self.versions[0]} inside, {self.versions[1]} outside)"
+        if kind == CANT and self.n < MIN_ROUNDS:
             return f"{CANT} ({self.n} rounds; {MIN_ROUNDS} needed)"
-        return verdict(self.lo, self.hi)
-
-
-def verdict(lo: float, hi: float, tolerance: float = TOLERANCE) -> str:
-    """``within 5%`` when the interval is wholly inside 1 +/- tolerance, ``differs`` when wholly outside,
-    else ``can't tell``."""
-    answer = firm(lo, hi, 1 - tolerance, 1 + tolerance)
-    pct = f"{tolerance:.0%}"
-    return {True: f"within {pct}", False: f"differs by more than {pct}", None: CANT}[answer]
+        return {"within": f"within {pct}", "differs": f"differs by more than {pct}", CANT: CANT}[kind]
 
 
 def twin_of(label: str) -> str | None:
@@ -109,9 +112,7 @@ def container_twins(df: pd.DataFrame | None, metrics: tuple[str, ...] = METRICS,
     rows = df[df["metric"].isin(metrics) & df["file"].notna()]
     if rows.empty:
         return []
-    rows = rows.assign(label=[e.get("label") or engine_label(eng, t)
-                              for e, eng, t in zip(rows["extra"], rows["engine"], rows["tier"], strict=True)],
-                       size_class=rows["item"].fillna("full"))
+    rows = with_labels(rows)
     chosen: dict[tuple[str, str, str, str], Twin] = {}
     for (run_id, wl, sc, metric), g in rows.groupby(["run_id", "file", "size_class", "metric"], sort=False):
         labels = set(g["label"])
@@ -138,11 +139,10 @@ def tally(twins: list[Twin]) -> dict[tuple[str, str], dict[str, float | int]]:
     out: dict[tuple[str, str], dict[str, float | int]] = {}
     for t in twins:
         d = out.setdefault((t.container, t.metric), {"within": 0, "differs": 0, CANT: 0, "n": 0})
-        if t.versions:
+        if t.kind == "releases":
             d["releases"] = f"{t.versions[0]} inside, {t.versions[1]} outside"
             continue
-        key = "within" if t.verdict.startswith("within") else "differs" if t.verdict.startswith("differs") else CANT
-        d[key] += 1
+        d[t.kind] += 1
         d["n"] += 1
     for (container, metric), d in out.items():
         d["geomean"] = geomean([t.ratio for t in twins if t.container == container and t.metric == metric

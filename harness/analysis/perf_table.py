@@ -46,6 +46,14 @@ def _load_and_cores(g: pd.DataFrame) -> tuple[float | None, int]:
     return float(loads.max()), int(cores) if pd.notna(cores) else 0
 
 
+def with_labels(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` with each row's engine-variant ``label`` (``wasmtime:cranelift (precompiled)``, ``... [wasm64]``:
+    the label the run stored, else runtime:tier) and its ``size_class`` (full unless stored)."""
+    return rows.assign(label=[e.get("label") or engine_label(eng, t)
+                              for e, eng, t in zip(rows["extra"], rows["engine"], rows["tier"], strict=True)],
+                       size_class=rows["item"].fillna("full"))
+
+
 def summarize_rows(df: pd.DataFrame, baseline: str = "native64", metric: str = "wall_time") -> list[Line]:
     """``df``: perf rows as ``analysis.runs.perf_rows`` reads them (possibly several runs), with each
     run's core count in a ``cores`` column, so a busy machine is judged against its own cores.
@@ -56,10 +64,7 @@ def summarize_rows(df: pd.DataFrame, baseline: str = "native64", metric: str = "
     wt = df[(df["metric"] == metric) | ((df["metric"] == "wall_time") & (df["outcome"] != "ok"))]
     if wt.empty:
         return []
-    wt = wt.assign(
-        label=[e.get("label") or engine_label(eng, t)
-               for e, eng, t in zip(wt["extra"], wt["engine"], wt["tier"], strict=True)],
-        size_class=wt["item"].fillna("full"),
+    wt = with_labels(wt).assign(
         loadavg=pd.to_numeric(wt["extra"].map(lambda e: e.get("loadavg")), errors="coerce"),
         shell=wt["extra"].map(lambda e: e.get("shell") or ""))
     ok = wt[(wt["outcome"] == "ok") & wt["value"].notna()]

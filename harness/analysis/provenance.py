@@ -25,6 +25,7 @@ class RunInfo:
     sources: dict[str, str | None]  # suite -> commit, or perf workload -> source sha256
     settings: dict[str, object]  # repeat, warm-up, size... as the run recorded them
     machine: str  # the key of its machine in Provenance.machines
+    engines: dict[str, str] = field(default_factory=dict)  # engine -> the version the run recorded
 
 
 @dataclass
@@ -64,7 +65,7 @@ def provenance(store: ResultsStore, kinds: tuple[str, ...]) -> Provenance:
         extra = r.get("extra") or {}
         out.runs.append(RunInfo(r["run_id"], r["kind"], r.get("command") or "", r["started"], r.get("finished"),
                                 r.get("status") or "", dict(r.get("suites") or {}),
-                                _settings(extra), key))
+                                _settings(extra), key, dict(r.get("engines") or {})))
         for engine, version in (r.get("engines") or {}).items():
             if version:
                 out.versions.setdefault(engine, {})[r["kind"]] = str(version)

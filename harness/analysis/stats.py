@@ -107,12 +107,8 @@ def paired_ratio(x: dict[int, float], base: dict[int, float], seed: int = 3) -> 
 
     For two engines measured close together in each round: a machine that changes speed between rounds
     moves both samples of a round alike, and their ratio cancels it, where independent medians keep it."""
-    rounds = sorted(r for r in x.keys() & base.keys() if base[r])
-    ratios = [x[r] / base[r] for r in rounds]
-    if len(ratios) < 2:
-        return (ratios[0] if ratios else math.nan), math.nan, math.nan, len(ratios)
-    lo, hi = _interval(bootstrap_medians(ratios, np.random.default_rng(seed)))
-    return median(ratios), lo, hi, len(ratios)
+    s = summarize([x[r] / base[r] for r in sorted(x.keys() & base.keys()) if base[r]], seed)
+    return s.median, s.lo, s.hi, s.n
 
 
 def verdict(lo: float, hi: float) -> str:

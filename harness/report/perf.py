@@ -22,7 +22,6 @@ from ..analysis.pointer_width import CONTROL, EFFECT_RULE, POINTER_HEAVY, WidthL
 from ..analysis.runs import BASELINE
 from ..analysis.studies import find_line, memory_medians, pointer_study
 from ..analysis.units import duration, memory
-from ..results.store import ResultsStore
 from .html import render
 
 # Okabe-Ito: distinguishable with any common colour-vision deficiency; markers differ as well.
@@ -267,9 +266,7 @@ def render_perf_report(store_path: str | Path, out_dir: str | Path) -> Path:
     }
     gm = {kind: geomean_figures(lines, kind) for kind in (REAL, MICRO)}
     workloads, study = pointer_study(lines)
-    with ResultsStore(store_path) as store:
-        versions = {r["run_id"]: r.get("engines") or {} for r in store.runs("perf")}
-    twins = container_twins(fig.rows, versions=versions)
+    twins = container_twins(fig.rows, versions={r.run_id: r.engines for r in fig.provenance.runs})
     return render("perf.html", out / "index.html", fig=fig, run=run or {}, store=str(store_path),
                   twins=twins, twin_tally=sorted(tally(twins).items()), tolerance=f"{TOLERANCE:.0%}",
                   machine=_machine(run), claims_machine=_machine(run or fig.startup_run),
